@@ -1,0 +1,1 @@
+//! ELF loader: places static riscv64 executables into CODE and DATA spaces.

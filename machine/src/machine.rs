@@ -1,0 +1,571 @@
+//! The machine: memory, portals, host spaces and harts, and the portal call and return
+//! protocol that ties them together.
+
+use crate::addr::{self, Sid, PAGE_SIZE, SPACE_SIZE};
+use crate::cost::CostModel;
+use crate::counters::Counters;
+use crate::cpu::icache::Icache;
+use crate::error::{Fault, FaultKind, GxError};
+use crate::grants::{GrantRequest, Handle};
+use crate::hart::{reg, CallKind, Context, ControlFrame, Hart, HartId};
+use crate::host::{CallError, HostCtx, HostReply, HostSpace};
+use crate::memory::{Memory, MemoryLimits};
+use crate::portal::{Portal, PortalTable};
+use crate::rights::{GrantRights, PageRights};
+use rustc_hash::FxHashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// Stacklets live in the top TiB of every space: one 1 MiB slot per hart.
+pub const STACKLET_REGION: u64 = SPACE_SIZE - (1 << 40);
+/// Address span reserved per hart in the stacklet region.
+pub const STACKLET_SPAN: u64 = 1 << 20;
+
+/// Everything configurable about a machine.
+#[derive(Clone, Debug, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
+pub struct MachineConfig {
+    pub limits: MemoryLimits,
+    pub costs: CostModel,
+    /// Pages mapped for a stacklet on first use.
+    pub stacklet_pages: u64,
+    /// Deepest control stack.
+    pub max_call_depth: usize,
+    /// Instructions an emulated callee may run inside one portal call made by host code
+    /// before the watchdog unwinds it.
+    pub watchdog_instructions: u64,
+}
+
+impl Default for MachineConfig {
+    fn default() -> Self {
+        MachineConfig {
+            limits: MemoryLimits::default(),
+            costs: CostModel::default(),
+            stacklet_pages: 16,
+            max_call_depth: 256,
+            watchdog_instructions: 1 << 30,
+        }
+    }
+}
+
+/// Why `run` returned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// The instruction budget ran out (preemption).
+    Budget,
+    /// A host handler stopped the hart with a code.
+    Stop(u64),
+    /// A fault nothing handled: no fault portal at base level, or the handler itself faulted.
+    Fault(Fault),
+    /// The control stack returned below the depth a nested run was waiting for.
+    Returned,
+}
+
+/// How a frame ends.
+#[derive(Clone, Debug)]
+pub(crate) enum FrameEnd {
+    Return([u64; 2]),
+    Resume,
+    Faulted(Fault),
+    Stop(u64),
+}
+
+/// What a portal call turned into.
+pub(crate) enum Entered {
+    /// The callee was host code and has already returned (frame popped).
+    Done(FrameEnd),
+    /// The callee is emulated; the hart now runs at its entry.
+    Emulated,
+}
+
+/// The grantix machine.
+pub struct Machine {
+    pub mem: Memory,
+    pub portals: PortalTable,
+    pub costs: CostModel,
+    pub config: MachineConfig,
+    host: FxHashMap<Sid, Option<Box<dyn HostSpace>>>,
+    authority: FxHashMap<Sid, u8>,
+    harts: Vec<Option<Hart>>,
+    free_harts: Vec<HartId>,
+    /// Counters attributed to each space (as principal).
+    pub space_counters: FxHashMap<Sid, Counters>,
+    pub(crate) icache: Icache,
+    /// Trace every instruction to the `grantix::trace` tracing target.
+    pub trace: bool,
+}
+
+impl Default for Machine {
+    fn default() -> Self {
+        Machine::new(MachineConfig::default())
+    }
+}
+
+impl Machine {
+    /// A machine with no spaces and no harts.
+    pub fn new(config: MachineConfig) -> Machine {
+        Machine {
+            mem: Memory::new(config.limits),
+            portals: PortalTable::default(),
+            costs: config.costs.clone(),
+            host: FxHashMap::default(),
+            authority: FxHashMap::default(),
+            harts: Vec::new(),
+            free_harts: Vec::new(),
+            space_counters: FxHashMap::default(),
+            icache: Icache::new(),
+            trace: false,
+            config,
+        }
+    }
+
+    // ----- host spaces -----
+
+    /// Creates a space implemented by `service`, with the given authority bits. Its
+    /// CODE and DATA are the same space.
+    pub fn add_host_space(&mut self, name: &str, service: Box<dyn HostSpace>, authority: u8) -> Result<Sid, GxError> {
+        let sid = self.mem.create_space(name, 0)?;
+        self.host.insert(sid, Some(service));
+        if authority != 0 {
+            self.authority.insert(sid, authority);
+        }
+        Ok(sid)
+    }
+
+    /// Replaces the implementation of a host space (a supervisor's restart keeps the
+    /// SID so portals and grants naming it stay valid).
+    pub fn replace_host_space(&mut self, sid: Sid, service: Box<dyn HostSpace>) -> Result<(), GxError> {
+        match self.host.get_mut(&sid) {
+            Some(slot @ Some(_)) => {
+                *slot = Some(service);
+                Ok(())
+            }
+            Some(None) => Err(GxError::Busy),
+            None => Err(GxError::Stale),
+        }
+    }
+
+    /// The concrete service behind a host space, between calls.
+    pub fn host_space<T: 'static>(&mut self, sid: Sid) -> Option<&mut T> {
+        self.host.get_mut(&sid)?.as_mut()?.as_any().downcast_mut::<T>()
+    }
+
+    /// Whether `sid` is implemented by host code.
+    pub fn is_host(&self, sid: Sid) -> bool {
+        self.host.contains_key(&sid)
+    }
+
+    /// Authority bits of a space.
+    pub fn authority(&self, sid: Sid) -> u8 {
+        self.authority.get(&sid).copied().unwrap_or(0)
+    }
+
+    /// Grants authority bits to a space (board set-up).
+    pub fn set_authority(&mut self, sid: Sid, bits: u8) {
+        self.authority.insert(sid, bits);
+    }
+
+    /// Creates a portal (board set-up and the memory authority).
+    pub fn create_portal(&mut self, code: Sid, data: Sid, entry: u64) -> Result<u64, GxError> {
+        let (cg, dg) = (self.mem.generation(code), self.mem.generation(data));
+        self.mem.space(code).ok_or(GxError::Stale)?;
+        self.mem.space(data).ok_or(GxError::Stale)?;
+        self.portals.create(Portal { code, data, entry, code_generation: cg, data_generation: dg })
+    }
+
+    /// A live portal.
+    pub fn portal(&self, id: u64) -> Result<Portal, GxError> {
+        let p = *self.portals.get(id).ok_or(GxError::Stale)?;
+        let live = |sid: Sid, generation: u32| self.mem.space(sid).is_some() && self.mem.generation(sid) == generation;
+        if live(p.code, p.code_generation) && live(p.data, p.data_generation) { Ok(p) } else { Err(GxError::Stale) }
+    }
+
+    // ----- harts -----
+
+    /// Creates a hart in environment (code, data) at `pc` with the given registers.
+    pub fn create_hart(&mut self, code: Sid, data: Sid, ctx: Context) -> Result<HartId, GxError> {
+        let id = match self.free_harts.pop() {
+            Some(id) => id,
+            None => {
+                if self.harts.len() as u64 >= STACKLET_REGION_HARTS {
+                    return Err(GxError::Limit);
+                }
+                self.harts.push(None);
+                (self.harts.len() - 1) as HartId
+            }
+        };
+        let mut h = Hart::new(id, code, data, ctx.pc);
+        h.ctx = ctx;
+        self.harts[id as usize] = Some(h);
+        Ok(id)
+    }
+
+    /// Ends a hart: attributes its counters, unmaps its stacklets, revokes the transient
+    /// grants of its frames.
+    pub fn destroy_hart(&mut self, id: HartId) -> Option<Hart> {
+        let mut h = self.harts.get_mut(id as usize)?.take()?;
+        self.settle(&mut h);
+        while let Some(f) = h.control.pop() {
+            for g in f.passed.iter().chain(f.made.iter()) {
+                self.mem.revoke_unchecked(*g);
+            }
+        }
+        for g in std::mem::take(&mut h.base_made) {
+            self.mem.revoke_unchecked(g);
+        }
+        let top = stacklet_top(id);
+        let size = self.config.stacklet_pages * PAGE_SIZE;
+        for sid in 1..=u16::MAX {
+            // Only spaces that mapped a stacklet for this hart record it.
+            let has = self.mem.space(sid).is_some_and(|s| s.stacklets.contains(&id));
+            if has {
+                let _ = self.mem.unmap(sid, top - size, size);
+                if let Some(s) = self.mem.space_mut(sid) {
+                    s.stacklets.retain(|x| *x != id);
+                }
+            }
+        }
+        self.free_harts.push(id);
+        Some(h)
+    }
+
+    /// A hart that is not running.
+    pub fn hart(&self, id: HartId) -> Option<&Hart> {
+        self.harts.get(id as usize)?.as_ref()
+    }
+
+    /// A hart that is not running, mutably.
+    pub fn hart_mut(&mut self, id: HartId) -> Option<&mut Hart> {
+        self.harts.get_mut(id as usize)?.as_mut()
+    }
+
+    /// Ids of all existing harts.
+    pub fn hart_ids(&self) -> Vec<HartId> {
+        self.harts.iter().enumerate().filter(|(_, h)| h.is_some()).map(|(i, _)| i as HartId).collect()
+    }
+
+    /// Runs hart `id` for at most `budget` instructions.
+    pub fn run(&mut self, id: HartId, budget: u64) -> Result<Exit, GxError> {
+        let mut hart = self.harts.get_mut(id as usize).and_then(|h| h.take()).ok_or(GxError::Stale)?;
+        // A reservation never survives a switch between harts: another hart may have
+        // written the reserved word in between.
+        hart.reservation = None;
+        let exit = self.execute(&mut hart, budget, None);
+        self.settle(&mut hart);
+        self.harts[id as usize] = Some(hart);
+        Ok(exit)
+    }
+
+    /// Attributes the hart's hot counters since the last settlement to its current
+    /// principal.
+    pub(crate) fn settle(&mut self, hart: &mut Hart) {
+        let d = hart.counters.delta_hot(&hart.settled);
+        self.space_counters.entry(hart.data).or_default().add(&d);
+        hart.settled = hart.counters.clone();
+    }
+
+    /// Counters of every space plus those of all harts, summed.
+    pub fn total_counters(&self) -> Counters {
+        let mut t = Counters::default();
+        for c in self.space_counters.values() {
+            t.add(c);
+        }
+        t
+    }
+
+    fn count(&mut self, sid: Sid, f: impl FnOnce(&mut Counters)) {
+        f(self.space_counters.entry(sid).or_default());
+    }
+
+    // ----- grants on behalf of a hart -----
+
+    /// Creates a grant for the environment (code, data) running on `hart`.
+    pub(crate) fn grant_as(&mut self, hart: &mut Hart, code: Sid, data: Sid, req: &GrantRequest) -> Result<Handle, GxError> {
+        let h = self.mem.grant(code, data, req)?;
+        hart.counters.cycles += self.costs.grant as u64;
+        if req.transient {
+            hart.made_here().push(h);
+        }
+        self.count(data, |c| {
+            if req.transient {
+                c.grants_transient += 1
+            } else {
+                c.grants_persistent += 1
+            }
+            c.bytes_granted += req.len;
+        });
+        Ok(h)
+    }
+
+    /// Revokes a grant on behalf of principal `by`.
+    pub(crate) fn revoke_as(&mut self, hart: &mut Hart, by: Sid, h: Handle) -> Result<(), GxError> {
+        let gone = self.mem.revoke(h, by)?;
+        hart.counters.cycles += self.costs.revoke as u64 * gone.len() as u64;
+        self.count(by, |c| c.revokes += gone.len() as u64);
+        Ok(())
+    }
+
+    fn revoke_transients(&mut self, hart: &mut Hart, by: Sid, list: &[Handle]) {
+        let mut n = 0;
+        for g in list {
+            n += self.mem.revoke_unchecked(*g).len() as u64;
+        }
+        if n > 0 {
+            hart.counters.cycles += self.costs.revoke as u64 * n;
+            self.count(by, |c| c.revokes += n);
+        }
+    }
+
+    // ----- portal calls -----
+
+    /// Pushes a frame for a call to `portal` and enters the callee. `return_pc` is where
+    /// the caller resumes. Involuntary calls skip the C-right check: the portal was
+    /// installed by whoever created the environment.
+    pub(crate) fn portal_call(&mut self, hart: &mut Hart, portal: u64, kind: CallKind, args: [u64; 8], return_pc: u64) -> Result<Entered, GxError> {
+        let p = self.portal(portal)?;
+        if !kind.is_involuntary() && p.code != hart.data && p.code != hart.code {
+            let entry = addr::offset_of(p.entry);
+            if self.mem.grants.find_covering(hart.data, p.code, entry, entry + 1, GrantRights::C).is_none() {
+                return Err(GxError::Perm);
+            }
+        }
+        if hart.control.len() >= self.config.max_call_depth {
+            return Err(GxError::Limit);
+        }
+        let host = self.host.contains_key(&p.code);
+        if host && matches!(self.host.get(&p.code), Some(None)) {
+            return Err(GxError::Busy);
+        }
+        self.settle(hart);
+        let mut saved = hart.ctx.clone();
+        saved.pc = return_pc;
+        let passed = std::mem::take(hart.made_here());
+        match &kind {
+            CallKind::Ecall => hart.counters_ecall(),
+            CallKind::Fault(_) => hart.counters.fault_calls += 1,
+            _ => hart.counters.pcalls += 1,
+        }
+        let caller_data = hart.data;
+        if !matches!(kind, CallKind::Voluntary { .. } | CallKind::Ecall) {
+            // gx.pcall and ecall are charged as the instruction; host calls and faults here.
+            hart.counters.cycles += self.costs.jump as u64;
+        }
+        self.count(caller_data, |c| match &kind {
+            CallKind::Ecall => c.ecalls += 1,
+            CallKind::Fault(_) => c.fault_calls += 1,
+            _ => c.pcalls += 1,
+        });
+        self.count(p.data, |c| c.calls_in += 1);
+        hart.control.push(ControlFrame {
+            kind,
+            portal,
+            caller_code: hart.code,
+            caller_data,
+            callee_code: p.code,
+            callee_data: p.data,
+            saved,
+            passed,
+            made: Vec::new(),
+            host,
+        });
+        hart.code = p.code;
+        hart.data = p.data;
+        if host {
+            hart.counters.cycles += self.costs.host_call as u64;
+            let end = self.dispatch_host(hart, p.code, p.entry, args);
+            let end = self.pop_frame(hart, end);
+            return Ok(Entered::Done(end));
+        }
+        let sp = match self.stacklet_for(hart, p.data) {
+            Ok(sp) => sp,
+            Err(e) => {
+                // Could not give the callee a stack: undo the call.
+                if let Some(f) = hart.control.pop() {
+                    hart.code = f.caller_code;
+                    hart.data = f.caller_data;
+                    *hart.made_here() = f.passed;
+                }
+                return Err(e);
+            }
+        };
+        // Scrub: the callee sees its arguments, its stack, and nothing else.
+        let fcsr = 0;
+        hart.ctx = Context { pc: p.entry, fcsr, ..Context::default() };
+        hart.ctx.x[reg::A0..=reg::A7].copy_from_slice(&args);
+        hart.ctx.x[reg::SP] = sp;
+        Ok(Entered::Emulated)
+    }
+
+    fn dispatch_host(&mut self, hart: &mut Hart, sid: Sid, entry: u64, args: [u64; 8]) -> FrameEnd {
+        let Some(mut svc) = self.host.get_mut(&sid).and_then(|s| s.take()) else {
+            return FrameEnd::Faulted(Fault::new(FaultKind::NoHandler, sid, 0));
+        };
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            let mut ctx = HostCtx { m: self, hart, me: sid };
+            svc.call(&mut ctx, entry, args)
+        }));
+        if let Some(slot) = self.host.get_mut(&sid) {
+            if slot.is_none() {
+                *slot = Some(svc);
+            }
+        }
+        match result {
+            Ok(Ok(HostReply::Return(v))) => FrameEnd::Return(v),
+            Ok(Ok(HostReply::Resume)) => FrameEnd::Resume,
+            Ok(Ok(HostReply::Stop(code))) => FrameEnd::Stop(code),
+            Ok(Err(fault)) => FrameEnd::Faulted(fault),
+            Err(panic) => {
+                let msg = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "panic".into());
+                FrameEnd::Faulted(Fault::new(FaultKind::HostPanic(msg), sid, 0))
+            }
+        }
+    }
+
+    /// Pops the top frame: revokes its transient grants, restores the caller's
+    /// environment and registers as the frame kind says, and reports the outcome.
+    pub(crate) fn pop_frame(&mut self, hart: &mut Hart, end: FrameEnd) -> FrameEnd {
+        let Some(frame) = hart.control.pop() else { return end };
+        self.settle(hart);
+        if let FrameEnd::Faulted(f) = &end {
+            *hart.counters.faults.entry(f.kind_name()).or_default() += 1;
+            self.count(frame.callee_data, |c| *c.faults.entry(f.kind_name()).or_default() += 1);
+        }
+        let callee = frame.callee_data;
+        self.revoke_transients(hart, callee, &frame.made);
+        self.revoke_transients(hart, frame.caller_data, &frame.passed);
+        hart.counters.prets += 1;
+        self.count(callee, |c| c.prets += 1);
+        hart.code = frame.caller_code;
+        hart.data = frame.caller_data;
+        let callee_ctx = std::mem::replace(&mut hart.ctx, frame.saved);
+        match frame.kind {
+            CallKind::Voluntary { rd } => {
+                // The caller keeps its callee-saved state; temporaries are zeroed so
+                // nothing of the callee leaks; a0/a1 carry the results.
+                let saved = hart.ctx.clone();
+                hart.ctx = Context { pc: saved.pc, fcsr: saved.fcsr, ..Context::default() };
+                for r in [reg::RA, reg::SP, reg::GP, reg::TP].into_iter().chain(reg::CALLEE_SAVED_X) {
+                    hart.ctx.x[r] = saved.x[r];
+                }
+                for r in reg::CALLEE_SAVED_F {
+                    hart.ctx.f[r] = saved.f[r];
+                }
+                let code = match &end {
+                    FrameEnd::Return(v) => {
+                        hart.ctx.x[reg::A0] = v[0];
+                        hart.ctx.x[reg::A1] = v[1];
+                        0
+                    }
+                    FrameEnd::Resume => {
+                        hart.ctx.x[reg::A0] = callee_ctx.x[reg::A0];
+                        hart.ctx.x[reg::A1] = callee_ctx.x[reg::A1];
+                        0
+                    }
+                    FrameEnd::Faulted(_) => GxError::CalleeFaulted.to_reg(),
+                    FrameEnd::Stop(_) => {
+                        // Resume by re-issuing the pcall: the caller's arguments were
+                        // in a0..a7, which we restore for the retry.
+                        hart.ctx = saved;
+                        hart.ctx.pc = hart.ctx.pc.wrapping_sub(4);
+                        return end;
+                    }
+                };
+                if rd != 0 {
+                    hart.ctx.x[rd as usize] = code;
+                }
+            }
+            CallKind::Ecall => match &end {
+                FrameEnd::Return(v) => hart.ctx.x[reg::A0] = v[0],
+                FrameEnd::Faulted(_) => hart.ctx.x[reg::A0] = GxError::CalleeFaulted.to_reg(),
+                FrameEnd::Resume | FrameEnd::Stop(_) => {}
+            },
+            CallKind::Fault(_) | CallKind::Host => {}
+        }
+        end
+    }
+
+    /// The stack pointer a callee in `data` starts with on this hart: below its own
+    /// suspended activation if the space is re-entered, else the top of its stacklet
+    /// (mapped on first use).
+    fn stacklet_for(&mut self, hart: &Hart, data: Sid) -> Result<u64, GxError> {
+        // Skip the frame just pushed for this very call.
+        let below = &hart.control[..hart.control.len().saturating_sub(1)];
+        if let Some(f) = below.iter().rev().find(|f| f.caller_data == data) {
+            return Ok(f.saved.x[reg::SP] & !15);
+        }
+        let top = stacklet_top(hart.id);
+        let space = self.mem.space(data).ok_or(GxError::Stale)?;
+        if !space.stacklets.contains(&hart.id) {
+            let size = self.config.stacklet_pages * PAGE_SIZE;
+            self.mem.map_zero(data, top - size, size, PageRights::RW)?;
+            if let Some(s) = self.mem.space_mut(data) {
+                s.stacklets.push(hart.id);
+            }
+        }
+        Ok(top)
+    }
+
+    /// A portal call made by host code running on `hart`.
+    pub(crate) fn host_pcall(&mut self, hart: &mut Hart, portal: u64, args: [u64; 8]) -> Result<[u64; 2], CallError> {
+        let depth = hart.control.len();
+        match self.portal_call(hart, portal, CallKind::Host, args, 0)? {
+            Entered::Done(end) => end_to_result(end),
+            Entered::Emulated => {
+                // Run the emulated callee until its frame is popped, under a watchdog.
+                let budget = self.config.watchdog_instructions;
+                match self.execute(hart, budget, Some(depth)) {
+                    Exit::Returned => {
+                        let v = hart.last_host_return.take().unwrap_or(FrameEnd::Return([0, 0]));
+                        end_to_result(v)
+                    }
+                    Exit::Budget => {
+                        let f = Fault::new(FaultKind::Watchdog, hart.data, hart.ctx.pc);
+                        self.unwind_to(hart, depth, f.clone());
+                        Err(CallError::Faulted(f))
+                    }
+                    Exit::Fault(f) => {
+                        self.unwind_to(hart, depth, f.clone());
+                        Err(CallError::Faulted(f))
+                    }
+                    Exit::Stop(code) => {
+                        self.unwind_to(hart, depth, Fault::new(FaultKind::NoHandler, hart.data, hart.ctx.pc));
+                        Err(CallError::Stop(code))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Pops frames until the stack is `depth` deep, each as faulted.
+    pub(crate) fn unwind_to(&mut self, hart: &mut Hart, depth: usize, fault: Fault) {
+        while hart.control.len() > depth {
+            self.pop_frame(hart, FrameEnd::Faulted(fault.clone()));
+        }
+    }
+}
+
+/// Harts the stacklet region has room for.
+const STACKLET_REGION_HARTS: u64 = (SPACE_SIZE - STACKLET_REGION) / STACKLET_SPAN;
+
+/// Top of hart `id`'s stacklet slot.
+pub fn stacklet_top(id: HartId) -> u64 {
+    SPACE_SIZE - id as u64 * STACKLET_SPAN
+}
+
+fn end_to_result(end: FrameEnd) -> Result<[u64; 2], CallError> {
+    match end {
+        FrameEnd::Return(v) => Ok(v),
+        FrameEnd::Resume => Ok([0, 0]),
+        FrameEnd::Faulted(f) => Err(CallError::Faulted(f)),
+        FrameEnd::Stop(c) => Err(CallError::Stop(c)),
+    }
+}
+
+impl Hart {
+    fn counters_ecall(&mut self) {
+        self.counters.ecalls += 1;
+    }
+}

@@ -1,0 +1,531 @@
+//! Memory: spaces, frames and grants together, and the checked accessors through which
+//! every principal, emulated or host code, reaches guest memory.
+
+use crate::addr::{self, Sid, MAX_SPACES, PAGE_SHIFT, PAGE_SIZE, SPACE_SIZE};
+use crate::error::{FaultKind, GxError};
+use crate::frames::{FrameId, FrameStore};
+use crate::grants::{Grant, GrantLimits, GrantRequest, GrantTable, Handle};
+use crate::rights::{Access, GrantRights, PageRights};
+use crate::space::{Pte, Space};
+use crate::tlb::Tlb;
+
+/// Limits on memory resources, all configurable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
+pub struct MemoryLimits {
+    /// Live spaces at most (at most 65,535).
+    pub spaces: usize,
+    /// Frames (4 KiB) at most.
+    pub frames: usize,
+    pub grants: GrantLimits,
+}
+
+impl Default for MemoryLimits {
+    fn default() -> Self {
+        // 4 GiB of guest memory by default.
+        MemoryLimits { spaces: MAX_SPACES - 1, frames: 1 << 20, grants: GrantLimits::default() }
+    }
+}
+
+/// What a checked access ended in, with the address as the accessor wrote it.
+pub type AccessResult<T> = Result<T, FaultKind>;
+
+/// All of the machine's memory state.
+pub struct Memory {
+    pub frames: FrameStore,
+    spaces: Vec<Option<Space>>,
+    generations: Vec<u32>,
+    pub grants: GrantTable,
+    pub tlb: Tlb,
+    /// Bumped whenever executable mappings change: the instruction cache compares it.
+    pub code_epoch: u64,
+    next_sid: usize,
+    live_spaces: usize,
+    space_limit: usize,
+    /// Copy-on-write breaks performed.
+    pub cow_breaks: u64,
+}
+
+fn fault(access: Access, addr: u64, denied: bool) -> FaultKind {
+    if denied { FaultKind::Denied { access, addr } } else { FaultKind::Unmapped { access, addr } }
+}
+
+impl Memory {
+    /// Empty memory with the given limits.
+    pub fn new(limits: MemoryLimits) -> Memory {
+        let mut spaces = Vec::with_capacity(MAX_SPACES);
+        spaces.resize_with(MAX_SPACES, || None);
+        Memory {
+            frames: FrameStore::new(limits.frames),
+            spaces,
+            generations: vec![0; MAX_SPACES],
+            grants: GrantTable::new(limits.grants),
+            tlb: Tlb::default(),
+            code_epoch: 0,
+            next_sid: 1,
+            live_spaces: 0,
+            space_limit: limits.spaces.min(MAX_SPACES - 1),
+            cow_breaks: 0,
+        }
+    }
+
+    // ----- spaces -----
+
+    /// Creates a space. SIDs are handed out round-robin, like PIDs, so a freed number
+    /// is reused as late as possible.
+    pub fn create_space(&mut self, name: impl Into<String>, creator: Sid) -> Result<Sid, GxError> {
+        if self.live_spaces >= self.space_limit {
+            return Err(GxError::Limit);
+        }
+        for _ in 0..MAX_SPACES {
+            let sid = self.next_sid;
+            self.next_sid = if self.next_sid + 1 >= MAX_SPACES { 1 } else { self.next_sid + 1 };
+            if self.spaces[sid].is_none() {
+                self.generations[sid] = self.generations[sid].wrapping_add(1);
+                self.spaces[sid] = Some(Space::new(sid as Sid, name.into(), self.generations[sid], creator));
+                self.live_spaces += 1;
+                return Ok(sid as Sid);
+            }
+        }
+        Err(GxError::Limit)
+    }
+
+    /// Destroys a space: revokes every grant it holds, made, or that covers it, and
+    /// unmaps all of its pages.
+    pub fn destroy_space(&mut self, sid: Sid) -> Result<Vec<Grant>, GxError> {
+        let space = self.spaces.get_mut(sid as usize).and_then(|s| s.take()).ok_or(GxError::Stale)?;
+        self.live_spaces -= 1;
+        let revoked = self.grants.revoke_involving(sid);
+        for g in &revoked {
+            self.tlb.flush_pair(g.grantee, g.owner);
+        }
+        self.tlb.flush_space(sid);
+        for pte in space.pages.values() {
+            self.frames.decref(pte.frame);
+        }
+        self.code_epoch += 1;
+        Ok(revoked)
+    }
+
+    /// The live space with this SID.
+    pub fn space(&self, sid: Sid) -> Option<&Space> {
+        self.spaces.get(sid as usize)?.as_ref()
+    }
+
+    /// The live space with this SID, mutably.
+    pub fn space_mut(&mut self, sid: Sid) -> Option<&mut Space> {
+        self.spaces.get_mut(sid as usize)?.as_mut()
+    }
+
+    /// The generation of a SID (bumped on every re-creation).
+    pub fn generation(&self, sid: Sid) -> u32 {
+        self.generations[sid as usize]
+    }
+
+    /// Spaces alive.
+    pub fn live_spaces(&self) -> usize {
+        self.live_spaces
+    }
+
+    // ----- mapping (the memory authority's business) -----
+
+    fn check_range(offset: u64, len: u64) -> Result<(u64, u64), GxError> {
+        if offset % PAGE_SIZE != 0 {
+            return Err(GxError::Invalid);
+        }
+        let end = offset.checked_add(addr::page_ceil(len)).ok_or(GxError::Invalid)?;
+        if end > SPACE_SIZE {
+            return Err(GxError::Invalid);
+        }
+        Ok((offset >> PAGE_SHIFT, end >> PAGE_SHIFT))
+    }
+
+    fn replace_pte(&mut self, sid: Sid, page: u64, pte: Option<Pte>) -> Result<(), GxError> {
+        let space = self.spaces[sid as usize].as_mut().ok_or(GxError::Stale)?;
+        let old = match pte {
+            Some(p) => space.pages.insert(page, p),
+            None => space.pages.remove(&page),
+        };
+        if let Some(old) = old {
+            if old.rights.contains(PageRights::X) {
+                self.code_epoch += 1;
+            }
+            self.frames.decref(old.frame);
+        }
+        if pte.is_some_and(|p| p.rights.contains(PageRights::X)) {
+            self.code_epoch += 1;
+        }
+        Ok(())
+    }
+
+    /// Maps fresh zeroed frames over `[offset, offset+len)`, replacing what was there.
+    pub fn map_zero(&mut self, sid: Sid, offset: u64, len: u64, rights: PageRights) -> Result<(), GxError> {
+        let (lo, hi) = Self::check_range(offset, len)?;
+        self.space(sid).ok_or(GxError::Stale)?;
+        if self.frames.live() + (hi - lo) as usize > self.frames.limit() {
+            return Err(GxError::Limit);
+        }
+        for page in lo..hi {
+            let frame = self.frames.alloc()?;
+            self.replace_pte(sid, page, Some(Pte { frame, rights, cow: false }))?;
+        }
+        self.tlb.flush_pages(sid, lo, hi);
+        Ok(())
+    }
+
+    /// Maps an existing frame at `offset` (adding a reference).
+    pub fn map_frame(&mut self, sid: Sid, offset: u64, frame: FrameId, rights: PageRights, cow: bool) -> Result<(), GxError> {
+        let (lo, _) = Self::check_range(offset, PAGE_SIZE)?;
+        self.space(sid).ok_or(GxError::Stale)?;
+        self.frames.incref(frame);
+        self.replace_pte(sid, lo, Some(Pte { frame, rights, cow }))?;
+        self.tlb.flush_pages(sid, lo, lo + 1);
+        Ok(())
+    }
+
+    /// Unmaps `[offset, offset+len)`; unmapped pages in the range are ignored.
+    pub fn unmap(&mut self, sid: Sid, offset: u64, len: u64) -> Result<(), GxError> {
+        let (lo, hi) = Self::check_range(offset, len)?;
+        let space = self.space(sid).ok_or(GxError::Stale)?;
+        let pages: Vec<u64> = if hi - lo > space.pages.len() as u64 {
+            space.pages.keys().copied().filter(|p| (lo..hi).contains(p)).collect()
+        } else {
+            (lo..hi).filter(|p| space.pages.contains_key(p)).collect()
+        };
+        for page in pages {
+            self.replace_pte(sid, page, None)?;
+        }
+        self.tlb.flush_pages(sid, lo, hi);
+        Ok(())
+    }
+
+    /// Changes the rights of the mapped pages in `[offset, offset+len)`.
+    pub fn protect(&mut self, sid: Sid, offset: u64, len: u64, rights: PageRights) -> Result<(), GxError> {
+        let (lo, hi) = Self::check_range(offset, len)?;
+        let space = self.spaces[sid as usize].as_mut().ok_or(GxError::Stale)?;
+        let mut code = false;
+        for (page, pte) in space.pages.iter_mut() {
+            if (lo..hi).contains(page) {
+                code |= pte.rights.contains(PageRights::X) || rights.contains(PageRights::X);
+                pte.rights = rights;
+            }
+        }
+        if code {
+            self.code_epoch += 1;
+        }
+        self.tlb.flush_pages(sid, lo, hi);
+        Ok(())
+    }
+
+    /// Maps the pages of `src` in `[src_off, src_off+len)` into `dst` at `dst_off`
+    /// with `rights` (aliasing, shared memory). Unmapped source pages are skipped.
+    pub fn share(&mut self, src: Sid, src_off: u64, dst: Sid, dst_off: u64, len: u64, rights: PageRights) -> Result<(), GxError> {
+        let (slo, shi) = Self::check_range(src_off, len)?;
+        let (dlo, _) = Self::check_range(dst_off, len)?;
+        self.space(dst).ok_or(GxError::Stale)?;
+        let frames: Vec<(u64, FrameId)> = {
+            let s = self.space(src).ok_or(GxError::Stale)?;
+            (slo..shi).filter_map(|p| s.pages.get(&p).map(|e| (p, e.frame))).collect()
+        };
+        for (p, frame) in frames {
+            self.frames.incref(frame);
+            self.replace_pte(dst, dlo + (p - slo), Some(Pte { frame, rights, cow: false }))?;
+        }
+        self.tlb.flush_pages(dst, dlo, dlo + (shi - slo));
+        Ok(())
+    }
+
+    /// Fork's copy: maps every page of `src` into `dst` at the same offsets, copy-on-write
+    /// for writable pages (both sides), plainly shared for the others.
+    pub fn cow_clone(&mut self, src: Sid, dst: Sid) -> Result<(), GxError> {
+        self.space(dst).ok_or(GxError::Stale)?;
+        let pages: Vec<(u64, Pte)> = {
+            let s = self.spaces[src as usize].as_mut().ok_or(GxError::Stale)?;
+            s.pages
+                .iter_mut()
+                .map(|(p, e)| {
+                    if e.rights.contains(PageRights::W) {
+                        e.cow = true;
+                    }
+                    (*p, *e)
+                })
+                .collect()
+        };
+        if self.frames.live() + pages.len() > self.frames.limit() + pages.len() / 2 {
+            // A fork that could never complete its copies is refused up front, as
+            // Linux refuses it under strict overcommit: better -ENOMEM than a dead child.
+            return Err(GxError::Limit);
+        }
+        for (p, e) in pages {
+            self.frames.incref(e.frame);
+            self.replace_pte(dst, p, Some(e))?;
+        }
+        self.tlb.flush_space(src);
+        self.tlb.flush_space(dst);
+        Ok(())
+    }
+
+    /// Writes bytes straight into the frames backing `[offset, ..)` of `sid`, without a
+    /// grant: the memory authority's physical access, used to load images.
+    pub fn poke(&mut self, sid: Sid, offset: u64, bytes: &[u8]) -> Result<(), GxError> {
+        let mut done = 0usize;
+        while done < bytes.len() {
+            let off = offset + done as u64;
+            let in_page = (off % PAGE_SIZE) as usize;
+            let n = (PAGE_SIZE as usize - in_page).min(bytes.len() - done);
+            let frame = self.writable_frame(sid, off).map_err(|_| GxError::Fault)?;
+            self.frames.bytes_mut(frame)[in_page..in_page + n].copy_from_slice(&bytes[done..done + n]);
+            done += n;
+        }
+        Ok(())
+    }
+
+    /// Reads bytes straight from frames (the authority's physical access).
+    pub fn peek(&self, sid: Sid, offset: u64, out: &mut [u8]) -> Result<(), GxError> {
+        let space = self.space(sid).ok_or(GxError::Stale)?;
+        let mut done = 0usize;
+        while done < out.len() {
+            let off = offset + done as u64;
+            let in_page = (off % PAGE_SIZE) as usize;
+            let n = (PAGE_SIZE as usize - in_page).min(out.len() - done);
+            let pte = space.pte(off).ok_or(GxError::Fault)?;
+            out[done..done + n].copy_from_slice(&self.frames.bytes(pte.frame)[in_page..in_page + n]);
+            done += n;
+        }
+        Ok(())
+    }
+
+    /// The frame for a write at `offset`, breaking copy-on-write sharing first.
+    fn writable_frame(&mut self, sid: Sid, offset: u64) -> Result<FrameId, FaultKind> {
+        let page = offset >> PAGE_SHIFT;
+        let pte = *self.space(sid).and_then(|s| s.pages.get(&page)).ok_or(FaultKind::Unmapped { access: Access::Write, addr: offset })?;
+        if !pte.cow {
+            return Ok(pte.frame);
+        }
+        self.cow_breaks += 1;
+        let frame = if self.frames.refs(pte.frame) > 1 {
+            let copy = self.frames.alloc_copy(pte.frame).map_err(|_| FaultKind::Denied { access: Access::Write, addr: offset })?;
+            self.frames.decref(pte.frame);
+            copy
+        } else {
+            pte.frame
+        };
+        if let Some(e) = self.space_mut(sid).and_then(|s| s.pages.get_mut(&page)) {
+            e.frame = frame;
+            e.cow = false;
+        }
+        self.tlb.flush_pages(sid, page, page + 1);
+        Ok(frame)
+    }
+
+    // ----- checked access -----
+
+    /// The slow path of every access: checks that `principal` may perform `access` on
+    /// `len` bytes (within one page) at `target:offset`, breaks copy-on-write for
+    /// writes, fills the TLB where the right covers the whole page, and returns the
+    /// host pointer. `addr` is the pointer as the accessor wrote it, for the fault.
+    pub fn translate(&mut self, principal: Sid, target: Sid, offset: u64, len: u64, access: Access, addr: u64) -> AccessResult<*mut u8> {
+        let page_lo = addr::page_floor(offset);
+        let mut grant_rights = GrantRights(GrantRights::R.0 | GrantRights::W.0);
+        let mut fill_grant: Option<Handle> = None;
+        if principal != target {
+            let need = access.grant_right().ok_or(fault(access, addr, true))?;
+            self.grants.find_covering(principal, target, offset, offset + len, need).ok_or(fault(access, addr, true))?;
+            if let Some(g) = self.grants.find_page(principal, target, page_lo, page_lo + PAGE_SIZE, need) {
+                grant_rights = g.rights;
+                fill_grant = Some(g.handle);
+            }
+        }
+        let pte = *self.space(target).and_then(|s| s.pte(offset)).ok_or(fault(access, addr, false))?;
+        if !pte.rights.contains(access.page_right()) {
+            return Err(fault(access, addr, true));
+        }
+        let frame = if access == Access::Write && pte.cow { self.writable_frame(target, offset)? } else { pte.frame };
+        let base = self.frames.host_ptr(frame);
+        if principal == target || fill_grant.is_some() {
+            let mut eff = pte.rights.0;
+            if principal != target {
+                // A grant never makes a page more than its owner allows; C and G are
+                // not memory rights, and X is never granted.
+                eff &= grant_rights.0 & (PageRights::R.0 | PageRights::W.0);
+            }
+            if pte.cow && access != Access::Write {
+                eff &= !PageRights::W.0;
+            }
+            if let Some(h) = fill_grant {
+                self.grants.mark_cached(h);
+            }
+            self.tlb.fill(principal, target, offset, PageRights(eff), base);
+        }
+        Ok(base.wrapping_add((offset % PAGE_SIZE) as usize))
+    }
+
+    /// Reads `buf.len()` bytes at `ptr` as `principal`.
+    pub fn copy_in(&mut self, principal: Sid, ptr: u64, buf: &mut [u8]) -> AccessResult<()> {
+        let (target, offset) = addr::resolve(ptr, principal);
+        self.range_ok(offset, buf.len() as u64, Access::Read, ptr)?;
+        let mut done = 0usize;
+        while done < buf.len() {
+            let off = offset + done as u64;
+            let n = (PAGE_SIZE - off % PAGE_SIZE).min((buf.len() - done) as u64) as usize;
+            // translate checks and fills the TLB; the bytes are then read through the
+            // frame store: this path is not hot, and staying in safe code is worth it.
+            self.translate(principal, target, off, n as u64, Access::Read, ptr.wrapping_add(done as u64))?;
+            let frame_off = (off % PAGE_SIZE) as usize;
+            let pte = *self.space(target).and_then(|s| s.pte(off)).ok_or(FaultKind::Unmapped { access: Access::Read, addr: ptr })?;
+            buf[done..done + n].copy_from_slice(&self.frames.bytes(pte.frame)[frame_off..frame_off + n]);
+            done += n;
+        }
+        Ok(())
+    }
+
+    /// Writes `buf` at `ptr` as `principal`. Checks every page before writing any, so a
+    /// faulting write changes nothing.
+    pub fn copy_out(&mut self, principal: Sid, ptr: u64, buf: &[u8]) -> AccessResult<()> {
+        let (target, offset) = addr::resolve(ptr, principal);
+        self.range_ok(offset, buf.len() as u64, Access::Write, ptr)?;
+        let mut done = 0usize;
+        while done < buf.len() {
+            let off = offset + done as u64;
+            let n = (PAGE_SIZE - off % PAGE_SIZE).min((buf.len() - done) as u64) as usize;
+            self.check_only(principal, target, off, n as u64, Access::Write, ptr.wrapping_add(done as u64))?;
+            done += n;
+        }
+        done = 0;
+        while done < buf.len() {
+            let off = offset + done as u64;
+            let n = (PAGE_SIZE - off % PAGE_SIZE).min((buf.len() - done) as u64) as usize;
+            self.translate(principal, target, off, n as u64, Access::Write, ptr.wrapping_add(done as u64))?;
+            let frame = self.writable_frame(target, off)?;
+            let frame_off = (off % PAGE_SIZE) as usize;
+            self.frames.bytes_mut(frame)[frame_off..frame_off + n].copy_from_slice(&buf[done..done + n]);
+            done += n;
+        }
+        Ok(())
+    }
+
+    /// Whether `principal` could perform the access, without side effects.
+    pub fn check_only(&self, principal: Sid, target: Sid, offset: u64, len: u64, access: Access, addr: u64) -> AccessResult<()> {
+        if principal != target {
+            let need = access.grant_right().ok_or(fault(access, addr, true))?;
+            self.grants.find_covering(principal, target, offset, offset + len, need).ok_or(fault(access, addr, true))?;
+        }
+        let pte = self.space(target).and_then(|s| s.pte(offset)).ok_or(fault(access, addr, false))?;
+        if !pte.rights.contains(access.page_right()) {
+            return Err(fault(access, addr, true));
+        }
+        Ok(())
+    }
+
+    fn range_ok(&self, offset: u64, len: u64, access: Access, addr: u64) -> AccessResult<()> {
+        match offset.checked_add(len) {
+            Some(end) if end <= SPACE_SIZE => Ok(()),
+            _ => Err(fault(access, addr, false)),
+        }
+    }
+
+    /// Creates an authorized grant (see `GrantTable::authorize`).
+    pub fn grant(&mut self, code: Sid, data: Sid, req: &GrantRequest) -> Result<Handle, GxError> {
+        if self.space(req.grantee).is_none() || self.space(req.owner).is_none() {
+            return Err(GxError::Stale);
+        }
+        let spaces = &self.spaces;
+        let may_root = |t: Sid| spaces[t as usize].as_ref().is_some_and(|s| s.creator == data);
+        let parent = self.grants.authorize(code, data, may_root, req)?;
+        self.grants.insert(data, parent, req)
+    }
+
+    /// Revokes `h` (and its descendants) on behalf of `by`; flushes what they cached.
+    pub fn revoke(&mut self, h: Handle, by: Sid) -> Result<Vec<Grant>, GxError> {
+        self.grants.may_revoke(h, by)?;
+        Ok(self.revoke_unchecked(h))
+    }
+
+    /// Revokes without an authority check (transient grants at frame exit).
+    pub fn revoke_unchecked(&mut self, h: Handle) -> Vec<Grant> {
+        let gone = self.grants.revoke_tree(h);
+        for g in &gone {
+            if g.cached {
+                self.tlb.flush_pair(g.grantee, g.owner);
+            }
+        }
+        gone
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn setup() -> (Memory, Sid, Sid) {
+        let mut m = Memory::new(MemoryLimits::default());
+        let a = m.create_space("a", 0).unwrap();
+        let b = m.create_space("b", 0).unwrap();
+        m.map_zero(a, 0x10000, 0x2000, PageRights::RW).unwrap();
+        (m, a, b)
+    }
+
+    #[test]
+    fn own_access_and_page_rights() {
+        let (mut m, a, _) = setup();
+        m.copy_out(a, 0x10ffe, &[1, 2, 3, 4]).unwrap();
+        let mut buf = [0u8; 4];
+        m.copy_in(a, 0x10ffe, &mut buf).unwrap();
+        assert_eq!(buf, [1, 2, 3, 4]);
+        assert!(matches!(m.copy_in(a, 0x20000, &mut buf), Err(FaultKind::Unmapped { .. })));
+        m.protect(a, 0x10000, 0x1000, PageRights::R).unwrap();
+        assert!(matches!(m.copy_out(a, 0x10ff0, &[9; 32]), Err(FaultKind::Denied { .. })));
+        // Nothing was written by the faulting copy, not even on the writable page.
+        let mut b2 = [0u8; 2];
+        m.copy_in(a, 0x11000, &mut b2).unwrap();
+        assert_eq!(b2, [3, 4]);
+    }
+
+    #[test]
+    fn foreign_access_needs_a_grant_and_revocation_flushes() {
+        let (mut m, a, b) = setup();
+        let p = addr::qualified(a, 0x10000);
+        let mut buf = [0u8; 8];
+        assert!(matches!(m.copy_in(b, p, &mut buf), Err(FaultKind::Denied { .. })));
+        let h = m.grant(a, a, &GrantRequest { owner: a, lo: 0x10000, len: 0x1000, rights: GrantRights::R, grantee: b, transient: false }).unwrap();
+        m.copy_in(b, p, &mut buf).unwrap();
+        assert!(m.tlb.lookup(b, a, 0x10000, PageRights::R).is_some(), "a whole-page grant fills the TLB");
+        assert!(matches!(m.copy_out(b, p, &buf), Err(FaultKind::Denied { .. })), "R grant gives no W");
+        m.revoke(h, a).unwrap();
+        assert!(m.tlb.lookup(b, a, 0x10000, PageRights::R).is_none(), "revoke flushed the entry");
+        assert!(matches!(m.copy_in(b, p, &mut buf), Err(FaultKind::Denied { .. })));
+    }
+
+    #[test]
+    fn partial_page_grants_are_byte_exact() {
+        let (mut m, a, b) = setup();
+        m.grant(a, a, &GrantRequest { owner: a, lo: 0x10010, len: 16, rights: GrantRights::RW, grantee: b, transient: false }).unwrap();
+        m.copy_out(b, addr::qualified(a, 0x10010), &[7; 16]).unwrap();
+        assert!(m.copy_out(b, addr::qualified(a, 0x10010), &[7; 17]).is_err());
+        assert!(m.copy_in(b, addr::qualified(a, 0x1000f), &mut [0; 2]).is_err());
+    }
+
+    #[test]
+    fn cow_clone_breaks_on_write() {
+        let (mut m, a, b) = setup();
+        m.copy_out(a, 0x10000, &[5]).unwrap();
+        m.cow_clone(a, b).unwrap();
+        m.copy_out(b, 0x10000, &[6]).unwrap();
+        let (mut x, mut y) = ([0u8], [0u8]);
+        m.copy_in(a, 0x10000, &mut x).unwrap();
+        m.copy_in(b, 0x10000, &mut y).unwrap();
+        assert_eq!((x[0], y[0]), (5, 6));
+        assert_eq!(m.cow_breaks, 1);
+    }
+
+    #[test]
+    fn destroy_revokes_everything() {
+        let (mut m, a, b) = setup();
+        let h = m.grant(a, a, &GrantRequest { owner: a, lo: 0, len: SPACE_SIZE, rights: GrantRights::RWG, grantee: b, transient: false }).unwrap();
+        let frames = m.frames.live();
+        m.destroy_space(a).unwrap();
+        assert!(m.grants.get(h).is_none());
+        assert_eq!(m.frames.live(), frames - 2);
+        assert!(m.copy_in(b, addr::qualified(a, 0x10000), &mut [0]).is_err());
+    }
+}

@@ -1,0 +1,2 @@
+//! grantix: the command-line front end.
+fn main() {}

@@ -1,0 +1,1 @@
+//! Service spaces of the Linux personality: one module per subsystem.

@@ -1,0 +1,1 @@
+//! The native ABI as data, mirrored into the C sysroot headers.
