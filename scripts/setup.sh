@@ -63,6 +63,12 @@ if ! command -v riscv64-linux-gnu-gcc >/dev/null || ! command -v riscv64-linux-g
     command -v riscv64-linux-gnu-gcc >/dev/null || die "riscv64-linux-gnu-gcc still missing after install"
 fi
 
+# Required: cmake, which the build script of the c99 crate (under softfloat-sys, the
+# machine's IEEE-754 unit) runs.
+if ! command -v cmake >/dev/null; then
+    apt_install cmake || die "could not install cmake (needed to build softfloat-sys)"
+fi
+
 # Optional: qemu-user, the reference runner for scripts/compare-qemu.sh.
 if ! command -v qemu-riscv64 >/dev/null; then
     apt_install qemu-user \

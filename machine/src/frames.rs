@@ -8,6 +8,11 @@ use crate::error::GxError;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FrameId(pub u32);
 
+impl FrameId {
+    /// No frame yet: a demand-zero page gets its frame on first touch.
+    pub const NONE: FrameId = FrameId(u32::MAX);
+}
+
 type FrameData = Box<[u8; PAGE_SIZE as usize]>;
 
 struct Frame {
@@ -77,6 +82,9 @@ impl FrameStore {
 
     /// Adds a reference (a new mapping of the frame).
     pub fn incref(&mut self, id: FrameId) {
+        if id == FrameId::NONE {
+            return;
+        }
         if let Some(Some(f)) = self.frames.get_mut(id.0 as usize) {
             f.refs += 1;
         }
@@ -84,7 +92,7 @@ impl FrameStore {
 
     /// Drops a reference; the frame is freed when none remain.
     pub fn decref(&mut self, id: FrameId) {
-        let slot = &mut self.frames[id.0 as usize];
+        let Some(slot) = self.frames.get_mut(id.0 as usize) else { return };
         if let Some(f) = slot {
             f.refs -= 1;
             if f.refs == 0 {

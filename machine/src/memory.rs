@@ -173,6 +173,29 @@ impl Memory {
         Ok(())
     }
 
+    /// Maps demand-zero pages over `[offset, offset+len)`: each gets a zeroed frame on
+    /// its first access, by any principal. Large anonymous mappings, stacks and bss
+    /// cost nothing until used, and host code never sees a "not yet populated" page.
+    pub fn map_lazy(&mut self, sid: Sid, offset: u64, len: u64, rights: PageRights) -> Result<(), GxError> {
+        let (lo, hi) = Self::check_range(offset, len)?;
+        self.space(sid).ok_or(GxError::Stale)?;
+        for page in lo..hi {
+            self.replace_pte(sid, page, Some(Pte { frame: FrameId::NONE, rights, cow: false }))?;
+        }
+        self.tlb.flush_pages(sid, lo, hi);
+        Ok(())
+    }
+
+    /// Gives a demand-zero page its frame. A frame shortage is reported as a fault at
+    /// the access, as a machine with no free page would.
+    fn materialize(&mut self, sid: Sid, page: u64, access: Access, addr: u64) -> Result<FrameId, FaultKind> {
+        let frame = self.frames.alloc().map_err(|_| FaultKind::Unmapped { access, addr })?;
+        if let Some(e) = self.space_mut(sid).and_then(|s| s.pages.get_mut(&page)) {
+            e.frame = frame;
+        }
+        Ok(frame)
+    }
+
     /// Maps an existing frame at `offset` (adding a reference).
     pub fn map_frame(&mut self, sid: Sid, offset: u64, frame: FrameId, rights: PageRights, cow: bool) -> Result<(), GxError> {
         let (lo, _) = Self::check_range(offset, PAGE_SIZE)?;
@@ -227,7 +250,11 @@ impl Memory {
             let s = self.space(src).ok_or(GxError::Stale)?;
             (slo..shi).filter_map(|p| s.pages.get(&p).map(|e| (p, e.frame))).collect()
         };
-        for (p, frame) in frames {
+        for (p, mut frame) in frames {
+            // Both sides must see the same frame, so a demand-zero page gets it now.
+            if frame == FrameId::NONE {
+                frame = self.materialize(src, p, Access::Read, p << PAGE_SHIFT).map_err(|_| GxError::Limit)?;
+            }
             self.frames.incref(frame);
             self.replace_pte(dst, dlo + (p - slo), Some(Pte { frame, rights, cow: false }))?;
         }
@@ -289,7 +316,11 @@ impl Memory {
             let in_page = (off % PAGE_SIZE) as usize;
             let n = (PAGE_SIZE as usize - in_page).min(out.len() - done);
             let pte = space.pte(off).ok_or(GxError::Fault)?;
-            out[done..done + n].copy_from_slice(&self.frames.bytes(pte.frame)[in_page..in_page + n]);
+            if pte.frame == FrameId::NONE {
+                out[done..done + n].fill(0);
+            } else {
+                out[done..done + n].copy_from_slice(&self.frames.bytes(pte.frame)[in_page..in_page + n]);
+            }
             done += n;
         }
         Ok(())
@@ -299,6 +330,9 @@ impl Memory {
     fn writable_frame(&mut self, sid: Sid, offset: u64) -> Result<FrameId, FaultKind> {
         let page = offset >> PAGE_SHIFT;
         let pte = *self.space(sid).and_then(|s| s.pages.get(&page)).ok_or(FaultKind::Unmapped { access: Access::Write, addr: offset })?;
+        if pte.frame == FrameId::NONE {
+            return self.materialize(sid, page, Access::Write, offset);
+        }
         if !pte.cow {
             return Ok(pte.frame);
         }
@@ -340,7 +374,13 @@ impl Memory {
         if !pte.rights.contains(access.page_right()) {
             return Err(fault(access, addr, true));
         }
-        let frame = if access == Access::Write && pte.cow { self.writable_frame(target, offset)? } else { pte.frame };
+        let frame = if access == Access::Write && pte.cow {
+            self.writable_frame(target, offset)?
+        } else if pte.frame == FrameId::NONE {
+            self.materialize(target, offset >> PAGE_SHIFT, access, addr)?
+        } else {
+            pte.frame
+        };
         let base = self.frames.host_ptr(frame);
         if principal == target || fill_grant.is_some() {
             let mut eff = pte.rights.0;
@@ -516,6 +556,23 @@ mod tests {
         m.copy_in(b, 0x10000, &mut y).unwrap();
         assert_eq!((x[0], y[0]), (5, 6));
         assert_eq!(m.cow_breaks, 1);
+    }
+
+    #[test]
+    fn demand_zero_pages_get_frames_on_first_touch() {
+        let (mut m, a, b) = setup();
+        let before = m.frames.live();
+        m.map_lazy(a, 0x100000, 1 << 30, PageRights::RW).unwrap();
+        assert_eq!(m.frames.live(), before, "a GiB of lazy memory costs no frame");
+        let mut x = [1u8; 8];
+        m.copy_in(a, 0x100000 + (1 << 29), &mut x).unwrap();
+        assert_eq!(x, [0; 8]);
+        m.copy_out(a, 0x100ff8, &[9; 16]).unwrap();
+        assert_eq!(m.frames.live(), before + 3);
+        m.cow_clone(a, b).unwrap();
+        m.copy_in(b, 0x101000, &mut x).unwrap();
+        assert_eq!(x, [9; 8]);
+        m.unmap(a, 0x100000, 1 << 30).unwrap();
     }
 
     #[test]

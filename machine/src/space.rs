@@ -8,6 +8,7 @@ use rustc_hash::FxHashMap;
 /// One mapped page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Pte {
+    /// The backing frame, or `FrameId::NONE` for a demand-zero page not touched yet.
     pub frame: FrameId,
     /// The owner's rights. For a copy-on-write page this still includes W: the
     /// machine breaks the sharing on the first write (see `Memory::break_cow`).
