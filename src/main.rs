@@ -1,2 +1,119 @@
 //! grantix: the command-line front end.
-fn main() {}
+
+use clap::{Parser, Subcommand};
+use personality::{Config, Options, Runtime};
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "grantix", version, about = "Run static riscv64 Linux programs on a machine of spaces, grants and portals")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a statically linked riscv64 Linux program.
+    Run(RunArgs),
+    /// Print the default cycle-model cost table (TOML) to start a cost file from.
+    Costs,
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// Kernel configuration: split (each service in its own space) or monolithic.
+    #[arg(long, default_value = "split")]
+    config: Config,
+    /// Host directory the guest sees as / (default: the host's own tree).
+    #[arg(long)]
+    root: Option<PathBuf>,
+    /// Print every syscall with its result to stderr.
+    #[arg(long)]
+    strace: bool,
+    /// Print every instruction (very slow; use with RUST_LOG=grantix::trace=trace).
+    #[arg(long)]
+    trace: bool,
+    /// Print machine counters to stderr when the program ends.
+    #[arg(long)]
+    stats: bool,
+    /// Cycle-model cost file (TOML; see `grantix costs`).
+    #[arg(long)]
+    costs: Option<PathBuf>,
+    /// Instructions per scheduling quantum.
+    #[arg(long, default_value_t = personality::runner::DEFAULT_QUANTUM)]
+    quantum: u64,
+    /// The program and its arguments.
+    #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+    program: Vec<std::ffi::OsString>,
+}
+
+fn main() {
+    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_env("RUST_LOG")).with_writer(std::io::stderr).without_time().init();
+    // A panic inside a host service is a fault of that service, handled by the
+    // machine; keep the default hook from printing it as if grantix had crashed.
+    std::panic::set_hook(Box::new(|info| tracing::debug!("host code panicked: {info}")));
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Costs => print!("{}", machine::cost::CostModel::default().to_toml()),
+        Command::Run(args) => std::process::exit(run(args)),
+    }
+}
+
+fn run(args: RunArgs) -> i32 {
+    let mut opts = Options { config: args.config, strace: args.strace, quantum: args.quantum.max(1), ..Options::default() };
+    if let Some(root) = &args.root {
+        match std::fs::canonicalize(root) {
+            Ok(r) if r.is_dir() => opts.root = r,
+            _ => {
+                eprintln!("grantix: --root {}: not a directory", root.display());
+                return 125;
+            }
+        }
+    }
+    if let Some(path) = &args.costs {
+        match machine::cost::CostModel::load(path) {
+            Ok(c) => opts.machine.costs = c,
+            Err(e) => {
+                eprintln!("grantix: {e}");
+                return 125;
+            }
+        }
+    }
+    let mut rt = match Runtime::boot(&opts) {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("grantix: {e}");
+            return e.exit_status();
+        }
+    };
+    rt.m.trace = args.trace;
+    let program = args.program[0].to_string_lossy().into_owned();
+    let argv: Vec<Vec<u8>> = args.program.iter().map(|a| a.as_bytes().to_vec()).collect();
+    let envp: Vec<Vec<u8>> = std::env::vars_os().map(|(k, v)| [k.as_bytes(), b"=", v.as_bytes()].concat()).collect();
+    if let Err(e) = rt.spawn(&program, argv, envp) {
+        eprintln!("grantix: {program}: {e}");
+        return e.exit_status();
+    }
+    let status = rt.run();
+    if args.stats {
+        print_stats(&rt);
+    }
+    status
+}
+
+fn print_stats(rt: &Runtime) {
+    let t = rt.m.total_counters();
+    let secs = rt.elapsed.as_secs_f64().max(1e-9);
+    eprintln!("grantix: config {} · {:.3} s · {} instructions ({:.1} MIPS) · {} modeled cycles", rt.config.name(), secs, t.instret, t.instret as f64 / secs / 1e6, t.cycles);
+    eprintln!(
+        "grantix: ecalls {} · portal calls {} · grants {} persistent / {} transient ({} bytes) · revokes {} · faults {}",
+        t.ecalls,
+        t.pcalls,
+        t.grants_persistent,
+        t.grants_transient,
+        t.bytes_granted,
+        t.revokes,
+        t.fault_total()
+    );
+}

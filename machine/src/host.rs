@@ -97,6 +97,19 @@ impl<'a> HostCtx<'a> {
         (f.kind.is_involuntary() && f.callee_data == me).then_some(&mut f.saved)
     }
 
+    /// Makes the interrupted environment resume in (code, data) instead: what exec
+    /// does. Only the callee of an involuntary frame may, as for `context_mut`.
+    pub fn set_return_env(&mut self, code: Sid, data: Sid) -> Result<(), GxError> {
+        let me = self.me;
+        let f = self.hart.control.last_mut().ok_or(GxError::Perm)?;
+        if !(f.kind.is_involuntary() && f.callee_data == me) {
+            return Err(GxError::Perm);
+        }
+        f.caller_code = code;
+        f.caller_data = data;
+        Ok(())
+    }
+
     fn host_fault(&self, kind: crate::error::FaultKind) -> Fault {
         Fault::new(kind, self.me, 0)
     }

@@ -338,7 +338,11 @@ impl Machine {
         self.settle(hart);
         let mut saved = hart.ctx.clone();
         saved.pc = return_pc;
-        let passed = std::mem::take(hart.made_here());
+        // The transient grants of the calling frame go to this call, unless it is a
+        // fault's: a fault is not a call the frame made, and a handled fault resumes
+        // the same frame, which still owns its grants (MACHINE.md section 3: they end
+        // when the frame that made them returns).
+        let passed = if matches!(kind, CallKind::Fault(_)) { Vec::new() } else { std::mem::take(hart.made_here()) };
         match &kind {
             CallKind::Ecall => hart.counters_ecall(),
             CallKind::Fault(_) => hart.counters.fault_calls += 1,
@@ -382,7 +386,9 @@ impl Machine {
                 if let Some(f) = hart.control.pop() {
                     hart.code = f.caller_code;
                     hart.data = f.caller_data;
-                    *hart.made_here() = f.passed;
+                    // Give back what the call took (append: a fault call took nothing).
+                    let mut passed = f.passed;
+                    hart.made_here().append(&mut passed);
                 }
                 return Err(e);
             }
@@ -550,9 +556,14 @@ impl Machine {
 /// Harts the stacklet region has room for.
 const STACKLET_REGION_HARTS: u64 = (SPACE_SIZE - STACKLET_REGION) / STACKLET_SPAN;
 
-/// Top of hart `id`'s stacklet slot.
+/// Top of hart `id`'s stacklet (the initial sp of a callee).
+///
+/// The top page of every slot is left unmapped: without it hart 0's stack pointer
+/// would start at 2^48 itself, which is not a local pointer but SID 1's offset 0
+/// (gx.qualify would leave it unchanged, naming the wrong space). The guard page
+/// keeps every sp a callee can start with a local pointer into its own DATA.
 pub fn stacklet_top(id: HartId) -> u64 {
-    SPACE_SIZE - id as u64 * STACKLET_SPAN
+    SPACE_SIZE - id as u64 * STACKLET_SPAN - PAGE_SIZE
 }
 
 fn end_to_result(end: FrameEnd) -> Result<[u64; 2], CallError> {

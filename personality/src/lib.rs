@@ -1,1 +1,13 @@
-//! Linux personality: the riscv64 syscall ABI mapped onto grants and service calls.
+//! The Linux personality: the riscv64 syscall ABI mapped onto grants and service calls,
+//! the split and monolithic wirings, and the board that runs programs.
+
+pub mod hostpoll;
+pub mod linux;
+pub mod misc;
+pub mod runner;
+pub mod signal;
+pub mod supervisor;
+pub mod wiring;
+
+pub use runner::{Options, Runtime, StartError};
+pub use wiring::Config;

@@ -1,1 +1,17 @@
-//! Service spaces of the Linux personality: one module per subsystem.
+//! Service spaces of the Linux personality: one module per subsystem, each with a small
+//! portal ABI (its op numbers are the Linux syscall numbers it implements, plus a few
+//! internal operations), all written against the `Env` of `service`.
+
+pub mod futex;
+pub mod lifecycle;
+pub mod mm;
+pub mod proc;
+pub mod sched;
+pub mod service;
+pub mod sysno;
+pub mod time;
+pub mod tty;
+pub mod vfs;
+
+pub use service::{Env, Lend, Service, ServiceId};
+pub use vfs::op as vfs_op;

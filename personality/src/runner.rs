@@ -1,0 +1,286 @@
+//! The board and the scheduler: builds a machine in either configuration, starts the
+//! first process, and runs threads round-robin, preempted by instruction count.
+//!
+//! Scheduling is deterministic: the same program and input give the same interleaving.
+//! When every thread is blocked, the runner waits on the host (poll on the file
+//! descriptors threads wait for, until the earliest deadline) instead of spinning.
+
+use crate::linux::{self, Linux};
+use crate::wiring::{entry, service_mut, Config, KernelHost, ServiceHost, Wiring};
+use machine::grants::GrantRequest;
+use machine::host::authority;
+use machine::{Exit, GrantRights, Machine, MachineConfig, PageRights, Sid};
+use std::path::PathBuf;
+use std::time::Instant;
+use syscalls::proc::{ExitStatus, Proc, ThreadState};
+use syscalls::sched::Wake;
+use syscalls::{Service, ServiceId};
+
+/// Instructions a thread runs before the next one gets its turn.
+pub const DEFAULT_QUANTUM: u64 = 200_000;
+
+/// How to run a program.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub config: Config,
+    /// Host directory the guest sees as /.
+    pub root: PathBuf,
+    pub strace: bool,
+    pub quantum: u64,
+    pub machine: MachineConfig,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { config: Config::Split, root: PathBuf::from("/"), strace: false, quantum: DEFAULT_QUANTUM, machine: MachineConfig::default() }
+    }
+}
+
+/// Errors starting a program, with the exit status a shell would give.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("{0}")]
+    Load(#[from] loader::LoadError),
+    #[error("cannot start: {0}")]
+    Machine(String),
+}
+
+impl StartError {
+    /// 126 or 127, as a shell reports failures to execute.
+    pub fn exit_status(&self) -> i32 {
+        match self {
+            StartError::Load(e) => e.exit_status(),
+            StartError::Machine(_) => 126,
+        }
+    }
+}
+
+/// A booted machine with its services.
+pub struct Runtime {
+    pub m: Machine,
+    pub wiring: Wiring,
+    pub config: Config,
+    pub quantum: u64,
+    /// Wall time the run took.
+    pub elapsed: std::time::Duration,
+}
+
+fn services(root: PathBuf, strace: bool) -> Vec<Box<dyn Service>> {
+    vec![
+        Box::new({
+            let mut l = Linux::default();
+            l.strace = strace;
+            l
+        }),
+        Box::new(Proc::new()),
+        Box::new(syscalls::mm::Mm::new()),
+        Box::new(syscalls::vfs::Vfs::new(root)),
+        Box::new(syscalls::futex::Futex::default()),
+        Box::new(syscalls::time::Time::default()),
+        Box::new(syscalls::tty::Tty::default()),
+        Box::new(crate::supervisor::Supervisor::default()),
+    ]
+}
+
+/// Which services each service may call (split configuration): grants of C go exactly
+/// along these edges, so a service can reach no portal it has no business calling.
+pub fn calls(from: ServiceId) -> &'static [ServiceId] {
+    use ServiceId::*;
+    match from {
+        Linux => &[Proc, Mm, Vfs, Futex, Time, Tty, Supervisor],
+        Proc => &[Mm, Vfs],
+        Mm => &[Vfs],
+        Vfs => &[Tty, Proc],
+        Futex | Time => &[Proc],
+        Tty | Supervisor => &[],
+    }
+}
+
+impl Runtime {
+    /// Builds the machine and its services.
+    pub fn boot(opts: &Options) -> Result<Runtime, StartError> {
+        let mut m = Machine::new(opts.machine.clone());
+        let merr = |e: machine::GxError| StartError::Machine(e.to_string());
+        let mut wiring = Wiring::default();
+        let ecall;
+        let fault;
+        match opts.config {
+            Config::Split => {
+                for svc in services(opts.root.clone(), opts.strace) {
+                    let id = svc.id();
+                    let auth = match id {
+                        ServiceId::Mm => authority::MEMORY,
+                        ServiceId::Proc => authority::HARTS,
+                        _ => 0,
+                    };
+                    let sid = m.add_host_space(id.name(), Box::new(ServiceHost { service: svc, wiring: Wiring::default() }), auth).map_err(merr)?;
+                    wiring.sids[id as usize] = sid;
+                    wiring.portals[id as usize] = m.create_portal(sid, sid, entry::CALL).map_err(merr)?;
+                }
+                for from in ServiceId::ALL {
+                    for to in calls(from) {
+                        let t = wiring.sids[*to as usize];
+                        let req = GrantRequest { owner: t, lo: entry::CALL, len: 1, rights: GrantRights::C, grantee: wiring.sids[from as usize], transient: false };
+                        m.mem.grant(t, t, &req).map_err(merr)?;
+                    }
+                }
+                for id in ServiceId::ALL {
+                    if let Some(h) = m.host_space::<ServiceHost>(wiring.sids[id as usize]) {
+                        h.wiring = wiring.clone();
+                    }
+                }
+                let l = wiring.sids[ServiceId::Linux as usize];
+                ecall = m.create_portal(l, l, entry::ECALL).map_err(merr)?;
+                fault = m.create_portal(l, l, entry::FAULT).map_err(merr)?;
+            }
+            Config::Monolithic => {
+                let svcs: Vec<Option<Box<dyn Service>>> = services(opts.root.clone(), opts.strace).into_iter().map(Some).collect();
+                let k = m.add_host_space("kernel", Box::new(KernelHost { services: svcs, wiring: Wiring::default() }), authority::MEMORY | authority::HARTS).map_err(merr)?;
+                wiring.sids = [k; 8];
+                if let Some(h) = m.host_space::<KernelHost>(k) {
+                    h.wiring = wiring.clone();
+                }
+                ecall = m.create_portal(k, k, entry::ECALL).map_err(merr)?;
+                fault = m.create_portal(k, k, entry::FAULT).map_err(merr)?;
+            }
+        }
+        let l = wiring.sids[ServiceId::Linux as usize];
+        m.mem.map_lazy(l, linux::SCRATCH, linux::SCRATCH_SIZE, PageRights::RW).map_err(merr)?;
+        let cfg = opts.config;
+        if let Some(mm) = service_mut::<syscalls::mm::Mm>(&mut m, &wiring, cfg, ServiceId::Mm) {
+            mm.portals = syscalls::mm::ProcessPortals { ecall, fault };
+        }
+        Ok(Runtime { m, wiring, config: opts.config, quantum: opts.quantum, elapsed: Default::default() })
+    }
+
+    fn sid(&self, id: ServiceId) -> Sid {
+        self.wiring.sids[id as usize]
+    }
+
+    /// Starts the first process: `path` on the host, with argv and envp.
+    pub fn spawn(&mut self, path: &str, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> Result<u32, StartError> {
+        // Report format errors exactly, before any machine state changes.
+        let bytes = loader::read_executable(std::path::Path::new(path))?;
+        loader::parse(&bytes)?;
+        let cfg = self.config;
+        let (mm_sid, linux_sid) = (self.sid(ServiceId::Mm), self.sid(ServiceId::Linux));
+        let pid = service_mut::<Proc>(&mut self.m, &self.wiring, cfg, ServiceId::Proc).map(|p| p.alloc_pid()).ok_or_else(|| StartError::Machine("no proc".into()))?;
+        let mut mm = std::mem::take(service_mut::<syscalls::mm::Mm>(&mut self.m, &self.wiring, cfg, ServiceId::Mm).ok_or_else(|| StartError::Machine("no mm".into()))?);
+        let r = mm.load_new(&mut self.m.mem, mm_sid, linux_sid, pid, path, argv.clone(), envp, path.as_bytes().to_vec());
+        let ((entry, sp, code, data, _brk), pm) = match r {
+            Ok(x) => x,
+            Err(e) => {
+                *service_mut::<syscalls::mm::Mm>(&mut self.m, &self.wiring, cfg, ServiceId::Mm).expect("mm") = mm;
+                return Err(StartError::Machine(format!("{path}: {}", std::io::Error::from_raw_os_error(e))));
+            }
+        };
+        mm.procs.insert(pid, pm);
+        *service_mut::<syscalls::mm::Mm>(&mut self.m, &self.wiring, cfg, ServiceId::Mm).expect("mm") = mm;
+        let hart = self.m.create_hart(code, data, syscalls::proc::initial_context(entry, sp)).map_err(|e| StartError::Machine(e.to_string()))?;
+        let exe = std::fs::canonicalize(path).map(|p| p.display().to_string()).unwrap_or_else(|_| path.to_string());
+        if let Some(v) = service_mut::<syscalls::vfs::Vfs>(&mut self.m, &self.wiring, cfg, ServiceId::Vfs) {
+            v.init_process(pid, &exe);
+        }
+        let p = service_mut::<Proc>(&mut self.m, &self.wiring, cfg, ServiceId::Proc).expect("proc");
+        p.add_process(pid, 0, code, data, hart, exe, argv);
+        Ok(pid)
+    }
+
+    fn proc(&mut self) -> &mut Proc {
+        service_mut::<Proc>(&mut self.m, &self.wiring, self.config, ServiceId::Proc).expect("proc service present")
+    }
+
+    /// Ends a process the machine could not continue (an unhandled fault).
+    fn kill(&mut self, pid: u32, sig: u8) {
+        let harts = self.proc().end_process(pid, ExitStatus::Signaled(sig));
+        for h in harts {
+            self.m.destroy_hart(h);
+        }
+        let cfg = self.config;
+        if let Some(v) = service_mut::<syscalls::vfs::Vfs>(&mut self.m, &self.wiring, cfg, ServiceId::Vfs) {
+            v.tables.remove(&pid);
+        }
+        let pm = service_mut::<syscalls::mm::Mm>(&mut self.m, &self.wiring, cfg, ServiceId::Mm).and_then(|mm| mm.procs.remove(&pid));
+        if let Some(pm) = pm {
+            let _ = self.m.mem.destroy_space(pm.data);
+        }
+    }
+
+    /// Runs until the first process exits; returns its status as a shell reports it.
+    pub fn run(&mut self) -> i32 {
+        let start = Instant::now();
+        let status = loop {
+            if let Some(st) = self.proc().init_exit {
+                break st.shell_status();
+            }
+            let next = self.proc().run_queue.pop_front();
+            let Some(tid) = next else {
+                if !self.wait_host() {
+                    eprintln!("grantix: every thread is blocked with nothing to wake it (deadlock)");
+                    break 124;
+                }
+                continue;
+            };
+            let Some(t) = self.proc().threads.get(&tid).cloned() else { continue };
+            if t.state != ThreadState::Runnable {
+                continue;
+            }
+            let exit = self.m.run(t.hart, self.quantum);
+            match exit {
+                Ok(Exit::Budget) | Ok(Exit::Stop(linux::stop::YIELD)) => {
+                    let p = self.proc();
+                    if p.threads.get(&tid).is_some_and(|t| t.state == ThreadState::Runnable) && !p.run_queue.contains(&tid) {
+                        p.run_queue.push_back(tid);
+                    }
+                }
+                Ok(Exit::Stop(linux::stop::EXITED)) => {
+                    self.m.destroy_hart(t.hart);
+                }
+                Ok(Exit::Stop(_)) | Ok(Exit::Returned) => {}
+                Ok(Exit::Fault(f)) => {
+                    tracing::warn!("pid {}: unhandled fault: {f}", t.pid);
+                    self.kill(t.pid, 11);
+                }
+                Err(_) => {}
+            }
+        };
+        self.elapsed = start.elapsed();
+        status
+    }
+
+    /// Waits on the host until some blocked thread can run. False if nothing ever could.
+    fn wait_host(&mut self) -> bool {
+        let blocked: Vec<(u32, syscalls::sched::Block)> =
+            self.proc().threads.values().filter_map(|t| if let ThreadState::Blocked(b) = &t.state { Some((t.tid, b.clone())) } else { None }).collect();
+        if blocked.is_empty() {
+            return false;
+        }
+        let deadline = blocked.iter().filter_map(|(_, b)| b.deadline).min();
+        let fds: Vec<(u32, i32, i16)> = blocked.iter().flat_map(|(t, b)| b.host_fds.iter().map(move |(fd, ev)| (*t, *fd, *ev))).collect();
+        if deadline.is_none() && fds.is_empty() {
+            return false;
+        }
+        let timeout_ms = deadline.map_or(-1, |d| d.saturating_duration_since(Instant::now()).as_millis().min(i32::MAX as u128) as i32);
+        let mut pfds: Vec<libc::pollfd> = fds.iter().map(|(_, fd, ev)| libc::pollfd { fd: *fd, events: *ev, revents: 0 }).collect();
+        let ready = crate::hostpoll::poll(&mut pfds, timeout_ms);
+        let now = Instant::now();
+        let mut woke = Vec::new();
+        if ready > 0 {
+            for (i, p) in pfds.iter().enumerate() {
+                if p.revents != 0 {
+                    woke.push((fds[i].0, Wake::HostReady));
+                }
+            }
+        }
+        for (t, b) in &blocked {
+            if b.deadline.is_some_and(|d| d <= now) {
+                woke.push((*t, Wake::Timeout));
+            }
+        }
+        let p = self.proc();
+        for (t, w) in woke {
+            p.wake_thread(t, w);
+        }
+        true
+    }
+}

@@ -1,0 +1,221 @@
+//! How services are wired: each in its own space with transient grants per call
+//! (split), or all in one kernel space calling each other directly (monolithic).
+
+use machine::hart::Hart;
+use machine::memory::Memory;
+use machine::{CallError, Context, Fault, GxError, HartId, HostCtx, HostReply, HostSpace, Machine, Sid};
+use std::any::Any;
+use syscalls::{Env, Lend, Service, ServiceId};
+
+/// Which configuration a machine runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Config {
+    /// Every service in its own space, with grants only to what it needs.
+    Split,
+    /// Every service in one kernel space that can touch everything.
+    Monolithic,
+}
+
+impl Config {
+    /// The name used on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Config::Split => "split",
+            Config::Monolithic => "monolithic",
+        }
+    }
+}
+
+impl std::str::FromStr for Config {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "split" => Ok(Config::Split),
+            "monolithic" | "mono" => Ok(Config::Monolithic),
+            _ => Err(format!("unknown configuration '{s}' (expected split or monolithic)")),
+        }
+    }
+}
+
+/// Portal entries of a service space: 0 is the service call (op in a0); the linux
+/// space also has the involuntary entries.
+pub mod entry {
+    pub const CALL: u64 = 0;
+    pub const ECALL: u64 = 1;
+    pub const FAULT: u64 = 2;
+    pub const SIGNAL: u64 = 3;
+}
+
+/// Where each service lives and how to call it.
+#[derive(Clone, Debug, Default)]
+pub struct Wiring {
+    pub sids: [Sid; 8],
+    /// Portal of each service's CALL entry.
+    pub portals: [u64; 8],
+    /// Counts of service calls (from, to) in the monolithic configuration, where no
+    /// portal call happens: the report's "same-space calls".
+    pub direct_calls: u64,
+}
+
+/// The environment of a service running in its own space.
+pub struct SplitEnv<'c, 'm> {
+    pub ctx: &'c mut HostCtx<'m>,
+    pub wiring: &'c Wiring,
+}
+
+impl Env for SplitEnv<'_, '_> {
+    fn me(&self) -> Sid {
+        self.ctx.me()
+    }
+    fn hart(&self) -> HartId {
+        self.ctx.hart_id()
+    }
+    fn read(&mut self, ptr: u64, buf: &mut [u8]) -> Result<(), Fault> {
+        self.ctx.read(ptr, buf)
+    }
+    fn write(&mut self, ptr: u64, buf: &[u8]) -> Result<(), Fault> {
+        self.ctx.write(ptr, buf)
+    }
+    fn call(&mut self, to: ServiceId, op: u64, args: [u64; 6], lends: &[Lend]) -> Result<[u64; 2], CallError> {
+        let target = self.wiring.sids[to as usize];
+        for l in lends.iter().filter(|l| l.len > 0 && l.ptr != 0) {
+            // Transient: passed to the call below and revoked when it returns.
+            self.ctx.grant(l.ptr, l.len, target, l.rights, true)?;
+        }
+        self.ctx.pcall(self.wiring.portals[to as usize], [op, args[0], args[1], args[2], args[3], args[4], args[5], 0])
+    }
+    fn memory(&mut self) -> Result<&mut Memory, GxError> {
+        self.ctx.memory()
+    }
+    fn harts(&mut self) -> Result<(&mut Machine, &mut Hart), GxError> {
+        self.ctx.harts()
+    }
+    fn context(&mut self) -> Option<&mut Context> {
+        self.ctx.context_mut()
+    }
+    fn set_return_env(&mut self, code: Sid, data: Sid) -> Result<(), GxError> {
+        self.ctx.set_return_env(code, data)
+    }
+    fn caller_env(&self) -> (Sid, Sid) {
+        self.ctx.caller()
+    }
+    fn machine(&self) -> &Machine {
+        self.ctx.machine()
+    }
+    fn sid_of(&self, s: ServiceId) -> Sid {
+        self.wiring.sids[s as usize]
+    }
+}
+
+/// A service in a space of its own.
+pub struct ServiceHost {
+    pub service: Box<dyn Service>,
+    pub wiring: Wiring,
+}
+
+impl HostSpace for ServiceHost {
+    fn call(&mut self, ctx: &mut HostCtx<'_>, entry: u64, a: [u64; 8]) -> Result<HostReply, Fault> {
+        let mut env = SplitEnv { ctx, wiring: &self.wiring };
+        if entry == entry::CALL {
+            let r = self.service.handle(&mut env, a[0], [a[1], a[2], a[3], a[4], a[5], a[6]])?;
+            return Ok(HostReply::Return(r));
+        }
+        // Involuntary entries (linux only): the op is the entry.
+        self.service.handle(&mut env, crate::linux::op::INVOLUNTARY + entry, [a[0], a[1], a[2], a[3], a[4], a[5]])?;
+        Ok(take_reply(self.service.as_any()))
+    }
+    fn as_any(&mut self) -> &mut dyn Any {
+        self
+    }
+}
+
+/// What the linux service asked the machine to do after an involuntary call.
+fn take_reply(svc: &mut dyn Any) -> HostReply {
+    match svc.downcast_mut::<crate::linux::Linux>().and_then(|l| l.stop.take()) {
+        Some(code) => HostReply::Stop(code),
+        None => HostReply::Resume,
+    }
+}
+
+/// The environment of a service inside the monolithic kernel space.
+pub struct MonoEnv<'c, 'm> {
+    pub ctx: &'c mut HostCtx<'m>,
+    pub services: &'c mut Vec<Option<Box<dyn Service>>>,
+    pub wiring: &'c mut Wiring,
+}
+
+impl Env for MonoEnv<'_, '_> {
+    fn me(&self) -> Sid {
+        self.ctx.me()
+    }
+    fn hart(&self) -> HartId {
+        self.ctx.hart_id()
+    }
+    fn read(&mut self, ptr: u64, buf: &mut [u8]) -> Result<(), Fault> {
+        self.ctx.read(ptr, buf)
+    }
+    fn write(&mut self, ptr: u64, buf: &[u8]) -> Result<(), Fault> {
+        self.ctx.write(ptr, buf)
+    }
+    fn call(&mut self, to: ServiceId, op: u64, args: [u64; 6], _lends: &[Lend]) -> Result<[u64; 2], CallError> {
+        // An ordinary same-space call: no grant, no portal.
+        let mut svc = self.services.get_mut(to as usize).and_then(|s| s.take()).ok_or(CallError::Gx(GxError::Busy))?;
+        self.wiring.direct_calls += 1;
+        let r = svc.handle(self, op, args);
+        self.services[to as usize] = Some(svc);
+        r.map_err(CallError::Faulted)
+    }
+    fn memory(&mut self) -> Result<&mut Memory, GxError> {
+        self.ctx.memory()
+    }
+    fn harts(&mut self) -> Result<(&mut Machine, &mut Hart), GxError> {
+        self.ctx.harts()
+    }
+    fn context(&mut self) -> Option<&mut Context> {
+        self.ctx.context_mut()
+    }
+    fn set_return_env(&mut self, code: Sid, data: Sid) -> Result<(), GxError> {
+        self.ctx.set_return_env(code, data)
+    }
+    fn caller_env(&self) -> (Sid, Sid) {
+        self.ctx.caller()
+    }
+    fn machine(&self) -> &Machine {
+        self.ctx.machine()
+    }
+    fn sid_of(&self, _s: ServiceId) -> Sid {
+        self.ctx.me()
+    }
+}
+
+/// The monolithic kernel: every service in one space.
+pub struct KernelHost {
+    pub services: Vec<Option<Box<dyn Service>>>,
+    pub wiring: Wiring,
+}
+
+impl HostSpace for KernelHost {
+    fn call(&mut self, ctx: &mut HostCtx<'_>, entry: u64, a: [u64; 8]) -> Result<HostReply, Fault> {
+        let mut linux = self.services[ServiceId::Linux as usize].take().ok_or_else(|| Fault::new(machine::FaultKind::NoHandler, ctx.me(), 0))?;
+        let r = {
+            let mut env = MonoEnv { ctx, services: &mut self.services, wiring: &mut self.wiring };
+            linux.handle(&mut env, crate::linux::op::INVOLUNTARY + entry, [a[0], a[1], a[2], a[3], a[4], a[5]])
+        };
+        let reply = take_reply(linux.as_any());
+        self.services[ServiceId::Linux as usize] = Some(linux);
+        r?;
+        Ok(reply)
+    }
+    fn as_any(&mut self) -> &mut dyn Any {
+        self
+    }
+}
+
+/// The concrete service `T` of a machine in either configuration, between calls.
+pub fn service_mut<'a, T: 'static>(m: &'a mut Machine, wiring: &Wiring, config: Config, id: ServiceId) -> Option<&'a mut T> {
+    let sid = wiring.sids[id as usize];
+    match config {
+        Config::Split => m.host_space::<ServiceHost>(sid)?.service.as_any().downcast_mut::<T>(),
+        Config::Monolithic => m.host_space::<KernelHost>(sid)?.services.get_mut(id as usize)?.as_mut()?.as_any().downcast_mut::<T>(),
+    }
+}

@@ -1,0 +1,143 @@
+//! Process lifecycle operations of proc that need the thread authority and talk to mm
+//! and vfs: clone (threads and fork), exit, exec.
+
+use machine::hart::CallKind;
+use crate::mm::op as mm_op;
+use crate::proc::{ExitStatus, Proc};
+use crate::service::{call_errno, err, is_err};
+use crate::vfs::op as vfs_op;
+use crate::{Env, ServiceId};
+
+/// Clone: a1 = flags, a2 = new sp, a3 = tls, a4 = child tid pointer (process-local).
+/// a0 = new tid, a1 = the child's DATA space.
+pub const CLONE: u64 = 0x1100;
+/// Exit: a1 = status, a2 = 1 for the whole group. a0 = 1 if the process is gone,
+/// a1 = clear_child_tid of the exiting thread.
+pub const EXIT: u64 = 0x1101;
+/// Exec succeeded: a1 = new code, a2 = new data.
+pub const EXEC: u64 = 0x1102;
+
+/// Handles the lifecycle ops; `None` if `op` is not one of them.
+pub fn handle(p: &mut Proc, env: &mut dyn Env, op: u64, a: [u64; 6]) -> Option<[u64; 2]> {
+    let (pid, tid) = ((a[0] >> 32) as u32, (a[0] & 0xff_ffff) as u32);
+    Some(match op {
+        CLONE => clone(p, env, pid, tid, a),
+        EXIT => {
+            let status = a[1] as u8;
+            let group = a[2] == 1;
+            let by_signal = a[3] as u8;
+            let ctid = p.threads.get(&tid).map_or(0, |t| t.clear_child_tid);
+            let alone = p.processes.get(&pid).is_none_or(|pr| pr.threads.len() <= 1);
+            if group || alone {
+                let st = if by_signal != 0 { ExitStatus::Signaled(by_signal) } else { ExitStatus::Exited(status) };
+                let harts = p.end_process(pid, st);
+                if let Ok((m, _)) = env.harts() {
+                    for h in harts {
+                        m.destroy_hart(h);
+                    }
+                }
+                [1, ctid]
+            } else {
+                p.end_thread(tid);
+                [0, ctid]
+            }
+        }
+        EXEC => {
+            let others: Vec<u32> = p.processes.get(&pid).map(|pr| pr.threads.iter().copied().filter(|t| *t != tid).collect()).unwrap_or_default();
+            for t in others {
+                if let Some((h, _)) = p.end_thread(t) {
+                    if let Ok((m, _)) = env.harts() {
+                        m.destroy_hart(h);
+                    }
+                }
+            }
+            if let Some(pr) = p.processes.get_mut(&pid) {
+                pr.code = a[1] as u16;
+                pr.data = a[2] as u16;
+                for act in pr.actions.iter_mut() {
+                    if act.handler != crate::proc::SIG_IGN {
+                        *act = Default::default();
+                    }
+                }
+            }
+            if let Some(t) = p.threads.get_mut(&tid) {
+                t.altstack = (0, 2, 0);
+            }
+            [0, 0]
+        }
+        _ => return None,
+    })
+}
+
+fn clone(p: &mut Proc, env: &mut dyn Env, pid: u32, tid: u32, a: [u64; 6]) -> [u64; 2] {
+    let (flags, newsp, tls, ctid) = (a[1], a[2], a[3], a[4]);
+    let thread = flags & libc::CLONE_THREAD as u64 != 0;
+    if thread && flags & libc::CLONE_VM as u64 == 0 {
+        return [err(libc::EINVAL), 0];
+    }
+    if !thread && flags & libc::CLONE_VM as u64 != 0 {
+        // vfork-style sharing of memory between processes is not supported; plain fork
+        // semantics are what callers (posix_spawn) fall back to.
+        if flags & libc::CLONE_VFORK as u64 == 0 {
+            return [err(libc::EINVAL), 0];
+        }
+    }
+    // The parent's registers as they were at its ecall.
+    let (mut ctx, code, data) = {
+        let Ok((_, hart)) = env.harts() else { return [err(libc::EPERM), 0] };
+        let Some(f) = hart.control.iter().rev().find(|f| f.kind == CallKind::Ecall) else { return [err(libc::EINVAL), 0] };
+        (f.saved.clone(), f.caller_code, f.caller_data)
+    };
+    ctx.x[10] = 0;
+    if newsp != 0 {
+        ctx.x[2] = newsp;
+    }
+    if flags & libc::CLONE_SETTLS as u64 != 0 {
+        ctx.x[4] = tls;
+    }
+    let sigmask = p.threads.get(&tid).map_or(0, |t| t.sigmask);
+    let new = p.alloc_pid();
+    if thread {
+        let Ok((m, _)) = env.harts() else { return [err(libc::EPERM), 0] };
+        let Ok(h) = m.create_hart(code, data, ctx) else { return [err(libc::EAGAIN), 0] };
+        p.add_thread(new, pid, h, sigmask);
+        if flags & libc::CLONE_CHILD_CLEARTID as u64 != 0 {
+            if let Some(t) = p.threads.get_mut(&new) {
+                t.clear_child_tid = ctid;
+            }
+        }
+        return [new as u64, data as u64];
+    }
+    let w = (pid as u64) << 32 | tid as u64;
+    let child_data = match env.call(ServiceId::Mm, mm_op::FORK, [w, new as u64, 0, 0, 0, 0], &[]) {
+        Ok([d, _]) if !is_err(d) => d as u16,
+        Ok([e, _]) => return [e, 0],
+        Err(e) => return [call_errno(&e), 0],
+    };
+    let _ = env.call(ServiceId::Vfs, vfs_op::FORK, [w, new as u64, 0, 0, 0, 0], &[]);
+    let Ok((m, _)) = env.harts() else { return [err(libc::EPERM), 0] };
+    let Ok(h) = m.create_hart(code, child_data, ctx) else { return [err(libc::EAGAIN), 0] };
+    let (exe, cmdline, actions) = p.processes.get(&pid).map(|pr| (pr.exe.clone(), pr.cmdline.clone(), pr.actions)).unwrap_or_default_tuple();
+    p.add_process(new, pid, code, child_data, h, exe, cmdline);
+    if let Some(pr) = p.processes.get_mut(&new) {
+        pr.actions = actions;
+        pr.exit_signal = (flags & 0xff) as u32;
+    }
+    if let Some(t) = p.threads.get_mut(&new) {
+        t.sigmask = sigmask;
+        if flags & libc::CLONE_CHILD_CLEARTID as u64 != 0 {
+            t.clear_child_tid = ctid;
+        }
+    }
+    [new as u64, child_data as u64]
+}
+
+trait OrDefaultTuple<T> {
+    fn unwrap_or_default_tuple(self) -> T;
+}
+
+impl OrDefaultTuple<(String, Vec<Vec<u8>>, [crate::proc::SigAction; 65])> for Option<(String, Vec<Vec<u8>>, [crate::proc::SigAction; 65])> {
+    fn unwrap_or_default_tuple(self) -> (String, Vec<Vec<u8>>, [crate::proc::SigAction; 65]) {
+        self.unwrap_or_else(|| (String::new(), Vec::new(), [crate::proc::SigAction::default(); 65]))
+    }
+}

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# build.sh — regenerate the committed guest images of the machine tests.
+#
+#   tests/isa/NAME.S          -> tests/isa/bin/NAME.bin   (flat image, linked at 0x10000)
+#   tests/isa/diff/NAME.c     -> tests/isa/bin/NAME.elf   (static Linux ELF, no libc)
+#                             -> tests/isa/bin/NAME.bin   (the same program, flat)
+#   tests/isa/bench/NAME.c    -> the same, for the MIPS benchmark
+#   tests/isa/diff/golden/NAME.out: the diff programs' output under qemu-riscv64
+#                                   (only with --golden, and only if qemu exists)
+#
+# The tests use the committed binaries, so they do not need the cross tools; run
+# this after editing a guest program and commit what it changes. Needs
+# riscv64-linux-gnu-gcc and -objcopy (Debian: gcc-riscv64-linux-gnu).
+#
+# Flat images: _start is the first instruction of .text at 0x10000; the harness maps
+# the image RX in the CODE space and read-only into the DATA space, so programs
+# keep their writable data on the stack (the build refuses .data/.bss).
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+OUT="$HERE/bin"
+CC=riscv64-linux-gnu-gcc
+OBJCOPY=riscv64-linux-gnu-objcopy
+GOLDEN=0
+[[ "${1:-}" == "--golden" ]] && GOLDEN=1
+
+command -v "$CC" >/dev/null || { echo "build.sh: $CC not found" >&2; exit 1; }
+mkdir -p "$OUT"
+
+LDFLAGS=(-nostdlib -static -Wl,-Ttext=0x10000 -Wl,--build-id=none -Wl,-z,norelro)
+CFLAGS=(-march=rv64gc -mabi=lp64d -O2 -ffreestanding -fno-builtin -fno-pic -fno-pie -no-pie
+        -mcmodel=medany -fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables
+        -fno-jump-tables -Wall -Wextra -Werror -I"$HERE/c")
+
+# No writable section may have a size: DATA maps the image read-only.
+check_ro() {
+    local elf="$1"
+    if riscv64-linux-gnu-size -A "$elf" | awk '$1 ~ /^\.(s?data|s?bss|tdata|tbss|got)/ && $2 > 0 { bad = 1 } END { exit !bad }'; then
+        echo "build.sh: $elf has writable data; flat images must keep it on the stack" >&2
+        exit 1
+    fi
+}
+
+flat() {
+    local elf="$1" bin="$2"
+    check_ro "$elf"
+    "$OBJCOPY" -O binary -j .text -j .rodata -j .srodata "$elf" "$bin"
+    chmod 644 "$bin"
+}
+
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+
+for src in "$HERE"/*.S; do
+    name="$(basename "${src%.S}")"
+    "$CC" -march=rv64gc -mabi=lp64d -fno-pic -no-pie -I"$HERE" "${LDFLAGS[@]}" -o "$tmp/$name.elf" "$src"
+    flat "$tmp/$name.elf" "$OUT/$name.bin"
+    echo "built bin/$name.bin ($(stat -c %s "$OUT/$name.bin") bytes)"
+done
+
+for src in "$HERE"/diff/*.c "$HERE"/bench/*.c; do
+    [[ -e "$src" ]] || continue
+    name="$(basename "${src%.c}")"
+    "$CC" "${CFLAGS[@]}" "${LDFLAGS[@]}" -o "$OUT/$name.elf" "$HERE/c/start.S" "$HERE/c/rt.c" "$src" -lgcc
+    flat "$OUT/$name.elf" "$OUT/$name.bin"
+    echo "built bin/$name.elf, bin/$name.bin ($(stat -c %s "$OUT/$name.bin") bytes)"
+    if [[ $GOLDEN == 1 && "$src" == */diff/* ]]; then
+        if command -v qemu-riscv64 >/dev/null; then
+            qemu-riscv64 "$OUT/$name.elf" > "$HERE/diff/golden/$name.out"
+            echo "golden diff/golden/$name.out ($(wc -l < "$HERE/diff/golden/$name.out") lines)"
+        else
+            echo "build.sh: --golden needs qemu-riscv64" >&2
+            exit 1
+        fi
+    fi
+done
