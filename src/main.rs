@@ -18,6 +18,8 @@ enum Command {
     Run(RunArgs),
     /// Print the default cycle-model cost table (TOML) to start a cost file from.
     Costs,
+    /// Print the table of supported syscalls (Markdown), generated from the dispatcher.
+    Syscalls,
 }
 
 #[derive(clap::Args)]
@@ -56,6 +58,7 @@ fn main() {
     let cli = Cli::parse();
     match cli.command {
         Command::Costs => print!("{}", machine::cost::CostModel::default().to_toml()),
+        Command::Syscalls => print!("{}", syscall_table()),
         Command::Run(args) => std::process::exit(run(args)),
     }
 }
@@ -116,4 +119,16 @@ fn print_stats(rt: &Runtime) {
         t.revokes,
         t.fault_total()
     );
+}
+
+/// The supported-syscall table of README.md, from `personality::linux::route`.
+fn syscall_table() -> String {
+    let all = syscalls::sysno::ALL;
+    let supported: Vec<_> = all.iter().filter_map(|(n, name)| personality::linux::route(*n).map(|s| (*n, *name, s.name()))).collect();
+    let mut out = format!("{} of {} riscv64 Linux syscalls are implemented; every other one returns -ENOSYS with one warning naming it.\n\n", supported.len(), all.len());
+    out.push_str("| nr | syscall | served by |\n|---:|---|---|\n");
+    for (n, name, svc) in supported {
+        out.push_str(&format!("| {n} | `{name}` | {svc} |\n"));
+    }
+    out
 }

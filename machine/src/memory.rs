@@ -192,6 +192,11 @@ impl Memory {
         let frame = self.frames.alloc().map_err(|_| FaultKind::Unmapped { access, addr })?;
         if let Some(e) = self.space_mut(sid).and_then(|s| s.pages.get_mut(&page)) {
             e.frame = frame;
+            // A fresh zero frame is nobody else's: a demand-zero page cloned by
+            // cow_clone must not keep its copy-on-write mark, or the first write
+            // would copy a frame no one shares (and `share` would alias a frame
+            // that its source still considers copy-on-write).
+            e.cow = false;
         }
         Ok(frame)
     }
@@ -246,24 +251,44 @@ impl Memory {
         let (slo, shi) = Self::check_range(src_off, len)?;
         let (dlo, _) = Self::check_range(dst_off, len)?;
         self.space(dst).ok_or(GxError::Stale)?;
-        let frames: Vec<(u64, FrameId)> = {
+        let pages: Vec<(u64, Pte)> = {
             let s = self.space(src).ok_or(GxError::Stale)?;
-            (slo..shi).filter_map(|p| s.pages.get(&p).map(|e| (p, e.frame))).collect()
+            (slo..shi).filter_map(|p| s.pages.get(&p).map(|e| (p, *e))).collect()
         };
-        for (p, mut frame) in frames {
-            // Both sides must see the same frame, so a demand-zero page gets it now.
-            if frame == FrameId::NONE {
-                frame = self.materialize(src, p, Access::Read, p << PAGE_SHIFT).map_err(|_| GxError::Limit)?;
-            }
-            self.frames.incref(frame);
+        // Settle every source page before any destination page changes: with
+        // src == dst the ranges may overlap, and a page settled after being replaced
+        // would lose (leak) the frame it was just given.
+        let mut frames = Vec::with_capacity(pages.len());
+        for (p, e) in pages {
+            let frame = if e.cow {
+                // A copy-on-write page first gets a frame of its own, as a write would:
+                // shared plainly, the frame would carry the new mapping's writes into
+                // the other space's private copy (a fork's child, say).
+                self.writable_frame(src, p << PAGE_SHIFT).map_err(|_| GxError::Limit)?
+            } else if e.frame == FrameId::NONE {
+                // Both sides must see the same frame, so a demand-zero page gets it now.
+                self.materialize(src, p, Access::Read, p << PAGE_SHIFT).map_err(|_| GxError::Limit)?
+            } else {
+                e.frame
+            };
+            frames.push((p, frame));
+        }
+        // Take every new reference before dropping any old one: a destination page
+        // may be the last mapping of a source frame still to be mapped.
+        for (_, frame) in &frames {
+            self.frames.incref(*frame);
+        }
+        for (p, frame) in frames {
             self.replace_pte(dst, dlo + (p - slo), Some(Pte { frame, rights, cow: false }))?;
         }
         self.tlb.flush_pages(dst, dlo, dlo + (shi - slo));
         Ok(())
     }
 
-    /// Fork's copy: maps every page of `src` into `dst` at the same offsets, copy-on-write
-    /// for writable pages (both sides), plainly shared for the others.
+    /// Fork's copy: maps every page of `src` into `dst` at the same offsets,
+    /// copy-on-write on both sides. Read-only pages are marked too: a page made
+    /// writable later (`protect`) must still be copied before its first write, or the
+    /// write would reach the other space.
     pub fn cow_clone(&mut self, src: Sid, dst: Sid) -> Result<(), GxError> {
         self.space(dst).ok_or(GxError::Stale)?;
         let pages: Vec<(u64, Pte)> = {
@@ -271,9 +296,7 @@ impl Memory {
             s.pages
                 .iter_mut()
                 .map(|(p, e)| {
-                    if e.rights.contains(PageRights::W) {
-                        e.cow = true;
-                    }
+                    e.cow = true;
                     (*p, *e)
                 })
                 .collect()

@@ -10,8 +10,9 @@ use rustc_hash::FxHashMap;
 pub struct Pte {
     /// The backing frame, or `FrameId::NONE` for a demand-zero page not touched yet.
     pub frame: FrameId,
-    /// The owner's rights. For a copy-on-write page this still includes W: the
-    /// machine breaks the sharing on the first write (see `Memory::break_cow`).
+    /// The owner's rights. For a copy-on-write page this still includes W (if the
+    /// owner may write): the machine breaks the sharing on the first write (see
+    /// `Memory::writable_frame`). A fork marks read-only pages copy-on-write too.
     pub rights: PageRights,
     /// The frame is shared copy-on-write with another mapping.
     pub cow: bool,

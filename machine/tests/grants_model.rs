@@ -61,6 +61,10 @@ struct Model {
     grants: Vec<MGrant>,
     /// Every handle the machine ever returned.
     issued: Vec<Handle>,
+    /// Every grant ever made, live or not: accesses through revoked grants must fail.
+    history: Vec<MGrant>,
+    /// Pages recently mapped, protected, shared or cloned: accesses aim there.
+    hot: Vec<(Sid, u64)>,
     limits: GrantLimits,
 }
 
@@ -303,6 +307,33 @@ enum Pick {
     Bogus(u64),
 }
 
+/// Who grants what: chosen with the model's state in mind, so that most requests
+/// are plausible and derivation chains actually grow.
+#[derive(Clone, Debug)]
+enum GrantKind {
+    /// The actor's DATA (or CODE) space grants its own memory.
+    Root { data: u8, via_code: bool },
+    /// The grantee of live grant `i` derives from it: a sub-range (or not quite),
+    /// a subset of its rights (or not quite).
+    Derive { i: u16, shrink_lo: u32, shrink_hi: u32, widen: bool, drop: u8, add: u8 },
+    /// Anyone, anything.
+    Any { code: u8, data: u8, owner: u8, range: Range, rights: u8 },
+}
+
+/// Who accesses whose memory.
+#[derive(Clone, Debug)]
+enum Who {
+    /// A space its own memory, through a local or a qualified pointer.
+    Own { s: u8, local: bool },
+    /// The grantee of grant `i` (of all grants ever made, live or revoked) the
+    /// granted space, near the granted range.
+    Grant { i: u16 },
+    /// A space a page of its own that an operation changed recently.
+    Hot { i: u16, local: bool },
+    /// Anyone, anywhere.
+    Any { principal: u8, target: u8 },
+}
+
 #[derive(Clone, Debug)]
 enum Op {
     Create { creator: Option<u8> },
@@ -311,11 +342,19 @@ enum Op {
     Protect { s: u8, page: u8, n: u8, rights: u8 },
     Share { src: u8, sp: u8, dst: u8, dp: u8, n: u8, rights: u8 },
     CowClone { src: u8, dst: u8 },
-    Grant { code: u8, data: u8, owner: u8, range: Range, rights: u8, grantee: u8 },
-    Revoke { pick: Pick, by: u8 },
+    Grant { kind: GrantKind, grantee: u8 },
+    Revoke { pick: Pick, by: RevokeBy },
     Destroy { s: u8 },
-    Copy { principal: u8, target: u8, local: bool, off: u32, len: u16, write: bool, seed: u8 },
-    Byte { principal: u8, target: u8, local: bool, off: u32, write: bool, val: u8 },
+    Copy { who: Who, off: u32, len: u16, write: bool, seed: u8 },
+    Byte { who: Who, off: u32, write: bool, val: u8 },
+}
+
+/// Who revokes: the creator, the owner, or some space (usually a third party).
+#[derive(Clone, Debug)]
+enum RevokeBy {
+    Creator,
+    Owner,
+    Any(u8),
 }
 
 fn page_rights() -> impl Strategy<Value = u8> {
@@ -349,26 +388,47 @@ fn range() -> impl Strategy<Value = Range> {
     ]
 }
 
+fn who() -> impl Strategy<Value = Who> {
+    prop_oneof![
+        2 => (any::<u8>(), any::<bool>()).prop_map(|(s, local)| Who::Own { s, local }),
+        4 => any::<u16>().prop_map(|i| Who::Grant { i }),
+        3 => (any::<u16>(), any::<bool>()).prop_map(|(i, local)| Who::Hot { i, local }),
+        1 => (any::<u8>(), any::<u8>()).prop_map(|(principal, target)| Who::Any { principal, target }),
+    ]
+}
+
+fn grant_kind() -> impl Strategy<Value = GrantKind> {
+    prop_oneof![
+        3 => (any::<u8>(), proptest::bool::weighted(0.2)).prop_map(|(data, via_code)| GrantKind::Root { data, via_code }),
+        4 => (any::<u16>(), any::<u32>(), any::<u32>(), proptest::bool::weighted(0.15), any::<u8>(), prop_oneof![6 => Just(0u8), 1 => 0u8..16])
+            .prop_map(|(i, shrink_lo, shrink_hi, widen, drop, add)| GrantKind::Derive { i, shrink_lo, shrink_hi, widen, drop, add }),
+        1 => (any::<u8>(), any::<u8>(), any::<u8>(), range(), grant_rights())
+            .prop_map(|(code, data, owner, range, rights)| GrantKind::Any { code, data, owner, range, rights }),
+    ]
+}
+
 fn op() -> impl Strategy<Value = Op> {
     let s = || any::<u8>();
+    let len = prop_oneof![4 => 1u16..16, 2 => 1u16..600, 1 => 1u16..9000];
     prop_oneof![
         2 => proptest::option::of(s()).prop_map(|creator| Op::Create { creator }),
-        4 => (s(), 0u8..WIN_PAGES as u8, 1u8..4, page_rights(), proptest::bool::weighted(0.3))
+        5 => (s(), 0u8..WIN_PAGES as u8, 1u8..4, page_rights(), proptest::bool::weighted(0.3))
             .prop_map(|(s, page, n, rights, lazy)| Op::Map { s, page, n, rights, lazy }),
         1 => (s(), 0u8..WIN_PAGES as u8, 1u8..3).prop_map(|(s, page, n)| Op::Unmap { s, page, n }),
-        1 => (s(), 0u8..WIN_PAGES as u8, 1u8..3, page_rights()).prop_map(|(s, page, n, rights)| Op::Protect { s, page, n, rights }),
-        1 => (s(), 0u8..WIN_PAGES as u8, s(), 0u8..WIN_PAGES as u8, 1u8..3, page_rights())
+        2 => (s(), 0u8..WIN_PAGES as u8, 1u8..3, page_rights()).prop_map(|(s, page, n, rights)| Op::Protect { s, page, n, rights }),
+        2 => (s(), 0u8..WIN_PAGES as u8, s(), 0u8..WIN_PAGES as u8, 1u8..3, page_rights())
             .prop_map(|(src, sp, dst, dp, n, rights)| Op::Share { src, sp, dst, dp, n, rights }),
-        1 => (s(), s()).prop_map(|(src, dst)| Op::CowClone { src, dst }),
-        8 => (s(), s(), s(), range(), grant_rights(), s())
-            .prop_map(|(code, data, owner, range, rights, grantee)| Op::Grant { code, data, owner, range, rights, grantee }),
-        3 => (prop_oneof![8 => any::<u16>().prop_map(Pick::Issued), 1 => any::<u64>().prop_map(Pick::Bogus)], s())
+        2 => (s(), s()).prop_map(|(src, dst)| Op::CowClone { src, dst }),
+        8 => (grant_kind(), s()).prop_map(|(kind, grantee)| Op::Grant { kind, grantee }),
+        3 => (
+            prop_oneof![8 => any::<u16>().prop_map(Pick::Issued), 1 => any::<u64>().prop_map(Pick::Bogus)],
+            prop_oneof![2 => Just(RevokeBy::Creator), 2 => Just(RevokeBy::Owner), 1 => s().prop_map(RevokeBy::Any)],
+        )
             .prop_map(|(pick, by)| Op::Revoke { pick, by }),
         1 => s().prop_map(|s| Op::Destroy { s }),
-        6 => (s(), s(), proptest::bool::weighted(0.2), window_off(), 1u16..6000, any::<bool>(), any::<u8>())
-            .prop_map(|(principal, target, local, off, len, write, seed)| Op::Copy { principal, target, local, off, len, write, seed }),
-        8 => (s(), s(), proptest::bool::weighted(0.2), window_off(), any::<bool>(), any::<u8>())
-            .prop_map(|(principal, target, local, off, write, val)| Op::Byte { principal, target, local, off, write, val }),
+        6 => (who(), window_off(), len, any::<bool>(), any::<u8>())
+            .prop_map(|(who, off, len, write, seed)| Op::Copy { who, off, len, write, seed }),
+        10 => (who(), window_off(), any::<bool>(), any::<u8>()).prop_map(|(who, off, write, val)| Op::Byte { who, off, write, val }),
     ]
 }
 
@@ -415,6 +475,58 @@ impl World {
         self.model.sids[i as usize % self.model.sids.len()]
     }
 
+    /// Records window pages `[page, page + n)` of `s` as recently changed.
+    fn heat(&mut self, s: Sid, page: u8, n: u8) {
+        for p in page..page + n {
+            self.model.hot.push((s, WIN / PAGE_SIZE + p as u64));
+        }
+    }
+
+    fn live_grant(&self, i: u16) -> Option<MGrant> {
+        let n = self.model.grants.len();
+        (n > 0).then(|| self.model.grants[i as usize % n].clone())
+    }
+
+    /// The principal and the pointer an access uses; `off` is a window offset.
+    fn pointer(&self, who: &Who, off: u32) -> Option<(Sid, u64)> {
+        let win = WIN - PAGE_SIZE + off as u64;
+        Some(match *who {
+            Who::Own { s, local } => {
+                let s = self.sid(s);
+                (s, if local { win } else { qualified(s, win) })
+            }
+            Who::Hot { i, local } => {
+                let n = self.model.hot.len();
+                if n == 0 {
+                    return None;
+                }
+                // The most recent ones most often.
+                let (s, page) = self.model.hot[n - 1 - (i as usize % n.min(8))];
+                // A few offsets, so that writes and later reads meet.
+                let o = page * PAGE_SIZE + if off & 1 == 0 { (off as u64 >> 1) % 16 } else { off as u64 % PAGE_SIZE };
+                (s, if local { o } else { qualified(s, o) })
+            }
+            Who::Grant { i } => {
+                let n = self.model.history.len();
+                if n == 0 {
+                    return None;
+                }
+                let g = self.model.history[n - 1 - (i as usize % n.min(12))].clone();
+                // Near the granted range: a byte or two either side now and then.
+                let span = g.hi - g.lo;
+                let o = if span > 16 * PAGE_SIZE {
+                    win
+                } else if off & 1 == 0 {
+                    (g.lo + (off as u64 >> 1) % (span + 2).min(16)).saturating_sub(1)
+                } else {
+                    (g.lo + off as u64 % (span + 2)).saturating_sub(1)
+                };
+                (g.grantee, qualified(g.owner, o))
+            }
+            Who::Any { principal, target } => (self.sid(principal), qualified(self.sid(target), win)),
+        })
+    }
+
     fn apply(&mut self, op: &Op) -> Result<(), TestCaseError> {
         let r = self.apply_inner(op);
         if std::env::var_os("GRANTS_MODEL_STATS").is_some() {
@@ -435,18 +547,21 @@ impl World {
                 let sid = self.sid(s);
                 let (off, len, r) = (WIN + page as u64 * PAGE_SIZE, n as u64 * PAGE_SIZE, PageRights(rights));
                 let got = if lazy { self.mem.map_lazy(sid, off, len, r) } else { self.mem.map_zero(sid, off, len, r) };
+                self.heat(sid, page, n);
                 self.last_ok = got.is_ok();
                 prop_assert_eq!(got, self.model.map(sid, WIN / PAGE_SIZE + page as u64, n as u64, rights));
             }
             Op::Unmap { s, page, n } => {
                 let sid = self.sid(s);
                 let got = self.mem.unmap(sid, WIN + page as u64 * PAGE_SIZE, n as u64 * PAGE_SIZE);
+                self.heat(sid, page, n);
                 self.last_ok = got.is_ok();
                 prop_assert_eq!(got, self.model.unmap(sid, WIN / PAGE_SIZE + page as u64, n as u64));
             }
             Op::Protect { s, page, n, rights } => {
                 let sid = self.sid(s);
                 let got = self.mem.protect(sid, WIN + page as u64 * PAGE_SIZE, n as u64 * PAGE_SIZE, PageRights(rights));
+                self.heat(sid, page, n);
                 self.last_ok = got.is_ok();
                 prop_assert_eq!(got, self.model.protect(sid, WIN / PAGE_SIZE + page as u64, n as u64, rights));
             }
@@ -454,6 +569,8 @@ impl World {
                 let (src, dst) = (self.sid(src), self.sid(dst));
                 let page = |p: u8| WIN + p as u64 * PAGE_SIZE;
                 let got = self.mem.share(src, page(sp), dst, page(dp), n as u64 * PAGE_SIZE, PageRights(rights));
+                self.heat(src, sp, n);
+                self.heat(dst, dp, n);
                 let base = WIN / PAGE_SIZE;
                 self.last_ok = got.is_ok();
                 prop_assert_eq!(got, self.model.share(src, base + sp as u64, dst, base + dp as u64, n as u64, rights));
@@ -467,17 +584,54 @@ impl World {
                     return Ok(());
                 }
                 let got = self.mem.cow_clone(src, dst);
+                for p in 0..WIN_PAGES as u8 {
+                    if self.model.page(src, WIN + p as u64 * PAGE_SIZE).is_some() {
+                        self.heat(src, p, 1);
+                        self.heat(dst, p, 1);
+                    }
+                }
                 self.last_ok = got.is_ok();
                 prop_assert_eq!(got, self.model.cow_clone(src, dst));
             }
-            Op::Grant { code, data, owner, ref range, rights, grantee } => {
-                let (code, data, owner, grantee) = (self.sid(code), self.sid(data), self.sid(owner), self.sid(grantee));
-                let (lo, len) = match *range {
-                    Range::Pages { page, n } => (WIN + page as u64 * PAGE_SIZE, n as u64 * PAGE_SIZE),
-                    Range::Bytes { lo, len } => (WIN - PAGE_SIZE + lo as u64, len as u64),
-                    Range::Whole => (0, SPACE_SIZE),
-                    Range::Empty => (WIN, 0),
-                    Range::PastEnd => (SPACE_SIZE - PAGE_SIZE, 2 * PAGE_SIZE),
+            Op::Grant { ref kind, grantee } => {
+                let grantee = self.sid(grantee);
+                let (code, data, owner, lo, len, rights) = match *kind {
+                    GrantKind::Root { data, via_code } => {
+                        let d = self.sid(data);
+                        // As CODE: the actor's CODE is d, its DATA some other space.
+                        let (code, data) = if via_code { (d, self.sid(data.wrapping_add(1))) } else { (d, d) };
+                        let page = (data as u64 * 7 + grantee as u64) % WIN_PAGES;
+                        (code, data, d, WIN + page * PAGE_SIZE, PAGE_SIZE * (1 + grantee as u64 % 3), GrantRights::ALL.0)
+                    }
+                    GrantKind::Derive { i, shrink_lo, shrink_hi, widen, drop, add } => {
+                        let Some(g) = self.live_grant(i) else { return Ok(()) };
+                        let span = (g.hi - g.lo).min(4 * WIN_PAGES * PAGE_SIZE);
+                        // Whole-space grants are cut down to the window.
+                        let base = if g.hi - g.lo > span { WIN } else { g.lo };
+                        let mut lo = base + shrink_lo as u64 % span.max(1);
+                        let mut hi = (lo + 1 + shrink_hi as u64 % span.max(1)).min(base + span);
+                        if shrink_lo % 3 == 0 {
+                            // Page-aligned, so accesses through it fill the TLB.
+                            lo = base + (lo - base) / PAGE_SIZE * PAGE_SIZE;
+                            hi = (lo + PAGE_SIZE).min(g.hi);
+                        }
+                        if widen {
+                            lo = lo.saturating_sub(1);
+                            hi += 1;
+                        }
+                        let rights = (g.rights & !drop) | add;
+                        (g.grantee, g.grantee, g.owner, lo, hi - lo, if rights == 0 { g.rights } else { rights })
+                    }
+                    GrantKind::Any { code, data, owner, ref range, rights } => {
+                        let (lo, len) = match *range {
+                            Range::Pages { page, n } => (WIN + page as u64 * PAGE_SIZE, n as u64 * PAGE_SIZE),
+                            Range::Bytes { lo, len } => (WIN - PAGE_SIZE + lo as u64, len as u64),
+                            Range::Whole => (0, SPACE_SIZE),
+                            Range::Empty => (WIN, 0),
+                            Range::PastEnd => (SPACE_SIZE - PAGE_SIZE, 2 * PAGE_SIZE),
+                        };
+                        (self.sid(code), self.sid(data), self.sid(owner), lo, len, rights)
+                    }
                 };
                 let req = GrantRequest { owner, lo, len, rights: GrantRights(rights), grantee, transient: false };
                 let want = self.model.grant(code, data, &req);
@@ -496,6 +650,17 @@ impl World {
                         let depth = parent.map_or(0, |p| self.model.find(p).expect("parent").depth + 1);
                         prop_assert_eq!(g.depth, depth);
                         self.model.issued.push(h);
+                        self.model.history.push(MGrant {
+                            handle: h,
+                            owner,
+                            lo,
+                            hi: lo + len,
+                            rights,
+                            grantee,
+                            creator: data,
+                            parent,
+                            depth,
+                        });
                         self.model.grants.push(MGrant {
                             handle: h,
                             owner,
@@ -512,13 +677,18 @@ impl World {
                     (got, want) => prop_assert!(false, "grant {:?} by ({}, {}): machine {:?}, model {:?}", req, code, data, got, want),
                 }
             }
-            Op::Revoke { ref pick, by } => {
+            Op::Revoke { ref pick, ref by } => {
                 let h = match *pick {
                     Pick::Issued(i) if !self.model.issued.is_empty() => self.model.issued[i as usize % self.model.issued.len()],
                     Pick::Issued(i) => i as u64,
                     Pick::Bogus(h) => h,
                 };
-                let by = self.sid(by);
+                let by = match (by, self.model.find(h)) {
+                    (RevokeBy::Creator, Some(g)) => g.creator,
+                    (RevokeBy::Owner, Some(g)) => g.owner,
+                    (RevokeBy::Any(i), _) => self.sid(*i),
+                    (_, None) => self.sid(h as u8),
+                };
                 let want = self.model.revoke(h, by);
                 let got = self.mem.revoke(h, by).map(|gone| gone.iter().map(|g| g.handle).collect::<BTreeSet<_>>());
                 self.last_ok = got.is_ok();
@@ -531,10 +701,8 @@ impl World {
                 self.last_ok = got.is_ok();
                 prop_assert_eq!(got, want, "destroy {}", sid);
             }
-            Op::Copy { principal, target, local, off, len, write, seed } => {
-                let principal = self.sid(principal);
-                let off = WIN - PAGE_SIZE + off as u64;
-                let ptr = if local { off } else { qualified(self.sid(target), off) };
+            Op::Copy { ref who, off, len, write, seed } => {
+                let Some((principal, ptr)) = self.pointer(who, off) else { return Ok(()) };
                 let want = self.model.access(principal, ptr, len as u64, write);
                 if write {
                     let bytes: Vec<u8> = (0..len).map(|i| seed.wrapping_add(i as u8).wrapping_mul(31)).collect();
@@ -554,10 +722,8 @@ impl World {
                     }
                 }
             }
-            Op::Byte { principal, target, local, off, write, val } => {
-                let principal = self.sid(principal);
-                let off = WIN - PAGE_SIZE + off as u64;
-                let ptr = if local { off } else { qualified(self.sid(target), off) };
+            Op::Byte { ref who, off, write, val } => {
+                let Some((principal, ptr)) = self.pointer(who, off) else { return Ok(()) };
                 let want = self.model.access(principal, ptr, 1, write);
                 // Exactly what the executor does for `lb`/`sb`: the TLB first, the
                 // checked slow path (which fills it) on a miss.
@@ -697,4 +863,17 @@ fn tlb_entries_filled_through_a_grant_die_with_it() {
     assert_eq!(gone.len(), 2);
     assert!(mem.tlb.lookup(c, a, WIN, PageRights::R).is_none());
     assert_eq!(mem.revoke(child, b).unwrap_err(), GxError::Stale);
+}
+#[test]
+fn tmp_debug() {
+    let mut w = World::new(GrantLimits::default());
+    let ops = vec![
+        Op::Map { s: 0, page: 0, n: 1, rights: 3, lazy: false },
+        Op::Byte { who: Who::Own { s: 0, local: true }, off: 4096, write: true, val: 7 },
+        Op::CowClone { src: 0, dst: 1 },
+        Op::Share { src: 0, sp: 0, dst: 2, dp: 0, n: 1, rights: 3 },
+        Op::Byte { who: Who::Own { s: 2, local: true }, off: 4096, write: true, val: 9 },
+        Op::Byte { who: Who::Own { s: 1, local: true }, off: 4096, write: false, val: 0 },
+    ];
+    for op in &ops { w.apply(op).unwrap(); }
 }

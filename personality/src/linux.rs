@@ -79,6 +79,26 @@ pub enum Outcome {
     Exited,
 }
 
+/// Which space answers syscall `n`: the table the dispatcher follows and the README's
+/// syscall table is generated from (`grantix syscalls`).
+pub fn route(n: u64) -> Option<ServiceId> {
+    if syscalls::vfs::handles(n) {
+        return Some(ServiceId::Vfs);
+    }
+    Some(match n {
+        nr::GETPID | nr::GETPPID | nr::GETTID | nr::GETUID | nr::GETEUID | nr::GETGID | nr::GETEGID | nr::SET_TID_ADDRESS | nr::GETPGID | nr::SETPGID
+        | nr::GETSID | nr::SETSID | nr::KILL | nr::TKILL | nr::TGKILL | nr::UMASK | nr::WAIT4 | nr::RT_SIGACTION | nr::RT_SIGPROCMASK
+        | nr::RT_SIGPENDING | nr::SIGALTSTACK | nr::CLONE | nr::EXIT | nr::EXIT_GROUP => ServiceId::Proc,
+        nr::BRK | nr::MMAP | nr::MUNMAP | nr::MPROTECT | nr::MREMAP | nr::MADVISE | nr::MSYNC | nr::EXECVE => ServiceId::Mm,
+        nr::CLOCK_GETTIME | nr::CLOCK_GETRES | nr::GETTIMEOFDAY | nr::NANOSLEEP | nr::CLOCK_NANOSLEEP | nr::TIMES | nr::UNAME | nr::SYSINFO => ServiceId::Time,
+        nr::FUTEX => ServiceId::Futex,
+        nr::RT_SIGRETURN | nr::RT_SIGSUSPEND | nr::READV | nr::WRITEV | nr::PREADV | nr::PWRITEV | nr::SCHED_YIELD | nr::SET_ROBUST_LIST | nr::PRLIMIT64
+        | nr::GETRLIMIT | nr::SETRLIMIT | nr::GETRANDOM | nr::SCHED_GETAFFINITY | nr::SCHED_SETAFFINITY | nr::SCHED_SETSCHEDULER | nr::SCHED_SETPARAM
+        | nr::SETPRIORITY | nr::SCHED_GETSCHEDULER | nr::GETPRIORITY | nr::GETRUSAGE | nr::PRCTL | nr::MEMBARRIER => ServiceId::Linux,
+        _ => return None,
+    })
+}
+
 impl Linux {
     /// Whether every byte of a lend is mapped with the rights it needs: Linux's
     /// access_ok + fault-in. A bad pointer is -EFAULT for the program, never a
@@ -301,17 +321,15 @@ impl Linux {
             nr::RT_SIGRETURN => signal::sigreturn(self, env, c),
             nr::READV | nr::WRITEV => Value(self.iov(env, c, a, n == nr::WRITEV, None)),
             nr::PREADV | nr::PWRITEV => Value(self.iov(env, c, a, n == nr::PWRITEV, Some(a[3]))),
+            // Everything on file descriptors belongs to vfs, which also says which
+            // arguments are pointers (qualified here) and what each call may touch.
             n if syscalls::vfs::handles(n) => {
-                let qa = match n {
-                    nr::READ | nr::WRITE | nr::PREAD64 | nr::PWRITE64 | nr::FSTAT | nr::GETDENTS64 => [a[0], q(a[1]), a[2], a[3], a[4]],
-                    nr::OPENAT | nr::MKDIRAT | nr::UNLINKAT | nr::FACCESSAT | nr::FACCESSAT2 | nr::FCHMODAT => [a[0], q(a[1]), a[2], a[3], a[4]],
-                    nr::NEWFSTATAT | nr::READLINKAT => [a[0], q(a[1]), q(a[2]), a[3], a[4]],
-                    nr::PIPE2 | nr::GETCWD | nr::CHDIR | nr::TRUNCATE => [q(a[0]), a[1], a[2], a[3], a[4]],
-                    nr::IOCTL => [a[0], a[1], q(a[2]), a[3], a[4]],
-                    _ => [a[0], a[1], a[2], a[3], a[4]],
-                };
-                let full = [qa[0], qa[1], qa[2], qa[3], qa[4], 0];
+                let qa = syscalls::vfs::qualify(n, &a, |p| c.q(p));
+                let full = [qa[0], qa[1], qa[2], qa[3], qa[4], a[5]];
                 let lends = syscalls::vfs::lends(n, &full, |p| Self::strlen(env, p, 4096).unwrap_or(0));
+                if !lends.iter().all(|l| Self::lend_ok(env, l)) {
+                    return Value(err(libc::EFAULT));
+                }
                 Value(self.svc(env, ServiceId::Vfs, n, c, qa, &lends))
             }
             nr::GETPID | nr::GETPPID | nr::GETTID | nr::GETUID | nr::GETEUID | nr::GETGID | nr::GETEGID | nr::SET_TID_ADDRESS | nr::GETPGID | nr::SETPGID | nr::GETSID | nr::SETSID | nr::KILL | nr::TKILL | nr::TGKILL | nr::UMASK => {
@@ -330,7 +348,6 @@ impl Linux {
                 let lends = syscalls::proc::lends(n, &qa);
                 Value(self.svc(env, ServiceId::Proc, n, c, [qa[0], qa[1], qa[2], qa[3], qa[4]], &lends))
             }
-            nr::CLONE | nr::CLONE3 if n == nr::CLONE3 => Value(err(libc::ENOSYS)),
             nr::CLONE => Value(self.clone(env, c, a)),
             // mmap has six arguments; prot and flags travel packed in one register.
             nr::MMAP => Value(self.svc(env, ServiceId::Mm, n, c, [a[0], a[1], (a[2] & 0xffff_ffff) | (a[3] << 32), a[4], a[5]], &[])),
@@ -365,8 +382,6 @@ impl Linux {
                 }
             }
             nr::SET_ROBUST_LIST => Value(if a[1] == 24 { 0 } else { err(libc::EINVAL) }),
-            nr::GET_ROBUST_LIST => Value(err(libc::ENOSYS)),
-            nr::RSEQ => Value(err(libc::ENOSYS)),
             nr::PRLIMIT64 | nr::GETRLIMIT | nr::SETRLIMIT => Value(crate::misc::rlimit(env, c, n, a)),
             nr::GETRANDOM => Value(crate::misc::getrandom(env, c, a)),
             nr::SCHED_GETAFFINITY => Value(crate::misc::getaffinity(env, c, a)),
@@ -376,7 +391,11 @@ impl Linux {
             nr::PRCTL => Value(crate::misc::prctl(env, c, a)),
             nr::MEMBARRIER => Value(0),
             nr::RT_SIGSUSPEND => signal::sigsuspend(self, env, c, a),
+            // Known to Linux, deliberately answered -ENOSYS so libc falls back
+            // (clone3 -> clone, rseq and the robust list getter: optional features).
+            nr::GET_ROBUST_LIST | nr::RSEQ | nr::CLONE3 => Value(err(libc::ENOSYS)),
             _ => {
+                debug_assert!(route(n).is_none(), "syscall {n} routed but not dispatched");
                 self.warn_unknown(n);
                 Value(err(libc::ENOSYS))
             }

@@ -966,6 +966,19 @@ pub fn lends(op: u64, a: &[u64; 6], mut path_len: impl FnMut(u64) -> u64) -> Vec
     }
 }
 
+/// Qualifies the pointer arguments of vfs syscall `n` (the five after the caller word;
+/// a sixth argument, where one exists, travels in `a[5]` of the lends array only).
+pub fn qualify(n: u64, a: &[u64; 6], q: impl Fn(u64) -> u64) -> [u64; 5] {
+    match n {
+        nr::READ | nr::WRITE | nr::PREAD64 | nr::PWRITE64 | nr::FSTAT | nr::GETDENTS64 => [a[0], q(a[1]), a[2], a[3], a[4]],
+        nr::OPENAT | nr::MKDIRAT | nr::UNLINKAT | nr::FACCESSAT | nr::FACCESSAT2 | nr::FCHMODAT => [a[0], q(a[1]), a[2], a[3], a[4]],
+        nr::NEWFSTATAT | nr::READLINKAT => [a[0], q(a[1]), q(a[2]), a[3], a[4]],
+        nr::PIPE2 | nr::GETCWD | nr::CHDIR | nr::TRUNCATE => [q(a[0]), a[1], a[2], a[3], a[4]],
+        nr::IOCTL => [a[0], a[1], q(a[2]), a[3], a[4]],
+        _ => [a[0], a[1], a[2], a[3], a[4]],
+    }
+}
+
 /// Whether the vfs handles syscall `nr`.
 pub fn handles(n: u64) -> bool {
     matches!(
