@@ -119,6 +119,13 @@ impl<'a> HostCtx<'a> {
         self.hart.counters.cycles += (n as u64).div_ceil(8) * self.m.costs.host_copy_8 as u64;
     }
 
+    /// Charges modeled cycles to the current hart: work a service does that is not a
+    /// portal call (a same-space call in the monolithic configuration costs the
+    /// service body's `host_call` just as a portal call into it does).
+    pub fn charge_cycles(&mut self, cycles: u64) {
+        self.hart.counters.cycles += cycles;
+    }
+
     /// Reads guest memory at `ptr` (local pointers mean this space) as this space.
     pub fn read(&mut self, ptr: u64, buf: &mut [u8]) -> Result<(), Fault> {
         self.charge_copy(buf.len());

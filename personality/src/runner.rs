@@ -182,7 +182,9 @@ impl Runtime {
             v.init_process(pid, &exe);
         }
         let p = service_mut::<Proc>(&mut self.m, &self.wiring, cfg, ServiceId::Proc).expect("proc");
-        p.add_process(pid, 0, code, data, hart, exe, argv);
+        // The first process's parent is reported as 1 (it was started by init), as
+        // for a program started from a shell its parent pid is never 0.
+        p.add_process(pid, 1, code, data, hart, exe, argv);
         Ok(pid)
     }
 

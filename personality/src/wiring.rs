@@ -161,6 +161,9 @@ impl Env for MonoEnv<'_, '_> {
         // An ordinary same-space call: no grant, no portal.
         let mut svc = self.services.get_mut(to as usize).and_then(|s| s.take()).ok_or(CallError::Gx(GxError::Busy))?;
         self.wiring.direct_calls += 1;
+        // The service body does the same work as in the split configuration.
+        let body = self.ctx.machine().costs.host_call as u64;
+        self.ctx.charge_cycles(body);
         let r = svc.handle(self, op, args);
         self.services[to as usize] = Some(svc);
         r.map_err(CallError::Faulted)

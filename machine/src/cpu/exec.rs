@@ -317,7 +317,6 @@ impl Machine {
         let rs2 = hart.ctx.x[i.rs2 as usize];
         let imm = i.imm as i64 as u64;
         let mut next = pc.wrapping_add(i.len as u64);
-        let mut fflags = 0u8;
         macro_rules! wr {
             ($v:expr) => {{
                 let v: u64 = $v;
@@ -326,15 +325,6 @@ impl Machine {
                 }
             }};
         }
-        macro_rules! frd {
-            ($v:expr) => {{
-                hart.ctx.f[rd] = $v;
-            }};
-        }
-        let f1 = hart.ctx.f[i.rs1 as usize];
-        let f2 = hart.ctx.f[i.rs2 as usize];
-        let f3 = hart.ctx.f[i.rs3 as usize];
-        let (s1, s2, s3) = (unbox(f1), unbox(f2), unbox(f3));
         match i.op {
             Op::Illegal => return Err(FaultKind::Illegal { raw: 0 }),
             Op::Lui => wr!(imm),
@@ -467,7 +457,91 @@ impl Machine {
                 self.csr_op(hart, i)?;
                 hart.ctx.x[0] = 0;
             }
-            // F and D
+            // F and D: in their own function so integer instructions never pay for
+            // reading and unboxing FP registers.
+            Op::Flw | Op::Fld | Op::Fsw | Op::Fsd | Op::FmaddS | Op::FmsubS | Op::FnmsubS | Op::FnmaddS | Op::FaddS | Op::FsubS | Op::FmulS
+            | Op::FdivS | Op::FsqrtS | Op::FcvtSW | Op::FcvtSWu | Op::FcvtSL | Op::FcvtSLu | Op::FcvtSD | Op::FmaddD | Op::FmsubD | Op::FnmsubD
+            | Op::FnmaddD | Op::FaddD | Op::FsubD | Op::FmulD | Op::FdivD | Op::FsqrtD | Op::FcvtDW | Op::FcvtDWu | Op::FcvtDL | Op::FcvtDLu
+            | Op::FcvtDS | Op::FcvtWS | Op::FcvtWuS | Op::FcvtLS | Op::FcvtLuS | Op::FcvtWD | Op::FcvtWuD | Op::FcvtLD | Op::FcvtLuD | Op::FsgnjS
+            | Op::FsgnjnS | Op::FsgnjxS | Op::FsgnjD | Op::FsgnjnD | Op::FsgnjxD | Op::FminS | Op::FmaxS | Op::FminD | Op::FmaxD | Op::FmvXW
+            | Op::FmvWX | Op::FmvXD | Op::FmvDX | Op::FeqS | Op::FltS | Op::FleS | Op::FeqD | Op::FltD | Op::FleD | Op::FclassS | Op::FclassD => {
+                self.step_fp(hart, i, rs1, imm)?;
+            }
+            // Xgx
+            Op::GxQualify => wr!(if addr::sid_of(rs1) != 0 { rs1 } else { addr::qualified(hart.data, rs1) }),
+            Op::GxGrant => {
+                let v = self.gx_grant(hart, rs1);
+                wr!(v)
+            }
+            Op::GxRevoke => {
+                let data = hart.data;
+                let v = match self.revoke_as(hart, data, rs1) {
+                    Ok(()) => 0,
+                    Err(e) => e.to_reg(),
+                };
+                wr!(v)
+            }
+            Op::GxPortal => {
+                let v = self.gx_portal(hart, rs1);
+                wr!(v)
+            }
+            Op::GxPcall => {
+                let mut args = [0u64; 8];
+                args.copy_from_slice(&hart.ctx.x[reg::A0..=reg::A7]);
+                hart.ctx.pc = pc;
+                return match self.portal_call(hart, rs1, CallKind::Voluntary { rd: i.rd }, args, next) {
+                    Ok(Entered::Done(FrameEnd::Stop(c))) => Ok(Flow::Exit(Exit::Stop(c))),
+                    Ok(_) => Ok(Flow::Next),
+                    Err(e) => {
+                        wr!(e.to_reg());
+                        hart.ctx.pc = next;
+                        Ok(Flow::Next)
+                    }
+                };
+            }
+            Op::GxPret => {
+                let Some(top) = hart.control.last() else {
+                    return Err(FaultKind::ControlStack);
+                };
+                let end = if matches!(top.kind, CallKind::Fault(_)) {
+                    FrameEnd::Resume
+                } else {
+                    FrameEnd::Return([hart.ctx.x[reg::A0], hart.ctx.x[reg::A1]])
+                };
+                let host_caller = matches!(top.kind, CallKind::Host);
+                let end = self.pop_frame(hart, end);
+                if host_caller {
+                    hart.last_host_return = Some(end);
+                }
+                return Ok(Flow::Next);
+            }
+        }
+        hart.ctx.pc = next;
+        Ok(Flow::Next)
+    }
+
+    /// Executes one F or D instruction (everything but the pc update).
+    fn step_fp(&mut self, hart: &mut Hart, i: Inst, rs1: u64, imm: u64) -> Result<(), FaultKind> {
+        let rd = i.rd as usize;
+        let mut fflags = 0u8;
+        macro_rules! wr {
+            ($v:expr) => {{
+                let v: u64 = $v;
+                if rd != 0 {
+                    hart.ctx.x[rd] = v;
+                }
+            }};
+        }
+        macro_rules! frd {
+            ($v:expr) => {{
+                hart.ctx.f[rd] = $v;
+            }};
+        }
+        let f1 = hart.ctx.f[i.rs1 as usize];
+        let f2 = hart.ctx.f[i.rs2 as usize];
+        let f3 = hart.ctx.f[i.rs3 as usize];
+        let (s1, s2, s3) = (unbox(f1), unbox(f2), unbox(f3));
+        match i.op {
             Op::Flw => { let v = self.load::<4>(hart, rs1.wrapping_add(imm))?; frd!(boxed(u32::from_le_bytes(v))) }
             Op::Fld => { let v = self.load::<8>(hart, rs1.wrapping_add(imm))?; frd!(u64::from_le_bytes(v)) }
             Op::Fsw => self.store::<4>(hart, rs1.wrapping_add(imm), (f2 as u32).to_le_bytes())?,
@@ -550,59 +624,11 @@ impl Machine {
             Op::FleD => wr!(fp::le_d(f1, f2, &mut fflags) as u64),
             Op::FclassS => wr!(fp::class_s(s1)),
             Op::FclassD => wr!(fp::class_d(f1)),
-            // Xgx
-            Op::GxQualify => wr!(if addr::sid_of(rs1) != 0 { rs1 } else { addr::qualified(hart.data, rs1) }),
-            Op::GxGrant => {
-                let v = self.gx_grant(hart, rs1);
-                wr!(v)
-            }
-            Op::GxRevoke => {
-                let data = hart.data;
-                let v = match self.revoke_as(hart, data, rs1) {
-                    Ok(()) => 0,
-                    Err(e) => e.to_reg(),
-                };
-                wr!(v)
-            }
-            Op::GxPortal => {
-                let v = self.gx_portal(hart, rs1);
-                wr!(v)
-            }
-            Op::GxPcall => {
-                let mut args = [0u64; 8];
-                args.copy_from_slice(&hart.ctx.x[reg::A0..=reg::A7]);
-                hart.ctx.pc = pc;
-                return match self.portal_call(hart, rs1, CallKind::Voluntary { rd: i.rd }, args, next) {
-                    Ok(Entered::Done(FrameEnd::Stop(c))) => Ok(Flow::Exit(Exit::Stop(c))),
-                    Ok(_) => Ok(Flow::Next),
-                    Err(e) => {
-                        wr!(e.to_reg());
-                        hart.ctx.pc = next;
-                        Ok(Flow::Next)
-                    }
-                };
-            }
-            Op::GxPret => {
-                let Some(top) = hart.control.last() else {
-                    return Err(FaultKind::ControlStack);
-                };
-                let end = if matches!(top.kind, CallKind::Fault(_)) {
-                    FrameEnd::Resume
-                } else {
-                    FrameEnd::Return([hart.ctx.x[reg::A0], hart.ctx.x[reg::A1]])
-                };
-                let host_caller = matches!(top.kind, CallKind::Host);
-                let end = self.pop_frame(hart, end);
-                if host_caller {
-                    hart.last_host_return = Some(end);
-                }
-                return Ok(Flow::Next);
-            }
+            _ => return Err(FaultKind::Illegal { raw: 0 }),
         }
         if fflags != 0 {
             hart.ctx.fcsr |= fflags as u32;
         }
-        hart.ctx.pc = next;
-        Ok(Flow::Next)
+        Ok(())
     }
 }
