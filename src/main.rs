@@ -1,5 +1,8 @@
 //! grantix: the command-line front end.
 
+mod compare;
+mod svg;
+
 use clap::{Parser, Subcommand};
 use personality::{Config, Options, Runtime};
 use std::os::unix::ffi::OsStrExt;
@@ -20,6 +23,8 @@ enum Command {
     Costs,
     /// Print the table of supported syscalls (Markdown), generated from the dispatcher.
     Syscalls,
+    /// Run a program under both configurations and compare what the split kernel costs.
+    Compare(compare::CompareArgs),
 }
 
 #[derive(clap::Args)]
@@ -39,6 +44,9 @@ struct RunArgs {
     /// Print machine counters to stderr when the program ends.
     #[arg(long)]
     stats: bool,
+    /// Write the run's accounting (totals, per space, per syscall) as JSON to FILE.
+    #[arg(long)]
+    stats_json: Option<PathBuf>,
     /// Cycle-model cost file (TOML; see `grantix costs`).
     #[arg(long)]
     costs: Option<PathBuf>,
@@ -59,6 +67,7 @@ fn main() {
     match cli.command {
         Command::Costs => print!("{}", machine::cost::CostModel::default().to_toml()),
         Command::Syscalls => print!("{}", syscall_table()),
+        Command::Compare(args) => std::process::exit(compare::compare(args)),
         Command::Run(args) => std::process::exit(run(args)),
     }
 }
@@ -101,6 +110,12 @@ fn run(args: RunArgs) -> i32 {
     let status = rt.run();
     if args.stats {
         print_stats(&rt);
+    }
+    if let Some(path) = &args.stats_json {
+        let report = rt.report(status);
+        if let Err(e) = std::fs::write(path, serde_json::to_string_pretty(&report).unwrap_or_default()) {
+            eprintln!("grantix: cannot write {}: {e}", path.display());
+        }
     }
     status
 }

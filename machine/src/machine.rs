@@ -282,9 +282,14 @@ impl Machine {
     pub(crate) fn grant_as(&mut self, hart: &mut Hart, code: Sid, data: Sid, req: &GrantRequest) -> Result<Handle, GxError> {
         let h = self.mem.grant(code, data, req)?;
         hart.counters.cycles += self.costs.grant as u64;
+        // Per hart as well as per space, so a syscall's grants can be attributed to it.
         if req.transient {
             hart.made_here().push(h);
+            hart.counters.grants_transient += 1;
+        } else {
+            hart.counters.grants_persistent += 1;
         }
+        hart.counters.bytes_granted += req.len;
         self.count(data, |c| {
             if req.transient {
                 c.grants_transient += 1
@@ -300,6 +305,7 @@ impl Machine {
     pub(crate) fn revoke_as(&mut self, hart: &mut Hart, by: Sid, h: Handle) -> Result<(), GxError> {
         let gone = self.mem.revoke(h, by)?;
         hart.counters.cycles += self.costs.revoke as u64 * gone.len() as u64;
+        hart.counters.revokes += gone.len() as u64;
         self.count(by, |c| c.revokes += gone.len() as u64);
         Ok(())
     }
@@ -311,6 +317,7 @@ impl Machine {
         }
         if n > 0 {
             hart.counters.cycles += self.costs.revoke as u64 * n;
+            hart.counters.revokes += n;
             self.count(by, |c| c.revokes += n);
         }
     }

@@ -6,6 +6,7 @@ pub mod linux;
 pub mod misc;
 pub mod runner;
 pub mod signal;
+pub mod stats;
 pub mod supervisor;
 pub mod wiring;
 

@@ -113,7 +113,7 @@ impl Runtime {
                         ServiceId::Proc => authority::HARTS,
                         _ => 0,
                     };
-                    let sid = m.add_host_space(id.name(), Box::new(ServiceHost { service: svc, wiring: Wiring::default() }), auth).map_err(merr)?;
+                    let sid = m.add_host_space(id.name(), Box::new(ServiceHost { service: svc, wiring: Wiring::default(), stats: Default::default() }), auth).map_err(merr)?;
                     wiring.sids[id as usize] = sid;
                     wiring.portals[id as usize] = m.create_portal(sid, sid, entry::CALL).map_err(merr)?;
                 }
@@ -135,7 +135,7 @@ impl Runtime {
             }
             Config::Monolithic => {
                 let svcs: Vec<Option<Box<dyn Service>>> = services(opts.root.clone(), opts.strace).into_iter().map(Some).collect();
-                let k = m.add_host_space("kernel", Box::new(KernelHost { services: svcs, wiring: Wiring::default() }), authority::MEMORY | authority::HARTS).map_err(merr)?;
+                let k = m.add_host_space("kernel", Box::new(KernelHost { services: svcs, wiring: Wiring::default(), stats: Default::default() }), authority::MEMORY | authority::HARTS).map_err(merr)?;
                 wiring.sids = [k; 8];
                 if let Some(h) = m.host_space::<KernelHost>(k) {
                     h.wiring = wiring.clone();

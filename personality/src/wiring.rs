@@ -5,6 +5,7 @@ use machine::hart::Hart;
 use machine::memory::Memory;
 use machine::{CallError, Context, Fault, GxError, HartId, HostCtx, HostReply, HostSpace, Machine, Sid};
 use std::any::Any;
+use crate::stats::SyscallStats;
 use syscalls::{Env, Lend, Service, ServiceId};
 
 /// Which configuration a machine runs.
@@ -111,6 +112,19 @@ impl Env for SplitEnv<'_, '_> {
 pub struct ServiceHost {
     pub service: Box<dyn Service>,
     pub wiring: Wiring,
+    /// Per-syscall accounting (kept by the linux space only).
+    pub stats: SyscallStats,
+}
+
+/// Runs an involuntary ecall into linux, recording what the syscall cost: the hart's
+/// counters before and after, plus the involuntary call itself (charged as a jump).
+fn accounted(ctx: &mut HostCtx<'_>, stats: &mut SyscallStats, nr: u64, f: impl FnOnce(&mut HostCtx<'_>) -> Result<(), Fault>) -> Result<(), Fault> {
+    let before = ctx.hart().counters.clone();
+    let t = std::time::Instant::now();
+    let r = f(ctx);
+    let entry = ctx.machine().costs.jump as u64;
+    stats.by_nr.entry(nr).or_default().record(&before, &ctx.hart().counters, t.elapsed().as_nanos() as u64, entry);
+    r
 }
 
 impl HostSpace for ServiceHost {
@@ -121,7 +135,14 @@ impl HostSpace for ServiceHost {
             return Ok(HostReply::Return(r));
         }
         // Involuntary entries (linux only): the op is the entry.
-        self.service.handle(&mut env, crate::linux::op::INVOLUNTARY + entry, [a[0], a[1], a[2], a[3], a[4], a[5]])?;
+        let op = crate::linux::op::INVOLUNTARY + entry;
+        let args = [a[0], a[1], a[2], a[3], a[4], a[5]];
+        if entry == entry::ECALL {
+            let (svc, wiring) = (&mut self.service, &self.wiring);
+            accounted(env.ctx, &mut self.stats, a[7], |ctx| svc.handle(&mut SplitEnv { ctx, wiring }, op, args).map(|_| ()))?;
+        } else {
+            self.service.handle(&mut env, op, args)?;
+        }
         Ok(take_reply(self.service.as_any()))
     }
     fn as_any(&mut self) -> &mut dyn Any {
@@ -195,15 +216,18 @@ impl Env for MonoEnv<'_, '_> {
 pub struct KernelHost {
     pub services: Vec<Option<Box<dyn Service>>>,
     pub wiring: Wiring,
+    /// Per-syscall accounting.
+    pub stats: SyscallStats,
 }
 
 impl HostSpace for KernelHost {
     fn call(&mut self, ctx: &mut HostCtx<'_>, entry: u64, a: [u64; 8]) -> Result<HostReply, Fault> {
         let mut linux = self.services[ServiceId::Linux as usize].take().ok_or_else(|| Fault::new(machine::FaultKind::NoHandler, ctx.me(), 0))?;
-        let r = {
-            let mut env = MonoEnv { ctx, services: &mut self.services, wiring: &mut self.wiring };
-            linux.handle(&mut env, crate::linux::op::INVOLUNTARY + entry, [a[0], a[1], a[2], a[3], a[4], a[5]])
-        };
+        let op = crate::linux::op::INVOLUNTARY + entry;
+        let args = [a[0], a[1], a[2], a[3], a[4], a[5]];
+        let (services, wiring) = (&mut self.services, &mut self.wiring);
+        let mut go = |ctx: &mut HostCtx<'_>| linux.handle(&mut MonoEnv { ctx, services, wiring }, op, args).map(|_| ());
+        let r = if entry == entry::ECALL { accounted(ctx, &mut self.stats, a[7], go) } else { go(ctx) };
         let reply = take_reply(linux.as_any());
         self.services[ServiceId::Linux as usize] = Some(linux);
         r?;

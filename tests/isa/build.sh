@@ -29,8 +29,8 @@ mkdir -p "$OUT"
 
 LDFLAGS=(-nostdlib -static -Wl,-Ttext=0x10000 -Wl,--build-id=none -Wl,-z,norelro)
 CFLAGS=(-march=rv64gc -mabi=lp64d -O2 -ffreestanding -fno-builtin -fno-pic -fno-pie -no-pie
-        -mcmodel=medany -fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables
-        -fno-jump-tables -Wall -Wextra -Werror -I"$HERE/c")
+        -mcmodel=medany -msmall-data-limit=0 -fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables
+        -fno-jump-tables -fno-reorder-functions -fno-reorder-blocks-and-partition -Wall -Wextra -Werror -I"$HERE/c")
 
 # No writable section may have a size: DATA maps the image read-only.
 check_ro() {
@@ -42,8 +42,13 @@ check_ro() {
 }
 
 flat() {
-    local elf="$1" bin="$2"
+    local elf="$1" bin="$2" start
     check_ro "$elf"
+    start="$(riscv64-linux-gnu-nm "$elf" | awk '$3 == "_start" { print $1 }')"
+    if [[ "$start" != 0000000000010000 ]]; then
+        echo "build.sh: $elf: _start is at 0x$start, not at 0x10000" >&2
+        exit 1
+    fi
     "$OBJCOPY" -O binary -j .text -j .rodata -j .srodata "$elf" "$bin"
     chmod 644 "$bin"
 }
