@@ -44,6 +44,35 @@ if [[ -z "$QEMU" && -z "${GRANTIX:-}" ]]; then
 fi
 [[ -n "$QEMU" ]] || echo "compare-qemu: warning: qemu-riscv64 not found; running only GRANTIX" >&2
 
+# Guests that execve() a riscv64 program (tests/guest/exec.c re-executes
+# itself) need the host kernel to know how to run a riscv64 ELF: under
+# qemu-user that is a binfmt_misc entry pointing at qemu-riscv64. Debian's
+# qemu-user-binfmt ships /usr/lib/binfmt.d/qemu-riscv64.conf, but it only
+# takes effect once binfmt_misc is mounted and the entry registered, which
+# machines without systemd-binfmt (containers, minimal VMs) never do. As
+# root, do it here (idempotent); otherwise warn. (grantix handles execve
+# itself and doesn't need this.)
+ensure_binfmt() {
+    local bm=/proc/sys/fs/binfmt_misc conf line=""
+    [[ -e $bm/qemu-riscv64 ]] && return 0
+    if [[ ! -e $bm/register && $(id -u) == 0 ]]; then
+        mount -t binfmt_misc binfmt_misc "$bm" 2>/dev/null || true
+    fi
+    for conf in /etc/binfmt.d/qemu-riscv64.conf /usr/lib/binfmt.d/qemu-riscv64.conf; do
+        [[ -f $conf ]] && { line="$(grep -v '^[#;]' "$conf" | grep -m1 .)"; break; }
+    done
+    if [[ -z $line ]]; then
+        # no packaged entry: riscv64 ELF magic/mask, interpreter = qemu-riscv64
+        line=':qemu-riscv64:M::\x7f\x45\x4c\x46\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\xf3\x00:\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff:'"$QEMU"':'
+    fi
+    if [[ -w $bm/register ]]; then
+        printf '%s\n' "$line" > "$bm/register" 2>/dev/null || true
+    fi
+    [[ -e $bm/qemu-riscv64 ]] \
+        || echo "compare-qemu: warning: no binfmt_misc entry for riscv64 (needs root); guests that execve() a riscv64 program (exec) will fail under qemu" >&2
+}
+[[ -n "$QEMU" ]] && ensure_binfmt
+
 passed=0; failed=0; details=()
 
 # List "NAME LIBC" pairs expected from the sources.

@@ -1,5 +1,6 @@
 //! grantix: the command-line front end.
 
+mod campaign;
 mod compare;
 mod svg;
 
@@ -25,6 +26,17 @@ enum Command {
     Syscalls,
     /// Run a program under both configurations and compare what the split kernel costs.
     Compare(compare::CompareArgs),
+    /// Inject faults drawn from a seed into many runs of a workload, in both configurations.
+    Campaign(campaign::CampaignArgs),
+    /// Join campaign shards' JSON lines and print the summary.
+    CampaignMerge {
+        /// Write the merged JSON lines here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The shards' JSON-lines files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
 }
 
 #[derive(clap::Args)]
@@ -50,6 +62,10 @@ struct RunArgs {
     /// Cycle-model cost file (TOML; see `grantix costs`).
     #[arg(long)]
     costs: Option<PathBuf>,
+    /// Inject a fault: SERVICE:KIND[:after=N|:p=P][:seed=S], KIND one of wild-write,
+    /// wild-read, null, panic, hang, leak.
+    #[arg(long)]
+    inject: Option<personality::inject::Spec>,
     /// Instructions per scheduling quantum.
     #[arg(long, default_value_t = personality::runner::DEFAULT_QUANTUM)]
     quantum: u64,
@@ -68,12 +84,14 @@ fn main() {
         Command::Costs => print!("{}", machine::cost::CostModel::default().to_toml()),
         Command::Syscalls => print!("{}", syscall_table()),
         Command::Compare(args) => std::process::exit(compare::compare(args)),
+        Command::Campaign(args) => std::process::exit(campaign::campaign(args)),
+        Command::CampaignMerge { out, files } => std::process::exit(campaign::merge(&files, out.as_ref())),
         Command::Run(args) => std::process::exit(run(args)),
     }
 }
 
 fn run(args: RunArgs) -> i32 {
-    let mut opts = Options { config: args.config, strace: args.strace, quantum: args.quantum.max(1), ..Options::default() };
+    let mut opts = Options { config: args.config, strace: args.strace, quantum: args.quantum.max(1), inject: args.inject, ..Options::default() };
     if let Some(root) = &args.root {
         match std::fs::canonicalize(root) {
             Ok(r) if r.is_dir() => opts.root = r,

@@ -50,12 +50,17 @@ pub enum CallKind {
     Ecall,
     /// The involuntary call made by a fault.
     Fault(Fault),
+    /// An involuntary call the board makes on a hart that is running user code and
+    /// is not inside any portal call (`Machine::interrupt`): what a timer or an
+    /// inter-processor interrupt is on real hardware. The personality uses it to
+    /// deliver a signal to a thread that makes no syscall.
+    Interrupt,
 }
 
 impl CallKind {
     /// Involuntary calls save and restore the whole register file.
     pub fn is_involuntary(&self) -> bool {
-        matches!(self, CallKind::Ecall | CallKind::Fault(_))
+        matches!(self, CallKind::Ecall | CallKind::Fault(_) | CallKind::Interrupt)
     }
 }
 

@@ -52,6 +52,8 @@ pub mod authority {
     pub const MEMORY: u8 = 1;
     /// Create, inspect and destroy harts (the thread manager).
     pub const HARTS: u8 = 2;
+    /// Reach other host spaces' implementations to restart them (the supervisor).
+    pub const SUPERVISE: u8 = 4;
 }
 
 /// What host code sees of the machine during a call: its own identity, the
@@ -219,6 +221,14 @@ impl<'a> HostCtx<'a> {
             return Err(GxError::Perm);
         }
         Ok((self.m, self.hart))
+    }
+
+    /// Another host space's implementation, for the supervisor only (restarts).
+    pub fn host_space_mut(&mut self, sid: Sid) -> Result<&mut dyn HostSpace, GxError> {
+        if !self.has_authority(authority::SUPERVISE) {
+            return Err(GxError::Perm);
+        }
+        self.m.host_space_dyn(sid).ok_or(GxError::Busy)
     }
 
     /// Read-only view of the machine (counters, space names) for any host space.

@@ -149,6 +149,11 @@ impl Machine {
         self.host.get_mut(&sid)?.as_mut()?.as_any().downcast_mut::<T>()
     }
 
+    /// The implementation behind a host space, between calls (None while it runs).
+    pub fn host_space_dyn(&mut self, sid: Sid) -> Option<&mut dyn HostSpace> {
+        Some(self.host.get_mut(&sid)?.as_mut()?.as_mut())
+    }
+
     /// Whether `sid` is implemented by host code.
     pub fn is_host(&self, sid: Sid) -> bool {
         self.host.contains_key(&sid)
@@ -255,6 +260,34 @@ impl Machine {
         Ok(exit)
     }
 
+    /// Makes an involuntary call to `portal` on hart `id`, which must be idle at base
+    /// level (running user code, inside no portal call): what an interrupt controller
+    /// does. The interrupted registers are saved in the frame as for a fault, the
+    /// handler may edit them (`HostCtx::context_mut`), and the hart resumes from them
+    /// when the frame returns. The board calls this between time slices, so it is as
+    /// deterministic as the schedule.
+    ///
+    /// Returns the exit the call ended with if it stopped the hart or faulted; None if
+    /// the hart should simply run on (a host handler returned, or an emulated handler
+    /// now runs at its entry).
+    pub fn interrupt(&mut self, id: HartId, portal: u64) -> Result<Option<Exit>, GxError> {
+        let mut hart = self.harts.get_mut(id as usize).and_then(|h| h.take()).ok_or(GxError::Stale)?;
+        let r = if !hart.control.is_empty() {
+            Err(GxError::Busy)
+        } else {
+            let pc = hart.ctx.pc;
+            match self.portal_call(&mut hart, portal, CallKind::Interrupt, [0; 8], pc) {
+                Ok(Entered::Done(FrameEnd::Stop(c))) => Ok(Some(Exit::Stop(c))),
+                Ok(Entered::Done(FrameEnd::Faulted(f))) => Ok(Some(Exit::Fault(f))),
+                Ok(_) => Ok(None),
+                Err(e) => Err(e),
+            }
+        };
+        self.settle(&mut hart);
+        self.harts[id as usize] = Some(hart);
+        r
+    }
+
     /// Attributes the hart's hot counters since the last settlement to its current
     /// principal.
     pub(crate) fn settle(&mut self, hart: &mut Hart) {
@@ -349,7 +382,7 @@ impl Machine {
         // fault's: a fault is not a call the frame made, and a handled fault resumes
         // the same frame, which still owns its grants (MACHINE.md section 3: they end
         // when the frame that made them returns).
-        let passed = if matches!(kind, CallKind::Fault(_)) { Vec::new() } else { std::mem::take(hart.made_here()) };
+        let passed = if matches!(kind, CallKind::Fault(_) | CallKind::Interrupt) { Vec::new() } else { std::mem::take(hart.made_here()) };
         match &kind {
             CallKind::Ecall => hart.counters_ecall(),
             CallKind::Fault(_) => hart.counters.fault_calls += 1,
@@ -495,7 +528,7 @@ impl Machine {
                 FrameEnd::Faulted(_) => hart.ctx.x[reg::A0] = GxError::CalleeFaulted.to_reg(),
                 FrameEnd::Resume | FrameEnd::Stop(_) => {}
             },
-            CallKind::Fault(_) | CallKind::Host => {}
+            CallKind::Fault(_) | CallKind::Host | CallKind::Interrupt => {}
         }
         end
     }
@@ -504,9 +537,13 @@ impl Machine {
     /// suspended activation if the space is re-entered, else the top of its stacklet
     /// (mapped on first use).
     fn stacklet_for(&mut self, hart: &Hart, data: Sid) -> Result<u64, GxError> {
-        // Skip the frame just pushed for this very call.
-        let below = &hart.control[..hart.control.len().saturating_sub(1)];
-        if let Some(f) = below.iter().rev().find(|f| f.caller_data == data) {
+        // The most recent activation of `data` on this hart is suspended at the saved
+        // sp of the newest frame it called out of: continue below it. That includes
+        // the frame just pushed for this very call when the caller's DATA is `data`
+        // (a call into one's own space). Skipping that frame let such a callee start
+        // at an older activation's sp, on top of the caller's live frames whenever
+        // the caller was itself running below that older activation.
+        if let Some(f) = hart.control.iter().rev().find(|f| f.caller_data == data) {
             return Ok(f.saved.x[reg::SP] & !15);
         }
         let top = stacklet_top(hart.id);

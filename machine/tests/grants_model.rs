@@ -13,6 +13,14 @@
 //! have been flushed by every revocation, unmapping, protection change, copy-on-write
 //! break and space destruction that made them stale. Grants here are persistent;
 //! transient grants belong to portal frames and are covered by the guest tests.
+//!
+//! Two properties: `machine_agrees_with_the_model` runs everything over a handful of
+//! spaces; `frame_sharing_agrees_with_the_model` runs mapping, sharing, forking and
+//! own accesses over a tiny state space (three spaces, two pages, two offsets) so that
+//! aliasing and copy-on-write cases meet often. Operations pick their operands with
+//! the model's state in mind (live grants to derive from or access through, recently
+//! changed pages) so that most of them do something. `GRANTS_MODEL_STATS=1` prints
+//! each operation and whether it succeeded, to check that they do.
 
 use machine::addr::{qualified, resolve, Sid, PAGE_SIZE, SPACE_SIZE};
 use machine::grants::{GrantLimits, GrantRequest, Handle};

@@ -1315,3 +1315,57 @@ fn illegal_encodings_fault_with_their_bits() {
         vm.faults(&words(&[w]), |_| {}, FaultKind::Illegal { raw: w }, 0);
     }
 }
+
+// ---------------------------------------------------------------------------
+// The cycle model of the native instructions.
+// ---------------------------------------------------------------------------
+
+/// Xgx words as `.insn r 0x0b, F3, 0, rd, rs1, x0` assembles them.
+fn gx(f3: u32, rd: u32, rs1: u32) -> u32 {
+    enc::r(0x0b, f3, 0, rd, rs1, 0)
+}
+
+#[test]
+fn native_instructions_cost_what_the_cost_table_says() {
+    let mut vm = Vm::new();
+    let costs = machine::cost::CostModel::default();
+    let csr_cost = costs.csr as u64;
+    // A descriptor at SCRATCH + 64: 8 bytes of SCRATCH, read-only, to the harness.
+    let mut desc = Vec::new();
+    desc.extend_from_slice(&SCRATCH.to_le_bytes());
+    desc.extend_from_slice(&8u64.to_le_bytes());
+    desc.extend_from_slice(&vm.f.host.to_le_bytes());
+    desc.extend_from_slice(&[1, 0, 0, 0, 0, 0]);
+    vm.f.m.mem.poke(vm.f.data, SCRATCH + 64, &desc).unwrap();
+    let rdcycle = |rd| csr("csrrs", rd, 0xc00, ZERO);
+    // gx.grant then gx.revoke of what it made.
+    let c = vm.ok(&words(&[rdcycle(A0), gx(1, A1, A2), rdcycle(A3), gx(2, A4, A1), rdcycle(A5)]), |c| c.x[12] = SCRATCH + 64);
+    assert!((c.x[11] as i64) > 0, "granted: {:#x}", c.x[11]);
+    assert_eq!(c.x[14], 0, "revoked");
+    assert_eq!(c.x[13] - c.x[10], (costs.alu + costs.grant) as u64 + csr_cost, "gx.grant: issue + one grant");
+    assert_eq!(c.x[15] - c.x[13], (costs.alu + costs.revoke) as u64 + csr_cost, "gx.revoke: issue + one grant removed");
+    // A refused gx.grant (bad flags) costs the issue only.
+    vm.f.m.mem.poke(vm.f.data, SCRATCH + 64 + 19, &[2]).unwrap();
+    let c = vm.ok(&words(&[rdcycle(A0), gx(1, A1, A2), rdcycle(A3)]), |c| c.x[12] = SCRATCH + 64);
+    assert_eq!(c.x[11], (-22i64) as u64);
+    assert_eq!(c.x[13] - c.x[10], costs.alu as u64 + csr_cost);
+    // A portal call and its return cost a jump each: here into our own portal, whose
+    // entry (offset 28) is a gx.pret.
+    let c = vm.ok(
+        &words(&[
+            auipc(A5, 0),               // 0
+            alui("addi", A5, A5, 28),   // 4: a5 = entry
+            gx(3, 18, A5),              // 8: s2 = gx.portal(entry)
+            rdcycle(S0),                // 12
+            gx(4, A3, 18),              // 16: gx.pcall a3, s2
+            rdcycle(S0 + 1),            // 20: s1
+            j(ZERO, 8),                 // 24: over the entry
+            gx(5, ZERO, ZERO),          // 28: entry: gx.pret
+        ]),
+        |_| {},
+    );
+    assert!((c.x[18] as i64) > 0, "portal made");
+    assert_eq!(c.x[13], 0, "call made and returned");
+    assert_eq!(c.x[9] - c.x[8], 2 * costs.jump as u64 + csr_cost, "pcall + pret = two jumps");
+    assert_eq!(costs.of(machine::cpu::inst::Op::GxPcall), costs.of(machine::cpu::inst::Op::Jal));
+}

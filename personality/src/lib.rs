@@ -2,12 +2,14 @@
 //! the split and monolithic wirings, and the board that runs programs.
 
 pub mod hostpoll;
+pub mod inject;
 pub mod linux;
 pub mod misc;
 pub mod runner;
 pub mod signal;
 pub mod stats;
 pub mod supervisor;
+pub mod sys;
 pub mod wiring;
 
 pub use runner::{Options, Runtime, StartError};

@@ -2,7 +2,7 @@
 //! syscall ABI, turns pointer arguments into lends (grants in the split configuration),
 //! calls the service that owns the subsystem, and delivers signals.
 
-use crate::signal;
+use crate::{signal, sys};
 use machine::addr::{self, qualified, Sid, PAGE_SIZE};
 use machine::hart::reg;
 use machine::{Access, Fault};
@@ -27,12 +27,35 @@ pub mod stop {
     pub const EXITED: u64 = 1;
     pub const BLOCKED: u64 = 2;
     pub const YIELD: u64 = 3;
+    /// The monolithic kernel faulted: every process ends.
+    pub const PANIC: u64 = 4;
 }
 
 /// Where linux keeps its own scratch memory (in its own space).
-pub const SCRATCH: u64 = 0x1000_0000;
+pub const SCRATCH: u64 = scratch::BASE;
 /// Size of the scratch area.
-pub const SCRATCH_SIZE: u64 = 1 << 20;
+pub const SCRATCH_SIZE: u64 = scratch::SIZE;
+
+/// The layout of linux's scratch memory: buffers it lends onwards (exec's paths and
+/// argument blob, proc's signal delivery record). One hart runs in linux at a time, and
+/// no two users of a slot are live in the same syscall.
+pub mod scratch {
+    pub const BASE: u64 = 0x1000_0000;
+    pub const SIZE: u64 = 1 << 20;
+    /// The guest path execve was given.
+    pub const PATH: u64 = 0;
+    /// The host path vfs resolved it to.
+    pub const HOST_PATH: u64 = 4096;
+    /// Capacity of each path slot.
+    pub const PATH_MAX: u64 = 4096;
+    /// mm's answer to exec (entry, sp, code, data, brk).
+    pub const RESULT: u64 = 8192;
+    /// proc's delivery record for the signal being delivered.
+    pub const SIGNAL: u64 = 12288;
+    /// exec's argv/envp blob, then the new command line.
+    pub const BLOB: u64 = 16384;
+    pub const BLOB_MAX: u64 = SIZE - BLOB;
+}
 
 /// The Linux personality.
 #[derive(Default)]
@@ -46,6 +69,8 @@ pub struct Linux {
     pub strace: bool,
     /// Wait key of the last call that asked to block.
     pub pending_key: u64,
+    /// Nice values set with setpriority, by pid (0 when absent).
+    pub nice: std::collections::BTreeMap<u32, i32>,
 }
 
 /// The caller of a syscall.
@@ -79,24 +104,83 @@ pub enum Outcome {
     Exited,
 }
 
+/// Syscalls proc answers whose pointer arguments it is lent (`proc::lends`).
+fn proc_with_pointers(n: u64) -> bool {
+    matches!(
+        n,
+        nr::WAIT4
+            | nr::WAITID
+            | nr::RT_SIGACTION
+            | nr::RT_SIGPROCMASK
+            | nr::RT_SIGPENDING
+            | nr::SIGALTSTACK
+            | nr::RT_SIGQUEUEINFO
+            | nr::RT_TGSIGQUEUEINFO
+            | nr::RT_SIGTIMEDWAIT
+            | nr::SETITIMER
+            | nr::GETITIMER
+            | nr::PRLIMIT64
+            | nr::GETRLIMIT
+            | nr::SETRLIMIT
+    )
+}
+
+/// Syscalls proc answers from their register arguments alone.
+fn proc_plain(n: u64) -> bool {
+    matches!(
+        n,
+        nr::GETPID
+            | nr::GETPPID
+            | nr::GETTID
+            | nr::GETUID
+            | nr::GETEUID
+            | nr::GETGID
+            | nr::GETEGID
+            | nr::SET_TID_ADDRESS
+            | nr::GETPGID
+            | nr::SETPGID
+            | nr::GETSID
+            | nr::SETSID
+            | nr::KILL
+            | nr::TKILL
+            | nr::TGKILL
+            | nr::UMASK
+    )
+}
+
 /// Which space answers syscall `n`: the table the dispatcher follows and the README's
 /// syscall table is generated from (`grantix syscalls`).
 pub fn route(n: u64) -> Option<ServiceId> {
     if syscalls::vfs::handles(n) {
         return Some(ServiceId::Vfs);
     }
+    if proc_plain(n) || proc_with_pointers(n) {
+        return Some(ServiceId::Proc);
+    }
     Some(match n {
-        nr::GETPID | nr::GETPPID | nr::GETTID | nr::GETUID | nr::GETEUID | nr::GETGID | nr::GETEGID | nr::SET_TID_ADDRESS | nr::GETPGID | nr::SETPGID
-        | nr::GETSID | nr::SETSID | nr::KILL | nr::TKILL | nr::TGKILL | nr::UMASK | nr::WAIT4 | nr::RT_SIGACTION | nr::RT_SIGPROCMASK
-        | nr::RT_SIGPENDING | nr::SIGALTSTACK | nr::CLONE | nr::EXIT | nr::EXIT_GROUP => ServiceId::Proc,
+        nr::CLONE | nr::EXIT | nr::EXIT_GROUP => ServiceId::Proc,
         nr::BRK | nr::MMAP | nr::MUNMAP | nr::MPROTECT | nr::MREMAP | nr::MADVISE | nr::MSYNC | nr::EXECVE => ServiceId::Mm,
         nr::CLOCK_GETTIME | nr::CLOCK_GETRES | nr::GETTIMEOFDAY | nr::NANOSLEEP | nr::CLOCK_NANOSLEEP | nr::TIMES | nr::UNAME | nr::SYSINFO => ServiceId::Time,
         nr::FUTEX => ServiceId::Futex,
-        nr::RT_SIGRETURN | nr::RT_SIGSUSPEND | nr::READV | nr::WRITEV | nr::PREADV | nr::PWRITEV | nr::SCHED_YIELD | nr::SET_ROBUST_LIST | nr::PRLIMIT64
-        | nr::GETRLIMIT | nr::SETRLIMIT | nr::GETRANDOM | nr::SCHED_GETAFFINITY | nr::SCHED_SETAFFINITY | nr::SCHED_SETSCHEDULER | nr::SCHED_SETPARAM
-        | nr::SETPRIORITY | nr::SCHED_GETSCHEDULER | nr::GETPRIORITY | nr::GETRUSAGE | nr::PRCTL | nr::MEMBARRIER => ServiceId::Linux,
+        nr::RT_SIGRETURN | nr::RT_SIGSUSPEND | nr::READV | nr::WRITEV | nr::PREADV | nr::PWRITEV | nr::SCHED_YIELD | nr::SET_ROBUST_LIST | nr::GETRANDOM
+        | nr::SCHED_GETAFFINITY | nr::SCHED_SETAFFINITY | nr::SCHED_SETSCHEDULER | nr::SCHED_SETPARAM | nr::SCHED_GETPARAM | nr::SCHED_GETSCHEDULER
+        | nr::SCHED_GET_PRIORITY_MAX | nr::SCHED_GET_PRIORITY_MIN | nr::SCHED_RR_GET_INTERVAL | nr::GETCPU | nr::SETPRIORITY | nr::GETPRIORITY
+        | nr::GETRUSAGE | nr::PRCTL | nr::MEMBARRIER => ServiceId::Linux,
         _ => return None,
     })
+}
+
+/// Syscalls Linux restarts after a handler installed with SA_RESTART (they return
+/// -ERESTARTSYS when interrupted); every other interrupted call fails with -EINTR.
+fn restartable(n: u64, a: &[u64; 6]) -> bool {
+    match n {
+        nr::READ | nr::WRITE | nr::READV | nr::WRITEV | nr::PREAD64 | nr::PWRITE64 | nr::PREADV | nr::PWRITEV | nr::WAIT4 | nr::WAITID | nr::OPENAT
+        | nr::IOCTL | nr::FCNTL | nr::FLOCK | nr::ACCEPT | nr::ACCEPT4 | nr::CONNECT | nr::RECVFROM | nr::SENDTO | nr::RECVMSG | nr::SENDMSG => true,
+        // A futex wait with a timeout is restarted through restart_block, which a
+        // handler turns into -EINTR; without one it is an ordinary restart.
+        nr::FUTEX => a[3] == 0 || !matches!(a[1] & 0x7f, 0 | 9),
+        _ => false,
+    }
 }
 
 impl Linux {
@@ -156,32 +240,19 @@ impl Linux {
         None
     }
 
-    fn read_cstr(env: &mut dyn Env, p: u64) -> Option<Vec<u8>> {
+    /// The NUL-terminated string at qualified `p` (without the NUL), at most 4 KiB.
+    pub fn read_cstr(env: &mut dyn Env, p: u64) -> Option<Vec<u8>> {
         let n = Self::strlen(env, p, 4096)?;
         let mut v = vec![0u8; n as usize - 1];
         env.read(p, &mut v).ok()?;
         Some(v)
     }
 
-    fn read_u64(env: &mut dyn Env, p: u64) -> Option<u64> {
+    /// The little-endian u64 at qualified `p`.
+    pub fn read_u64(env: &mut dyn Env, p: u64) -> Option<u64> {
         let mut b = [0u8; 8];
         env.read(p, &mut b).ok()?;
         Some(u64::from_le_bytes(b))
-    }
-
-    fn read_strv(env: &mut dyn Env, c: &Caller, p: u64) -> Option<Vec<Vec<u8>>> {
-        let mut v = Vec::new();
-        if p == 0 {
-            return Some(v);
-        }
-        for i in 0..65536u64 {
-            let s = Self::read_u64(env, c.q(p + i * 8))?;
-            if s == 0 {
-                return Some(v);
-            }
-            v.push(Self::read_cstr(env, c.q(s))?);
-        }
-        None
     }
 
     fn warn_unknown(&mut self, n: u64) {
@@ -192,135 +263,26 @@ impl Linux {
         }
     }
 
-    fn exit(&mut self, env: &mut dyn Env, c: &Caller, status: u64, group: bool) -> Outcome {
-        let code = (status & 0xff) as u64;
-        let r = env.call(ServiceId::Proc, syscalls::lifecycle::EXIT, [c.word(), code, group as u64, 0, 0, 0], &[]);
-        if let Ok([last, ctid]) = r {
-            if ctid != 0 {
-                // CLONE_CHILD_CLEARTID: zero the word and wake one waiter (pthread_join).
-                let p = c.q(ctid);
-                if env.write(p, &0u32.to_le_bytes()).is_ok() {
-                    let _ = env.call(ServiceId::Futex, nr::FUTEX, [c.word() & 0xffff_ffff, p, 1, 1, 0, 0], &[]);
-                }
-            }
-            if last == 1 {
-                self.process_gone(env, c.pid);
-            }
-        }
-        Outcome::Exited
-    }
-
     /// Releases what a dead process held in mm and vfs.
     pub fn process_gone(&mut self, env: &mut dyn Env, pid: u32) {
         let w = (pid as u64) << 32;
         let _ = env.call(ServiceId::Vfs, vfs_op::EXIT, [w, 0, 0, 0, 0, 0], &[]);
         let _ = env.call(ServiceId::Mm, mm_op::EXIT, [w, 0, 0, 0, 0, 0], &[]);
-    }
-
-    fn execve(&mut self, env: &mut dyn Env, c: &Caller, a: [u64; 6]) -> Outcome {
-        let me = env.me();
-        let scratch = |o: u64| qualified(me, SCRATCH + o);
-        let Some(path) = Self::read_cstr(env, c.q(a[0])) else { return Outcome::Value(err(libc::EFAULT)) };
-        let (Some(argv), Some(envp)) = (Self::read_strv(env, c, a[1]), Self::read_strv(env, c, a[2])) else {
-            return Outcome::Value(err(libc::EFAULT));
-        };
-        if env.write(scratch(0), &path).is_err() {
-            return Outcome::Value(err(libc::ENOMEM));
-        }
-        let host_len = match env.call(ServiceId::Vfs, vfs_op::RESOLVE_EXEC, [c.word(), scratch(0), path.len() as u64, scratch(4096), 4096, 0], &[Lend::read(scratch(0), path.len() as u64), Lend::write(scratch(4096), 4096)]) {
-            Ok([v, _]) if !is_err(v) => v,
-            Ok([v, _]) => return Outcome::Value(v),
-            Err(e) => return Outcome::Value(call_errno(&e)),
-        };
-        let blob = syscalls::mm::pack_blob(&argv, &envp, &path);
-        if blob.len() as u64 > SCRATCH_SIZE - 16384 || env.write(scratch(16384), &blob).is_err() {
-            return Outcome::Value(err(libc::E2BIG));
-        }
-        let lends = [Lend::read(scratch(4096), host_len), Lend::read(scratch(16384), blob.len() as u64), Lend::write(scratch(8192), 40)];
-        match env.call(ServiceId::Mm, mm_op::EXEC, [c.word(), scratch(4096), host_len, scratch(16384), blob.len() as u64, scratch(8192)], &lends) {
-            Ok([0, _]) => {}
-            Ok([v, _]) => return Outcome::Value(v),
-            Err(e) => return Outcome::Value(call_errno(&e)),
-        }
-        let mut res = [0u8; 40];
-        if env.read(scratch(8192), &mut res).is_err() {
-            return Outcome::Value(err(libc::EFAULT));
-        }
-        let f = |i: usize| u64::from_le_bytes(res[i * 8..i * 8 + 8].try_into().unwrap_or_default());
-        let (entry, sp, code, data) = (f(0), f(1), f(2) as Sid, f(3) as Sid);
-        let _ = env.call(ServiceId::Vfs, vfs_op::EXEC, [c.word(), 0, 0, 0, 0, 0], &[]);
-        let exe = String::from_utf8_lossy(&path).into_owned();
-        let abs = if exe.starts_with('/') { exe } else { format!("{}/{}", std::env::current_dir().map(|p| p.display().to_string()).unwrap_or_default(), exe) };
-        if env.write(scratch(0), abs.as_bytes()).is_ok() {
-            let _ = env.call(ServiceId::Vfs, vfs_op::SET_EXE, [c.word(), c.pid as u64, scratch(0), abs.len() as u64, 0, 0], &[Lend::read(scratch(0), abs.len() as u64)]);
-        }
-        let _ = env.call(ServiceId::Proc, syscalls::lifecycle::EXEC, [c.word(), code as u64, data as u64, 0, 0, 0], &[]);
-        if env.set_return_env(code, data).is_err() {
-            return Outcome::Value(err(libc::EFAULT));
-        }
-        if let Some(ctx) = env.context() {
-            *ctx = syscalls::proc::initial_context(entry, sp);
-        }
-        Outcome::NoReturn
-    }
-
-    fn clone(&mut self, env: &mut dyn Env, c: &Caller, a: [u64; 6]) -> u64 {
-        let flags = a[0];
-        let r = match env.call(ServiceId::Proc, syscalls::lifecycle::CLONE, [c.word(), flags, a[1], a[3], a[4], 0], &[]) {
-            Ok(r) => r,
-            Err(e) => return call_errno(&e),
-        };
-        let (tid, child_data) = (r[0], r[1] as Sid);
-        if is_err(tid) {
-            return tid;
-        }
-        let bytes = (tid as u32).to_le_bytes();
-        if flags & libc::CLONE_PARENT_SETTID as u64 != 0 && a[2] != 0 {
-            let _ = env.write(c.q(a[2]), &bytes);
-        }
-        if flags & libc::CLONE_CHILD_SETTID as u64 != 0 && a[4] != 0 {
-            // In the child's memory: its own DATA for fork, the shared one for a thread.
-            let _ = env.write(qualified(child_data, addr::offset_of(a[4])), &bytes);
-        }
-        tid
-    }
-
-    fn iov(&mut self, env: &mut dyn Env, c: &Caller, a: [u64; 6], write: bool, at: Option<u64>) -> u64 {
-        let (fd, iov, cnt) = (a[0], a[1], a[2]);
-        if cnt > 1024 {
-            return err(libc::EINVAL);
-        }
-        let mut total = 0u64;
-        for i in 0..cnt {
-            let (Some(base), Some(len)) = (Self::read_u64(env, c.q(iov + i * 16)), Self::read_u64(env, c.q(iov + i * 16 + 8))) else {
-                return if total > 0 { total } else { err(libc::EFAULT) };
-            };
-            if len == 0 {
-                continue;
-            }
-            let (op, lend) = if write { (if at.is_some() { nr::PWRITE64 } else { nr::WRITE }, Lend::read(c.q(base), len)) } else { (if at.is_some() { nr::PREAD64 } else { nr::READ }, Lend::write(c.q(base), len)) };
-            let r = self.svc(env, ServiceId::Vfs, op, c, [fd, c.q(base), len, at.map_or(0, |o| o + total), 0], &[lend]);
-            if r == BLOCK || is_err(r) {
-                return if total > 0 { total } else { r };
-            }
-            total += r;
-            if r < len {
-                break;
-            }
-        }
-        total
+        self.nice.remove(&pid);
     }
 
     fn dispatch(&mut self, env: &mut dyn Env, c: &Caller, n: u64, a: [u64; 6]) -> Outcome {
         use Outcome::Value;
         let q = |p: u64| c.q(p);
         match n {
-            nr::EXIT => self.exit(env, c, a[0], false),
-            nr::EXIT_GROUP => self.exit(env, c, a[0], true),
-            nr::EXECVE => self.execve(env, c, a),
+            nr::EXIT => sys::process::exit(self, env, c, a[0], false),
+            nr::EXIT_GROUP => sys::process::exit(self, env, c, a[0], true),
+            nr::EXECVE => sys::process::execve(env, c, a),
+            nr::CLONE => Value(sys::process::clone(env, c, a)),
             nr::RT_SIGRETURN => signal::sigreturn(self, env, c),
-            nr::READV | nr::WRITEV => Value(self.iov(env, c, a, n == nr::WRITEV, None)),
-            nr::PREADV | nr::PWRITEV => Value(self.iov(env, c, a, n == nr::PWRITEV, Some(a[3]))),
+            nr::RT_SIGSUSPEND => signal::sigsuspend(self, env, c, a),
+            nr::READV | nr::WRITEV => Value(sys::io::iov(self, env, c, a, n == nr::WRITEV, None)),
+            nr::PREADV | nr::PWRITEV => Value(sys::io::iov(self, env, c, a, n == nr::PWRITEV, Some(a[3]))),
             // Everything on file descriptors belongs to vfs, which also says which
             // arguments are pointers (qualified here) and what each call may touch.
             n if syscalls::vfs::handles(n) => {
@@ -332,23 +294,24 @@ impl Linux {
                 }
                 Value(self.svc(env, ServiceId::Vfs, n, c, qa, &lends))
             }
-            nr::GETPID | nr::GETPPID | nr::GETTID | nr::GETUID | nr::GETEUID | nr::GETGID | nr::GETEGID | nr::SET_TID_ADDRESS | nr::GETPGID | nr::SETPGID | nr::GETSID | nr::SETSID | nr::KILL | nr::TKILL | nr::TGKILL | nr::UMASK => {
-                Value(self.svc(env, ServiceId::Proc, n, c, [a[0], a[1], a[2], a[3], a[4]], &[]))
+            n if proc_plain(n) => Value(self.svc(env, ServiceId::Proc, n, c, [a[0], a[1], a[2], a[3], a[4]], &[])),
+            n if proc_with_pointers(n) => {
+                let mut qa = a;
+                for &i in syscalls::proc::pointer_args(n) {
+                    qa[i] = q(a[i]);
+                }
+                if n == nr::SIGALTSTACK {
+                    // proc tells from the stack pointer whether the thread is on the
+                    // alternate stack now.
+                    qa[2] = env.context().map_or(0, |x| x.x[reg::SP]);
+                }
+                let lends = syscalls::proc::lends(n, &qa);
+                Value(self.svc(env, ServiceId::Proc, n, c, [qa[0], qa[1], qa[2], qa[3], qa[4]], &lends))
             }
             nr::SCHED_YIELD => {
                 self.stop = Some(stop::YIELD);
                 Value(0)
             }
-            nr::WAIT4 | nr::RT_SIGACTION | nr::RT_SIGPROCMASK | nr::RT_SIGPENDING | nr::SIGALTSTACK => {
-                let qa = match n {
-                    nr::WAIT4 => [a[0], q(a[1]), a[2], q(a[3]), 0, 0],
-                    nr::RT_SIGACTION | nr::RT_SIGPROCMASK => [a[0], q(a[1]), q(a[2]), a[3], 0, 0],
-                    _ => [q(a[0]), q(a[1]), a[2], 0, 0, 0],
-                };
-                let lends = syscalls::proc::lends(n, &qa);
-                Value(self.svc(env, ServiceId::Proc, n, c, [qa[0], qa[1], qa[2], qa[3], qa[4]], &lends))
-            }
-            nr::CLONE => Value(self.clone(env, c, a)),
             // mmap has six arguments; prot and flags travel packed in one register.
             nr::MMAP => Value(self.svc(env, ServiceId::Mm, n, c, [a[0], a[1], (a[2] & 0xffff_ffff) | (a[3] << 32), a[4], a[5]], &[])),
             nr::BRK | nr::MUNMAP | nr::MPROTECT | nr::MREMAP | nr::MADVISE | nr::MSYNC => Value(self.svc(env, ServiceId::Mm, n, c, [a[0], a[1], a[2], a[3], a[4]], &[])),
@@ -382,15 +345,14 @@ impl Linux {
                 }
             }
             nr::SET_ROBUST_LIST => Value(if a[1] == 24 { 0 } else { err(libc::EINVAL) }),
-            nr::PRLIMIT64 | nr::GETRLIMIT | nr::SETRLIMIT => Value(crate::misc::rlimit(env, c, n, a)),
             nr::GETRANDOM => Value(crate::misc::getrandom(env, c, a)),
             nr::SCHED_GETAFFINITY => Value(crate::misc::getaffinity(env, c, a)),
-            nr::SCHED_SETAFFINITY | nr::SCHED_SETSCHEDULER | nr::SCHED_SETPARAM | nr::SETPRIORITY => Value(0),
-            nr::SCHED_GETSCHEDULER | nr::GETPRIORITY => Value(if n == nr::GETPRIORITY { 20 } else { 0 }),
+            nr::SCHED_SETAFFINITY | nr::SCHED_SETSCHEDULER | nr::SCHED_SETPARAM | nr::SCHED_GETSCHEDULER | nr::SCHED_GETPARAM | nr::SCHED_GET_PRIORITY_MAX
+            | nr::SCHED_GET_PRIORITY_MIN | nr::SCHED_RR_GET_INTERVAL | nr::GETCPU => Value(crate::misc::sched(env, c, n, a)),
+            nr::SETPRIORITY | nr::GETPRIORITY => Value(crate::misc::priority(self, c, n, a)),
             nr::GETRUSAGE => Value(crate::misc::getrusage(env, c, a)),
             nr::PRCTL => Value(crate::misc::prctl(env, c, a)),
             nr::MEMBARRIER => Value(0),
-            nr::RT_SIGSUSPEND => signal::sigsuspend(self, env, c, a),
             // Known to Linux, deliberately answered -ENOSYS so libc falls back
             // (clone3 -> clone, rseq and the robust list getter: optional features).
             nr::GET_ROBUST_LIST | nr::RSEQ | nr::CLONE3 => Value(err(libc::ENOSYS)),
@@ -402,81 +364,115 @@ impl Linux {
         }
     }
 
+    /// Who is calling, from proc (which also hands over why the thread was woken, if
+    /// this is the re-execution of a blocked syscall).
+    fn enter(env: &mut dyn Env) -> Option<Caller> {
+        let hart = env.hart();
+        let (code, data) = env.caller_env();
+        let [w, wake] = env.call(ServiceId::Proc, proc_op::ENTER, [hart as u64, 0, 0, 0, 0, 0], &[]).ok()?;
+        if is_err(w) {
+            return None;
+        }
+        Some(Caller { pid: (w >> 32) as u32, tid: w as u32, wake: Wake::from_code(wake), data, code })
+    }
+
     fn ecall(&mut self, env: &mut dyn Env) -> Result<(), Fault> {
         let Some(ctx) = env.context() else { return Ok(()) };
         let n = ctx.x[reg::A7];
         let a = [ctx.x[10], ctx.x[11], ctx.x[12], ctx.x[13], ctx.x[14], ctx.x[15]];
-        let hart = env.hart();
-        let (code, data) = env.caller_env();
-        let who = env.call(ServiceId::Proc, proc_op::ENTER, [hart as u64, 0, 0, 0, 0, 0], &[]);
-        let Ok([w, wake]) = who else {
+        let Some(c) = Self::enter(env) else {
             self.stop = Some(stop::EXITED);
             return Ok(());
         };
-        if is_err(w) {
-            self.stop = Some(stop::EXITED);
-            return Ok(());
-        }
-        let c = Caller { pid: (w >> 32) as u32, tid: w as u32, wake: Wake::from_code(wake), data, code };
         *self.counts.entry(n).or_default() += 1;
         self.pending_key = 0;
         let out = self.dispatch(env, &c, n, a);
-        let v = match out {
+        if self.strace {
+            let name = nr::name(n).unwrap_or("?");
+            match &out {
+                Outcome::Value(BLOCK) => eprintln!("[{}] {name}({:#x}, {:#x}, {:#x}) = <blocks>", c.tid, a[0], a[1], a[2]),
+                Outcome::Value(v) => eprintln!("[{}] {name}({:#x}, {:#x}, {:#x}) = {}", c.tid, a[0], a[1], a[2], *v as i64),
+                _ => eprintln!("[{}] {name}(...)", c.tid),
+            }
+        }
+        match out {
             Outcome::Exited => {
                 self.stop = Some(stop::EXITED);
                 return Ok(());
             }
-            Outcome::NoReturn => None,
-            Outcome::Value(v) => Some(v),
-        };
-        if self.strace {
-            let name = nr::name(n).unwrap_or("?");
-            match v {
-                Some(BLOCK) => eprintln!("[{}] {name}({:#x}, {:#x}, {:#x}) = <blocks>", c.tid, a[0], a[1], a[2]),
-                Some(v) => eprintln!("[{}] {name}({:#x}, {:#x}, {:#x}) = {}", c.tid, a[0], a[1], a[2], v as i64),
-                None => eprintln!("[{}] {name}(...)", c.tid),
-            }
-        }
-        if let Some(v) = v {
-            if v == BLOCK {
-                let interrupted = signal::has_deliverable(env, &c);
-                if interrupted {
-                    // -EINTR, or a restart after the handler when it asked for SA_RESTART.
-                    let restart = signal::restart_wanted(env, &c);
-                    if let Some(ctx) = env.context() {
-                        if restart {
-                            ctx.pc = ctx.pc.wrapping_sub(4);
-                        } else {
-                            ctx.x[reg::A0] = err(libc::EINTR);
-                        }
-                    }
-                    let _ = env.call(ServiceId::Proc, proc_op::FINISH, [c.word(), 0, 0, 0, 0, 0], &[]);
-                } else {
-                    let k = self.pending_key;
-                    let (hostfd, ev) = if k >> 56 == kind::HOSTFD as u64 { ((k & 0xffff_ffff) as i64, (k >> 32) & 0xffff) } else { (-1, 0) };
-                    let _ = env.call(ServiceId::Proc, proc_op::BLOCK, [c.word(), k, u64::MAX, hostfd as u64, ev, 0], &[]);
-                    if let Some(ctx) = env.context() {
-                        ctx.pc = ctx.pc.wrapping_sub(4);
-                    }
-                    self.stop = Some(stop::BLOCKED);
+            Outcome::NoReturn => {}
+            Outcome::Value(v) => {
+                if !self.complete(env, &c, n, &a, v) {
                     return Ok(());
                 }
-            } else {
-                if c.wake.is_some() {
-                    let _ = env.call(ServiceId::Proc, proc_op::FINISH, [c.word(), 0, 0, 0, 0, 0], &[]);
-                }
-                if let Some(ctx) = env.context() {
-                    ctx.x[reg::A0] = v;
-                }
-                if n == nr::WRITE || n == nr::WRITEV || n == nr::PWRITE64 {
-                    if v == err(libc::EPIPE) {
-                        let _ = env.call(ServiceId::Proc, nr::TGKILL, [c.word(), c.pid as u64, c.tid as u64, libc::SIGPIPE as u64, 0, 0], &[]);
-                    }
-                }
             }
         }
+        // Signals are delivered on the way back to user code (sigreturn included: it
+        // may have unblocked some).
         signal::deliver_pending(self, env, &c);
         Ok(())
+    }
+
+    /// Finishes syscall `n` with result `v`: writes a0, or blocks the thread, or turns
+    /// an interruption by a signal into -EINTR or a restart (pc back on the ecall,
+    /// arguments untouched) as Linux's SA_RESTART rules say. False if the thread
+    /// blocked.
+    fn complete(&mut self, env: &mut dyn Env, c: &Caller, n: u64, a: &[u64; 6], v: u64) -> bool {
+        let (sig, what) = signal::peek(env, c);
+        let by_signal = c.wake == Some(Wake::Signal) || sig != 0;
+        let interrupted = match v {
+            BLOCK if sig == 0 => {
+                self.block(env, c);
+                return false;
+            }
+            BLOCK if c.wake != Some(Wake::Signal) => {
+                // A signal is pending already: block and wake at once, so the call
+                // re-executes knowing it was interrupted and can undo what it set up
+                // (a futex waiter, a swapped mask).
+                self.block(env, c);
+                let _ = env.call(ServiceId::Proc, proc_op::INTERRUPT, [c.word(), 0, 0, 0, 0, 0], &[]);
+                return false;
+            }
+            BLOCK => true,
+            v => v == err(libc::EINTR) && by_signal,
+        };
+        if interrupted || c.wake.is_some() {
+            let _ = env.call(ServiceId::Proc, proc_op::FINISH, [c.word(), 0, 0, 0, 0, 0], &[]);
+        }
+        let Some(ctx) = env.context() else { return true };
+        if interrupted {
+            // No handler will run (the signal vanished, is ignored, or ends the
+            // process): the call goes on as if nothing happened. A handler: -EINTR
+            // unless SA_RESTART and a restartable call.
+            let restart = match what {
+                syscalls::proc::action::HANDLER => false,
+                syscalls::proc::action::HANDLER_RESTART => restartable(n, a),
+                _ => true,
+            };
+            if restart {
+                ctx.pc = ctx.pc.wrapping_sub(4);
+            } else {
+                ctx.x[reg::A0] = err(libc::EINTR);
+            }
+            return true;
+        }
+        ctx.x[reg::A0] = v;
+        if v == err(libc::EPIPE) && matches!(n, nr::WRITE | nr::WRITEV | nr::PWRITE64 | nr::PWRITEV) {
+            let _ = env.call(ServiceId::Proc, nr::TGKILL, [c.word(), c.pid as u64, c.tid as u64, libc::SIGPIPE as u64, 0, 0], &[]);
+        }
+        true
+    }
+
+    /// Blocks the caller on what the service asked for; the ecall re-executes when
+    /// the thread is woken.
+    fn block(&mut self, env: &mut dyn Env, c: &Caller) {
+        let k = self.pending_key;
+        let (hostfd, ev) = if k >> 56 == kind::HOSTFD as u64 { ((k & 0xffff_ffff) as i64, (k >> 32) & 0xffff) } else { (-1, 0) };
+        let _ = env.call(ServiceId::Proc, proc_op::BLOCK, [c.word(), k, u64::MAX, hostfd as u64, ev, 0], &[]);
+        if let Some(ctx) = env.context() {
+            ctx.pc = ctx.pc.wrapping_sub(4);
+        }
+        self.stop = Some(stop::BLOCKED);
     }
 }
 

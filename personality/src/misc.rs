@@ -1,5 +1,5 @@
-//! Small syscalls the personality answers itself: limits, randomness, affinity, usage,
-//! prctl. They touch only the caller's memory, through linux's own grant.
+//! Small syscalls the personality answers itself: randomness, affinity and scheduling,
+//! priority, usage, prctl. They touch only the caller's memory, through linux's own grant.
 
 use crate::linux::Caller;
 use syscalls::service::err;
@@ -8,45 +8,6 @@ use syscalls::Env;
 
 fn put(env: &mut dyn Env, c: &Caller, p: u64, b: &[u8]) -> bool {
     p == 0 || env.write(c.q(p), b).is_ok()
-}
-
-/// prlimit64, getrlimit, setrlimit: fixed, generous limits; setting is accepted for
-/// RLIMIT_NOFILE (which vfs enforces) and ignored otherwise.
-pub fn rlimit(env: &mut dyn Env, c: &Caller, n: u64, a: [u64; 6]) -> u64 {
-    let (res, new, old) = match n {
-        nr::PRLIMIT64 => {
-            if a[0] != 0 && a[0] as u32 != c.pid {
-                return err(libc::ESRCH);
-            }
-            (a[1] as u32, a[2], a[3])
-        }
-        nr::GETRLIMIT => (a[0] as u32, 0, a[1]),
-        _ => (a[0] as u32, a[1], 0),
-    };
-    let cur: (u64, u64) = match res {
-        3 => (8 << 20, u64::MAX),       // RLIMIT_STACK
-        7 => (1024, 1 << 20),           // RLIMIT_NOFILE
-        6 => (4096, 4096),              // RLIMIT_NPROC
-        r if r < 16 => (u64::MAX, u64::MAX),
-        _ => return err(libc::EINVAL),
-    };
-    let mut b = [0u8; 16];
-    b[..8].copy_from_slice(&cur.0.to_le_bytes());
-    b[8..].copy_from_slice(&cur.1.to_le_bytes());
-    if !put(env, c, old, &b) {
-        return err(libc::EFAULT);
-    }
-    if new != 0 {
-        let mut nb = [0u8; 16];
-        if env.read(c.q(new), &mut nb).is_err() {
-            return err(libc::EFAULT);
-        }
-        if res == 7 {
-            let soft = u64::from_le_bytes(nb[..8].try_into().unwrap_or_default());
-            let _ = env.call(syscalls::ServiceId::Vfs, syscalls::vfs_op::SET_LIMIT, [c.word(), soft, 0, 0, 0, 0], &[]);
-        }
-    }
-    0
 }
 
 /// getrandom: deterministic bytes from a per-run generator (reproducible runs).
@@ -73,9 +34,66 @@ pub fn getaffinity(env: &mut dyn Env, c: &Caller, a: [u64; 6]) -> u64 {
     if put(env, c, a[2], &1u64.to_le_bytes()) { 8 } else { err(libc::EFAULT) }
 }
 
-/// getrusage: zeros but for the fields nobody can get wrong.
+/// getrusage: zeros (no CPU time or memory is accounted per process).
 pub fn getrusage(env: &mut dyn Env, c: &Caller, a: [u64; 6]) -> u64 {
+    if !matches!(a[0] as i32, libc::RUSAGE_SELF | libc::RUSAGE_CHILDREN | libc::RUSAGE_THREAD) {
+        return err(libc::EINVAL);
+    }
     if put(env, c, a[1], &[0u8; 144]) { 0 } else { err(libc::EFAULT) }
+}
+
+/// The scheduling calls: one hart, one policy (SCHED_OTHER) that every thread runs
+/// under whatever it asks for; the priority ranges are Linux's.
+pub fn sched(env: &mut dyn Env, c: &Caller, n: u64, a: [u64; 6]) -> u64 {
+    let policy_ok = |p: u64| matches!(p as i32, libc::SCHED_OTHER | libc::SCHED_FIFO | libc::SCHED_RR | libc::SCHED_BATCH | libc::SCHED_IDLE);
+    let realtime = |p: u64| matches!(p as i32, libc::SCHED_FIFO | libc::SCHED_RR);
+    match n {
+        nr::SCHED_GET_PRIORITY_MAX | nr::SCHED_GET_PRIORITY_MIN => {
+            if !policy_ok(a[0]) {
+                return err(libc::EINVAL);
+            }
+            match (realtime(a[0]), n == nr::SCHED_GET_PRIORITY_MAX) {
+                (true, true) => 99,
+                (true, false) => 1,
+                _ => 0,
+            }
+        }
+        nr::SCHED_GETSCHEDULER => libc::SCHED_OTHER as u64,
+        nr::SCHED_GETPARAM => {
+            if a[1] == 0 {
+                return err(libc::EINVAL);
+            }
+            if put(env, c, a[1], &0i32.to_le_bytes()) { 0 } else { err(libc::EFAULT) }
+        }
+        nr::SCHED_SETSCHEDULER if !policy_ok(a[1]) => err(libc::EINVAL),
+        nr::SCHED_RR_GET_INTERVAL => {
+            // The round-robin quantum Linux reports for SCHED_RR: 100 ms.
+            let mut b = [0u8; 16];
+            b[8..].copy_from_slice(&100_000_000u64.to_le_bytes());
+            if a[1] != 0 && put(env, c, a[1], &b) { 0 } else { err(libc::EFAULT) }
+        }
+        nr::GETCPU => {
+            let zero = 0u32.to_le_bytes();
+            if put(env, c, a[0], &zero) && put(env, c, a[1], &zero) { 0 } else { err(libc::EFAULT) }
+        }
+        _ => 0,
+    }
+}
+
+/// getpriority and setpriority on the caller's own process (PRIO_PROCESS, who 0 or
+/// its pid): the nice value is remembered and reported, and changes nothing else.
+pub fn priority(linux: &mut crate::linux::Linux, c: &Caller, n: u64, a: [u64; 6]) -> u64 {
+    let (which, who) = (a[0] as u32, a[1] as u32);
+    if !matches!(which, libc::PRIO_PROCESS | libc::PRIO_PGRP | libc::PRIO_USER) {
+        return err(libc::EINVAL);
+    }
+    let pid = if which == libc::PRIO_PROCESS && who != 0 { who } else { c.pid };
+    if n == nr::GETPRIORITY {
+        // The kernel returns 20 - nice so the value is never negative; libc undoes it.
+        return (20 - linux.nice.get(&pid).copied().unwrap_or(0)) as u64;
+    }
+    linux.nice.insert(pid, (a[2] as i32).clamp(-20, 19));
+    0
 }
 
 /// prctl: PR_SET_NAME / PR_GET_NAME and a few harmless ones.

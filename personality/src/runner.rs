@@ -16,6 +16,10 @@ use syscalls::proc::{ExitStatus, Proc, ThreadState};
 use syscalls::sched::Wake;
 use syscalls::{Service, ServiceId};
 
+/// Exit status of a run whose monolithic kernel panicked (as if every process had been
+/// killed with SIGKILL).
+pub const KERNEL_PANIC_STATUS: i32 = 137;
+
 /// Instructions a thread runs before the next one gets its turn.
 pub const DEFAULT_QUANTUM: u64 = 200_000;
 
@@ -28,11 +32,13 @@ pub struct Options {
     pub strace: bool,
     pub quantum: u64,
     pub machine: MachineConfig,
+    /// A fault to inject (`--inject`).
+    pub inject: Option<crate::inject::Spec>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { config: Config::Split, root: PathBuf::from("/"), strace: false, quantum: DEFAULT_QUANTUM, machine: MachineConfig::default() }
+        Options { config: Config::Split, root: PathBuf::from("/"), strace: false, quantum: DEFAULT_QUANTUM, machine: MachineConfig::default(), inject: None }
     }
 }
 
@@ -63,9 +69,12 @@ pub struct Runtime {
     pub quantum: u64,
     /// Wall time the run took.
     pub elapsed: std::time::Duration,
+    /// linux's interrupt entry: how a signal reaches a thread that is running user
+    /// code rather than sitting in a syscall.
+    pub signal_portal: u64,
 }
 
-fn services(root: PathBuf, strace: bool) -> Vec<Box<dyn Service>> {
+fn services(root: PathBuf, strace: bool, record: &crate::supervisor::SharedRecord) -> Vec<Box<dyn Service>> {
     vec![
         Box::new({
             let mut l = Linux::default();
@@ -78,7 +87,7 @@ fn services(root: PathBuf, strace: bool) -> Vec<Box<dyn Service>> {
         Box::new(syscalls::futex::Futex::default()),
         Box::new(syscalls::time::Time::default()),
         Box::new(syscalls::tty::Tty::default()),
-        Box::new(crate::supervisor::Supervisor::default()),
+        Box::new(crate::supervisor::Supervisor { record: record.clone() }),
     ]
 }
 
@@ -88,10 +97,11 @@ pub fn calls(from: ServiceId) -> &'static [ServiceId] {
     use ServiceId::*;
     match from {
         Linux => &[Proc, Mm, Vfs, Futex, Time, Tty, Supervisor],
-        Proc => &[Mm, Vfs],
-        Mm => &[Vfs],
-        Vfs => &[Tty, Proc],
-        Futex | Time => &[Proc],
+        // Every service reports faults of the services it calls to the supervisor.
+        Proc => &[Mm, Vfs, Supervisor],
+        Mm => &[Vfs, Supervisor],
+        Vfs => &[Tty, Proc, Supervisor],
+        Futex | Time => &[Proc, Supervisor],
         Tty | Supervisor => &[],
     }
 }
@@ -102,18 +112,21 @@ impl Runtime {
         let mut m = Machine::new(opts.machine.clone());
         let merr = |e: machine::GxError| StartError::Machine(e.to_string());
         let mut wiring = Wiring::default();
+        wiring.inject = opts.inject.map(|s| std::sync::Arc::new(std::sync::Mutex::new(crate::inject::Injector::new(s))));
         let ecall;
         let fault;
+        let signal;
         match opts.config {
             Config::Split => {
-                for svc in services(opts.root.clone(), opts.strace) {
+                for svc in services(opts.root.clone(), opts.strace, &wiring.record) {
                     let id = svc.id();
                     let auth = match id {
                         ServiceId::Mm => authority::MEMORY,
                         ServiceId::Proc => authority::HARTS,
+                        ServiceId::Supervisor => authority::SUPERVISE,
                         _ => 0,
                     };
-                    let sid = m.add_host_space(id.name(), Box::new(ServiceHost { service: svc, wiring: Wiring::default(), stats: Default::default() }), auth).map_err(merr)?;
+                    let sid = m.add_host_space(id.name(), Box::new(ServiceHost { service: svc, wiring: Wiring::default(), stats: Default::default(), generation: 0 }), auth).map_err(merr)?;
                     wiring.sids[id as usize] = sid;
                     wiring.portals[id as usize] = m.create_portal(sid, sid, entry::CALL).map_err(merr)?;
                 }
@@ -132,9 +145,10 @@ impl Runtime {
                 let l = wiring.sids[ServiceId::Linux as usize];
                 ecall = m.create_portal(l, l, entry::ECALL).map_err(merr)?;
                 fault = m.create_portal(l, l, entry::FAULT).map_err(merr)?;
+                signal = m.create_portal(l, l, entry::SIGNAL).map_err(merr)?;
             }
             Config::Monolithic => {
-                let svcs: Vec<Option<Box<dyn Service>>> = services(opts.root.clone(), opts.strace).into_iter().map(Some).collect();
+                let svcs: Vec<Option<Box<dyn Service>>> = services(opts.root.clone(), opts.strace, &wiring.record).into_iter().map(Some).collect();
                 let k = m.add_host_space("kernel", Box::new(KernelHost { services: svcs, wiring: Wiring::default(), stats: Default::default() }), authority::MEMORY | authority::HARTS).map_err(merr)?;
                 wiring.sids = [k; 8];
                 if let Some(h) = m.host_space::<KernelHost>(k) {
@@ -142,6 +156,7 @@ impl Runtime {
                 }
                 ecall = m.create_portal(k, k, entry::ECALL).map_err(merr)?;
                 fault = m.create_portal(k, k, entry::FAULT).map_err(merr)?;
+                signal = m.create_portal(k, k, entry::SIGNAL).map_err(merr)?;
             }
         }
         let l = wiring.sids[ServiceId::Linux as usize];
@@ -150,7 +165,7 @@ impl Runtime {
         if let Some(mm) = service_mut::<syscalls::mm::Mm>(&mut m, &wiring, cfg, ServiceId::Mm) {
             mm.portals = syscalls::mm::ProcessPortals { ecall, fault };
         }
-        Ok(Runtime { m, wiring, config: opts.config, quantum: opts.quantum, elapsed: Default::default() })
+        Ok(Runtime { m, wiring, config: opts.config, quantum: opts.quantum, elapsed: Default::default(), signal_portal: signal })
     }
 
     fn sid(&self, id: ServiceId) -> Sid {
@@ -194,7 +209,8 @@ impl Runtime {
 
     /// Ends a process the machine could not continue (an unhandled fault).
     fn kill(&mut self, pid: u32, sig: u8) {
-        let harts = self.proc().end_process(pid, ExitStatus::Signaled(sig));
+        let core = self.proc().dumps_core(pid, sig as u32);
+        let harts = self.proc().end_process(pid, ExitStatus::Signaled { sig, core });
         for h in harts {
             self.m.destroy_hart(h);
         }
@@ -209,15 +225,24 @@ impl Runtime {
     }
 
     /// Runs until the first process exits; returns its status as a shell reports it.
+    ///
+    /// Round robin over the run queue, one quantum each. Before a thread's turn, due
+    /// interval timers fire, and a signal it can take now is delivered by an
+    /// interrupt: a thread that makes no syscall still gets signals sent by others,
+    /// at the same point of the schedule in every run.
     pub fn run(&mut self) -> i32 {
         let start = Instant::now();
         let status = loop {
             if let Some(st) = self.proc().init_exit {
                 break st.shell_status();
             }
+            self.proc().fire_timers(Instant::now());
+            // Threads that are running must not keep sleepers past their deadlines,
+            // nor readers from their ready host descriptors: look, without waiting.
+            self.wait_host(false);
             let next = self.proc().run_queue.pop_front();
             let Some(tid) = next else {
-                if !self.wait_host() {
+                if !self.wait_host(true) {
                     eprintln!("grantix: every thread is blocked with nothing to wake it (deadlock)");
                     break 124;
                 }
@@ -227,44 +252,79 @@ impl Runtime {
             if t.state != ThreadState::Runnable {
                 continue;
             }
-            let exit = self.m.run(t.hart, self.quantum);
-            match exit {
-                Ok(Exit::Budget) | Ok(Exit::Stop(linux::stop::YIELD)) => {
-                    let p = self.proc();
-                    if p.threads.get(&tid).is_some_and(|t| t.state == ThreadState::Runnable) && !p.run_queue.contains(&tid) {
-                        p.run_queue.push_back(tid);
+            // A thread woken in a syscall re-executes it first and takes its signals on
+            // the way out; any other is interrupted where it is.
+            if t.wake.is_none() && self.proc().deliverable(tid) != 0 {
+                if let Ok(Some(exit)) = self.m.interrupt(t.hart, self.signal_portal) {
+                    if let Some(status) = self.after(&t, Ok(exit)) {
+                        break status;
                     }
+                    continue;
                 }
-                Ok(Exit::Stop(linux::stop::EXITED)) => {
-                    self.m.destroy_hart(t.hart);
-                }
-                Ok(Exit::Stop(_)) | Ok(Exit::Returned) => {}
-                Ok(Exit::Fault(f)) => {
-                    tracing::warn!("pid {}: unhandled fault: {f}", t.pid);
-                    self.kill(t.pid, 11);
-                }
-                Err(_) => {}
+            }
+            let exit = self.m.run(t.hart, self.quantum);
+            if let Some(status) = self.after(&t, exit) {
+                break status;
             }
         };
         self.elapsed = start.elapsed();
         status
     }
 
-    /// Waits on the host until some blocked thread can run. False if nothing ever could.
-    fn wait_host(&mut self) -> bool {
+    /// What to do after thread `t` ran (or was interrupted) and stopped with `exit`;
+    /// Some(status) ends the run.
+    fn after(&mut self, t: &syscalls::proc::Thread, exit: Result<Exit, machine::GxError>) -> Option<i32> {
+        let tid = t.tid;
+        match exit {
+            Ok(Exit::Budget) | Ok(Exit::Stop(linux::stop::YIELD)) => {
+                let p = self.proc();
+                if p.threads.get(&tid).is_some_and(|t| t.state == ThreadState::Runnable) && !p.run_queue.contains(&tid) {
+                    p.run_queue.push_back(tid);
+                }
+            }
+            Ok(Exit::Stop(linux::stop::PANIC)) => {
+                // One fault domain: the kernel is gone, and every process with it.
+                let why = self.wiring.record.lock().ok().and_then(|r| r.panic.clone()).unwrap_or_default();
+                eprintln!("grantix: kernel panic: {why}");
+                return Some(KERNEL_PANIC_STATUS);
+            }
+            Ok(Exit::Stop(linux::stop::EXITED)) => {
+                self.m.destroy_hart(t.hart);
+            }
+            Ok(Exit::Stop(_)) | Ok(Exit::Returned) => {}
+            Ok(Exit::Fault(f)) => {
+                tracing::warn!("pid {}: unhandled fault: {f}", t.pid);
+                self.kill(t.pid, 11);
+            }
+            Err(_) => {}
+        }
+        None
+    }
+
+    /// Wakes the blocked threads whose deadline passed or whose host descriptors are
+    /// ready. With `wait`, first waits on the host (poll, no spinning) until one of
+    /// those happens; false if nothing ever could.
+    fn wait_host(&mut self, wait: bool) -> bool {
         let blocked: Vec<(u32, syscalls::sched::Block)> =
             self.proc().threads.values().filter_map(|t| if let ThreadState::Blocked(b) = &t.state { Some((t.tid, b.clone())) } else { None }).collect();
         if blocked.is_empty() {
             return false;
         }
-        let deadline = blocked.iter().filter_map(|(_, b)| b.deadline).min();
+        // An interval timer may be what wakes someone (SIGALRM into sigsuspend).
+        let timer = self.proc().next_timer();
+        let deadline = blocked.iter().filter_map(|(_, b)| b.deadline).chain(timer).min();
         let fds: Vec<(u32, i32, i16)> = blocked.iter().flat_map(|(t, b)| b.host_fds.iter().map(move |(fd, ev)| (*t, *fd, *ev))).collect();
         if deadline.is_none() && fds.is_empty() {
             return false;
         }
-        let timeout_ms = deadline.map_or(-1, |d| d.saturating_duration_since(Instant::now()).as_millis().min(i32::MAX as u128) as i32);
+        // Rounded up: waking before the deadline would only poll again.
+        let timeout_ms = match (wait, deadline) {
+            (false, _) => 0,
+            (true, None) => -1,
+            (true, Some(d)) => d.saturating_duration_since(Instant::now()).as_nanos().div_ceil(1_000_000).min(i32::MAX as u128) as i32,
+        };
         let mut pfds: Vec<libc::pollfd> = fds.iter().map(|(_, fd, ev)| libc::pollfd { fd: *fd, events: *ev, revents: 0 }).collect();
-        let ready = crate::hostpoll::poll(&mut pfds, timeout_ms);
+        let ready = if pfds.is_empty() && !wait { 0 } else { crate::hostpoll::poll(&mut pfds, timeout_ms) };
         let now = Instant::now();
         let mut woke = Vec::new();
         if ready > 0 {

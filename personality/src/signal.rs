@@ -1,18 +1,23 @@
 //! Signals: the riscv64 `rt_sigframe` (siginfo + ucontext with the FP state) built on
-//! the user stack, sigreturn, sigsuspend, and machine faults turned into signals.
+//! the user stack, delivery at every syscall return and on interrupts, sigreturn,
+//! sigsuspend, and machine faults turned into signals.
+//!
+//! proc decides *what* is delivered (it owns the queues, masks and dispositions and
+//! commits each delivery); this module decides *how*: a frame on the right stack, the
+//! registers the handler starts with, or the end of the process.
 //!
 //! Layout (Linux arch/riscv/kernel/signal.c): siginfo at 0 (128 bytes), ucontext at 128:
 //! uc_flags, uc_link, uc_stack (24), uc_sigmask (8, padded to 128), then uc_mcontext at
 //! ucontext+176 (16-aligned): sc_regs (pc, x1..x31), then the FP union (f0..f31, fcsr)
 //! sized for the Q extension, 528 bytes. 1088 bytes in all, AT_MINSIGSTKSZ.
 
-use crate::linux::{stop, Caller, Linux, Outcome};
-use machine::addr::Sid;
+use crate::linux::{scratch, stop, Caller, Linux, Outcome};
+use machine::addr::{qualified, Sid};
 use machine::hart::reg;
-use syscalls::proc::op as proc_op;
+use syscalls::proc::{action, op as proc_op};
 use syscalls::sched::Wake;
 use syscalls::service::err;
-use syscalls::{Env, ServiceId};
+use syscalls::{Env, Lend, ServiceId};
 
 /// Size of the signal frame.
 pub const FRAME_SIZE: u64 = 1088;
@@ -20,25 +25,18 @@ const UC: usize = 128;
 const MCONTEXT: usize = UC + 176;
 const FPSTATE: usize = MCONTEXT + 256;
 const SA_ONSTACK: u64 = 0x0800_0000;
-const SA_RESTART: u64 = 0x1000_0000;
-const SA_NODEFER: u64 = 0x4000_0000;
+const SS_ONSTACK: u64 = 1;
+const SS_DISABLE: u64 = 2;
 
 fn proc(env: &mut dyn Env, op: u64, c: &Caller, a1: u64, a2: u64) -> [u64; 2] {
     env.call(ServiceId::Proc, op, [c.word(), a1, a2, 0, 0, 0], &[]).unwrap_or([0, 0])
 }
 
-/// Whether the caller has a signal it would take now.
-pub fn has_deliverable(env: &mut dyn Env, c: &Caller) -> bool {
-    c.wake == Some(Wake::Signal) || proc(env, proc_op::NEXT_SIGNAL, c, 1, 0)[0] != 0
-}
-
-/// Whether the pending signal's handler asked for SA_RESTART.
-pub fn restart_wanted(env: &mut dyn Env, c: &Caller) -> bool {
-    let [sig, handler] = proc(env, proc_op::NEXT_SIGNAL, c, 1, 0);
-    if sig == 0 || handler <= 1 {
-        return false;
-    }
-    proc(env, proc_op::ACTION, c, sig, 0)[1] & SA_RESTART != 0
+/// The signal the caller would take next and what it would do (an `action` code):
+/// (0, NONE) if nothing is deliverable.
+pub fn peek(env: &mut dyn Env, c: &Caller) -> (u64, u64) {
+    let [sig, what] = proc(env, proc_op::NEXT_SIGNAL, c, 1, 0);
+    (sig, what)
 }
 
 /// Ends the caller's process by signal `sig` (default action).
@@ -50,52 +48,49 @@ fn terminate(linux: &mut Linux, env: &mut dyn Env, c: &Caller, sig: u64) {
     linux.stop = Some(stop::EXITED);
 }
 
-/// Delivers the lowest pending deliverable signal, if any: default action, or a
-/// handler frame on the user stack.
+/// Delivers the caller's next deliverable signal, if any: ends the process for a
+/// default action that terminates, or builds a handler frame (one per return to user
+/// code: the handler's sigreturn delivers the next).
 pub fn deliver_pending(linux: &mut Linux, env: &mut dyn Env, c: &Caller) {
-    for _ in 0..64 {
-        let [sig, handler] = proc(env, proc_op::NEXT_SIGNAL, c, 0, 0);
-        if sig == 0 {
-            return;
-        }
-        if handler == syscalls::proc::SIG_IGN {
-            continue;
-        }
-        if handler == syscalls::proc::SIG_DFL {
-            if syscalls::proc::default_terminates(sig as u32) {
-                terminate(linux, env, c, sig);
-                return;
+    let me = env.me();
+    let buf = qualified(me, scratch::BASE + scratch::SIGNAL);
+    let len = syscalls::proc::signal::DELIVERY_SIZE;
+    let r = env.call(ServiceId::Proc, proc_op::DELIVER, [c.word(), buf, 0, 0, 0, 0], &[Lend::write(buf, len as u64)]);
+    let Ok([sig, what]) = r else { return };
+    match what {
+        action::TERMINATE => terminate(linux, env, c, sig),
+        action::HANDLER | action::HANDLER_RESTART => {
+            let mut rec = vec![0u8; len];
+            if env.read(buf, &mut rec).is_err() || !push_frame(env, c, sig, &rec) {
+                // No room for the frame (a bad stack): Linux forces SIGSEGV.
+                terminate(linux, env, c, libc::SIGSEGV as u64);
             }
-            continue;
         }
-        let mut info = [0u8; 128];
-        info[0..4].copy_from_slice(&(sig as i32).to_le_bytes());
-        // SI_USER with the sender's pid: kill() from a process of this machine.
-        info[16..20].copy_from_slice(&(c.pid as i32).to_le_bytes());
-        if !push_frame(env, c, sig, handler, info) {
-            terminate(linux, env, c, libc::SIGSEGV as u64);
-        }
-        return;
+        _ => {}
     }
 }
 
-fn push_frame(env: &mut dyn Env, c: &Caller, sig: u64, handler: u64, info: [u8; 128]) -> bool {
-    let [_, flags] = proc(env, proc_op::ACTION, c, sig, 0);
-    let [act_mask, _] = proc(env, proc_op::ACTION_MASK, c, sig, 0);
-    let [old_mask, _] = proc(env, proc_op::MASK, c, 0, 0);
-    let [had_saved, saved] = proc(env, proc_op::TAKE_SAVED_MASK, c, 0, 0);
-    let frame_mask = if had_saved == 1 { saved } else { old_mask };
-    let [ss_sp, ss] = proc(env, proc_op::ALTSTACK, c, 0, 0);
-    let (ss_flags, ss_size) = (ss & 0xffff_ffff, ss >> 32);
+/// Builds the frame of a committed delivery (`rec`: siginfo, handler, flags, the mask
+/// to restore, alternate stack) and points the thread at the handler.
+fn push_frame(env: &mut dyn Env, c: &Caller, sig: u64, rec: &[u8]) -> bool {
+    let w = |i: usize| syscalls::proc::u64_at(rec, 128 + i * 8);
+    let (handler, flags, frame_mask, ss_sp, ss_size, ss_flags) = (w(0), w(1), w(2), w(3), w(4), w(5));
     let Some(ctx) = env.context().cloned() else { return false };
     let sp_now = ctx.x[reg::SP];
-    let on_alt = ss_flags == 0 && sp_now > ss_sp && sp_now <= ss_sp + ss_size;
-    let mut sp = if flags & SA_ONSTACK != 0 && ss_flags == 0 && !on_alt { ss_sp + ss_size } else { sp_now };
-    sp = (sp - FRAME_SIZE) & !15;
+    let enabled = ss_flags & SS_DISABLE == 0 && ss_size != 0;
+    let on_alt = enabled && sp_now > ss_sp && sp_now <= ss_sp.wrapping_add(ss_size);
+    let top = if flags & SA_ONSTACK != 0 && enabled && !on_alt { ss_sp.wrapping_add(ss_size) } else { sp_now };
+    let sp = top.wrapping_sub(FRAME_SIZE) & !15;
+    if on_alt && sp <= ss_sp {
+        // The alternate stack overflowed.
+        return false;
+    }
     let mut f = vec![0u8; FRAME_SIZE as usize];
-    f[..128].copy_from_slice(&info);
+    f[..128].copy_from_slice(&rec[..128]);
+    // uc_stack: the alternate stack as it was when the signal came.
+    let uc_ss_flags = if on_alt { SS_ONSTACK } else if enabled { 0 } else { SS_DISABLE };
     f[UC + 16..UC + 24].copy_from_slice(&ss_sp.to_le_bytes());
-    f[UC + 24..UC + 28].copy_from_slice(&(if on_alt { 1u32 } else { ss_flags as u32 }).to_le_bytes());
+    f[UC + 24..UC + 28].copy_from_slice(&(uc_ss_flags as u32).to_le_bytes());
     f[UC + 32..UC + 40].copy_from_slice(&ss_size.to_le_bytes());
     f[UC + 40..UC + 48].copy_from_slice(&frame_mask.to_le_bytes());
     f[MCONTEXT..MCONTEXT + 8].copy_from_slice(&ctx.pc.to_le_bytes());
@@ -109,11 +104,6 @@ fn push_frame(env: &mut dyn Env, c: &Caller, sig: u64, handler: u64, info: [u8; 
     if env.write(c.q(sp), &f).is_err() {
         return false;
     }
-    let mut newmask = old_mask | act_mask;
-    if flags & SA_NODEFER == 0 {
-        newmask |= 1 << (sig - 1);
-    }
-    proc(env, proc_op::MASK, c, 1, newmask);
     let Some(ctx) = env.context() else { return false };
     ctx.pc = handler;
     ctx.x[reg::A0] = sig;
@@ -132,9 +122,8 @@ pub fn sigreturn(linux: &mut Linux, env: &mut dyn Env, c: &Caller) -> Outcome {
         terminate(linux, env, c, libc::SIGSEGV as u64);
         return Outcome::Exited;
     }
-    let u = |o: usize| u64::from_le_bytes(f[o..o + 8].try_into().unwrap_or_default());
-    let mask = u(UC + 40);
-    proc(env, proc_op::MASK, c, 1, mask);
+    let u = |o: usize| syscalls::proc::u64_at(&f, o);
+    proc(env, proc_op::MASK, c, 1, u(UC + 40));
     if let Some(ctx) = env.context() {
         ctx.pc = u(MCONTEXT);
         for i in 1..32 {
@@ -143,84 +132,81 @@ pub fn sigreturn(linux: &mut Linux, env: &mut dyn Env, c: &Caller) -> Outcome {
         for i in 0..32 {
             ctx.f[i] = u(FPSTATE + i * 8);
         }
-        ctx.fcsr = u32::from_le_bytes(f[FPSTATE + 256..FPSTATE + 260].try_into().unwrap_or_default()) & 0xff;
+        ctx.fcsr = (u(FPSTATE + 256) as u32) & 0xff;
     }
     Outcome::NoReturn
 }
 
-/// rt_sigsuspend: replace the mask and wait for a signal; always -EINTR.
+/// rt_sigsuspend(mask, size): waits with `mask` until a signal is delivered; always
+/// -EINTR, and the handler's frame restores the mask the thread had before.
 pub fn sigsuspend(linux: &mut Linux, env: &mut dyn Env, c: &Caller, a: [u64; 6]) -> Outcome {
     if a[1] != 8 {
         return Outcome::Value(err(libc::EINVAL));
-    }
-    if c.wake == Some(Wake::Signal) {
-        return Outcome::Value(err(libc::EINTR));
     }
     let mut b = [0u8; 8];
     if env.read(c.q(a[0]), &mut b).is_err() {
         return Outcome::Value(err(libc::EFAULT));
     }
+    // Re-executions after a wake-up find the mask already swapped: keep the first
+    // saved one.
     let [old, _] = proc(env, proc_op::MASK, c, 0, 0);
     let [had, saved] = proc(env, proc_op::TAKE_SAVED_MASK, c, 0, 0);
     proc(env, proc_op::SAVE_MASK, c, if had == 1 { saved } else { old }, 0);
     proc(env, proc_op::MASK, c, 1, u64::from_le_bytes(b));
-    if proc(env, proc_op::NEXT_SIGNAL, c, 1, 0)[0] != 0 {
+    if peek(env, c).0 != 0 {
         return Outcome::Value(err(libc::EINTR));
     }
-    linux.pending_key = syscalls::sched::key(syscalls::sched::kind::SIGNAL, c.tid as u64);
+    linux.pending_key = syscalls::proc::signal_key(c.tid);
     Outcome::Value(syscalls::service::BLOCK)
 }
 
+/// Who is on this hart, for the fault and interrupt entries (which are not syscalls:
+/// the thread's wake reason stays for its syscall).
 fn enter(env: &mut dyn Env) -> Option<Caller> {
     let hart = env.hart();
     let (code, data): (Sid, Sid) = env.caller_env();
-    let [w, wake] = env.call(ServiceId::Proc, proc_op::ENTER, [hart as u64, 0, 0, 0, 0, 0], &[]).ok()?;
+    let [w, _] = env.call(ServiceId::Proc, proc_op::ENTER, [hart as u64, 1, 0, 0, 0, 0], &[]).ok()?;
     if syscalls::service::is_err(w) {
         return None;
     }
-    Some(Caller { pid: (w >> 32) as u32, tid: w as u32, wake: Wake::from_code(wake), data, code })
+    Some(Caller { pid: (w >> 32) as u32, tid: w as u32, wake: None::<Wake>, data, code })
+}
+
+/// The signal and si_code of a machine fault (cause as in `machine::Fault::cause`),
+/// and the address siginfo reports.
+fn fault_signal(env: &dyn Env, c: &Caller, cause: u64, addr: u64, pc: u64) -> (i32, i32, u64) {
+    match cause {
+        2 => (libc::SIGILL, 1, pc),  // ILL_ILLOPC
+        3 => (libc::SIGTRAP, 1, pc), // TRAP_BRKPT
+        0 | 4 | 6 => (libc::SIGBUS, 1, addr), // BUS_ADRALN
+        12 | 13 | 15 => {
+            let mapped = env.machine().mem.space(c.data).and_then(|s| s.pte(machine::addr::offset_of(addr))).is_some();
+            (libc::SIGSEGV, if mapped { 2 } else { 1 }, addr) // SEGV_ACCERR, SEGV_MAPERR
+        }
+        _ => (libc::SIGSYS, 0, pc),
+    }
 }
 
 /// A machine fault of a process: the matching signal, forced (a blocked or ignored
-/// synchronous signal kills, as on Linux).
+/// synchronous signal kills, as on Linux), then delivered at once.
 pub fn fault(linux: &mut Linux, env: &mut dyn Env, a: [u64; 6]) -> Result<(), machine::Fault> {
-    let (cause, addr, _pc) = (a[0], a[1], a[2]);
+    let (cause, addr, pc) = (a[0], a[1], a[2]);
     let Some(c) = enter(env) else {
         linux.stop = Some(stop::EXITED);
         return Ok(());
     };
-    let (sig, code) = match cause {
-        2 => (libc::SIGILL, 1),
-        3 => (libc::SIGTRAP, 1),
-        0 | 4 | 6 => (libc::SIGBUS, 1),
-        12 | 13 | 15 => {
-            let mapped = env.machine().mem.space(c.data).and_then(|s| s.pte(machine::addr::offset_of(addr))).is_some();
-            (libc::SIGSEGV, if mapped { 2 } else { 1 })
-        }
-        _ => (libc::SIGSYS, 0),
-    };
-    let sig = sig as u64;
-    let [handler, _] = proc(env, proc_op::ACTION, &c, sig, 0);
-    let [mask, _] = proc(env, proc_op::MASK, &c, 0, 0);
-    if handler <= 1 || mask & (1 << (sig - 1)) != 0 {
-        terminate(linux, env, &c, sig);
-        return Ok(());
-    }
-    let mut info = [0u8; 128];
-    info[0..4].copy_from_slice(&(sig as i32).to_le_bytes());
-    info[8..12].copy_from_slice(&(code as i32).to_le_bytes());
-    info[16..24].copy_from_slice(&addr.to_le_bytes());
-    if !push_frame(env, &c, sig, handler, info) {
-        terminate(linux, env, &c, libc::SIGSEGV as u64);
-    }
+    let (sig, code, si_addr) = fault_signal(env, &c, cause, addr, pc);
+    let _ = env.call(ServiceId::Proc, proc_op::FORCE, [c.word(), sig as u64, code as u64, si_addr, 0, 0], &[]);
+    deliver_pending(linux, env, &c);
     Ok(())
 }
 
-/// An interrupt from the runner: deliver what is pending to a thread that is not in a
-/// syscall (a signal sent by another thread).
+/// An interrupt from the board: deliver what is pending to a thread that is running
+/// user code (a signal sent by another thread or process, a timer).
 pub fn interrupt(linux: &mut Linux, env: &mut dyn Env) -> Result<(), machine::Fault> {
-    if let Some(c) = enter(env) {
-        deliver_pending(linux, env, &c);
+    match enter(env) {
+        Some(c) => deliver_pending(linux, env, &c),
+        None => linux.stop = Some(stop::EXITED),
     }
     Ok(())
 }

@@ -102,6 +102,9 @@ pub struct RunReport {
     pub syscalls: BTreeMap<String, SyscallStat>,
     /// Service-to-service calls made as plain function calls (monolithic).
     pub direct_calls: u64,
+    /// Faults, restarts, the kernel panic and injections of the run.
+    #[serde(default)]
+    pub record: crate::supervisor::Record,
 }
 
 impl crate::Runtime {
@@ -156,6 +159,7 @@ impl crate::Runtime {
             spaces,
             syscalls,
             direct_calls,
+            record: self.wiring.record.lock().map(|r| r.clone()).unwrap_or_default(),
         }
     }
 }

@@ -5,7 +5,10 @@ use machine::hart::Hart;
 use machine::memory::Memory;
 use machine::{CallError, Context, Fault, GxError, HartId, HostCtx, HostReply, HostSpace, Machine, Sid};
 use std::any::Any;
+use crate::inject::Injector;
 use crate::stats::SyscallStats;
+use crate::supervisor::SharedRecord;
+use std::sync::{Arc, Mutex};
 use syscalls::{Env, Lend, Service, ServiceId};
 
 /// Which configuration a machine runs.
@@ -56,6 +59,35 @@ pub struct Wiring {
     /// Counts of service calls (from, to) in the monolithic configuration, where no
     /// portal call happens: the report's "same-space calls".
     pub direct_calls: u64,
+    /// The armed fault injector, shared by every service host.
+    pub inject: Option<Arc<Mutex<Injector>>>,
+    /// Faults, restarts and panics seen (shared with the supervisor and the runner).
+    pub record: SharedRecord,
+}
+
+/// Syscalls (as service ops) that may be retried once after their service restarted:
+/// they change nothing, so running them twice is the same as once.
+fn idempotent(op: u64) -> bool {
+    use syscalls::sysno as nr;
+    matches!(
+        op,
+        nr::FSTAT | nr::NEWFSTATAT | nr::GETCWD | nr::CLOCK_GETTIME | nr::CLOCK_GETRES | nr::GETTIMEOFDAY | nr::UNAME | nr::SYSINFO | nr::TIMES
+            | nr::GETPID | nr::GETPPID | nr::GETTID | nr::FACCESSAT | nr::FACCESSAT2 | nr::READLINKAT
+    ) || (0x1000..0x1010).contains(&op) && op != syscalls::proc::op::BLOCK && op != syscalls::proc::op::WAKE
+}
+
+/// Takes the injector's decision for a call to `service`; a copy to fire with, so a
+/// panicking fault does not poison the shared injector.
+fn armed(wiring: &Wiring, service: ServiceId) -> Option<Injector> {
+    let inj = wiring.inject.as_ref()?;
+    let mut i = inj.lock().unwrap_or_else(|p| p.into_inner());
+    if !i.on_call(service) {
+        return None;
+    }
+    if let Ok(mut r) = wiring.record.lock() {
+        r.injected += 1;
+    }
+    Some(i.clone())
 }
 
 /// The environment of a service running in its own space.
@@ -79,11 +111,38 @@ impl Env for SplitEnv<'_, '_> {
     }
     fn call(&mut self, to: ServiceId, op: u64, args: [u64; 6], lends: &[Lend]) -> Result<[u64; 2], CallError> {
         let target = self.wiring.sids[to as usize];
-        for l in lends.iter().filter(|l| l.len > 0 && l.ptr != 0) {
-            // Transient: passed to the call below and revoked when it returns.
-            self.ctx.grant(l.ptr, l.len, target, l.rights, true)?;
+        let mut retried = false;
+        loop {
+            for l in lends.iter().filter(|l| l.len > 0 && l.ptr != 0) {
+                // Transient: passed to the call below and revoked when it returns.
+                self.ctx.grant(l.ptr, l.len, target, l.rights, true)?;
+            }
+            let r = self.ctx.pcall(self.wiring.portals[to as usize], [op, args[0], args[1], args[2], args[3], args[4], args[5], 0]);
+            let Err(CallError::Faulted(f)) = &r else { return r };
+            // The service faulted and its frame was unwound: report it to the
+            // supervisor, which restarts it; an idempotent call is retried once.
+            if let Ok(mut rec) = self.wiring.record.lock() {
+                rec.faults.push(format!("{}: {f}", to.name()));
+            }
+            if to != ServiceId::Supervisor {
+                let _ = self.ctx.pcall(self.wiring.portals[ServiceId::Supervisor as usize], [crate::supervisor::op::RESTART, 0, to as u64, 0, 0, 0, 0, 0]);
+            }
+            if retried || !idempotent(op) {
+                return r;
+            }
+            retried = true;
         }
-        self.ctx.pcall(self.wiring.portals[to as usize], [op, args[0], args[1], args[2], args[3], args[4], args[5], 0])
+    }
+    fn leak_grant(&mut self, grantee: Sid) -> Result<(), GxError> {
+        let me = self.ctx.me();
+        self.ctx.grant(machine::addr::qualified(me, 0), machine::addr::PAGE_SIZE, grantee, machine::GrantRights::R, false).map(|_| ())
+    }
+    fn restart(&mut self, s: ServiceId) -> Result<u32, GxError> {
+        let sid = self.wiring.sids[s as usize];
+        let host = self.ctx.host_space_mut(sid)?.as_any().downcast_mut::<ServiceHost>().ok_or(GxError::Invalid)?;
+        host.service.restart();
+        host.generation += 1;
+        Ok(host.generation)
     }
     fn memory(&mut self) -> Result<&mut Memory, GxError> {
         self.ctx.memory()
@@ -114,6 +173,8 @@ pub struct ServiceHost {
     pub wiring: Wiring,
     /// Per-syscall accounting (kept by the linux space only).
     pub stats: SyscallStats,
+    /// Bumped at every restart.
+    pub generation: u32,
 }
 
 /// Runs an involuntary ecall into linux, recording what the syscall cost: the hart's
@@ -131,6 +192,10 @@ impl HostSpace for ServiceHost {
     fn call(&mut self, ctx: &mut HostCtx<'_>, entry: u64, a: [u64; 8]) -> Result<HostReply, Fault> {
         let mut env = SplitEnv { ctx, wiring: &self.wiring };
         if entry == entry::CALL {
+            // An injected fault runs first, as this service, with its rights.
+            if let Some(mut inj) = armed(&self.wiring, self.service.id()) {
+                inj.fire(&mut env)?;
+            }
             let r = self.service.handle(&mut env, a[0], [a[1], a[2], a[3], a[4], a[5], a[6]])?;
             return Ok(HostReply::Return(r));
         }
@@ -185,9 +250,32 @@ impl Env for MonoEnv<'_, '_> {
         // The service body does the same work as in the split configuration.
         let body = self.ctx.machine().costs.host_call as u64;
         self.ctx.charge_cycles(body);
-        let r = svc.handle(self, op, args);
+        let me = self.ctx.me();
+        let inj = armed(self.wiring, to);
+        // A panic in a service is a fault of the kernel space; catch it here so the
+        // service goes back in its slot and the fault is reported like any other.
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match inj {
+            Some(mut inj) => inj.fire(self).and_then(|_| svc.handle(self, op, args)),
+            None => svc.handle(self, op, args),
+        }))
+        .unwrap_or_else(|p| Err(Fault::new(machine::FaultKind::HostPanic(panic_text(&p)), me, 0)));
         self.services[to as usize] = Some(svc);
-        r.map_err(CallError::Faulted)
+        r.map_err(|f| {
+            // One kernel, one fault domain: any service fault is a kernel fault.
+            if let Ok(mut rec) = self.wiring.record.lock() {
+                rec.faults.push(format!("{}: {f}", to.name()));
+                rec.panic.get_or_insert_with(|| format!("{} faulted: {f}", to.name()));
+            }
+            CallError::Faulted(f)
+        })
+    }
+    fn leak_grant(&mut self, grantee: Sid) -> Result<(), GxError> {
+        let me = self.ctx.me();
+        self.ctx.grant(machine::addr::qualified(me, 0), machine::addr::PAGE_SIZE, grantee, machine::GrantRights::R, false).map(|_| ())
+    }
+    fn restart(&mut self, _s: ServiceId) -> Result<u32, GxError> {
+        // There is nothing to restart inside one kernel: a fault already was a panic.
+        Err(GxError::Invalid)
     }
     fn memory(&mut self) -> Result<&mut Memory, GxError> {
         self.ctx.memory()
@@ -226,16 +314,31 @@ impl HostSpace for KernelHost {
         let op = crate::linux::op::INVOLUNTARY + entry;
         let args = [a[0], a[1], a[2], a[3], a[4], a[5]];
         let (services, wiring) = (&mut self.services, &mut self.wiring);
-        let mut go = |ctx: &mut HostCtx<'_>| linux.handle(&mut MonoEnv { ctx, services, wiring }, op, args).map(|_| ());
+        let me = ctx.me();
+        let mut go = |ctx: &mut HostCtx<'_>| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| linux.handle(&mut MonoEnv { ctx, services, wiring }, op, args).map(|_| ())))
+                .unwrap_or_else(|p| Err(Fault::new(machine::FaultKind::HostPanic(panic_text(&p)), me, 0)))
+        };
         let r = if entry == entry::ECALL { accounted(ctx, &mut self.stats, a[7], go) } else { go(ctx) };
         let reply = take_reply(linux.as_any());
         self.services[ServiceId::Linux as usize] = Some(linux);
-        r?;
+        let panicked = self.wiring.record.lock().map(|r| r.panic.is_some()).unwrap_or(true);
+        if panicked || r.is_err() {
+            if let (Err(f), Ok(mut rec)) = (&r, self.wiring.record.lock()) {
+                rec.panic.get_or_insert_with(|| format!("linux faulted: {f}"));
+            }
+            return Ok(HostReply::Stop(crate::linux::stop::PANIC));
+        }
         Ok(reply)
     }
     fn as_any(&mut self) -> &mut dyn Any {
         self
     }
+}
+
+/// The message of a caught panic.
+fn panic_text(p: &Box<dyn Any + Send>) -> String {
+    p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned()).unwrap_or_else(|| "panic".into())
 }
 
 /// The concrete service `T` of a machine in either configuration, between calls.

@@ -8,6 +8,7 @@ pub mod mm;
 pub mod proc;
 pub mod sched;
 pub mod service;
+pub mod sigqueue;
 pub mod sysno;
 pub mod time;
 pub mod tty;

@@ -29,7 +29,7 @@ pub fn handle(p: &mut Proc, env: &mut dyn Env, op: u64, a: [u64; 6]) -> Option<[
             let ctid = p.threads.get(&tid).map_or(0, |t| t.clear_child_tid);
             let alone = p.processes.get(&pid).is_none_or(|pr| pr.threads.len() <= 1);
             if group || alone {
-                let st = if by_signal != 0 { ExitStatus::Signaled(by_signal) } else { ExitStatus::Exited(status) };
+                let st = if by_signal != 0 { ExitStatus::Signaled { sig: by_signal, core: p.dumps_core(pid, by_signal as u32) } } else { ExitStatus::Exited(status) };
                 let harts = p.end_process(pid, st);
                 if let Ok((m, _)) = env.harts() {
                     for h in harts {
@@ -117,27 +117,21 @@ fn clone(p: &mut Proc, env: &mut dyn Env, pid: u32, tid: u32, a: [u64; 6]) -> [u
     let _ = env.call(ServiceId::Vfs, vfs_op::FORK, [w, new as u64, 0, 0, 0, 0], &[]);
     let Ok((m, _)) = env.harts() else { return [err(libc::EPERM), 0] };
     let Ok(h) = m.create_hart(code, child_data, ctx) else { return [err(libc::EAGAIN), 0] };
-    let (exe, cmdline, actions) = p.processes.get(&pid).map(|pr| (pr.exe.clone(), pr.cmdline.clone(), pr.actions)).unwrap_or_default_tuple();
-    p.add_process(new, pid, code, child_data, h, exe, cmdline);
+    let Some(parent) = p.processes.get(&pid).cloned() else { return [err(libc::ESRCH), 0] };
+    let altstack = p.threads.get(&tid).map_or((0, 2, 0), |t| t.altstack);
+    p.add_process(new, pid, code, child_data, h, parent.exe, parent.cmdline);
     if let Some(pr) = p.processes.get_mut(&new) {
-        pr.actions = actions;
+        // The child inherits dispositions, umask and limits; not pending signals or timers.
+        pr.actions = parent.actions;
+        pr.umask = parent.umask;
         pr.exit_signal = (flags & 0xff) as u32;
     }
     if let Some(t) = p.threads.get_mut(&new) {
         t.sigmask = sigmask;
+        t.altstack = altstack;
         if flags & libc::CLONE_CHILD_CLEARTID as u64 != 0 {
             t.clear_child_tid = ctid;
         }
     }
     [new as u64, child_data as u64]
-}
-
-trait OrDefaultTuple<T> {
-    fn unwrap_or_default_tuple(self) -> T;
-}
-
-impl OrDefaultTuple<(String, Vec<Vec<u8>>, [crate::proc::SigAction; 65])> for Option<(String, Vec<Vec<u8>>, [crate::proc::SigAction; 65])> {
-    fn unwrap_or_default_tuple(self) -> (String, Vec<Vec<u8>>, [crate::proc::SigAction; 65]) {
-        self.unwrap_or_else(|| (String::new(), Vec::new(), [crate::proc::SigAction::default(); 65]))
-    }
 }

@@ -110,6 +110,11 @@ pub trait Env {
     fn machine(&self) -> &Machine;
     /// The space a service runs in (the kernel space for all, when monolithic).
     fn sid_of(&self, s: ServiceId) -> Sid;
+    /// A persistent grant of one page of this service's own space to `grantee`, never
+    /// revoked: what a leaking service does (fault injection).
+    fn leak_grant(&mut self, grantee: Sid) -> Result<(), GxError>;
+    /// Restarts service `s` with a new generation (the supervisor only).
+    fn restart(&mut self, s: ServiceId) -> Result<u32, GxError>;
 }
 
 /// A service: a subsystem of the kernel with a small portal ABI of its own.
@@ -125,6 +130,10 @@ pub trait Service: Send {
     fn handle(&mut self, env: &mut dyn Env, op: u64, args: [u64; 6]) -> Result<[u64; 2], Fault>;
     /// Reaches the concrete service between calls.
     fn as_any(&mut self) -> &mut dyn Any;
+    /// Called by the supervisor after the service faulted: bring the service back to a
+    /// state it can serve from. The default keeps the state as it is (a service whose
+    /// tables must survive, like proc and mm, restarts with them).
+    fn restart(&mut self) {}
 }
 
 /// A negated errno as the register value services return in a0.

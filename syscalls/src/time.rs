@@ -6,17 +6,23 @@ use crate::service::{err, Env, Lend, Service, ServiceId, BLOCK};
 use crate::sysno as nr;
 use machine::Fault;
 use std::any::Any;
+use std::sync::OnceLock;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 /// The time service.
-pub struct Time {
-    start: Instant,
-}
+#[derive(Default)]
+pub struct Time {}
 
-impl Default for Time {
-    fn default() -> Self {
-        Time { start: Instant::now() }
-    }
+/// Guest CLOCK_MONOTONIC counts from a fixed point this long before the machine
+/// booted, so it is never small enough to look like an uninitialised value.
+const MONOTONIC_OFFSET_NS: u128 = 3_600_000_000_000;
+
+/// When the machine booted: the origin of the guest's monotonic clocks, shared by
+/// every service that converts them (futex deadlines use the same clock as the
+/// program's clock_gettime).
+fn boot() -> Instant {
+    static BOOT: OnceLock<Instant> = OnceLock::new();
+    *BOOT.get_or_init(Instant::now)
 }
 
 fn timespec(ns: u128) -> [u8; 16] {
@@ -37,36 +43,48 @@ fn read_timespec(env: &mut dyn Env, p: u64) -> Result<Option<u128>, Fault> {
     Ok(Some(s as u128 * 1_000_000_000 + ns as u128))
 }
 
-/// Now on a host clock, in nanoseconds.
+/// Now on guest clock `clock`, in nanoseconds; None for a clock that does not exist.
+pub fn clock_ns(clock: i32) -> Option<u128> {
+    match clock {
+        libc::CLOCK_REALTIME | libc::CLOCK_REALTIME_COARSE | libc::CLOCK_TAI | libc::CLOCK_REALTIME_ALARM => {
+            Some(SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_nanos())
+        }
+        libc::CLOCK_MONOTONIC | libc::CLOCK_MONOTONIC_RAW | libc::CLOCK_MONOTONIC_COARSE | libc::CLOCK_BOOTTIME | libc::CLOCK_BOOTTIME_ALARM => {
+            Some(boot().elapsed().as_nanos() + MONOTONIC_OFFSET_NS)
+        }
+        // CPU time is not accounted per process: the machine's running time stands in.
+        libc::CLOCK_PROCESS_CPUTIME_ID | libc::CLOCK_THREAD_CPUTIME_ID => Some(boot().elapsed().as_nanos()),
+        _ => None,
+    }
+}
+
+/// Now on a guest clock, in nanoseconds (0 for an unknown clock): the clock futex
+/// and timer deadlines are measured on.
 pub fn now_ns(clock: i32) -> u128 {
-    let c = match clock {
-        libc::CLOCK_REALTIME => nix::time::ClockId::CLOCK_REALTIME,
-        _ => nix::time::ClockId::CLOCK_MONOTONIC,
-    };
-    nix::time::clock_gettime(c).map_or(0, |t| t.tv_sec() as u128 * 1_000_000_000 + t.tv_nsec() as u128)
+    clock_ns(clock).unwrap_or(0)
 }
 
 impl Time {
     fn now(&self, clock: i32) -> Option<u128> {
-        match clock {
-            libc::CLOCK_REALTIME | libc::CLOCK_REALTIME_COARSE | libc::CLOCK_TAI => Some(SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_nanos()),
-            libc::CLOCK_MONOTONIC | libc::CLOCK_MONOTONIC_RAW | libc::CLOCK_MONOTONIC_COARSE | libc::CLOCK_BOOTTIME => {
-                // Monotonic time counts from a fixed boot point an hour back, so it is
-                // never small enough to look like an uninitialised value.
-                Some(self.start.elapsed().as_nanos() + 3_600_000_000_000)
-            }
-            libc::CLOCK_PROCESS_CPUTIME_ID | libc::CLOCK_THREAD_CPUTIME_ID => Some(self.start.elapsed().as_nanos()),
-            _ => None,
-        }
+        clock_ns(clock)
     }
 
-    fn sleep(&mut self, env: &mut dyn Env, caller: u64, ns: u128) -> Result<[u64; 2], Fault> {
+    /// Sleeps for `ns` (relative); on an interruption writes what is left to `rem`.
+    fn sleep(&mut self, env: &mut dyn Env, caller: u64, ns: u128, rem: u64) -> Result<[u64; 2], Fault> {
+        let who = caller & !0xff00_0000;
         match Wake::from_code((caller >> 24) & 0xff) {
             Some(Wake::Timeout) => Ok([0, 0]),
-            Some(Wake::Signal) => Ok([err(libc::EINTR), 0]),
+            Some(Wake::Signal) => {
+                if rem != 0 {
+                    let left = env.call(ServiceId::Proc, proc_op::DEADLINE_LEFT, [who, 0, 0, 0, 0, 0], &[]).map_or(0, |r| r[0]);
+                    env.write(rem, &timespec(if left == u64::MAX { 0 } else { left as u128 }))?;
+                }
+                Ok([err(libc::EINTR), 0])
+            }
+            _ if ns == 0 => Ok([0, 0]),
             _ => {
                 let ns = ns.min(u64::MAX as u128 - 1) as u64;
-                let _ = env.call(ServiceId::Proc, proc_op::DEADLINE, [caller & !0xff00_0000, ns, 0, 0, 0, 0], &[]);
+                let _ = env.call(ServiceId::Proc, proc_op::DEADLINE, [who, ns, 0, 0, 0, 0], &[]);
                 Ok([BLOCK, 0])
             }
         }
@@ -113,20 +131,19 @@ impl Service for Time {
                 [0, 0]
             }
             nr::NANOSLEEP => match read_timespec(env, s[0])? {
-                Some(ns) => return self.sleep(env, caller, ns),
+                Some(ns) => return self.sleep(env, caller, ns, s[1]),
                 None => [err(libc::EINVAL), 0],
             },
             nr::CLOCK_NANOSLEEP => {
                 let Some(req) = read_timespec(env, s[2])? else { return Ok([err(libc::EINVAL), 0]) };
                 let Some(now) = self.now(s[0] as i32) else { return Ok([err(libc::EINVAL), 0]) };
-                let ns = if s[1] as i32 & libc::TIMER_ABSTIME != 0 { req.saturating_sub(now) } else { req };
-                if ns == 0 {
-                    return Ok([0, 0]);
-                }
-                return self.sleep(env, caller, ns);
+                let abs = s[1] as i32 & libc::TIMER_ABSTIME != 0;
+                let ns = if abs { req.saturating_sub(now) } else { req };
+                // An absolute sleep is simply restarted; it reports no remaining time.
+                return self.sleep(env, caller, ns, if abs { 0 } else { s[3] });
             }
             nr::TIMES => {
-                let ticks = (self.start.elapsed().as_millis() / 10) as u64;
+                let ticks = (boot().elapsed().as_millis() / 10) as u64;
                 if s[0] != 0 {
                     let mut b = [0u8; 32];
                     b[0..8].copy_from_slice(&ticks.to_le_bytes());
@@ -144,7 +161,7 @@ impl Service for Time {
             }
             nr::SYSINFO => {
                 let mut b = [0u8; 112];
-                b[0..8].copy_from_slice(&(self.start.elapsed().as_secs() + 3600).to_le_bytes());
+                b[0..8].copy_from_slice(&(boot().elapsed().as_secs() + 3600).to_le_bytes());
                 b[32..40].copy_from_slice(&(4u64 << 30).to_le_bytes());
                 b[40..48].copy_from_slice(&(3u64 << 30).to_le_bytes());
                 b[80..82].copy_from_slice(&1u16.to_le_bytes());
@@ -164,8 +181,8 @@ pub fn lends(op: u64, a: &[u64; 6]) -> Vec<Lend> {
         nr::CLOCK_GETTIME => vec![Lend::write(a[1], 16)],
         nr::CLOCK_GETRES => opt(a[1], 16, true).into_iter().collect(),
         nr::GETTIMEOFDAY => opt(a[0], 16, true).into_iter().collect(),
-        nr::NANOSLEEP => vec![Lend::read(a[0], 16)],
-        nr::CLOCK_NANOSLEEP => vec![Lend::read(a[2], 16)],
+        nr::NANOSLEEP => [Some(Lend::read(a[0], 16)), opt(a[1], 16, true)].into_iter().flatten().collect(),
+        nr::CLOCK_NANOSLEEP => [Some(Lend::read(a[2], 16)), opt(a[3], 16, true)].into_iter().flatten().collect(),
         nr::TIMES => opt(a[0], 32, true).into_iter().collect(),
         nr::UNAME => vec![Lend::write(a[0], 390)],
         nr::SYSINFO => vec![Lend::write(a[0], 112)],

@@ -8,6 +8,10 @@
 #   tests/isa/diff/golden/NAME.out: the diff programs' output under qemu-riscv64
 #                                   (only with --golden, and only if qemu exists)
 #
+# With --check, builds into a temporary directory instead and compares the result with
+# the committed binaries: exit status 1 and the names of the stale ones if any differ
+# (machine/tests/flat.rs runs this when the cross compiler is installed).
+#
 # The tests use the committed binaries, so they do not need the cross tools; run
 # this after editing a guest program and commit what it changes. Needs
 # riscv64-linux-gnu-gcc and -objcopy (Debian: gcc-riscv64-linux-gnu).
@@ -22,9 +26,16 @@ OUT="$HERE/bin"
 CC=riscv64-linux-gnu-gcc
 OBJCOPY=riscv64-linux-gnu-objcopy
 GOLDEN=0
+CHECK=0
 [[ "${1:-}" == "--golden" ]] && GOLDEN=1
+[[ "${1:-}" == "--check" ]] && CHECK=1
 
 command -v "$CC" >/dev/null || { echo "build.sh: $CC not found" >&2; exit 1; }
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+if [[ $CHECK == 1 ]]; then
+    OUT="$tmp/out"
+fi
 mkdir -p "$OUT"
 
 LDFLAGS=(-nostdlib -static -Wl,-Ttext=0x10000 -Wl,--build-id=none -Wl,-z,norelro)
@@ -53,14 +64,11 @@ flat() {
     chmod 644 "$bin"
 }
 
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-
 for src in "$HERE"/*.S; do
     name="$(basename "${src%.S}")"
     "$CC" -march=rv64gc -mabi=lp64d -fno-pic -no-pie -I"$HERE" "${LDFLAGS[@]}" -o "$tmp/$name.elf" "$src"
     flat "$tmp/$name.elf" "$OUT/$name.bin"
-    echo "built bin/$name.bin ($(stat -c %s "$OUT/$name.bin") bytes)"
+    [[ $CHECK == 1 ]] || echo "built bin/$name.bin ($(stat -c %s "$OUT/$name.bin") bytes)"
 done
 
 for src in "$HERE"/diff/*.c "$HERE"/bench/*.c; do
@@ -68,7 +76,7 @@ for src in "$HERE"/diff/*.c "$HERE"/bench/*.c; do
     name="$(basename "${src%.c}")"
     "$CC" "${CFLAGS[@]}" "${LDFLAGS[@]}" -o "$OUT/$name.elf" "$HERE/c/start.S" "$HERE/c/rt.c" "$src" -lgcc
     flat "$OUT/$name.elf" "$OUT/$name.bin"
-    echo "built bin/$name.elf, bin/$name.bin ($(stat -c %s "$OUT/$name.bin") bytes)"
+    [[ $CHECK == 1 ]] || echo "built bin/$name.elf, bin/$name.bin ($(stat -c %s "$OUT/$name.bin") bytes)"
     if [[ $GOLDEN == 1 && "$src" == */diff/* ]]; then
         if command -v qemu-riscv64 >/dev/null; then
             qemu-riscv64 "$OUT/$name.elf" > "$HERE/diff/golden/$name.out"
@@ -79,3 +87,15 @@ for src in "$HERE"/diff/*.c "$HERE"/bench/*.c; do
         fi
     fi
 done
+
+if [[ $CHECK == 1 ]]; then
+    stale=0
+    for f in "$OUT"/*; do
+        name="$(basename "$f")"
+        if ! cmp -s "$f" "$HERE/bin/$name"; then
+            echo "build.sh: bin/$name is stale (run tests/isa/build.sh and commit the result)" >&2
+            stale=1
+        fi
+    done
+    exit $stale
+fi

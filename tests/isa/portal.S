@@ -42,13 +42,13 @@ main:
     check_imm t1, 0, 5
     check_eq a0, s5, 6
     check_eq a1, s6, 7
-    # The callee got a stack of its own (a stacklet), not ours.
+    # A call into our own DATA is a re-entry: the callee's stack continues right below
+    # ours (sp rounded down to 16), no stacklet.
     li a2, 2
     gx.pcall t1, s4
     check_imm t1, 0, 8
-    beq a0, sp, bad_stack
-    andi t0, a0, 15
-    check_imm t0, 0, 9
+    andi t0, sp, -16
+    check_eq a0, t0, 9
     # We still have ours.
     li t0, 0x1234
     sd t0, -8(sp)
@@ -116,6 +116,18 @@ main:
     # stack continues right below our sp (16-byte aligned), not on a stacklet.
     check_eq a0, sp, 54
 
+    # 6. Deeper: we call the server, which calls our portal (P, op 4), which calls our
+    #    own portal again (Q, op 5). P runs below our sp; Q must run below P's, not
+    #    over P's frame: P checks its frame after Q returns.
+    li a2, 3
+    mv a3, s4
+    li a4, 4
+    mv a5, s4
+    gx.pcall t1, s0
+    check_imm t1, 0, 60
+    check_imm a1, 0, 61
+    check_imm a0, 1, 62      # P's frame survived Q
+
     say msg_ok, 10
     exit_imm 0
 
@@ -124,15 +136,17 @@ bad_portal:
     li a7, SYS_DUMP
     ecall
     exit_imm 1
-bad_stack:
-    exit_imm 11
-
     fail_routine
 
 # The portal entry. a2 selects: 0 = (a0+a1, a0*a1); 1 = (CODE, DATA) CSRs;
 # 2 = (sp, 0) after using the stack; 3 = pcall portal a3 with a2 = a4 and return
-# (its a0, its rd).
+# (its a0, its rd); 4 = fill a 64-byte frame, pcall portal a5 with a2 = 5, return
+# (1 if the frame is intact, rd); 5 = scribble 128 bytes below sp, return (0, 0).
 entry:
+    li t0, 4
+    beq a2, t0, 4f
+    li t0, 5
+    beq a2, t0, 5f
     li t0, 1
     beq a2, t0, 1f
     li t0, 2
@@ -157,6 +171,32 @@ entry:
 3:  mv a2, a4
     gx.pcall t1, a3
     mv a1, t1
+    gx.pret
+4:  addi sp, sp, -64
+    li t0, 0x5eed
+    .irp o, 0, 8, 16, 24, 32, 40, 48, 56
+    sd t0, \o(sp)
+    .endr
+    li a2, 5
+    gx.pcall t1, a5
+    li a0, 1
+    li t0, 0x5eed
+    .irp o, 0, 8, 16, 24, 32, 40, 48, 56
+    ld t2, \o(sp)
+    beq t2, t0, 9f
+    li a0, 0
+9:
+    .endr
+    mv a1, t1
+    addi sp, sp, 64
+    gx.pret
+5:  addi sp, sp, -128
+    .irp o, 0, 8, 16, 24, 32, 40, 48, 56, 64, 72, 80, 88, 96, 104, 112, 120
+    sd zero, \o(sp)
+    .endr
+    addi sp, sp, 128
+    li a0, 0
+    li a1, 0
     gx.pret
 
 # A second entry into the same code, outside the range the client's C grant covers.

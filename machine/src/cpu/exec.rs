@@ -134,15 +134,24 @@ impl Machine {
                 Err(_) => {}
             }
         }
-        *hart.counters.faults.entry(fault.kind_name()).or_default() += 1;
         let top = hart.control.last().map(|f| f.kind.clone());
         match top {
-            None | Some(CallKind::Host) => Some(Exit::Fault(fault)),
+            // Count the fault once: an unwound frame is counted by `pop_frame` (here, or
+            // in `host_pcall` for a frame pushed by host code), so only a fault with no
+            // frame to unwind is counted here, for the hart and for its space.
+            None => {
+                let name = fault.kind_name();
+                *hart.counters.faults.entry(name).or_default() += 1;
+                *self.space_counters.entry(fault.space).or_default().faults.entry(name).or_default() += 1;
+                Some(Exit::Fault(fault))
+            }
+            Some(CallKind::Host) => Some(Exit::Fault(fault)),
             Some(CallKind::Fault(orig)) => {
                 self.pop_frame(hart, FrameEnd::Faulted(fault));
                 Some(Exit::Fault(orig))
             }
-            Some(CallKind::Voluntary { .. }) | Some(CallKind::Ecall) => {
+            // A fault in an interrupt handler unwinds it like one in an ecall handler.
+            Some(CallKind::Voluntary { .. }) | Some(CallKind::Ecall) | Some(CallKind::Interrupt) => {
                 self.pop_frame(hart, FrameEnd::Faulted(fault));
                 match stop_depth {
                     Some(d) if hart.control.len() <= d => Some(Exit::Returned),

@@ -3,6 +3,7 @@
 # Linked first, at 0x10000, so the same program runs as a static Linux ELF (under
 # qemu-riscv64) and as a flat image on the machine's flat harness. No libc: main's
 # return value is the exit status.
+    .file "start.S"     # not the assembler's temporary name: reproducible ELFs
     .text
     .globl _start
 _start:

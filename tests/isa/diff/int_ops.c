@@ -7,9 +7,9 @@
 #include "rt.h"
 
 static const u64 vals[] = {
-    0, 1, 2, 7, 0xffffffffffffffffUL, 0xfffffffffffffff9UL, 0x8000000000000000UL,
-    0x7fffffffffffffffUL, 0xffffffff80000000UL, 0x7fffffffUL, 0x80000000UL, 0xffffffffUL,
-    0x100000000UL, 0x123456789abcdef0UL, 63, 64 + 33,
+    0, 1, 7, 0xffffffffffffffffUL, 0xfffffffffffffff9UL, 0x8000000000000000UL,
+    0x7fffffffffffffffUL, 0xffffffff80000000UL, 0x80000000UL, 0xffffffffUL,
+    0x123456789abcdef0UL, 64 + 33,
 };
 #define NV (sizeof vals / sizeof vals[0])
 

@@ -1,0 +1,129 @@
+//! Process and thread lifetime as the linux space sees it: exit and exit_group (with
+//! CLONE_CHILD_CLEARTID), execve (resolve, load, replace the environment) and clone.
+
+use crate::linux::{scratch, Caller, Linux, Outcome};
+use machine::addr::{self, qualified, Sid};
+use syscalls::mm::op as mm_op;
+use syscalls::service::{call_errno, err, is_err};
+use syscalls::vfs::op as vfs_op;
+use syscalls::{Env, Lend, ServiceId};
+
+/// exit (`group` false) and exit_group: ends the thread or the whole process.
+pub fn exit(linux: &mut Linux, env: &mut dyn Env, c: &Caller, status: u64, group: bool) -> Outcome {
+    let code = status & 0xff;
+    let r = env.call(ServiceId::Proc, syscalls::lifecycle::EXIT, [c.word(), code, group as u64, 0, 0, 0], &[]);
+    if let Ok([last, ctid]) = r {
+        if last == 1 {
+            linux.process_gone(env, c.pid);
+        } else {
+            thread_gone(env, c, ctid);
+        }
+    }
+    Outcome::Exited
+}
+
+/// What a thread leaves behind when it ends but its process goes on: the
+/// CLONE_CHILD_CLEARTID word is zeroed and one waiter woken (pthread_join), and vfs
+/// forgets the thread's retry state.
+pub fn thread_gone(env: &mut dyn Env, c: &Caller, ctid: u64) {
+    if ctid != 0 {
+        let p = c.q(ctid);
+        if env.write(p, &0u32.to_le_bytes()).is_ok() {
+            // FUTEX_WAKE of one waiter; the futex caller word carries no pid (private).
+            let _ = env.call(ServiceId::Futex, syscalls::sysno::FUTEX, [c.word() & 0xffff_ffff, p, 1, 1, 0, 0], &[]);
+        }
+    }
+    let _ = env.call(ServiceId::Vfs, vfs_op::THREAD_EXIT, [c.word(), 0, 0, 0, 0, 0], &[]);
+}
+
+/// Reads the NUL-terminated string vector (argv, envp) at process pointer `p`.
+fn read_strv(env: &mut dyn Env, c: &Caller, p: u64) -> Option<Vec<Vec<u8>>> {
+    let mut v = Vec::new();
+    if p == 0 {
+        return Some(v);
+    }
+    for i in 0..65536u64 {
+        let s = Linux::read_u64(env, c.q(p + i * 8))?;
+        if s == 0 {
+            return Some(v);
+        }
+        v.push(Linux::read_cstr(env, c.q(s))?);
+    }
+    None
+}
+
+/// execve(path, argv, envp): vfs resolves the file, mm builds the new spaces, proc
+/// resets what exec resets, and the thread resumes at the new entry point.
+pub fn execve(env: &mut dyn Env, c: &Caller, a: [u64; 6]) -> Outcome {
+    let Some(path) = Linux::read_cstr(env, c.q(a[0])) else { return Outcome::Value(err(libc::EFAULT)) };
+    let (Some(argv), Some(envp)) = (read_strv(env, c, a[1]), read_strv(env, c, a[2])) else {
+        return Outcome::Value(err(libc::EFAULT));
+    };
+    let me = env.me();
+    let at = |o: u64| qualified(me, scratch::BASE + o);
+    if env.write(at(scratch::PATH), &path).is_err() {
+        return Outcome::Value(err(libc::ENOMEM));
+    }
+    let resolve_lends = [Lend::read(at(scratch::PATH), path.len() as u64), Lend::write(at(scratch::HOST_PATH), scratch::PATH_MAX)];
+    let host_len = match env.call(ServiceId::Vfs, vfs_op::RESOLVE_EXEC, [c.word(), at(scratch::PATH), path.len() as u64, at(scratch::HOST_PATH), scratch::PATH_MAX, 0], &resolve_lends) {
+        Ok([v, _]) if !is_err(v) => v.min(scratch::PATH_MAX),
+        Ok([v, _]) => return Outcome::Value(v),
+        Err(e) => return Outcome::Value(call_errno(&e)),
+    };
+    let blob = syscalls::mm::pack_blob(&argv, &envp, &path);
+    if blob.len() as u64 > scratch::BLOB_MAX || env.write(at(scratch::BLOB), &blob).is_err() {
+        return Outcome::Value(err(libc::E2BIG));
+    }
+    let lends = [Lend::read(at(scratch::HOST_PATH), host_len), Lend::read(at(scratch::BLOB), blob.len() as u64), Lend::write(at(scratch::RESULT), 40)];
+    match env.call(ServiceId::Mm, mm_op::EXEC, [c.word(), at(scratch::HOST_PATH), host_len, at(scratch::BLOB), blob.len() as u64, at(scratch::RESULT)], &lends) {
+        Ok([0, _]) => {}
+        Ok([v, _]) => return Outcome::Value(v),
+        Err(e) => return Outcome::Value(call_errno(&e)),
+    }
+    // From here on the old image is gone: failures can only end the process.
+    let mut res = [0u8; 40];
+    if env.read(at(scratch::RESULT), &mut res).is_err() {
+        return Outcome::Value(err(libc::EFAULT));
+    }
+    let f = |i: usize| u64::from_le_bytes(res[i * 8..i * 8 + 8].try_into().unwrap_or_default());
+    let (entry, sp, code, data) = (f(0), f(1), f(2) as Sid, f(3) as Sid);
+    let _ = env.call(ServiceId::Vfs, vfs_op::EXEC, [c.word(), 0, 0, 0, 0, 0], &[]);
+    // /proc/self/exe names the file that was run (vfs maps the host path back), and
+    // /proc/self/cmdline the new arguments.
+    let _ = env.call(ServiceId::Vfs, vfs_op::SET_EXE, [c.word(), c.pid as u64, at(scratch::HOST_PATH), host_len, 0, 0], &[Lend::read(at(scratch::HOST_PATH), host_len)]);
+    let cmdline: Vec<u8> = argv.iter().flat_map(|s| s.iter().copied().chain(std::iter::once(0))).collect();
+    if !cmdline.is_empty() && cmdline.len() as u64 <= scratch::BLOB_MAX && env.write(at(scratch::BLOB), &cmdline).is_ok() {
+        let n = cmdline.len() as u64;
+        let _ = env.call(ServiceId::Vfs, vfs_op::SET_CMDLINE, [c.word(), c.pid as u64, at(scratch::BLOB), n, 0, 0], &[Lend::read(at(scratch::BLOB), n)]);
+    }
+    let _ = env.call(ServiceId::Proc, syscalls::lifecycle::EXEC, [c.word(), code as u64, data as u64, 0, 0, 0], &[]);
+    if env.set_return_env(code, data).is_err() {
+        return Outcome::Value(err(libc::EFAULT));
+    }
+    if let Some(ctx) = env.context() {
+        *ctx = syscalls::proc::initial_context(entry, sp);
+    }
+    Outcome::NoReturn
+}
+
+/// clone(flags, stack, parent_tid, tls, child_tid): a thread or a forked process.
+pub fn clone(env: &mut dyn Env, c: &Caller, a: [u64; 6]) -> u64 {
+    let flags = a[0];
+    let r = match env.call(ServiceId::Proc, syscalls::lifecycle::CLONE, [c.word(), flags, a[1], a[3], a[4], 0], &[]) {
+        Ok(r) => r,
+        Err(e) => return call_errno(&e),
+    };
+    let (tid, child_data) = (r[0], r[1] as Sid);
+    if is_err(tid) {
+        return tid;
+    }
+    let bytes = (tid as u32).to_le_bytes();
+    if flags & libc::CLONE_PARENT_SETTID as u64 != 0 && a[2] != 0 {
+        let _ = env.write(c.q(a[2]), &bytes);
+    }
+    if flags & libc::CLONE_CHILD_SETTID as u64 != 0 && a[4] != 0 {
+        // In the child's memory: its own DATA for fork, the shared one for a thread.
+        let _ = env.write(qualified(child_data, addr::offset_of(a[4])), &bytes);
+    }
+    tid
+}

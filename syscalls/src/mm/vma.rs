@@ -1,0 +1,444 @@
+//! The VMA list of one process: which address ranges are mapped, with what protection,
+//! and what backs them. Pure bookkeeping (no machine access), so the splitting,
+//! merging and placement rules are unit-tested here; `mm` keeps the machine's page
+//! tables in step with it.
+//!
+//! Invariants: VMAs are page aligned, non-empty and never overlap; two neighbours
+//! that could be one VMA (`Vma::can_merge`) are merged, as Linux merges them, so the
+//! list (and /proc/self/maps) stays short.
+
+use machine::addr::PAGE_SIZE;
+use std::collections::BTreeMap;
+
+/// `PROT_READ`.
+pub const PROT_READ: u32 = 1;
+/// `PROT_WRITE`.
+pub const PROT_WRITE: u32 = 2;
+/// `PROT_EXEC`.
+pub const PROT_EXEC: u32 = 4;
+
+/// A file's identity (st_dev, st_ino): what the page cache is keyed by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileKey {
+    pub dev: u64,
+    pub ino: u64,
+}
+
+/// What a file-backed VMA maps.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileMap {
+    pub key: FileKey,
+    /// The descriptor the mapping was made through (in the owning process), used to
+    /// fill pages and write shared ones back; checked against `key` before each use.
+    pub fd: i32,
+    /// File offset of the VMA's first byte.
+    pub off: u64,
+    /// Whether the descriptor allows writing (Linux's VM_MAYWRITE for shared maps):
+    /// mprotect(PROT_WRITE) of a shared mapping of a read-only fd is EACCES.
+    pub may_write: bool,
+}
+
+/// What backs a VMA.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Backing {
+    /// Anonymous memory (zero-filled on demand).
+    Anon,
+    /// A file: private (copy-on-write over the page cache) or shared (the cache's frames).
+    File(FileMap),
+}
+
+/// Why a VMA exists (for /proc/self/maps and brk).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Role {
+    #[default]
+    Mmap,
+    /// Part of the executable image (loaded by exec).
+    Image,
+    /// The brk heap.
+    Heap,
+    /// The initial thread's stack.
+    Stack,
+}
+
+/// One mapping.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Vma {
+    pub start: u64,
+    pub end: u64,
+    /// PROT_READ | PROT_WRITE | PROT_EXEC as the program asked.
+    pub prot: u32,
+    /// MAP_SHARED: writes are seen by every mapper (and reach the file), fork shares
+    /// the frames instead of copying them.
+    pub shared: bool,
+    pub backing: Backing,
+    /// Whether the machine's page table has entries for the VMA's pages. False only
+    /// for private anonymous PROT_NONE reservations never made accessible: a 1 TiB
+    /// PROT_NONE reservation costs no page-table entry until mprotect opens part of it.
+    pub populated: bool,
+    pub role: Role,
+    /// madvise(MADV_DONTFORK): the child of a fork does not get this range.
+    pub dontfork: bool,
+    /// madvise(MADV_WIPEONFORK): the child gets zero-filled memory here.
+    pub wipeonfork: bool,
+}
+
+impl Vma {
+    /// An anonymous private mapping.
+    pub fn anon(start: u64, end: u64, prot: u32) -> Vma {
+        Vma { start, end, prot, shared: false, backing: Backing::Anon, populated: true, role: Role::Mmap, dontfork: false, wipeonfork: false }
+    }
+
+    /// Length in bytes.
+    pub fn len(&self) -> u64 {
+        self.end - self.start
+    }
+
+    /// Always false (VMAs are never empty); for clippy's len/is_empty pairing.
+    pub fn is_empty(&self) -> bool {
+        self.end <= self.start
+    }
+
+    /// The file mapping, if file-backed.
+    pub fn file(&self) -> Option<&FileMap> {
+        match &self.backing {
+            Backing::File(f) => Some(f),
+            Backing::Anon => None,
+        }
+    }
+
+    /// File offset of address `addr` inside a file-backed VMA.
+    pub fn file_off(&self, addr: u64) -> Option<u64> {
+        self.file().map(|f| f.off + (addr - self.start))
+    }
+
+    /// The part `[start, end)` of this VMA (clamped to it), file offset adjusted.
+    pub fn slice(&self, start: u64, end: u64) -> Vma {
+        let (s, e) = (start.max(self.start), end.min(self.end));
+        let mut v = self.clone();
+        if let Backing::File(f) = &mut v.backing {
+            f.off += s - self.start;
+        }
+        v.start = s;
+        v.end = e;
+        v
+    }
+
+    /// Whether `next`, starting where this one ends, could be the same VMA.
+    pub fn can_merge(&self, next: &Vma) -> bool {
+        if self.end != next.start
+            || self.prot != next.prot
+            || self.shared != next.shared
+            || self.populated != next.populated
+            || self.role != next.role
+            || self.dontfork != next.dontfork
+            || self.wipeonfork != next.wipeonfork
+        {
+            return false;
+        }
+        match (&self.backing, &next.backing) {
+            // Shared anonymous regions are separate objects on Linux (each its own
+            // shmem file): never merged.
+            (Backing::Anon, Backing::Anon) => !self.shared,
+            (Backing::File(a), Backing::File(b)) => a.key == b.key && a.fd == b.fd && a.may_write == b.may_write && a.off + self.len() == b.off,
+            _ => false,
+        }
+    }
+}
+
+/// The VMAs of one process, keyed by start address.
+#[derive(Clone, Debug, Default)]
+pub struct VmaList {
+    map: BTreeMap<u64, Vma>,
+}
+
+impl VmaList {
+    /// An empty list.
+    pub fn new() -> VmaList {
+        VmaList::default()
+    }
+
+    /// Number of VMAs.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether there is no VMA.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// All VMAs in address order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Vma> {
+        self.map.values()
+    }
+
+    /// The VMA containing `addr`.
+    pub fn find(&self, addr: u64) -> Option<&Vma> {
+        self.map.range(..=addr).next_back().map(|(_, v)| v).filter(|v| addr < v.end)
+    }
+
+    /// The VMAs overlapping `[start, end)`, in order (whole, not clipped).
+    pub fn overlapping(&self, start: u64, end: u64) -> impl Iterator<Item = &Vma> {
+        // The one VMA that may begin before `start` and still overlap it.
+        let first = self.map.range(..start).next_back().map(|(_, v)| v).filter(move |v| v.end > start);
+        first.into_iter().chain(self.map.range(start..end.max(start)).map(|(_, v)| v))
+    }
+
+    /// Whether no VMA overlaps `[start, end)`.
+    pub fn is_free(&self, start: u64, end: u64) -> bool {
+        self.overlapping(start, end).next().is_none()
+    }
+
+    /// The first address of `[start, end)` not inside any VMA (None: all covered).
+    pub fn first_hole(&self, start: u64, end: u64) -> Option<u64> {
+        let mut at = start;
+        for v in self.overlapping(start, end) {
+            if v.start > at {
+                return Some(at);
+            }
+            at = v.end;
+            if at >= end {
+                return None;
+            }
+        }
+        (at < end).then_some(at)
+    }
+
+    /// Makes `addr` a VMA boundary (splits the VMA containing it).
+    fn split_at(&mut self, addr: u64) {
+        let Some(v) = self.find(addr).cloned() else { return };
+        if v.start == addr {
+            return;
+        }
+        let (lo, hi) = (v.slice(v.start, addr), v.slice(addr, v.end));
+        self.map.insert(lo.start, lo);
+        self.map.insert(hi.start, hi);
+    }
+
+    /// Merges the VMA starting at `addr` into its predecessor when they are compatible.
+    fn merge_at(&mut self, addr: u64) {
+        let Some(next) = self.map.get(&addr) else { return };
+        let Some((_, prev)) = self.map.range(..addr).next_back() else { return };
+        if prev.can_merge(next) {
+            let end = next.end;
+            let start = prev.start;
+            self.map.remove(&addr);
+            if let Some(p) = self.map.get_mut(&start) {
+                p.end = end;
+            }
+        }
+    }
+
+    /// Removes `[start, end)` from the list, splitting VMAs that straddle its ends.
+    /// Returns the removed pieces in address order.
+    pub fn remove(&mut self, start: u64, end: u64) -> Vec<Vma> {
+        if start >= end {
+            return Vec::new();
+        }
+        self.split_at(start);
+        self.split_at(end);
+        let keys: Vec<u64> = self.map.range(start..end).map(|(k, _)| *k).collect();
+        keys.into_iter().filter_map(|k| self.map.remove(&k)).collect()
+    }
+
+    /// Inserts `v` over a free range (anything there is removed first) and merges it
+    /// with compatible neighbours.
+    pub fn insert(&mut self, v: Vma) {
+        if v.is_empty() {
+            return;
+        }
+        let (start, end) = (v.start, v.end);
+        self.remove(start, end);
+        self.map.insert(start, v);
+        self.merge_at(end);
+        self.merge_at(start);
+    }
+
+    /// Applies `f` to every part of a VMA inside `[start, end)` (splitting at the ends),
+    /// then re-merges. Returns the pieces as they were before `f`.
+    pub fn update(&mut self, start: u64, end: u64, mut f: impl FnMut(&mut Vma)) -> Vec<Vma> {
+        if start >= end {
+            return Vec::new();
+        }
+        self.split_at(start);
+        self.split_at(end);
+        let keys: Vec<u64> = self.map.range(start..end).map(|(k, _)| *k).collect();
+        let mut before = Vec::with_capacity(keys.len());
+        for k in &keys {
+            if let Some(v) = self.map.get_mut(k) {
+                before.push(v.clone());
+                f(v);
+            }
+        }
+        // Merge from the top down so each merge sees its final right neighbour.
+        self.merge_at(end);
+        for k in keys.iter().rev() {
+            self.merge_at(*k);
+        }
+        before
+    }
+
+    /// The highest `len`-byte gap that ends at or below `top` and starts at or above
+    /// `bottom`: Linux's top-down placement (`vm_unmapped_area` with
+    /// VM_UNMAPPED_AREA_TOPDOWN).
+    pub fn find_free(&self, len: u64, bottom: u64, top: u64) -> Option<u64> {
+        if len == 0 || top < bottom || top - bottom < len {
+            return None;
+        }
+        let mut hi = top;
+        for v in self.map.range(..top).rev().map(|(_, v)| v) {
+            if v.end <= hi && hi - v.end >= len {
+                return Some(hi - len);
+            }
+            hi = hi.min(v.start);
+            if hi < bottom.saturating_add(len) {
+                return None;
+            }
+        }
+        (hi >= bottom && hi - bottom >= len).then(|| hi - len)
+    }
+
+    /// Bytes of VMAs that have page-table entries (what a process costs the machine's
+    /// page tables, checked against the per-process limit).
+    pub fn populated_bytes(&self) -> u64 {
+        self.map.values().filter(|v| v.populated).map(|v| v.len()).sum()
+    }
+
+    /// The VMA that starts exactly at `addr`.
+    pub fn get(&self, addr: u64) -> Option<&Vma> {
+        self.map.get(&addr)
+    }
+}
+
+/// Rounds `len` up to whole pages; None on overflow.
+pub fn page_round(len: u64) -> Option<u64> {
+    len.checked_add(PAGE_SIZE - 1).map(|l| l & !(PAGE_SIZE - 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const P: u64 = PAGE_SIZE;
+
+    fn file(off: u64) -> Backing {
+        Backing::File(FileMap { key: FileKey { dev: 1, ino: 2 }, fd: 3, off, may_write: true })
+    }
+
+    fn starts(l: &VmaList) -> Vec<(u64, u64, u32)> {
+        l.iter().map(|v| (v.start, v.end, v.prot)).collect()
+    }
+
+    #[test]
+    fn adjacent_compatible_vmas_merge() {
+        let mut l = VmaList::new();
+        l.insert(Vma::anon(10 * P, 12 * P, 3));
+        l.insert(Vma::anon(12 * P, 13 * P, 3));
+        l.insert(Vma::anon(8 * P, 10 * P, 3));
+        assert_eq!(starts(&l), vec![(8 * P, 13 * P, 3)]);
+        l.insert(Vma::anon(13 * P, 14 * P, 1));
+        assert_eq!(l.len(), 2, "different protection does not merge");
+        let mut sh = Vma::anon(14 * P, 15 * P, 1);
+        sh.shared = true;
+        l.insert(sh.clone());
+        assert_eq!(l.len(), 3, "shared anonymous memory never merges");
+        sh.start = 15 * P;
+        sh.end = 16 * P;
+        l.insert(sh);
+        assert_eq!(l.len(), 4);
+    }
+
+    #[test]
+    fn file_vmas_merge_only_with_contiguous_offsets() {
+        let mut l = VmaList::new();
+        l.insert(Vma { backing: file(0), ..Vma::anon(0x10 * P, 0x12 * P, 1) });
+        l.insert(Vma { backing: file(2 * P), ..Vma::anon(0x12 * P, 0x13 * P, 1) });
+        assert_eq!(l.len(), 1);
+        l.insert(Vma { backing: file(9 * P), ..Vma::anon(0x13 * P, 0x14 * P, 1) });
+        assert_eq!(l.len(), 2);
+    }
+
+    #[test]
+    fn remove_splits_and_keeps_file_offsets() {
+        let mut l = VmaList::new();
+        l.insert(Vma { backing: file(0x100 * P), ..Vma::anon(0x10 * P, 0x20 * P, 3) });
+        let gone = l.remove(0x12 * P, 0x14 * P);
+        assert_eq!(gone.len(), 1);
+        assert_eq!((gone[0].start, gone[0].end), (0x12 * P, 0x14 * P));
+        assert_eq!(gone[0].file().map(|f| f.off), Some(0x102 * P));
+        assert_eq!(starts(&l), vec![(0x10 * P, 0x12 * P, 3), (0x14 * P, 0x20 * P, 3)]);
+        assert_eq!(l.find(0x15 * P).and_then(|v| v.file_off(0x15 * P)), Some(0x105 * P));
+        assert!(l.find(0x13 * P).is_none());
+        // Removing across several VMAs and holes.
+        l.insert(Vma::anon(0x30 * P, 0x31 * P, 1));
+        let gone = l.remove(0x11 * P, 0x31 * P);
+        assert_eq!(gone.len(), 3);
+        assert_eq!(starts(&l), vec![(0x10 * P, 0x11 * P, 3)]);
+        assert_eq!(l.remove(5 * P, 5 * P).len(), 0);
+    }
+
+    #[test]
+    fn update_splits_then_remerges() {
+        let mut l = VmaList::new();
+        l.insert(Vma::anon(0x10 * P, 0x13 * P, 3));
+        let before = l.update(0x11 * P, 0x12 * P, |v| v.prot = 1);
+        assert_eq!(before.len(), 1);
+        assert_eq!(starts(&l), vec![(0x10 * P, 0x11 * P, 3), (0x11 * P, 0x12 * P, 1), (0x12 * P, 0x13 * P, 3)]);
+        l.update(0x11 * P, 0x12 * P, |v| v.prot = 3);
+        assert_eq!(starts(&l), vec![(0x10 * P, 0x13 * P, 3)], "mprotect back merges the three pieces");
+        l.update(0x10 * P, 0x13 * P, |v| v.prot = 0);
+        assert_eq!(starts(&l), vec![(0x10 * P, 0x13 * P, 0)]);
+    }
+
+    #[test]
+    fn holes_and_freedom() {
+        let mut l = VmaList::new();
+        l.insert(Vma::anon(0x10 * P, 0x12 * P, 3));
+        l.insert(Vma::anon(0x13 * P, 0x15 * P, 1));
+        assert_eq!(l.first_hole(0x10 * P, 0x15 * P), Some(0x12 * P));
+        assert_eq!(l.first_hole(0x10 * P, 0x12 * P), None);
+        assert_eq!(l.first_hole(0x13 * P, 0x14 * P), None);
+        assert_eq!(l.first_hole(0x0f * P, 0x11 * P), Some(0x0f * P));
+        assert_eq!(l.first_hole(0x14 * P, 0x16 * P), Some(0x15 * P));
+        assert!(l.is_free(0x12 * P, 0x13 * P));
+        assert!(!l.is_free(0x11 * P, 0x13 * P));
+        assert!(!l.is_free(0x12 * P, 0x13 * P + 1));
+        assert_eq!(l.overlapping(0x11 * P, 0x14 * P).count(), 2);
+    }
+
+    #[test]
+    fn find_free_is_top_down() {
+        let mut l = VmaList::new();
+        let (bottom, top) = (0x10 * P, 0x100 * P);
+        assert_eq!(l.find_free(2 * P, bottom, top), Some(0xfe * P));
+        l.insert(Vma::anon(0xfe * P, 0x100 * P, 3));
+        assert_eq!(l.find_free(2 * P, bottom, top), Some(0xfc * P));
+        l.insert(Vma::anon(0xf0 * P, 0xfd * P, 3));
+        // The one-page gap at 0xfd does not fit two pages; the next gap is below 0xf0.
+        assert_eq!(l.find_free(2 * P, bottom, top), Some(0xee * P));
+        assert_eq!(l.find_free(P, bottom, top), Some(0xfd * P));
+        // VMAs above `top` (the stack) are ignored.
+        l.insert(Vma::anon(0x200 * P, 0x300 * P, 3));
+        assert_eq!(l.find_free(P, bottom, top), Some(0xfd * P));
+        // Too big for anything.
+        assert_eq!(l.find_free(0xe1 * P, bottom, top), None);
+        assert_eq!(l.find_free(0xe0 * P, bottom, top), Some(bottom));
+        assert_eq!(l.find_free(0, bottom, top), None);
+        assert_eq!(l.find_free(u64::MAX & !(P - 1), bottom, top), None);
+    }
+
+    #[test]
+    fn populated_bytes_counts_only_page_tabled_vmas() {
+        let mut l = VmaList::new();
+        l.insert(Vma::anon(0x10 * P, 0x12 * P, 3));
+        l.insert(Vma { populated: false, ..Vma::anon(0x20 * P, 0x30 * P, 0) });
+        assert_eq!(l.populated_bytes(), 2 * P);
+    }
+
+    #[test]
+    fn page_round_overflows_cleanly() {
+        assert_eq!(page_round(1), Some(P));
+        assert_eq!(page_round(P), Some(P));
+        assert_eq!(page_round(u64::MAX), None);
+    }
+}

@@ -1,0 +1,627 @@
+//! The proc service: processes, threads, the run queue, wait, and signal bookkeeping.
+//!
+//! proc holds the thread authority: it creates and ends harts. Signal *delivery*
+//! (building the frame on the user stack) is the personality's business; proc keeps
+//! the dispositions, masks, pending queues and interval timers, and decides which
+//! signal is delivered next and what it does.
+
+pub mod limits;
+pub mod signal;
+pub mod timer;
+pub mod wait;
+
+use crate::sched::{key, kind, Block, Wake, WaitKey};
+use crate::service::{err, Env, Lend, Service, ServiceId, BLOCK};
+use crate::sigqueue::{code, sig, SigInfo, SigQueue};
+use crate::sysno as nr;
+use machine::hart::reg;
+use machine::{Context, Fault, HartId, Sid};
+use std::any::Any;
+use std::collections::{BTreeMap, VecDeque};
+use std::time::Instant;
+
+pub use crate::sigqueue::{default_action, DefaultAction};
+
+/// A process id or thread id.
+pub type Pid = u32;
+
+/// The first pid handed out; deterministic so runs are reproducible.
+pub const FIRST_PID: Pid = 100;
+
+/// The parent pid of orphans and of the first process: a parent that is not in the
+/// table (the host side, playing init) and reaps whatever it is given.
+pub const INIT_PID: Pid = 1;
+
+/// One signal's disposition (struct sigaction as riscv64 Linux lays it out).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SigAction {
+    pub handler: u64,
+    pub flags: u64,
+    pub mask: u64,
+}
+
+/// SIG_DFL and SIG_IGN.
+pub const SIG_DFL: u64 = 0;
+pub const SIG_IGN: u64 = 1;
+
+/// How a process ended, as wait reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitStatus {
+    Exited(u8),
+    /// Killed by a signal; `core` when its default action dumps core and the process's
+    /// RLIMIT_CORE allowed it (grantix writes no core file, but reports the bit).
+    Signaled { sig: u8, core: bool },
+}
+
+impl ExitStatus {
+    /// The wait status word (`WEXITSTATUS`/`WTERMSIG`/`WCOREDUMP` encoding).
+    pub fn wait_word(self) -> u32 {
+        match self {
+            ExitStatus::Exited(c) => (c as u32) << 8,
+            ExitStatus::Signaled { sig, core } => sig as u32 | if core { 0x80 } else { 0 },
+        }
+    }
+
+    /// The status a shell reports (128+N for a signal).
+    pub fn shell_status(self) -> i32 {
+        match self {
+            ExitStatus::Exited(c) => c as i32,
+            ExitStatus::Signaled { sig, .. } => 128 + sig as i32,
+        }
+    }
+
+    /// si_code and si_status of the SIGCHLD (and waitid) that reports it.
+    pub fn child_info(self) -> (i32, u32) {
+        match self {
+            ExitStatus::Exited(c) => (code::CLD_EXITED, c as u32),
+            ExitStatus::Signaled { sig, core: false } => (code::CLD_KILLED, sig as u32),
+            ExitStatus::Signaled { sig, core: true } => (code::CLD_DUMPED, sig as u32),
+        }
+    }
+}
+
+/// A process.
+#[derive(Clone, Debug)]
+pub struct Process {
+    pub pid: Pid,
+    pub ppid: Pid,
+    pub pgid: Pid,
+    pub sid: Pid,
+    pub code: Sid,
+    pub data: Sid,
+    pub threads: Vec<Pid>,
+    pub children: Vec<Pid>,
+    pub exit: Option<ExitStatus>,
+    pub actions: [SigAction; 65],
+    /// Signals pending for the whole process.
+    pub pending: SigQueue,
+    /// The signal sent to the parent at exit (SIGCHLD for fork, 0 for none).
+    pub exit_signal: u32,
+    pub exe: String,
+    pub cmdline: Vec<Vec<u8>>,
+    pub umask: u32,
+    /// Resource limits (soft, hard), by RLIMIT_* number.
+    pub rlimits: [(u64, u64); limits::COUNT],
+    /// Interval timers (ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF).
+    pub itimers: timer::ITimers,
+}
+
+/// State of a thread.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ThreadState {
+    Runnable,
+    Blocked(Block),
+    Exited,
+}
+
+/// A thread.
+#[derive(Clone, Debug)]
+pub struct Thread {
+    pub tid: Pid,
+    pub pid: Pid,
+    pub hart: HartId,
+    pub state: ThreadState,
+    pub sigmask: u64,
+    pub pending: SigQueue,
+    pub clear_child_tid: u64,
+    /// (ss_sp, ss_flags, ss_size)
+    pub altstack: (u64, u32, u64),
+    /// Why the thread was last woken; consumed by the re-executed syscall.
+    pub wake: Option<Wake>,
+    /// Deadline of the syscall being retried, kept across wake-ups.
+    pub deadline: Option<Instant>,
+    /// Mask to restore after sigsuspend delivers a signal.
+    pub saved_mask: Option<u64>,
+    /// Signals rt_sigtimedwait is waiting for (they wake the thread though blocked).
+    pub sigwait: u64,
+    /// Keys and host fds added to the next block of the current syscall (poll).
+    pub also: Block,
+}
+
+/// Operations of proc besides Linux syscall numbers (which it takes as ops too).
+pub mod op {
+    /// a0 = hart, a1 = 1 to leave the wake reason in place (an interrupt, not a
+    /// syscall) -> a0 = pid<<32|tid, a1 = wake code (consumed).
+    pub const ENTER: u64 = 0x1000;
+    /// Block the caller: a1 = key (0 = none), a2 = deadline in ns from now (u64::MAX = none),
+    /// a3 = host fd (or -1), a4 = poll events.
+    pub const BLOCK: u64 = 0x1001;
+    /// Wake every thread waiting on key a1; a0 = how many.
+    pub const WAKE: u64 = 0x1002;
+    /// Add to the caller's next block (poll on several objects): a1 = key (0 = none);
+    /// a2 = host fd and a3 = its poll events (fd ignored when a3 is 0).
+    pub const BLOCK_ALSO: u64 = 0x1003;
+    /// Record the deadline for the current syscall's retries: a1 = ns from now.
+    pub const DEADLINE: u64 = 0x1004;
+    /// Peek: a0 = the signal the caller would take next (0 = none), a1 = what it would
+    /// do: one of the `action` codes.
+    pub const NEXT_SIGNAL: u64 = 0x1005;
+    /// Reads the action of signal a1 into (a0 = handler, a1 = flags).
+    pub const ACTION: u64 = 0x1006;
+    /// a0 = caller's signal mask; if a1 == 1, set it to a2.
+    pub const MASK: u64 = 0x1007;
+    /// Ends the process of the caller with signal a1 (default action "terminate").
+    pub const KILL_SELF: u64 = 0x1008;
+    /// (sp, flags | size<<32) of the caller's altstack.
+    pub const ALTSTACK: u64 = 0x100a;
+    /// Remember mask a1 to restore after the next signal delivery (sigsuspend).
+    pub const SAVE_MASK: u64 = 0x100b;
+    /// Take the saved mask (a0 = 1 if there was one, a1 = mask).
+    pub const TAKE_SAVED_MASK: u64 = 0x100c;
+    /// Wake thread a1 (a futex waiter).
+    pub const WAKE_TID: u64 = 0x100d;
+    /// The caller's syscall completed: forget its retry deadline.
+    pub const FINISH: u64 = 0x100e;
+    /// Dequeue the caller's next deliverable signal and commit its delivery: a1 = lent
+    /// W buffer of `signal::DELIVERY_SIZE` bytes for the delivery record. a0 = signal
+    /// (0 = none), a1 = `action` code. For a handler, the mask is already updated.
+    pub const DELIVER: u64 = 0x1013;
+    /// A fault of the caller: force signal a1 with si_code a2 and si_addr a3 (a blocked
+    /// or ignored one is unblocked and reset to SIG_DFL, as Linux's force_sig_fault).
+    pub const FORCE: u64 = 0x1010;
+    /// Wake the caller (just blocked) at once with reason Signal: a signal is pending.
+    pub const INTERRUPT: u64 = 0x1011;
+    /// a0 = nanoseconds left before the caller's deadline (u64::MAX = none).
+    pub const DEADLINE_LEFT: u64 = 0x1012;
+}
+
+/// What delivering a signal does (a1 of NEXT_SIGNAL and DELIVER).
+pub mod action {
+    pub const NONE: u64 = 0;
+    /// Discarded: SIG_IGN, or a default action of "ignore".
+    pub const IGNORE: u64 = 1;
+    /// The process ends (default action).
+    pub const TERMINATE: u64 = 2;
+    /// A handler runs, and the interrupted syscall is not restarted.
+    pub const HANDLER: u64 = 3;
+    /// A handler runs, installed with SA_RESTART.
+    pub const HANDLER_RESTART: u64 = 4;
+}
+
+/// The proc service.
+#[derive(Default)]
+pub struct Proc {
+    pub processes: BTreeMap<Pid, Process>,
+    pub threads: BTreeMap<Pid, Thread>,
+    pub by_hart: BTreeMap<HartId, Pid>,
+    pub run_queue: VecDeque<Pid>,
+    next_pid: Pid,
+    /// Status of the first process, once it has exited: the run's exit status.
+    pub init_exit: Option<ExitStatus>,
+    pub init_pid: Pid,
+}
+
+impl Proc {
+    /// An empty process table.
+    pub fn new() -> Proc {
+        Proc { next_pid: FIRST_PID, ..Default::default() }
+    }
+
+    /// A fresh pid/tid.
+    pub fn alloc_pid(&mut self) -> Pid {
+        let p = self.next_pid;
+        self.next_pid += 1;
+        p
+    }
+
+    /// Registers a new process with its first thread on `hart` (board use for the
+    /// first process; clone for the others).
+    pub fn add_process(&mut self, pid: Pid, ppid: Pid, code: Sid, data: Sid, hart: HartId, exe: String, cmdline: Vec<Vec<u8>>) {
+        let (pgid, sid) = self.processes.get(&ppid).map_or((pid, pid), |p| (p.pgid, p.sid));
+        let rlimits = self.processes.get(&ppid).map_or(limits::DEFAULTS, |p| p.rlimits);
+        self.processes.insert(
+            pid,
+            Process {
+                pid,
+                ppid,
+                pgid,
+                sid,
+                code,
+                data,
+                threads: vec![pid],
+                children: Vec::new(),
+                exit: None,
+                actions: [SigAction::default(); 65],
+                pending: SigQueue::default(),
+                exit_signal: sig::SIGCHLD,
+                exe,
+                cmdline,
+                umask: 0o022,
+                rlimits,
+                itimers: timer::ITimers::default(),
+            },
+        );
+        if let Some(parent) = self.processes.get_mut(&ppid) {
+            parent.children.push(pid);
+        }
+        self.add_thread(pid, pid, hart, 0);
+        if self.init_pid == 0 {
+            self.init_pid = pid;
+        }
+    }
+
+    /// Registers a thread.
+    pub fn add_thread(&mut self, tid: Pid, pid: Pid, hart: HartId, sigmask: u64) {
+        self.threads.insert(
+            tid,
+            Thread {
+                tid,
+                pid,
+                hart,
+                state: ThreadState::Runnable,
+                sigmask,
+                pending: SigQueue::default(),
+                clear_child_tid: 0,
+                altstack: (0, 2, 0),
+                wake: None,
+                deadline: None,
+                saved_mask: None,
+                sigwait: 0,
+                also: Block::default(),
+            },
+        );
+        if tid != pid {
+            if let Some(p) = self.processes.get_mut(&pid) {
+                p.threads.push(tid);
+            }
+        }
+        self.by_hart.insert(hart, tid);
+        self.run_queue.push_back(tid);
+    }
+
+    /// The thread running on `hart`.
+    pub fn thread_of(&self, hart: HartId) -> Option<&Thread> {
+        self.threads.get(self.by_hart.get(&hart)?)
+    }
+
+    /// Wakes every thread waiting on `k`, in tid order (deterministic).
+    pub fn wake_key(&mut self, k: WaitKey) -> u64 {
+        let mut n = 0;
+        for t in self.threads.values_mut() {
+            if let ThreadState::Blocked(b) = &t.state {
+                if b.keys.contains(&k) {
+                    t.state = ThreadState::Runnable;
+                    t.wake = Some(Wake::Key);
+                    self.run_queue.push_back(t.tid);
+                    n += 1;
+                }
+            }
+        }
+        n
+    }
+
+    /// Wakes a thread for a reason (timeout, host readiness, signal).
+    pub fn wake_thread(&mut self, tid: Pid, why: Wake) {
+        if let Some(t) = self.threads.get_mut(&tid) {
+            if matches!(t.state, ThreadState::Blocked(_)) {
+                t.state = ThreadState::Runnable;
+                t.wake = Some(why);
+                self.run_queue.push_back(tid);
+            }
+        }
+    }
+
+    /// Marks a process as ended: its threads go, its children become orphans (reaped
+    /// by init), the parent gets its exit signal and waiters are woken. The caller
+    /// destroys harts and spaces. Returns the harts of the process's threads.
+    pub fn end_process(&mut self, pid: Pid, status: ExitStatus) -> Vec<HartId> {
+        let Some(p) = self.processes.get_mut(&pid) else { return Vec::new() };
+        if p.exit.is_some() {
+            return Vec::new();
+        }
+        p.exit = Some(status);
+        p.itimers = timer::ITimers::default();
+        let threads = std::mem::take(&mut p.threads);
+        let children = std::mem::take(&mut p.children);
+        let (ppid, exit_signal) = (p.ppid, p.exit_signal);
+        let mut harts = Vec::new();
+        for tid in threads {
+            if let Some(t) = self.threads.remove(&tid) {
+                self.by_hart.remove(&t.hart);
+                harts.push(t.hart);
+            }
+        }
+        self.run_queue.retain(|t| self.threads.contains_key(t));
+        for c in children {
+            // Zombies nobody will wait for any more go at once; live orphans when they end.
+            if self.processes.get(&c).is_some_and(|cp| cp.exit.is_some()) {
+                self.processes.remove(&c);
+            } else if let Some(cp) = self.processes.get_mut(&c) {
+                cp.ppid = INIT_PID;
+            }
+        }
+        if pid == self.init_pid {
+            self.init_exit = Some(status);
+        }
+        let parent_alive = self.processes.get(&ppid).is_some_and(|pp| pp.exit.is_none());
+        if !parent_alive {
+            self.processes.remove(&pid);
+            return harts;
+        }
+        // A parent that ignores SIGCHLD (or set SA_NOCLDWAIT) leaves no zombies.
+        let act = self.processes.get(&ppid).map(|pp| pp.actions[sig::SIGCHLD as usize]).unwrap_or_default();
+        let autoreap = exit_signal == sig::SIGCHLD && (act.handler == SIG_IGN || act.flags & libc::SA_NOCLDWAIT as u64 != 0);
+        if autoreap {
+            self.processes.remove(&pid);
+            if let Some(pp) = self.processes.get_mut(&ppid) {
+                pp.children.retain(|c| *c != pid);
+            }
+        }
+        if exit_signal != 0 {
+            let (si_code, si_status) = status.child_info();
+            let info = SigInfo { signo: exit_signal, code: si_code, pid, uid: 0, value: si_status as u64 };
+            self.send(ppid, None, info);
+        }
+        self.wake_key(key(kind::CHILD, ppid as u64));
+        harts
+    }
+
+    /// Removes one thread (not the last one of its process); returns its clear_child_tid.
+    pub fn end_thread(&mut self, tid: Pid) -> Option<(HartId, u64)> {
+        let t = self.threads.remove(&tid)?;
+        self.by_hart.remove(&t.hart);
+        if let Some(p) = self.processes.get_mut(&t.pid) {
+            p.threads.retain(|x| *x != tid);
+            // Signals queued for the dead thread alone are lost with it, as on Linux.
+        }
+        self.run_queue.retain(|x| *x != tid);
+        Some((t.hart, t.clear_child_tid))
+    }
+
+    /// Splits the caller word: pid << 32 | wake << 24 | tid.
+    fn caller(args_caller: u64) -> (Pid, Pid) {
+        ((args_caller >> 32) as Pid, (args_caller & 0xff_ffff) as Pid)
+    }
+
+    /// The wake reason the caller word carries.
+    fn wake_of(args_caller: u64) -> Option<Wake> {
+        Wake::from_code((args_caller >> 24) & 0xff)
+    }
+
+    fn enter(&mut self, hart: HartId, interrupt: bool) -> [u64; 2] {
+        let Some(t) = self.by_hart.get(&hart).and_then(|t| self.threads.get_mut(t)) else { return [err(libc::ESRCH), 0] };
+        let who = ((t.pid as u64) << 32) | t.tid as u64;
+        if interrupt {
+            return [who, 0];
+        }
+        let wake = t.wake.take();
+        // A fresh syscall (not the re-execution of a woken one) starts with no
+        // leftovers of an earlier one.
+        t.also = Block::default();
+        t.sigwait = 0;
+        if wake.is_none() {
+            t.deadline = None;
+        }
+        [who, wake.map_or(0, |w| w.code())]
+    }
+
+    fn block(&mut self, tid: Pid, k: u64, ns: u64, fd: i64, ev: i16) -> [u64; 2] {
+        let Some(t) = self.threads.get_mut(&tid) else { return [err(libc::ESRCH), 0] };
+        if ns != u64::MAX && t.deadline.is_none() {
+            t.deadline = Some(Instant::now() + std::time::Duration::from_nanos(ns));
+        }
+        let mut b = std::mem::take(&mut t.also);
+        if k != 0 {
+            b.keys.push(k);
+        }
+        if fd >= 0 {
+            b.host_fds.push((fd as i32, ev));
+        }
+        b.deadline = t.deadline;
+        t.state = ThreadState::Blocked(b);
+        self.run_queue.retain(|x| *x != tid);
+        [0, 0]
+    }
+}
+
+impl Service for Proc {
+    fn id(&self) -> ServiceId {
+        ServiceId::Proc
+    }
+
+    fn as_any(&mut self) -> &mut dyn Any {
+        self
+    }
+
+    fn handle(&mut self, env: &mut dyn Env, op: u64, a: [u64; 6]) -> Result<[u64; 2], Fault> {
+        // a[0] of every op is the caller as pid<<32|wake<<24|tid; the arguments follow.
+        let (pid, tid) = Self::caller(a[0]);
+        let wake = Self::wake_of(a[0]);
+        let s = [a[1], a[2], a[3], a[4], a[5], 0];
+        if let Some(r) = crate::lifecycle::handle(self, env, op, a) {
+            return Ok(r);
+        }
+        if let Some(r) = self.signal_op(env, op, pid, tid, wake, s)? {
+            return Ok(r);
+        }
+        Ok(match op {
+            op::ENTER => self.enter(a[0] as HartId, a[1] == 1),
+            op::BLOCK => self.block(tid, a[1], a[2], a[3] as i64, a[4] as i16),
+            op::BLOCK_ALSO => {
+                if let Some(t) = self.threads.get_mut(&tid) {
+                    if a[1] != 0 {
+                        t.also.keys.push(a[1]);
+                    }
+                    if a[3] != 0 {
+                        t.also.host_fds.push((a[2] as i32, a[3] as i16));
+                    }
+                }
+                [0, 0]
+            }
+            op::DEADLINE => {
+                if let Some(t) = self.threads.get_mut(&tid) {
+                    if t.deadline.is_none() {
+                        t.deadline = Some(Instant::now() + std::time::Duration::from_nanos(a[1]));
+                    }
+                }
+                [0, 0]
+            }
+            op::DEADLINE_LEFT => {
+                let left = self.threads.get(&tid).and_then(|t| t.deadline).map_or(u64::MAX, |d| {
+                    d.saturating_duration_since(Instant::now()).as_nanos().min(u64::MAX as u128 - 1) as u64
+                });
+                [left, 0]
+            }
+            op::WAKE => [self.wake_key(a[1]), 0],
+            op::WAKE_TID => {
+                self.wake_thread(a[1] as Pid, Wake::Key);
+                [0, 0]
+            }
+            op::INTERRUPT => {
+                self.wake_thread(tid, Wake::Signal);
+                [0, 0]
+            }
+            op::FINISH => {
+                if let Some(t) = self.threads.get_mut(&tid) {
+                    t.deadline = None;
+                }
+                [0, 0]
+            }
+            nr::GETPID => [pid as u64, 0],
+            nr::GETTID => [tid as u64, 0],
+            nr::GETPPID => [self.processes.get(&pid).map_or(0, |p| p.ppid) as u64, 0],
+            nr::GETPGID => {
+                let who = if s[0] == 0 { pid } else { s[0] as Pid };
+                match self.processes.get(&who) {
+                    Some(p) if p.exit.is_none() => [p.pgid as u64, 0],
+                    _ => [err(libc::ESRCH), 0],
+                }
+            }
+            nr::SETPGID => {
+                let who = if s[0] == 0 { pid } else { s[0] as Pid };
+                let pg = if s[1] == 0 { who } else { s[1] as Pid };
+                if (s[1] as i64) < 0 {
+                    return Ok([err(libc::EINVAL), 0]);
+                }
+                let mine = who == pid || self.processes.get(&who).is_some_and(|p| p.ppid == pid);
+                match self.processes.get_mut(&who) {
+                    Some(p) if mine && p.exit.is_none() => {
+                        p.pgid = pg;
+                        [0, 0]
+                    }
+                    _ => [err(libc::ESRCH), 0],
+                }
+            }
+            nr::GETSID => {
+                let who = if s[0] == 0 { pid } else { s[0] as Pid };
+                match self.processes.get(&who) {
+                    Some(p) if p.exit.is_none() => [p.sid as u64, 0],
+                    _ => [err(libc::ESRCH), 0],
+                }
+            }
+            nr::SETSID => match self.processes.get_mut(&pid) {
+                Some(p) if p.pgid != pid => {
+                    p.sid = pid;
+                    p.pgid = pid;
+                    [pid as u64, 0]
+                }
+                _ => [err(libc::EPERM), 0],
+            },
+            nr::SET_TID_ADDRESS => {
+                if let Some(t) = self.threads.get_mut(&tid) {
+                    t.clear_child_tid = s[0];
+                }
+                [tid as u64, 0]
+            }
+            nr::GETUID | nr::GETEUID | nr::GETGID | nr::GETEGID => [0, 0],
+            nr::WAIT4 => return self.wait4(env, pid, s),
+            nr::WAITID => return self.waitid(env, pid, s),
+            nr::SETITIMER | nr::GETITIMER => return self.itimer(env, pid, op, s),
+            nr::PRLIMIT64 | nr::GETRLIMIT | nr::SETRLIMIT => return self.rlimit(env, pid, op, s),
+            nr::UMASK => match self.processes.get_mut(&pid) {
+                Some(p) => {
+                    let old = p.umask;
+                    p.umask = s[0] as u32 & 0o777;
+                    [old as u64, 0]
+                }
+                None => [err(libc::ESRCH), 0],
+            },
+            _ => [err(libc::ENOSYS), 0],
+        })
+    }
+}
+
+/// Lends needed by the proc syscalls that take pointers (for the personality), given
+/// the arguments with pointers already qualified.
+pub fn lends(op: u64, a: &[u64; 6]) -> Vec<Lend> {
+    let opt = |p: u64, len: u64, write: bool| (p != 0).then(|| if write { Lend::write(p, len) } else { Lend::read(p, len) });
+    let v: [Option<Lend>; 3] = match op {
+        nr::WAIT4 => [opt(a[1], 4, true), opt(a[3], limits::RUSAGE_SIZE, true), None],
+        nr::WAITID => [opt(a[2], 128, true), opt(a[4], limits::RUSAGE_SIZE, true), None],
+        nr::RT_SIGACTION => [opt(a[1], 24, false), opt(a[2], 24, true), None],
+        nr::RT_SIGPROCMASK => [opt(a[1], 8, false), opt(a[2], 8, true), None],
+        nr::RT_SIGPENDING => [opt(a[0], 8, true), None, None],
+        nr::SIGALTSTACK => [opt(a[0], 24, false), opt(a[1], 24, true), None],
+        nr::RT_SIGQUEUEINFO => [opt(a[2], 128, false), None, None],
+        nr::RT_TGSIGQUEUEINFO => [opt(a[3], 128, false), None, None],
+        nr::RT_SIGTIMEDWAIT => [opt(a[0], 8, false), opt(a[1], 128, true), opt(a[2], 16, false)],
+        nr::SETITIMER => [opt(a[1], 32, false), opt(a[2], 32, true), None],
+        nr::GETITIMER => [opt(a[1], 32, true), None, None],
+        nr::PRLIMIT64 => [opt(a[2], 16, false), opt(a[3], 16, true), None],
+        nr::GETRLIMIT => [opt(a[1], 16, true), None, None],
+        nr::SETRLIMIT => [opt(a[1], 16, false), None, None],
+        _ => [None, None, None],
+    };
+    v.into_iter().flatten().collect()
+}
+
+/// Which arguments of a proc syscall are pointers into the caller's memory.
+pub fn pointer_args(op: u64) -> &'static [usize] {
+    match op {
+        nr::WAIT4 => &[1, 3],
+        nr::WAITID => &[2, 4],
+        nr::RT_SIGACTION | nr::RT_SIGPROCMASK => &[1, 2],
+        nr::RT_SIGPENDING => &[0],
+        nr::SIGALTSTACK => &[0, 1],
+        nr::RT_SIGQUEUEINFO => &[2],
+        nr::RT_TGSIGQUEUEINFO => &[3],
+        nr::RT_SIGTIMEDWAIT => &[0, 1, 2],
+        nr::SETITIMER => &[1, 2],
+        nr::GETITIMER => &[1],
+        nr::PRLIMIT64 => &[2, 3],
+        nr::GETRLIMIT | nr::SETRLIMIT => &[1],
+        _ => &[],
+    }
+}
+
+/// Initial register context for a new thread or process.
+pub fn initial_context(pc: u64, sp: u64) -> Context {
+    let mut c = Context { pc, ..Context::default() };
+    c.x[reg::SP] = sp;
+    c
+}
+
+/// Reads a little-endian u64 out of a byte slice at `o` (zero if short).
+pub fn u64_at(b: &[u8], o: usize) -> u64 {
+    b.get(o..o + 8).and_then(|s| s.try_into().ok()).map_or(0, u64::from_le_bytes)
+}
+
+/// The key a thread waits on for signals (sigsuspend, sigtimedwait).
+pub fn signal_key(tid: Pid) -> WaitKey {
+    key(kind::SIGNAL, tid as u64)
+}
+
+/// Whether `v` asks the caller to block (re-exported for the submodules).
+pub(crate) fn block(k: WaitKey) -> [u64; 2] {
+    [BLOCK, k]
+}

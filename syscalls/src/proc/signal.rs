@@ -1,0 +1,458 @@
+//! Signal bookkeeping of proc: sending (kill, tgkill, sigqueue), choosing the thread
+//! that takes a process-wide signal, dispositions, masks, the alternate stack,
+//! sigtimedwait, and committing a delivery the personality then builds on the stack.
+
+use super::{action, op, signal_key, u64_at, Pid, Proc, SigAction, Thread, ThreadState, SIG_DFL, SIG_IGN};
+use crate::sched::Wake;
+use crate::service::{err, Env};
+use crate::sigqueue::{code, default_action, first_of, sig, sigbit, DefaultAction, SigInfo, UNBLOCKABLE};
+use crate::sysno as nr;
+use machine::Fault;
+
+/// Size of the delivery record DELIVER writes: the siginfo (128 bytes), then handler,
+/// flags, the mask the frame restores, and the alternate stack (sp, size, flags), each
+/// a little-endian u64.
+pub const DELIVERY_SIZE: usize = 176;
+
+const SA_NODEFER: u64 = 0x4000_0000;
+const SA_RESETHAND: u64 = 0x8000_0000;
+const SA_RESTART: u64 = 0x1000_0000;
+const SS_ONSTACK: u32 = 1;
+const SS_DISABLE: u32 = 2;
+const SS_AUTODISARM: u32 = 1 << 31;
+/// MINSIGSTKSZ of riscv64.
+const MIN_SIGSTACK: u64 = 2048;
+
+impl Proc {
+    /// Signals deliverable to `tid` (pending and not blocked).
+    pub fn deliverable(&self, tid: Pid) -> u64 {
+        let Some(t) = self.threads.get(&tid) else { return 0 };
+        let pp = self.processes.get(&t.pid).map_or(0, |p| p.pending.set);
+        (t.pending.set | pp) & !(t.sigmask & !UNBLOCKABLE)
+    }
+
+    /// What delivering `sig` to process `pid` does now (an `action` code).
+    pub fn action_of(&self, pid: Pid, signo: u32) -> u64 {
+        let act = self.processes.get(&pid).map(|p| p.actions[signo as usize]).unwrap_or_default();
+        if signo == sig::SIGKILL {
+            return action::TERMINATE;
+        }
+        match act.handler {
+            SIG_IGN => action::IGNORE,
+            SIG_DFL if default_action(signo) == DefaultAction::Ignore => action::IGNORE,
+            SIG_DFL => action::TERMINATE,
+            _ if act.flags & SA_RESTART != 0 => action::HANDLER_RESTART,
+            _ => action::HANDLER,
+        }
+    }
+
+    /// Queues a signal for process `pid` (thread = None) or one of its threads, and
+    /// wakes a blocked thread that can take it if no running one can. A signal whose
+    /// disposition ignores it is dropped at once unless some target blocks or awaits it
+    /// (it may be unblocked after a handler is installed, or taken by sigwait).
+    pub fn send(&mut self, pid: Pid, thread: Option<Pid>, info: SigInfo) {
+        let signo = info.signo;
+        let bit = sigbit(signo);
+        if bit == 0 {
+            return;
+        }
+        let Some(p) = self.processes.get(&pid) else { return };
+        if p.exit.is_some() {
+            return;
+        }
+        let targets: Vec<Pid> = match thread {
+            Some(t) => vec![t],
+            None => p.threads.clone(),
+        };
+        let held = |t: &Thread| (t.sigmask | t.sigwait) & bit != 0;
+        if self.action_of(pid, signo) == action::IGNORE && !targets.iter().any(|t| self.threads.get(t).is_some_and(held)) {
+            return;
+        }
+        let queued = match thread {
+            Some(t) => self.threads.get_mut(&t).is_some_and(|t| t.pending.push(info)),
+            None => self.processes.get_mut(&pid).is_some_and(|p| p.pending.push(info)),
+        };
+        if !queued {
+            return;
+        }
+        let takes = |t: &Thread| bit & UNBLOCKABLE != 0 || t.sigmask & bit == 0 || t.sigwait & bit != 0;
+        let candidates: Vec<&Thread> = targets.iter().filter_map(|t| self.threads.get(t)).filter(|t| takes(t)).collect();
+        // A running thread that can take it will, at its next syscall or interrupt.
+        if candidates.iter().any(|t| t.state == ThreadState::Runnable) {
+            return;
+        }
+        let chosen = candidates.iter().find(|t| matches!(t.state, ThreadState::Blocked(_))).map(|t| (t.tid, t.sigwait & bit != 0));
+        if let Some((tid, awaited)) = chosen {
+            // sigtimedwait takes it as its result; anything else is interrupted by it.
+            self.wake_thread(tid, if awaited { Wake::Key } else { Wake::Signal });
+        }
+    }
+
+    /// Takes the signal to deliver next out of `allowed`: the thread's own queue first,
+    /// then the process's, as Linux's dequeue_signal.
+    pub fn dequeue(&mut self, tid: Pid, allowed: u64) -> Option<SigInfo> {
+        let t = self.threads.get_mut(&tid)?;
+        if let Some(s) = first_of(t.pending.set & allowed) {
+            return t.pending.take(s);
+        }
+        let pid = t.pid;
+        let p = self.processes.get_mut(&pid)?;
+        let s = first_of(p.pending.set & allowed)?;
+        p.pending.take(s)
+    }
+
+    /// Drops pending instances of `signo` everywhere in process `pid` (it became ignored).
+    fn discard(&mut self, pid: Pid, signo: u32) {
+        let Some(p) = self.processes.get_mut(&pid) else { return };
+        p.pending.discard(sigbit(signo));
+        for t in p.threads.clone() {
+            if let Some(t) = self.threads.get_mut(&t) {
+                t.pending.discard(sigbit(signo));
+            }
+        }
+    }
+
+    /// DELIVER: dequeues the caller's next deliverable signal, dropping ignored ones,
+    /// and for a handler commits the delivery (mask, SA_RESETHAND). The record goes to
+    /// `buf`.
+    fn deliver(&mut self, env: &mut dyn Env, pid: Pid, tid: Pid, buf: u64) -> Result<[u64; 2], Fault> {
+        loop {
+            let Some(t) = self.threads.get(&tid) else { return Ok([0, action::NONE]) };
+            let allowed = !(t.sigmask & !UNBLOCKABLE);
+            let Some(info) = self.dequeue(tid, allowed) else { return Ok([0, action::NONE]) };
+            let what = self.action_of(pid, info.signo);
+            if what == action::IGNORE {
+                continue;
+            }
+            let act = self.processes.get(&pid).map(|p| p.actions[info.signo as usize]).unwrap_or_default();
+            let mut rec = [0u8; DELIVERY_SIZE];
+            rec[..128].copy_from_slice(&info.to_bytes());
+            if what != action::TERMINATE {
+                let Some(t) = self.threads.get_mut(&tid) else { return Ok([0, action::NONE]) };
+                let frame_mask = t.saved_mask.take().unwrap_or(t.sigmask);
+                let mut mask = t.sigmask | act.mask;
+                if act.flags & SA_NODEFER == 0 {
+                    mask |= sigbit(info.signo);
+                }
+                t.sigmask = mask & !UNBLOCKABLE;
+                let (ss_sp, ss_flags, ss_size) = t.altstack;
+                let words = [act.handler, act.flags, frame_mask, ss_sp, ss_size, ss_flags as u64];
+                for (i, w) in words.iter().enumerate() {
+                    rec[128 + i * 8..136 + i * 8].copy_from_slice(&w.to_le_bytes());
+                }
+                if act.flags & SA_RESETHAND != 0 {
+                    if let Some(p) = self.processes.get_mut(&pid) {
+                        p.actions[info.signo as usize] = SigAction::default();
+                    }
+                }
+            }
+            env.write(buf, &rec)?;
+            return Ok([info.signo as u64, what]);
+        }
+    }
+
+    /// FORCE: a synchronous fault signal for the caller, with Linux's force_sig_fault
+    /// rule: if the program blocks or ignores it, it gets the default action.
+    fn force(&mut self, pid: Pid, tid: Pid, signo: u32, si_code: i32, addr: u64) {
+        let bit = sigbit(signo);
+        if bit == 0 {
+            return;
+        }
+        let blocked = self.threads.get(&tid).is_some_and(|t| t.sigmask & bit != 0);
+        if let Some(p) = self.processes.get_mut(&pid) {
+            let act = &mut p.actions[signo as usize];
+            if blocked || act.handler == SIG_IGN {
+                *act = SigAction::default();
+            }
+        }
+        if let Some(t) = self.threads.get_mut(&tid) {
+            t.sigmask &= !bit;
+            t.pending.push(SigInfo { signo, code: si_code, pid: 0, uid: 0, value: addr });
+        }
+    }
+
+    fn kill(&mut self, me: Pid, target: i64, signo: u32) -> u64 {
+        if signo > 64 {
+            return err(libc::EINVAL);
+        }
+        let alive = |p: &&super::Process| p.exit.is_none();
+        let targets: Vec<Pid> = match target {
+            t if t > 0 => self.processes.get(&(t as Pid)).filter(alive).map(|p| p.pid).into_iter().collect(),
+            0 => {
+                let pg = self.processes.get(&me).map_or(0, |p| p.pgid);
+                self.processes.values().filter(alive).filter(|p| p.pgid == pg).map(|p| p.pid).collect()
+            }
+            -1 => self.processes.values().filter(alive).filter(|p| p.pid != me).map(|p| p.pid).collect(),
+            t => self.processes.values().filter(alive).filter(|p| p.pgid == t.unsigned_abs() as Pid).map(|p| p.pid).collect(),
+        };
+        if targets.is_empty() {
+            return err(libc::ESRCH);
+        }
+        if signo != 0 {
+            for p in targets {
+                self.send(p, None, SigInfo::from(signo, code::SI_USER, me));
+            }
+        }
+        0
+    }
+
+    /// tkill, tgkill (tgid 0 = any process) and rt_tgsigqueueinfo.
+    fn kill_thread(&mut self, tgid: Pid, tid: Pid, info: SigInfo) -> u64 {
+        if info.signo > 64 {
+            return err(libc::EINVAL);
+        }
+        match self.threads.get(&tid) {
+            Some(th) if tgid == 0 || th.pid == tgid => {
+                let p = th.pid;
+                if info.signo != 0 {
+                    self.send(p, Some(tid), info);
+                }
+                0
+            }
+            _ => err(libc::ESRCH),
+        }
+    }
+
+    fn sigaction(&mut self, env: &mut dyn Env, pid: Pid, a: [u64; 6]) -> Result<[u64; 2], Fault> {
+        let (signo, act, old, size) = (a[0] as u32, a[1], a[2], a[3]);
+        if !(1..=64).contains(&signo) || size != 8 || (act != 0 && sigbit(signo) & UNBLOCKABLE != 0) {
+            return Ok([err(libc::EINVAL), 0]);
+        }
+        let Some(p) = self.processes.get(&pid) else { return Ok([err(libc::ESRCH), 0]) };
+        let cur = p.actions[signo as usize];
+        let new = if act != 0 {
+            let mut b = [0u8; 24];
+            env.read(act, &mut b)?;
+            Some(SigAction { handler: u64_at(&b, 0), flags: u64_at(&b, 8), mask: u64_at(&b, 16) & !UNBLOCKABLE })
+        } else {
+            None
+        };
+        if old != 0 {
+            // struct sigaction on riscv64: handler, flags, mask (no sa_restorer).
+            let mut b = [0u8; 24];
+            b[0..8].copy_from_slice(&cur.handler.to_le_bytes());
+            b[8..16].copy_from_slice(&cur.flags.to_le_bytes());
+            b[16..24].copy_from_slice(&cur.mask.to_le_bytes());
+            env.write(old, &b)?;
+        }
+        if let Some(new) = new {
+            if let Some(p) = self.processes.get_mut(&pid) {
+                p.actions[signo as usize] = new;
+            }
+            // A signal that is now ignored is discarded if pending (POSIX).
+            if self.action_of(pid, signo) == action::IGNORE {
+                self.discard(pid, signo);
+            }
+        }
+        Ok([0, 0])
+    }
+
+    fn sigprocmask(&mut self, env: &mut dyn Env, tid: Pid, a: [u64; 6]) -> Result<[u64; 2], Fault> {
+        let (how, set, old, size) = (a[0] as i32, a[1], a[2], a[3]);
+        if size != 8 {
+            return Ok([err(libc::EINVAL), 0]);
+        }
+        let Some(cur) = self.threads.get(&tid).map(|t| t.sigmask) else { return Ok([err(libc::ESRCH), 0]) };
+        let mut newmask = cur;
+        if set != 0 {
+            let mut b = [0u8; 8];
+            env.read(set, &mut b)?;
+            let s = u64::from_le_bytes(b);
+            newmask = match how {
+                libc::SIG_BLOCK => cur | s,
+                libc::SIG_UNBLOCK => cur & !s,
+                libc::SIG_SETMASK => s,
+                _ => return Ok([err(libc::EINVAL), 0]),
+            };
+        }
+        if old != 0 {
+            env.write(old, &cur.to_le_bytes())?;
+        }
+        if let Some(t) = self.threads.get_mut(&tid) {
+            t.sigmask = newmask & !UNBLOCKABLE;
+        }
+        Ok([0, 0])
+    }
+
+    /// sigaltstack(new, old) with a[2] = the caller's sp (to tell whether it runs on
+    /// the alternate stack now).
+    fn sigaltstack(&mut self, env: &mut dyn Env, tid: Pid, a: [u64; 6]) -> Result<[u64; 2], Fault> {
+        let (new, old, sp) = (a[0], a[1], a[2]);
+        let cur = self.threads.get(&tid).map_or((0, SS_DISABLE, 0), |t| t.altstack);
+        let on_it = cur.1 & SS_DISABLE == 0 && sp > cur.0 && sp <= cur.0.wrapping_add(cur.2);
+        if old != 0 {
+            let mut b = [0u8; 24];
+            b[0..8].copy_from_slice(&cur.0.to_le_bytes());
+            let flags = if on_it { SS_ONSTACK } else { cur.1 };
+            b[8..12].copy_from_slice(&flags.to_le_bytes());
+            b[16..24].copy_from_slice(&cur.2.to_le_bytes());
+            env.write(old, &b)?;
+        }
+        if new != 0 {
+            let mut b = [0u8; 24];
+            env.read(new, &mut b)?;
+            let (ss_sp, size) = (u64_at(&b, 0), u64_at(&b, 16));
+            let flags = u32::from_le_bytes([b[8], b[9], b[10], b[11]]);
+            if on_it {
+                return Ok([err(libc::EPERM), 0]);
+            }
+            let mode = flags & !SS_AUTODISARM;
+            if mode != 0 && mode != SS_DISABLE && mode != SS_ONSTACK {
+                return Ok([err(libc::EINVAL), 0]);
+            }
+            if mode != SS_DISABLE && size < MIN_SIGSTACK {
+                return Ok([err(libc::ENOMEM), 0]);
+            }
+            if let Some(t) = self.threads.get_mut(&tid) {
+                t.altstack = if mode == SS_DISABLE { (0, SS_DISABLE, 0) } else { (ss_sp, flags & SS_AUTODISARM, size) };
+            }
+        }
+        Ok([0, 0])
+    }
+
+    /// rt_sigtimedwait(set, info, timeout, sigsetsize): takes a pending signal of `set`
+    /// without running its handler, or waits for one.
+    fn sigtimedwait(&mut self, env: &mut dyn Env, tid: Pid, wake: Option<Wake>, a: [u64; 6]) -> Result<[u64; 2], Fault> {
+        let (set_ptr, info_ptr, timeout, size) = (a[0], a[1], a[2], a[3]);
+        if size != 8 {
+            return Ok([err(libc::EINVAL), 0]);
+        }
+        let mut b = [0u8; 8];
+        env.read(set_ptr, &mut b)?;
+        let set = u64::from_le_bytes(b) & !UNBLOCKABLE;
+        if let Some(info) = self.dequeue(tid, set) {
+            if info_ptr != 0 {
+                env.write(info_ptr, &info.to_bytes())?;
+            }
+            return Ok([info.signo as u64, 0]);
+        }
+        match wake {
+            Some(Wake::Timeout) => return Ok([err(libc::EAGAIN), 0]),
+            Some(Wake::Signal) => return Ok([err(libc::EINTR), 0]),
+            _ => {}
+        }
+        if timeout != 0 {
+            let mut t = [0u8; 16];
+            env.read(timeout, &mut t)?;
+            let (s, ns) = (u64_at(&t, 0) as i64, u64_at(&t, 8) as i64);
+            if s < 0 || !(0..1_000_000_000).contains(&ns) {
+                return Ok([err(libc::EINVAL), 0]);
+            }
+            let total = (s as u128 * 1_000_000_000 + ns as u128).min(u64::MAX as u128 - 1) as u64;
+            if total == 0 {
+                return Ok([err(libc::EAGAIN), 0]);
+            }
+            if let Some(t) = self.threads.get_mut(&tid) {
+                if t.deadline.is_none() {
+                    t.deadline = Some(std::time::Instant::now() + std::time::Duration::from_nanos(total));
+                }
+            }
+        }
+        if let Some(t) = self.threads.get_mut(&tid) {
+            t.sigwait = set;
+        }
+        Ok(super::block(signal_key(tid)))
+    }
+
+    /// rt_sigqueueinfo and rt_tgsigqueueinfo: a program may only claim a kernel-ish
+    /// si_code (>= 0, or SI_TKILL) when it signals itself.
+    fn sigqueueinfo(&mut self, env: &mut dyn Env, me: Pid, op: u64, s: [u64; 6]) -> Result<[u64; 2], Fault> {
+        let (tgid, tid, signo, uinfo) = if op == nr::RT_SIGQUEUEINFO { (s[0] as Pid, None, s[1] as u32, s[2]) } else { (s[0] as Pid, Some(s[1] as Pid), s[2] as u32, s[3]) };
+        if signo > 64 {
+            return Ok([err(libc::EINVAL), 0]);
+        }
+        let mut b = [0u8; 128];
+        env.read(uinfo, &mut b)?;
+        let info = SigInfo::from_bytes(signo, &b);
+        if tgid != me && (info.code >= 0 || info.code == code::SI_TKILL) {
+            return Ok([err(libc::EPERM), 0]);
+        }
+        Ok([
+            match tid {
+                Some(t) => self.kill_thread(tgid, t, info),
+                None => match self.processes.get(&tgid) {
+                    Some(p) if p.exit.is_none() => {
+                        if signo != 0 {
+                            self.send(tgid, None, info);
+                        }
+                        0
+                    }
+                    _ => err(libc::ESRCH),
+                },
+            },
+            0,
+        ])
+    }
+
+    /// The signal ops and syscalls of proc; None if `op` is not one of them.
+    pub(super) fn signal_op(&mut self, env: &mut dyn Env, op: u64, pid: Pid, tid: Pid, wake: Option<Wake>, s: [u64; 6]) -> Result<Option<[u64; 2]>, Fault> {
+        Ok(Some(match op {
+            op::NEXT_SIGNAL => match first_of(self.deliverable(tid)) {
+                Some(signo) => [signo as u64, self.action_of(pid, signo)],
+                None => [0, action::NONE],
+            },
+            op::DELIVER => return self.deliver(env, pid, tid, s[0]).map(Some),
+            op::FORCE => {
+                self.force(pid, tid, s[0] as u32, s[1] as i32, s[2]);
+                [0, 0]
+            }
+            op::ACTION => {
+                let act = self.processes.get(&pid).and_then(|p| p.actions.get(s[0] as usize).copied()).unwrap_or_default();
+                [act.handler, act.flags]
+            }
+            op::MASK => {
+                let Some(t) = self.threads.get_mut(&tid) else { return Ok(Some([err(libc::ESRCH), 0])) };
+                let old = t.sigmask;
+                if s[0] == 1 {
+                    t.sigmask = s[1] & !UNBLOCKABLE;
+                }
+                [old, 0]
+            }
+            op::SAVE_MASK => {
+                if let Some(t) = self.threads.get_mut(&tid) {
+                    t.saved_mask = Some(s[0]);
+                }
+                [0, 0]
+            }
+            op::TAKE_SAVED_MASK => match self.threads.get_mut(&tid).and_then(|t| t.saved_mask.take()) {
+                Some(m) => [1, m],
+                None => [0, 0],
+            },
+            op::ALTSTACK => {
+                let t = self.threads.get(&tid).map_or((0, SS_DISABLE, 0), |t| t.altstack);
+                [t.0, t.1 as u64 | (t.2 << 32)]
+            }
+            op::KILL_SELF => {
+                let core = self.dumps_core(pid, s[0] as u32);
+                self.end_process(pid, super::ExitStatus::Signaled { sig: s[0] as u8, core });
+                [0, 0]
+            }
+            nr::KILL => [self.kill(pid, s[0] as i32 as i64, s[1] as u32), 0],
+            nr::TKILL => [self.kill_thread(0, s[0] as Pid, SigInfo::from(s[1] as u32, code::SI_TKILL, pid)), 0],
+            nr::TGKILL => [self.kill_thread(s[0] as Pid, s[1] as Pid, SigInfo::from(s[2] as u32, code::SI_TKILL, pid)), 0],
+            nr::RT_SIGQUEUEINFO | nr::RT_TGSIGQUEUEINFO => return self.sigqueueinfo(env, pid, op, s).map(Some),
+            nr::RT_SIGACTION => return self.sigaction(env, pid, s).map(Some),
+            nr::RT_SIGPROCMASK => return self.sigprocmask(env, tid, s).map(Some),
+            nr::RT_SIGPENDING => {
+                if s[1] > 8 {
+                    return Ok(Some([err(libc::EINVAL), 0]));
+                }
+                let t = self.threads.get(&tid).map_or(0, |t| t.pending.set & t.sigmask);
+                let p = self.processes.get(&pid).map_or(0, |p| p.pending.set);
+                let mask = self.threads.get(&tid).map_or(0, |t| t.sigmask);
+                let bytes = (t | (p & mask)).to_le_bytes();
+                env.write(s[0], &bytes[..s[1] as usize])?;
+                [0, 0]
+            }
+            nr::SIGALTSTACK => return self.sigaltstack(env, tid, s).map(Some),
+            nr::RT_SIGTIMEDWAIT => return self.sigtimedwait(env, tid, wake, s).map(Some),
+            _ => return Ok(None),
+        }))
+    }
+
+    /// Whether death by `signo` reports a core dump for process `pid`: its default
+    /// action dumps core and RLIMIT_CORE is not zero.
+    pub fn dumps_core(&self, pid: Pid, signo: u32) -> bool {
+        default_action(signo) == DefaultAction::Core && self.processes.get(&pid).is_some_and(|p| p.rlimits[libc::RLIMIT_CORE as usize].0 != 0)
+    }
+}

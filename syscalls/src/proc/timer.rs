@@ -1,0 +1,109 @@
+//! Interval timers (setitimer, getitimer, and so alarm): ITIMER_REAL runs on host
+//! time and sends SIGALRM; the board fires due timers between time slices and counts
+//! the earliest one as a deadline when it waits on the host.
+//!
+//! ITIMER_VIRTUAL and ITIMER_PROF are kept and reported but never fire: grantix does
+//! not account CPU time per process.
+
+use super::{u64_at, Pid, Proc};
+use crate::service::{err, Env};
+use crate::sigqueue::{code, sig, SigInfo};
+use crate::sysno as nr;
+use machine::Fault;
+use std::time::{Duration, Instant};
+
+/// One interval timer: when it next expires and its reload interval.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ITimer {
+    pub next: Option<Instant>,
+    pub interval: Duration,
+}
+
+/// A process's three interval timers, by ITIMER_* number.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ITimers(pub [ITimer; 3]);
+
+fn timeval(b: &[u8], o: usize) -> Option<Duration> {
+    let (s, us) = (u64_at(b, o) as i64, u64_at(b, o + 8) as i64);
+    if s < 0 || !(0..1_000_000).contains(&us) {
+        return None;
+    }
+    Some(Duration::from_secs(s as u64) + Duration::from_micros(us as u64))
+}
+
+fn put_timeval(b: &mut [u8], o: usize, d: Duration) {
+    b[o..o + 8].copy_from_slice(&d.as_secs().to_le_bytes());
+    b[o + 8..o + 16].copy_from_slice(&(d.subsec_micros() as u64).to_le_bytes());
+}
+
+impl ITimer {
+    /// struct itimerval as getitimer reports it (the value rounded up to a microsecond,
+    /// so an armed timer never reads as disarmed).
+    fn to_bytes(self, now: Instant) -> [u8; 32] {
+        let mut b = [0u8; 32];
+        put_timeval(&mut b, 0, self.interval);
+        if let Some(n) = self.next {
+            let us = n.saturating_duration_since(now).as_nanos().div_ceil(1000).max(1);
+            put_timeval(&mut b, 16, Duration::from_micros(us.min(u64::MAX as u128) as u64));
+        }
+        b
+    }
+}
+
+impl Proc {
+    /// setitimer(which, new, old) and getitimer(which, cur).
+    pub(super) fn itimer(&mut self, env: &mut dyn Env, pid: Pid, op: u64, s: [u64; 6]) -> Result<[u64; 2], Fault> {
+        let which = s[0] as usize;
+        if which > 2 {
+            return Ok([err(libc::EINVAL), 0]);
+        }
+        let now = Instant::now();
+        let Some(cur) = self.processes.get(&pid).map(|p| p.itimers.0[which]) else { return Ok([err(libc::ESRCH), 0]) };
+        if op == nr::GETITIMER {
+            env.write(s[1], &cur.to_bytes(now))?;
+            return Ok([0, 0]);
+        }
+        let new = if s[1] != 0 {
+            let mut b = [0u8; 32];
+            env.read(s[1], &mut b)?;
+            let (Some(interval), Some(value)) = (timeval(&b, 0), timeval(&b, 16)) else { return Ok([err(libc::EINVAL), 0]) };
+            ITimer { next: (!value.is_zero()).then(|| now + value), interval }
+        } else {
+            ITimer::default()
+        };
+        if s[2] != 0 {
+            env.write(s[2], &cur.to_bytes(now))?;
+        }
+        if let Some(p) = self.processes.get_mut(&pid) {
+            p.itimers.0[which] = new;
+        }
+        Ok([0, 0])
+    }
+
+    /// Sends SIGALRM for every ITIMER_REAL due at `now`, re-arming periodic ones.
+    pub fn fire_timers(&mut self, now: Instant) {
+        let due: Vec<Pid> = self.processes.values().filter(|p| p.exit.is_none() && p.itimers.0[0].next.is_some_and(|n| n <= now)).map(|p| p.pid).collect();
+        for pid in due {
+            if let Some(p) = self.processes.get_mut(&pid) {
+                let t = &mut p.itimers.0[0];
+                t.next = match (t.next, t.interval.is_zero()) {
+                    (Some(n), false) => {
+                        // Skip the periods that passed unseen (they count as one overrun).
+                        let mut next = n + t.interval;
+                        if next <= now {
+                            next = now + t.interval;
+                        }
+                        Some(next)
+                    }
+                    _ => None,
+                };
+            }
+            self.send(pid, None, SigInfo::from(sig::SIGALRM, code::SI_KERNEL, 0));
+        }
+    }
+
+    /// The earliest armed ITIMER_REAL expiry.
+    pub fn next_timer(&self) -> Option<Instant> {
+        self.processes.values().filter(|p| p.exit.is_none()).filter_map(|p| p.itimers.0[0].next).min()
+    }
+}

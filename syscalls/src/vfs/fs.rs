@@ -1,0 +1,881 @@
+//! Name-space syscalls: open, stat, directories, links, renames, permissions and times,
+//! each resolving guest paths inside the root (`path`) before touching the host.
+
+use super::abi::{self, at, o, s as mode, Stat, StatFs};
+use super::path::{self, Node, Resolved};
+use super::wait::Who;
+use super::{fail, io_errno, val, Backend, OpenFile, Regs, Vfs};
+use crate::service::{err, Env};
+use crate::sysno as nr;
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::PathBuf;
+
+/// An open directory: its entries, read at the first getdents, and the position.
+#[derive(Debug, Default)]
+pub struct DirState {
+    pub entries: Option<Vec<(String, u64, u8)>>,
+    pub pos: usize,
+}
+
+/// Reads the path argument at `ptr`, or returns from the handler with its error.
+macro_rules! path_arg {
+    ($v:expr, $env:expr, $ptr:expr) => {
+        match $v.read_path($env, $ptr) {
+            Ok(p) => p,
+            Err(Ok(e)) => return Ok([e, 0]),
+            Err(Err(f)) => return Err(f),
+        }
+    };
+}
+
+/// Unwraps an errno result inside a handler.
+macro_rules! tri {
+    ($e:expr) => {
+        match $e {
+            Ok(x) => x,
+            Err(e) => return fail(e),
+        }
+    };
+}
+
+pub(super) use tri;
+
+impl Vfs {
+    /// The canonical guest directory relative paths of `dirfd` start from.
+    pub(super) fn start_dir(&self, pid: u32, dirfd: i32) -> Result<String, i32> {
+        let t = self.tables.get(&pid).ok_or(libc::ESRCH)?;
+        if dirfd == at::FDCWD {
+            return Ok(t.cwd.clone());
+        }
+        let (_, f) = self.get(pid, dirfd)?;
+        match f.backend {
+            Backend::Dir(_) => Ok(f.path.clone()),
+            _ => Err(libc::ENOTDIR),
+        }
+    }
+
+    /// Resolves guest `p` relative to `dirfd` of `pid` (see `path::resolve`).
+    pub(super) fn resolve_at(&self, pid: u32, dirfd: i32, p: &str, follow: bool) -> Result<Resolved, i32> {
+        let start = if p.starts_with('/') { "/".to_string() } else if p.is_empty() { return Err(libc::ENOENT) } else { self.start_dir(pid, dirfd)? };
+        path::resolve(&start, p, follow, &mut |g| self.lookup(pid, g))
+    }
+
+    /// The host path of a canonical guest path.
+    pub(super) fn host(&self, g: &str) -> PathBuf {
+        path::to_host(&self.root, g)
+    }
+
+    /// The stat of open file `file`.
+    pub(super) fn fstat_of(&self, pid: u32, file: u64) -> Result<Stat, i32> {
+        let f = self.files.get(&file).ok_or(libc::EBADF)?;
+        let anon = |m: u32, ino: u64| Stat::synth(m, ino, 0, 0);
+        Ok(match &f.backend {
+            Backend::Host(h) => Stat::from_host(&h.metadata().map_err(|e| e.raw_os_error().unwrap_or(libc::EIO))?),
+            Backend::Dir(_) => match self.synth_stat(pid, &f.path, &Node::Dir) {
+                Some(st) => st,
+                None => Stat::from_host(&std::fs::metadata(self.host(&f.path)).map_err(|e| e.raw_os_error().unwrap_or(libc::EIO))?),
+            },
+            // What the program's stdio really is on the host (a tty, a pipe, a file).
+            Backend::Console(h) => super::host::fstat(*h).unwrap_or_else(|_| Stat::synth(mode::IFCHR | 0o620, 3, 0, abi::makedev(136, 0))),
+            Backend::PipeRead(p) | Backend::PipeWrite(p) => Stat { dev: 12, ..anon(mode::IFIFO | 0o600, 0x1000 + p) },
+            Backend::Null => Stat::synth(mode::IFCHR | 0o666, 4, 0, abi::makedev(1, 3)),
+            Backend::Zero => Stat::synth(mode::IFCHR | 0o666, 5, 0, abi::makedev(1, 5)),
+            Backend::Full => Stat::synth(mode::IFCHR | 0o666, 6, 0, abi::makedev(1, 7)),
+            Backend::Random => Stat::synth(mode::IFCHR | 0o666, 7, 0, abi::makedev(1, 9)),
+            Backend::Text(_) => self.synth_stat(pid, &f.path, &Node::Other).unwrap_or_else(|| anon(mode::IFREG | 0o444, 8)),
+            Backend::Event(_) | Backend::Timer(_) | Backend::Epoll(_) => Stat { blksize: 4096, ..anon(0o600, 0x2000 + file) },
+            Backend::Unix(s) => Stat { dev: 8, ..anon(mode::IFSOCK | 0o777, 0x3000 + s) },
+            Backend::Inet(i) => Stat { dev: 8, ..anon(mode::IFSOCK | 0o777, 0x4000 + i.fd.as_raw_fd() as u64) },
+        })
+    }
+
+    /// The stat of a resolved path (its last component as resolved: followed or not).
+    fn stat_resolved(&self, pid: u32, r: &Resolved) -> Result<Stat, i32> {
+        match &r.node {
+            Node::Missing => return Err(libc::ENOENT),
+            Node::Error(e) => return Err(*e),
+            _ => {}
+        }
+        if let Some(st) = self.synth_stat(pid, &r.path, &r.node) {
+            return Ok(st);
+        }
+        std::fs::symlink_metadata(self.host(&r.path)).map(|m| Stat::from_host(&m)).map_err(|e| e.raw_os_error().unwrap_or(libc::EIO))
+    }
+}
+
+/// openat(dirfd, path, flags, mode).
+pub fn openat(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
+    let g = path_arg!(v, env, s[1]);
+    let (dirfd, flags, perm) = (s[0] as i32, s[2] as i32, s[3] as u32);
+    let pid = who.pid;
+    let acc = flags & o::ACCMODE;
+    let cloexec = flags & o::CLOEXEC != 0;
+    let opath = flags & o::PATH != 0;
+    if acc == 3 && !opath {
+        return fail(libc::EINVAL);
+    }
+    // What F_GETFL will say: open-time-only flags dropped; 64-bit kernels force
+    // O_LARGEFILE.
+    let kept = (flags & !(o::CREAT | o::EXCL | o::NOCTTY | o::TRUNC | o::CLOEXEC)) | o::LARGEFILE;
+    if flags & o::TMPFILE == o::TMPFILE {
+        if acc == o::RDONLY {
+            return fail(libc::EINVAL);
+        }
+        let r = tri!(v.resolve_at(pid, dirfd, &g, true));
+        if r.node != Node::Dir || v.is_synth(&r.path) {
+            return fail(if r.node == Node::Missing { libc::ENOENT } else { libc::ENOTDIR });
+        }
+        let um = v.umask(env, who);
+        let mut oo = std::fs::OpenOptions::new();
+        oo.read(acc == o::RDWR).write(true).custom_flags(libc::O_TMPFILE | (flags & o::EXCL)).mode(perm & 0o7777 & !um);
+        return match oo.open(v.host(&r.path)) {
+            Ok(file) => {
+                let id = v.new_file(Backend::Host(file), kept & !(o::TMPFILE & !o::DIRECTORY) & !o::DIRECTORY, format!("{}/#tmpfile", r.path));
+                val(v.install_new(env, pid, id, cloexec))
+            }
+            Err(e) => val(io_errno(&e)),
+        };
+    }
+    let excl = flags & (o::CREAT | o::EXCL) == (o::CREAT | o::EXCL);
+    let nofollow = flags & o::NOFOLLOW != 0 || excl;
+    let r = tri!(v.resolve_at(pid, dirfd, &g, !nofollow));
+    match &r.node {
+        Node::Error(e) => return fail(*e),
+        Node::Link(_) if excl => return fail(libc::EEXIST),
+        Node::Link(_) if !opath => return fail(libc::ELOOP),
+        Node::Magic(..) if excl => return fail(libc::EEXIST),
+        Node::Magic(..) if flags & o::NOFOLLOW != 0 && !opath => return fail(libc::ELOOP),
+        Node::Magic(file, _) => {
+            let file = *file;
+            return reopen(v, env, who, file, flags, kept);
+        }
+        Node::Missing => {
+            if flags & o::CREAT == 0 {
+                return fail(libc::ENOENT);
+            }
+            if r.slash {
+                return fail(libc::EISDIR);
+            }
+            if v.is_synth(&r.path) || path::is_under(&r.path, "/proc") {
+                return fail(libc::EACCES);
+            }
+        }
+        Node::Dir => {
+            if excl {
+                return fail(libc::EEXIST);
+            }
+            if !opath && (acc != o::RDONLY || flags & o::CREAT != 0) {
+                return fail(libc::EISDIR);
+            }
+            let id = v.new_file(Backend::Dir(DirState::default()), kept, r.path.clone());
+            return val(v.install_new(env, pid, id, cloexec));
+        }
+        Node::Other | Node::Link(_) => {
+            if excl {
+                return fail(libc::EEXIST);
+            }
+            if flags & o::DIRECTORY != 0 {
+                return fail(libc::ENOTDIR);
+            }
+            if matches!(r.node, Node::Other) {
+                if let Some(b) = v.synth_open(env, who, &r.path, acc, (s[1] >> 48) as machine::Sid) {
+                    let b = tri!(b);
+                    let id = v.new_file(b, kept, r.path.clone());
+                    return val(v.install_new(env, pid, id, cloexec));
+                }
+            }
+        }
+    }
+    let mut oo = std::fs::OpenOptions::new();
+    if opath {
+        oo.read(true).custom_flags(libc::O_PATH | (flags & o::NOFOLLOW));
+    } else {
+        oo.read(acc != o::WRONLY).write(acc != o::RDONLY);
+        // Host descriptors are nonblocking: opening a fifo or reading a device must
+        // never stop the emulator; a guest that has to wait is blocked by the scheduler.
+        let pass = flags & (o::APPEND | o::TRUNC | o::EXCL | o::CREAT | o::NOFOLLOW | o::DSYNC | o::SYNC | o::NOATIME);
+        oo.custom_flags(pass | libc::O_NONBLOCK | libc::O_NOCTTY);
+        if flags & o::CREAT != 0 {
+            oo.mode(perm & 0o7777 & !v.umask(env, who));
+        }
+    }
+    match oo.open(v.host(&r.path)) {
+        Ok(file) => {
+            let id = v.new_file(Backend::Host(file), kept, r.path.clone());
+            val(v.install_new(env, pid, id, cloexec))
+        }
+        Err(e) => val(io_errno(&e)),
+    }
+}
+
+/// Opening /proc/PID/fd/N: a new open of what the descriptor names.
+fn reopen(v: &mut Vfs, env: &mut dyn Env, who: Who, file: u64, flags: i32, kept: i32) -> Regs {
+    let cloexec = flags & o::CLOEXEC != 0;
+    let acc = flags & o::ACCMODE;
+    let Some(f) = v.files.get(&file) else { return fail(libc::ENOENT) };
+    let path = f.path.clone();
+    let backend = match &f.backend {
+        Backend::Host(h) => {
+            let mut oo = std::fs::OpenOptions::new();
+            oo.read(acc != o::WRONLY).write(acc != o::RDONLY).custom_flags(flags & (o::APPEND | o::TRUNC) | libc::O_NONBLOCK);
+            match oo.open(format!("/proc/self/fd/{}", h.as_raw_fd())) {
+                Ok(nf) => Backend::Host(nf),
+                Err(e) => return val(io_errno(&e)),
+            }
+        }
+        Backend::Dir(_) => {
+            if acc != o::RDONLY {
+                return fail(libc::EISDIR);
+            }
+            Backend::Dir(DirState::default())
+        }
+        Backend::PipeRead(p) | Backend::PipeWrite(p) => {
+            let p = *p;
+            let Some(pipe) = v.pipes.get_mut(&p) else { return fail(libc::ENOENT) };
+            match acc {
+                o::RDONLY => {
+                    pipe.readers += 1;
+                    Backend::PipeRead(p)
+                }
+                o::WRONLY => {
+                    pipe.writers += 1;
+                    Backend::PipeWrite(p)
+                }
+                _ => return fail(libc::EINVAL),
+            }
+        }
+        Backend::Console(h) => Backend::Console(*h),
+        Backend::Null => Backend::Null,
+        Backend::Zero => Backend::Zero,
+        Backend::Full => Backend::Full,
+        Backend::Random => Backend::Random,
+        Backend::Text(t) => Backend::Text(t.clone()),
+        Backend::Unix(_) | Backend::Inet(_) => return fail(libc::ENXIO),
+        // Anonymous inodes: the same open file again.
+        Backend::Event(_) | Backend::Timer(_) | Backend::Epoll(_) => return val(v.install(who.pid, file, cloexec, 0)),
+    };
+    let id = v.new_file(backend, kept, path);
+    val(v.install_new(env, who.pid, id, cloexec))
+}
+
+/// fstat, newfstatat and statx.
+pub fn stat(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> Regs {
+    let pid = who.pid;
+    let (dirfd, pathp, flags, out) = match n {
+        nr::FSTAT => (s[0] as i32, 0, at::EMPTY_PATH, s[1]),
+        nr::NEWFSTATAT => (s[0] as i32, s[1], s[3] as i32, s[2]),
+        _ => (s[0] as i32, s[1], s[2] as i32, s[4]),
+    };
+    let allowed = at::SYMLINK_NOFOLLOW | at::NO_AUTOMOUNT | at::EMPTY_PATH | if n == nr::STATX { at::STATX_SYNC_TYPE } else { 0 };
+    if flags & !allowed != 0 || (n == nr::STATX && s[3] & 0x8000_0000 != 0) {
+        return fail(libc::EINVAL);
+    }
+    let g = if pathp == 0 && flags & at::EMPTY_PATH != 0 { String::new() } else { path_arg!(v, env, pathp) };
+    let st = if g.is_empty() && flags & at::EMPTY_PATH != 0 {
+        if dirfd == at::FDCWD {
+            let cwd = tri!(v.start_dir(pid, dirfd));
+            tri!(v.stat_resolved(pid, &Resolved { path: cwd, node: Node::Dir, slash: false }))
+        } else {
+            let (id, _) = tri!(v.get(pid, dirfd));
+            tri!(v.fstat_of(pid, id))
+        }
+    } else {
+        let r = tri!(v.resolve_at(pid, dirfd, &g, flags & at::SYMLINK_NOFOLLOW == 0));
+        match &r.node {
+            Node::Magic(file, _) if flags & at::SYMLINK_NOFOLLOW == 0 => tri!(v.fstat_of(pid, *file)),
+            _ => tri!(v.stat_resolved(pid, &r)),
+        }
+    };
+    if n == nr::STATX {
+        env.write(out, &st.to_statx(s[3] as u32))?;
+    } else {
+        env.write(out, &st.to_stat())?;
+    }
+    val(0)
+}
+
+/// statfs(path, buf) and fstatfs(fd, buf).
+pub fn statfs(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> Regs {
+    let (target, out): (Result<String, Backend>, u64) = if n == nr::STATFS {
+        let g = path_arg!(v, env, s[0]);
+        let r = tri!(v.resolve_at(who.pid, at::FDCWD, &g, true));
+        if matches!(r.node, Node::Missing) {
+            return fail(libc::ENOENT);
+        }
+        (Ok(r.path), s[1])
+    } else {
+        let (_, f) = tri!(v.get(who.pid, s[0] as i32));
+        match &f.backend {
+            Backend::Host(_) | Backend::Dir(_) | Backend::Text(_) => (Ok(f.path.clone()), s[1]),
+            Backend::PipeRead(_) | Backend::PipeWrite(_) => (Err(Backend::PipeRead(0)), s[1]),
+            Backend::Unix(_) | Backend::Inet(_) => (Err(Backend::Unix(0)), s[1]),
+            Backend::Console(_) | Backend::Null | Backend::Zero | Backend::Full | Backend::Random => (Ok("/dev".into()), s[1]),
+            _ => (Err(Backend::Null), s[1]),
+        }
+    };
+    let sf = match target {
+        Ok(g) if path::is_under(&g, "/proc") => StatFs::synth(abi::PROC_SUPER_MAGIC),
+        Ok(g) if v.is_synth(&g) => StatFs::synth(abi::TMPFS_MAGIC),
+        Ok(g) => tri!(host_statfs(&v.host(&g))),
+        Err(Backend::PipeRead(_)) => StatFs::synth(abi::PIPEFS_MAGIC),
+        Err(Backend::Unix(_)) => StatFs::synth(abi::SOCKFS_MAGIC),
+        Err(_) => StatFs::synth(abi::ANON_INODE_FS_MAGIC),
+    };
+    env.write(out, &sf.to_bytes())?;
+    val(0)
+}
+
+fn host_statfs(p: &std::path::Path) -> Result<StatFs, i32> {
+    let st = nix::sys::statfs::statfs(p).map_err(|e| e as i32)?;
+    Ok(StatFs {
+        kind: st.filesystem_type().0 as i64,
+        bsize: st.block_size() as i64,
+        blocks: st.blocks(),
+        bfree: st.blocks_free(),
+        bavail: st.blocks_available(),
+        files: st.files(),
+        ffree: st.files_free(),
+        fsid: [0, 0],
+        namelen: st.maximum_name_length() as i64,
+        frsize: st.block_size() as i64,
+        flags: st.flags().bits() as i64,
+    })
+}
+
+/// getdents64(fd, buf, len).
+pub fn getdents(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
+    let (id, f) = tri!(v.get(who.pid, s[0] as i32));
+    if f.flags & o::PATH != 0 {
+        return fail(libc::EBADF);
+    }
+    let Backend::Dir(d) = &f.backend else { return fail(libc::ENOTDIR) };
+    if d.entries.is_none() {
+        let g = f.path.clone();
+        let list = match v.synth_list(&g) {
+            Some(l) => l,
+            None => tri!(host_list(&v.host(&g))),
+        };
+        if let Some(OpenFile { backend: Backend::Dir(d), .. }) = v.files.get_mut(&id) {
+            d.entries = Some(list);
+        }
+    }
+    let Some(OpenFile { backend: Backend::Dir(d), .. }) = v.files.get_mut(&id) else { return fail(libc::EBADF) };
+    let list = d.entries.as_deref().unwrap_or_default();
+    let mut out = Vec::new();
+    while d.pos < list.len() {
+        let (name, ino, t) = &list[d.pos];
+        let reclen = (19 + name.len() + 1).div_ceil(8) * 8;
+        if out.len() + reclen > s[2] as usize {
+            break;
+        }
+        let mut rec = vec![0u8; reclen];
+        rec[0..8].copy_from_slice(&ino.to_le_bytes());
+        rec[8..16].copy_from_slice(&((d.pos + 1) as u64).to_le_bytes());
+        rec[16..18].copy_from_slice(&(reclen as u16).to_le_bytes());
+        rec[18] = *t;
+        rec[19..19 + name.len()].copy_from_slice(name.as_bytes());
+        out.extend(rec);
+        d.pos += 1;
+    }
+    if out.is_empty() && d.pos < list.len() {
+        return fail(libc::EINVAL);
+    }
+    env.write(s[1], &out)?;
+    val(out.len() as u64)
+}
+
+/// A host directory's entries, with "." and "..".
+fn host_list(dir: &std::path::Path) -> Result<Vec<(String, u64, u8)>, i32> {
+    use std::os::unix::fs::{DirEntryExt, MetadataExt};
+    let ino = |p: &std::path::Path| std::fs::metadata(p).map_or(1, |m| m.ino());
+    let mut v = vec![(".".to_string(), ino(dir), 4u8), ("..".to_string(), ino(&dir.join("..")), 4u8)];
+    let rd = std::fs::read_dir(dir).map_err(|e| e.raw_os_error().unwrap_or(libc::EIO))?;
+    for e in rd.flatten() {
+        let t = e.file_type().map_or(0, |t| {
+            use std::os::unix::fs::FileTypeExt;
+            if t.is_dir() {
+                4
+            } else if t.is_symlink() {
+                10
+            } else if t.is_file() {
+                8
+            } else if t.is_fifo() {
+                1
+            } else if t.is_socket() {
+                12
+            } else if t.is_char_device() {
+                2
+            } else if t.is_block_device() {
+                6
+            } else {
+                0
+            }
+        });
+        v.push((e.file_name().to_string_lossy().into_owned(), e.ino(), t));
+    }
+    Ok(v)
+}
+
+/// getcwd(buf, size).
+pub fn getcwd(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
+    let cwd = v.tables.get(&who.pid).map(|t| t.cwd.clone()).unwrap_or_else(|| "/".into());
+    // A removed working directory has no path (Linux: ENOENT).
+    if !matches!(v.lookup(who.pid, &cwd), Node::Dir) {
+        return fail(libc::ENOENT);
+    }
+    if cwd.len() + 1 > s[1] as usize {
+        return fail(libc::ERANGE);
+    }
+    let mut b = cwd.into_bytes();
+    b.push(0);
+    env.write(s[0], &b)?;
+    val(b.len() as u64)
+}
+
+/// chdir(path) and fchdir(fd).
+pub fn chdir(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> Regs {
+    let target = if n == nr::CHDIR {
+        let g = path_arg!(v, env, s[0]);
+        let r = tri!(v.resolve_at(who.pid, at::FDCWD, &g, true));
+        match r.node {
+            Node::Dir => r.path,
+            Node::Missing => return fail(libc::ENOENT),
+            Node::Error(e) => return fail(e),
+            _ => return fail(libc::ENOTDIR),
+        }
+    } else {
+        let (_, f) = tri!(v.get(who.pid, s[0] as i32));
+        match f.backend {
+            Backend::Dir(_) => f.path.clone(),
+            _ => return fail(libc::ENOTDIR),
+        }
+    };
+    if let Some(t) = v.tables.get_mut(&who.pid) {
+        t.cwd = target;
+    }
+    val(0)
+}
+
+/// mkdirat(dirfd, path, mode) and mknodat(dirfd, path, mode, dev).
+pub fn mknod(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> Regs {
+    let g = path_arg!(v, env, s[1]);
+    let r = tri!(v.resolve_at(who.pid, s[0] as i32, &g, false));
+    match r.node {
+        Node::Missing => {}
+        Node::Error(e) => return fail(e),
+        _ => return fail(libc::EEXIST),
+    }
+    if v.is_synth(&r.path) || path::is_under(&r.path, "/proc") {
+        return fail(libc::ENOENT);
+    }
+    let um = v.umask(env, who);
+    let h = v.host(&r.path);
+    let perm = s[2] as u32;
+    if n == nr::MKDIRAT {
+        use std::os::unix::fs::DirBuilderExt;
+        return val(match std::fs::DirBuilder::new().mode(perm & 0o1777 & !um).create(&h) {
+            Ok(()) => 0,
+            Err(e) => io_errno(&e),
+        });
+    }
+    if r.slash {
+        return fail(libc::ENOENT);
+    }
+    let kind = perm & mode::IFMT;
+    let bits = perm & 0o7777 & !um;
+    let res = match kind {
+        0 | mode::IFREG => std::fs::OpenOptions::new().write(true).create_new(true).mode(bits).open(&h).map(|_| ()).map_err(|e| e.raw_os_error().unwrap_or(libc::EIO)),
+        mode::IFIFO | mode::IFSOCK => super::host::mknod(&h, kind | bits, 0),
+        mode::IFCHR | mode::IFBLK => Err(libc::EPERM),
+        _ => Err(libc::EINVAL),
+    };
+    val(match res {
+        Ok(()) => 0,
+        Err(e) => err(e),
+    })
+}
+
+/// unlinkat(dirfd, path, flags).
+pub fn unlinkat(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
+    let flags = s[2] as i32;
+    if flags & !at::REMOVEDIR != 0 {
+        return fail(libc::EINVAL);
+    }
+    let g = path_arg!(v, env, s[1]);
+    let r = tri!(v.resolve_at(who.pid, s[0] as i32, &g, false));
+    let last = g.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    match r.node {
+        Node::Missing => return fail(libc::ENOENT),
+        Node::Error(e) => return fail(e),
+        _ => {}
+    }
+    if v.is_synth(&r.path) {
+        return fail(if path::is_under(&r.path, "/proc") { libc::EACCES } else { libc::EPERM });
+    }
+    let h = v.host(&r.path);
+    let res = if flags & at::REMOVEDIR != 0 {
+        if last == "." {
+            return fail(libc::EINVAL);
+        }
+        if last == ".." {
+            return fail(libc::ENOTEMPTY);
+        }
+        if r.node != Node::Dir {
+            return fail(libc::ENOTDIR);
+        }
+        std::fs::remove_dir(&h)
+    } else {
+        if r.node == Node::Dir {
+            return fail(libc::EISDIR);
+        }
+        std::fs::remove_file(&h)
+    };
+    val(match res {
+        Ok(()) => 0,
+        Err(e) => io_errno(&e),
+    })
+}
+
+/// renameat(olddirfd, old, newdirfd, new) and renameat2(..., flags).
+pub fn rename(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> Regs {
+    const NOREPLACE: u32 = 1;
+    const EXCHANGE: u32 = 2;
+    let flags = if n == nr::RENAMEAT2 { s[4] as u32 } else { 0 };
+    if flags & !(NOREPLACE | EXCHANGE) != 0 || flags == NOREPLACE | EXCHANGE {
+        return fail(libc::EINVAL);
+    }
+    let old = path_arg!(v, env, s[1]);
+    let new = path_arg!(v, env, s[3]);
+    let ro = tri!(v.resolve_at(who.pid, s[0] as i32, &old, false));
+    let rn = tri!(v.resolve_at(who.pid, s[2] as i32, &new, false));
+    if let Node::Error(e) = ro.node {
+        return fail(e);
+    }
+    if ro.node == Node::Missing {
+        return fail(libc::ENOENT);
+    }
+    if rn.node == Node::Missing && flags & EXCHANGE != 0 {
+        return fail(libc::ENOENT);
+    }
+    if v.is_synth(&ro.path) || v.is_synth(&rn.path) {
+        return fail(libc::EXDEV);
+    }
+    let (ho, hn) = (v.host(&ro.path), v.host(&rn.path));
+    let r = if flags == 0 {
+        std::fs::rename(&ho, &hn).map_err(|e| e.raw_os_error().unwrap_or(libc::EIO))
+    } else {
+        nix::fcntl::renameat2(None, &ho, None, &hn, nix::fcntl::RenameFlags::from_bits_truncate(flags)).map_err(|e| e as i32)
+    };
+    val(match r {
+        Ok(()) => 0,
+        Err(e) => err(e),
+    })
+}
+
+/// linkat(olddirfd, old, newdirfd, new, flags).
+pub fn linkat(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
+    let flags = s[4] as i32;
+    if flags & !(at::SYMLINK_FOLLOW | at::EMPTY_PATH) != 0 {
+        return fail(libc::EINVAL);
+    }
+    let old = path_arg!(v, env, s[1]);
+    let new = path_arg!(v, env, s[3]);
+    let rn = tri!(v.resolve_at(who.pid, s[2] as i32, &new, false));
+    match rn.node {
+        Node::Missing => {}
+        Node::Error(e) => return fail(e),
+        _ => return fail(libc::EEXIST),
+    }
+    if v.is_synth(&rn.path) || path::is_under(&rn.path, "/proc") {
+        return fail(libc::EXDEV);
+    }
+    let hn = v.host(&rn.path);
+    let src = if old.is_empty() && flags & at::EMPTY_PATH != 0 {
+        let (_, f) = tri!(v.get(who.pid, s[0] as i32));
+        match &f.backend {
+            Backend::Host(h) => PathBuf::from(format!("/proc/self/fd/{}", h.as_raw_fd())),
+            Backend::Dir(_) => return fail(libc::EPERM),
+            _ => return fail(libc::EXDEV),
+        }
+    } else {
+        let ro = tri!(v.resolve_at(who.pid, s[0] as i32, &old, flags & at::SYMLINK_FOLLOW != 0));
+        match ro.node {
+            Node::Missing => return fail(libc::ENOENT),
+            Node::Error(e) => return fail(e),
+            Node::Dir => return fail(libc::EPERM),
+            _ => {}
+        }
+        if v.is_synth(&ro.path) {
+            return fail(libc::EXDEV);
+        }
+        v.host(&ro.path)
+    };
+    let follow = if src.starts_with("/proc/self/fd") { nix::fcntl::AtFlags::AT_SYMLINK_FOLLOW } else { nix::fcntl::AtFlags::empty() };
+    val(match nix::unistd::linkat(None, &src, None, &hn, follow) {
+        Ok(()) => 0,
+        Err(e) => err(e as i32),
+    })
+}
+
+/// symlinkat(target, newdirfd, linkpath).
+pub fn symlinkat(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
+    let target = path_arg!(v, env, s[0]);
+    let link = path_arg!(v, env, s[2]);
+    if target.is_empty() {
+        return fail(libc::ENOENT);
+    }
+    let r = tri!(v.resolve_at(who.pid, s[1] as i32, &link, false));
+    match r.node {
+        Node::Missing => {}
+        Node::Error(e) => return fail(e),
+        _ => return fail(libc::EEXIST),
+    }
+    if v.is_synth(&r.path) || path::is_under(&r.path, "/proc") {
+        return fail(libc::ENOENT);
+    }
+    // The target is stored as given: it is resolved (inside the root) when followed.
+    val(match std::os::unix::fs::symlink(&target, v.host(&r.path)) {
+        Ok(()) => 0,
+        Err(e) => io_errno(&e),
+    })
+}
+
+/// readlinkat(dirfd, path, buf, size).
+pub fn readlinkat(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
+    if s[3] as i64 <= 0 {
+        return fail(libc::EINVAL);
+    }
+    let g = path_arg!(v, env, s[1]);
+    let r = tri!(v.resolve_at(who.pid, s[0] as i32, &g, false));
+    let target = match r.node {
+        Node::Link(t) => t,
+        Node::Magic(_, t) => t,
+        Node::Missing => return fail(libc::ENOENT),
+        Node::Error(e) => return fail(e),
+        _ => return fail(libc::EINVAL),
+    };
+    let n = target.len().min(s[3] as usize);
+    env.write(s[2], &target.as_bytes()[..n])?;
+    val(n as u64)
+}
+
+/// faccessat(dirfd, path, mode) and faccessat2(..., flags).
+pub fn faccessat(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> Regs {
+    let amode = s[2] as i32;
+    let flags = if n == nr::FACCESSAT2 { s[3] as i32 } else { 0 };
+    if amode & !7 != 0 || flags & !(at::EACCESS | at::SYMLINK_NOFOLLOW | at::EMPTY_PATH) != 0 {
+        return fail(libc::EINVAL);
+    }
+    let g = path_arg!(v, env, s[1]);
+    let st = if g.is_empty() && flags & at::EMPTY_PATH != 0 {
+        let (id, _) = tri!(v.get(who.pid, s[0] as i32));
+        tri!(v.fstat_of(who.pid, id))
+    } else {
+        let r = tri!(v.resolve_at(who.pid, s[0] as i32, &g, flags & at::SYMLINK_NOFOLLOW == 0));
+        match &r.node {
+            Node::Magic(file, _) => tri!(v.fstat_of(who.pid, *file)),
+            _ => tri!(v.stat_resolved(who.pid, &r)),
+        }
+    };
+    // The guest runs as root: reading and writing are always allowed; executing needs
+    // an x bit somewhere (or a directory).
+    let ok = amode & libc::X_OK == 0 || st.mode & mode::IFMT == mode::IFDIR || st.mode & 0o111 != 0;
+    val(if ok { 0 } else { err(libc::EACCES) })
+}
+
+/// fchmod(fd, mode), fchmodat(dirfd, path, mode) and fchmodat2(..., flags).
+pub fn chmod(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> Regs {
+    let (perm, h) = if n == nr::FCHMOD {
+        let (_, f) = tri!(v.get(who.pid, s[0] as i32));
+        if f.flags & o::PATH != 0 {
+            return fail(libc::EBADF);
+        }
+        match &f.backend {
+            Backend::Host(h) => {
+                return val(match h.set_permissions(std::fs::Permissions::from_mode(s[1] as u32 & 0o7777)) {
+                    Ok(()) => 0,
+                    Err(e) => io_errno(&e),
+                });
+            }
+            Backend::Dir(_) if !v.is_synth(&f.path) => (s[1] as u32, v.host(&f.path)),
+            // Anonymous objects (pipes, sockets): nothing on the host to change.
+            _ => return val(0),
+        }
+    } else {
+        let flags = if n == nr::FCHMODAT2 { s[3] as i32 } else { 0 };
+        if flags & !(at::SYMLINK_NOFOLLOW | at::EMPTY_PATH) != 0 {
+            return fail(libc::EINVAL);
+        }
+        let g = path_arg!(v, env, s[1]);
+        let r = tri!(v.resolve_at(who.pid, s[0] as i32, &g, flags & at::SYMLINK_NOFOLLOW == 0));
+        match r.node {
+            Node::Missing => return fail(libc::ENOENT),
+            Node::Error(e) => return fail(e),
+            Node::Link(_) => return fail(libc::EOPNOTSUPP),
+            _ => {}
+        }
+        if v.is_synth(&r.path) {
+            return fail(libc::EPERM);
+        }
+        (s[2] as u32, v.host(&r.path))
+    };
+    val(match std::fs::set_permissions(&h, std::fs::Permissions::from_mode(perm & 0o7777)) {
+        Ok(()) => 0,
+        Err(e) => io_errno(&e),
+    })
+}
+
+/// fchown(fd, uid, gid) and fchownat(dirfd, path, uid, gid, flags).
+pub fn chown(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> Regs {
+    let id = |x: u64| if x as u32 == u32::MAX { None } else { Some(x as u32) };
+    let (h, uid, gid, follow) = if n == nr::FCHOWN {
+        let (_, f) = tri!(v.get(who.pid, s[0] as i32));
+        match &f.backend {
+            Backend::Host(h) => (PathBuf::from(format!("/proc/self/fd/{}", h.as_raw_fd())), id(s[1]), id(s[2]), true),
+            Backend::Dir(_) if !v.is_synth(&f.path) => (v.host(&f.path), id(s[1]), id(s[2]), true),
+            _ => return val(0),
+        }
+    } else {
+        let flags = s[4] as i32;
+        if flags & !(at::SYMLINK_NOFOLLOW | at::EMPTY_PATH) != 0 {
+            return fail(libc::EINVAL);
+        }
+        let g = path_arg!(v, env, s[1]);
+        if g.is_empty() && flags & at::EMPTY_PATH != 0 {
+            return chown(v, env, who, nr::FCHOWN, [s[0], s[2], s[3], 0, 0]);
+        }
+        let r = tri!(v.resolve_at(who.pid, s[0] as i32, &g, flags & at::SYMLINK_NOFOLLOW == 0));
+        match r.node {
+            Node::Missing => return fail(libc::ENOENT),
+            Node::Error(e) => return fail(e),
+            _ => {}
+        }
+        if v.is_synth(&r.path) {
+            return fail(libc::EPERM);
+        }
+        (v.host(&r.path), id(s[2]), id(s[3]), flags & at::SYMLINK_NOFOLLOW == 0)
+    };
+    val(match super::host::chown(&h, uid, gid, follow) {
+        Ok(()) => 0,
+        Err(e) => err(e),
+    })
+}
+
+/// utimensat(dirfd, path or NULL, times or NULL, flags).
+pub fn utimensat(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
+    const UTIME_NOW: i64 = (1 << 30) - 1;
+    const UTIME_OMIT: i64 = (1 << 30) - 2;
+    let flags = s[3] as i32;
+    if flags & !(at::SYMLINK_NOFOLLOW | at::EMPTY_PATH) != 0 {
+        return fail(libc::EINVAL);
+    }
+    let mut times = [(0i64, UTIME_NOW), (0i64, UTIME_NOW)];
+    if s[2] != 0 {
+        let mut b = [0u8; 32];
+        env.read(s[2], &mut b)?;
+        for (i, t) in times.iter_mut().enumerate() {
+            let sec = abi::u64_at(&b, i * 16) as i64;
+            let ns = abi::u64_at(&b, i * 16 + 8) as i64;
+            if ns != UTIME_NOW && ns != UTIME_OMIT && !(0..1_000_000_000).contains(&ns) {
+                return fail(libc::EINVAL);
+            }
+            *t = (sec, ns);
+        }
+    }
+    let (h, follow) = if s[1] == 0 {
+        if s[0] as i32 == at::FDCWD {
+            return fail(libc::EFAULT);
+        }
+        let (_, f) = tri!(v.get(who.pid, s[0] as i32));
+        match &f.backend {
+            Backend::Host(h) => (PathBuf::from(format!("/proc/self/fd/{}", h.as_raw_fd())), true),
+            Backend::Dir(_) if !v.is_synth(&f.path) => (v.host(&f.path), true),
+            _ => return val(0),
+        }
+    } else {
+        let g = path_arg!(v, env, s[1]);
+        let r = tri!(v.resolve_at(who.pid, s[0] as i32, &g, flags & at::SYMLINK_NOFOLLOW == 0));
+        match r.node {
+            Node::Missing => return fail(libc::ENOENT),
+            Node::Error(e) => return fail(e),
+            _ => {}
+        }
+        if v.is_synth(&r.path) {
+            return val(0);
+        }
+        (v.host(&r.path), flags & at::SYMLINK_NOFOLLOW == 0)
+    };
+    let ts = |t: (i64, i64)| nix::sys::time::TimeSpec::new(t.0, t.1);
+    let fl = if follow { nix::sys::stat::UtimensatFlags::FollowSymlink } else { nix::sys::stat::UtimensatFlags::NoFollowSymlink };
+    val(match nix::sys::stat::utimensat(None, &h, &ts(times[0]), &ts(times[1]), fl) {
+        Ok(()) => 0,
+        Err(e) => err(e as i32),
+    })
+}
+
+/// truncate(path, len) and ftruncate(fd, len).
+pub fn truncate(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> Regs {
+    let len = s[1];
+    if (len as i64) < 0 {
+        return fail(libc::EINVAL);
+    }
+    if n == nr::FTRUNCATE {
+        let (_, f) = tri!(v.get(who.pid, s[0] as i32));
+        return match &f.backend {
+            Backend::Host(h) if f.flags & o::ACCMODE != o::RDONLY && f.flags & o::PATH == 0 => val(match h.set_len(len) {
+                Ok(()) => 0,
+                Err(e) => io_errno(&e),
+            }),
+            _ if f.flags & o::PATH != 0 => fail(libc::EBADF),
+            _ => fail(libc::EINVAL),
+        };
+    }
+    let g = path_arg!(v, env, s[0]);
+    let r = tri!(v.resolve_at(who.pid, at::FDCWD, &g, true));
+    match r.node {
+        Node::Missing => return fail(libc::ENOENT),
+        Node::Error(e) => return fail(e),
+        Node::Dir => return fail(libc::EISDIR),
+        _ => {}
+    }
+    if v.is_synth(&r.path) {
+        return fail(libc::EACCES);
+    }
+    val(match std::fs::OpenOptions::new().write(true).custom_flags(libc::O_NONBLOCK).open(v.host(&r.path)).and_then(|f| f.set_len(len)) {
+        Ok(()) => 0,
+        Err(e) => io_errno(&e),
+    })
+}
+
+/// The RESOLVE_EXEC op: guest path (lent R at s[0], length s[1]) to a host path
+/// written at s[2] (capacity s[3]); only regular files with an x bit.
+pub fn resolve_exec(v: &mut Vfs, env: &mut dyn Env, pid: u32, s: [u64; 5]) -> Regs {
+    let mut g = vec![0u8; (s[1] as usize).min(path::PATH_MAX)];
+    env.read(s[0], &mut g)?;
+    let g = String::from_utf8_lossy(&g).into_owned();
+    let r = tri!(v.resolve_at(pid, at::FDCWD, &g, true));
+    let host = match r.node {
+        Node::Missing => return fail(libc::ENOENT),
+        Node::Error(e) => return fail(e),
+        Node::Dir => return fail(libc::EACCES),
+        // /proc/self/exe and friends: the file the descriptor names.
+        Node::Magic(file, _) => match v.files.get(&file).map(|f| &f.backend) {
+            Some(Backend::Host(h)) => PathBuf::from(format!("/proc/self/fd/{}", h.as_raw_fd())),
+            _ => return fail(libc::EACCES),
+        },
+        _ => v.host(&r.path),
+    };
+    match std::fs::metadata(&host) {
+        Ok(m) if !m.is_file() => return fail(libc::EACCES),
+        Ok(m) if m.permissions().mode() & 0o111 == 0 => return fail(libc::EACCES),
+        Ok(_) => {}
+        Err(e) => return val(io_errno(&e)),
+    }
+    let h = host.to_string_lossy().into_owned();
+    if h.len() as u64 > s[3] {
+        return fail(libc::ENAMETOOLONG);
+    }
+    env.write(s[2], h.as_bytes())?;
+    val(h.len() as u64)
+}

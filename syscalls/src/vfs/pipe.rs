@@ -1,0 +1,165 @@
+//! Pipes: a bounded byte queue between read ends and write ends. A reader or writer
+//! that must wait blocks on the pipe's own key, woken by the other side.
+
+use super::abi::{ev, o};
+use super::io::Stop;
+use super::{fail, val, Backend, Regs, Vfs, PIPE_CAPACITY};
+use crate::sched::{key, kind};
+use crate::service::{Env, ServiceId, BLOCK};
+use std::collections::VecDeque;
+
+/// Writes up to this size are atomic: all or nothing (PIPE_BUF).
+pub const PIPE_BUF: usize = 4096;
+
+/// A pipe's buffer and its ends.
+#[derive(Debug)]
+pub struct Pipe {
+    pub buf: VecDeque<u8>,
+    pub readers: usize,
+    pub writers: usize,
+    pub capacity: usize,
+    /// Bumped at every change (edge-triggered epoll).
+    pub generation: u64,
+}
+
+impl Default for Pipe {
+    fn default() -> Self {
+        Pipe { buf: VecDeque::new(), readers: 0, writers: 0, capacity: PIPE_CAPACITY, generation: 0 }
+    }
+}
+
+impl Pipe {
+    /// Poll events of the read end (`read_end`) or the write end.
+    pub fn events(&self, read_end: bool) -> u32 {
+        if read_end {
+            let mut e = 0;
+            if !self.buf.is_empty() {
+                e |= ev::IN | ev::RDNORM;
+            }
+            if self.writers == 0 {
+                e |= ev::HUP;
+            }
+            e
+        } else {
+            let mut e = 0;
+            if self.capacity - self.buf.len() >= PIPE_BUF.min(self.capacity) {
+                e |= ev::OUT | ev::WRNORM;
+            }
+            if self.readers == 0 {
+                e |= ev::ERR;
+            }
+            e
+        }
+    }
+}
+
+impl Vfs {
+    fn wake_pipe(&mut self, env: &mut dyn Env, p: u64) {
+        if let Some(pp) = self.pipes.get_mut(&p) {
+            pp.generation += 1;
+        }
+        let _ = env.call(ServiceId::Proc, crate::proc::op::WAKE, [0, key(kind::PIPE, p), 0, 0, 0, 0], &[]);
+    }
+
+    /// One end of pipe `p` went away.
+    pub(super) fn pipe_end_closed(&mut self, env: &mut dyn Env, p: u64, read_end: bool) {
+        let Some(pp) = self.pipes.get_mut(&p) else { return };
+        if read_end {
+            pp.readers = pp.readers.saturating_sub(1);
+        } else {
+            pp.writers = pp.writers.saturating_sub(1);
+        }
+        let gone = pp.readers == 0 && pp.writers == 0;
+        self.wake_pipe(env, p);
+        if gone {
+            self.pipes.remove(&p);
+        }
+    }
+}
+
+/// pipe2(fds*, flags).
+pub fn pipe2(v: &mut Vfs, env: &mut dyn Env, pid: u32, fds: u64, flags: i32) -> Regs {
+    if flags & !(o::CLOEXEC | o::NONBLOCK | o::DIRECT) != 0 {
+        return fail(libc::EINVAL);
+    }
+    let id = v.alloc_id();
+    v.pipes.insert(id, Pipe { readers: 1, writers: 1, ..Default::default() });
+    let fl = flags & o::NONBLOCK;
+    let name = format!("pipe:[{id}]");
+    let r = v.new_file(Backend::PipeRead(id), fl, name.clone());
+    let w = v.new_file(Backend::PipeWrite(id), fl | o::WRONLY, name);
+    let cloexec = flags & o::CLOEXEC != 0;
+    let rfd = v.install_new(env, pid, r, cloexec);
+    if crate::service::is_err(rfd) {
+        v.files.entry(w).and_modify(|f| f.refs = 1);
+        v.drop_ref(env, w);
+        return val(rfd);
+    }
+    let wfd = v.install_new(env, pid, w, cloexec);
+    if crate::service::is_err(wfd) {
+        v.close(env, pid, rfd as i32);
+        return val(wfd);
+    }
+    let mut b = [0u8; 8];
+    b[0..4].copy_from_slice(&(rfd as i32).to_le_bytes());
+    b[4..8].copy_from_slice(&(wfd as i32).to_le_bytes());
+    if let Err(f) = env.write(fds, &b) {
+        v.close(env, pid, rfd as i32);
+        v.close(env, pid, wfd as i32);
+        return Err(f);
+    }
+    val(0)
+}
+
+/// Reads up to `len` bytes from pipe `p`: what is there, EOF once every writer is gone,
+/// else wait.
+pub fn read(v: &mut Vfs, env: &mut dyn Env, p: u64, len: usize, nonblock: bool) -> Result<Vec<u8>, Stop> {
+    let Some(pipe) = v.pipes.get_mut(&p) else { return Ok(Vec::new()) };
+    if pipe.buf.is_empty() {
+        if pipe.writers == 0 || len == 0 {
+            return Ok(Vec::new());
+        }
+        return Err(if nonblock { Stop::Err(libc::EAGAIN) } else { Stop::Block([BLOCK, key(kind::PIPE, p)]) });
+    }
+    let n = len.min(pipe.buf.len());
+    let out: Vec<u8> = pipe.buf.drain(..n).collect();
+    v.wake_pipe(env, p);
+    Ok(out)
+}
+
+/// Writes `data` to pipe `p`: what fits (a write of at most PIPE_BUF bytes all at once
+/// or not at all), EPIPE without readers, else wait.
+pub fn write(v: &mut Vfs, env: &mut dyn Env, p: u64, data: &[u8], nonblock: bool) -> Result<usize, Stop> {
+    let Some(pipe) = v.pipes.get_mut(&p) else { return Err(Stop::Err(libc::EPIPE)) };
+    if pipe.readers == 0 {
+        return Err(Stop::Err(libc::EPIPE));
+    }
+    if data.is_empty() {
+        return Ok(0);
+    }
+    let room = pipe.capacity.saturating_sub(pipe.buf.len());
+    if room == 0 || (data.len() <= PIPE_BUF && room < data.len()) {
+        return Err(if nonblock { Stop::Err(libc::EAGAIN) } else { Stop::Block([BLOCK, key(kind::PIPE, p)]) });
+    }
+    let n = room.min(data.len());
+    pipe.buf.extend(&data[..n]);
+    v.wake_pipe(env, p);
+    Ok(n)
+}
+
+/// F_GETPIPE_SZ / F_SETPIPE_SZ.
+pub fn size(v: &mut Vfs, p: u64, set: Option<u64>) -> u64 {
+    let Some(pipe) = v.pipes.get_mut(&p) else { return crate::service::err(libc::EBADF) };
+    if let Some(n) = set {
+        // Linux rounds up to a power-of-two number of pages, at least one.
+        let want = (n.max(4096) as usize).next_power_of_two();
+        if want > 1 << 20 {
+            return crate::service::err(libc::EPERM);
+        }
+        if want < pipe.buf.len() {
+            return crate::service::err(libc::EBUSY);
+        }
+        pipe.capacity = want;
+    }
+    pipe.capacity as u64
+}

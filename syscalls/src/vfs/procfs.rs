@@ -1,0 +1,335 @@
+//! Synthesized /proc and /dev: what their names are, their listings, their stats and
+//! their contents.
+//!
+//! /proc is entirely the vfs's (the host's would show host processes); /dev is the
+//! host's (below the root) except for the devices every program expects, which the vfs
+//! implements itself whatever the host has: null, zero, full, random, urandom, tty, and
+//! the stdin/stdout/stderr/fd links.
+
+use super::abi::{self, s, Stat};
+use super::path::{self, Node};
+use super::wait::Who;
+use super::{Backend, Vfs};
+use crate::service::{Env, Lend, ServiceId};
+use machine::addr;
+
+/// A device the vfs implements.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dev {
+    Null,
+    Zero,
+    Full,
+    Random,
+    Urandom,
+    Tty,
+}
+
+impl Dev {
+    fn from_name(n: &str) -> Option<Dev> {
+        Some(match n {
+            "null" => Dev::Null,
+            "zero" => Dev::Zero,
+            "full" => Dev::Full,
+            "random" => Dev::Random,
+            "urandom" => Dev::Urandom,
+            "tty" => Dev::Tty,
+            _ => return None,
+        })
+    }
+
+    /// Its device number (as on Linux).
+    fn rdev(self) -> u64 {
+        match self {
+            Dev::Null => abi::makedev(1, 3),
+            Dev::Zero => abi::makedev(1, 5),
+            Dev::Full => abi::makedev(1, 7),
+            Dev::Random => abi::makedev(1, 8),
+            Dev::Urandom => abi::makedev(1, 9),
+            Dev::Tty => abi::makedev(5, 0),
+        }
+    }
+}
+
+/// The /proc files of a process directory (besides the fd directory and the links).
+const PID_FILES: [&str; 9] = ["cmdline", "comm", "environ", "maps", "mounts", "stat", "statm", "status", "auxv"];
+/// The files at the top of /proc.
+const TOP_FILES: [&str; 7] = ["cpuinfo", "meminfo", "uptime", "version", "loadavg", "filesystems", "stat"];
+
+/// Inode numbers of synthesized nodes: stable, distinct per name.
+fn ino_of(g: &str) -> u64 {
+    // FNV-1a: deterministic across runs (stat output must repeat).
+    g.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3)) & 0xffff_ffff
+}
+
+impl Vfs {
+    /// What canonical guest path `g` names, seen by process `pid`.
+    pub(super) fn lookup(&self, pid: u32, g: &str) -> Node {
+        self.synth_node(pid, g).unwrap_or_else(|| path::host_node(&self.root, g))
+    }
+
+    /// Whether `g` is in a synthesized tree (where nothing can be created).
+    pub(super) fn is_synth(&self, g: &str) -> bool {
+        path::is_under(g, "/proc") || self.synth_node(0, g).is_some()
+    }
+
+    /// A process named in /proc: "self" is the caller, digits are a pid the vfs knows.
+    fn proc_pid(&self, name: &str) -> Option<u32> {
+        let p: u32 = name.parse().ok()?;
+        self.tables.contains_key(&p).then_some(p)
+    }
+
+    fn synth_node(&self, pid: u32, g: &str) -> Option<Node> {
+        if g == "/proc" {
+            return Some(Node::Dir);
+        }
+        if let Some(rest) = g.strip_prefix("/proc/") {
+            return Some(self.proc_node(pid, rest));
+        }
+        if g == "/dev" {
+            return match path::host_node(&self.root, g) {
+                Node::Missing => Some(Node::Dir),
+                _ => None,
+            };
+        }
+        let name = g.strip_prefix("/dev/")?;
+        if Dev::from_name(name).is_some() {
+            return Some(Node::Other);
+        }
+        match name {
+            "stdin" => Some(Node::Link("/proc/self/fd/0".into())),
+            "stdout" => Some(Node::Link("/proc/self/fd/1".into())),
+            "stderr" => Some(Node::Link("/proc/self/fd/2".into())),
+            "fd" => Some(Node::Link("/proc/self/fd".into())),
+            _ => None,
+        }
+    }
+
+    fn proc_node(&self, pid: u32, rest: &str) -> Node {
+        let parts: Vec<&str> = rest.split('/').collect();
+        match parts.as_slice() {
+            ["self"] => Node::Link(pid.to_string()),
+            ["mounts"] => Node::Link("self/mounts".into()),
+            [f] if TOP_FILES.contains(f) => Node::Other,
+            [p, tail @ ..] => {
+                let Some(p) = self.proc_pid(p) else { return Node::Missing };
+                let Some(t) = self.tables.get(&p) else { return Node::Missing };
+                match tail {
+                    [] | ["fd"] => Node::Dir,
+                    ["cwd"] => Node::Link(t.cwd.clone()),
+                    ["exe"] => Node::Link(t.exe.clone()),
+                    ["root"] => Node::Link("/".into()),
+                    ["fd", n] => match n.parse::<i32>().ok().and_then(|n| t.fds.get(&n)) {
+                        Some((file, _)) => Node::Magic(*file, self.link_text(*file)),
+                        None => Node::Missing,
+                    },
+                    [f] if PID_FILES.contains(f) => Node::Other,
+                    _ => Node::Missing,
+                }
+            }
+            _ => Node::Missing,
+        }
+    }
+
+    /// What readlink of /proc/PID/fd/N shows for open file `file`.
+    pub(super) fn link_text(&self, file: u64) -> String {
+        let Some(f) = self.files.get(&file) else { return String::new() };
+        if let Backend::Host(h) = &f.backend {
+            // The host knows where the file is now (renamed, or "(deleted)").
+            use std::os::fd::AsRawFd;
+            if let Ok(p) = std::fs::read_link(format!("/proc/self/fd/{}", h.as_raw_fd())) {
+                let s = p.to_string_lossy();
+                let (p, deleted) = match s.strip_suffix(" (deleted)") {
+                    Some(p) => (p.to_string(), " (deleted)"),
+                    None => (s.into_owned(), ""),
+                };
+                if let Some(g) = path::to_guest(&self.root, std::path::Path::new(&p)) {
+                    return format!("{g}{deleted}");
+                }
+            }
+        }
+        f.path.clone()
+    }
+
+    /// The listing of a synthesized directory (None: a host directory).
+    pub(super) fn synth_list(&self, g: &str) -> Option<Vec<(String, u64, u8)>> {
+        let mut v: Vec<(String, u64, u8)> = vec![(".".into(), ino_of(g), 4), ("..".into(), ino_of(&path::split_last(g).0), 4)];
+        if g == "/proc" {
+            v.push(("self".into(), ino_of("/proc/self"), 10));
+            v.push(("mounts".into(), ino_of("/proc/mounts"), 10));
+            for f in TOP_FILES {
+                v.push((f.into(), ino_of(&format!("/proc/{f}")), 8));
+            }
+            for p in self.tables.keys() {
+                v.push((p.to_string(), ino_of(&format!("/proc/{p}")), 4));
+            }
+            return Some(v);
+        }
+        if g == "/dev" {
+            if !matches!(path::host_node(&self.root, g), Node::Missing) {
+                return None;
+            }
+            for d in ["null", "zero", "full", "random", "urandom", "tty"] {
+                v.push((d.into(), ino_of(&format!("/dev/{d}")), 2));
+            }
+            for l in ["stdin", "stdout", "stderr", "fd"] {
+                v.push((l.into(), ino_of(&format!("/dev/{l}")), 10));
+            }
+            return Some(v);
+        }
+        let rest = g.strip_prefix("/proc/")?;
+        let parts: Vec<&str> = rest.split('/').collect();
+        let p = self.proc_pid(parts.first()?)?;
+        let t = self.tables.get(&p)?;
+        match parts.as_slice()[1..] {
+            [] => {
+                v.push(("fd".into(), ino_of(&format!("{g}/fd")), 4));
+                for l in ["cwd", "exe", "root"] {
+                    v.push((l.into(), ino_of(&format!("{g}/{l}")), 10));
+                }
+                for f in PID_FILES {
+                    v.push((f.into(), ino_of(&format!("{g}/{f}")), 8));
+                }
+            }
+            ["fd"] => {
+                for fd in t.fds.keys() {
+                    v.push((fd.to_string(), ino_of(&format!("{g}/{fd}")), 10));
+                }
+            }
+            _ => return None,
+        }
+        Some(v)
+    }
+
+    /// The stat of a synthesized node (None: the host's).
+    pub(super) fn synth_stat(&self, pid: u32, g: &str, node: &Node) -> Option<Stat> {
+        self.synth_node(pid, g)?;
+        let ino = ino_of(g);
+        Some(match node {
+            Node::Dir => Stat { nlink: 2, ..Stat::synth(s::IFDIR | 0o555, ino, 0, 0) },
+            Node::Link(t) => Stat::synth(s::IFLNK | 0o777, ino, t.len() as u64, 0),
+            Node::Magic(file, _) => {
+                let acc = self.files.get(file).map_or(0, |f| f.flags & abi::o::ACCMODE);
+                let mode = match acc {
+                    abi::o::RDONLY => 0o500,
+                    abi::o::WRONLY => 0o300,
+                    _ => 0o700,
+                };
+                Stat::synth(s::IFLNK | mode, ino, 64, 0)
+            }
+            _ => match g.strip_prefix("/dev/").and_then(Dev::from_name) {
+                Some(d) => Stat::synth(s::IFCHR | 0o666, ino, 0, d.rdev()),
+                // /proc files say size 0, as Linux's do: their text exists when read.
+                None => Stat::synth(s::IFREG | 0o444, ino, 0, 0),
+            },
+        })
+    }
+
+    /// Opens a synthesized file (not a directory, not a link): None if `g` is the host's.
+    /// `sid` is the caller's DATA space, known from its qualified path pointer.
+    pub(super) fn synth_open(&mut self, env: &mut dyn Env, who: Who, g: &str, acc: i32, sid: machine::Sid) -> Option<Result<Backend, i32>> {
+        if let Some(d) = g.strip_prefix("/dev/").and_then(Dev::from_name) {
+            self.synth_node(who.pid, g)?;
+            return Some(Ok(match d {
+                Dev::Null => Backend::Null,
+                Dev::Zero => Backend::Zero,
+                Dev::Full => Backend::Full,
+                Dev::Random | Dev::Urandom => Backend::Random,
+                Dev::Tty => {
+                    // Like the host: a process without a controlling terminal gets ENXIO.
+                    if let Err(e) = std::fs::OpenOptions::new().read(true).open("/dev/tty") {
+                        return Some(Err(e.raw_os_error().unwrap_or(libc::ENXIO)));
+                    }
+                    Backend::Console(0)
+                }
+            }));
+        }
+        let rest = g.strip_prefix("/proc/")?;
+        if acc != abi::o::RDONLY {
+            return Some(Err(libc::EACCES));
+        }
+        let parts: Vec<&str> = rest.split('/').collect();
+        let text = match parts.as_slice() {
+            ["cpuinfo"] => "processor\t: 0\nhart\t\t: 0\nisa\t\t: rv64imafdc_zicsr_zifencei\nmmu\t\t: sv48\nuarch\t\t: grantix\nmvendorid\t: 0x0\nmarchid\t\t: 0x0\nmimpid\t\t: 0x0\n\n".to_string(),
+            ["meminfo"] => "MemTotal:        4194304 kB\nMemFree:         4000000 kB\nMemAvailable:    4000000 kB\nBuffers:               0 kB\nCached:                0 kB\nSwapTotal:             0 kB\nSwapFree:              0 kB\n".to_string(),
+            ["uptime"] => {
+                let up = self.boot.elapsed().as_secs_f64() + 3600.0;
+                format!("{up:.2} {up:.2}\n")
+            }
+            ["version"] => "Linux version 6.6.0-grantix (grantix) #1 SMP grantix\n".to_string(),
+            ["loadavg"] => "0.00 0.00 0.00 1/1 1\n".to_string(),
+            ["filesystems"] => "nodev\tproc\nnodev\ttmpfs\n\text4\n".to_string(),
+            ["stat"] => "cpu  0 0 0 0 0 0 0 0 0 0\ncpu0 0 0 0 0 0 0 0 0 0 0\nbtime 0\nprocesses 1\nprocs_running 1\nprocs_blocked 0\n".to_string(),
+            [p, f] => {
+                let p = self.proc_pid(p)?;
+                return Some(Ok(Backend::Text(self.pid_file(env, who, p, f, sid)?)));
+            }
+            _ => return None,
+        };
+        Some(Ok(Backend::Text(text.into_bytes())))
+    }
+
+    /// The contents of /proc/PID/`f`.
+    fn pid_file(&mut self, env: &mut dyn Env, who: Who, p: u32, f: &str, sid: machine::Sid) -> Option<Vec<u8>> {
+        let t = self.tables.get(&p)?;
+        let exe = t.exe.clone();
+        let name: String = exe.rsplit('/').next().unwrap_or("").chars().take(15).collect();
+        let ppid = env.call(ServiceId::Proc, crate::sysno::GETPPID, [(p as u64) << 32 | p as u64, 0, 0, 0, 0, 0], &[]).map_or(0, |r| r[0] as i64);
+        let threads = 1;
+        Some(match f {
+            "cmdline" => t.cmdline.clone(),
+            "comm" => format!("{name}\n").into_bytes(),
+            "environ" | "auxv" => Vec::new(),
+            "mounts" => b"rootfs / rootfs rw 0 0\nproc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\ndevtmpfs /dev devtmpfs rw 0 0\n".to_vec(),
+            "stat" => {
+                let state = if p == who.pid { 'R' } else { 'S' };
+                format!("{p} ({name}) {state} {ppid} {p} {p} 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 {threads} 0 0 0 0 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n").into_bytes()
+            }
+            "statm" => b"0 0 0 0 0 0 0\n".to_vec(),
+            "status" => {
+                let state = if p == who.pid { "R (running)" } else { "S (sleeping)" };
+                let fdsize = t.fds.keys().next_back().map_or(64, |m| ((*m as u32 + 64) / 64) * 64);
+                format!(
+                    "Name:\t{name}\nUmask:\t0022\nState:\t{state}\nTgid:\t{p}\nNgid:\t0\nPid:\t{p}\nPPid:\t{ppid}\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t{fdsize}\nGroups:\t0\nThreads:\t{threads}\nSigQ:\t0/0\nCpus_allowed:\t1\nCpus_allowed_list:\t0\nvoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n"
+                )
+                .into_bytes()
+            }
+            "maps" => self.maps(env, p, &exe, if p == who.pid { sid } else { 0 })?,
+            _ => return None,
+        })
+    }
+
+    /// /proc/PID/maps: asked of mm, which knows the mappings and their names. mm writes
+    /// into memory lent to it, and the vfs has none of its own unless the board mapped
+    /// its scratch area; without it, the mappings are read from the machine's view of
+    /// the caller's DATA space `sid` (rights, no names).
+    fn maps(&mut self, env: &mut dyn Env, p: u32, exe: &str, sid: machine::Sid) -> Option<Vec<u8>> {
+        let me = env.me();
+        let scratch = addr::qualified(me, super::SCRATCH);
+        let exe_at = super::SCRATCH_SIZE - 4096;
+        let mapped = env.machine().mem.check_only(me, me, super::SCRATCH, super::SCRATCH_SIZE, machine::Access::Write, scratch).is_ok();
+        if mapped && exe.len() < 4096 && env.write(scratch + exe_at, exe.as_bytes()).is_ok() {
+            let lends = [Lend::write(scratch, exe_at), Lend::read(scratch + exe_at, exe.len() as u64)];
+            let r = env.call(ServiceId::Mm, crate::mm::op::MAPS, [(p as u64) << 32, p as u64, scratch, exe_at, scratch + exe_at, exe.len() as u64], &lends);
+            if let Ok([n, _]) = r {
+                if !crate::service::is_err(n) {
+                    let mut v = vec![0u8; (n as usize).min(exe_at as usize)];
+                    if env.read(scratch, &mut v).is_ok() {
+                        return Some(v);
+                    }
+                }
+            }
+        }
+        Some(maps_from_machine(env, sid))
+    }
+}
+
+/// Mappings of DATA space `sid` as the machine sees them (the fallback of `maps`).
+fn maps_from_machine(env: &mut dyn Env, sid: machine::Sid) -> Vec<u8> {
+        let mut out = String::new();
+        if let Some(sp) = env.machine().mem.space(sid).filter(|_| sid != 0) {
+            for (lo, hi, r) in sp.regions() {
+                out.push_str(&format!("{lo:08x}-{hi:08x} {r:?}p 00000000 00:00 0\n"));
+            }
+        }
+        out.into_bytes()
+}
