@@ -53,15 +53,14 @@ impl Default for Tlb {
 }
 
 impl Tlb {
-    /// The host pointer for `offset` if a valid entry allows `right`.
+    /// The host pointer for `offset` if a valid entry allows `right`. The pointer is
+    /// only ever dereferenced inside this module, by `load`, `store` and `fetch`.
     #[inline(always)]
-    pub fn lookup(&mut self, principal: Sid, target: Sid, offset: u64, right: PageRights) -> Option<*mut u8> {
+    fn lookup(&mut self, principal: Sid, target: Sid, offset: u64, right: PageRights) -> Option<*mut u8> {
         let page = offset >> PAGE_SHIFT;
         let e = &self.entries[index(principal, target, page)];
         if e.key == key(target, page) && e.principal == principal && e.rights & right.0 == right.0 {
             self.hits += 1;
-            // wrapping_add: the pointer arithmetic itself is safe; the result is
-            // dereferenced only by `read`/`write` below for in-page offsets.
             Some(e.ptr.wrapping_add((offset & (PAGE_SIZE - 1)) as usize))
         } else {
             self.misses += 1;
@@ -69,9 +68,60 @@ impl Tlb {
         }
     }
 
+    /// Whether an entry allows `right` on the page of `offset` (no side effects on data).
+    pub fn allows(&mut self, principal: Sid, target: Sid, offset: u64, right: PageRights) -> bool {
+        self.lookup(principal, target, offset, right).is_some()
+    }
+
+    /// Reads `N` bytes at `target:offset` for `principal` if a cached entry allows it and
+    /// the bytes lie within one page; `None` sends the caller to the checked slow path.
+    #[inline(always)]
+    pub fn load<const N: usize>(&mut self, principal: Sid, target: Sid, offset: u64) -> Option<[u8; N]> {
+        if (offset & (PAGE_SIZE - 1)) as usize + N > PAGE_SIZE as usize {
+            return None;
+        }
+        let p = self.lookup(principal, target, offset, PageRights::R)?;
+        let mut out = [0u8; N];
+        // SAFETY: `p` comes from a live entry, so it points into a live frame: entries
+        // are flushed before their frame can be unmapped, replaced or freed (see the
+        // flush calls in `Memory`), and only `Memory` fills entries. The check above
+        // keeps all N bytes inside that 4 KiB frame. The machine runs on one host
+        // thread, so nothing writes the frame concurrently.
+        unsafe { std::ptr::copy_nonoverlapping(p, out.as_mut_ptr(), N) };
+        Some(out)
+    }
+
+    /// Writes `N` bytes at `target:offset` for `principal` if a cached entry allows it
+    /// and the bytes lie within one page; false sends the caller to the slow path.
+    #[inline(always)]
+    pub fn store<const N: usize>(&mut self, principal: Sid, target: Sid, offset: u64, bytes: [u8; N]) -> bool {
+        if (offset & (PAGE_SIZE - 1)) as usize + N > PAGE_SIZE as usize {
+            return false;
+        }
+        let Some(p) = self.lookup(principal, target, offset, PageRights::W) else { return false };
+        // SAFETY: as for `load`; the entry allowed W, which is never cached for a
+        // copy-on-write or read-only page, so the frame is this principal's to write.
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), p, N) };
+        true
+    }
+
+    /// Fetches a halfword of code at `code:offset` if cached with X (offset is even, so
+    /// the two bytes never cross a page).
+    #[inline(always)]
+    pub fn fetch(&mut self, code: Sid, offset: u64) -> Option<u16> {
+        if offset & 1 != 0 {
+            return None;
+        }
+        let p = self.lookup(code, code, offset, PageRights::X)?;
+        let mut out = [0u8; 2];
+        // SAFETY: as for `load`; an even offset keeps both bytes inside the frame.
+        unsafe { std::ptr::copy_nonoverlapping(p, out.as_mut_ptr(), 2) };
+        Some(u16::from_le_bytes(out))
+    }
+
     /// Records that `principal` may access `target`'s page at `offset` with `rights`
     /// through the frame at `frame_ptr` (the start of the page).
-    pub fn fill(&mut self, principal: Sid, target: Sid, offset: u64, rights: PageRights, frame_ptr: *mut u8) {
+    pub(crate) fn fill(&mut self, principal: Sid, target: Sid, offset: u64, rights: PageRights, frame_ptr: *mut u8) {
         let page = offset >> PAGE_SHIFT;
         self.entries[index(principal, target, page)] = Entry { key: key(target, page), principal, rights: rights.0, ptr: frame_ptr };
     }
@@ -106,27 +156,5 @@ impl Tlb {
     /// Drops everything.
     pub fn flush_all(&mut self) {
         self.retain(|_| true);
-    }
-
-    /// Reads `N` bytes at a pointer returned by `lookup`.
-    ///
-    /// The caller guarantees the access does not cross the page: `offset % 4096 + N <= 4096`.
-    #[inline(always)]
-    pub fn read<const N: usize>(ptr: *mut u8) -> [u8; N] {
-        let mut out = [0u8; N];
-        // SAFETY: `ptr` came from `lookup` on a live entry, so it points into a live
-        // frame (entries are flushed before their frame can be unmapped or freed), and
-        // the caller checked that N bytes from it stay within that 4 KiB frame. The
-        // machine runs on one host thread, so nothing writes the frame concurrently.
-        unsafe { std::ptr::copy_nonoverlapping(ptr, out.as_mut_ptr(), N) };
-        out
-    }
-
-    /// Writes `N` bytes at a pointer returned by `lookup`; same contract as `read`.
-    #[inline(always)]
-    pub fn write<const N: usize>(ptr: *mut u8, bytes: [u8; N]) {
-        // SAFETY: as for `read`; the entry allowed W, so the frame is writable by this
-        // principal and is not shared copy-on-write.
-        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), ptr, N) };
     }
 }

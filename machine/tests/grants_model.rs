@@ -25,7 +25,6 @@
 use machine::addr::{qualified, resolve, Sid, PAGE_SIZE, SPACE_SIZE};
 use machine::grants::{GrantLimits, GrantRequest, Handle};
 use machine::memory::{Memory, MemoryLimits};
-use machine::tlb::Tlb;
 use machine::{Access, FaultKind, GrantRights, GxError, PageRights};
 use proptest::prelude::*;
 use std::collections::{BTreeSet, HashMap};
@@ -748,21 +747,15 @@ impl World {
                 // checked slow path (which fills it) on a miss.
                 let (t, o) = resolve(ptr, principal);
                 if write {
-                    let got = match self.mem.tlb.lookup(principal, t, o, PageRights::W) {
-                        Some(p) => {
-                            Tlb::write::<1>(p, [val]);
-                            Ok(())
-                        }
-                        None => self.mem.copy_out(principal, ptr, &[val]),
-                    };
+                    let got = if self.mem.tlb.store::<1>(principal, t, o, [val]) { Ok(()) } else { self.mem.copy_out(principal, ptr, &[val]) };
                     self.last_ok = got.is_ok();
                     prop_assert_eq!(&got, &want, "sb at {:#x} as {}", ptr, principal);
                     if got.is_ok() {
                         self.model.write(ptr, principal, &[val]);
                     }
                 } else {
-                    let got = match self.mem.tlb.lookup(principal, t, o, PageRights::R) {
-                        Some(p) => Ok(Tlb::read::<1>(p)[0]),
+                    let got = match self.mem.tlb.load::<1>(principal, t, o) {
+                        Some(b) => Ok(b[0]),
                         None => {
                             let mut b = [0u8];
                             self.mem.copy_in(principal, ptr, &mut b).map(|_| b[0])
@@ -909,12 +902,12 @@ fn tlb_entries_filled_through_a_grant_die_with_it() {
     let child = mem.grant(b, b, &req(a, WIN, PAGE_SIZE, GrantRights::RW, c)).unwrap();
     assert_eq!(mem.grants.get(child).unwrap().parent, Some(root));
     mem.copy_out(c, qualified(a, WIN), &[9]).unwrap();
-    assert!(mem.tlb.lookup(c, a, WIN, PageRights::W).is_some());
+    assert!(mem.tlb.allows(c, a, WIN, PageRights::W));
     // C may not revoke what B made; a third party neither.
     assert_eq!(mem.revoke(child, c).unwrap_err(), GxError::Perm);
     // The owner revokes the root: the cascade takes the derived grant and its entry.
     let gone = mem.revoke(root, a).unwrap();
     assert_eq!(gone.len(), 2);
-    assert!(mem.tlb.lookup(c, a, WIN, PageRights::R).is_none());
+    assert!(!mem.tlb.allows(c, a, WIN, PageRights::R));
     assert_eq!(mem.revoke(child, b).unwrap_err(), GxError::Stale);
 }

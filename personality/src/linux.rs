@@ -52,6 +52,8 @@ pub mod scratch {
     pub const RESULT: u64 = 8192;
     /// proc's delivery record for the signal being delivered.
     pub const SIGNAL: u64 = 12288;
+    /// Small buffers of the calls answered here (a thread name).
+    pub const MISC: u64 = 14336;
     /// exec's argv/envp blob, then the new command line.
     pub const BLOB: u64 = 16384;
     pub const BLOB_MAX: u64 = SIZE - BLOB;
@@ -71,6 +73,8 @@ pub struct Linux {
     pub pending_key: u64,
     /// Nice values set with setpriority, by pid (0 when absent).
     pub nice: std::collections::BTreeMap<u32, i32>,
+    /// getrandom's generator state.
+    pub random: u64,
 }
 
 /// The caller of a syscall.
@@ -93,6 +97,11 @@ impl Caller {
     pub fn q(&self, p: u64) -> u64 {
         if p == 0 { 0 } else { qualified(self.data, addr::offset_of(p)) }
     }
+}
+
+/// The resident set of the caller's process in KiB: the pages its DATA space maps.
+pub fn rss_kb(env: &dyn Env, c: &Caller) -> u64 {
+    env.machine().mem.space(c.data).map_or(0, |s| s.mapped_pages() as u64 * (PAGE_SIZE / 1024))
 }
 
 /// What a syscall handler decided.
@@ -122,6 +131,8 @@ fn proc_with_pointers(n: u64) -> bool {
             | nr::PRLIMIT64
             | nr::GETRLIMIT
             | nr::SETRLIMIT
+            | nr::GETRESUID
+            | nr::GETRESGID
     )
 }
 
@@ -145,6 +156,7 @@ fn proc_plain(n: u64) -> bool {
             | nr::TKILL
             | nr::TGKILL
             | nr::UMASK
+            | nr::GETGROUPS
     )
 }
 
@@ -345,11 +357,11 @@ impl Linux {
                 }
             }
             nr::SET_ROBUST_LIST => Value(if a[1] == 24 { 0 } else { err(libc::EINVAL) }),
-            nr::GETRANDOM => Value(crate::misc::getrandom(env, c, a)),
+            nr::GETRANDOM => Value(crate::misc::getrandom(env, c, &mut self.random, a)),
             nr::SCHED_GETAFFINITY => Value(crate::misc::getaffinity(env, c, a)),
             nr::SCHED_SETAFFINITY | nr::SCHED_SETSCHEDULER | nr::SCHED_SETPARAM | nr::SCHED_GETSCHEDULER | nr::SCHED_GETPARAM | nr::SCHED_GET_PRIORITY_MAX
             | nr::SCHED_GET_PRIORITY_MIN | nr::SCHED_RR_GET_INTERVAL | nr::GETCPU => Value(crate::misc::sched(env, c, n, a)),
-            nr::SETPRIORITY | nr::GETPRIORITY => Value(crate::misc::priority(self, c, n, a)),
+            nr::SETPRIORITY | nr::GETPRIORITY => Value(crate::misc::priority(self, env, c, n, a)),
             nr::GETRUSAGE => Value(crate::misc::getrusage(env, c, a)),
             nr::PRCTL => Value(crate::misc::prctl(env, c, a)),
             nr::MEMBARRIER => Value(0),
@@ -457,8 +469,15 @@ impl Linux {
             return true;
         }
         ctx.x[reg::A0] = v;
-        if v == err(libc::EPIPE) && matches!(n, nr::WRITE | nr::WRITEV | nr::PWRITE64 | nr::PWRITEV) {
-            let _ = env.call(ServiceId::Proc, nr::TGKILL, [c.word(), c.pid as u64, c.tid as u64, libc::SIGPIPE as u64, 0, 0], &[]);
+        // Writing to a pipe nobody reads raises SIGPIPE, and growing a file past
+        // RLIMIT_FSIZE SIGXFSZ, besides the error (the signal goes to the thread).
+        let raise = match v {
+            v if v == err(libc::EPIPE) && matches!(n, nr::WRITE | nr::WRITEV | nr::PWRITE64 | nr::PWRITEV) => libc::SIGPIPE,
+            v if v == err(libc::EFBIG) && matches!(n, nr::WRITE | nr::WRITEV | nr::PWRITE64 | nr::PWRITEV | nr::FTRUNCATE | nr::TRUNCATE | nr::FALLOCATE) => libc::SIGXFSZ,
+            _ => 0,
+        };
+        if raise != 0 {
+            let _ = env.call(ServiceId::Proc, nr::TGKILL, [c.word(), c.pid as u64, c.tid as u64, raise as u64, 0, 0], &[]);
         }
         true
     }

@@ -1,23 +1,33 @@
 //! Small syscalls the personality answers itself: randomness, affinity and scheduling,
 //! priority, usage, prctl. They touch only the caller's memory, through linux's own grant.
 
-use crate::linux::Caller;
-use syscalls::service::err;
+use crate::linux::{scratch, Caller};
+use machine::addr::qualified;
+use syscalls::proc::op as proc_op;
+use syscalls::service::{err, is_err};
 use syscalls::sysno as nr;
-use syscalls::Env;
+use syscalls::{Env, Lend, ServiceId};
 
 fn put(env: &mut dyn Env, c: &Caller, p: u64, b: &[u8]) -> bool {
     p == 0 || env.write(c.q(p), b).is_ok()
 }
 
-/// getrandom: deterministic bytes from a per-run generator (reproducible runs).
-pub fn getrandom(env: &mut dyn Env, c: &Caller, a: [u64; 6]) -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static STATE: AtomicU64 = AtomicU64::new(0x853c_49e6_748f_ea9b);
+/// getrandom: deterministic bytes from a per-run generator (splitmix64 over the
+/// counter `state`), so runs are reproducible.
+pub fn getrandom(env: &mut dyn Env, c: &Caller, state: &mut u64, a: [u64; 6]) -> u64 {
+    const GRND_NONBLOCK: u64 = 1;
+    const GRND_RANDOM: u64 = 2;
+    const GRND_INSECURE: u64 = 4;
+    let flags = a[2];
+    if flags & !(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE) != 0 || flags & (GRND_RANDOM | GRND_INSECURE) == (GRND_RANDOM | GRND_INSECURE) {
+        return err(libc::EINVAL);
+    }
+    // Linux returns at most 32 MiB - 1 per call; 1 MiB keeps one call's buffer small.
     let len = a[1].min(1 << 20) as usize;
     let mut v = vec![0u8; len];
     for chunk in v.chunks_mut(8) {
-        let mut x = STATE.fetch_add(0x9e37_79b9_7f4a_7c15, Ordering::Relaxed);
+        *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut x = *state ^ 0x853c_49e6_748f_ea9b;
         x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         x ^= x >> 31;
@@ -28,18 +38,24 @@ pub fn getrandom(env: &mut dyn Env, c: &Caller, a: [u64; 6]) -> u64 {
 
 /// sched_getaffinity: one hart.
 pub fn getaffinity(env: &mut dyn Env, c: &Caller, a: [u64; 6]) -> u64 {
+    // Smaller than the kernel's cpumask (one u64 word): EINVAL, as Linux.
     if a[1] < 8 {
         return err(libc::EINVAL);
     }
     if put(env, c, a[2], &1u64.to_le_bytes()) { 8 } else { err(libc::EFAULT) }
 }
 
-/// getrusage: zeros (no CPU time or memory is accounted per process).
+/// getrusage: ru_maxrss only (the process's resident pages now, or the largest of
+/// its reaped children's); CPU times and counts are not accounted and read zero.
 pub fn getrusage(env: &mut dyn Env, c: &Caller, a: [u64; 6]) -> u64 {
-    if !matches!(a[0] as i32, libc::RUSAGE_SELF | libc::RUSAGE_CHILDREN | libc::RUSAGE_THREAD) {
-        return err(libc::EINVAL);
-    }
-    if put(env, c, a[1], &[0u8; 144]) { 0 } else { err(libc::EFAULT) }
+    let maxrss = match a[0] as i32 {
+        libc::RUSAGE_SELF | libc::RUSAGE_THREAD => crate::linux::rss_kb(env, c),
+        libc::RUSAGE_CHILDREN => proc_call(env, c, proc_op::CHILDREN_MAXRSS, [0; 5], &[]),
+        _ => return err(libc::EINVAL),
+    };
+    let mut ru = [0u8; 144];
+    ru[32..40].copy_from_slice(&maxrss.to_le_bytes());
+    if put(env, c, a[1], &ru) { 0 } else { err(libc::EFAULT) }
 }
 
 /// The scheduling calls: one hart, one policy (SCHED_OTHER) that every thread runs
@@ -66,6 +82,14 @@ pub fn sched(env: &mut dyn Env, c: &Caller, n: u64, a: [u64; 6]) -> u64 {
             if put(env, c, a[1], &0i32.to_le_bytes()) { 0 } else { err(libc::EFAULT) }
         }
         nr::SCHED_SETSCHEDULER if !policy_ok(a[1]) => err(libc::EINVAL),
+        nr::SCHED_SETAFFINITY => {
+            // One hart, CPU 0: a mask without it allows nothing.
+            let mut b = [0u8; 1];
+            if a[1] == 0 || env.read(c.q(a[2]), &mut b).is_err() {
+                return err(if a[1] == 0 { libc::EINVAL } else { libc::EFAULT });
+            }
+            if b[0] & 1 == 0 { err(libc::EINVAL) } else { 0 }
+        }
         nr::SCHED_RR_GET_INTERVAL => {
             // The round-robin quantum Linux reports for SCHED_RR: 100 ms.
             let mut b = [0u8; 16];
@@ -82,12 +106,15 @@ pub fn sched(env: &mut dyn Env, c: &Caller, n: u64, a: [u64; 6]) -> u64 {
 
 /// getpriority and setpriority on the caller's own process (PRIO_PROCESS, who 0 or
 /// its pid): the nice value is remembered and reported, and changes nothing else.
-pub fn priority(linux: &mut crate::linux::Linux, c: &Caller, n: u64, a: [u64; 6]) -> u64 {
+pub fn priority(linux: &mut crate::linux::Linux, env: &mut dyn Env, c: &Caller, n: u64, a: [u64; 6]) -> u64 {
     let (which, who) = (a[0] as u32, a[1] as u32);
     if !matches!(which, libc::PRIO_PROCESS | libc::PRIO_PGRP | libc::PRIO_USER) {
         return err(libc::EINVAL);
     }
     let pid = if which == libc::PRIO_PROCESS && who != 0 { who } else { c.pid };
+    if pid != c.pid && is_err(proc_call(env, c, nr::GETPGID, [pid as u64, 0, 0, 0, 0], &[])) {
+        return err(libc::ESRCH);
+    }
     if n == nr::GETPRIORITY {
         // The kernel returns 20 - nice so the value is never negative; libc undoes it.
         return (20 - linux.nice.get(&pid).copied().unwrap_or(0)) as u64;
@@ -96,13 +123,23 @@ pub fn priority(linux: &mut crate::linux::Linux, c: &Caller, n: u64, a: [u64; 6]
     0
 }
 
-/// prctl: PR_SET_NAME / PR_GET_NAME and a few harmless ones.
-pub fn prctl(env: &mut dyn Env, c: &Caller, a: [u64; 6]) -> u64 {
-    thread_local! {
-        static NAMES: std::cell::RefCell<std::collections::BTreeMap<u32, [u8; 16]>> = Default::default();
+/// Calls proc with the caller word and `args`, lending it `lend`; a0 (an errno
+/// for a failed call).
+fn proc_call(env: &mut dyn Env, c: &Caller, op: u64, args: [u64; 5], lend: &[Lend]) -> u64 {
+    match env.call(ServiceId::Proc, op, [c.word(), args[0], args[1], args[2], args[3], args[4]], lend) {
+        Ok([v, _]) => v,
+        Err(e) => syscalls::service::call_errno(&e),
     }
+}
+
+/// prctl: thread names (kept by proc, which /proc/PID/task/TID/comm reads too), the
+/// parent-death signal, and a few options that are accepted and change nothing.
+pub fn prctl(env: &mut dyn Env, c: &Caller, a: [u64; 6]) -> u64 {
+    let me = env.me();
+    let buf = qualified(me, scratch::BASE + scratch::MISC);
     match a[0] as i32 {
         libc::PR_SET_NAME => {
+            // The name is at most 16 bytes, and may end before a page that is not mapped.
             let mut b = [0u8; 16];
             for (i, slot) in b.iter_mut().take(15).enumerate() {
                 let mut x = [0u8];
@@ -114,15 +151,33 @@ pub fn prctl(env: &mut dyn Env, c: &Caller, a: [u64; 6]) -> u64 {
                 }
                 *slot = x[0];
             }
-            NAMES.with(|n| n.borrow_mut().insert(c.tid, b));
-            0
+            if env.write(buf, &b).is_err() {
+                return err(libc::ENOMEM);
+            }
+            proc_call(env, c, proc_op::COMM, [0, buf, 1, 0, 0], &[Lend::read(buf, 16)])
         }
         libc::PR_GET_NAME => {
-            let b = NAMES.with(|n| n.borrow().get(&c.tid).copied()).unwrap_or(*b"grantix\0\0\0\0\0\0\0\0\0");
+            let r = proc_call(env, c, proc_op::COMM, [0, buf, 0, 0, 0], &[Lend::write(buf, 16)]);
+            let mut b = [0u8; 16];
+            if is_err(r) || env.read(buf, &mut b).is_err() {
+                return if is_err(r) { r } else { err(libc::EFAULT) };
+            }
             if put(env, c, a[1], &b) { 0 } else { err(libc::EFAULT) }
         }
-        libc::PR_SET_PDEATHSIG | libc::PR_SET_DUMPABLE | libc::PR_SET_NO_NEW_PRIVS => 0,
+        libc::PR_SET_PDEATHSIG => {
+            if a[1] > 64 {
+                return err(libc::EINVAL);
+            }
+            proc_call(env, c, proc_op::PDEATHSIG, [1, a[1], 0, 0, 0], &[]);
+            0
+        }
+        libc::PR_GET_PDEATHSIG => {
+            let sig = proc_call(env, c, proc_op::PDEATHSIG, [0, 0, 0, 0, 0], &[]) as i32;
+            if put(env, c, a[1], &sig.to_le_bytes()) { 0 } else { err(libc::EFAULT) }
+        }
+        libc::PR_SET_DUMPABLE | libc::PR_SET_NO_NEW_PRIVS => 0,
         libc::PR_GET_DUMPABLE => 1,
+        libc::PR_GET_NO_NEW_PRIVS => 0,
         _ => err(libc::EINVAL),
     }
 }

@@ -249,7 +249,8 @@ impl Runtime {
                 continue;
             };
             let Some(t) = self.proc().threads.get(&tid).cloned() else { continue };
-            if t.state != ThreadState::Runnable {
+            // A thread of a stopped process waits off the queue; SIGCONT puts it back.
+            if t.state != ThreadState::Runnable || self.proc().is_stopped(t.pid) {
                 continue;
             }
             // A thread woken in a syscall re-executes it first and takes its signals on

@@ -41,7 +41,8 @@ pub fn peek(env: &mut dyn Env, c: &Caller) -> (u64, u64) {
 
 /// Ends the caller's process by signal `sig` (default action).
 fn terminate(linux: &mut Linux, env: &mut dyn Env, c: &Caller, sig: u64) {
-    let r = env.call(ServiceId::Proc, syscalls::lifecycle::EXIT, [c.word(), 0, 1, sig, 0, 0], &[]);
+    let rss = crate::linux::rss_kb(env, c);
+    let r = env.call(ServiceId::Proc, syscalls::lifecycle::EXIT, [c.word(), 0, 1, sig, rss, 0], &[]);
     if let Ok([1, _]) = r {
         linux.process_gone(env, c.pid);
     }
@@ -59,6 +60,8 @@ pub fn deliver_pending(linux: &mut Linux, env: &mut dyn Env, c: &Caller) {
     let Ok([sig, what]) = r else { return };
     match what {
         action::TERMINATE => terminate(linux, env, c, sig),
+        // proc stopped the process: this thread goes off the hart until SIGCONT.
+        action::STOP => linux.stop = Some(stop::YIELD),
         action::HANDLER | action::HANDLER_RESTART => {
             let mut rec = vec![0u8; len];
             if env.read(buf, &mut rec).is_err() || !push_frame(env, c, sig, &rec) {
@@ -172,19 +175,24 @@ fn enter(env: &mut dyn Env) -> Option<Caller> {
     Some(Caller { pid: (w >> 32) as u32, tid: w as u32, wake: None::<Wake>, data, code })
 }
 
-/// The signal and si_code of a machine fault (cause as in `machine::Fault::cause`),
-/// and the address siginfo reports.
-fn fault_signal(env: &dyn Env, c: &Caller, cause: u64, addr: u64, pc: u64) -> (i32, i32, u64) {
-    match cause {
-        2 => (libc::SIGILL, 1, pc),  // ILL_ILLOPC
-        3 => (libc::SIGTRAP, 1, pc), // TRAP_BRKPT
-        0 | 4 | 6 => (libc::SIGBUS, 1, addr), // BUS_ADRALN
+/// The signal, si_code and si_addr of a machine fault (cause as in
+/// `machine::Fault::cause`); None when mm resolved it and the access can be retried.
+/// What a bad access to memory means (no mapping, no access, a file page past EOF)
+/// is mm's to say.
+fn fault_signal(env: &mut dyn Env, c: &Caller, cause: u64, addr: u64, pc: u64) -> Option<(u64, u64, u64)> {
+    Some(match cause {
+        2 => (libc::SIGILL as u64, 1, pc),           // ILL_ILLOPC
+        3 => (libc::SIGTRAP as u64, 1, pc),          // TRAP_BRKPT
+        0 | 4 | 6 => (libc::SIGBUS as u64, 1, addr), // BUS_ADRALN
         12 | 13 | 15 => {
-            let mapped = env.machine().mem.space(c.data).and_then(|s| s.pte(machine::addr::offset_of(addr))).is_some();
-            (libc::SIGSEGV, if mapped { 2 } else { 1 }, addr) // SEGV_ACCERR, SEGV_MAPERR
+            let [sig, code] = env.call(ServiceId::Mm, syscalls::mm::op::FAULT_KIND, [c.word(), addr, cause, 0, 0, 0], &[]).unwrap_or([libc::SIGSEGV as u64, 1]);
+            if sig == 0 {
+                return None;
+            }
+            (sig, code, addr)
         }
-        _ => (libc::SIGSYS, 0, pc),
-    }
+        _ => (libc::SIGSYS as u64, 0, pc),
+    })
 }
 
 /// A machine fault of a process: the matching signal, forced (a blocked or ignored
@@ -195,8 +203,8 @@ pub fn fault(linux: &mut Linux, env: &mut dyn Env, a: [u64; 6]) -> Result<(), ma
         linux.stop = Some(stop::EXITED);
         return Ok(());
     };
-    let (sig, code, si_addr) = fault_signal(env, &c, cause, addr, pc);
-    let _ = env.call(ServiceId::Proc, proc_op::FORCE, [c.word(), sig as u64, code as u64, si_addr, 0, 0], &[]);
+    let Some((sig, code, si_addr)) = fault_signal(env, &c, cause, addr, pc) else { return Ok(()) };
+    let _ = env.call(ServiceId::Proc, proc_op::FORCE, [c.word(), sig, code, si_addr, 0, 0], &[]);
     deliver_pending(linux, env, &c);
     Ok(())
 }

@@ -11,10 +11,12 @@ use crate::{Env, ServiceId};
 /// Clone: a1 = flags, a2 = new sp, a3 = tls, a4 = child tid pointer (process-local).
 /// a0 = new tid, a1 = the child's DATA space.
 pub const CLONE: u64 = 0x1100;
-/// Exit: a1 = status, a2 = 1 for the whole group. a0 = 1 if the process is gone,
-/// a1 = clear_child_tid of the exiting thread.
+/// Exit: a1 = status, a2 = 1 for the whole group, a3 = the signal that kills the
+/// process (0 = a plain exit), a4 = its resident set in KiB (for getrusage and wait).
+/// a0 = 1 if the process is gone, a1 = clear_child_tid of the exiting thread.
 pub const EXIT: u64 = 0x1101;
-/// Exec succeeded: a1 = new code, a2 = new data.
+/// Exec succeeded: a1 = new code, a2 = new data, a3..a4 = the new thread name (16
+/// bytes, NUL-padded: the executable's file name).
 pub const EXEC: u64 = 0x1102;
 
 /// Handles the lifecycle ops; `None` if `op` is not one of them.
@@ -29,6 +31,9 @@ pub fn handle(p: &mut Proc, env: &mut dyn Env, op: u64, a: [u64; 6]) -> Option<[
             let ctid = p.threads.get(&tid).map_or(0, |t| t.clear_child_tid);
             let alone = p.processes.get(&pid).is_none_or(|pr| pr.threads.len() <= 1);
             if group || alone {
+                if let Some(pr) = p.processes.get_mut(&pid) {
+                    pr.maxrss_kb = pr.maxrss_kb.max(a[4]);
+                }
                 let st = if by_signal != 0 { ExitStatus::Signaled { sig: by_signal, core: p.dumps_core(pid, by_signal as u32) } } else { ExitStatus::Exited(status) };
                 let harts = p.end_process(pid, st);
                 if let Ok((m, _)) = env.harts() {
@@ -62,6 +67,9 @@ pub fn handle(p: &mut Proc, env: &mut dyn Env, op: u64, a: [u64; 6]) -> Option<[
             }
             if let Some(t) = p.threads.get_mut(&tid) {
                 t.altstack = (0, 2, 0);
+                t.comm[..8].copy_from_slice(&a[3].to_le_bytes());
+                t.comm[8..].copy_from_slice(&a[4].to_le_bytes());
+                t.comm[15] = 0;
             }
             [0, 0]
         }
@@ -95,12 +103,15 @@ fn clone(p: &mut Proc, env: &mut dyn Env, pid: u32, tid: u32, a: [u64; 6]) -> [u
     if flags & libc::CLONE_SETTLS as u64 != 0 {
         ctx.x[4] = tls;
     }
-    let sigmask = p.threads.get(&tid).map_or(0, |t| t.sigmask);
+    let (sigmask, comm) = p.threads.get(&tid).map_or((0, [0; 16]), |t| (t.sigmask, t.comm));
     let new = p.alloc_pid();
     if thread {
         let Ok((m, _)) = env.harts() else { return [err(libc::EPERM), 0] };
         let Ok(h) = m.create_hart(code, data, ctx) else { return [err(libc::EAGAIN), 0] };
         p.add_thread(new, pid, h, sigmask);
+        if let Some(t) = p.threads.get_mut(&new) {
+            t.comm = comm;
+        }
         if flags & libc::CLONE_CHILD_CLEARTID as u64 != 0 {
             if let Some(t) = p.threads.get_mut(&new) {
                 t.clear_child_tid = ctid;
@@ -129,6 +140,7 @@ fn clone(p: &mut Proc, env: &mut dyn Env, pid: u32, tid: u32, a: [u64; 6]) -> [u
     if let Some(t) = p.threads.get_mut(&new) {
         t.sigmask = sigmask;
         t.altstack = altstack;
+        t.comm = comm;
         if flags & libc::CLONE_CHILD_CLEARTID as u64 != 0 {
             t.clear_child_tid = ctid;
         }

@@ -21,12 +21,16 @@ pub mod code {
     pub const CLD_EXITED: i32 = 1;
     pub const CLD_KILLED: i32 = 2;
     pub const CLD_DUMPED: i32 = 3;
+    /// SIGCHLD: the child was stopped, or continued.
+    pub const CLD_STOPPED: i32 = 5;
+    pub const CLD_CONTINUED: i32 = 6;
 }
 
 /// Signal numbers this module needs by name.
 pub mod sig {
     pub const SIGKILL: u32 = 9;
     pub const SIGCHLD: u32 = 17;
+    pub const SIGCONT: u32 = 18;
     pub const SIGSTOP: u32 = 19;
     pub const SIGALRM: u32 = 14;
     /// The first real-time signal (the kernel's; libcs reserve a few above it).
@@ -52,19 +56,25 @@ pub enum DefaultAction {
     Terminate,
     /// End the process; the wait status says it dumped core.
     Core,
-    /// Nothing happens (SIGCHLD, SIGURG, SIGWINCH; and, because grantix has no job
-    /// control, the stop and continue signals SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU,
-    /// SIGCONT too).
+    /// Nothing happens (SIGCHLD, SIGURG, SIGWINCH, and SIGCONT, whose continuing
+    /// happens when it is sent, whatever its disposition).
     Ignore,
+    /// The process stops until a SIGCONT (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU).
+    Stop,
 }
+
+/// The stop signals: SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU.
+pub const STOP_SIGNALS: u64 = (1 << 18) | (1 << 19) | (1 << 20) | (1 << 21);
 
 /// The default action of `sig` (signal(7)).
 pub fn default_action(sig: u32) -> DefaultAction {
     match sig {
         // SIGQUIT SIGILL SIGTRAP SIGABRT SIGBUS SIGFPE SIGSEGV SIGXCPU SIGXFSZ SIGSYS
         3 | 4 | 5 | 6 | 7 | 8 | 11 | 24 | 25 | 31 => DefaultAction::Core,
-        // SIGCHLD SIGCONT SIGSTOP SIGTSTP SIGTTIN SIGTTOU SIGURG SIGWINCH
-        17 | 18 | 19 | 20 | 21 | 22 | 23 | 28 => DefaultAction::Ignore,
+        // SIGCHLD SIGCONT SIGURG SIGWINCH
+        17 | 18 | 23 | 28 => DefaultAction::Ignore,
+        // SIGSTOP SIGTSTP SIGTTIN SIGTTOU
+        19..=22 => DefaultAction::Stop,
         _ => DefaultAction::Terminate,
     }
 }

@@ -90,7 +90,10 @@ int main(void)
     errno = 0;
     CHECK(dup3(fd, 12, O_NONBLOCK) == -1 && errno == EINVAL, "dup3 with a bad flag -> %s", ename(errno));
 
-    /* F_DUPFD / F_DUPFD_CLOEXEC */
+    /* F_DUPFD / F_DUPFD_CLOEXEC (first make sure no inherited fd sits on
+     * the numbers expected below) */
+    for (int i = 20; i <= 31; i++)
+        close(i);
     r = fcntl(fd, F_DUPFD, 20);
     CHECK(r == 20, "F_DUPFD min 20 -> %d", r);
     r = fcntl(fd, F_DUPFD, 20);

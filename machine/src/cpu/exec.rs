@@ -12,7 +12,6 @@ use crate::grants::GrantRequest;
 use crate::hart::{reg, CallKind, Hart};
 use crate::machine::{Entered, Exit, FrameEnd, Machine};
 use crate::rights::{Access, GrantRights, PageRights};
-use crate::tlb::Tlb;
 
 /// What one instruction asks the loop to do besides moving on.
 enum Flow {
@@ -81,11 +80,14 @@ impl Machine {
     }
 
     fn fetch16(&mut self, code: Sid, off: u64, pc: u64) -> Result<u16, FaultKind> {
-        let p = match self.mem.tlb.lookup(code, code, off, PageRights::X) {
-            Some(p) => p,
-            None => self.mem.translate(code, code, off, 2, Access::Execute, pc)?,
-        };
-        Ok(u16::from_le_bytes(Tlb::read::<2>(p)))
+        if let Some(v) = self.mem.tlb.fetch(code, off) {
+            return Ok(v);
+        }
+        // The checked path; the bytes are then read through the frame store.
+        self.mem.translate(code, code, off, 2, Access::Execute, pc)?;
+        let mut b = [0u8; 2];
+        self.mem.peek(code, off, &mut b).map_err(|_| FaultKind::Unmapped { access: Access::Execute, addr: pc })?;
+        Ok(u16::from_le_bytes(b))
     }
 
     fn fetch_raw(&mut self, hart: &Hart, pc: u64) -> Result<u32, FaultKind> {
@@ -172,10 +174,8 @@ impl Machine {
         } else {
             hart.counters.loads_foreign += 1;
         }
-        if (off & 0xfff) as usize + N <= 4096 {
-            if let Some(p) = self.mem.tlb.lookup(principal, target, off, PageRights::R) {
-                return Ok(Tlb::read::<N>(p));
-            }
+        if let Some(v) = self.mem.tlb.load::<N>(principal, target, off) {
+            return Ok(v);
         }
         let mut buf = [0u8; N];
         self.mem.copy_in(principal, ptr, &mut buf)?;
@@ -191,11 +191,8 @@ impl Machine {
         } else {
             hart.counters.stores_foreign += 1;
         }
-        if (off & 0xfff) as usize + N <= 4096 {
-            if let Some(p) = self.mem.tlb.lookup(principal, target, off, PageRights::W) {
-                Tlb::write::<N>(p, bytes);
-                return Ok(());
-            }
+        if self.mem.tlb.store::<N>(principal, target, off, bytes) {
+            return Ok(());
         }
         self.mem.copy_out(principal, ptr, &bytes)
     }

@@ -11,7 +11,8 @@ use syscalls::{Env, Lend, ServiceId};
 /// exit (`group` false) and exit_group: ends the thread or the whole process.
 pub fn exit(linux: &mut Linux, env: &mut dyn Env, c: &Caller, status: u64, group: bool) -> Outcome {
     let code = status & 0xff;
-    let r = env.call(ServiceId::Proc, syscalls::lifecycle::EXIT, [c.word(), code, group as u64, 0, 0, 0], &[]);
+    let rss = crate::linux::rss_kb(env, c);
+    let r = env.call(ServiceId::Proc, syscalls::lifecycle::EXIT, [c.word(), code, group as u64, 0, rss, 0], &[]);
     if let Ok([last, ctid]) = r {
         if last == 1 {
             linux.process_gone(env, c.pid);
@@ -74,14 +75,14 @@ pub fn execve(env: &mut dyn Env, c: &Caller, a: [u64; 6]) -> Outcome {
     if blob.len() as u64 > scratch::BLOB_MAX || env.write(at(scratch::BLOB), &blob).is_err() {
         return Outcome::Value(err(libc::E2BIG));
     }
-    let lends = [Lend::read(at(scratch::HOST_PATH), host_len), Lend::read(at(scratch::BLOB), blob.len() as u64), Lend::write(at(scratch::RESULT), 40)];
+    let lends = [Lend::read(at(scratch::HOST_PATH), host_len), Lend::read(at(scratch::BLOB), blob.len() as u64), Lend::write(at(scratch::RESULT), 48)];
     match env.call(ServiceId::Mm, mm_op::EXEC, [c.word(), at(scratch::HOST_PATH), host_len, at(scratch::BLOB), blob.len() as u64, at(scratch::RESULT)], &lends) {
         Ok([0, _]) => {}
         Ok([v, _]) => return Outcome::Value(v),
         Err(e) => return Outcome::Value(call_errno(&e)),
     }
     // From here on the old image is gone: failures can only end the process.
-    let mut res = [0u8; 40];
+    let mut res = [0u8; 48];
     if env.read(at(scratch::RESULT), &mut res).is_err() {
         return Outcome::Value(err(libc::EFAULT));
     }
@@ -96,7 +97,10 @@ pub fn execve(env: &mut dyn Env, c: &Caller, a: [u64; 6]) -> Outcome {
         let n = cmdline.len() as u64;
         let _ = env.call(ServiceId::Vfs, vfs_op::SET_CMDLINE, [c.word(), c.pid as u64, at(scratch::BLOB), n, 0, 0], &[Lend::read(at(scratch::BLOB), n)]);
     }
-    let _ = env.call(ServiceId::Proc, syscalls::lifecycle::EXEC, [c.word(), code as u64, data as u64, 0, 0, 0], &[]);
+    // The thread is named after the file it now runs (Linux: the path's last part).
+    let comm = syscalls::proc::comm_of(&String::from_utf8_lossy(&path));
+    let word = |i: usize| u64::from_le_bytes(comm[i..i + 8].try_into().unwrap_or_default());
+    let _ = env.call(ServiceId::Proc, syscalls::lifecycle::EXEC, [c.word(), code as u64, data as u64, word(0), word(8), 0], &[]);
     if env.set_return_env(code, data).is_err() {
         return Outcome::Value(err(libc::EFAULT));
     }

@@ -7,6 +7,7 @@
 
 pub mod limits;
 pub mod signal;
+pub mod stop;
 pub mod timer;
 pub mod wait;
 
@@ -104,6 +105,16 @@ pub struct Process {
     pub rlimits: [(u64, u64); limits::COUNT],
     /// Interval timers (ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF).
     pub itimers: timer::ITimers,
+    /// Stopped by a stop signal (job control).
+    pub stopped: bool,
+    /// A stop or continue the parent has not collected with wait yet.
+    pub report: Option<stop::JobReport>,
+    /// Largest resident set, in KiB, recorded when the process ended.
+    pub maxrss_kb: u64,
+    /// Largest maxrss of the children it reaped (getrusage RUSAGE_CHILDREN).
+    pub children_maxrss_kb: u64,
+    /// Signal sent to this process when its parent ends (PR_SET_PDEATHSIG).
+    pub pdeath_signal: u32,
 }
 
 /// State of a thread.
@@ -136,6 +147,18 @@ pub struct Thread {
     pub sigwait: u64,
     /// Keys and host fds added to the next block of the current syscall (poll).
     pub also: Block,
+    /// The thread's name (prctl PR_SET_NAME, /proc/PID/task/TID/comm), NUL-padded.
+    pub comm: [u8; 16],
+}
+
+/// The name a thread of a process running `exe` starts with: the file name,
+/// truncated to 15 bytes (TASK_COMM_LEN).
+pub fn comm_of(exe: &str) -> [u8; 16] {
+    let mut c = [0u8; 16];
+    let base = exe.rsplit('/').next().unwrap_or("").as_bytes();
+    let n = base.len().min(15);
+    c[..n].copy_from_slice(&base[..n]);
+    c
 }
 
 /// Operations of proc besides Linux syscall numbers (which it takes as ops too).
@@ -183,6 +206,14 @@ pub mod op {
     pub const INTERRUPT: u64 = 0x1011;
     /// a0 = nanoseconds left before the caller's deadline (u64::MAX = none).
     pub const DEADLINE_LEFT: u64 = 0x1012;
+    /// The name of thread a1 of the caller's process (0 = the caller): a2 = a 16-byte
+    /// buffer, lent W to read the name into (a3 = 0) or R to set it from (a3 = 1).
+    /// a0 = 0, or -ESRCH for no such thread.
+    pub const COMM: u64 = 0x1014;
+    /// The caller's parent-death signal: a0 = its value; set to a2 when a1 = 1.
+    pub const PDEATHSIG: u64 = 0x1015;
+    /// a0 = the largest ru_maxrss (KiB) of the children the caller has reaped.
+    pub const CHILDREN_MAXRSS: u64 = 0x1016;
 }
 
 /// What delivering a signal does (a1 of NEXT_SIGNAL and DELIVER).
@@ -196,6 +227,8 @@ pub mod action {
     pub const HANDLER: u64 = 3;
     /// A handler runs, installed with SA_RESTART.
     pub const HANDLER_RESTART: u64 = 4;
+    /// The process stops (default action of a stop signal).
+    pub const STOP: u64 = 5;
 }
 
 /// The proc service.
@@ -249,6 +282,11 @@ impl Proc {
                 umask: 0o022,
                 rlimits,
                 itimers: timer::ITimers::default(),
+                stopped: false,
+                report: None,
+                maxrss_kb: 0,
+                children_maxrss_kb: 0,
+                pdeath_signal: 0,
             },
         );
         if let Some(parent) = self.processes.get_mut(&ppid) {
@@ -278,6 +316,7 @@ impl Proc {
                 saved_mask: None,
                 sigwait: 0,
                 also: Block::default(),
+                comm: self.processes.get(&pid).map_or([0; 16], |p| comm_of(&p.exe)),
             },
         );
         if tid != pid {
@@ -348,6 +387,10 @@ impl Proc {
                 self.processes.remove(&c);
             } else if let Some(cp) = self.processes.get_mut(&c) {
                 cp.ppid = INIT_PID;
+                let pdeath = cp.pdeath_signal;
+                if pdeath != 0 {
+                    self.send(c, None, SigInfo::from(pdeath, code::SI_USER, pid));
+                }
             }
         }
         if pid == self.init_pid {
@@ -491,6 +534,32 @@ impl Service for Proc {
                 self.wake_thread(tid, Wake::Signal);
                 [0, 0]
             }
+            op::COMM => {
+                let t = if a[1] == 0 { tid } else { a[1] as Pid };
+                let Some(th) = self.threads.get_mut(&t).filter(|th| th.pid == pid) else { return Ok([err(libc::ESRCH), 0]) };
+                if a[3] == 1 {
+                    let mut b = [0u8; 16];
+                    env.read(a[2], &mut b)?;
+                    let n = b.iter().position(|c| *c == 0).unwrap_or(16).min(15);
+                    th.comm = [0; 16];
+                    th.comm[..n].copy_from_slice(&b[..n]);
+                } else {
+                    let c = th.comm;
+                    env.write(a[2], &c)?;
+                }
+                [0, 0]
+            }
+            op::PDEATHSIG => match self.processes.get_mut(&pid) {
+                Some(p) => {
+                    let old = p.pdeath_signal;
+                    if a[1] == 1 {
+                        p.pdeath_signal = a[2] as u32;
+                    }
+                    [old as u64, 0]
+                }
+                None => [err(libc::ESRCH), 0],
+            },
+            op::CHILDREN_MAXRSS => [self.processes.get(&pid).map_or(0, |p| p.children_maxrss_kb), 0],
             op::FINISH => {
                 if let Some(t) = self.threads.get_mut(&tid) {
                     t.deadline = None;
@@ -543,7 +612,15 @@ impl Service for Proc {
                 }
                 [tid as u64, 0]
             }
+            // Every process runs as root (uid and gid 0, no supplementary groups).
             nr::GETUID | nr::GETEUID | nr::GETGID | nr::GETEGID => [0, 0],
+            nr::GETRESUID | nr::GETRESGID => {
+                for p in &s[..3] {
+                    env.write(*p, &0u32.to_le_bytes())?;
+                }
+                [0, 0]
+            }
+            nr::GETGROUPS => [if (s[0] as i32) < 0 { err(libc::EINVAL) } else { 0 }, 0],
             nr::WAIT4 => return self.wait4(env, pid, s),
             nr::WAITID => return self.waitid(env, pid, s),
             nr::SETITIMER | nr::GETITIMER => return self.itimer(env, pid, op, s),
@@ -580,6 +657,7 @@ pub fn lends(op: u64, a: &[u64; 6]) -> Vec<Lend> {
         nr::PRLIMIT64 => [opt(a[2], 16, false), opt(a[3], 16, true), None],
         nr::GETRLIMIT => [opt(a[1], 16, true), None, None],
         nr::SETRLIMIT => [opt(a[1], 16, false), None, None],
+        nr::GETRESUID | nr::GETRESGID => [opt(a[0], 4, true), opt(a[1], 4, true), opt(a[2], 4, true)],
         _ => [None, None, None],
     };
     v.into_iter().flatten().collect()
@@ -600,6 +678,7 @@ pub fn pointer_args(op: u64) -> &'static [usize] {
         nr::GETITIMER => &[1],
         nr::PRLIMIT64 => &[2, 3],
         nr::GETRLIMIT | nr::SETRLIMIT => &[1],
+        nr::GETRESUID | nr::GETRESGID => &[0, 1, 2],
         _ => &[],
     }
 }

@@ -5,7 +5,7 @@
 use super::{action, op, signal_key, u64_at, Pid, Proc, SigAction, Thread, ThreadState, SIG_DFL, SIG_IGN};
 use crate::sched::Wake;
 use crate::service::{err, Env};
-use crate::sigqueue::{code, default_action, first_of, sig, sigbit, DefaultAction, SigInfo, UNBLOCKABLE};
+use crate::sigqueue::{code, default_action, first_of, sig, sigbit, DefaultAction, SigInfo, STOP_SIGNALS, UNBLOCKABLE};
 use crate::sysno as nr;
 use machine::Fault;
 
@@ -39,8 +39,11 @@ impl Proc {
         }
         match act.handler {
             SIG_IGN => action::IGNORE,
-            SIG_DFL if default_action(signo) == DefaultAction::Ignore => action::IGNORE,
-            SIG_DFL => action::TERMINATE,
+            SIG_DFL => match default_action(signo) {
+                DefaultAction::Ignore => action::IGNORE,
+                DefaultAction::Stop => action::STOP,
+                DefaultAction::Terminate | DefaultAction::Core => action::TERMINATE,
+            },
             _ if act.flags & SA_RESTART != 0 => action::HANDLER_RESTART,
             _ => action::HANDLER,
         }
@@ -60,6 +63,18 @@ impl Proc {
         if p.exit.is_some() {
             return;
         }
+        // Job control acts when the signal is sent, whatever its disposition: a stop
+        // signal cancels a pending SIGCONT and the reverse, SIGCONT continues a
+        // stopped process, and SIGKILL must find it able to run.
+        if bit & STOP_SIGNALS != 0 {
+            self.discard(pid, sigbit(sig::SIGCONT));
+        } else if signo == sig::SIGCONT {
+            self.discard(pid, STOP_SIGNALS);
+            self.continue_process(pid, true);
+        } else if signo == sig::SIGKILL {
+            self.continue_process(pid, false);
+        }
+        let Some(p) = self.processes.get(&pid) else { return };
         let targets: Vec<Pid> = match thread {
             Some(t) => vec![t],
             None => p.threads.clone(),
@@ -101,13 +116,13 @@ impl Proc {
         p.pending.take(s)
     }
 
-    /// Drops pending instances of `signo` everywhere in process `pid` (it became ignored).
-    fn discard(&mut self, pid: Pid, signo: u32) {
+    /// Drops pending instances of the signals in `mask` everywhere in process `pid`.
+    fn discard(&mut self, pid: Pid, mask: u64) {
         let Some(p) = self.processes.get_mut(&pid) else { return };
-        p.pending.discard(sigbit(signo));
+        p.pending.discard(mask);
         for t in p.threads.clone() {
             if let Some(t) = self.threads.get_mut(&t) {
-                t.pending.discard(sigbit(signo));
+                t.pending.discard(mask);
             }
         }
     }
@@ -123,6 +138,10 @@ impl Proc {
             let what = self.action_of(pid, info.signo);
             if what == action::IGNORE {
                 continue;
+            }
+            if what == action::STOP {
+                self.stop_process(pid, info.signo);
+                return Ok([info.signo as u64, what]);
             }
             let act = self.processes.get(&pid).map(|p| p.actions[info.signo as usize]).unwrap_or_default();
             let mut rec = [0u8; DELIVERY_SIZE];
@@ -241,7 +260,7 @@ impl Proc {
             }
             // A signal that is now ignored is discarded if pending (POSIX).
             if self.action_of(pid, signo) == action::IGNORE {
-                self.discard(pid, signo);
+                self.discard(pid, sigbit(signo));
             }
         }
         Ok([0, 0])

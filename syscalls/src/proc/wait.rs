@@ -1,18 +1,26 @@
-//! wait4 and waitid: reaping children (and peeking at them with WNOWAIT).
+//! wait4 and waitid: reaping children, collecting their stops and continues (job
+//! control), and peeking at them with WNOWAIT.
 
 use super::limits::RUSAGE_SIZE;
-use super::{Pid, Proc, Process};
+use super::stop::JobReport;
+use super::{ExitStatus, Pid, Proc, Process};
 use crate::sched::{key, kind};
 use crate::service::{err, Env};
-use crate::sigqueue::{sig, SigInfo};
+use crate::sigqueue::{code, sig, SigInfo};
 use machine::Fault;
 
 const WNOHANG: u64 = 1;
+/// WUNTRACED for wait4, WSTOPPED for waitid.
+const WSTOPPED: u64 = 2;
 const WEXITED: u64 = 4;
+const WCONTINUED: u64 = 8;
 const WNOWAIT: u64 = 0x0100_0000;
-const WCLONE: u64 = 0x8000_0000;
-const WALL: u64 = 0x4000_0000;
 const WNOTHREAD: u64 = 0x2000_0000;
+const WALL: u64 = 0x4000_0000;
+const WCLONE: u64 = 0x8000_0000;
+
+/// Offset of ru_maxrss in struct rusage.
+const RU_MAXRSS: usize = 32;
 
 /// Which children a wait call is about.
 #[derive(Clone, Copy)]
@@ -22,9 +30,39 @@ enum Which {
     Group(Pid),
 }
 
+/// What a wait call found out about a child.
+#[derive(Clone, Copy)]
+enum Event {
+    Exited(ExitStatus),
+    Stopped(u32),
+    Continued,
+}
+
+impl Event {
+    /// The wait4 status word.
+    fn status(self) -> u32 {
+        match self {
+            Event::Exited(st) => st.wait_word(),
+            Event::Stopped(s) => (s << 8) | 0x7f,
+            Event::Continued => 0xffff,
+        }
+    }
+
+    /// waitid's si_code and si_status.
+    fn child_info(self) -> (i32, u32) {
+        match self {
+            Event::Exited(st) => st.child_info(),
+            Event::Stopped(s) => (code::CLD_STOPPED, s),
+            Event::Continued => (code::CLD_CONTINUED, sig::SIGCONT),
+        }
+    }
+}
+
 impl Proc {
-    /// The children of `pid` that match, and the first of them that has ended.
-    fn waitable(&self, pid: Pid, which: Which, options: u64) -> (bool, Option<Pid>) {
+    /// Whether `pid` has children that match, and the first of them with something to
+    /// report under `options` (an exit with WEXITED, a stop with WSTOPPED, a continue
+    /// with WCONTINUED).
+    fn waitable(&self, pid: Pid, which: Which, options: u64) -> (bool, Option<(Pid, Event)>) {
         let Some(me) = self.processes.get(&pid) else { return (false, None) };
         // Without __WALL, a "clone child" (exit signal other than SIGCHLD) is waited
         // for only with __WCLONE, and an ordinary child only without it.
@@ -38,30 +76,53 @@ impl Proc {
                 }
         };
         let mut any = false;
-        let mut ended = None;
         for c in &me.children {
-            if let Some(cp) = self.processes.get(c).filter(|cp| matches(cp)) {
-                any = true;
-                if ended.is_none() && cp.exit.is_some() {
-                    ended = Some(*c);
+            let Some(cp) = self.processes.get(c).filter(|cp| matches(cp)) else { continue };
+            any = true;
+            let event = match (cp.exit, cp.report) {
+                (Some(st), _) if options & WEXITED != 0 => Some(Event::Exited(st)),
+                (None, Some(JobReport::Stopped(s))) if options & WSTOPPED != 0 => Some(Event::Stopped(s)),
+                (None, Some(JobReport::Continued)) if options & WCONTINUED != 0 => Some(Event::Continued),
+                _ => None,
+            };
+            if let Some(e) = event {
+                return (true, Some((*c, e)));
+            }
+        }
+        (any, None)
+    }
+
+    /// Collects what was reported: reaps an exited child (its maxrss goes to the
+    /// parent's children total), or clears a stop/continue report.
+    fn collect(&mut self, parent: Pid, child: Pid, event: Event) {
+        match event {
+            Event::Exited(_) => {
+                let rss = self.processes.remove(&child).map_or(0, |c| c.maxrss_kb.max(c.children_maxrss_kb));
+                if let Some(me) = self.processes.get_mut(&parent) {
+                    me.children.retain(|c| *c != child);
+                    me.children_maxrss_kb = me.children_maxrss_kb.max(rss);
+                }
+            }
+            Event::Stopped(_) | Event::Continued => {
+                if let Some(c) = self.processes.get_mut(&child) {
+                    c.report = None;
                 }
             }
         }
-        (any, ended)
     }
 
-    /// Forgets a reaped child.
-    fn reap(&mut self, parent: Pid, child: Pid) {
-        self.processes.remove(&child);
-        if let Some(me) = self.processes.get_mut(&parent) {
-            me.children.retain(|c| *c != child);
-        }
+    /// The rusage a wait reports for `child`: only ru_maxrss is accounted.
+    fn child_rusage(&self, child: Pid) -> [u8; RUSAGE_SIZE as usize] {
+        let mut ru = [0u8; RUSAGE_SIZE as usize];
+        let rss = self.processes.get(&child).map_or(0, |c| c.maxrss_kb);
+        ru[RU_MAXRSS..RU_MAXRSS + 8].copy_from_slice(&rss.to_le_bytes());
+        ru
     }
 
     /// wait4(pid, status, options, rusage).
     pub(super) fn wait4(&mut self, env: &mut dyn Env, pid: Pid, a: [u64; 6]) -> Result<[u64; 2], Fault> {
         let (want, status_ptr, options, rusage) = (a[0] as i32, a[1], a[2], a[3]);
-        if options & !(WNOHANG | 2 | 8 | WCLONE | WALL | WNOTHREAD) != 0 {
+        if options & !(WNOHANG | WSTOPPED | WCONTINUED | WCLONE | WALL | WNOTHREAD) != 0 {
             return Ok([err(libc::EINVAL), 0]);
         }
         let which = match want {
@@ -70,8 +131,8 @@ impl Proc {
             w if w > 0 => Which::Pid(w as Pid),
             w => Which::Group(w.unsigned_abs()),
         };
-        let (any, ended) = self.waitable(pid, which, options);
-        let Some(z) = ended else {
+        let (any, found) = self.waitable(pid, which, options | WEXITED);
+        let Some((child, event)) = found else {
             return Ok(if !any {
                 [err(libc::ECHILD), 0]
             } else if options & WNOHANG != 0 {
@@ -80,22 +141,21 @@ impl Proc {
                 super::block(key(kind::CHILD, pid as u64))
             });
         };
-        let status = self.processes.get(&z).and_then(|p| p.exit).map_or(0, |s| s.wait_word());
         if status_ptr != 0 {
-            env.write(status_ptr, &status.to_le_bytes())?;
+            env.write(status_ptr, &event.status().to_le_bytes())?;
         }
         if rusage != 0 {
-            // No accounting of child CPU time: an all-zero rusage.
-            env.write(rusage, &[0u8; RUSAGE_SIZE as usize])?;
+            env.write(rusage, &self.child_rusage(child))?;
         }
-        self.reap(pid, z);
-        Ok([z as u64, 0])
+        self.collect(pid, child, event);
+        Ok([child as u64, 0])
     }
 
     /// waitid(idtype, id, infop, options, rusage).
     pub(super) fn waitid(&mut self, env: &mut dyn Env, pid: Pid, a: [u64; 6]) -> Result<[u64; 2], Fault> {
         let (idtype, id, infop, options, rusage) = (a[0] as u32, a[1] as u32, a[2], a[3], a[4]);
-        if options & !(WNOHANG | 2 | WEXITED | 8 | WNOWAIT | WCLONE | WALL | WNOTHREAD) != 0 || options & (2 | WEXITED | 8) == 0 {
+        let valid = WNOHANG | WSTOPPED | WEXITED | WCONTINUED | WNOWAIT | WCLONE | WALL | WNOTHREAD;
+        if options & !valid != 0 || options & (WSTOPPED | WEXITED | WCONTINUED) == 0 {
             return Ok([err(libc::EINVAL), 0]);
         }
         let which = match idtype {
@@ -104,10 +164,8 @@ impl Proc {
             2 => Which::Group(if id == 0 { self.processes.get(&pid).map_or(0, |p| p.pgid) } else { id }),
             _ => return Ok([err(libc::EINVAL), 0]),
         };
-        // Only exits are ever reported (no job control): without WEXITED nothing comes.
-        let (any, ended) = self.waitable(pid, which, options);
-        let ended = ended.filter(|_| options & WEXITED != 0);
-        let Some(z) = ended else {
+        let (any, found) = self.waitable(pid, which, options);
+        let Some((child, event)) = found else {
             if !any {
                 return Ok([err(libc::ECHILD), 0]);
             }
@@ -120,17 +178,16 @@ impl Proc {
             }
             return Ok(super::block(key(kind::CHILD, pid as u64)));
         };
-        let status = self.processes.get(&z).and_then(|p| p.exit);
-        if let (Some(st), true) = (status, infop != 0) {
-            let (code, value) = st.child_info();
-            let info = SigInfo { signo: sig::SIGCHLD, code, pid: z, uid: 0, value: value as u64 };
+        if infop != 0 {
+            let (si_code, status) = event.child_info();
+            let info = SigInfo { signo: sig::SIGCHLD, code: si_code, pid: child, uid: 0, value: status as u64 };
             env.write(infop, &info.to_bytes())?;
         }
         if rusage != 0 {
-            env.write(rusage, &[0u8; RUSAGE_SIZE as usize])?;
+            env.write(rusage, &self.child_rusage(child))?;
         }
         if options & WNOWAIT == 0 {
-            self.reap(pid, z);
+            self.collect(pid, child, event);
         }
         Ok([0, 0])
     }

@@ -227,7 +227,7 @@ pub fn recv(v: &mut Vfs, env: &mut dyn Env, who: Who, id: u64, len: usize, flags
         Ok((n, from, mflags)) => {
             let got = n.min(len);
             buf.truncate(got);
-            let meta = super::net::RecvMeta { from: if stream || from.is_empty() { None } else { Some(from) }, fds: Vec::new(), flags: mflags & msg::TRUNC, full: n };
+            let meta = super::net::RecvMeta { from: if stream || from.is_empty() { None } else { Some(from) }, fds: Vec::new(), flags: mflags & msg::TRUNC, full: n, cred: None };
             Ok((buf, meta))
         }
         Err(libc::EAGAIN) if !nonblock => Err(wait(v, env, who, fd, libc::POLLIN, timeo)),

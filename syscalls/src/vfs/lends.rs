@@ -126,7 +126,9 @@ fn msghdr(mem: &mut dyn ProcessMemory, msg: u64, recv: bool, v: &mut Vec<Lend>) 
 pub fn lends(op: u64, a: &[u64; 6], mut mem: impl ProcessMemory) -> Vec<Lend> {
     let mem: &mut dyn ProcessMemory = &mut mem;
     let mut v = Vec::new();
-    let path = |mem: &mut dyn ProcessMemory, p: u64| Lend::read(p, mem.strlen(p));
+    // An unreadable string still gets a lend (of one byte): the personality's check of
+    // it is what answers EFAULT.
+    let path = |mem: &mut dyn ProcessMemory, p: u64| Lend::read(p, mem.strlen(p).max(1));
     let opt = |v: &mut Vec<Lend>, l: Lend| {
         if l.ptr != 0 && l.len != 0 {
             v.push(l);

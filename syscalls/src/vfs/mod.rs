@@ -30,6 +30,7 @@ mod unix;
 pub mod wait;
 
 pub use lends::{handles, lends, qualify, ProcessMemory, Reader};
+pub use procfs::auxv_from_stack;
 
 use crate::service::{err, Env, Service, ServiceId, BLOCK};
 use crate::sysno as nr;
@@ -67,6 +68,12 @@ pub mod op {
     pub const SET_CMDLINE: u64 = 0x3009;
     /// A thread ended (its process may go on): forget its retry state.
     pub const THREAD_EXIT: u64 = 0x300a;
+    /// The name of thread a1 changed (prctl PR_SET_NAME): a2 = the name (lent R, at
+    /// most 15 bytes used), a3 = its length. /proc/PID/comm and status show it.
+    pub const SET_COMM: u64 = 0x300b;
+    /// Record the auxiliary vector of pid a1 for /proc/PID/auxv: a2 = the (key, value)
+    /// u64 pairs, AT_NULL included (lent R), a3 = their length in bytes.
+    pub const SET_AUXV: u64 = 0x300c;
 }
 
 /// Capacity of a pipe, as Linux's default.
@@ -128,6 +135,8 @@ pub struct FdTable {
     pub exe: String,
     /// The NUL-separated command line.
     pub cmdline: Vec<u8>,
+    /// The auxiliary vector's bytes (/proc/PID/auxv).
+    pub auxv: Vec<u8>,
     pub limit: u64,
 }
 
@@ -148,6 +157,10 @@ pub struct Vfs {
     pub unix: unix::UnixNet,
     /// When the vfs started: the zero of its monotonic clock.
     boot: Instant,
+    /// Threads seen so far (tid -> pid), for /proc/PID/task.
+    pub threads: BTreeMap<u32, u32>,
+    /// Thread names set with PR_SET_NAME (tid -> name); otherwise the executable's.
+    pub comms: BTreeMap<u32, String>,
 }
 
 /// Result registers of a handler.
@@ -182,6 +195,8 @@ impl Vfs {
             waits: Default::default(),
             unix: Default::default(),
             boot: Instant::now(),
+            threads: BTreeMap::new(),
+            comms: BTreeMap::new(),
         }
     }
 
@@ -213,6 +228,22 @@ impl Vfs {
         if let Some(t) = self.tables.get_mut(&pid) {
             t.cmdline = argv.iter().flat_map(|a| a.iter().copied().chain([0])).collect();
         }
+    }
+
+    /// Records the auxiliary vector of `pid` (board use for the first process).
+    pub fn set_auxv(&mut self, pid: u32, auxv: &[(u64, u64)]) {
+        if let Some(t) = self.tables.get_mut(&pid) {
+            t.auxv = auxv.iter().flat_map(|(k, v)| k.to_le_bytes().into_iter().chain(v.to_le_bytes())).collect();
+        }
+    }
+
+    /// The name of thread `tid` of process `pid` (/proc/PID/comm).
+    pub(super) fn comm(&self, pid: u32, tid: u32) -> String {
+        if let Some(c) = self.comms.get(&tid) {
+            return c.clone();
+        }
+        let exe = self.tables.get(&pid).map(|t| t.exe.clone()).unwrap_or_default();
+        exe.rsplit('/').next().unwrap_or("").chars().take(15).collect()
     }
 
     fn alloc_id(&mut self) -> u64 {
@@ -359,6 +390,12 @@ impl Vfs {
         }
         self.locks.release_process(pid, None);
         self.tables.remove(&pid);
+        let tids: Vec<u32> = self.threads.iter().filter(|(_, p)| **p == pid).map(|(t, _)| *t).collect();
+        for t in tids.into_iter().chain([pid]) {
+            self.threads.remove(&t);
+            self.comms.remove(&t);
+            self.waits.forget_thread(t);
+        }
     }
 
     /// The board's own ops (fork, exec, exit, mmap support...).
@@ -386,17 +423,34 @@ impl Vfs {
                 let mut b = vec![0u8; (s[2] as usize).min(path::PATH_MAX)];
                 env.read(s[1], &mut b)?;
                 let exe = self.guest_of_host(&String::from_utf8_lossy(&b));
-                if let Some(t) = self.tables.get_mut(&(s[0] as u32)) {
+                let p = s[0] as u32;
+                if let Some(t) = self.tables.get_mut(&p) {
                     t.exe = exe;
+                }
+                // exec names the process after its new program.
+                let tids: Vec<u32> = self.threads.iter().filter(|(_, q)| **q == p).map(|(t, _)| *t).collect();
+                for t in tids.into_iter().chain([p]) {
+                    self.comms.remove(&t);
                 }
                 val(0)
             }
-            op::SET_CMDLINE => {
+            op::SET_CMDLINE | op::SET_AUXV => {
                 let mut b = vec![0u8; (s[2] as usize).min(1 << 20)];
                 env.read(s[1], &mut b)?;
                 if let Some(t) = self.tables.get_mut(&(s[0] as u32)) {
-                    t.cmdline = b;
+                    if op == op::SET_CMDLINE {
+                        t.cmdline = b;
+                    } else {
+                        t.auxv = b;
+                    }
                 }
+                val(0)
+            }
+            op::SET_COMM => {
+                let mut b = vec![0u8; (s[2] as usize).min(15)];
+                env.read(s[1], &mut b)?;
+                let end = b.iter().position(|c| *c == 0).unwrap_or(b.len());
+                self.comms.insert(s[0] as u32, String::from_utf8_lossy(&b[..end]).into_owned());
                 val(0)
             }
             op::FORK => {
@@ -406,7 +460,12 @@ impl Vfs {
                         f.refs += 1;
                     }
                 }
-                self.tables.insert(s[0] as u32, t);
+                let child = s[0] as u32;
+                self.tables.insert(child, t);
+                // The child's thread has the name of the thread that forked.
+                if let Some(c) = self.comms.get(&who.tid).cloned() {
+                    self.comms.insert(child, c);
+                }
                 val(0)
             }
             op::EXEC => {
@@ -422,6 +481,8 @@ impl Vfs {
             }
             op::THREAD_EXIT => {
                 self.waits.forget_thread(who.tid);
+                self.threads.remove(&who.tid);
+                self.comms.remove(&who.tid);
                 val(0)
             }
             op::PREAD_FILL => io::pread_fill(self, env, pid, fd, s[1], s[2], s[3]),
@@ -541,8 +602,11 @@ impl Service for Vfs {
     fn handle(&mut self, env: &mut dyn Env, op: u64, a: [u64; 6]) -> Result<[u64; 2], Fault> {
         let who = Who::from_word(a[0]);
         let s = [a[1], a[2], a[3], a[4], a[5]];
+        if who.tid != 0 && self.tables.contains_key(&who.pid) && op < op::FORK {
+            self.threads.entry(who.tid).or_insert(who.pid);
+        }
         self.waits.begin(who);
-        let r = if op >= op::FORK && op <= op::THREAD_EXIT { self.board_op(env, who, op, s) } else { self.syscall(env, who, op, s) };
+        let r = if (op::FORK..=op::SET_AUXV).contains(&op) { self.board_op(env, who, op, s) } else { self.syscall(env, who, op, s) };
         if r.as_ref().is_ok_and(|v| v[0] != BLOCK) {
             self.waits.done(who);
         }

@@ -51,6 +51,8 @@ pub struct RecvMeta {
     pub flags: i32,
     /// The full length of a truncated datagram.
     pub full: usize,
+    /// The sender's credentials, when the receiver asked for them (SO_PASSCRED).
+    pub cred: Option<super::unix::Cred>,
 }
 
 /// Whether open file `id` is nonblocking for this call.
@@ -587,42 +589,54 @@ fn recvmsg(v: &mut Vfs, env: &mut dyn Env, who: Who, fd: i32, p: u64, flags: i32
         }
         namelen = a.len() as u32;
     }
-    // Passed descriptors become descriptors of the receiver, as far as the control
-    // buffer has room; the rest are closed (MSG_CTRUNC).
-    let mut control = Vec::new();
+    // Control messages: credentials first, then passed descriptors (which become
+    // descriptors of the receiver as far as the control buffer has room; the rest are
+    // closed, and MSG_CTRUNC says so).
+    let cap = if h.control == 0 { 0 } else { h.controllen as usize };
+    let mut control: Vec<u8> = Vec::new();
+    let push = |control: &mut Vec<u8>, ty: i32, data: &[u8]| {
+        let clen = 16 + data.len();
+        let mut c = vec![0u8; clen.div_ceil(8) * 8];
+        abi::put(&mut c, 0, &(clen as u64).to_le_bytes());
+        abi::put(&mut c, 8, &(SOL_SOCKET as u32).to_le_bytes());
+        abi::put(&mut c, 12, &(ty as u32).to_le_bytes());
+        abi::put(&mut c, 16, data);
+        control.extend(c);
+    };
+    if let Some((pid, uid, gid)) = meta.cred {
+        if control.len() + 28 <= cap {
+            let mut d = pid.to_le_bytes().to_vec();
+            d.extend(uid.to_le_bytes());
+            d.extend(gid.to_le_bytes());
+            push(&mut control, SCM_CREDENTIALS, &d);
+        } else {
+            mflags |= msg::CTRUNC;
+        }
+    }
     if !meta.fds.is_empty() {
-        let room = if h.control == 0 { 0 } else { (h.controllen as usize).saturating_sub(16) / 4 };
+        let room = cap.saturating_sub(control.len() + 16) / 4;
         let cloexec = flags & msg::CMSG_CLOEXEC != 0;
-        let mut installed = Vec::new();
+        let mut installed: Vec<u8> = Vec::new();
         for (i, f) in meta.fds.iter().enumerate() {
-            if i < room {
-                let nfd = v.install(who.pid, *f, cloexec, 0);
-                if !crate::service::is_err(nfd) {
-                    installed.push(nfd as i32);
-                } else {
-                    mflags |= msg::CTRUNC;
-                }
-            } else {
+            let nfd = if i < room { v.install(who.pid, *f, cloexec, 0) } else { err(libc::EMFILE) };
+            if crate::service::is_err(nfd) {
                 mflags |= msg::CTRUNC;
+            } else {
+                installed.extend((nfd as i32).to_le_bytes());
             }
             // The in-flight reference is released either way.
             v.drop_ref(env, *f);
         }
         if !installed.is_empty() {
-            let clen = 16 + installed.len() * 4;
-            control = vec![0u8; clen];
-            abi::put(&mut control, 0, &(clen as u64).to_le_bytes());
-            abi::put(&mut control, 8, &(SOL_SOCKET as u32).to_le_bytes());
-            abi::put(&mut control, 12, &(SCM_RIGHTS as u32).to_le_bytes());
-            for (i, nfd) in installed.iter().enumerate() {
-                abi::put(&mut control, 16 + i * 4, &nfd.to_le_bytes());
-            }
+            push(&mut control, SCM_RIGHTS, &installed);
         }
     }
     if !control.is_empty() {
         env.write(h.control, &control)?;
     }
-    let controllen = if control.is_empty() { 0 } else { control.len().div_ceil(8) * 8 }.min(h.controllen as usize);
+    // The last message's padding is not counted when it does not fit.
+    let controllen = control.len().min(cap);
+    control.truncate(controllen);
     env.write(p + 8, &namelen.to_le_bytes())?;
     env.write(p + 40, &(controllen as u64).to_le_bytes())?;
     env.write(p + 48, &mflags.to_le_bytes())?;

@@ -54,6 +54,10 @@ impl Dev {
 const PID_FILES: [&str; 9] = ["cmdline", "comm", "environ", "maps", "mounts", "stat", "statm", "status", "auxv"];
 /// The files at the top of /proc.
 const TOP_FILES: [&str; 7] = ["cpuinfo", "meminfo", "uptime", "version", "loadavg", "filesystems", "stat"];
+/// The files of /proc/sys/kernel.
+const SYS_KERNEL: [&str; 5] = ["ostype", "osrelease", "hostname", "version", "pid_max"];
+/// The files of a /proc/PID/task/TID directory.
+const TASK_FILES: [&str; 4] = ["comm", "stat", "status", "cmdline"];
 
 /// Inode numbers of synthesized nodes: stable, distinct per name.
 fn ino_of(g: &str) -> u64 {
@@ -110,11 +114,13 @@ impl Vfs {
             ["self"] => Node::Link(pid.to_string()),
             ["mounts"] => Node::Link("self/mounts".into()),
             [f] if TOP_FILES.contains(f) => Node::Other,
+            ["sys"] | ["sys", "kernel"] => Node::Dir,
+            ["sys", "kernel", f] if SYS_KERNEL.contains(f) => Node::Other,
             [p, tail @ ..] => {
                 let Some(p) = self.proc_pid(p) else { return Node::Missing };
                 let Some(t) = self.tables.get(&p) else { return Node::Missing };
                 match tail {
-                    [] | ["fd"] => Node::Dir,
+                    [] | ["fd"] | ["task"] => Node::Dir,
                     ["cwd"] => Node::Link(t.cwd.clone()),
                     ["exe"] => Node::Link(t.exe.clone()),
                     ["root"] => Node::Link("/".into()),
@@ -122,12 +128,30 @@ impl Vfs {
                         Some((file, _)) => Node::Magic(*file, self.link_text(*file)),
                         None => Node::Missing,
                     },
+                    ["task", tid, rest @ ..] => match tid.parse::<u32>().ok().filter(|tid| self.tasks(p).contains(tid)) {
+                        None => Node::Missing,
+                        Some(_) => match rest {
+                            [] => Node::Dir,
+                            [f] if TASK_FILES.contains(f) => Node::Other,
+                            _ => Node::Missing,
+                        },
+                    },
                     [f] if PID_FILES.contains(f) => Node::Other,
                     _ => Node::Missing,
                 }
             }
             _ => Node::Missing,
         }
+    }
+
+    /// The threads of process `p` the vfs has seen (the main thread always).
+    fn tasks(&self, p: u32) -> Vec<u32> {
+        let mut v: Vec<u32> = self.threads.iter().filter(|(_, q)| **q == p).map(|(t, _)| *t).collect();
+        if !v.contains(&p) {
+            v.push(p);
+        }
+        v.sort_unstable();
+        v
     }
 
     /// What readlink of /proc/PID/fd/N shows for open file `file`.
@@ -155,6 +179,7 @@ impl Vfs {
         let mut v: Vec<(String, u64, u8)> = vec![(".".into(), ino_of(g), 4), ("..".into(), ino_of(&path::split_last(g).0), 4)];
         if g == "/proc" {
             v.push(("self".into(), ino_of("/proc/self"), 10));
+            v.push(("sys".into(), ino_of("/proc/sys"), 4));
             v.push(("mounts".into(), ino_of("/proc/mounts"), 10));
             for f in TOP_FILES {
                 v.push((f.into(), ino_of(&format!("/proc/{f}")), 8));
@@ -178,11 +203,35 @@ impl Vfs {
         }
         let rest = g.strip_prefix("/proc/")?;
         let parts: Vec<&str> = rest.split('/').collect();
+        match parts.as_slice() {
+            ["sys"] => {
+                v.push(("kernel".into(), ino_of("/proc/sys/kernel"), 4));
+                return Some(v);
+            }
+            ["sys", "kernel"] => {
+                for f in SYS_KERNEL {
+                    v.push((f.into(), ino_of(&format!("{g}/{f}")), 8));
+                }
+                return Some(v);
+            }
+            _ => {}
+        }
         let p = self.proc_pid(parts.first()?)?;
         let t = self.tables.get(&p)?;
         match parts.as_slice()[1..] {
+            ["task"] => {
+                for tid in self.tasks(p) {
+                    v.push((tid.to_string(), ino_of(&format!("{g}/{tid}")), 4));
+                }
+            }
+            ["task", _] => {
+                for f in TASK_FILES {
+                    v.push((f.into(), ino_of(&format!("{g}/{f}")), 8));
+                }
+            }
             [] => {
                 v.push(("fd".into(), ino_of(&format!("{g}/fd")), 4));
+                v.push(("task".into(), ino_of(&format!("{g}/task")), 4));
                 for l in ["cwd", "exe", "root"] {
                     v.push((l.into(), ino_of(&format!("{g}/{l}")), 10));
                 }
@@ -259,9 +308,22 @@ impl Vfs {
             ["loadavg"] => "0.00 0.00 0.00 1/1 1\n".to_string(),
             ["filesystems"] => "nodev\tproc\nnodev\ttmpfs\n\text4\n".to_string(),
             ["stat"] => "cpu  0 0 0 0 0 0 0 0 0 0\ncpu0 0 0 0 0 0 0 0 0 0 0\nbtime 0\nprocesses 1\nprocs_running 1\nprocs_blocked 0\n".to_string(),
+            ["sys", "kernel", f] => match *f {
+                "ostype" => "Linux\n".to_string(),
+                "osrelease" => "6.6.0-grantix\n".to_string(),
+                "hostname" => "grantix\n".to_string(),
+                "version" => "#1 SMP grantix\n".to_string(),
+                "pid_max" => "4194304\n".to_string(),
+                _ => return None,
+            },
             [p, f] => {
                 let p = self.proc_pid(p)?;
-                return Some(Ok(Backend::Text(self.pid_file(env, who, p, f, sid)?)));
+                return Some(Ok(Backend::Text(self.pid_file(env, who, p, p, f, sid)?)));
+            }
+            [p, "task", t, f] => {
+                let p = self.proc_pid(p)?;
+                let t: u32 = t.parse().ok()?;
+                return Some(Ok(Backend::Text(self.pid_file(env, who, p, t, f, sid)?)));
             }
             _ => return None,
         };
@@ -269,16 +331,17 @@ impl Vfs {
     }
 
     /// The contents of /proc/PID/`f`.
-    fn pid_file(&mut self, env: &mut dyn Env, who: Who, p: u32, f: &str, sid: machine::Sid) -> Option<Vec<u8>> {
+    fn pid_file(&mut self, env: &mut dyn Env, who: Who, p: u32, tid: u32, f: &str, sid: machine::Sid) -> Option<Vec<u8>> {
+        let name = self.comm(p, tid);
         let t = self.tables.get(&p)?;
         let exe = t.exe.clone();
-        let name: String = exe.rsplit('/').next().unwrap_or("").chars().take(15).collect();
         let ppid = env.call(ServiceId::Proc, crate::sysno::GETPPID, [(p as u64) << 32 | p as u64, 0, 0, 0, 0, 0], &[]).map_or(0, |r| r[0] as i64);
-        let threads = 1;
+        let threads = self.tasks(p).len();
         Some(match f {
             "cmdline" => t.cmdline.clone(),
             "comm" => format!("{name}\n").into_bytes(),
-            "environ" | "auxv" => Vec::new(),
+            "environ" => Vec::new(),
+            "auxv" => t.auxv.clone(),
             "mounts" => b"rootfs / rootfs rw 0 0\nproc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\ndevtmpfs /dev devtmpfs rw 0 0\n".to_vec(),
             "stat" => {
                 let state = if p == who.pid { 'R' } else { 'S' };
@@ -332,4 +395,36 @@ fn maps_from_machine(env: &mut dyn Env, sid: machine::Sid) -> Vec<u8> {
             }
         }
         out.into_bytes()
+}
+
+/// The auxiliary vector of a process's initial stack at `sp` (argc, argv pointers and
+/// NULL, envp pointers and NULL, then the (key, value) pairs up to AT_NULL), as the
+/// bytes SET_AUXV takes. `read` reads the process's memory. For the personality after
+/// exec and the board at spawn: the vfs cannot read process memory itself.
+pub fn auxv_from_stack(mut read: impl FnMut(u64, &mut [u8]) -> bool, sp: u64) -> Option<Vec<u8>> {
+    let mut word = |p: u64| {
+        let mut b = [0u8; 8];
+        read(p, &mut b).then(|| u64::from_le_bytes(b))
+    };
+    let argc = word(sp)?;
+    let mut p = sp + 8 + (argc.min(1 << 20) + 1) * 8;
+    // envp, up to its NULL.
+    for _ in 0..(1 << 20) {
+        let e = word(p)?;
+        p += 8;
+        if e == 0 {
+            break;
+        }
+    }
+    let mut out = Vec::new();
+    for _ in 0..128 {
+        let (k, v) = (word(p)?, word(p + 8)?);
+        out.extend(k.to_le_bytes());
+        out.extend(v.to_le_bytes());
+        p += 16;
+        if k == 0 {
+            return Some(out);
+        }
+    }
+    None
 }

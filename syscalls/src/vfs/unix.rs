@@ -556,6 +556,7 @@ impl Vfs {
         }
         let mut meta = RecvMeta::default();
         let mut out = Vec::new();
+        let cred = s.rx.front().map(|m| m.cred);
         if s.ty == SOCK_STREAM {
             let mut i = 0;
             while out.len() < len && i < s.rx.len() {
@@ -595,6 +596,9 @@ impl Vfs {
             meta.from = m.from.take();
             meta.fds = m.fds;
             out = m.data;
+        }
+        if s.passcred {
+            meta.cred = Some(cred.unwrap_or((0, 0, 0)));
         }
         s.generation += 1;
         // The sender may be waiting for room.
