@@ -26,7 +26,6 @@ const EMPTY: Entry = Entry { key: INVALID, principal: 0, rights: 0, ptr: std::pt
 /// A direct-mapped software TLB.
 pub struct Tlb {
     entries: Box<[Entry; TLB_SIZE]>,
-    pub hits: u64,
     pub misses: u64,
     pub flushes: u64,
 }
@@ -48,7 +47,7 @@ fn index(principal: Sid, target: Sid, page: u64) -> usize {
 
 impl Default for Tlb {
     fn default() -> Self {
-        Tlb { entries: Box::new([EMPTY; TLB_SIZE]), hits: 0, misses: 0, flushes: 0 }
+        Tlb { entries: Box::new([EMPTY; TLB_SIZE]), misses: 0, flushes: 0 }
     }
 }
 
@@ -59,11 +58,11 @@ impl Tlb {
     fn lookup(&mut self, principal: Sid, target: Sid, offset: u64, right: PageRights) -> Option<*mut u8> {
         let page = offset >> PAGE_SHIFT;
         let e = &self.entries[index(principal, target, page)];
+        // No hit/miss counting here: this runs on every load and store. Misses are
+        // counted where they are served, in `fill`.
         if e.key == key(target, page) && e.principal == principal && e.rights & right.0 == right.0 {
-            self.hits += 1;
             Some(e.ptr.wrapping_add((offset & (PAGE_SIZE - 1)) as usize))
         } else {
-            self.misses += 1;
             None
         }
     }
@@ -122,6 +121,7 @@ impl Tlb {
     /// Records that `principal` may access `target`'s page at `offset` with `rights`
     /// through the frame at `frame_ptr` (the start of the page).
     pub(crate) fn fill(&mut self, principal: Sid, target: Sid, offset: u64, rights: PageRights, frame_ptr: *mut u8) {
+        self.misses += 1;
         let page = offset >> PAGE_SHIFT;
         self.entries[index(principal, target, page)] = Entry { key: key(target, page), principal, rights: rights.0, ptr: frame_ptr };
     }

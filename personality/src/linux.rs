@@ -337,9 +337,8 @@ impl Linux {
                 Value(self.svc(env, ServiceId::Time, n, c, [qa[0], qa[1], qa[2], qa[3], 0], &lends))
             }
             nr::FUTEX => {
-                let fop = a[1] & 0x7f;
-                // timeout slot carries val2 for requeue ops
-                let t = if fop == 3 || fop == 4 { a[3] } else { q(a[3]) };
+                // The fourth argument is val2 for requeue and wake-op, else a timeout.
+                let t = if syscalls::futex::arg4_is_value(a[1]) { a[3] } else { q(a[3]) };
                 let qa = [q(a[0]), a[1], a[2], t, q(a[4]), 0];
                 let lends = syscalls::futex::lends(&qa);
                 let c2 = Caller { pid: 0, ..*c };

@@ -191,7 +191,7 @@ pub mod op {
     pub const SAVE_MASK: u64 = 0x100b;
     /// Take the saved mask (a0 = 1 if there was one, a1 = mask).
     pub const TAKE_SAVED_MASK: u64 = 0x100c;
-    /// Wake thread a1 (a futex waiter).
+    /// Wake thread a1 (a futex waiter); a0 = 1 if it was blocked.
     pub const WAKE_TID: u64 = 0x100d;
     /// The caller's syscall completed: forget its retry deadline.
     pub const FINISH: u64 = 0x100e;
@@ -214,6 +214,9 @@ pub mod op {
     pub const PDEATHSIG: u64 = 0x1015;
     /// a0 = the largest ru_maxrss (KiB) of the children the caller has reaped.
     pub const CHILDREN_MAXRSS: u64 = 0x1016;
+    /// The caller's resource limit a1 (RLIMIT_*): a0 = soft, a1 = hard. For the
+    /// services that enforce one (vfs: RLIMIT_FSIZE on writes and truncates).
+    pub const RLIMIT: u64 = 0x1017;
 }
 
 /// What delivering a signal does (a1 of NEXT_SIGNAL and DELIVER).
@@ -349,15 +352,17 @@ impl Proc {
         n
     }
 
-    /// Wakes a thread for a reason (timeout, host readiness, signal).
-    pub fn wake_thread(&mut self, tid: Pid, why: Wake) {
-        if let Some(t) = self.threads.get_mut(&tid) {
-            if matches!(t.state, ThreadState::Blocked(_)) {
-                t.state = ThreadState::Runnable;
-                t.wake = Some(why);
-                self.run_queue.push_back(tid);
-            }
+    /// Wakes a thread for a reason (timeout, host readiness, signal); false if it was
+    /// not blocked.
+    pub fn wake_thread(&mut self, tid: Pid, why: Wake) -> bool {
+        let Some(t) = self.threads.get_mut(&tid) else { return false };
+        if !matches!(t.state, ThreadState::Blocked(_)) {
+            return false;
         }
+        t.state = ThreadState::Runnable;
+        t.wake = Some(why);
+        self.run_queue.push_back(tid);
+        true
     }
 
     /// Marks a process as ended: its threads go, its children become orphans (reaped
@@ -526,10 +531,7 @@ impl Service for Proc {
                 [left, 0]
             }
             op::WAKE => [self.wake_key(a[1]), 0],
-            op::WAKE_TID => {
-                self.wake_thread(a[1] as Pid, Wake::Key);
-                [0, 0]
-            }
+            op::WAKE_TID => [self.wake_thread(a[1] as Pid, Wake::Key) as u64, 0],
             op::INTERRUPT => {
                 self.wake_thread(tid, Wake::Signal);
                 [0, 0]
@@ -558,6 +560,10 @@ impl Service for Proc {
                     [old as u64, 0]
                 }
                 None => [err(libc::ESRCH), 0],
+            },
+            op::RLIMIT => match self.processes.get(&pid).and_then(|p| p.rlimits.get(a[1] as usize)) {
+                Some(&(soft, hard)) => [soft, hard],
+                None => [err(libc::EINVAL), 0],
             },
             op::CHILDREN_MAXRSS => [self.processes.get(&pid).map_or(0, |p| p.children_maxrss_kb), 0],
             op::FINISH => {
