@@ -48,6 +48,10 @@ pub mod entry {
     pub const ECALL: u64 = 1;
     pub const FAULT: u64 = 2;
     pub const SIGNAL: u64 = 3;
+    /// Monolithic only: the kernel space's entry for native calls into service `id`
+    /// is NATIVE + id (one portal per service, so a process calls "vfs" the same way
+    /// in both configurations; see `crate::native`).
+    pub const NATIVE: u64 = 16;
 }
 
 /// Where each service lives and how to call it.
@@ -63,6 +67,11 @@ pub struct Wiring {
     pub inject: Option<Arc<Mutex<Injector>>>,
     /// Faults, restarts and panics seen (shared with the supervisor and the runner).
     pub record: SharedRecord,
+    /// The portal a native caller (a process using gx.pcall) calls for each service:
+    /// the CALL portal when split, a kernel portal per service when monolithic.
+    pub native: [u64; 8],
+    /// Names user-space servers registered (`crate::native`), shared by every host.
+    pub directory: Arc<Mutex<crate::native::Directory>>,
 }
 
 /// Syscalls (as service ops) that may be retried once after their service restarted:
@@ -90,6 +99,47 @@ fn armed(wiring: &Wiring, service: ServiceId) -> Option<Injector> {
     Some(i.clone())
 }
 
+/// The `Env` methods both wirings answer the same way: straight from the host
+/// context, under the calling space's own identity.
+macro_rules! env_from_ctx {
+    () => {
+        fn me(&self) -> Sid {
+            self.ctx.me()
+        }
+        fn hart(&self) -> HartId {
+            self.ctx.hart_id()
+        }
+        fn read(&mut self, ptr: u64, buf: &mut [u8]) -> Result<(), Fault> {
+            self.ctx.read(ptr, buf)
+        }
+        fn write(&mut self, ptr: u64, buf: &[u8]) -> Result<(), Fault> {
+            self.ctx.write(ptr, buf)
+        }
+        fn memory(&mut self) -> Result<&mut Memory, GxError> {
+            self.ctx.memory()
+        }
+        fn harts(&mut self) -> Result<(&mut Machine, &mut Hart), GxError> {
+            self.ctx.harts()
+        }
+        fn context(&mut self) -> Option<&mut Context> {
+            self.ctx.context_mut()
+        }
+        fn set_return_env(&mut self, code: Sid, data: Sid) -> Result<(), GxError> {
+            self.ctx.set_return_env(code, data)
+        }
+        fn caller_env(&self) -> (Sid, Sid) {
+            self.ctx.caller()
+        }
+        fn machine(&self) -> &Machine {
+            self.ctx.machine()
+        }
+        fn leak_grant(&mut self, grantee: Sid) -> Result<(), GxError> {
+            let me = self.ctx.me();
+            self.ctx.grant(machine::addr::qualified(me, 0), machine::addr::PAGE_SIZE, grantee, machine::GrantRights::R, false).map(|_| ())
+        }
+    };
+}
+
 /// The environment of a service running in its own space.
 pub struct SplitEnv<'c, 'm> {
     pub ctx: &'c mut HostCtx<'m>,
@@ -97,18 +147,7 @@ pub struct SplitEnv<'c, 'm> {
 }
 
 impl Env for SplitEnv<'_, '_> {
-    fn me(&self) -> Sid {
-        self.ctx.me()
-    }
-    fn hart(&self) -> HartId {
-        self.ctx.hart_id()
-    }
-    fn read(&mut self, ptr: u64, buf: &mut [u8]) -> Result<(), Fault> {
-        self.ctx.read(ptr, buf)
-    }
-    fn write(&mut self, ptr: u64, buf: &[u8]) -> Result<(), Fault> {
-        self.ctx.write(ptr, buf)
-    }
+    env_from_ctx!();
     fn call(&mut self, to: ServiceId, op: u64, args: [u64; 6], lends: &[Lend]) -> Result<[u64; 2], CallError> {
         let target = self.wiring.sids[to as usize];
         let mut retried = false;
@@ -133,10 +172,6 @@ impl Env for SplitEnv<'_, '_> {
             retried = true;
         }
     }
-    fn leak_grant(&mut self, grantee: Sid) -> Result<(), GxError> {
-        let me = self.ctx.me();
-        self.ctx.grant(machine::addr::qualified(me, 0), machine::addr::PAGE_SIZE, grantee, machine::GrantRights::R, false).map(|_| ())
-    }
     fn restart(&mut self, s: ServiceId) -> Result<u32, GxError> {
         let sid = self.wiring.sids[s as usize];
         let host = self.ctx.host_space_mut(sid)?.as_any().downcast_mut::<ServiceHost>().ok_or(GxError::Invalid)?;
@@ -144,26 +179,14 @@ impl Env for SplitEnv<'_, '_> {
         host.generation += 1;
         Ok(host.generation)
     }
-    fn memory(&mut self) -> Result<&mut Memory, GxError> {
-        self.ctx.memory()
-    }
-    fn harts(&mut self) -> Result<(&mut Machine, &mut Hart), GxError> {
-        self.ctx.harts()
-    }
-    fn context(&mut self) -> Option<&mut Context> {
-        self.ctx.context_mut()
-    }
-    fn set_return_env(&mut self, code: Sid, data: Sid) -> Result<(), GxError> {
-        self.ctx.set_return_env(code, data)
-    }
-    fn caller_env(&self) -> (Sid, Sid) {
-        self.ctx.caller()
-    }
-    fn machine(&self) -> &Machine {
-        self.ctx.machine()
-    }
     fn sid_of(&self, s: ServiceId) -> Sid {
         self.wiring.sids[s as usize]
+    }
+    fn grant(&mut self, ptr: u64, len: u64, grantee: Sid, rights: machine::GrantRights, transient: bool) -> Result<u64, GxError> {
+        self.ctx.grant(ptr, len, grantee, rights, transient)
+    }
+    fn wiring(&self) -> Option<&dyn Any> {
+        Some(self.wiring)
     }
 }
 
@@ -195,6 +218,30 @@ impl HostSpace for ServiceHost {
             // An injected fault runs first, as this service, with its rights.
             if let Some(mut inj) = armed(&self.wiring, self.service.id()) {
                 inj.fire(&mut env)?;
+            }
+            let mut a = a;
+            // A caller whose DATA is no service space is a process calling natively
+            // (gx.pcall): it may not name itself, so argument 0 (the caller word) is
+            // computed here from proc's trusted hart -> thread map (`crate::native`).
+            if !self.wiring.sids.contains(&env.ctx.caller().1) {
+                let id = self.service.id();
+                if !crate::native::allowed(id, a[0]) {
+                    return Ok(HostReply::Return([syscalls::service::err(libc::EPERM), 0]));
+                }
+                let who = [env.ctx.hart_id() as u64, 1, 0, 0, 0, 0];
+                let w = if id == ServiceId::Proc {
+                    self.service.handle(&mut env, syscalls::proc::op::ENTER, who)?[0]
+                } else {
+                    env.call(ServiceId::Proc, syscalls::proc::op::ENTER, who, &[]).map_or(syscalls::service::err(libc::ESRCH), |v| v[0])
+                };
+                if syscalls::service::is_err(w) {
+                    return Ok(HostReply::Return([syscalls::service::err(libc::ESRCH), 0]));
+                }
+                let data = env.ctx.caller().1;
+                match crate::native::checked_args(&mut env, id, a[0], data, [a[2], a[3], a[4], a[5], a[6], a[7]]) {
+                    Ok(x) => a = [a[0], w, x[0], x[1], x[2], x[3], x[4], 0],
+                    Err(e) => return Ok(HostReply::Return([e, 0])),
+                }
             }
             let r = self.service.handle(&mut env, a[0], [a[1], a[2], a[3], a[4], a[5], a[6]])?;
             return Ok(HostReply::Return(r));
@@ -231,18 +278,7 @@ pub struct MonoEnv<'c, 'm> {
 }
 
 impl Env for MonoEnv<'_, '_> {
-    fn me(&self) -> Sid {
-        self.ctx.me()
-    }
-    fn hart(&self) -> HartId {
-        self.ctx.hart_id()
-    }
-    fn read(&mut self, ptr: u64, buf: &mut [u8]) -> Result<(), Fault> {
-        self.ctx.read(ptr, buf)
-    }
-    fn write(&mut self, ptr: u64, buf: &[u8]) -> Result<(), Fault> {
-        self.ctx.write(ptr, buf)
-    }
+    env_from_ctx!();
     fn call(&mut self, to: ServiceId, op: u64, args: [u64; 6], _lends: &[Lend]) -> Result<[u64; 2], CallError> {
         // An ordinary same-space call: no grant, no portal.
         let mut svc = self.services.get_mut(to as usize).and_then(|s| s.take()).ok_or(CallError::Gx(GxError::Busy))?;
@@ -269,34 +305,18 @@ impl Env for MonoEnv<'_, '_> {
             CallError::Faulted(f)
         })
     }
-    fn leak_grant(&mut self, grantee: Sid) -> Result<(), GxError> {
-        let me = self.ctx.me();
-        self.ctx.grant(machine::addr::qualified(me, 0), machine::addr::PAGE_SIZE, grantee, machine::GrantRights::R, false).map(|_| ())
-    }
     fn restart(&mut self, _s: ServiceId) -> Result<u32, GxError> {
         // There is nothing to restart inside one kernel: a fault already was a panic.
         Err(GxError::Invalid)
     }
-    fn memory(&mut self) -> Result<&mut Memory, GxError> {
-        self.ctx.memory()
-    }
-    fn harts(&mut self) -> Result<(&mut Machine, &mut Hart), GxError> {
-        self.ctx.harts()
-    }
-    fn context(&mut self) -> Option<&mut Context> {
-        self.ctx.context_mut()
-    }
-    fn set_return_env(&mut self, code: Sid, data: Sid) -> Result<(), GxError> {
-        self.ctx.set_return_env(code, data)
-    }
-    fn caller_env(&self) -> (Sid, Sid) {
-        self.ctx.caller()
-    }
-    fn machine(&self) -> &Machine {
-        self.ctx.machine()
-    }
     fn sid_of(&self, _s: ServiceId) -> Sid {
         self.ctx.me()
+    }
+    fn grant(&mut self, ptr: u64, len: u64, grantee: Sid, rights: machine::GrantRights, transient: bool) -> Result<u64, GxError> {
+        self.ctx.grant(ptr, len, grantee, rights, transient)
+    }
+    fn wiring(&self) -> Option<&dyn Any> {
+        Some(&*self.wiring)
     }
 }
 
@@ -310,6 +330,9 @@ pub struct KernelHost {
 
 impl HostSpace for KernelHost {
     fn call(&mut self, ctx: &mut HostCtx<'_>, entry: u64, a: [u64; 8]) -> Result<HostReply, Fault> {
+        if entry >= entry::NATIVE {
+            return Ok(HostReply::Return(self.native_call(ctx, entry - entry::NATIVE, a)));
+        }
         let mut linux = self.services[ServiceId::Linux as usize].take().ok_or_else(|| Fault::new(machine::FaultKind::NoHandler, ctx.me(), 0))?;
         let op = crate::linux::op::INVOLUNTARY + entry;
         let args = [a[0], a[1], a[2], a[3], a[4], a[5]];
@@ -333,6 +356,30 @@ impl HostSpace for KernelHost {
     }
     fn as_any(&mut self) -> &mut dyn Any {
         self
+    }
+}
+
+impl KernelHost {
+    /// A process calling service `id` natively (gx.pcall on the service's kernel
+    /// portal): the same checks and caller word as a split service host computes, then
+    /// an ordinary same-space call into the service.
+    fn native_call(&mut self, ctx: &mut HostCtx<'_>, id: u64, a: [u64; 8]) -> [u64; 2] {
+        use syscalls::service::{call_errno, err, is_err};
+        let Some(&to) = ServiceId::ALL.get(id as usize) else { return [err(libc::EINVAL), 0] };
+        if !crate::native::allowed(to, a[0]) {
+            return [err(libc::EPERM), 0];
+        }
+        let hart = ctx.hart_id() as u64;
+        let mut env = MonoEnv { ctx, services: &mut self.services, wiring: &mut self.wiring };
+        let w = match env.call(ServiceId::Proc, syscalls::proc::op::ENTER, [hart, 1, 0, 0, 0, 0], &[]) {
+            Ok([w, _]) if !is_err(w) => w,
+            _ => return [err(libc::ESRCH), 0],
+        };
+        let data = env.ctx.caller().1;
+        match crate::native::checked_args(&mut env, to, a[0], data, [a[2], a[3], a[4], a[5], a[6], a[7]]) {
+            Ok(x) => env.call(to, a[0], [w, x[0], x[1], x[2], x[3], x[4]], &[]).unwrap_or_else(|e| [call_errno(&e), 0]),
+            Err(e) => [e, 0],
+        }
     }
 }
 
