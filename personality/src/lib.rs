@@ -5,6 +5,7 @@ pub mod hostpoll;
 pub mod inject;
 pub mod linux;
 pub mod misc;
+pub mod native;
 pub mod runner;
 pub mod signal;
 pub mod stats;

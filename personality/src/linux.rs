@@ -178,6 +178,8 @@ pub fn route(n: u64) -> Option<ServiceId> {
         | nr::SCHED_GETAFFINITY | nr::SCHED_SETAFFINITY | nr::SCHED_SETSCHEDULER | nr::SCHED_SETPARAM | nr::SCHED_GETPARAM | nr::SCHED_GETSCHEDULER
         | nr::SCHED_GET_PRIORITY_MAX | nr::SCHED_GET_PRIORITY_MIN | nr::SCHED_RR_GET_INTERVAL | nr::GETCPU | nr::SETPRIORITY | nr::GETPRIORITY
         | nr::GETRUSAGE | nr::PRCTL | nr::MEMBARRIER => ServiceId::Linux,
+        // The native directory service (private syscalls, `crate::native`).
+        crate::native::sysno::LOOKUP | crate::native::sysno::REGISTER => ServiceId::Linux,
         _ => return None,
     })
 }
@@ -318,6 +320,9 @@ impl Linux {
                     qa[2] = env.context().map_or(0, |x| x.x[reg::SP]);
                 }
                 let lends = syscalls::proc::lends(n, &qa);
+                if lends.iter().any(|l| l.ptr == 0) {
+                    return Value(err(libc::EFAULT));
+                }
                 Value(self.svc(env, ServiceId::Proc, n, c, [qa[0], qa[1], qa[2], qa[3], qa[4]], &lends))
             }
             nr::SCHED_YIELD => {
@@ -334,6 +339,9 @@ impl Linux {
                     _ => [q(a[0]), q(a[1]), 0, 0, 0, 0],
                 };
                 let lends = syscalls::time::lends(n, &qa);
+                if lends.iter().any(|l| l.ptr == 0) {
+                    return Value(err(libc::EFAULT));
+                }
                 Value(self.svc(env, ServiceId::Time, n, c, [qa[0], qa[1], qa[2], qa[3], 0], &lends))
             }
             nr::FUTEX => {
@@ -343,7 +351,7 @@ impl Linux {
                 let lends = syscalls::futex::lends(&qa);
                 let c2 = Caller { pid: 0, ..*c };
                 let word = ((a[5] & 0xffff_ffff) << 32) | (c2.word() & 0xffff_ffff);
-                if !lends.iter().all(|l| Self::lend_ok(env, l)) {
+                if !lends.iter().all(|l| l.ptr != 0 && Self::lend_ok(env, l)) {
                     return Value(err(libc::EFAULT));
                 }
                 match env.call(ServiceId::Futex, nr::FUTEX, [word, qa[0], qa[1], qa[2], qa[3], qa[4]], &lends) {
@@ -364,6 +372,7 @@ impl Linux {
             nr::GETRUSAGE => Value(crate::misc::getrusage(env, c, a)),
             nr::PRCTL => Value(crate::misc::prctl(env, c, a)),
             nr::MEMBARRIER => Value(0),
+            n if crate::native::handles(n) => crate::native::dispatch(self, env, c, n, a),
             // Known to Linux, deliberately answered -ENOSYS so libc falls back
             // (clone3 -> clone, rseq and the robust list getter: optional features).
             nr::GET_ROBUST_LIST | nr::RSEQ | nr::CLONE3 => Value(err(libc::ENOSYS)),
@@ -429,7 +438,9 @@ impl Linux {
     /// arguments untouched) as Linux's SA_RESTART rules say. False if the thread
     /// blocked.
     fn complete(&mut self, env: &mut dyn Env, c: &Caller, n: u64, a: &[u64; 6], v: u64) -> bool {
-        let (sig, what) = signal::peek(env, c);
+        // Only a call that would block or failed with EINTR can have been interrupted:
+        // the others need not ask proc (one portal call less per syscall).
+        let (sig, what) = if v == BLOCK || v == err(libc::EINTR) { signal::peek(env, c) } else { (0, syscalls::proc::action::NONE) };
         let by_signal = c.wake == Some(Wake::Signal) || sig != 0;
         let interrupted = match v {
             BLOCK if sig == 0 => {

@@ -8,8 +8,15 @@ use syscalls::service::{err, is_err};
 use syscalls::sysno as nr;
 use syscalls::{Env, Lend, ServiceId};
 
+/// Writes `b` to the caller's memory at `p`; false (-EFAULT for the caller) if it
+/// cannot, NULL included.
 fn put(env: &mut dyn Env, c: &Caller, p: u64, b: &[u8]) -> bool {
-    p == 0 || env.write(c.q(p), b).is_ok()
+    p != 0 && env.write(c.q(p), b).is_ok()
+}
+
+/// `put` for an optional pointer: NULL means "not wanted".
+fn put_opt(env: &mut dyn Env, c: &Caller, p: u64, b: &[u8]) -> bool {
+    p == 0 || put(env, c, p, b)
 }
 
 /// getrandom: deterministic bytes from a per-run generator (splitmix64 over the
@@ -33,7 +40,7 @@ pub fn getrandom(env: &mut dyn Env, c: &Caller, state: &mut u64, a: [u64; 6]) ->
         x ^= x >> 31;
         chunk.copy_from_slice(&x.to_le_bytes()[..chunk.len()]);
     }
-    if put(env, c, a[0], &v) { len as u64 } else { err(libc::EFAULT) }
+    if len == 0 || put(env, c, a[0], &v) { len as u64 } else { err(libc::EFAULT) }
 }
 
 /// sched_getaffinity: one hart.
@@ -98,7 +105,7 @@ pub fn sched(env: &mut dyn Env, c: &Caller, n: u64, a: [u64; 6]) -> u64 {
         }
         nr::GETCPU => {
             let zero = 0u32.to_le_bytes();
-            if put(env, c, a[0], &zero) && put(env, c, a[1], &zero) { 0 } else { err(libc::EFAULT) }
+            if put_opt(env, c, a[0], &zero) && put_opt(env, c, a[1], &zero) { 0 } else { err(libc::EFAULT) }
         }
         _ => 0,
     }
@@ -143,7 +150,7 @@ pub fn prctl(env: &mut dyn Env, c: &Caller, a: [u64; 6]) -> u64 {
             let mut b = [0u8; 16];
             for (i, slot) in b.iter_mut().take(15).enumerate() {
                 let mut x = [0u8];
-                if env.read(c.q(a[1] + i as u64), &mut x).is_err() {
+                if env.read(c.q(a[1].wrapping_add(i as u64)), &mut x).is_err() {
                     return err(libc::EFAULT);
                 }
                 if x[0] == 0 {

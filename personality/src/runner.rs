@@ -99,7 +99,8 @@ pub fn calls(from: ServiceId) -> &'static [ServiceId] {
         Linux => &[Proc, Mm, Vfs, Futex, Time, Tty, Supervisor],
         // Every service reports faults of the services it calls to the supervisor.
         Proc => &[Mm, Vfs, Supervisor],
-        Mm => &[Vfs, Supervisor],
+        // Proc: to identify a process calling mm natively (`crate::native`).
+        Mm => &[Vfs, Proc, Supervisor],
         Vfs => &[Tty, Proc, Supervisor],
         Futex | Time => &[Proc, Supervisor],
         Tty | Supervisor => &[],
@@ -129,11 +130,15 @@ impl Runtime {
                     let sid = m.add_host_space(id.name(), Box::new(ServiceHost { service: svc, wiring: Wiring::default(), stats: Default::default(), generation: 0 }), auth).map_err(merr)?;
                     wiring.sids[id as usize] = sid;
                     wiring.portals[id as usize] = m.create_portal(sid, sid, entry::CALL).map_err(merr)?;
+                    wiring.native[id as usize] = wiring.portals[id as usize];
                 }
                 for from in ServiceId::ALL {
                     for to in calls(from) {
                         let t = wiring.sids[*to as usize];
-                        let req = GrantRequest { owner: t, lo: entry::CALL, len: 1, rights: GrantRights::C, grantee: wiring.sids[from as usize], transient: false };
+                        // linux also gets G: its directory service derives C grants for
+                        // native callers from it (`crate::native`).
+                        let rights = if from == ServiceId::Linux { GrantRights(GrantRights::C.0 | GrantRights::G.0) } else { GrantRights::C };
+                        let req = GrantRequest { owner: t, lo: entry::CALL, len: 1, rights, grantee: wiring.sids[from as usize], transient: false };
                         m.mem.grant(t, t, &req).map_err(merr)?;
                     }
                 }
@@ -151,6 +156,10 @@ impl Runtime {
                 let svcs: Vec<Option<Box<dyn Service>>> = services(opts.root.clone(), opts.strace, &wiring.record).into_iter().map(Some).collect();
                 let k = m.add_host_space("kernel", Box::new(KernelHost { services: svcs, wiring: Wiring::default(), stats: Default::default() }), authority::MEMORY | authority::HARTS).map_err(merr)?;
                 wiring.sids = [k; 8];
+                // One portal per service for native callers (`entry::NATIVE`).
+                for id in ServiceId::ALL {
+                    wiring.native[id as usize] = m.create_portal(k, k, entry::NATIVE + id as u64).map_err(merr)?;
+                }
                 if let Some(h) = m.host_space::<KernelHost>(k) {
                     h.wiring = wiring.clone();
                 }
@@ -195,6 +204,7 @@ impl Runtime {
         let exe = std::fs::canonicalize(path).map(|p| p.display().to_string()).unwrap_or_else(|_| path.to_string());
         if let Some(v) = service_mut::<syscalls::vfs::Vfs>(&mut self.m, &self.wiring, cfg, ServiceId::Vfs) {
             v.init_process(pid, &exe);
+            v.set_cmdline(pid, &argv);
         }
         let p = service_mut::<Proc>(&mut self.m, &self.wiring, cfg, ServiceId::Proc).expect("proc");
         // The first process's parent is reported as 1 (it was started by init), as

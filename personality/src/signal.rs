@@ -111,7 +111,7 @@ fn push_frame(env: &mut dyn Env, c: &Caller, sig: u64, rec: &[u8]) -> bool {
     ctx.pc = handler;
     ctx.x[reg::A0] = sig;
     ctx.x[reg::A1] = sp;
-    ctx.x[reg::A1 + 1] = sp + UC as u64;
+    ctx.x[reg::A1 + 1] = sp.wrapping_add(UC as u64);
     ctx.x[reg::SP] = sp;
     ctx.x[reg::RA] = syscalls::mm::SIGRETURN_TRAMPOLINE;
     true

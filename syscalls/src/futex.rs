@@ -57,7 +57,7 @@ impl Word {
         let phys = shared.then(|| {
             let (sid, off) = addr::resolve(uaddr, env.me());
             let pte = env.machine().mem.space(sid)?.pte(off)?;
-            (pte.frame != machine::frames::FrameId::NONE).then(|| ((pte.frame.0 as u64) << 12) | (off & 0xfff))
+            (pte.frame != machine::frames::FrameId::NONE).then_some(((pte.frame.0 as u64) << 12) | (off & 0xfff))
         });
         Word { addr: uaddr, phys: phys.flatten() }
     }
@@ -272,14 +272,15 @@ pub fn arg4_is_value(flags: u64) -> bool {
 }
 
 /// Lends of futex (`a`: uaddr, op, val, timeout or val2, uaddr2, qualified): the
-/// words it reads (4 bytes each), the word WAKE_OP writes, and the timeout.
+/// words it reads (4 bytes each), the word WAKE_OP writes, and the timeout. All but
+/// the timeout are required: the personality answers -EFAULT for a NULL one.
 pub fn lends(a: &[u64; 6]) -> Vec<Lend> {
     let fop = a[1] & 0x7f;
     let mut v = vec![Lend::read(a[0], 4)];
     if (fop == FUTEX_WAIT || fop == FUTEX_WAIT_BITSET) && a[3] != 0 {
         v.push(Lend::read(a[3], 16));
     }
-    if fop == FUTEX_WAKE_OP && a[4] != 0 {
+    if fop == FUTEX_WAKE_OP {
         v.push(Lend::read_write(a[4], 4));
     }
     v

@@ -115,6 +115,16 @@ pub trait Env {
     fn leak_grant(&mut self, grantee: Sid) -> Result<(), GxError>;
     /// Restarts service `s` with a new generation (the supervisor only).
     fn restart(&mut self, s: ServiceId) -> Result<u32, GxError>;
+    /// A grant made as this service (the native directory service hands out C grants
+    /// over service portals); the machine checks its authority. Refused by default.
+    fn grant(&mut self, _ptr: u64, _len: u64, _grantee: Sid, _rights: GrantRights, _transient: bool) -> Result<u64, GxError> {
+        Err(GxError::Invalid)
+    }
+    /// The personality's wiring, for the personality's own modules (the native
+    /// directory service reads its portals and registry through it).
+    fn wiring(&self) -> Option<&dyn Any> {
+        None
+    }
 }
 
 /// A service: a subsystem of the kernel with a small portal ABI of its own.

@@ -17,7 +17,7 @@ pub fn iov(linux: &mut Linux, env: &mut dyn Env, c: &Caller, a: [u64; 6], write:
     }
     let mut total = 0u64;
     for i in 0..cnt {
-        let (Some(base), Some(len)) = (Linux::read_u64(env, c.q(iov + i * 16)), Linux::read_u64(env, c.q(iov + i * 16 + 8))) else {
+        let (Some(base), Some(len)) = (Linux::read_u64(env, c.q(iov.wrapping_add(i * 16))), Linux::read_u64(env, c.q(iov.wrapping_add(i * 16 + 8)))) else {
             return if total > 0 { total } else { err(libc::EFAULT) };
         };
         if len == 0 {
@@ -28,7 +28,7 @@ pub fn iov(linux: &mut Linux, env: &mut dyn Env, c: &Caller, a: [u64; 6], write:
         } else {
             (if at.is_some() { nr::PREAD64 } else { nr::READ }, Lend::write(c.q(base), len))
         };
-        let r = linux.svc(env, ServiceId::Vfs, op, c, [fd, c.q(base), len, at.map_or(0, |o| o + total), 0], &[lend]);
+        let r = linux.svc(env, ServiceId::Vfs, op, c, [fd, c.q(base), len, at.map_or(0, |o| o.wrapping_add(total)), 0], &[lend]);
         if r == BLOCK || is_err(r) {
             return if total > 0 { total } else { r };
         }

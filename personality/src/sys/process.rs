@@ -44,7 +44,7 @@ fn read_strv(env: &mut dyn Env, c: &Caller, p: u64) -> Option<Vec<Vec<u8>>> {
         return Some(v);
     }
     for i in 0..65536u64 {
-        let s = Linux::read_u64(env, c.q(p + i * 8))?;
+        let s = Linux::read_u64(env, c.q(p.wrapping_add(i * 8)))?;
         if s == 0 {
             return Some(v);
         }

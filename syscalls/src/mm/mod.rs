@@ -66,8 +66,8 @@ pub const TASK_SIZE: u64 = 1 << 47;
 /// Where mmap starts looking for room, top-down: Linux's `mmap_base` with ASLR off,
 /// `STACK_TOP` less the minimum gap of 128 MiB kept for the stack.
 pub const MMAP_TOP: u64 = loader::STACK_TOP - (128 << 20);
-/// Lowest address mmap hands out, and the lowest MAP_FIXED may use (EPERM below):
-/// Linux's default `vm.mmap_min_addr`.
+/// Lowest address mmap places a mapping at (hints below are ignored): Linux's default
+/// `vm.mmap_min_addr`.
 pub const MMAP_MIN: u64 = 0x1_0000;
 /// Where the sigreturn trampoline (`li a7, 139; ecall`) sits in every process's CODE
 /// space: the return address of signal handlers, as the vDSO's is on Linux.
@@ -579,8 +579,15 @@ impl Mm {
         if typ != MAP_SHARED && typ != MAP_PRIVATE && typ != MAP_SHARED_VALIDATE {
             return err(libc::EINVAL);
         }
-        if typ == MAP_SHARED_VALIDATE && flags & !MAP_KNOWN != 0 {
-            return err(libc::EOPNOTSUPP);
+        if typ == MAP_SHARED_VALIDATE {
+            // Validated flags are a file mapping's business: Linux refuses the type
+            // for anonymous memory.
+            if flags & MAP_ANONYMOUS != 0 {
+                return err(libc::EINVAL);
+            }
+            if flags & !MAP_KNOWN != 0 {
+                return err(libc::EOPNOTSUPP);
+            }
         }
         if len == 0 || off % PAGE_SIZE != 0 {
             return err(libc::EINVAL);
@@ -625,9 +632,8 @@ impl Mm {
             if hint > TASK_SIZE - len {
                 return err(libc::ENOMEM);
             }
-            if hint < MMAP_MIN {
-                return err(libc::EPERM);
-            }
+            // No EPERM below vm.mmap_min_addr: the process runs as root, which
+            // CAP_SYS_RAWIO lets map there.
             if flags & MAP_FIXED == 0 && !pm.vmas.is_free(hint, hint + len) {
                 return err(libc::EEXIST);
             }
@@ -805,7 +811,7 @@ impl Mm {
             return self.mremap_move(env, pid, data, &v, old, 0, new_len, flags, new_addr, true);
         }
         if flags & MREMAP_FIXED != 0 {
-            if new_addr % PAGE_SIZE != 0 || new_addr > TASK_SIZE - new_len || new_addr < MMAP_MIN {
+            if new_addr % PAGE_SIZE != 0 || new_addr > TASK_SIZE - new_len {
                 return err(libc::EINVAL);
             }
             if new_addr < old + old_len && old < new_addr + new_len {

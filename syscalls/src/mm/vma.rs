@@ -149,6 +149,8 @@ impl Vma {
 #[derive(Clone, Debug, Default)]
 pub struct VmaList {
     map: BTreeMap<u64, Vma>,
+    /// Sum of the lengths of populated VMAs, kept as the map changes.
+    populated: u64,
 }
 
 impl VmaList {
@@ -204,6 +206,27 @@ impl VmaList {
         (at < end).then_some(at)
     }
 
+    /// Adds a VMA to the map (its range must be free).
+    fn put(&mut self, v: Vma) {
+        if v.populated {
+            self.populated += v.len();
+        }
+        if let Some(old) = self.map.insert(v.start, v) {
+            if old.populated {
+                self.populated -= old.len();
+            }
+        }
+    }
+
+    /// Takes the VMA starting at `start` out of the map.
+    fn take(&mut self, start: u64) -> Option<Vma> {
+        let v = self.map.remove(&start)?;
+        if v.populated {
+            self.populated -= v.len();
+        }
+        Some(v)
+    }
+
     /// Makes `addr` a VMA boundary (splits the VMA containing it).
     fn split_at(&mut self, addr: u64) {
         let Some(v) = self.find(addr).cloned() else { return };
@@ -211,8 +234,9 @@ impl VmaList {
             return;
         }
         let (lo, hi) = (v.slice(v.start, addr), v.slice(addr, v.end));
-        self.map.insert(lo.start, lo);
-        self.map.insert(hi.start, hi);
+        self.take(v.start);
+        self.put(lo);
+        self.put(hi);
     }
 
     /// Merges the VMA starting at `addr` into its predecessor when they are compatible.
@@ -220,12 +244,10 @@ impl VmaList {
         let Some(next) = self.map.get(&addr) else { return };
         let Some((_, prev)) = self.map.range(..addr).next_back() else { return };
         if prev.can_merge(next) {
-            let end = next.end;
             let start = prev.start;
-            self.map.remove(&addr);
-            if let Some(p) = self.map.get_mut(&start) {
-                p.end = end;
-            }
+            let (Some(next), Some(mut prev)) = (self.take(addr), self.take(start)) else { return };
+            prev.end = next.end;
+            self.put(prev);
         }
     }
 
@@ -238,7 +260,7 @@ impl VmaList {
         self.split_at(start);
         self.split_at(end);
         let keys: Vec<u64> = self.map.range(start..end).map(|(k, _)| *k).collect();
-        keys.into_iter().filter_map(|k| self.map.remove(&k)).collect()
+        keys.into_iter().filter_map(|k| self.take(k)).collect()
     }
 
     /// Inserts `v` over a free range (anything there is removed first) and merges it
@@ -249,7 +271,7 @@ impl VmaList {
         }
         let (start, end) = (v.start, v.end);
         self.remove(start, end);
-        self.map.insert(start, v);
+        self.put(v);
         self.merge_at(end);
         self.merge_at(start);
     }
@@ -265,9 +287,13 @@ impl VmaList {
         let keys: Vec<u64> = self.map.range(start..end).map(|(k, _)| *k).collect();
         let mut before = Vec::with_capacity(keys.len());
         for k in &keys {
-            if let Some(v) = self.map.get_mut(k) {
+            if let Some(mut v) = self.take(*k) {
                 before.push(v.clone());
-                f(v);
+                f(&mut v);
+                // `f` may change anything but the range.
+                v.start = before[before.len() - 1].start;
+                v.end = before[before.len() - 1].end;
+                self.put(v);
             }
         }
         // Merge from the top down so each merge sees its final right neighbour.
@@ -301,7 +327,8 @@ impl VmaList {
     /// Bytes of VMAs that have page-table entries (what a process costs the machine's
     /// page tables, checked against the per-process limit).
     pub fn populated_bytes(&self) -> u64 {
-        self.map.values().filter(|v| v.populated).map(|v| v.len()).sum()
+        debug_assert_eq!(self.populated, self.map.values().filter(|v| v.populated).map(|v| v.len()).sum::<u64>());
+        self.populated
     }
 
     /// The VMA that starts exactly at `addr`.
@@ -433,6 +460,18 @@ mod tests {
         l.insert(Vma::anon(0x10 * P, 0x12 * P, 3));
         l.insert(Vma { populated: false, ..Vma::anon(0x20 * P, 0x30 * P, 0) });
         assert_eq!(l.populated_bytes(), 2 * P);
+        l.update(0x22 * P, 0x24 * P, |v| {
+            v.prot = 3;
+            v.populated = true;
+        });
+        assert_eq!(l.populated_bytes(), 4 * P);
+        l.insert(Vma::anon(0x12 * P, 0x13 * P, 3));
+        assert_eq!(l.len(), 4, "merged with the first");
+        assert_eq!(l.populated_bytes(), 5 * P);
+        l.remove(0x11 * P, 0x23 * P);
+        assert_eq!(l.populated_bytes(), 2 * P);
+        l.remove(0, u64::MAX & !(P - 1));
+        assert_eq!((l.populated_bytes(), l.len()), (0, 0));
     }
 
     #[test]

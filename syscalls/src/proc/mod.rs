@@ -466,7 +466,7 @@ impl Proc {
     fn block(&mut self, tid: Pid, k: u64, ns: u64, fd: i64, ev: i16) -> [u64; 2] {
         let Some(t) = self.threads.get_mut(&tid) else { return [err(libc::ESRCH), 0] };
         if ns != u64::MAX && t.deadline.is_none() {
-            t.deadline = Some(Instant::now() + std::time::Duration::from_nanos(ns));
+            t.deadline = Instant::now().checked_add(std::time::Duration::from_nanos(ns));
         }
         let mut b = std::mem::take(&mut t.also);
         if k != 0 {
@@ -519,7 +519,7 @@ impl Service for Proc {
             op::DEADLINE => {
                 if let Some(t) = self.threads.get_mut(&tid) {
                     if t.deadline.is_none() {
-                        t.deadline = Some(Instant::now() + std::time::Duration::from_nanos(a[1]));
+                        t.deadline = Instant::now().checked_add(std::time::Duration::from_nanos(a[1]));
                     }
                 }
                 [0, 0]
@@ -645,25 +645,28 @@ impl Service for Proc {
 }
 
 /// Lends needed by the proc syscalls that take pointers (for the personality), given
-/// the arguments with pointers already qualified.
+/// the arguments with pointers already qualified. An optional pointer that is NULL is
+/// not lent; a required one is lent even when NULL, so the personality answers -EFAULT
+/// (proc never touches a pointer it was not lent).
 pub fn lends(op: u64, a: &[u64; 6]) -> Vec<Lend> {
     let opt = |p: u64, len: u64, write: bool| (p != 0).then(|| if write { Lend::write(p, len) } else { Lend::read(p, len) });
+    let req = |p: u64, len: u64, write: bool| Some(if write { Lend::write(p, len) } else { Lend::read(p, len) });
     let v: [Option<Lend>; 3] = match op {
         nr::WAIT4 => [opt(a[1], 4, true), opt(a[3], limits::RUSAGE_SIZE, true), None],
         nr::WAITID => [opt(a[2], 128, true), opt(a[4], limits::RUSAGE_SIZE, true), None],
         nr::RT_SIGACTION => [opt(a[1], 24, false), opt(a[2], 24, true), None],
         nr::RT_SIGPROCMASK => [opt(a[1], 8, false), opt(a[2], 8, true), None],
-        nr::RT_SIGPENDING => [opt(a[0], 8, true), None, None],
+        nr::RT_SIGPENDING => [req(a[0], 8, true), None, None],
         nr::SIGALTSTACK => [opt(a[0], 24, false), opt(a[1], 24, true), None],
-        nr::RT_SIGQUEUEINFO => [opt(a[2], 128, false), None, None],
-        nr::RT_TGSIGQUEUEINFO => [opt(a[3], 128, false), None, None],
-        nr::RT_SIGTIMEDWAIT => [opt(a[0], 8, false), opt(a[1], 128, true), opt(a[2], 16, false)],
+        nr::RT_SIGQUEUEINFO => [req(a[2], 128, false), None, None],
+        nr::RT_TGSIGQUEUEINFO => [req(a[3], 128, false), None, None],
+        nr::RT_SIGTIMEDWAIT => [req(a[0], 8, false), opt(a[1], 128, true), opt(a[2], 16, false)],
         nr::SETITIMER => [opt(a[1], 32, false), opt(a[2], 32, true), None],
-        nr::GETITIMER => [opt(a[1], 32, true), None, None],
+        nr::GETITIMER => [req(a[1], 32, true), None, None],
         nr::PRLIMIT64 => [opt(a[2], 16, false), opt(a[3], 16, true), None],
-        nr::GETRLIMIT => [opt(a[1], 16, true), None, None],
-        nr::SETRLIMIT => [opt(a[1], 16, false), None, None],
-        nr::GETRESUID | nr::GETRESGID => [opt(a[0], 4, true), opt(a[1], 4, true), opt(a[2], 4, true)],
+        nr::GETRLIMIT => [req(a[1], 16, true), None, None],
+        nr::SETRLIMIT => [req(a[1], 16, false), None, None],
+        nr::GETRESUID | nr::GETRESGID => [req(a[0], 4, true), req(a[1], 4, true), req(a[2], 4, true)],
         _ => [None, None, None],
     };
     v.into_iter().flatten().collect()
@@ -698,7 +701,7 @@ pub fn initial_context(pc: u64, sp: u64) -> Context {
 
 /// Reads a little-endian u64 out of a byte slice at `o` (zero if short).
 pub fn u64_at(b: &[u8], o: usize) -> u64 {
-    b.get(o..o + 8).and_then(|s| s.try_into().ok()).map_or(0, u64::from_le_bytes)
+    b.get(o..o.saturating_add(8)).and_then(|s| s.try_into().ok()).map_or(0, u64::from_le_bytes)
 }
 
 /// The key a thread waits on for signals (sigsuspend, sigtimedwait).
@@ -706,7 +709,7 @@ pub fn signal_key(tid: Pid) -> WaitKey {
     key(kind::SIGNAL, tid as u64)
 }
 
-/// Whether `v` asks the caller to block (re-exported for the submodules).
+/// The answer of a syscall that must wait on key `k`.
 pub(crate) fn block(k: WaitKey) -> [u64; 2] {
     [BLOCK, k]
 }

@@ -33,7 +33,7 @@ impl Proc {
 
     /// What delivering `sig` to process `pid` does now (an `action` code).
     pub fn action_of(&self, pid: Pid, signo: u32) -> u64 {
-        let act = self.processes.get(&pid).map(|p| p.actions[signo as usize]).unwrap_or_default();
+        let act = self.processes.get(&pid).and_then(|p| p.actions.get(signo as usize).copied()).unwrap_or_default();
         if signo == sig::SIGKILL {
             return action::TERMINATE;
         }
@@ -143,7 +143,7 @@ impl Proc {
                 self.stop_process(pid, info.signo);
                 return Ok([info.signo as u64, what]);
             }
-            let act = self.processes.get(&pid).map(|p| p.actions[info.signo as usize]).unwrap_or_default();
+            let act = self.processes.get(&pid).and_then(|p| p.actions.get(info.signo as usize).copied()).unwrap_or_default();
             let mut rec = [0u8; DELIVERY_SIZE];
             rec[..128].copy_from_slice(&info.to_bytes());
             if what != action::TERMINATE {
@@ -363,7 +363,7 @@ impl Proc {
             }
             if let Some(t) = self.threads.get_mut(&tid) {
                 if t.deadline.is_none() {
-                    t.deadline = Some(std::time::Instant::now() + std::time::Duration::from_nanos(total));
+                    t.deadline = std::time::Instant::now().checked_add(std::time::Duration::from_nanos(total));
                 }
             }
         }
@@ -473,5 +473,90 @@ impl Proc {
     /// action dumps core and RLIMIT_CORE is not zero.
     pub fn dumps_core(&self, pid: Pid, signo: u32) -> bool {
         default_action(signo) == DefaultAction::Core && self.processes.get(&pid).is_some_and(|p| p.rlimits[libc::RLIMIT_CORE as usize].0 != 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proc::ExitStatus;
+
+    /// A process 100 (threads 100 and 101) and its child 102.
+    fn table() -> Proc {
+        let mut p = Proc::new();
+        p.add_process(100, 1, 1, 2, 0, "/bin/a".into(), Vec::new());
+        p.add_thread(101, 100, 1, 0);
+        p.add_process(102, 100, 1, 3, 2, "/bin/a".into(), Vec::new());
+        p.run_queue.clear();
+        p
+    }
+
+    fn handler(p: &mut Proc, pid: Pid, signo: u32, flags: u64) {
+        if let Some(pr) = p.processes.get_mut(&pid) {
+            pr.actions[signo as usize] = SigAction { handler: 0x1000, flags, mask: 0 };
+        }
+    }
+
+    #[test]
+    fn a_process_signal_goes_to_a_thread_that_does_not_block_it() {
+        let mut p = table();
+        handler(&mut p, 100, 10, 0);
+        p.threads.get_mut(&100).map(|t| t.sigmask = sigbit(10));
+        p.send(100, None, SigInfo::from(10, code::SI_USER, 7));
+        assert_eq!(p.deliverable(100), 0);
+        assert_eq!(p.deliverable(101), sigbit(10));
+        let info = p.dequeue(101, u64::MAX).map(|i| (i.signo, i.code, i.pid));
+        assert_eq!(info, Some((10, code::SI_USER, 7)));
+    }
+
+    #[test]
+    fn ignored_signals_are_dropped_unless_blocked() {
+        let mut p = table();
+        p.send(100, None, SigInfo::from(sig::SIGCHLD, code::SI_USER, 1));
+        assert_eq!(p.processes[&100].pending.set, 0);
+        for t in [100, 101] {
+            p.threads.get_mut(&t).map(|t| t.sigmask = sigbit(sig::SIGCHLD));
+        }
+        p.send(100, None, SigInfo::from(sig::SIGCHLD, code::SI_USER, 1));
+        assert_eq!(p.processes[&100].pending.set, sigbit(sig::SIGCHLD));
+    }
+
+    #[test]
+    fn a_blocked_thread_is_woken_with_the_reason_signal() {
+        let mut p = table();
+        handler(&mut p, 100, 10, SA_RESTART);
+        p.threads.get_mut(&100).map(|t| t.state = ThreadState::Blocked(Default::default()));
+        p.threads.get_mut(&101).map(|t| t.sigmask = sigbit(10));
+        p.send(100, None, SigInfo::from(10, code::SI_USER, 1));
+        assert_eq!(p.threads[&100].wake, Some(Wake::Signal));
+        assert_eq!(p.action_of(100, 10), action::HANDLER_RESTART);
+    }
+
+    #[test]
+    fn stop_and_continue_are_reported_to_the_parent() {
+        let mut p = table();
+        p.send(102, None, SigInfo::from(sig::SIGSTOP, code::SI_USER, 100));
+        assert_eq!(p.action_of(102, sig::SIGSTOP), action::STOP);
+        let taken = p.dequeue(102, u64::MAX).map(|i| i.signo);
+        assert_eq!(taken, Some(sig::SIGSTOP));
+        p.stop_process(102, sig::SIGSTOP);
+        assert!(p.is_stopped(102));
+        assert_eq!(p.processes[&102].report, Some(super::super::stop::JobReport::Stopped(sig::SIGSTOP)));
+        p.send(102, None, SigInfo::from(sig::SIGCONT, code::SI_USER, 100));
+        assert!(!p.is_stopped(102));
+        assert_eq!(p.processes[&102].report, Some(super::super::stop::JobReport::Continued));
+        // SIGCHLD (ignored by default) was dropped; the wait report is what counts.
+        assert_eq!(p.processes[&100].pending.set, 0);
+    }
+
+    #[test]
+    fn death_by_a_core_signal_sets_the_core_bit_only_with_rlimit_core() {
+        let mut p = table();
+        assert!(!p.dumps_core(102, 11));
+        p.processes.get_mut(&102).map(|c| c.rlimits[libc::RLIMIT_CORE as usize].0 = u64::MAX);
+        assert!(p.dumps_core(102, 11));
+        assert!(!p.dumps_core(102, 15));
+        p.end_process(102, ExitStatus::Signaled { sig: 11, core: true });
+        assert_eq!(p.processes[&102].exit.map(|e| e.wait_word()), Some(11 | 0x80));
     }
 }

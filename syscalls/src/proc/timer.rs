@@ -67,7 +67,8 @@ impl Proc {
             let mut b = [0u8; 32];
             env.read(s[1], &mut b)?;
             let (Some(interval), Some(value)) = (timeval(&b, 0), timeval(&b, 16)) else { return Ok([err(libc::EINVAL), 0]) };
-            ITimer { next: (!value.is_zero()).then(|| now + value), interval }
+            // A value too far in the future to represent never expires.
+            ITimer { next: if value.is_zero() { None } else { now.checked_add(value) }, interval }
         } else {
             ITimer::default()
         };
@@ -89,11 +90,10 @@ impl Proc {
                 t.next = match (t.next, t.interval.is_zero()) {
                     (Some(n), false) => {
                         // Skip the periods that passed unseen (they count as one overrun).
-                        let mut next = n + t.interval;
-                        if next <= now {
-                            next = now + t.interval;
+                        match n.checked_add(t.interval) {
+                            Some(next) if next > now => Some(next),
+                            _ => now.checked_add(t.interval),
                         }
-                        Some(next)
                     }
                     _ => None,
                 };

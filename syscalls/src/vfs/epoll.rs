@@ -9,7 +9,7 @@ use super::fs::tri;
 use super::io::Stop;
 use super::ready::{finish_or_wait, sigmask, start_timeout};
 use super::wait::{WaitSet, Who};
-use super::{fail, host, val, Backend, Regs, Vfs};
+use super::{Backend, Regs, Vfs, fail, host, val};
 use crate::service::Env;
 use crate::sysno as nr;
 use std::collections::BTreeMap;
@@ -76,7 +76,7 @@ fn pollable(v: &Vfs, file: u64) -> bool {
     match v.files.get(&file).map(|f| &f.backend) {
         Some(Backend::Host(h)) => !host::is_regular(h.as_raw_fd()),
         Some(Backend::Console(h)) => !host::is_regular(*h),
-        Some(Backend::Dir(_) | Backend::Text(_) | Backend::Null | Backend::Zero | Backend::Full) => false,
+        Some(Backend::Dir(_) | Backend::Text(_) | Backend::Comm(..) | Backend::Null | Backend::Zero | Backend::Full) => false,
         Some(_) => true,
         None => false,
     }

@@ -4,7 +4,7 @@
 use super::abi::{ev, o};
 use super::io::Stop;
 use super::wait::{WaitSet, Who};
-use super::{fail, Backend, Regs, Vfs};
+use super::{Backend, Regs, Vfs, fail};
 use crate::service::Env;
 
 /// The largest value the counter holds.

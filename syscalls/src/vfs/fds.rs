@@ -3,8 +3,8 @@
 use super::abi::o;
 use super::fs::tri;
 use super::wait::Who;
-use super::{fail, locks, pipe, val, Backend, Regs, Vfs};
-use crate::service::{err, Env};
+use super::{Backend, Regs, Vfs, fail, locks, pipe, val};
+use crate::service::{Env, err};
 
 /// dup(fd): the lowest free descriptor, sharing the open file.
 pub fn dup(v: &mut Vfs, pid: u32, fd: i32) -> Regs {

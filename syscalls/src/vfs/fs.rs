@@ -1,11 +1,11 @@
 //! Name-space syscalls: open, stat, directories, links, renames, permissions and times,
 //! each resolving guest paths inside the root (`path`) before touching the host.
 
-use super::abi::{self, at, o, s as mode, Stat, StatFs};
+use super::abi::{self, Stat, StatFs, at, o, s as mode};
 use super::path::{self, Node, Resolved};
 use super::wait::Who;
-use super::{fail, io_errno, val, Backend, OpenFile, Regs, Vfs};
-use crate::service::{err, Env};
+use super::{Backend, OpenFile, Regs, Vfs, fail, io_errno, val};
+use crate::service::{Env, err};
 use crate::sysno as nr;
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
@@ -56,9 +56,15 @@ impl Vfs {
     }
 
     /// Resolves guest `p` relative to `dirfd` of `pid` (see `path::resolve`).
-    pub(super) fn resolve_at(&self, pid: u32, dirfd: i32, p: &str, follow: bool) -> Result<Resolved, i32> {
-        let start = if p.starts_with('/') { "/".to_string() } else if p.is_empty() { return Err(libc::ENOENT) } else { self.start_dir(pid, dirfd)? };
-        path::resolve(&start, p, follow, &mut |g| self.lookup(pid, g))
+    pub(super) fn resolve_at(&self, env: &mut dyn Env, pid: u32, dirfd: i32, p: &str, follow: bool) -> Result<Resolved, i32> {
+        let start = if p.starts_with('/') {
+            "/".to_string()
+        } else if p.is_empty() {
+            return Err(libc::ENOENT);
+        } else {
+            self.start_dir(pid, dirfd)?
+        };
+        path::resolve(&start, p, follow, &mut |g| self.lookup(env, pid, g))
     }
 
     /// The host path of a canonical guest path.
@@ -83,7 +89,7 @@ impl Vfs {
             Backend::Zero => Stat::synth(mode::IFCHR | 0o666, 5, 0, abi::makedev(1, 5)),
             Backend::Full => Stat::synth(mode::IFCHR | 0o666, 6, 0, abi::makedev(1, 7)),
             Backend::Random => Stat::synth(mode::IFCHR | 0o666, 7, 0, abi::makedev(1, 9)),
-            Backend::Text(_) => self.synth_stat(pid, &f.path, &Node::Other).unwrap_or_else(|| anon(mode::IFREG | 0o444, 8)),
+            Backend::Text(_) | Backend::Comm(..) => self.synth_stat(pid, &f.path, &Node::Other).unwrap_or_else(|| anon(mode::IFREG | 0o444, 8)),
             Backend::Event(_) | Backend::Timer(_) | Backend::Epoll(_) => Stat { blksize: 4096, ..anon(0o600, 0x2000 + file) },
             Backend::Unix(s) => Stat { dev: 8, ..anon(mode::IFSOCK | 0o777, 0x3000 + s) },
             Backend::Inet(i) => Stat { dev: 8, ..anon(mode::IFSOCK | 0o777, 0x4000 + i.fd.as_raw_fd() as u64) },
@@ -122,7 +128,7 @@ pub fn openat(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
         if acc == o::RDONLY {
             return fail(libc::EINVAL);
         }
-        let r = tri!(v.resolve_at(pid, dirfd, &g, true));
+        let r = tri!(v.resolve_at(env, pid, dirfd, &g, true));
         if r.node != Node::Dir || v.is_synth(&r.path) {
             return fail(if r.node == Node::Missing { libc::ENOENT } else { libc::ENOTDIR });
         }
@@ -139,7 +145,7 @@ pub fn openat(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
     }
     let excl = flags & (o::CREAT | o::EXCL) == (o::CREAT | o::EXCL);
     let nofollow = flags & o::NOFOLLOW != 0 || excl;
-    let r = tri!(v.resolve_at(pid, dirfd, &g, !nofollow));
+    let r = tri!(v.resolve_at(env, pid, dirfd, &g, !nofollow));
     match &r.node {
         Node::Error(e) => return fail(*e),
         Node::Link(_) if excl => return fail(libc::EEXIST),
@@ -203,6 +209,11 @@ pub fn openat(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
     match oo.open(v.host(&r.path)) {
         Ok(file) => {
             let id = v.new_file(Backend::Host(file), kept, r.path.clone());
+            if flags & o::TRUNC != 0 && acc != o::RDONLY {
+                if let Some(k) = v.mapped_inode(id) {
+                    v.report_change(env, who, k, 0, 0, 0);
+                }
+            }
             val(v.install_new(env, pid, id, cloexec))
         }
         Err(e) => val(io_errno(&e)),
@@ -251,6 +262,7 @@ fn reopen(v: &mut Vfs, env: &mut dyn Env, who: Who, file: u64, flags: i32, kept:
         Backend::Full => Backend::Full,
         Backend::Random => Backend::Random,
         Backend::Text(t) => Backend::Text(t.clone()),
+        Backend::Comm(p, t) => Backend::Comm(*p, *t),
         Backend::Unix(_) | Backend::Inet(_) => return fail(libc::ENXIO),
         // Anonymous inodes: the same open file again.
         Backend::Event(_) | Backend::Timer(_) | Backend::Epoll(_) => return val(v.install(who.pid, file, cloexec, 0)),
@@ -281,7 +293,7 @@ pub fn stat(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> Re
             tri!(v.fstat_of(pid, id))
         }
     } else {
-        let r = tri!(v.resolve_at(pid, dirfd, &g, flags & at::SYMLINK_NOFOLLOW == 0));
+        let r = tri!(v.resolve_at(env, pid, dirfd, &g, flags & at::SYMLINK_NOFOLLOW == 0));
         match &r.node {
             Node::Magic(file, _) if flags & at::SYMLINK_NOFOLLOW == 0 => tri!(v.fstat_of(pid, *file)),
             _ => tri!(v.stat_resolved(pid, &r)),
@@ -299,7 +311,7 @@ pub fn stat(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> Re
 pub fn statfs(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> Regs {
     let (target, out): (Result<String, Backend>, u64) = if n == nr::STATFS {
         let g = path_arg!(v, env, s[0]);
-        let r = tri!(v.resolve_at(who.pid, at::FDCWD, &g, true));
+        let r = tri!(v.resolve_at(env, who.pid, at::FDCWD, &g, true));
         if matches!(r.node, Node::Missing) {
             return fail(libc::ENOENT);
         }
@@ -307,7 +319,7 @@ pub fn statfs(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> 
     } else {
         let (_, f) = tri!(v.get(who.pid, s[0] as i32));
         match &f.backend {
-            Backend::Host(_) | Backend::Dir(_) | Backend::Text(_) => (Ok(f.path.clone()), s[1]),
+            Backend::Host(_) | Backend::Dir(_) | Backend::Text(_) | Backend::Comm(..) => (Ok(f.path.clone()), s[1]),
             Backend::PipeRead(_) | Backend::PipeWrite(_) => (Err(Backend::PipeRead(0)), s[1]),
             Backend::Unix(_) | Backend::Inet(_) => (Err(Backend::Unix(0)), s[1]),
             Backend::Console(_) | Backend::Null | Backend::Zero | Backend::Full | Backend::Random => (Ok("/dev".into()), s[1]),
@@ -421,7 +433,7 @@ fn host_list(dir: &std::path::Path) -> Result<Vec<(String, u64, u8)>, i32> {
 pub fn getcwd(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
     let cwd = v.tables.get(&who.pid).map(|t| t.cwd.clone()).unwrap_or_else(|| "/".into());
     // A removed working directory has no path (Linux: ENOENT).
-    if !matches!(v.lookup(who.pid, &cwd), Node::Dir) {
+    if !matches!(v.lookup(env, who.pid, &cwd), Node::Dir) {
         return fail(libc::ENOENT);
     }
     if cwd.len() + 1 > s[1] as usize {
@@ -437,7 +449,7 @@ pub fn getcwd(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
 pub fn chdir(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> Regs {
     let target = if n == nr::CHDIR {
         let g = path_arg!(v, env, s[0]);
-        let r = tri!(v.resolve_at(who.pid, at::FDCWD, &g, true));
+        let r = tri!(v.resolve_at(env, who.pid, at::FDCWD, &g, true));
         match r.node {
             Node::Dir => r.path,
             Node::Missing => return fail(libc::ENOENT),
@@ -460,7 +472,7 @@ pub fn chdir(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> R
 /// mkdirat(dirfd, path, mode) and mknodat(dirfd, path, mode, dev).
 pub fn mknod(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> Regs {
     let g = path_arg!(v, env, s[1]);
-    let r = tri!(v.resolve_at(who.pid, s[0] as i32, &g, false));
+    let r = tri!(v.resolve_at(env, who.pid, s[0] as i32, &g, false));
     match r.node {
         Node::Missing => {}
         Node::Error(e) => return fail(e),
@@ -503,7 +515,7 @@ pub fn unlinkat(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
         return fail(libc::EINVAL);
     }
     let g = path_arg!(v, env, s[1]);
-    let r = tri!(v.resolve_at(who.pid, s[0] as i32, &g, false));
+    let r = tri!(v.resolve_at(env, who.pid, s[0] as i32, &g, false));
     let last = g.trim_end_matches('/').rsplit('/').next().unwrap_or("");
     match r.node {
         Node::Missing => return fail(libc::ENOENT),
@@ -547,8 +559,8 @@ pub fn rename(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> 
     }
     let old = path_arg!(v, env, s[1]);
     let new = path_arg!(v, env, s[3]);
-    let ro = tri!(v.resolve_at(who.pid, s[0] as i32, &old, false));
-    let rn = tri!(v.resolve_at(who.pid, s[2] as i32, &new, false));
+    let ro = tri!(v.resolve_at(env, who.pid, s[0] as i32, &old, false));
+    let rn = tri!(v.resolve_at(env, who.pid, s[2] as i32, &new, false));
     if let Node::Error(e) = ro.node {
         return fail(e);
     }
@@ -581,7 +593,7 @@ pub fn linkat(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
     }
     let old = path_arg!(v, env, s[1]);
     let new = path_arg!(v, env, s[3]);
-    let rn = tri!(v.resolve_at(who.pid, s[2] as i32, &new, false));
+    let rn = tri!(v.resolve_at(env, who.pid, s[2] as i32, &new, false));
     match rn.node {
         Node::Missing => {}
         Node::Error(e) => return fail(e),
@@ -599,11 +611,17 @@ pub fn linkat(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
             _ => return fail(libc::EXDEV),
         }
     } else {
-        let ro = tri!(v.resolve_at(who.pid, s[0] as i32, &old, flags & at::SYMLINK_FOLLOW != 0));
+        let ro = tri!(v.resolve_at(env, who.pid, s[0] as i32, &old, flags & at::SYMLINK_FOLLOW != 0));
         match ro.node {
             Node::Missing => return fail(libc::ENOENT),
             Node::Error(e) => return fail(e),
             Node::Dir => return fail(libc::EPERM),
+            // /proc/self/fd/N, followed: the open file itself (an O_TMPFILE gets a name).
+            Node::Magic(file, _) if flags & at::SYMLINK_FOLLOW != 0 => match v.files.get(&file).map(|f| &f.backend) {
+                Some(Backend::Host(h)) => return link_host(PathBuf::from(format!("/proc/self/fd/{}", h.as_raw_fd())), &hn),
+                Some(Backend::Dir(_)) => return fail(libc::EPERM),
+                _ => return fail(libc::EXDEV),
+            },
             _ => {}
         }
         if v.is_synth(&ro.path) {
@@ -611,8 +629,13 @@ pub fn linkat(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
         }
         v.host(&ro.path)
     };
+    link_host(src, &hn)
+}
+
+/// Links host path `src` (a descriptor's /proc/self/fd link is followed) at `dst`.
+fn link_host(src: PathBuf, dst: &std::path::Path) -> Regs {
     let follow = if src.starts_with("/proc/self/fd") { nix::fcntl::AtFlags::AT_SYMLINK_FOLLOW } else { nix::fcntl::AtFlags::empty() };
-    val(match nix::unistd::linkat(None, &src, None, &hn, follow) {
+    val(match nix::unistd::linkat(None, src.as_path(), None, dst, follow) {
         Ok(()) => 0,
         Err(e) => err(e as i32),
     })
@@ -625,7 +648,7 @@ pub fn symlinkat(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs 
     if target.is_empty() {
         return fail(libc::ENOENT);
     }
-    let r = tri!(v.resolve_at(who.pid, s[1] as i32, &link, false));
+    let r = tri!(v.resolve_at(env, who.pid, s[1] as i32, &link, false));
     match r.node {
         Node::Missing => {}
         Node::Error(e) => return fail(e),
@@ -647,7 +670,7 @@ pub fn readlinkat(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs
         return fail(libc::EINVAL);
     }
     let g = path_arg!(v, env, s[1]);
-    let r = tri!(v.resolve_at(who.pid, s[0] as i32, &g, false));
+    let r = tri!(v.resolve_at(env, who.pid, s[0] as i32, &g, false));
     let target = match r.node {
         Node::Link(t) => t,
         Node::Magic(_, t) => t,
@@ -672,7 +695,7 @@ pub fn faccessat(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) 
         let (id, _) = tri!(v.get(who.pid, s[0] as i32));
         tri!(v.fstat_of(who.pid, id))
     } else {
-        let r = tri!(v.resolve_at(who.pid, s[0] as i32, &g, flags & at::SYMLINK_NOFOLLOW == 0));
+        let r = tri!(v.resolve_at(env, who.pid, s[0] as i32, &g, flags & at::SYMLINK_NOFOLLOW == 0));
         match &r.node {
             Node::Magic(file, _) => tri!(v.fstat_of(who.pid, *file)),
             _ => tri!(v.stat_resolved(who.pid, &r)),
@@ -708,7 +731,7 @@ pub fn chmod(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> R
             return fail(libc::EINVAL);
         }
         let g = path_arg!(v, env, s[1]);
-        let r = tri!(v.resolve_at(who.pid, s[0] as i32, &g, flags & at::SYMLINK_NOFOLLOW == 0));
+        let r = tri!(v.resolve_at(env, who.pid, s[0] as i32, &g, flags & at::SYMLINK_NOFOLLOW == 0));
         match r.node {
             Node::Missing => return fail(libc::ENOENT),
             Node::Error(e) => return fail(e),
@@ -745,7 +768,7 @@ pub fn chown(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> R
         if g.is_empty() && flags & at::EMPTY_PATH != 0 {
             return chown(v, env, who, nr::FCHOWN, [s[0], s[2], s[3], 0, 0]);
         }
-        let r = tri!(v.resolve_at(who.pid, s[0] as i32, &g, flags & at::SYMLINK_NOFOLLOW == 0));
+        let r = tri!(v.resolve_at(env, who.pid, s[0] as i32, &g, flags & at::SYMLINK_NOFOLLOW == 0));
         match r.node {
             Node::Missing => return fail(libc::ENOENT),
             Node::Error(e) => return fail(e),
@@ -795,7 +818,7 @@ pub fn utimensat(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs 
         }
     } else {
         let g = path_arg!(v, env, s[1]);
-        let r = tri!(v.resolve_at(who.pid, s[0] as i32, &g, flags & at::SYMLINK_NOFOLLOW == 0));
+        let r = tri!(v.resolve_at(env, who.pid, s[0] as i32, &g, flags & at::SYMLINK_NOFOLLOW == 0));
         match r.node {
             Node::Missing => return fail(libc::ENOENT),
             Node::Error(e) => return fail(e),
@@ -820,32 +843,54 @@ pub fn truncate(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -
     if (len as i64) < 0 {
         return fail(libc::EINVAL);
     }
-    if n == nr::FTRUNCATE {
-        let (_, f) = tri!(v.get(who.pid, s[0] as i32));
-        return match &f.backend {
-            Backend::Host(h) if f.flags & o::ACCMODE != o::RDONLY && f.flags & o::PATH == 0 => val(match h.set_len(len) {
-                Ok(()) => 0,
-                Err(e) => io_errno(&e),
-            }),
-            _ if f.flags & o::PATH != 0 => fail(libc::EBADF),
-            _ => fail(libc::EINVAL),
-        };
+    let file = if n == nr::FTRUNCATE {
+        let (id, f) = tri!(v.get(who.pid, s[0] as i32));
+        if f.flags & o::PATH != 0 {
+            return fail(libc::EBADF);
+        }
+        match &f.backend {
+            Backend::Host(_) if f.flags & o::ACCMODE != o::RDONLY => Ok(id),
+            _ => return fail(libc::EINVAL),
+        }
+    } else {
+        let g = path_arg!(v, env, s[0]);
+        let r = tri!(v.resolve_at(env, who.pid, at::FDCWD, &g, true));
+        match r.node {
+            Node::Missing => return fail(libc::ENOENT),
+            Node::Error(e) => return fail(e),
+            Node::Dir => return fail(libc::EISDIR),
+            _ => {}
+        }
+        if v.is_synth(&r.path) {
+            return fail(libc::EACCES);
+        }
+        match std::fs::OpenOptions::new().write(true).custom_flags(libc::O_NONBLOCK).open(v.host(&r.path)) {
+            Ok(f) => Err(f),
+            Err(e) => return val(io_errno(&e)),
+        }
+    };
+    // RLIMIT_FSIZE: a file may not be made longer than the limit.
+    if len > v.fsize_limit(env, who) {
+        return fail(libc::EFBIG);
     }
-    let g = path_arg!(v, env, s[0]);
-    let r = tri!(v.resolve_at(who.pid, at::FDCWD, &g, true));
-    match r.node {
-        Node::Missing => return fail(libc::ENOENT),
-        Node::Error(e) => return fail(e),
-        Node::Dir => return fail(libc::EISDIR),
-        _ => {}
+    let (r, key) = match &file {
+        Ok(id) => match v.files.get(id).map(|f| &f.backend) {
+            Some(Backend::Host(h)) => (h.set_len(len), v.mapped_inode(*id)),
+            _ => return fail(libc::EBADF),
+        },
+        Err(h) => {
+            use std::os::unix::fs::MetadataExt;
+            let key = h.metadata().ok().map(|m| (m.dev(), m.ino())).filter(|k| v.mapped.contains(k));
+            (h.set_len(len), key)
+        }
+    };
+    if let Err(e) = r {
+        return val(io_errno(&e));
     }
-    if v.is_synth(&r.path) {
-        return fail(libc::EACCES);
+    if let Some(k) = key {
+        v.report_change(env, who, k, len, 0, 0);
     }
-    val(match std::fs::OpenOptions::new().write(true).custom_flags(libc::O_NONBLOCK).open(v.host(&r.path)).and_then(|f| f.set_len(len)) {
-        Ok(()) => 0,
-        Err(e) => io_errno(&e),
-    })
+    val(0)
 }
 
 /// The RESOLVE_EXEC op: guest path (lent R at s[0], length s[1]) to a host path
@@ -854,7 +899,7 @@ pub fn resolve_exec(v: &mut Vfs, env: &mut dyn Env, pid: u32, s: [u64; 5]) -> Re
     let mut g = vec![0u8; (s[1] as usize).min(path::PATH_MAX)];
     env.read(s[0], &mut g)?;
     let g = String::from_utf8_lossy(&g).into_owned();
-    let r = tri!(v.resolve_at(pid, at::FDCWD, &g, true));
+    let r = tri!(v.resolve_at(env, pid, at::FDCWD, &g, true));
     let host = match r.node {
         Node::Missing => return fail(libc::ENOENT),
         Node::Error(e) => return fail(e),

@@ -140,9 +140,7 @@ pub fn name(fd: RawFd, peer: bool) -> Result<Vec<u8>, i32> {
     let mut addr = [0u8; 128];
     let mut len = addr.len() as u32;
     // SAFETY: addr has room for len bytes.
-    let r = unsafe {
-        if peer { libc::getpeername(fd, addr.as_mut_ptr().cast(), &mut len) } else { libc::getsockname(fd, addr.as_mut_ptr().cast(), &mut len) }
-    };
+    let r = unsafe { if peer { libc::getpeername(fd, addr.as_mut_ptr().cast(), &mut len) } else { libc::getsockname(fd, addr.as_mut_ptr().cast(), &mut len) } };
     if r < 0 {
         return Err(errno());
     }

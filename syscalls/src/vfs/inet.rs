@@ -6,11 +6,11 @@
 //! wildcard): a guest can talk to guests, and to nothing else.
 
 use super::io::Stop;
-use super::net::{msg, AF_INET, AF_INET6, AF_UNSPEC, SOL_SOCKET};
+use super::net::{AF_INET, AF_INET6, AF_UNSPEC, SOL_SOCKET, msg};
 use super::ready::start_timeout;
 use super::wait::{WaitSet, Who};
-use super::{fail, host, val, Backend, Regs, Vfs};
-use crate::service::{err, Env};
+use super::{Backend, Regs, Vfs, fail, host, val};
+use crate::service::{Env, err};
 use std::os::fd::{AsRawFd, OwnedFd};
 
 const SOCK_STREAM: i32 = 1;

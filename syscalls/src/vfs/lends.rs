@@ -43,8 +43,9 @@ impl<F: FnMut(u64, &mut [u8]) -> bool> ProcessMemory for Reader<F> {
         let mut buf = [0u8; 64];
         while n < super::path::PATH_MAX as u64 {
             // Never read across a page end the string does not reach.
-            let room = (4096 - (p + n) % 4096).min(64) as usize;
-            if !(self.0)(p + n, &mut buf[..room]) {
+            let at = p.wrapping_add(n);
+            let room = (4096 - at % 4096).min(64) as usize;
+            if !(self.0)(at, &mut buf[..room]) {
                 return 0;
             }
             if let Some(i) = buf[..room].iter().position(|b| *b == 0) {
@@ -90,6 +91,25 @@ fn out_with_len(mem: &mut dyn ProcessMemory, buf: u64, lenp: u64, v: &mut Vec<Le
     }
 }
 
+/// The lends of an iovec array at `iov` of `cnt` entries, and of each buffer (written
+/// by a read, read by a write), up to MAX_IO bytes in all.
+fn iovec(mem: &mut dyn ProcessMemory, iov: u64, cnt: u64, read: bool, v: &mut Vec<Lend>) {
+    if iov == 0 || cnt == 0 || cnt > UIO_MAXIOV {
+        return;
+    }
+    v.push(Lend::read(iov, cnt * 16));
+    let mut total = 0u64;
+    for i in 0..cnt {
+        let (Some(base), Some(len)) = (u64_of(mem, iov.wrapping_add(i * 16)), u64_of(mem, iov.wrapping_add(i * 16 + 8))) else { return };
+        let len = len.min(MAX_IO as u64 - total.min(MAX_IO as u64));
+        if base != 0 && len > 0 {
+            let p = same_space(iov, base);
+            v.push(if read { Lend::write(p, len) } else { Lend::read(p, len) });
+        }
+        total += len;
+    }
+}
+
 /// The lends of a msghdr at `msg` (sendmsg: buffers read; recvmsg: written).
 fn msghdr(mem: &mut dyn ProcessMemory, msg: u64, recv: bool, v: &mut Vec<Lend>) {
     v.push(if recv { Lend::read_write(msg, MSGHDR_SIZE) } else { Lend::read(msg, MSGHDR_SIZE) });
@@ -112,7 +132,7 @@ fn msghdr(mem: &mut dyn ProcessMemory, msg: u64, recv: bool, v: &mut Vec<Lend>) 
     v.push(Lend::read(iov, iovlen * 16));
     let mut total = 0u64;
     for i in 0..iovlen {
-        let (Some(base), Some(len)) = (u64_of(mem, iov + i * 16), u64_of(mem, iov + i * 16 + 8)) else { return };
+        let (Some(base), Some(len)) = (u64_of(mem, iov.wrapping_add(i * 16)), u64_of(mem, iov.wrapping_add(i * 16 + 8))) else { return };
         let len = len.min(MAX_IO as u64 - total.min(MAX_IO as u64));
         if base != 0 && len > 0 {
             v.push(buf(same_space(msg, base), len));
@@ -137,6 +157,7 @@ pub fn lends(op: u64, a: &[u64; 6], mut mem: impl ProcessMemory) -> Vec<Lend> {
     let io = |n: u64| n.min(MAX_IO as u64);
     match op {
         nr::READ | nr::PREAD64 => v.push(Lend::write(a[1], io(a[2]))),
+        nr::READV | nr::WRITEV | nr::PREADV | nr::PWRITEV | nr::PREADV2 | nr::PWRITEV2 => iovec(mem, a[1], a[2], !matches!(op, nr::WRITEV | nr::PWRITEV | nr::PWRITEV2), &mut v),
         nr::WRITE | nr::PWRITE64 => v.push(Lend::read(a[1], io(a[2]))),
         nr::OPENAT | nr::MKDIRAT | nr::MKNODAT | nr::UNLINKAT | nr::FACCESSAT | nr::FACCESSAT2 | nr::FCHMODAT | nr::FCHMODAT2 | nr::FCHOWNAT => v.push(path(mem, a[1])),
         nr::FSTAT => v.push(Lend::write(a[1], 128)),
@@ -196,7 +217,7 @@ pub fn lends(op: u64, a: &[u64; 6], mut mem: impl ProcessMemory) -> Vec<Lend> {
             opt(&mut v, Lend::read_write(s.tsp, 16));
             if s.sig != 0 {
                 v.push(Lend::read(s.sig, 16));
-                let (ss, len) = (u64_of(mem, s.sig), u64_of(mem, s.sig + 8));
+                let (ss, len) = (u64_of(mem, s.sig), u64_of(mem, s.sig.wrapping_add(8)));
                 if let (Some(ss), Some(8)) = (ss, len) {
                     opt(&mut v, Lend::read(s.qualify(ss), 8));
                 }
@@ -248,7 +269,7 @@ fn is_lock_cmd(cmd: u64) -> bool {
 }
 
 /// Qualifies the pointer arguments of vfs syscall `n` (the five after the caller word).
-/// Packed forms: copy_file_range (in | out << 32, off_in*, off_out*, len, flags),
+/// Packed forms: preadv2/pwritev2 (fd | flags << 32, iov*, iovcnt, pos, pos_h), copy_file_range (in | out << 32, off_in*, off_out*, len, flags),
 /// epoll_pwait/epoll_pwait2 (epfd | maxevents << 32, events*, timeout, sigmask*,
 /// sigsetsize), sendto (fd | flags << 32, buf*, len, dest*, addrlen), recvfrom (fd |
 /// flags << 32, buf*, len, src*, addrlen*), pselect6 (see `ready::Select`).
@@ -256,6 +277,8 @@ pub fn qualify(n: u64, a: &[u64; 6], q: impl Fn(u64) -> u64) -> [u64; 5] {
     let lo = |x: u64| x & 0xffff_ffff;
     match n {
         nr::READ | nr::WRITE | nr::PREAD64 | nr::PWRITE64 => [a[0], q(a[1]), a[2], a[3], 0],
+        nr::READV | nr::WRITEV | nr::PREADV | nr::PWRITEV => [a[0], q(a[1]), a[2], a[3], a[4]],
+        nr::PREADV2 | nr::PWRITEV2 => [lo(a[0]) | lo(a[5]) << 32, q(a[1]), a[2], a[3], a[4]],
         nr::FSTAT | nr::GETDENTS64 | nr::FSTATFS | nr::TIMERFD_GETTIME => [a[0], q(a[1]), a[2], a[3], a[4]],
         nr::OPENAT | nr::MKDIRAT | nr::MKNODAT | nr::UNLINKAT | nr::FACCESSAT | nr::FACCESSAT2 | nr::FCHMODAT | nr::FCHMODAT2 | nr::FCHOWNAT => [a[0], q(a[1]), a[2], a[3], a[4]],
         nr::NEWFSTATAT | nr::READLINKAT | nr::UTIMENSAT => [a[0], q(a[1]), q(a[2]), a[3], a[4]],
@@ -299,6 +322,12 @@ pub fn handles(n: u64) -> bool {
             | nr::PREAD64
             | nr::WRITE
             | nr::PWRITE64
+            | nr::READV
+            | nr::WRITEV
+            | nr::PREADV
+            | nr::PWRITEV
+            | nr::PREADV2
+            | nr::PWRITEV2
             | nr::LSEEK
             | nr::SENDFILE
             | nr::COPY_FILE_RANGE
@@ -425,10 +454,7 @@ mod tests {
         });
         let a = qualify(nr::SENDMSG, &[3, 0x1000, 0, 0, 0, 0], q);
         let l = lends(nr::SENDMSG, &[a[0], a[1], a[2], a[3], a[4], 0], reader);
-        assert_eq!(
-            l,
-            vec![Lend::read(q(0x1000), 56), Lend::read(q(0x4000), 24), Lend::read(q(0x2000), 32), Lend::read(q(0x3000), 5), Lend::read(q(0x3100), 7)]
-        );
+        assert_eq!(l, vec![Lend::read(q(0x1000), 56), Lend::read(q(0x4000), 24), Lend::read(q(0x2000), 32), Lend::read(q(0x3000), 5), Lend::read(q(0x3100), 7)]);
     }
 
     #[test]
@@ -447,6 +473,6 @@ mod tests {
         for n in [nr::RENAMEAT2, nr::PPOLL, nr::EPOLL_PWAIT2, nr::RECVMSG, nr::STATX] {
             assert!(handles(n));
         }
-        assert!(!handles(nr::READV) && !handles(nr::MMAP));
+        assert!(handles(nr::READV) && !handles(nr::MMAP));
     }
 }

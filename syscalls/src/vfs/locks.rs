@@ -8,7 +8,7 @@ use super::abi::{self, o};
 use super::fs::tri;
 use super::io::lseek;
 use super::wait::{WaitSet, Who};
-use super::{fail, val, Backend, OpenFile, Regs, Vfs};
+use super::{Backend, OpenFile, Regs, Vfs, fail, val};
 use crate::service::Env;
 use std::collections::BTreeMap;
 use std::os::unix::fs::MetadataExt;

@@ -29,12 +29,12 @@ mod timerfd;
 mod unix;
 pub mod wait;
 
-pub use lends::{handles, lends, qualify, ProcessMemory, Reader};
+pub use lends::{ProcessMemory, Reader, handles, lends, qualify};
 pub use procfs::auxv_from_stack;
 
-use crate::service::{err, Env, Service, ServiceId, BLOCK};
+use crate::service::{BLOCK, Env, Lend, Service, ServiceId, err};
 use crate::sysno as nr;
-use machine::{addr, Fault};
+use machine::{Fault, addr};
 use std::any::Any;
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -68,12 +68,9 @@ pub mod op {
     pub const SET_CMDLINE: u64 = 0x3009;
     /// A thread ended (its process may go on): forget its retry state.
     pub const THREAD_EXIT: u64 = 0x300a;
-    /// The name of thread a1 changed (prctl PR_SET_NAME): a2 = the name (lent R, at
-    /// most 15 bytes used), a3 = its length. /proc/PID/comm and status show it.
-    pub const SET_COMM: u64 = 0x300b;
     /// Record the auxiliary vector of pid a1 for /proc/PID/auxv: a2 = the (key, value)
     /// u64 pairs, AT_NULL included (lent R), a3 = their length in bytes.
-    pub const SET_AUXV: u64 = 0x300c;
+    pub const SET_AUXV: u64 = 0x300b;
 }
 
 /// Capacity of a pipe, as Linux's default.
@@ -104,6 +101,9 @@ pub enum Backend {
     Random,
     /// A synthesized file (/proc): its contents at open time.
     Text(Vec<u8>),
+    /// /proc/PID/comm or /proc/PID/task/TID/comm: the thread's name, read when read,
+    /// set by writing (proc keeps it).
+    Comm(u32, u32),
     Event(eventfd::EventFd),
     Timer(timerfd::TimerFd),
     Epoll(epoll::Epoll),
@@ -159,8 +159,9 @@ pub struct Vfs {
     boot: Instant,
     /// Threads seen so far (tid -> pid), for /proc/PID/task.
     pub threads: BTreeMap<u32, u32>,
-    /// Thread names set with PR_SET_NAME (tid -> name); otherwise the executable's.
-    pub comms: BTreeMap<u32, String>,
+    /// Host files (dev, ino) mm caches pages of: writes and truncations to them are
+    /// reported to mm so mappings stay coherent.
+    pub mapped: std::collections::BTreeSet<(u64, u64)>,
 }
 
 /// Result registers of a handler.
@@ -196,7 +197,7 @@ impl Vfs {
             unix: Default::default(),
             boot: Instant::now(),
             threads: BTreeMap::new(),
-            comms: BTreeMap::new(),
+            mapped: Default::default(),
         }
     }
 
@@ -237,10 +238,21 @@ impl Vfs {
         }
     }
 
-    /// The name of thread `tid` of process `pid` (/proc/PID/comm).
-    pub(super) fn comm(&self, pid: u32, tid: u32) -> String {
-        if let Some(c) = self.comms.get(&tid) {
-            return c.clone();
+    /// The name of thread `tid` of process `pid` (/proc/PID/comm): proc keeps it
+    /// (prctl PR_SET_NAME); read into the vfs scratch area, or, without one, the
+    /// executable's name as exec sets it.
+    pub(super) fn comm(&self, env: &mut dyn Env, pid: u32, tid: u32) -> String {
+        let me = env.me();
+        let scratch = addr::qualified(me, SCRATCH);
+        if env.machine().mem.check_only(me, me, SCRATCH, 16, machine::Access::Write, scratch).is_ok() {
+            let word = (pid as u64) << 32 | pid as u64;
+            if let Ok([0, _]) = env.call(ServiceId::Proc, crate::proc::op::COMM, [word, tid as u64, scratch, 0, 0, 0], &[Lend::write(scratch, 16)]) {
+                let mut b = [0u8; 16];
+                if env.read(scratch, &mut b).is_ok() {
+                    let n = b.iter().position(|c| *c == 0).unwrap_or(15).min(15);
+                    return String::from_utf8_lossy(&b[..n]).into_owned();
+                }
+            }
         }
         let exe = self.tables.get(&pid).map(|t| t.exe.clone()).unwrap_or_default();
         exe.rsplit('/').next().unwrap_or("").chars().take(15).collect()
@@ -355,7 +367,7 @@ impl Vfs {
                 return Ok(String::from_utf8_lossy(&out).into_owned());
             }
             out.push(b[0]);
-            p += 1;
+            p = p.wrapping_add(1);
         }
     }
 
@@ -393,7 +405,6 @@ impl Vfs {
         let tids: Vec<u32> = self.threads.iter().filter(|(_, p)| **p == pid).map(|(t, _)| *t).collect();
         for t in tids.into_iter().chain([pid]) {
             self.threads.remove(&t);
-            self.comms.remove(&t);
             self.waits.forget_thread(t);
         }
     }
@@ -427,11 +438,6 @@ impl Vfs {
                 if let Some(t) = self.tables.get_mut(&p) {
                     t.exe = exe;
                 }
-                // exec names the process after its new program.
-                let tids: Vec<u32> = self.threads.iter().filter(|(_, q)| **q == p).map(|(t, _)| *t).collect();
-                for t in tids.into_iter().chain([p]) {
-                    self.comms.remove(&t);
-                }
                 val(0)
             }
             op::SET_CMDLINE | op::SET_AUXV => {
@@ -446,13 +452,6 @@ impl Vfs {
                 }
                 val(0)
             }
-            op::SET_COMM => {
-                let mut b = vec![0u8; (s[2] as usize).min(15)];
-                env.read(s[1], &mut b)?;
-                let end = b.iter().position(|c| *c == 0).unwrap_or(b.len());
-                self.comms.insert(s[0] as u32, String::from_utf8_lossy(&b[..end]).into_owned());
-                val(0)
-            }
             op::FORK => {
                 let Some(t) = self.tables.get(&pid).cloned() else { return fail(libc::ESRCH) };
                 for (file, _) in t.fds.values() {
@@ -460,12 +459,7 @@ impl Vfs {
                         f.refs += 1;
                     }
                 }
-                let child = s[0] as u32;
-                self.tables.insert(child, t);
-                // The child's thread has the name of the thread that forked.
-                if let Some(c) = self.comms.get(&who.tid).cloned() {
-                    self.comms.insert(child, c);
-                }
+                self.tables.insert(s[0] as u32, t);
                 val(0)
             }
             op::EXEC => {
@@ -482,7 +476,6 @@ impl Vfs {
             op::THREAD_EXIT => {
                 self.waits.forget_thread(who.tid);
                 self.threads.remove(&who.tid);
-                self.comms.remove(&who.tid);
                 val(0)
             }
             op::PREAD_FILL => io::pread_fill(self, env, pid, fd, s[1], s[2], s[3]),
@@ -502,6 +495,7 @@ impl Vfs {
             nr::PREAD64 => io::read(self, env, who, s[0] as i32, s[1], s[2], Some(s[3])),
             nr::WRITE => io::write(self, env, who, s[0] as i32, s[1], s[2], None),
             nr::PWRITE64 => io::write(self, env, who, s[0] as i32, s[1], s[2], Some(s[3])),
+            nr::READV | nr::WRITEV | nr::PREADV | nr::PWRITEV | nr::PREADV2 | nr::PWRITEV2 => io::vectored(self, env, who, n, s),
             nr::LSEEK => val(io::lseek(self, who.pid, s[0] as i32, s[1] as i64, s[2] as i32)),
             nr::SENDFILE => io::sendfile(self, env, who, s),
             nr::COPY_FILE_RANGE => io::copy_file_range(self, env, who, s),
@@ -523,7 +517,7 @@ impl Vfs {
             nr::FCHOWN | nr::FCHOWNAT => fs::chown(self, env, who, n, s),
             nr::UTIMENSAT => fs::utimensat(self, env, who, s),
             nr::TRUNCATE | nr::FTRUNCATE => fs::truncate(self, env, who, n, s),
-            nr::FALLOCATE => io::fallocate(self, who.pid, s),
+            nr::FALLOCATE => io::fallocate(self, env, who, s),
             nr::FSYNC | nr::FDATASYNC | nr::SYNCFS | nr::FADVISE64 | nr::SYNC_FILE_RANGE => val(match self.get(who.pid, s[0] as i32) {
                 Ok(_) => 0,
                 Err(e) => err(e),

@@ -4,11 +4,11 @@
 
 use super::abi::{self, o};
 use super::fs::tri;
-use super::io::{Stop, MAX_IO};
+use super::io::{MAX_IO, Stop};
 use super::wait::Who;
-use super::{fail, inet, val, Backend, Regs, Vfs};
+use super::{Backend, Regs, Vfs, fail, inet, val};
 use crate::sched::Wake;
-use crate::service::{err, Env, ServiceId};
+use crate::service::{Env, ServiceId, err};
 use crate::sysno as nr;
 use machine::Fault;
 
@@ -114,7 +114,7 @@ fn send_all(v: &mut Vfs, env: &mut dyn Env, who: Who, id: u64, data: &[u8], flag
         let f = if off == 0 { fds } else { &[] };
         match send_msg(v, env, who, id, &data[off..], flags, to, f) {
             Ok(n) => {
-                off += n;
+                off = (off + n).min(data.len());
                 if off >= data.len() || !all || n == 0 {
                     return val(off as u64);
                 }
@@ -421,12 +421,16 @@ fn recvfrom(v: &mut Vfs, env: &mut dyn Env, who: Who, id: u64, buf: u64, len: us
     }
     match recv_vec(v, env, who, id, len - done.min(len), flags) {
         Ok((data, meta)) => {
-            env.write(buf + done as u64, &data)?;
+            env.write(buf.wrapping_add(done as u64), &data)?;
             let total = done + data.len();
             for f in meta.fds {
                 v.drop_ref(env, f);
             }
-            if waitall && total < len && !data.is_empty() && v.files.get(&id).is_some_and(|f| matches!(&f.backend, Backend::Unix(s) if v.unix.is_stream(*s)) || matches!(&f.backend, Backend::Inet(i) if i.stream)) {
+            if waitall
+                && total < len
+                && !data.is_empty()
+                && v.files.get(&id).is_some_and(|f| matches!(&f.backend, Backend::Unix(s) if v.unix.is_stream(*s)) || matches!(&f.backend, Backend::Inet(i) if i.stream))
+            {
                 v.waits.retry(who).progress = total as u64;
                 // Go round again at once: more may already be there.
                 return recvfrom_again(v, env, who, id, buf, len, flags, src, lenp);
@@ -523,7 +527,7 @@ fn sendmsg(v: &mut Vfs, env: &mut dyn Env, who: Who, fd: i32, p: u64, flags: i32
         while off + 16 <= c.len() {
             let clen = abi::u64_at(&c, off) as usize;
             let (level, ty) = (abi::u32_at(&c, off + 8) as i32, abi::u32_at(&c, off + 12) as i32);
-            if clen < 16 || off + clen > c.len() {
+            if clen < 16 || clen > c.len() - off {
                 return fail(libc::EINVAL);
             }
             match (level, ty) {

@@ -3,20 +3,30 @@
 
 use super::abi::{ev, o};
 use super::io::Stop;
-use super::{fail, val, Backend, Regs, Vfs, PIPE_CAPACITY};
+use super::{Backend, PIPE_CAPACITY, Regs, Vfs, fail, val};
 use crate::sched::{key, kind};
-use crate::service::{Env, ServiceId, BLOCK};
+use crate::service::{BLOCK, Env, ServiceId};
 use std::collections::VecDeque;
 
-/// Writes up to this size are atomic: all or nothing (PIPE_BUF).
-pub const PIPE_BUF: usize = 4096;
+/// Size of one pipe buffer (a page).
+const PAGE: usize = 4096;
 
-/// A pipe's buffer and its ends.
+/// One buffer of a pipe: a page holding `data`, which ends at `end` within it (reads
+/// take from the front; writes may append while the page has room).
+#[derive(Debug)]
+struct Buf {
+    data: VecDeque<u8>,
+    end: usize,
+}
+
+/// A pipe: a ring of page buffers, as Linux's, so capacity and atomicity behave as
+/// there (a partly read page is not free until read to its end).
 #[derive(Debug)]
 pub struct Pipe {
-    pub buf: VecDeque<u8>,
+    bufs: VecDeque<Buf>,
     pub readers: usize,
     pub writers: usize,
+    /// Capacity in bytes (a whole number of pages).
     pub capacity: usize,
     /// Bumped at every change (edge-triggered epoll).
     pub generation: u64,
@@ -24,32 +34,81 @@ pub struct Pipe {
 
 impl Default for Pipe {
     fn default() -> Self {
-        Pipe { buf: VecDeque::new(), readers: 0, writers: 0, capacity: PIPE_CAPACITY, generation: 0 }
+        Pipe { bufs: VecDeque::new(), readers: 0, writers: 0, capacity: PIPE_CAPACITY, generation: 0 }
     }
 }
 
 impl Pipe {
+    /// Bytes waiting to be read.
+    pub fn len(&self) -> usize {
+        self.bufs.iter().map(|b| b.data.len()).sum()
+    }
+
+    /// Whether nothing waits to be read.
+    pub fn is_empty(&self) -> bool {
+        self.bufs.is_empty()
+    }
+
+    fn full(&self) -> bool {
+        self.bufs.len() >= (self.capacity / PAGE).max(1)
+    }
+
+    /// Takes up to `n` bytes from the front.
+    fn take(&mut self, n: usize) -> Vec<u8> {
+        let mut out = Vec::with_capacity(n.min(self.capacity));
+        while out.len() < n {
+            let Some(b) = self.bufs.front_mut() else { break };
+            let k = (n - out.len()).min(b.data.len());
+            out.extend(b.data.drain(..k));
+            if b.data.is_empty() {
+                self.bufs.pop_front();
+            }
+        }
+        out
+    }
+
+    /// Linux's pipe_write: the part of the write past whole pages first merges into the
+    /// last page if it fits there, then whole new pages while slots are free. Returns
+    /// how many bytes went in.
+    fn put(&mut self, data: &[u8]) -> usize {
+        let mut done = 0;
+        let chars = data.len() % PAGE;
+        if chars > 0 {
+            if let Some(last) = self.bufs.back_mut() {
+                if last.end + chars <= PAGE {
+                    last.data.extend(&data[..chars]);
+                    last.end += chars;
+                    done = chars;
+                }
+            }
+        }
+        while done < data.len() && !self.full() {
+            let n = (data.len() - done).min(PAGE);
+            self.bufs.push_back(Buf { data: data[done..done + n].iter().copied().collect(), end: n });
+            done += n;
+        }
+        done
+    }
+
     /// Poll events of the read end (`read_end`) or the write end.
     pub fn events(&self, read_end: bool) -> u32 {
+        let mut e = 0;
         if read_end {
-            let mut e = 0;
-            if !self.buf.is_empty() {
+            if !self.is_empty() {
                 e |= ev::IN | ev::RDNORM;
             }
             if self.writers == 0 {
                 e |= ev::HUP;
             }
-            e
         } else {
-            let mut e = 0;
-            if self.capacity - self.buf.len() >= PIPE_BUF.min(self.capacity) {
+            if !self.full() {
                 e |= ev::OUT | ev::WRNORM;
             }
             if self.readers == 0 {
                 e |= ev::ERR;
             }
-            e
         }
+        e
     }
 }
 
@@ -115,20 +174,19 @@ pub fn pipe2(v: &mut Vfs, env: &mut dyn Env, pid: u32, fds: u64, flags: i32) -> 
 /// else wait.
 pub fn read(v: &mut Vfs, env: &mut dyn Env, p: u64, len: usize, nonblock: bool) -> Result<Vec<u8>, Stop> {
     let Some(pipe) = v.pipes.get_mut(&p) else { return Ok(Vec::new()) };
-    if pipe.buf.is_empty() {
+    if pipe.is_empty() {
         if pipe.writers == 0 || len == 0 {
             return Ok(Vec::new());
         }
         return Err(if nonblock { Stop::Err(libc::EAGAIN) } else { Stop::Block([BLOCK, key(kind::PIPE, p)]) });
     }
-    let n = len.min(pipe.buf.len());
-    let out: Vec<u8> = pipe.buf.drain(..n).collect();
+    let out = pipe.take(len);
     v.wake_pipe(env, p);
     Ok(out)
 }
 
 /// Writes `data` to pipe `p`: what fits (a write of at most PIPE_BUF bytes all at once
-/// or not at all), EPIPE without readers, else wait.
+/// or not at all, since it fits in one page), EPIPE without readers, else wait.
 pub fn write(v: &mut Vfs, env: &mut dyn Env, p: u64, data: &[u8], nonblock: bool) -> Result<usize, Stop> {
     let Some(pipe) = v.pipes.get_mut(&p) else { return Err(Stop::Err(libc::EPIPE)) };
     if pipe.readers == 0 {
@@ -137,12 +195,10 @@ pub fn write(v: &mut Vfs, env: &mut dyn Env, p: u64, data: &[u8], nonblock: bool
     if data.is_empty() {
         return Ok(0);
     }
-    let room = pipe.capacity.saturating_sub(pipe.buf.len());
-    if room == 0 || (data.len() <= PIPE_BUF && room < data.len()) {
+    let n = pipe.put(data);
+    if n == 0 {
         return Err(if nonblock { Stop::Err(libc::EAGAIN) } else { Stop::Block([BLOCK, key(kind::PIPE, p)]) });
     }
-    let n = room.min(data.len());
-    pipe.buf.extend(&data[..n]);
     v.wake_pipe(env, p);
     Ok(n)
 }
@@ -152,11 +208,11 @@ pub fn size(v: &mut Vfs, p: u64, set: Option<u64>) -> u64 {
     let Some(pipe) = v.pipes.get_mut(&p) else { return crate::service::err(libc::EBADF) };
     if let Some(n) = set {
         // Linux rounds up to a power-of-two number of pages, at least one.
-        let want = (n.max(4096) as usize).next_power_of_two();
-        if want > 1 << 20 {
+        if n > 1 << 20 {
             return crate::service::err(libc::EPERM);
         }
-        if want < pipe.buf.len() {
+        let want = (n.max(4096) as usize).next_power_of_two();
+        if want / PAGE < pipe.bufs.len() {
             return crate::service::err(libc::EBUSY);
         }
         pipe.capacity = want;

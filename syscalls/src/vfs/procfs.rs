@@ -6,7 +6,7 @@
 //! implements itself whatever the host has: null, zero, full, random, urandom, tty, and
 //! the stdin/stdout/stderr/fd links.
 
-use super::abi::{self, s, Stat};
+use super::abi::{self, Stat, s};
 use super::path::{self, Node};
 use super::wait::Who;
 use super::{Backend, Vfs};
@@ -67,13 +67,21 @@ fn ino_of(g: &str) -> u64 {
 
 impl Vfs {
     /// What canonical guest path `g` names, seen by process `pid`.
-    pub(super) fn lookup(&self, pid: u32, g: &str) -> Node {
-        self.synth_node(pid, g).unwrap_or_else(|| path::host_node(&self.root, g))
+    pub(super) fn lookup(&self, env: &mut dyn Env, pid: u32, g: &str) -> Node {
+        // A thread the vfs has not met yet is asked of proc (tgkill with signal 0).
+        let mut task_ok =
+            |p: u32, t: u32| self.tasks(p).contains(&t) || matches!(env.call(ServiceId::Proc, crate::sysno::TGKILL, [(pid as u64) << 32 | pid as u64, p as u64, t as u64, 0, 0, 0], &[]), Ok([0, _]));
+        self.synth_node(pid, g, &mut task_ok).unwrap_or_else(|| path::host_node(&self.root, g))
+    }
+
+    /// `synth_node` for threads the vfs has seen.
+    fn synth_known(&self, pid: u32, g: &str) -> Option<Node> {
+        self.synth_node(pid, g, &mut |p, t| self.tasks(p).contains(&t))
     }
 
     /// Whether `g` is in a synthesized tree (where nothing can be created).
     pub(super) fn is_synth(&self, g: &str) -> bool {
-        path::is_under(g, "/proc") || self.synth_node(0, g).is_some()
+        path::is_under(g, "/proc") || self.synth_known(0, g).is_some()
     }
 
     /// A process named in /proc: "self" is the caller, digits are a pid the vfs knows.
@@ -82,12 +90,12 @@ impl Vfs {
         self.tables.contains_key(&p).then_some(p)
     }
 
-    fn synth_node(&self, pid: u32, g: &str) -> Option<Node> {
+    fn synth_node(&self, pid: u32, g: &str, task_ok: &mut dyn FnMut(u32, u32) -> bool) -> Option<Node> {
         if g == "/proc" {
             return Some(Node::Dir);
         }
         if let Some(rest) = g.strip_prefix("/proc/") {
-            return Some(self.proc_node(pid, rest));
+            return Some(self.proc_node(pid, rest, task_ok));
         }
         if g == "/dev" {
             return match path::host_node(&self.root, g) {
@@ -108,7 +116,7 @@ impl Vfs {
         }
     }
 
-    fn proc_node(&self, pid: u32, rest: &str) -> Node {
+    fn proc_node(&self, pid: u32, rest: &str, task_ok: &mut dyn FnMut(u32, u32) -> bool) -> Node {
         let parts: Vec<&str> = rest.split('/').collect();
         match parts.as_slice() {
             ["self"] => Node::Link(pid.to_string()),
@@ -128,7 +136,7 @@ impl Vfs {
                         Some((file, _)) => Node::Magic(*file, self.link_text(*file)),
                         None => Node::Missing,
                     },
-                    ["task", tid, rest @ ..] => match tid.parse::<u32>().ok().filter(|tid| self.tasks(p).contains(tid)) {
+                    ["task", tid, rest @ ..] => match tid.parse::<u32>().ok().filter(|tid| task_ok(p, *tid)) {
                         None => Node::Missing,
                         Some(_) => match rest {
                             [] => Node::Dir,
@@ -251,10 +259,11 @@ impl Vfs {
 
     /// The stat of a synthesized node (None: the host's).
     pub(super) fn synth_stat(&self, pid: u32, g: &str, node: &Node) -> Option<Stat> {
-        self.synth_node(pid, g)?;
+        self.synth_known(pid, g)?;
         let ino = ino_of(g);
         Some(match node {
             Node::Dir => Stat { nlink: 2, ..Stat::synth(s::IFDIR | 0o555, ino, 0, 0) },
+            _ if g.ends_with("/comm") => Stat::synth(s::IFREG | 0o644, ino, 0, 0),
             Node::Link(t) => Stat::synth(s::IFLNK | 0o777, ino, t.len() as u64, 0),
             Node::Magic(file, _) => {
                 let acc = self.files.get(file).map_or(0, |f| f.flags & abi::o::ACCMODE);
@@ -277,7 +286,7 @@ impl Vfs {
     /// `sid` is the caller's DATA space, known from its qualified path pointer.
     pub(super) fn synth_open(&mut self, env: &mut dyn Env, who: Who, g: &str, acc: i32, sid: machine::Sid) -> Option<Result<Backend, i32>> {
         if let Some(d) = g.strip_prefix("/dev/").and_then(Dev::from_name) {
-            self.synth_node(who.pid, g)?;
+            self.synth_known(who.pid, g)?;
             return Some(Ok(match d {
                 Dev::Null => Backend::Null,
                 Dev::Zero => Backend::Zero,
@@ -293,10 +302,15 @@ impl Vfs {
             }));
         }
         let rest = g.strip_prefix("/proc/")?;
+        let parts: Vec<&str> = rest.split('/').collect();
+        match parts.as_slice() {
+            [p, "comm"] => return Some(self.proc_pid(p).map(|p| Backend::Comm(p, p)).ok_or(libc::ENOENT)),
+            [p, "task", t, "comm"] => return Some(self.proc_pid(p).zip(t.parse().ok()).map(|(p, t)| Backend::Comm(p, t)).ok_or(libc::ENOENT)),
+            _ => {}
+        }
         if acc != abi::o::RDONLY {
             return Some(Err(libc::EACCES));
         }
-        let parts: Vec<&str> = rest.split('/').collect();
         let text = match parts.as_slice() {
             ["cpuinfo"] => "processor\t: 0\nhart\t\t: 0\nisa\t\t: rv64imafdc_zicsr_zifencei\nmmu\t\t: sv48\nuarch\t\t: grantix\nmvendorid\t: 0x0\nmarchid\t\t: 0x0\nmimpid\t\t: 0x0\n\n".to_string(),
             ["meminfo"] => "MemTotal:        4194304 kB\nMemFree:         4000000 kB\nMemAvailable:    4000000 kB\nBuffers:               0 kB\nCached:                0 kB\nSwapTotal:             0 kB\nSwapFree:              0 kB\n".to_string(),
@@ -332,7 +346,7 @@ impl Vfs {
 
     /// The contents of /proc/PID/`f`.
     fn pid_file(&mut self, env: &mut dyn Env, who: Who, p: u32, tid: u32, f: &str, sid: machine::Sid) -> Option<Vec<u8>> {
-        let name = self.comm(p, tid);
+        let name = self.comm(env, p, tid);
         let t = self.tables.get(&p)?;
         let exe = t.exe.clone();
         let ppid = env.call(ServiceId::Proc, crate::sysno::GETPPID, [(p as u64) << 32 | p as u64, 0, 0, 0, 0, 0], &[]).map_or(0, |r| r[0] as i64);
@@ -388,13 +402,13 @@ impl Vfs {
 
 /// Mappings of DATA space `sid` as the machine sees them (the fallback of `maps`).
 fn maps_from_machine(env: &mut dyn Env, sid: machine::Sid) -> Vec<u8> {
-        let mut out = String::new();
-        if let Some(sp) = env.machine().mem.space(sid).filter(|_| sid != 0) {
-            for (lo, hi, r) in sp.regions() {
-                out.push_str(&format!("{lo:08x}-{hi:08x} {r:?}p 00000000 00:00 0\n"));
-            }
+    let mut out = String::new();
+    if let Some(sp) = env.machine().mem.space(sid).filter(|_| sid != 0) {
+        for (lo, hi, r) in sp.regions() {
+            out.push_str(&format!("{lo:08x}-{hi:08x} {r:?}p 00000000 00:00 0\n"));
         }
-        out.into_bytes()
+    }
+    out.into_bytes()
 }
 
 /// The auxiliary vector of a process's initial stack at `sp` (argc, argv pointers and
@@ -427,4 +441,33 @@ pub fn auxv_from_stack(mut read: impl FnMut(u64, &mut [u8]) -> bool, sp: u64) ->
         }
     }
     None
+}
+
+impl Vfs {
+    /// Reading a comm file: the name and a newline, from `off`.
+    pub(super) fn comm_read(&self, env: &mut dyn Env, pid: u32, tid: u32, off: u64, len: usize) -> Vec<u8> {
+        let text = format!("{}\n", self.comm(env, pid, tid)).into_bytes();
+        text.get(off as usize..).map(|s| s[..s.len().min(len)].to_vec()).unwrap_or_default()
+    }
+
+    /// Writing a comm file: the first 15 bytes become the name (Linux keeps a newline
+    /// written with it). Only threads of the writer's own process can be renamed.
+    pub(super) fn comm_write(&mut self, env: &mut dyn Env, who: Who, pid: u32, tid: u32, data: &[u8]) -> Result<usize, i32> {
+        if pid != who.pid {
+            return Err(libc::EINVAL);
+        }
+        let mut name = [0u8; 16];
+        let n = data.len().min(15);
+        name[..n].copy_from_slice(&data[..n]);
+        let me = env.me();
+        let scratch = addr::qualified(me, super::SCRATCH);
+        if env.write(scratch, &name).is_err() {
+            return Err(libc::EPERM);
+        }
+        match env.call(ServiceId::Proc, crate::proc::op::COMM, [who.word, tid as u64, scratch, 1, 0, 0], &[Lend::read(scratch, 16)]) {
+            Ok([0, _]) => Ok(data.len()),
+            Ok([e, _]) if crate::service::is_err(e) => Err(-(e as i64) as i32),
+            _ => Err(libc::ESRCH),
+        }
+    }
 }

@@ -9,8 +9,8 @@ use super::abi::{self, ev};
 use super::host;
 use super::io::Stop;
 use super::wait::{WaitSet, Who};
-use super::{epoll, fail, Backend, Regs, Vfs};
-use crate::service::{err, Env};
+use super::{Backend, Regs, Vfs, epoll, fail};
+use crate::service::{Env, err};
 use std::os::fd::AsRawFd;
 use std::time::Instant;
 
@@ -36,7 +36,7 @@ impl Vfs {
                 if host::is_regular(fd) { ev::DEFAULT } else { host_poll(fd, set) }
             }
             Backend::Console(h) => host_poll(*h, set),
-            Backend::Dir(_) | Backend::Text(_) | Backend::Null | Backend::Zero | Backend::Full | Backend::Random => ev::DEFAULT,
+            Backend::Dir(_) | Backend::Text(_) | Backend::Comm(..) | Backend::Null | Backend::Zero | Backend::Full | Backend::Random => ev::DEFAULT,
             Backend::PipeRead(p) => self.pipes.get(p).map_or(ev::HUP, |p| p.events(true)),
             Backend::PipeWrite(p) => self.pipes.get(p).map_or(ev::ERR, |p| p.events(false)),
             Backend::Event(e) => e.events(),

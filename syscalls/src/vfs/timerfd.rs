@@ -6,7 +6,7 @@ use super::abi::{self, ev, o};
 use super::fs::tri;
 use super::io::Stop;
 use super::wait::{WaitSet, Who};
-use super::{fail, val, Backend, Regs, Vfs};
+use super::{Backend, Regs, Vfs, fail, val};
 use crate::service::Env;
 use crate::sysno as nr;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};

@@ -216,11 +216,11 @@ impl UnixNet {
 
 use super::abi::{o, s as mode};
 use super::io::Stop;
-use super::net::{msg, RecvMeta, AF_UNIX, AF_UNSPEC, SOL_SOCKET};
+use super::net::{AF_UNIX, AF_UNSPEC, RecvMeta, SOL_SOCKET, msg};
 use super::path::Node;
 use super::ready::start_timeout;
 use super::wait::{WaitSet, Who};
-use super::{fail, val, Backend, Regs, Vfs};
+use super::{Backend, Regs, Vfs, fail, val};
 use crate::service::Env;
 use std::os::unix::fs::MetadataExt;
 
@@ -270,12 +270,12 @@ impl Vfs {
     }
 
     /// Finds the socket a sockaddr_un names (connect, sendto).
-    fn unix_lookup(&self, pid: u32, addr: &[u8]) -> Result<u64, i32> {
+    fn unix_lookup(&self, env: &mut dyn Env, pid: u32, addr: &[u8]) -> Result<u64, i32> {
         let name = match parse(addr)? {
             Target::Unnamed => return Err(libc::EINVAL),
             Target::Abstract(n) => Name::Abstract(n),
             Target::Path(p) => {
-                let r = self.resolve_at(pid, super::abi::at::FDCWD, &p, true)?;
+                let r = self.resolve_at(env, pid, super::abi::at::FDCWD, &p, true)?;
                 match r.node {
                     Node::Missing => return Err(libc::ENOENT),
                     Node::Error(e) => return Err(e),
@@ -355,7 +355,7 @@ impl Vfs {
                 (Name::Abstract(n.clone()), abstract_addr(&n))
             }
             Target::Path(p) => {
-                let r = self.resolve_at(who.pid, super::abi::at::FDCWD, &p, false)?;
+                let r = self.resolve_at(env, who.pid, super::abi::at::FDCWD, &p, false)?;
                 match r.node {
                     Node::Missing => {}
                     Node::Error(e) => return Err(e),
@@ -409,7 +409,7 @@ impl Vfs {
                 }
                 return Ok(());
             }
-            let t = self.unix_lookup(who.pid, addr).map_err(Stop::Err)?;
+            let t = self.unix_lookup(env, who.pid, addr).map_err(Stop::Err)?;
             if self.unix.socks.get(&t).is_some_and(|t| t.ty != SOCK_DGRAM) {
                 return Err(Stop::Err(libc::EPROTOTYPE));
             }
@@ -424,7 +424,7 @@ impl Vfs {
         if s.connected {
             return Err(Stop::Err(libc::EISCONN));
         }
-        let t = self.unix_lookup(who.pid, addr).map_err(Stop::Err)?;
+        let t = self.unix_lookup(env, who.pid, addr).map_err(Stop::Err)?;
         let Some(listener) = self.unix.socks.get(&t) else { return Err(Stop::Err(libc::ECONNREFUSED)) };
         if listener.ty != ty {
             return Err(Stop::Err(libc::EPROTOTYPE));
@@ -488,7 +488,7 @@ impl Vfs {
         }
         let dest = if ty == SOCK_DGRAM {
             match to {
-                Some(a) => self.unix_lookup(who.pid, a).map_err(Stop::Err)?,
+                Some(a) => self.unix_lookup(env, who.pid, a).map_err(Stop::Err)?,
                 None => s.peer.ok_or(Stop::Err(libc::ENOTCONN))?,
             }
         } else {
@@ -524,7 +524,12 @@ impl Vfs {
                 file.refs += 1;
             }
         }
-        let m = Msg { data: data[..n].to_vec(), fds: fds.to_vec(), from: if ty == SOCK_DGRAM { Some(from.unwrap_or_else(|| (AF_UNIX as u16).to_le_bytes().to_vec())) } else { None }, cred: (who.pid, 0, 0) };
+        let m = Msg {
+            data: data[..n].to_vec(),
+            fds: fds.to_vec(),
+            from: if ty == SOCK_DGRAM { Some(from.unwrap_or_else(|| (AF_UNIX as u16).to_le_bytes().to_vec())) } else { None },
+            cred: (who.pid, 0, 0),
+        };
         if let Some(t) = self.unix.socks.get_mut(&dest) {
             t.rx_bytes += n;
             t.rx.push_back(m);

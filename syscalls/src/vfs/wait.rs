@@ -10,8 +10,8 @@
 
 use super::host::HostSet;
 use crate::proc::op as proc_op;
-use crate::sched::{key, kind, Wake, WaitKey};
-use crate::service::{Env, ServiceId, BLOCK};
+use crate::sched::{WaitKey, Wake, key, kind};
+use crate::service::{BLOCK, Env, ServiceId};
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::fd::RawFd;
 use std::time::Instant;
@@ -171,7 +171,11 @@ impl Waits {
         if who.wake == Some(Wake::Signal) {
             return true;
         }
-        matches!(env.call(ServiceId::Proc, proc_op::NEXT_SIGNAL, [who.word, 1, 0, 0, 0, 0], &[]), Ok([s, _]) if s != 0)
+        // Only a signal that does something interrupts: one that would be discarded
+        // (ignored) leaves the call waiting.
+        use crate::proc::action;
+        matches!(env.call(ServiceId::Proc, proc_op::NEXT_SIGNAL, [who.word, 1, 0, 0, 0, 0], &[]),
+            Ok([s, what]) if s != 0 && matches!(what, action::TERMINATE | action::HANDLER | action::HANDLER_RESTART))
     }
 
     /// Installs `mask` as the caller's signal mask for the rest of the call, saving the
