@@ -4,7 +4,8 @@
 //! sockets).
 //!
 //! Module map: `fs` (names: open, stat, rename, links...), `io` (read, write, seek,
-//! sendfile), `fds` (dup, fcntl, close), `locks` (record locks, flock), `pipe`, `procfs`
+//! sendfile), `vectored` (readv and friends), `ioctl`, `mapping` (mm's file mappings),
+//! `fds` (dup, fcntl, close), `locks` (record locks, flock), `pipe`, `procfs`
 //! (synthesized /proc and /dev), `ready` (readiness, poll, select), `epoll`, `eventfd`,
 //! `timerfd`, `net` (socket syscalls) with `unix` and `inet`, `wait` (blocking), `host`
 //! (the raw host calls), `abi` (guest structure layouts), `lends` (what each syscall may
@@ -18,8 +19,10 @@ mod fs;
 mod host;
 mod inet;
 mod io;
+mod ioctl;
 mod lends;
 pub mod locks;
+mod mapping;
 mod net;
 pub mod path;
 mod pipe;
@@ -27,6 +30,7 @@ mod procfs;
 mod ready;
 mod timerfd;
 mod unix;
+mod vectored;
 pub mod wait;
 
 pub use lends::{ProcessMemory, Reader, handles, lends, qualify};
@@ -478,8 +482,8 @@ impl Vfs {
                 self.threads.remove(&who.tid);
                 val(0)
             }
-            op::PREAD_FILL => io::pread_fill(self, env, pid, fd, s[1], s[2], s[3]),
-            op::PWRITE_FROM => io::pwrite_from(self, env, pid, fd, s[1], s[2], s[3]),
+            op::PREAD_FILL => mapping::pread_fill(self, env, pid, fd, s[1], s[2], s[3]),
+            op::PWRITE_FROM => mapping::pwrite_from(self, env, pid, fd, s[1], s[2], s[3]),
             op::RESOLVE_EXEC => fs::resolve_exec(self, env, pid, s),
             _ => fail(libc::ENOSYS),
         }
@@ -495,11 +499,11 @@ impl Vfs {
             nr::PREAD64 => io::read(self, env, who, s[0] as i32, s[1], s[2], Some(s[3])),
             nr::WRITE => io::write(self, env, who, s[0] as i32, s[1], s[2], None),
             nr::PWRITE64 => io::write(self, env, who, s[0] as i32, s[1], s[2], Some(s[3])),
-            nr::READV | nr::WRITEV | nr::PREADV | nr::PWRITEV | nr::PREADV2 | nr::PWRITEV2 => io::vectored(self, env, who, n, s),
+            nr::READV | nr::WRITEV | nr::PREADV | nr::PWRITEV | nr::PREADV2 | nr::PWRITEV2 => vectored::vectored(self, env, who, n, s),
             nr::LSEEK => val(io::lseek(self, who.pid, s[0] as i32, s[1] as i64, s[2] as i32)),
             nr::SENDFILE => io::sendfile(self, env, who, s),
             nr::COPY_FILE_RANGE => io::copy_file_range(self, env, who, s),
-            nr::IOCTL => io::ioctl(self, env, who, s),
+            nr::IOCTL => ioctl::ioctl(self, env, who, s),
             nr::FSTAT | nr::NEWFSTATAT | nr::STATX => fs::stat(self, env, who, n, s),
             nr::STATFS | nr::FSTATFS => fs::statfs(self, env, who, n, s),
             nr::GETDENTS64 => fs::getdents(self, env, who, s),
