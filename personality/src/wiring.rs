@@ -82,7 +82,7 @@ fn idempotent(op: u64) -> bool {
         op,
         nr::FSTAT | nr::NEWFSTATAT | nr::GETCWD | nr::CLOCK_GETTIME | nr::CLOCK_GETRES | nr::GETTIMEOFDAY | nr::UNAME | nr::SYSINFO | nr::TIMES
             | nr::GETPID | nr::GETPPID | nr::GETTID | nr::FACCESSAT | nr::FACCESSAT2 | nr::READLINKAT
-    ) || (0x1000..0x1010).contains(&op) && op != syscalls::proc::op::BLOCK && op != syscalls::proc::op::WAKE
+    ) || matches!(op, syscalls::proc::op::ENTER | syscalls::proc::op::ACTION | syscalls::proc::op::ALTSTACK)
 }
 
 /// Takes the injector's decision for a call to `service`; a copy to fire with, so a

@@ -5,10 +5,10 @@
 //! `write_slice`); the console's bytes go straight between the process's memory and the
 //! tty driver, lent on, never copied by the vfs.
 
-use super::abi::{self, o};
+use super::abi::o;
 use super::fs::tri;
 use super::wait::{WaitSet, Who};
-use super::{Backend, OpenFile, Regs, Vfs, eventfd, fail, host, io_errno, net, pipe, timerfd, val};
+use super::{Backend, Regs, Vfs, eventfd, fail, host, io_errno, net, pipe, timerfd, val};
 use crate::sched::Wake;
 use crate::service::{Env, Lend, ServiceId, call_errno, err};
 use crate::tty;
@@ -578,4 +578,3 @@ pub fn fallocate(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs 
     }
     val(0)
 }
-

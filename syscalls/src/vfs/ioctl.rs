@@ -4,8 +4,8 @@
 use super::abi::{self, o};
 use super::fs::tri;
 use super::wait::Who;
-use super::{fail, val, Backend, Regs, Vfs};
-use crate::service::{err, Env};
+use super::{Backend, Regs, Vfs, fail, val};
+use crate::service::{Env, err};
 use std::os::fd::AsRawFd;
 
 /// ioctl(fd, request, arg): the terminal requests on the console, FIONREAD, FIONBIO,

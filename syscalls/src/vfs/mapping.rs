@@ -2,9 +2,8 @@
 //! them back (mm's PREAD_FILL and PWRITE_FROM), and reporting every later change of a
 //! mapped file (writes, truncation) so the pages mm caches stay coherent with it.
 
-use super::io::MAX_IO;
 use super::wait::Who;
-use super::{fail, io_errno, val, Backend, OpenFile, Regs, Vfs};
+use super::{Backend, OpenFile, Regs, Vfs, fail, io_errno, val};
 use crate::service::{Env, Lend, ServiceId};
 use machine::addr;
 use std::os::unix::fs::FileExt;

@@ -3,7 +3,8 @@
 //! timerfd, epoll, and sockets (AF_UNIX inside the vfs, AF_INET/AF_INET6 on host
 //! sockets).
 //!
-//! Module map: `fs` (names: open, stat, rename, links...), `io` (read, write, seek,
+//! Module map: `fs` (open, stat, directories, cwd), `links` (mkdir, unlink, rename,
+//! links), `attrs` (access, chmod, chown, times, truncate, statfs), `io` (read, write, seek,
 //! sendfile), `vectored` (readv and friends), `ioctl`, `mapping` (mm's file mappings),
 //! `fds` (dup, fcntl, close), `locks` (record locks, flock), `pipe`, `procfs`
 //! (synthesized /proc and /dev), `ready` (readiness, poll, select), `epoll`, `eventfd`,
@@ -12,6 +13,7 @@
 //! touch), `path` (resolution inside the root).
 
 pub mod abi;
+mod attrs;
 mod epoll;
 mod eventfd;
 mod fds;
@@ -21,6 +23,7 @@ mod inet;
 mod io;
 mod ioctl;
 mod lends;
+mod links;
 pub mod locks;
 mod mapping;
 mod net;
@@ -505,22 +508,22 @@ impl Vfs {
             nr::COPY_FILE_RANGE => io::copy_file_range(self, env, who, s),
             nr::IOCTL => ioctl::ioctl(self, env, who, s),
             nr::FSTAT | nr::NEWFSTATAT | nr::STATX => fs::stat(self, env, who, n, s),
-            nr::STATFS | nr::FSTATFS => fs::statfs(self, env, who, n, s),
+            nr::STATFS | nr::FSTATFS => attrs::statfs(self, env, who, n, s),
             nr::GETDENTS64 => fs::getdents(self, env, who, s),
             nr::GETCWD => fs::getcwd(self, env, who, s),
             nr::CHDIR | nr::FCHDIR => fs::chdir(self, env, who, n, s),
             nr::CHROOT => fail(libc::EPERM),
-            nr::MKDIRAT | nr::MKNODAT => fs::mknod(self, env, who, n, s),
-            nr::UNLINKAT => fs::unlinkat(self, env, who, s),
-            nr::RENAMEAT | nr::RENAMEAT2 => fs::rename(self, env, who, n, s),
-            nr::LINKAT => fs::linkat(self, env, who, s),
-            nr::SYMLINKAT => fs::symlinkat(self, env, who, s),
-            nr::READLINKAT => fs::readlinkat(self, env, who, s),
-            nr::FACCESSAT | nr::FACCESSAT2 => fs::faccessat(self, env, who, n, s),
-            nr::FCHMOD | nr::FCHMODAT | nr::FCHMODAT2 => fs::chmod(self, env, who, n, s),
-            nr::FCHOWN | nr::FCHOWNAT => fs::chown(self, env, who, n, s),
-            nr::UTIMENSAT => fs::utimensat(self, env, who, s),
-            nr::TRUNCATE | nr::FTRUNCATE => fs::truncate(self, env, who, n, s),
+            nr::MKDIRAT | nr::MKNODAT => links::mknod(self, env, who, n, s),
+            nr::UNLINKAT => links::unlinkat(self, env, who, s),
+            nr::RENAMEAT | nr::RENAMEAT2 => links::rename(self, env, who, n, s),
+            nr::LINKAT => links::linkat(self, env, who, s),
+            nr::SYMLINKAT => links::symlinkat(self, env, who, s),
+            nr::READLINKAT => links::readlinkat(self, env, who, s),
+            nr::FACCESSAT | nr::FACCESSAT2 => attrs::faccessat(self, env, who, n, s),
+            nr::FCHMOD | nr::FCHMODAT | nr::FCHMODAT2 => attrs::chmod(self, env, who, n, s),
+            nr::FCHOWN | nr::FCHOWNAT => attrs::chown(self, env, who, n, s),
+            nr::UTIMENSAT => attrs::utimensat(self, env, who, s),
+            nr::TRUNCATE | nr::FTRUNCATE => attrs::truncate(self, env, who, n, s),
             nr::FALLOCATE => io::fallocate(self, env, who, s),
             nr::FSYNC | nr::FDATASYNC | nr::SYNCFS | nr::FADVISE64 | nr::SYNC_FILE_RANGE => val(match self.get(who.pid, s[0] as i32) {
                 Ok(_) => 0,

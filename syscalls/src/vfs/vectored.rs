@@ -4,9 +4,9 @@
 
 use super::abi::{self, o};
 use super::fs::tri;
-use super::io::{read, seekable, stop_regs, write, write_bytes, MAX_IO};
+use super::io::{MAX_IO, read, seekable, stop_regs, write, write_bytes};
 use super::wait::Who;
-use super::{fail, val, Backend, Regs, Vfs};
+use super::{Backend, Regs, Vfs, fail, val};
 use crate::service::Env;
 use machine::Fault;
 use std::os::fd::AsRawFd;

@@ -1,0 +1,271 @@
+//! What a file is allowed and when it was touched: access checks, permissions,
+//! ownership, times, size (truncate) and the filesystem it is on (statfs).
+
+use super::abi::{self, StatFs, at, o, s as mode};
+use super::fs::{path_arg, tri};
+use super::path::{self, Node};
+use super::wait::Who;
+use super::{Backend, Regs, Vfs, fail, io_errno, val};
+use crate::service::{Env, err};
+use crate::sysno as nr;
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::PathBuf;
+
+/// faccessat(dirfd, path, mode) and faccessat2(..., flags).
+pub fn faccessat(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> Regs {
+    let amode = s[2] as i32;
+    let flags = if n == nr::FACCESSAT2 { s[3] as i32 } else { 0 };
+    if amode & !7 != 0 || flags & !(at::EACCESS | at::SYMLINK_NOFOLLOW | at::EMPTY_PATH) != 0 {
+        return fail(libc::EINVAL);
+    }
+    let g = path_arg!(v, env, s[1]);
+    let st = if g.is_empty() && flags & at::EMPTY_PATH != 0 {
+        let (id, _) = tri!(v.get(who.pid, s[0] as i32));
+        tri!(v.fstat_of(who.pid, id))
+    } else {
+        let r = tri!(v.resolve_at(env, who.pid, s[0] as i32, &g, flags & at::SYMLINK_NOFOLLOW == 0));
+        match &r.node {
+            Node::Magic(file, _) => tri!(v.fstat_of(who.pid, *file)),
+            _ => tri!(v.stat_resolved(who.pid, &r)),
+        }
+    };
+    // The guest runs as root: reading and writing are always allowed; executing needs
+    // an x bit somewhere (or a directory).
+    let ok = amode & libc::X_OK == 0 || st.mode & mode::IFMT == mode::IFDIR || st.mode & 0o111 != 0;
+    val(if ok { 0 } else { err(libc::EACCES) })
+}
+
+/// fchmod(fd, mode), fchmodat(dirfd, path, mode) and fchmodat2(..., flags).
+pub fn chmod(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> Regs {
+    let (perm, h) = if n == nr::FCHMOD {
+        let (_, f) = tri!(v.get(who.pid, s[0] as i32));
+        if f.flags & o::PATH != 0 {
+            return fail(libc::EBADF);
+        }
+        match &f.backend {
+            Backend::Host(h) => {
+                return val(match h.set_permissions(std::fs::Permissions::from_mode(s[1] as u32 & 0o7777)) {
+                    Ok(()) => 0,
+                    Err(e) => io_errno(&e),
+                });
+            }
+            Backend::Dir(_) if !v.is_synth(&f.path) => (s[1] as u32, v.host(&f.path)),
+            // Anonymous objects (pipes, sockets): nothing on the host to change.
+            _ => return val(0),
+        }
+    } else {
+        let flags = if n == nr::FCHMODAT2 { s[3] as i32 } else { 0 };
+        if flags & !(at::SYMLINK_NOFOLLOW | at::EMPTY_PATH) != 0 {
+            return fail(libc::EINVAL);
+        }
+        let g = path_arg!(v, env, s[1]);
+        let r = tri!(v.resolve_at(env, who.pid, s[0] as i32, &g, flags & at::SYMLINK_NOFOLLOW == 0));
+        match r.node {
+            Node::Missing => return fail(libc::ENOENT),
+            Node::Error(e) => return fail(e),
+            Node::Link(_) => return fail(libc::EOPNOTSUPP),
+            _ => {}
+        }
+        if v.is_synth(&r.path) {
+            return fail(libc::EPERM);
+        }
+        (s[2] as u32, v.host(&r.path))
+    };
+    val(match std::fs::set_permissions(&h, std::fs::Permissions::from_mode(perm & 0o7777)) {
+        Ok(()) => 0,
+        Err(e) => io_errno(&e),
+    })
+}
+
+/// fchown(fd, uid, gid) and fchownat(dirfd, path, uid, gid, flags).
+pub fn chown(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> Regs {
+    let id = |x: u64| if x as u32 == u32::MAX { None } else { Some(x as u32) };
+    let (h, uid, gid, follow) = if n == nr::FCHOWN {
+        let (_, f) = tri!(v.get(who.pid, s[0] as i32));
+        match &f.backend {
+            Backend::Host(h) => (PathBuf::from(format!("/proc/self/fd/{}", h.as_raw_fd())), id(s[1]), id(s[2]), true),
+            Backend::Dir(_) if !v.is_synth(&f.path) => (v.host(&f.path), id(s[1]), id(s[2]), true),
+            _ => return val(0),
+        }
+    } else {
+        let flags = s[4] as i32;
+        if flags & !(at::SYMLINK_NOFOLLOW | at::EMPTY_PATH) != 0 {
+            return fail(libc::EINVAL);
+        }
+        let g = path_arg!(v, env, s[1]);
+        if g.is_empty() && flags & at::EMPTY_PATH != 0 {
+            return chown(v, env, who, nr::FCHOWN, [s[0], s[2], s[3], 0, 0]);
+        }
+        let r = tri!(v.resolve_at(env, who.pid, s[0] as i32, &g, flags & at::SYMLINK_NOFOLLOW == 0));
+        match r.node {
+            Node::Missing => return fail(libc::ENOENT),
+            Node::Error(e) => return fail(e),
+            _ => {}
+        }
+        if v.is_synth(&r.path) {
+            return fail(libc::EPERM);
+        }
+        (v.host(&r.path), id(s[2]), id(s[3]), flags & at::SYMLINK_NOFOLLOW == 0)
+    };
+    val(match super::host::chown(&h, uid, gid, follow) {
+        Ok(()) => 0,
+        Err(e) => err(e),
+    })
+}
+
+/// utimensat(dirfd, path or NULL, times or NULL, flags).
+pub fn utimensat(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
+    const UTIME_NOW: i64 = (1 << 30) - 1;
+    const UTIME_OMIT: i64 = (1 << 30) - 2;
+    let flags = s[3] as i32;
+    if flags & !(at::SYMLINK_NOFOLLOW | at::EMPTY_PATH) != 0 {
+        return fail(libc::EINVAL);
+    }
+    let mut times = [(0i64, UTIME_NOW), (0i64, UTIME_NOW)];
+    if s[2] != 0 {
+        let mut b = [0u8; 32];
+        env.read(s[2], &mut b)?;
+        for (i, t) in times.iter_mut().enumerate() {
+            let sec = abi::u64_at(&b, i * 16) as i64;
+            let ns = abi::u64_at(&b, i * 16 + 8) as i64;
+            if ns != UTIME_NOW && ns != UTIME_OMIT && !(0..1_000_000_000).contains(&ns) {
+                return fail(libc::EINVAL);
+            }
+            *t = (sec, ns);
+        }
+    }
+    let (h, follow) = if s[1] == 0 {
+        if s[0] as i32 == at::FDCWD {
+            return fail(libc::EFAULT);
+        }
+        let (_, f) = tri!(v.get(who.pid, s[0] as i32));
+        match &f.backend {
+            Backend::Host(h) => (PathBuf::from(format!("/proc/self/fd/{}", h.as_raw_fd())), true),
+            Backend::Dir(_) if !v.is_synth(&f.path) => (v.host(&f.path), true),
+            _ => return val(0),
+        }
+    } else {
+        let g = path_arg!(v, env, s[1]);
+        let r = tri!(v.resolve_at(env, who.pid, s[0] as i32, &g, flags & at::SYMLINK_NOFOLLOW == 0));
+        match r.node {
+            Node::Missing => return fail(libc::ENOENT),
+            Node::Error(e) => return fail(e),
+            _ => {}
+        }
+        if v.is_synth(&r.path) {
+            return val(0);
+        }
+        (v.host(&r.path), flags & at::SYMLINK_NOFOLLOW == 0)
+    };
+    let ts = |t: (i64, i64)| nix::sys::time::TimeSpec::new(t.0, t.1);
+    let fl = if follow { nix::sys::stat::UtimensatFlags::FollowSymlink } else { nix::sys::stat::UtimensatFlags::NoFollowSymlink };
+    val(match nix::sys::stat::utimensat(None, &h, &ts(times[0]), &ts(times[1]), fl) {
+        Ok(()) => 0,
+        Err(e) => err(e as i32),
+    })
+}
+
+/// truncate(path, len) and ftruncate(fd, len).
+pub fn truncate(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> Regs {
+    let len = s[1];
+    if (len as i64) < 0 {
+        return fail(libc::EINVAL);
+    }
+    let file = if n == nr::FTRUNCATE {
+        let (id, f) = tri!(v.get(who.pid, s[0] as i32));
+        if f.flags & o::PATH != 0 {
+            return fail(libc::EBADF);
+        }
+        match &f.backend {
+            Backend::Host(_) if f.flags & o::ACCMODE != o::RDONLY => Ok(id),
+            _ => return fail(libc::EINVAL),
+        }
+    } else {
+        let g = path_arg!(v, env, s[0]);
+        let r = tri!(v.resolve_at(env, who.pid, at::FDCWD, &g, true));
+        match r.node {
+            Node::Missing => return fail(libc::ENOENT),
+            Node::Error(e) => return fail(e),
+            Node::Dir => return fail(libc::EISDIR),
+            _ => {}
+        }
+        if v.is_synth(&r.path) {
+            return fail(libc::EACCES);
+        }
+        match std::fs::OpenOptions::new().write(true).custom_flags(libc::O_NONBLOCK).open(v.host(&r.path)) {
+            Ok(f) => Err(f),
+            Err(e) => return val(io_errno(&e)),
+        }
+    };
+    // RLIMIT_FSIZE: a file may not be made longer than the limit.
+    if len > v.fsize_limit(env, who) {
+        return fail(libc::EFBIG);
+    }
+    let (r, key) = match &file {
+        Ok(id) => match v.files.get(id).map(|f| &f.backend) {
+            Some(Backend::Host(h)) => (h.set_len(len), v.mapped_inode(*id)),
+            _ => return fail(libc::EBADF),
+        },
+        Err(h) => {
+            use std::os::unix::fs::MetadataExt;
+            let key = h.metadata().ok().map(|m| (m.dev(), m.ino())).filter(|k| v.mapped.contains(k));
+            (h.set_len(len), key)
+        }
+    };
+    if let Err(e) = r {
+        return val(io_errno(&e));
+    }
+    if let Some(k) = key {
+        v.report_change(env, who, k, len, 0, 0);
+    }
+    val(0)
+}
+
+/// statfs(path, buf) and fstatfs(fd, buf).
+pub fn statfs(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> Regs {
+    let (target, out): (Result<String, Backend>, u64) = if n == nr::STATFS {
+        let g = path_arg!(v, env, s[0]);
+        let r = tri!(v.resolve_at(env, who.pid, at::FDCWD, &g, true));
+        if matches!(r.node, Node::Missing) {
+            return fail(libc::ENOENT);
+        }
+        (Ok(r.path), s[1])
+    } else {
+        let (_, f) = tri!(v.get(who.pid, s[0] as i32));
+        match &f.backend {
+            Backend::Host(_) | Backend::Dir(_) | Backend::Text(_) | Backend::Comm(..) => (Ok(f.path.clone()), s[1]),
+            Backend::PipeRead(_) | Backend::PipeWrite(_) => (Err(Backend::PipeRead(0)), s[1]),
+            Backend::Unix(_) | Backend::Inet(_) => (Err(Backend::Unix(0)), s[1]),
+            Backend::Console(_) | Backend::Null | Backend::Zero | Backend::Full | Backend::Random => (Ok("/dev".into()), s[1]),
+            _ => (Err(Backend::Null), s[1]),
+        }
+    };
+    let sf = match target {
+        Ok(g) if path::is_under(&g, "/proc") => StatFs::synth(abi::PROC_SUPER_MAGIC),
+        Ok(g) if v.is_synth(&g) => StatFs::synth(abi::TMPFS_MAGIC),
+        Ok(g) => tri!(host_statfs(&v.host(&g))),
+        Err(Backend::PipeRead(_)) => StatFs::synth(abi::PIPEFS_MAGIC),
+        Err(Backend::Unix(_)) => StatFs::synth(abi::SOCKFS_MAGIC),
+        Err(_) => StatFs::synth(abi::ANON_INODE_FS_MAGIC),
+    };
+    env.write(out, &sf.to_bytes())?;
+    val(0)
+}
+
+fn host_statfs(p: &std::path::Path) -> Result<StatFs, i32> {
+    let st = nix::sys::statfs::statfs(p).map_err(|e| e as i32)?;
+    Ok(StatFs {
+        kind: st.filesystem_type().0 as i64,
+        bsize: st.block_size() as i64,
+        blocks: st.blocks(),
+        bfree: st.blocks_free(),
+        bavail: st.blocks_available(),
+        files: st.files(),
+        ffree: st.files_free(),
+        fsid: [0, 0],
+        namelen: st.maximum_name_length() as i64,
+        frsize: st.block_size() as i64,
+        flags: st.flags().bits() as i64,
+    })
+}
