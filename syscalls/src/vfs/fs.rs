@@ -1,5 +1,6 @@
-//! Name-space syscalls: open, stat, directories, links, renames, permissions and times,
-//! each resolving guest paths inside the root (`path`) before touching the host.
+//! Opening and looking at files: openat (with /proc's magic links), stat and statx,
+//! directories (getdents64, chdir, getcwd), and how guest paths are resolved inside
+//! the root (`path`) before the host is touched.
 
 use super::abi::{self, Stat, at, o, s as mode};
 use super::path::{self, Node, Resolved};
