@@ -171,7 +171,7 @@ pub fn route(n: u64) -> Option<ServiceId> {
     }
     Some(match n {
         nr::CLONE | nr::EXIT | nr::EXIT_GROUP => ServiceId::Proc,
-        nr::BRK | nr::MMAP | nr::MUNMAP | nr::MPROTECT | nr::MREMAP | nr::MADVISE | nr::MSYNC | nr::EXECVE => ServiceId::Mm,
+        nr::BRK | nr::MMAP | nr::MUNMAP | nr::MPROTECT | nr::MREMAP | nr::MADVISE | nr::MSYNC | nr::MINCORE | nr::EXECVE => ServiceId::Mm,
         nr::CLOCK_GETTIME | nr::CLOCK_GETRES | nr::GETTIMEOFDAY | nr::NANOSLEEP | nr::CLOCK_NANOSLEEP | nr::TIMES | nr::UNAME | nr::SYSINFO => ServiceId::Time,
         nr::FUTEX => ServiceId::Futex,
         nr::RT_SIGRETURN | nr::RT_SIGSUSPEND | nr::READV | nr::WRITEV | nr::PREADV | nr::PWRITEV | nr::SCHED_YIELD | nr::SET_ROBUST_LIST | nr::GETRANDOM
@@ -295,14 +295,12 @@ impl Linux {
             nr::CLONE => Value(sys::process::clone(env, c, a)),
             nr::RT_SIGRETURN => signal::sigreturn(self, env, c),
             nr::RT_SIGSUSPEND => signal::sigsuspend(self, env, c, a),
-            nr::READV | nr::WRITEV => Value(sys::io::iov(self, env, c, a, n == nr::WRITEV, None)),
-            nr::PREADV | nr::PWRITEV => Value(sys::io::iov(self, env, c, a, n == nr::PWRITEV, Some(a[3]))),
             // Everything on file descriptors belongs to vfs, which also says which
             // arguments are pointers (qualified here) and what each call may touch.
             n if syscalls::vfs::handles(n) => {
                 let qa = syscalls::vfs::qualify(n, &a, |p| c.q(p));
                 let full = [qa[0], qa[1], qa[2], qa[3], qa[4], a[5]];
-                let lends = syscalls::vfs::lends(n, &full, |p| Self::strlen(env, p, 4096).unwrap_or(0));
+                let lends = syscalls::vfs::lends(n, &full, syscalls::vfs::Reader(|p: u64, b: &mut [u8]| env.read(p, b).is_ok()));
                 if !lends.iter().all(|l| Self::lend_ok(env, l)) {
                     return Value(err(libc::EFAULT));
                 }
@@ -332,6 +330,12 @@ impl Linux {
             // mmap has six arguments; prot and flags travel packed in one register.
             nr::MMAP => Value(self.svc(env, ServiceId::Mm, n, c, [a[0], a[1], (a[2] & 0xffff_ffff) | (a[3] << 32), a[4], a[5]], &[])),
             nr::BRK | nr::MUNMAP | nr::MPROTECT | nr::MREMAP | nr::MADVISE | nr::MSYNC => Value(self.svc(env, ServiceId::Mm, n, c, [a[0], a[1], a[2], a[3], a[4]], &[])),
+            // mm says which of its arguments are process pointers and what it writes.
+            nr::MINCORE => {
+                let qa = syscalls::mm::qualify(n, &a, |p| c.q(p));
+                let lends = syscalls::mm::lends(n, &qa);
+                Value(self.svc(env, ServiceId::Mm, n, c, [qa[0], qa[1], qa[2], qa[3], qa[4]], &lends))
+            }
             nr::CLOCK_GETTIME | nr::CLOCK_GETRES | nr::GETTIMEOFDAY | nr::NANOSLEEP | nr::CLOCK_NANOSLEEP | nr::TIMES | nr::UNAME | nr::SYSINFO => {
                 let qa = match n {
                     nr::CLOCK_GETTIME | nr::CLOCK_GETRES => [a[0], q(a[1]), 0, 0, 0, 0],

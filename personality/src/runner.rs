@@ -101,7 +101,7 @@ pub fn calls(from: ServiceId) -> &'static [ServiceId] {
         Proc => &[Mm, Vfs, Supervisor],
         // Proc: to identify a process calling mm natively (`crate::native`).
         Mm => &[Vfs, Proc, Supervisor],
-        Vfs => &[Tty, Proc, Supervisor],
+        Vfs => &[Tty, Proc, Mm, Supervisor],
         Futex | Time => &[Proc, Supervisor],
         Tty | Supervisor => &[],
     }
@@ -170,6 +170,9 @@ impl Runtime {
         }
         let l = wiring.sids[ServiceId::Linux as usize];
         m.mem.map_lazy(l, linux::SCRATCH, linux::SCRATCH_SIZE, PageRights::RW).map_err(merr)?;
+        // The vfs's own scratch memory: what it lends onwards (mm's /proc/PID/maps text).
+        let v = wiring.sids[ServiceId::Vfs as usize];
+        m.mem.map_lazy(v, syscalls::vfs::SCRATCH, syscalls::vfs::SCRATCH_SIZE, PageRights::RW).map_err(merr)?;
         let cfg = opts.config;
         if let Some(mm) = service_mut::<syscalls::mm::Mm>(&mut m, &wiring, cfg, ServiceId::Mm) {
             mm.portals = syscalls::mm::ProcessPortals { ecall, fault };
@@ -205,6 +208,13 @@ impl Runtime {
         if let Some(v) = service_mut::<syscalls::vfs::Vfs>(&mut self.m, &self.wiring, cfg, ServiceId::Vfs) {
             v.init_process(pid, &exe);
             v.set_cmdline(pid, &argv);
+        }
+        let mem = &self.m.mem;
+        let auxv = syscalls::vfs::auxv_from_stack(|p, b| mem.peek(data, p, b).is_ok(), sp);
+        if let (Some(a), Some(v)) = (auxv, service_mut::<syscalls::vfs::Vfs>(&mut self.m, &self.wiring, cfg, ServiceId::Vfs)) {
+            if let Some(t) = v.tables.get_mut(&pid) {
+                t.auxv = a;
+            }
         }
         let p = service_mut::<Proc>(&mut self.m, &self.wiring, cfg, ServiceId::Proc).expect("proc");
         // The first process's parent is reported as 1 (it was started by init), as

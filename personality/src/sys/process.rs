@@ -97,6 +97,14 @@ pub fn execve(env: &mut dyn Env, c: &Caller, a: [u64; 6]) -> Outcome {
         let n = cmdline.len() as u64;
         let _ = env.call(ServiceId::Vfs, vfs_op::SET_CMDLINE, [c.word(), c.pid as u64, at(scratch::BLOB), n, 0, 0], &[Lend::read(at(scratch::BLOB), n)]);
     }
+    // /proc/self/auxv: the vector on the new stack.
+    let stack = |p: u64, b: &mut [u8]| env.read(machine::addr::qualified(data, p), b).is_ok();
+    if let Some(a) = syscalls::vfs::auxv_from_stack(stack, sp) {
+        if env.write(at(scratch::BLOB), &a).is_ok() {
+            let n = a.len() as u64;
+            let _ = env.call(ServiceId::Vfs, vfs_op::SET_AUXV, [c.word(), c.pid as u64, at(scratch::BLOB), n, 0, 0], &[Lend::read(at(scratch::BLOB), n)]);
+        }
+    }
     // The thread is named after the file it now runs (Linux: the path's last part).
     let comm = syscalls::proc::comm_of(&String::from_utf8_lossy(&path));
     let word = |i: usize| u64::from_le_bytes(comm[i..i + 8].try_into().unwrap_or_default());

@@ -109,7 +109,7 @@ fn wait(v: &mut Vfs, env: &mut dyn Env, who: Who, fd: i32, events: i16, timeo: u
             return Stop::Err(libc::EAGAIN);
         }
     }
-    let mut set = WaitSet::default();
+    let mut set = WaitSet { vfs: false, ..Default::default() };
     set.host(fd, events);
     Stop::Block(v.waits.block(env, who, &set))
 }

@@ -90,7 +90,7 @@ impl Vfs {
                     // A host device or fifo with nothing yet (host fds are nonblocking).
                     Err(e) if e.raw_os_error() == Some(libc::EAGAIN) && !nonblock => {
                         let fd = h.as_raw_fd();
-                        let mut set = WaitSet::default();
+                        let mut set = WaitSet { vfs: false, ..Default::default() };
                         set.host(fd, libc::POLLIN);
                         Err(Stop::Block(self.waits.block(env, who, &set)))
                     }
@@ -146,7 +146,7 @@ impl Vfs {
                     Ok(n) => Ok(n),
                     Err(e) if e.raw_os_error() == Some(libc::EAGAIN) && !nonblock => {
                         let fd = h.as_raw_fd();
-                        let mut set = WaitSet::default();
+                        let mut set = WaitSet { vfs: false, ..Default::default() };
                         set.host(fd, libc::POLLOUT);
                         Err(Stop::Block(self.waits.block(env, who, &set)))
                     }

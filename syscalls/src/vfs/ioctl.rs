@@ -45,9 +45,7 @@ pub fn ioctl(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
             abi::put(&mut b, 8, &t.c_cflag.to_le_bytes());
             abi::put(&mut b, 12, &t.c_lflag.to_le_bytes());
             b[16] = t.c_line;
-            for i in 0..19 {
-                b[17 + i] = t.c_cc[i];
-            }
+            b[17..36].copy_from_slice(&t.c_cc[..19]);
             env.write(s[2], &b)?;
             val(0)
         }

@@ -312,6 +312,12 @@ pub fn qualify(n: u64, a: &[u64; 6], q: impl Fn(u64) -> u64) -> [u64; 5] {
 }
 
 /// Whether the vfs handles syscall `n`.
+///
+/// preadv2/pwritev2 are implemented (`vectored`) but not claimed yet: their buffers
+/// can only be lent through a `Reader`, and until the personality passes one, musl's
+/// pwrite is better served by -ENOSYS (it falls back to pwrite64) than by a faulting
+/// call. Claim them (and readv & co., which the personality still splits itself) once
+/// `lends` gets a `Reader`.
 pub fn handles(n: u64) -> bool {
     matches!(
         n,

@@ -78,6 +78,7 @@ pub fn send_slice(v: &mut Vfs, env: &mut dyn Env, who: Who, id: u64, data: &[u8]
     send_msg(v, env, who, id, data, flags, to, &[])
 }
 
+#[allow(clippy::too_many_arguments)]
 fn send_msg(v: &mut Vfs, env: &mut dyn Env, who: Who, id: u64, data: &[u8], flags: i32, to: Option<&[u8]>, fds: &[u64]) -> Result<usize, Stop> {
     let nb = nonblocking(v, id, flags);
     match v.files.get(&id).map(|f| &f.backend) {
@@ -97,6 +98,7 @@ fn send_msg(v: &mut Vfs, env: &mut dyn Env, who: Who, id: u64, data: &[u8], flag
 
 /// Sends a whole buffer the way send(2) does on a blocking stream socket: every byte,
 /// waiting as often as needed (progress kept across retries), unless a signal comes.
+#[allow(clippy::too_many_arguments)]
 fn send_all(v: &mut Vfs, env: &mut dyn Env, who: Who, id: u64, data: &[u8], flags: i32, to: Option<&[u8]>, fds: &[u64]) -> Regs {
     let stream = match v.files.get(&id).map(|f| &f.backend) {
         Some(Backend::Unix(s)) => v.unix.is_stream(*s),

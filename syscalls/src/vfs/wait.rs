@@ -61,13 +61,22 @@ pub struct Waits {
     pending: Option<WaitKey>,
 }
 
-/// What a call waits for besides a change of vfs state.
-#[derive(Debug, Default)]
+/// What a call waits for.
+#[derive(Debug)]
 pub struct WaitSet {
     /// Host descriptors and poll events.
     pub host: Vec<(RawFd, i16)>,
     /// The earliest time something becomes ready by itself (a timerfd expiring).
     pub wake_at: Option<Instant>,
+    /// Whether a change of vfs state may satisfy the call (not for a wait on one host
+    /// socket, which only the host can make ready).
+    pub vfs: bool,
+}
+
+impl Default for WaitSet {
+    fn default() -> Self {
+        WaitSet { host: Vec::new(), wake_at: None, vfs: true }
+    }
 }
 
 impl WaitSet {
@@ -147,7 +156,9 @@ impl Waits {
                 Err(_) => key(kind::HOSTFD, many[0].0 as u32 as u64 | (many[0].1 as u16 as u64) << 32),
             },
         };
-        self.pending = Some(k);
+        if set.vfs {
+            self.pending = Some(k);
+        }
         [BLOCK, k]
     }
 

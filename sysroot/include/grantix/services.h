@@ -57,6 +57,7 @@
 #define GX_MM_MMAP 222 /* a2 = addr, a3 = len, a4 = prot | flags << 32, a5 = fd, a6 = off */
 #define GX_MM_MPROTECT 226
 #define GX_MM_MSYNC 227
+#define GX_MM_MINCORE 232
 #define GX_MM_MADVISE 233
 
 /* service "vfs" */
