@@ -177,7 +177,7 @@ pub fn route(n: u64) -> Option<ServiceId> {
         nr::RT_SIGRETURN | nr::RT_SIGSUSPEND | nr::READV | nr::WRITEV | nr::PREADV | nr::PWRITEV | nr::SCHED_YIELD | nr::SET_ROBUST_LIST | nr::GETRANDOM
         | nr::SCHED_GETAFFINITY | nr::SCHED_SETAFFINITY | nr::SCHED_SETSCHEDULER | nr::SCHED_SETPARAM | nr::SCHED_GETPARAM | nr::SCHED_GETSCHEDULER
         | nr::SCHED_GET_PRIORITY_MAX | nr::SCHED_GET_PRIORITY_MIN | nr::SCHED_RR_GET_INTERVAL | nr::GETCPU | nr::SETPRIORITY | nr::GETPRIORITY
-        | nr::GETRUSAGE | nr::PRCTL | nr::MEMBARRIER => ServiceId::Linux,
+        | nr::GETRUSAGE | nr::PRCTL | nr::MEMBARRIER | nr::RISCV_HWPROBE => ServiceId::Linux,
         // The native directory service (private syscalls, `crate::native`).
         crate::native::sysno::LOOKUP | crate::native::sysno::REGISTER => ServiceId::Linux,
         _ => return None,
@@ -375,6 +375,7 @@ impl Linux {
             nr::SETPRIORITY | nr::GETPRIORITY => Value(crate::misc::priority(self, env, c, n, a)),
             nr::GETRUSAGE => Value(crate::misc::getrusage(env, c, a)),
             nr::PRCTL => Value(crate::misc::prctl(env, c, a)),
+            nr::RISCV_HWPROBE => Value(crate::misc::hwprobe(env, c, a)),
             nr::MEMBARRIER => Value(0),
             n if crate::native::handles(n) => crate::native::dispatch(self, env, c, n, a),
             // Known to Linux, deliberately answered -ENOSYS so libc falls back

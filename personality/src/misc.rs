@@ -188,3 +188,47 @@ pub fn prctl(env: &mut dyn Env, c: &Caller, a: [u64; 6]) -> u64 {
         _ => err(libc::EINVAL),
     }
 }
+
+/// riscv_hwprobe(pairs, count, cpusetsize, cpus, flags): what this hart implements.
+/// Each pair is {i64 key, u64 value}; an unknown key is answered with key -1, as Linux
+/// does. Every hart is the same, so the cpu set does not matter.
+pub fn hwprobe(env: &mut dyn Env, c: &Caller, a: [u64; 6]) -> u64 {
+    const MVENDORID: i64 = 0;
+    const MARCHID: i64 = 1;
+    const MIMPID: i64 = 2;
+    const BASE_BEHAVIOR: i64 = 3;
+    const IMA_EXT_0: i64 = 4;
+    const CPUPERF_0: i64 = 5;
+    let (pairs, count, flags) = (a[0], a[1], a[4]);
+    if flags != 0 {
+        return err(libc::EINVAL);
+    }
+    for i in 0..count.min(64) {
+        let p = c.q(pairs + i * 16);
+        let mut b = [0u8; 8];
+        if env.read(p, &mut b).is_err() {
+            return err(libc::EFAULT);
+        }
+        let key = i64::from_le_bytes(b);
+        let value: Option<u64> = match key {
+            MVENDORID | MARCHID | MIMPID => Some(0),
+            // The base behaviour is IMA; the extension word says F+D (bit 0) and C (bit 1).
+            BASE_BEHAVIOR => Some(1),
+            IMA_EXT_0 => Some(0b11),
+            // Misaligned accesses are emulated by the machine: "emulated" (1) is honest.
+            CPUPERF_0 => Some(1),
+            _ => None,
+        };
+        let (k, v) = match value {
+            Some(v) => (key, v),
+            None => (-1, 0),
+        };
+        let mut out = [0u8; 16];
+        out[..8].copy_from_slice(&k.to_le_bytes());
+        out[8..].copy_from_slice(&v.to_le_bytes());
+        if env.write(p, &out).is_err() {
+            return err(libc::EFAULT);
+        }
+    }
+    0
+}
