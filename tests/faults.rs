@@ -93,3 +93,24 @@ fn a_wild_write_faults_in_split_and_lands_in_monolithic() {
     assert_eq!(record(&m)["injected"], 1);
     assert!(record(&m)["faults"].as_array().unwrap().is_empty(), "the kernel's write went through: {}", record(&m));
 }
+
+#[test]
+fn descriptors_of_a_restarted_vfs_are_stale_with_a_distinct_error() {
+    // Find the call at which a vfs fault lands between the reads: the program's output
+    // then shows ESTALE (116) for the old descriptor, a successful close, and a working
+    // new open. No placement of the fault may crash the run.
+    let prog = guest("musl", "stale_handles");
+    let mut seen_stale = false;
+    for k in 1..=16 {
+        let r = run("split", &format!("vfs:panic:after={k}"), &prog);
+        assert!(r.status == 0 || r.status == 1, "after={k}: status {}", r.status);
+        let out = String::from_utf8_lossy(&r.stdout);
+        if out.contains("errno 116") {
+            seen_stale = true;
+            assert!(out.contains("close: 0"), "after={k}: {out}");
+            assert!(out.contains("reopen: ok, read 8"), "after={k}: {out}");
+            assert_eq!(record(&r)["generation"][VFS], 1);
+        }
+    }
+    assert!(seen_stale, "some fault placement must hit between open and the reads");
+}

@@ -388,23 +388,7 @@ pub fn handles(n: u64) -> bool {
             | nr::TIMERFD_CREATE
             | nr::TIMERFD_SETTIME
             | nr::TIMERFD_GETTIME
-            | nr::SOCKET
-            | nr::SOCKETPAIR
-            | nr::BIND
-            | nr::LISTEN
-            | nr::ACCEPT
-            | nr::ACCEPT4
-            | nr::CONNECT
-            | nr::GETSOCKNAME
-            | nr::GETPEERNAME
-            | nr::SENDTO
-            | nr::RECVFROM
-            | nr::SETSOCKOPT
-            | nr::GETSOCKOPT
-            | nr::SHUTDOWN
-            | nr::SENDMSG
-            | nr::RECVMSG
-    )
+    ) || super::net::handles(n)
 }
 
 #[cfg(test)]

@@ -145,6 +145,9 @@ pub struct FdTable {
     /// The auxiliary vector's bytes (/proc/PID/auxv).
     pub auxv: Vec<u8>,
     pub limit: u64,
+    /// Descriptors opened by an earlier generation of the vfs, lost when it was
+    /// restarted: any use is ESTALE (a distinct error), close succeeds.
+    pub stale: std::collections::BTreeSet<i32>,
 }
 
 /// The vfs service.
@@ -169,6 +172,8 @@ pub struct Vfs {
     /// Host files (dev, ino) mm caches pages of: writes and truncations to them are
     /// reported to mm so mappings stay coherent.
     pub mapped: std::collections::BTreeSet<(u64, u64)>,
+    /// Bumped at every restart by the supervisor.
+    pub generation: u32,
 }
 
 /// Result registers of a handler.
@@ -205,7 +210,30 @@ impl Vfs {
             boot: Instant::now(),
             threads: BTreeMap::new(),
             mapped: Default::default(),
+            generation: 0,
         }
+    }
+
+    /// A restart after a fault: the vfs comes back as a fresh driver would, without
+    /// the open files of its previous generation. The console stays attached (the
+    /// supervisor re-opens it); every other descriptor becomes stale, so its next use
+    /// fails with ESTALE instead of touching state a faulted driver left behind.
+    pub fn restart_fresh(&mut self) {
+        self.generation += 1;
+        let console: std::collections::BTreeSet<u64> = self.files.iter().filter(|(_, f)| matches!(f.backend, Backend::Console(_))).map(|(id, _)| *id).collect();
+        for t in self.tables.values_mut() {
+            let lost: Vec<i32> = t.fds.iter().filter(|(_, (file, _))| !console.contains(file)).map(|(fd, _)| *fd).collect();
+            for fd in lost {
+                t.fds.remove(&fd);
+                t.stale.insert(fd);
+            }
+        }
+        self.files.retain(|id, _| console.contains(id));
+        self.pipes.clear();
+        self.locks = Default::default();
+        self.waits = Default::default();
+        self.unix = Default::default();
+        self.mapped.clear();
     }
 
     /// The guest path of host path `p` (a host path outside the root shows as is, as
@@ -288,6 +316,10 @@ impl Vfs {
             }
             fd += 1;
         }
+        // A stale descriptor's number stays taken until the program closes it.
+        while t.stale.contains(&fd) || t.fds.contains_key(&fd) {
+            fd += 1;
+        }
         if fd as u64 >= t.limit {
             return err(libc::EMFILE);
         }
@@ -316,6 +348,9 @@ impl Vfs {
 
     /// The open file behind `fd`, or EBADF.
     fn get(&self, pid: u32, fd: i32) -> Result<(u64, &OpenFile), i32> {
+        if self.tables.get(&pid).is_some_and(|t| t.stale.contains(&fd)) {
+            return Err(libc::ESTALE);
+        }
         let id = self.file_of(pid, fd).ok_or(libc::EBADF)?;
         Ok((id, self.files.get(&id).ok_or(libc::EBADF)?))
     }
@@ -341,6 +376,9 @@ impl Vfs {
     /// Closes `fd` of `pid`.
     fn close(&mut self, env: &mut dyn Env, pid: u32, fd: i32) -> u64 {
         let Some(t) = self.tables.get_mut(&pid) else { return err(libc::ESRCH) };
+        if t.stale.remove(&fd) {
+            return 0;
+        }
         match t.fds.remove(&fd) {
             Some((file, _)) => {
                 // POSIX: closing any fd of a file drops the process's record locks on it.
@@ -543,22 +581,7 @@ impl Vfs {
             nr::EVENTFD2 => eventfd::create(self, env, who, s[0] as u32, s[1] as i32),
             nr::TIMERFD_CREATE => timerfd::create(self, env, who, s[0] as i32, s[1] as i32),
             nr::TIMERFD_SETTIME | nr::TIMERFD_GETTIME => timerfd::time(self, env, who, n, s),
-            nr::SOCKET
-            | nr::SOCKETPAIR
-            | nr::BIND
-            | nr::LISTEN
-            | nr::ACCEPT
-            | nr::ACCEPT4
-            | nr::CONNECT
-            | nr::GETSOCKNAME
-            | nr::GETPEERNAME
-            | nr::SENDTO
-            | nr::RECVFROM
-            | nr::SETSOCKOPT
-            | nr::GETSOCKOPT
-            | nr::SHUTDOWN
-            | nr::SENDMSG
-            | nr::RECVMSG => net::syscall(self, env, who, n, s),
+            n if net::handles(n) => net::syscall(self, env, who, n, s),
             _ => fail(libc::ENOSYS),
         }
     }
@@ -598,6 +621,10 @@ impl Service for Vfs {
 
     fn as_any(&mut self) -> &mut dyn Any {
         self
+    }
+
+    fn restart(&mut self) {
+        self.restart_fresh();
     }
 
     fn handle(&mut self, env: &mut dyn Env, op: u64, a: [u64; 6]) -> Result<[u64; 2], Fault> {
