@@ -280,8 +280,10 @@ impl Linux {
     /// Releases what a dead process held in mm and vfs.
     pub fn process_gone(&mut self, env: &mut dyn Env, pid: u32) {
         let w = (pid as u64) << 32;
-        let _ = env.call(ServiceId::Vfs, vfs_op::EXIT, [w, 0, 0, 0, 0, 0], &[]);
+        // mm first: it writes shared file mappings back through the process's fds,
+        // which vfs closes on its EXIT.
         let _ = env.call(ServiceId::Mm, mm_op::EXIT, [w, 0, 0, 0, 0, 0], &[]);
+        let _ = env.call(ServiceId::Vfs, vfs_op::EXIT, [w, 0, 0, 0, 0, 0], &[]);
         self.nice.remove(&pid);
     }
 

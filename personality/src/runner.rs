@@ -238,9 +238,14 @@ impl Runtime {
         if let Some(v) = service_mut::<syscalls::vfs::Vfs>(&mut self.m, &self.wiring, cfg, ServiceId::Vfs) {
             v.tables.remove(&pid);
         }
-        let pm = service_mut::<syscalls::mm::Mm>(&mut self.m, &self.wiring, cfg, ServiceId::Mm).and_then(|mm| mm.procs.remove(&pid));
-        if let Some(pm) = pm {
-            let _ = self.m.mem.destroy_space(pm.data);
+        // Take mm out of the machine for a moment so it can release the process's
+        // spaces and cache entries through the memory it owns.
+        if let Some(mm) = service_mut::<syscalls::mm::Mm>(&mut self.m, &self.wiring, cfg, ServiceId::Mm) {
+            let mut mm = std::mem::take(mm);
+            mm.reap(&mut self.m.mem, pid);
+            if let Some(slot) = service_mut::<syscalls::mm::Mm>(&mut self.m, &self.wiring, cfg, ServiceId::Mm) {
+                *slot = mm;
+            }
         }
     }
 

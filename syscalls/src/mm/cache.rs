@@ -110,10 +110,10 @@ impl PageCache {
                 mem.frames.decref(frame);
             }
         }
-        if size % PAGE_SIZE != 0 {
-            if let Some(frame) = f.pages.get(&(size / PAGE_SIZE)) {
-                mem.frames.bytes_mut(*frame)[(size % PAGE_SIZE) as usize..].fill(0);
-            }
+        if !size.is_multiple_of(PAGE_SIZE)
+            && let Some(frame) = f.pages.get(&(size / PAGE_SIZE))
+        {
+            mem.frames.bytes_mut(*frame)[(size % PAGE_SIZE) as usize..].fill(0);
         }
         gone
     }

@@ -120,6 +120,9 @@ const S_IFCHR: u32 = 0o020000;
 /// /dev/zero's device number (1, 5): mapping it is mapping anonymous memory.
 const DEV_ZERO_RDEV: u64 = 0x105;
 
+/// What exec produced: (entry, sp, code, data, brk).
+pub type Loaded = (u64, u64, Sid, Sid, u64);
+
 /// Memory of one process.
 #[derive(Clone, Debug, Default)]
 pub struct ProcMem {
@@ -173,7 +176,7 @@ fn vm_limit(mem: &Memory) -> u64 {
 impl Mm {
     /// An empty mm.
     pub fn new() -> Mm {
-        Mm { seed: 0x6772_616e_7469_78, ..Default::default() }
+        Mm { seed: 0x0067_7261_6e74_6978, ..Default::default() }
     }
 
     // ----- exec, fork, exit -----
@@ -200,7 +203,7 @@ impl Mm {
     /// The work of exec without a service context: also what the board uses to start
     /// the first process. Returns (entry, sp, code, data, brk) and the process's memory.
     #[allow(clippy::too_many_arguments)]
-    pub fn load_new(&mut self, mem: &mut Memory, me: Sid, linux: Sid, pid: u32, host_path: &str, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>, execfn: Vec<u8>) -> Result<((u64, u64, Sid, Sid, u64), ProcMem), i32> {
+    pub fn load_new(&mut self, mem: &mut Memory, me: Sid, linux: Sid, pid: u32, host_path: &str, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>, execfn: Vec<u8>) -> Result<(Loaded, ProcMem), i32> {
         let bytes = loader::read_executable(std::path::Path::new(host_path)).map_err(|e| e.errno())?;
         loader::parse(&bytes).map_err(|_| libc::ENOEXEC)?;
         self.seed = self.seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
@@ -259,24 +262,41 @@ impl Mm {
     }
 
     fn release(&mut self, env: &mut dyn Env, pm: ProcMem) {
-        let code_shared = self.procs.values().any(|p| p.code == pm.code);
         if let Ok(mem) = env.memory() {
-            let _ = mem.destroy_space(pm.data);
-            if !code_shared {
-                let _ = mem.destroy_space(pm.code);
-            }
+            self.release_in(mem, pm);
         }
-        self.gc_cache(env);
+    }
+
+    /// Destroys a process's DATA space (and its CODE space unless another process of
+    /// a fork still runs it) and drops cache entries nothing maps any more.
+    fn release_in(&mut self, mem: &mut Memory, pm: ProcMem) {
+        let code_shared = self.procs.values().any(|p| p.code == pm.code);
+        let _ = mem.destroy_space(pm.data);
+        if !code_shared {
+            let _ = mem.destroy_space(pm.code);
+        }
+        self.gc_cache_in(mem);
+    }
+
+    /// The board's cleanup of a process the machine killed (no service context, so no
+    /// write-back: what its shared file mappings held since the last msync stays in
+    /// the page cache only while another process maps the file).
+    pub fn reap(&mut self, mem: &mut Memory, pid: u32) {
+        if let Some(pm) = self.procs.remove(&pid) {
+            self.release_in(mem, pm);
+        }
     }
 
     /// Drops the cache entries of files no VMA maps any more.
     fn gc_cache(&mut self, env: &mut dyn Env) {
+        if let Ok(mem) = env.memory() {
+            self.gc_cache_in(mem);
+        }
+    }
+
+    fn gc_cache_in(&mut self, mem: &mut Memory) {
         let used: std::collections::BTreeSet<FileKey> = self.procs.values().flat_map(|p| p.vmas.iter().filter_map(|v| v.file().map(|f| f.key))).collect();
         let stale: Vec<FileKey> = self.cache.files.keys().filter(|k| !used.contains(k)).copied().collect();
-        if stale.is_empty() {
-            return;
-        }
-        let Ok(mem) = env.memory() else { return };
         for k in stale {
             self.cache.drop_file(mem, k);
         }
@@ -327,10 +347,8 @@ impl Mm {
                         return fail(mem, libc::ENOMEM);
                     }
                 }
-            } else if v.wipeonfork && v.populated {
-                if mem.map_lazy(data, v.start, v.len(), rights(v.prot)).is_err() {
-                    return fail(mem, libc::ENOMEM);
-                }
+            } else if v.wipeonfork && v.populated && mem.map_lazy(data, v.start, v.len(), rights(v.prot)).is_err() {
+                return fail(mem, libc::ENOMEM);
             }
         }
         if Self::grant_authorities(mem, me, linux, data).is_err() {
@@ -467,17 +485,13 @@ impl Mm {
             // vfs reads the lent pages: they must be readable, whatever the mapping's
             // protection now is.
             let unreadable = v.prot & PROT_READ == 0;
-            if unreadable {
-                if let Ok(mem) = env.memory() {
-                    let _ = mem.protect(data, a, len, PageRights::R);
-                }
+            if unreadable && let Ok(mem) = env.memory() {
+                let _ = mem.protect(data, a, len, PageRights::R);
             }
             let q = addr::qualified(data, a);
             let _ = env.call(ServiceId::Vfs, vfs_op::PWRITE_FROM, [word(pid), f.fd as u32 as u64, q, len, f.off + (a - v.start), 0], &[Lend::read(q, len)]);
-            if unreadable {
-                if let Ok(mem) = env.memory() {
-                    let _ = mem.protect(data, a, len, rights(v.prot));
-                }
+            if unreadable && let Ok(mem) = env.memory() {
+                let _ = mem.protect(data, a, len, rights(v.prot));
             }
         }
     }
@@ -589,7 +603,7 @@ impl Mm {
                 return err(libc::EOPNOTSUPP);
             }
         }
-        if len == 0 || off % PAGE_SIZE != 0 {
+        if len == 0 || !off.is_multiple_of(PAGE_SIZE) {
             return err(libc::EINVAL);
         }
         let Some(len) = vma::page_round(len).filter(|l| *l <= TASK_SIZE) else { return err(libc::ENOMEM) };
@@ -626,7 +640,7 @@ impl Mm {
         let data = pm.data;
         // Where.
         let start = if flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0 {
-            if hint % PAGE_SIZE != 0 {
+            if !hint.is_multiple_of(PAGE_SIZE) {
                 return err(libc::EINVAL);
             }
             if hint > TASK_SIZE - len {
@@ -701,7 +715,7 @@ impl Mm {
     }
 
     fn munmap(&mut self, env: &mut dyn Env, pid: u32, start: u64, len: u64) -> u64 {
-        if start % PAGE_SIZE != 0 || len == 0 {
+        if !start.is_multiple_of(PAGE_SIZE) || len == 0 {
             return err(libc::EINVAL);
         }
         let Some(len) = vma::page_round(len).filter(|l| *l <= TASK_SIZE && start <= TASK_SIZE - *l) else { return err(libc::EINVAL) };
@@ -713,7 +727,7 @@ impl Mm {
     }
 
     fn mprotect(&mut self, env: &mut dyn Env, pid: u32, start: u64, len: u64, prot: u32) -> u64 {
-        if start % PAGE_SIZE != 0 || prot & !(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWS) != 0 {
+        if !start.is_multiple_of(PAGE_SIZE) || prot & !(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWS) != 0 {
             return err(libc::EINVAL);
         }
         let prot = prot & (PROT_READ | PROT_WRITE | PROT_EXEC);
@@ -790,7 +804,7 @@ impl Mm {
         if flags & MREMAP_FIXED != 0 && flags & MREMAP_MAYMOVE == 0 {
             return err(libc::EINVAL);
         }
-        if old % PAGE_SIZE != 0 {
+        if !old.is_multiple_of(PAGE_SIZE) {
             return err(libc::EINVAL);
         }
         let (Some(old_len), Some(new_len)) = (vma::page_round(a[1]), vma::page_round(a[2])) else { return err(libc::EINVAL) };
@@ -811,7 +825,7 @@ impl Mm {
             return self.mremap_move(env, pid, data, &v, old, 0, new_len, flags, new_addr, true);
         }
         if flags & MREMAP_FIXED != 0 {
-            if new_addr % PAGE_SIZE != 0 || new_addr > TASK_SIZE - new_len {
+            if !new_addr.is_multiple_of(PAGE_SIZE) || new_addr > TASK_SIZE - new_len {
                 return err(libc::EINVAL);
             }
             if new_addr < old + old_len && old < new_addr + new_len {
@@ -908,7 +922,7 @@ impl Mm {
         const WIPEONFORK: i32 = 18;
         const KEEPONFORK: i32 = 19;
         const DONTNEED_LOCKED: i32 = 24;
-        if start % PAGE_SIZE != 0 || !matches!(advice, 0..=4 | 8..=25 | 100 | 101) {
+        if !start.is_multiple_of(PAGE_SIZE) || !matches!(advice, 0..=4 | 8..=25 | 100 | 101) {
             return err(libc::EINVAL);
         }
         let Some(len) = vma::page_round(len) else { return err(libc::EINVAL) };
@@ -952,7 +966,7 @@ impl Mm {
     }
 
     fn msync(&mut self, env: &mut dyn Env, pid: u32, start: u64, len: u64, flags: u64) -> u64 {
-        if start % PAGE_SIZE != 0 || flags & !(MS_ASYNC | MS_INVALIDATE | MS_SYNC) != 0 || flags & (MS_ASYNC | MS_SYNC) == (MS_ASYNC | MS_SYNC) {
+        if !start.is_multiple_of(PAGE_SIZE) || flags & !(MS_ASYNC | MS_INVALIDATE | MS_SYNC) != 0 || flags & (MS_ASYNC | MS_SYNC) == (MS_ASYNC | MS_SYNC) {
             return err(libc::EINVAL);
         }
         let Some(len) = vma::page_round(len) else { return err(libc::ENOMEM) };
@@ -968,7 +982,7 @@ impl Mm {
     }
 
     fn mincore(&mut self, env: &mut dyn Env, pid: u32, start: u64, len: u64, vec: u64) -> u64 {
-        if start % PAGE_SIZE != 0 {
+        if !start.is_multiple_of(PAGE_SIZE) {
             return err(libc::EINVAL);
         }
         let Some(len) = vma::page_round(len) else { return err(libc::ENOMEM) };
@@ -1011,10 +1025,10 @@ impl Mm {
         }
         // An unmapped page of a file mapping: past EOF, unless the file has grown
         // into it since (then it is mapped now and the access retried).
-        if let Ok(st) = self.stat(env, pid, f.fd) {
-            if st.key == f.key {
-                self.file_resized(env, f.key, st.size);
-            }
+        if let Ok(st) = self.stat(env, pid, f.fd)
+            && st.key == f.key
+        {
+            self.file_resized(env, f.key, st.size);
         }
         let eof_page = self.cache.get(f.key).map_or(0, |c| c.eof_page());
         if (f.off + (page - v.start)) / PAGE_SIZE >= eof_page {
@@ -1233,8 +1247,12 @@ pub fn qualify(n: u64, a: &[u64; 6], q: impl Fn(u64) -> u64) -> [u64; 6] {
 /// directly as their memory authority.
 pub fn lends(n: u64, qa: &[u64; 6]) -> Vec<Lend> {
     if n == nr::MINCORE {
-        let pages = qa[1].div_ceil(PAGE_SIZE);
-        if pages > 0 && qa[2] != 0 {
+        // Linux checks the range (EINVAL, ENOMEM) before the vector (EFAULT): no lend
+        // for a range mincore refuses anyway (nor a huge one for the checks to walk).
+        let (start, len) = (qa[0], qa[1]);
+        let valid = start % PAGE_SIZE == 0 && len <= TASK_SIZE && start <= TASK_SIZE - len;
+        let pages = len.div_ceil(PAGE_SIZE);
+        if valid && pages > 0 && qa[2] != 0 {
             return vec![Lend::write(qa[2], pages)];
         }
     }

@@ -211,10 +211,10 @@ impl VmaList {
         if v.populated {
             self.populated += v.len();
         }
-        if let Some(old) = self.map.insert(v.start, v) {
-            if old.populated {
-                self.populated -= old.len();
-            }
+        if let Some(old) = self.map.insert(v.start, v)
+            && old.populated
+        {
+            self.populated -= old.len();
         }
     }
 
