@@ -3,7 +3,7 @@
 
 use super::abi::{at, s as mode};
 use super::fs::{path_arg, tri};
-use super::path::{self, Node};
+use super::path::{self, Node, Resolved};
 use super::wait::Who;
 use super::{Backend, Regs, Vfs, fail, io_errno, val};
 use crate::service::{Env, err};
@@ -15,15 +15,7 @@ use std::path::PathBuf;
 /// mkdirat(dirfd, path, mode) and mknodat(dirfd, path, mode, dev).
 pub fn mknod(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> Regs {
     let g = path_arg!(v, env, s[1]);
-    let r = tri!(v.resolve_at(env, who.pid, s[0] as i32, &g, false));
-    match r.node {
-        Node::Missing => {}
-        Node::Error(e) => return fail(e),
-        _ => return fail(libc::EEXIST),
-    }
-    if v.is_synth(&r.path) || path::is_under(&r.path, "/proc") {
-        return fail(libc::ENOENT);
-    }
+    let r = tri!(new_name(v, env, who.pid, s[0] as i32, &g, libc::ENOENT));
     let um = v.umask(env, who);
     let h = v.host(&r.path);
     let perm = s[2] as u32;
@@ -136,15 +128,7 @@ pub fn linkat(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
     }
     let old = path_arg!(v, env, s[1]);
     let new = path_arg!(v, env, s[3]);
-    let rn = tri!(v.resolve_at(env, who.pid, s[2] as i32, &new, false));
-    match rn.node {
-        Node::Missing => {}
-        Node::Error(e) => return fail(e),
-        _ => return fail(libc::EEXIST),
-    }
-    if v.is_synth(&rn.path) || path::is_under(&rn.path, "/proc") {
-        return fail(libc::EXDEV);
-    }
+    let rn = tri!(new_name(v, env, who.pid, s[2] as i32, &new, libc::EXDEV));
     let hn = v.host(&rn.path);
     let src = if old.is_empty() && flags & at::EMPTY_PATH != 0 {
         let (_, f) = tri!(v.get(who.pid, s[0] as i32));
@@ -191,15 +175,7 @@ pub fn symlinkat(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs 
     if target.is_empty() {
         return fail(libc::ENOENT);
     }
-    let r = tri!(v.resolve_at(env, who.pid, s[1] as i32, &link, false));
-    match r.node {
-        Node::Missing => {}
-        Node::Error(e) => return fail(e),
-        _ => return fail(libc::EEXIST),
-    }
-    if v.is_synth(&r.path) || path::is_under(&r.path, "/proc") {
-        return fail(libc::ENOENT);
-    }
+    let r = tri!(new_name(v, env, who.pid, s[1] as i32, &link, libc::ENOENT));
     // The target is stored as given: it is resolved (inside the root) when followed.
     val(match std::os::unix::fs::symlink(&target, v.host(&r.path)) {
         Ok(()) => 0,
@@ -224,4 +200,20 @@ pub fn readlinkat(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs
     let n = target.len().min(s[3] as usize);
     env.write(s[2], &target.as_bytes()[..n])?;
     val(n as u64)
+}
+
+/// Resolves the name a call is about to create: it must not exist yet (EEXIST), and it
+/// cannot be made inside the synthesized trees (`synth_errno`: ENOENT, or EXDEV for a
+/// hard link into them).
+fn new_name(v: &Vfs, env: &mut dyn Env, pid: u32, dirfd: i32, name: &str, synth_errno: i32) -> Result<Resolved, i32> {
+    let r = v.resolve_at(env, pid, dirfd, name, false)?;
+    match r.node {
+        Node::Missing => {}
+        Node::Error(e) => return Err(e),
+        _ => return Err(libc::EEXIST),
+    }
+    if v.is_synth(&r.path) || path::is_under(&r.path, "/proc") {
+        return Err(synth_errno);
+    }
+    Ok(r)
 }
