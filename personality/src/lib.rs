@@ -4,6 +4,7 @@
 pub mod hostpoll;
 pub mod inject;
 pub mod linux;
+pub mod marshal;
 pub mod misc;
 pub mod native;
 pub mod runner;

@@ -5,7 +5,7 @@
 use crate::{signal, sys};
 use machine::addr::{self, qualified, Sid, PAGE_SIZE};
 use machine::hart::reg;
-use machine::{Access, Fault};
+use machine::Fault;
 use std::any::Any;
 use std::collections::BTreeSet;
 use syscalls::mm::op as mm_op;
@@ -93,9 +93,11 @@ impl Caller {
         ((self.pid as u64) << 32) | (self.wake.map_or(0, |w| w.code()) << 24) | self.tid as u64
     }
 
-    /// A process pointer qualified with its DATA space (0 stays NULL).
+    /// A process pointer qualified with its DATA space (0 stays NULL). One naming
+    /// another space becomes an address above TASK_SIZE of the caller's own, which is
+    /// never mapped: any use of it is EFAULT, as on Linux, never an alias of a local one.
     pub fn q(&self, p: u64) -> u64 {
-        if p == 0 { 0 } else { qualified(self.data, addr::offset_of(p)) }
+        crate::marshal::user_pointer(p, self.data, crate::marshal::Origin::Ecall).unwrap_or(qualified(self.data, syscalls::mm::TASK_SIZE))
     }
 }
 
@@ -198,32 +200,9 @@ fn restartable(n: u64, a: &[u64; 6]) -> bool {
 }
 
 impl Linux {
-    /// Whether every byte of a lend is mapped with the rights it needs: Linux's
-    /// access_ok + fault-in. A bad pointer is -EFAULT for the program, never a
-    /// fault of the service it would have been lent to.
-    fn lend_ok(env: &dyn Env, l: &Lend) -> bool {
-        if l.ptr == 0 || l.len == 0 {
-            return true;
-        }
-        let (target, off) = addr::resolve(l.ptr, env.me());
-        let Some(end) = off.checked_add(l.len) else { return false };
-        let mem = &env.machine().mem;
-        let access = if l.rights.contains(machine::GrantRights::W) { Access::Write } else { Access::Read };
-        let mut p = addr::page_floor(off);
-        while p < end {
-            let lo = p.max(off);
-            let hi = (p + PAGE_SIZE).min(end);
-            if mem.check_only(env.me(), target, lo, hi - lo, access, l.ptr).is_err() {
-                return false;
-            }
-            p += PAGE_SIZE;
-        }
-        true
-    }
-
     /// Calls a service with checked lends; maps failures to errnos.
     pub fn svc(&mut self, env: &mut dyn Env, to: ServiceId, op: u64, c: &Caller, args: [u64; 5], lends: &[Lend]) -> u64 {
-        if !lends.iter().all(|l| Self::lend_ok(env, l)) {
+        if !lends.iter().all(|l| crate::marshal::accessible(env, l)) {
             return err(libc::EFAULT);
         }
         let a = [c.word(), args[0], args[1], args[2], args[3], args[4]];
@@ -297,58 +276,30 @@ impl Linux {
             nr::CLONE => Value(sys::process::clone(env, c, a)),
             nr::RT_SIGRETURN => signal::sigreturn(self, env, c),
             nr::RT_SIGSUSPEND => signal::sigsuspend(self, env, c, a),
-            // Everything on file descriptors belongs to vfs, which also says which
-            // arguments are pointers (qualified here) and what each call may touch.
-            n if syscalls::vfs::handles(n) => {
-                let qa = syscalls::vfs::qualify(n, &a, |p| c.q(p));
-                let full = [qa[0], qa[1], qa[2], qa[3], qa[4], a[5]];
-                let lends = syscalls::vfs::lends(n, &full, syscalls::vfs::Reader(|p: u64, b: &mut [u8]| env.read(p, b).is_ok()));
-                if !lends.iter().all(|l| Self::lend_ok(env, l)) {
-                    return Value(err(libc::EFAULT));
-                }
-                Value(self.svc(env, ServiceId::Vfs, n, c, qa, &lends))
-            }
-            n if proc_plain(n) => Value(self.svc(env, ServiceId::Proc, n, c, [a[0], a[1], a[2], a[3], a[4]], &[])),
-            n if proc_with_pointers(n) => {
-                let mut qa = a;
-                for &i in syscalls::proc::pointer_args(n) {
-                    qa[i] = q(a[i]);
-                }
-                if n == nr::SIGALTSTACK {
-                    // proc tells from the stack pointer whether the thread is on the
-                    // alternate stack now.
-                    qa[2] = env.context().map_or(0, |x| x.x[reg::SP]);
-                }
-                let lends = syscalls::proc::lends(n, &qa);
-                if lends.iter().any(|l| l.ptr == 0) {
-                    return Value(err(libc::EFAULT));
-                }
-                Value(self.svc(env, ServiceId::Proc, n, c, [qa[0], qa[1], qa[2], qa[3], qa[4]], &lends))
-            }
             nr::SCHED_YIELD => {
                 self.stop = Some(stop::YIELD);
                 Value(0)
             }
-            // mmap has six arguments; prot and flags travel packed in one register.
-            nr::MMAP => Value(self.svc(env, ServiceId::Mm, n, c, [a[0], a[1], (a[2] & 0xffff_ffff) | (a[3] << 32), a[4], a[5]], &[])),
-            nr::BRK | nr::MUNMAP | nr::MPROTECT | nr::MREMAP | nr::MADVISE | nr::MSYNC => Value(self.svc(env, ServiceId::Mm, n, c, [a[0], a[1], a[2], a[3], a[4]], &[])),
-            // mm says which of its arguments are process pointers and what it writes.
-            nr::MINCORE => {
-                let qa = syscalls::mm::qualify(n, &a, |p| c.q(p));
-                let lends = syscalls::mm::lends(n, &qa);
-                Value(self.svc(env, ServiceId::Mm, n, c, [qa[0], qa[1], qa[2], qa[3], qa[4]], &lends))
-            }
-            nr::CLOCK_GETTIME | nr::CLOCK_GETRES | nr::GETTIMEOFDAY | nr::NANOSLEEP | nr::CLOCK_NANOSLEEP | nr::TIMES | nr::UNAME | nr::SYSINFO => {
-                let qa = match n {
-                    nr::CLOCK_GETTIME | nr::CLOCK_GETRES => [a[0], q(a[1]), 0, 0, 0, 0],
-                    nr::CLOCK_NANOSLEEP => [a[0], a[1], q(a[2]), q(a[3]), 0, 0],
-                    _ => [q(a[0]), q(a[1]), 0, 0, 0, 0],
+            // Everything a service answers goes through the one rule for user pointers
+            // (`marshal`): the same arguments and lends a native caller's would get.
+            n if matches!(route(n), Some(ServiceId::Vfs | ServiceId::Proc | ServiceId::Mm | ServiceId::Time)) => {
+                let Some(to) = route(n) else { return Value(err(libc::ENOSYS)) };
+                let mut m = match crate::marshal::marshal(env, to, n, c.data, a, crate::marshal::Origin::Ecall) {
+                    Ok(m) => m,
+                    Err(libc::EFAULT) if n == nr::PPOLL && a[1] > 1024 => {
+                        // More fds than the caller may have open is EINVAL before the
+                        // array is looked at (the vfs knows the limit).
+                        let limit = env.call(ServiceId::Vfs, vfs_op::POLL_LIMIT, [c.word(), 0, 0, 0, 0, 0], &[]).map_or(1024, |v| v[0]);
+                        return Value(err(if a[1] > limit { libc::EINVAL } else { libc::EFAULT }));
+                    }
+                    Err(e) => return Value(err(e)),
                 };
-                let lends = syscalls::time::lends(n, &qa);
-                if lends.iter().any(|l| l.ptr == 0) {
-                    return Value(err(libc::EFAULT));
+                if n == nr::SIGALTSTACK {
+                    // proc tells from the stack pointer whether the thread is on the
+                    // alternate stack now.
+                    m.args[2] = env.context().map_or(0, |x| x.x[reg::SP]);
                 }
-                Value(self.svc(env, ServiceId::Time, n, c, [qa[0], qa[1], qa[2], qa[3], 0], &lends))
+                Value(self.svc(env, to, n, c, m.args, &m.lends))
             }
             nr::FUTEX => {
                 // The fourth argument is val2 for requeue and wake-op, else a timeout.
@@ -357,7 +308,7 @@ impl Linux {
                 let lends = syscalls::futex::lends(&qa);
                 let c2 = Caller { pid: 0, ..*c };
                 let word = ((a[5] & 0xffff_ffff) << 32) | (c2.word() & 0xffff_ffff);
-                if !lends.iter().all(|l| l.ptr != 0 && Self::lend_ok(env, l)) {
+                if !lends.iter().all(|l| crate::marshal::accessible(env, l)) {
                     return Value(err(libc::EFAULT));
                 }
                 match env.call(ServiceId::Futex, nr::FUTEX, [word, qa[0], qa[1], qa[2], qa[3], qa[4]], &lends) {

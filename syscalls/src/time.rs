@@ -174,6 +174,25 @@ impl Service for Time {
     }
 }
 
+/// Qualifies the pointer arguments of time syscall `n` with `q`.
+pub fn qualify(n: u64, a: &[u64; 6], q: impl Fn(u64) -> u64) -> [u64; 6] {
+    match n {
+        nr::CLOCK_GETTIME | nr::CLOCK_GETRES => [a[0], q(a[1]), 0, 0, 0, 0],
+        nr::CLOCK_NANOSLEEP => [a[0], a[1], q(a[2]), q(a[3]), 0, 0],
+        _ => [q(a[0]), q(a[1]), 0, 0, 0, 0],
+    }
+}
+
+/// Which argument of a sleep is its `rem` pointer: written only when the sleep is
+/// interrupted, so Linux does not check it up front (a bad one fails nothing else).
+pub fn remainder_arg(n: u64) -> Option<usize> {
+    match n {
+        nr::NANOSLEEP => Some(1),
+        nr::CLOCK_NANOSLEEP => Some(3),
+        _ => None,
+    }
+}
+
 /// Lends of the time syscalls.
 pub fn lends(op: u64, a: &[u64; 6]) -> Vec<Lend> {
     let opt = |p: u64, l: u64, w: bool| if p == 0 { None } else if w { Some(Lend::write(p, l)) } else { Some(Lend::read(p, l)) };

@@ -157,7 +157,7 @@ static inline uint64_t gx_ptr(uint16_t sid, uint64_t offset)
 fn note(n: u64) -> &'static str {
     use syscalls::sysno as nr;
     match n {
-        nr::MMAP => " /* a2 = addr, a3 = len, a4 = prot | flags << 32, a5 = fd, a6 = off */",
+        nr::MMAP => " /* a2 = addr, a3 = len, a4 = prot, a5 = flags, a6 = fd, a7 = off */",
         nr::CLOCK_GETTIME | nr::CLOCK_GETRES => " /* a2 = clock, a3 = ts* (lend W) */",
         nr::GETTIMEOFDAY | nr::TIMES | nr::UNAME | nr::SYSINFO | nr::NANOSLEEP => " /* pointers in a2, a3 (lend them) */",
         nr::CLOCK_NANOSLEEP => " /* a2 = clock, a3 = flags, a4 = req*, a5 = rem* */",
@@ -175,6 +175,11 @@ fn pointers(s: ServiceId, n: u64) -> Vec<usize> {
             (0..5).filter(|i| q[*i] == a[*i] | 1 << 48).collect()
         }
         ServiceId::Proc => syscalls::proc::pointer_args(n).to_vec(),
+        ServiceId::Mm => {
+            let a = [1u64; 6];
+            let q = syscalls::mm::qualify(n, &a, |p| p | 1 << 48);
+            (0..6).filter(|i| q[*i] == a[*i] | 1 << 48).collect()
+        }
         _ => vec![],
     }
 }

@@ -78,6 +78,10 @@ pub mod op {
     /// Record the auxiliary vector of pid a1 for /proc/PID/auxv: a2 = the (key, value)
     /// u64 pairs, AT_NULL included (lent R), a3 = their length in bytes.
     pub const SET_AUXV: u64 = 0x300b;
+    /// The most descriptors the caller may poll (its RLIMIT_NOFILE, at least 1024):
+    /// the personality asks when ppoll's array cannot be lent, to answer EINVAL for a
+    /// count over the limit as Linux does before it looks at the array.
+    pub const POLL_LIMIT: u64 = 0x300c;
 }
 
 /// Capacity of a pipe, as Linux's default.
@@ -485,6 +489,7 @@ impl Vfs {
                 }
                 val(0)
             }
+            op::POLL_LIMIT => val(self.tables.get(&pid).map_or(1024, |t| t.limit.max(1024))),
             op::SET_CMDLINE | op::SET_AUXV => {
                 let mut b = vec![0u8; (s[2] as usize).min(1 << 20)];
                 env.read(s[1], &mut b)?;
@@ -611,6 +616,7 @@ fn pure(n: u64) -> bool {
             | nr::EPOLL_PWAIT
             | nr::EPOLL_PWAIT2
             | nr::TIMERFD_GETTIME
+            | op::POLL_LIMIT
     )
 }
 
@@ -634,7 +640,7 @@ impl Service for Vfs {
             self.threads.entry(who.tid).or_insert(who.pid);
         }
         self.waits.begin(who);
-        let r = if (op::FORK..=op::SET_AUXV).contains(&op) { self.board_op(env, who, op, s) } else { self.syscall(env, who, op, s) };
+        let r = if (op::FORK..=op::POLL_LIMIT).contains(&op) { self.board_op(env, who, op, s) } else { self.syscall(env, who, op, s) };
         if r.as_ref().is_ok_and(|v| v[0] != BLOCK) {
             self.waits.done(who);
         }

@@ -54,10 +54,10 @@
 #define GX_MM_BRK 214
 #define GX_MM_MUNMAP 215
 #define GX_MM_MREMAP 216
-#define GX_MM_MMAP 222 /* a2 = addr, a3 = len, a4 = prot | flags << 32, a5 = fd, a6 = off */
+#define GX_MM_MMAP 222 /* a2 = addr, a3 = len, a4 = prot, a5 = flags, a6 = fd, a7 = off */
 #define GX_MM_MPROTECT 226
 #define GX_MM_MSYNC 227
-#define GX_MM_MINCORE 232
+#define GX_MM_MINCORE 232 /* pointers: arg2 */
 #define GX_MM_MADVISE 233
 
 /* service "vfs" */

@@ -1,0 +1,148 @@
+//! The one rule for user pointers: a syscall's arguments are qualified and its lends
+//! checked here, once, at the personality's edge, before any service sees them.
+//!
+//! Both ways into a service go through `marshal`: a process's ecall (`linux`) and a
+//! native `gx.pcall` (`wiring`, `native`), so a service gets the same arguments and the
+//! same lends whichever way it was called. A pointer that is NULL where memory is
+//! needed, unmapped, out of reach, wrapping, or naming another space is EFAULT for the
+//! program: never a fault of the service it would have been lent to.
+
+use machine::addr::{self, qualified, Sid, PAGE_SIZE};
+use machine::{Access, GrantRights};
+use std::cell::Cell;
+use syscalls::sysno as nr;
+use syscalls::{Env, Lend, ServiceId};
+
+/// Where a call comes from, which decides what a pointer may name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// A process's ecall: a pointer is a Linux one, local to the process; one with a
+    /// space number lies above any user address (EFAULT), and is never stripped to a
+    /// local address.
+    Ecall,
+    /// A native gx.pcall: local pointers are the caller's DATA; a qualified one names
+    /// memory the caller lent the service itself (checked as the service).
+    Native,
+}
+
+/// A call ready for its service: the five argument registers after the caller word,
+/// and the buffers lent for the call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Marshalled {
+    pub args: [u64; 5],
+    pub lends: Vec<Lend>,
+}
+
+/// The user pointer `p` of the process whose DATA is `data`, as a service must see it
+/// (qualified), or None if it may not be used.
+pub fn user_pointer(p: u64, data: Sid, origin: Origin) -> Option<u64> {
+    match addr::sid_of(p) {
+        _ if p == 0 => Some(0),
+        0 => Some(qualified(data, p)),
+        _ if origin == Origin::Native => Some(p),
+        _ => None,
+    }
+}
+
+/// The arguments and lends syscall `n` of service `to` gets from a process whose DATA
+/// is `data` (`a`: the syscall's six arguments as Linux has them), checked from the
+/// point of view of `env.me()`; or the errno the program gets.
+pub fn marshal(env: &mut dyn Env, to: ServiceId, n: u64, data: Sid, a: [u64; 6], origin: Origin) -> Result<Marshalled, i32> {
+    let foreign = Cell::new(false);
+    let q = |p: u64| {
+        user_pointer(p, data, origin).unwrap_or_else(|| {
+            foreign.set(true);
+            0
+        })
+    };
+    let five = |x: [u64; 6]| [x[0], x[1], x[2], x[3], x[4]];
+    let (mut args, mut lends) = match to {
+        ServiceId::Vfs => {
+            let qa = syscalls::vfs::qualify(n, &a, q);
+            if foreign.get() {
+                return Err(libc::EFAULT);
+            }
+            let full = [qa[0], qa[1], qa[2], qa[3], qa[4], a[5]];
+            let lends = syscalls::vfs::lends(n, &full, syscalls::vfs::Reader(|p: u64, b: &mut [u8]| env.read(p, b).is_ok()))?;
+            (qa, lends)
+        }
+        ServiceId::Proc => {
+            let mut qa = a;
+            for &i in syscalls::proc::pointer_args(n) {
+                qa[i] = q(a[i]);
+            }
+            (five(qa), syscalls::proc::lends(n, &qa))
+        }
+        ServiceId::Mm => match n {
+            // mmap has six arguments; prot and flags travel packed in one register.
+            nr::MMAP => ([a[0], a[1], (a[2] & 0xffff_ffff) | (a[3] << 32), a[4], a[5]], Vec::new()),
+            // mm works on the process's spaces as their memory authority: only what it
+            // writes into the process (mincore's vector) is a pointer.
+            _ => {
+                let qa = syscalls::mm::qualify(n, &a, q);
+                (five(qa), syscalls::mm::lends(n, &qa))
+            }
+        },
+        ServiceId::Time => {
+            let qa = syscalls::time::qualify(n, &a, q);
+            (five(qa), syscalls::time::lends(n, &qa))
+        }
+        _ => return Err(libc::EPERM),
+    };
+    if foreign.get() {
+        return Err(libc::EFAULT);
+    }
+    // A sleep's `rem` is written only if the sleep is interrupted: Linux does not look
+    // at it before, so a bad one is dropped (the sleep reports no remainder).
+    if let Some(i) = syscalls::time::remainder_arg(n).filter(|_| to == ServiceId::Time) {
+        let rem = args[i];
+        if rem != 0 && !lends.iter().filter(|l| l.ptr == rem).all(|l| accessible(env, l)) {
+            lends.retain(|l| l.ptr != rem);
+            args[i] = 0;
+        }
+    }
+    if lends.iter().all(|l| accessible(env, l)) { Ok(Marshalled { args, lends }) } else { Err(libc::EFAULT) }
+}
+
+/// Whether `env.me()` may touch every byte of `l` as the callee will: Linux's
+/// access_ok and fault-in together. NULL is never accessible (a service's address 0 is
+/// its own); an empty lend always is.
+pub fn accessible(env: &dyn Env, l: &Lend) -> bool {
+    if l.len == 0 {
+        return true;
+    }
+    if l.ptr == 0 {
+        return false;
+    }
+    let (target, off) = addr::resolve(l.ptr, env.me());
+    let Some(end) = off.checked_add(l.len).filter(|e| *e <= addr::SPACE_SIZE) else { return false };
+    let mem = &env.machine().mem;
+    let access = if l.rights.contains(GrantRights::W) { Access::Write } else { Access::Read };
+    let mut p = addr::page_floor(off);
+    while p < end {
+        let (lo, hi) = (p.max(off), (p + PAGE_SIZE).min(end));
+        if mem.check_only(env.me(), target, lo, hi - lo, access, l.ptr).is_err() {
+            return false;
+        }
+        p += PAGE_SIZE;
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointers_of_other_spaces_are_refused_on_the_ecall_path() {
+        let data: Sid = 7;
+        assert_eq!(user_pointer(0, data, Origin::Ecall), Some(0));
+        assert_eq!(user_pointer(0x1000, data, Origin::Ecall), Some(qualified(data, 0x1000)));
+        assert_eq!(user_pointer(qualified(data, 0x1000), data, Origin::Ecall), None);
+        assert_eq!(user_pointer(qualified(3, 0x1000), data, Origin::Ecall), None);
+        assert_eq!(user_pointer(u64::MAX - 0xfff, data, Origin::Ecall), None);
+        // A native caller names memory it lent the service itself.
+        assert_eq!(user_pointer(qualified(3, 0x1000), data, Origin::Native), Some(qualified(3, 0x1000)));
+        assert_eq!(user_pointer(0x1000, data, Origin::Native), Some(qualified(data, 0x1000)));
+    }
+}
