@@ -33,6 +33,8 @@ pub struct MachineConfig {
     /// Instructions an emulated callee may run inside one portal call made by host code
     /// before the watchdog unwinds it.
     pub watchdog_instructions: u64,
+    /// How emulated code is executed (every engine gives the same results).
+    pub engine: crate::cpu::Engine,
 }
 
 impl Default for MachineConfig {
@@ -43,6 +45,7 @@ impl Default for MachineConfig {
             stacklet_pages: 16,
             max_call_depth: 256,
             watchdog_instructions: 1 << 30,
+            engine: crate::cpu::Engine::default(),
         }
     }
 }
