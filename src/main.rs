@@ -66,6 +66,9 @@ struct RunArgs {
     /// wild-read, null, panic, hang, leak.
     #[arg(long)]
     inject: Option<personality::inject::Spec>,
+    /// Guest physical memory (frames), e.g. 512M, 4G (default: half the host's, at most 8G).
+    #[arg(long, value_parser = parse_size)]
+    mem: Option<u64>,
     /// Instructions per scheduling quantum.
     #[arg(long, default_value_t = personality::runner::DEFAULT_QUANTUM)]
     quantum: u64,
@@ -100,6 +103,9 @@ fn run(args: RunArgs) -> i32 {
                 return 125;
             }
         }
+    }
+    if let Some(bytes) = args.mem {
+        opts.machine.limits.frames = (bytes / machine::addr::PAGE_SIZE) as usize;
     }
     if let Some(path) = &args.costs {
         match machine::cost::CostModel::load(path) {
@@ -152,6 +158,27 @@ fn print_stats(rt: &Runtime) {
         t.revokes,
         t.fault_total()
     );
+    let u = rt.m.usage();
+    let l = |x: machine::counters::Level| format!("{}/{}/{}", x.current, x.peak, x.limit);
+    eprintln!("grantix: objects now/peak/limit · spaces {} · frames {} · grants {} · portals {} · harts {}", l(u.spaces), l(u.frames), l(u.grants), l(u.portals), l(u.harts));
+}
+
+/// A size in bytes: a number with an optional K, M, G or T suffix (powers of 1024).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (num, shift) = match t.char_indices().last().map(|(i, c)| (i, c.to_ascii_uppercase())) {
+        Some((i, 'K')) => (&t[..i], 10),
+        Some((i, 'M')) => (&t[..i], 20),
+        Some((i, 'G')) => (&t[..i], 30),
+        Some((i, 'T')) => (&t[..i], 40),
+        _ => (t, 0),
+    };
+    let n: u64 = num.parse().map_err(|_| format!("{s:?}: expected a size such as 512M or 4G"))?;
+    let bytes = n.checked_shl(shift).filter(|b| b >> shift == n).ok_or_else(|| format!("{s:?}: too large"))?;
+    if bytes < 16 << 20 {
+        return Err(format!("{s:?}: at least 16M"));
+    }
+    Ok(bytes)
 }
 
 /// The supported-syscall table of README.md, from `personality::linux::route`.

@@ -15,16 +15,37 @@ use crate::tlb::Tlb;
 pub struct MemoryLimits {
     /// Live spaces at most (at most 65,535).
     pub spaces: usize,
-    /// Frames (4 KiB) at most.
+    /// Frames (4 KiB) at most: the machine's physical memory.
     pub frames: usize,
+    /// Frames kept back from guest-driven allocation (faults of emulated code,
+    /// mapping, fork) for the kernel's own accesses to guest memory, so a guest
+    /// that exhausts memory is refused or killed while the services it calls still
+    /// complete their writes (capped at an eighth of `frames`).
+    pub reserve: usize,
     pub grants: GrantLimits,
 }
 
 impl Default for MemoryLimits {
     fn default() -> Self {
-        // 4 GiB of guest memory by default.
-        MemoryLimits { spaces: MAX_SPACES - 1, frames: 1 << 20, grants: GrantLimits::default() }
+        MemoryLimits { spaces: MAX_SPACES - 1, frames: default_frames(), reserve: 512, grants: GrantLimits::default() }
     }
+}
+
+/// The default physical memory: half of the host's, at most 8 GiB (in frames).
+pub fn default_frames() -> usize {
+    const CAP: u64 = 8 << 30;
+    let host = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("MemTotal:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok()))
+        .map_or(CAP, |kib| kib.saturating_mul(1024) / 2);
+    (host.min(CAP) / PAGE_SIZE) as usize
+}
+
+/// Who an allocation is for: guest-driven ones stop at the reserve.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum For {
+    Guest,
+    Kernel,
 }
 
 /// What a checked access ended in, with the address as the accessor wrote it.
@@ -41,7 +62,11 @@ pub struct Memory {
     pub code_epoch: u64,
     next_sid: usize,
     live_spaces: usize,
+    peak_spaces: usize,
+    /// Spaces destroyed since the machine last dropped what named them (portals).
+    pub(crate) dead: Vec<Sid>,
     space_limit: usize,
+    reserve: usize,
     /// Copy-on-write breaks performed.
     pub cow_breaks: u64,
 }
@@ -64,7 +89,10 @@ impl Memory {
             code_epoch: 0,
             next_sid: 1,
             live_spaces: 0,
+            peak_spaces: 0,
+            dead: Vec::new(),
             space_limit: limits.spaces.min(MAX_SPACES - 1),
+            reserve: limits.reserve.min(limits.frames / 8),
             cow_breaks: 0,
         }
     }
@@ -84,6 +112,7 @@ impl Memory {
                 self.generations[sid] = self.generations[sid].wrapping_add(1);
                 self.spaces[sid] = Some(Space::new(sid as Sid, name.into(), self.generations[sid], creator));
                 self.live_spaces += 1;
+                self.peak_spaces = self.peak_spaces.max(self.live_spaces);
                 return Ok(sid as Sid);
             }
         }
@@ -95,10 +124,9 @@ impl Memory {
     pub fn destroy_space(&mut self, sid: Sid) -> Result<Vec<Grant>, GxError> {
         let space = self.spaces.get_mut(sid as usize).and_then(|s| s.take()).ok_or(GxError::Stale)?;
         self.live_spaces -= 1;
+        self.dead.push(sid);
         let revoked = self.grants.revoke_involving(sid);
-        for g in &revoked {
-            self.tlb.flush_pair(g.grantee, g.owner);
-        }
+        self.flush_revoked(&revoked);
         self.tlb.flush_space(sid);
         for pte in space.pages.values() {
             self.frames.decref(pte.frame);
@@ -125,6 +153,29 @@ impl Memory {
     /// Spaces alive.
     pub fn live_spaces(&self) -> usize {
         self.live_spaces
+    }
+
+    /// The most spaces ever alive at once.
+    pub fn peak_spaces(&self) -> usize {
+        self.peak_spaces
+    }
+
+    /// The configured limit on live spaces.
+    pub fn space_limit(&self) -> usize {
+        self.space_limit
+    }
+
+    /// Frames guest-driven allocation may bring the machine to (the limit less the
+    /// kernel's reserve).
+    pub fn guest_frame_limit(&self) -> usize {
+        self.frames.limit() - self.reserve
+    }
+
+    fn cap(&self, who: For) -> usize {
+        match who {
+            For::Guest => self.guest_frame_limit(),
+            For::Kernel => self.frames.limit(),
+        }
     }
 
     // ----- mapping (the memory authority's business) -----
@@ -162,11 +213,12 @@ impl Memory {
     pub fn map_zero(&mut self, sid: Sid, offset: u64, len: u64, rights: PageRights) -> Result<(), GxError> {
         let (lo, hi) = Self::check_range(offset, len)?;
         self.space(sid).ok_or(GxError::Stale)?;
-        if self.frames.live() + (hi - lo) as usize > self.frames.limit() {
+        let cap = self.cap(For::Guest);
+        if self.frames.live() + (hi - lo) as usize > cap {
             return Err(GxError::Limit);
         }
         for page in lo..hi {
-            let frame = self.frames.alloc()?;
+            let frame = self.frames.alloc_below(cap)?;
             self.replace_pte(sid, page, Some(Pte { frame, rights, cow: false }))?;
         }
         self.tlb.flush_pages(sid, lo, hi);
@@ -186,10 +238,10 @@ impl Memory {
         Ok(())
     }
 
-    /// Gives a demand-zero page its frame. A frame shortage is reported as a fault at
-    /// the access, as a machine with no free page would.
-    fn materialize(&mut self, sid: Sid, page: u64, access: Access, addr: u64) -> Result<FrameId, FaultKind> {
-        let frame = self.frames.alloc().map_err(|_| FaultKind::Unmapped { access, addr })?;
+    /// Gives a demand-zero page its frame. A frame shortage is reported as an
+    /// `OutOfMemory` fault at the access, as a machine with no free page would.
+    fn materialize(&mut self, sid: Sid, page: u64, access: Access, addr: u64, who: For) -> Result<FrameId, FaultKind> {
+        let frame = self.frames.alloc_below(self.cap(who)).map_err(|_| FaultKind::OutOfMemory { access, addr })?;
         if let Some(e) = self.space_mut(sid).and_then(|s| s.pages.get_mut(&page)) {
             e.frame = frame;
             // A fresh zero frame is nobody else's: a demand-zero page cloned by
@@ -264,10 +316,10 @@ impl Memory {
                 // A copy-on-write page first gets a frame of its own, as a write would:
                 // shared plainly, the frame would carry the new mapping's writes into
                 // the other space's private copy (a fork's child, say).
-                self.writable_frame(src, p << PAGE_SHIFT).map_err(|_| GxError::Limit)?
+                self.writable_frame(src, p << PAGE_SHIFT, For::Guest).map_err(|_| GxError::Limit)?
             } else if e.frame == FrameId::NONE {
                 // Both sides must see the same frame, so a demand-zero page gets it now.
-                self.materialize(src, p, Access::Read, p << PAGE_SHIFT).map_err(|_| GxError::Limit)?
+                self.materialize(src, p, Access::Read, p << PAGE_SHIFT, For::Guest).map_err(|_| GxError::Limit)?
             } else {
                 e.frame
             };
@@ -301,7 +353,7 @@ impl Memory {
                 })
                 .collect()
         };
-        if self.frames.live() + pages.len() > self.frames.limit() + pages.len() / 2 {
+        if self.frames.live() + pages.len() > self.guest_frame_limit() + pages.len() / 2 {
             // A fork that could never complete its copies is refused up front, as
             // Linux refuses it under strict overcommit: better -ENOMEM than a dead child.
             return Err(GxError::Limit);
@@ -323,7 +375,7 @@ impl Memory {
             let off = offset + done as u64;
             let in_page = (off % PAGE_SIZE) as usize;
             let n = (PAGE_SIZE as usize - in_page).min(bytes.len() - done);
-            let frame = self.writable_frame(sid, off).map_err(|_| GxError::Fault)?;
+            let frame = self.writable_frame(sid, off, For::Kernel).map_err(|_| GxError::Fault)?;
             self.frames.bytes_mut(frame)[in_page..in_page + n].copy_from_slice(&bytes[done..done + n]);
             done += n;
         }
@@ -350,18 +402,18 @@ impl Memory {
     }
 
     /// The frame for a write at `offset`, breaking copy-on-write sharing first.
-    fn writable_frame(&mut self, sid: Sid, offset: u64) -> Result<FrameId, FaultKind> {
+    fn writable_frame(&mut self, sid: Sid, offset: u64, who: For) -> Result<FrameId, FaultKind> {
         let page = offset >> PAGE_SHIFT;
         let pte = *self.space(sid).and_then(|s| s.pages.get(&page)).ok_or(FaultKind::Unmapped { access: Access::Write, addr: offset })?;
         if pte.frame == FrameId::NONE {
-            return self.materialize(sid, page, Access::Write, offset);
+            return self.materialize(sid, page, Access::Write, offset, who);
         }
         if !pte.cow {
             return Ok(pte.frame);
         }
         self.cow_breaks += 1;
         let frame = if self.frames.refs(pte.frame) > 1 {
-            let copy = self.frames.alloc_copy(pte.frame).map_err(|_| FaultKind::Denied { access: Access::Write, addr: offset })?;
+            let copy = self.frames.alloc_copy(pte.frame, self.cap(who)).map_err(|_| FaultKind::OutOfMemory { access: Access::Write, addr: offset })?;
             self.frames.decref(pte.frame);
             copy
         } else {
@@ -382,6 +434,11 @@ impl Memory {
     /// writes, fills the TLB where the right covers the whole page, and returns the
     /// host pointer. `addr` is the pointer as the accessor wrote it, for the fault.
     pub fn translate(&mut self, principal: Sid, target: Sid, offset: u64, len: u64, access: Access, addr: u64) -> AccessResult<*mut u8> {
+        self.translate_for(principal, target, offset, len, access, addr, For::Guest)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn translate_for(&mut self, principal: Sid, target: Sid, offset: u64, len: u64, access: Access, addr: u64, who: For) -> AccessResult<*mut u8> {
         let page_lo = addr::page_floor(offset);
         let mut grant_rights = GrantRights(GrantRights::R.0 | GrantRights::W.0);
         let mut fill_grant: Option<Handle> = None;
@@ -398,9 +455,9 @@ impl Memory {
             return Err(fault(access, addr, true));
         }
         let frame = if access == Access::Write && pte.cow {
-            self.writable_frame(target, offset)?
+            self.writable_frame(target, offset, who)?
         } else if pte.frame == FrameId::NONE {
-            self.materialize(target, offset >> PAGE_SHIFT, access, addr)?
+            self.materialize(target, offset >> PAGE_SHIFT, access, addr, who)?
         } else {
             pte.frame
         };
@@ -423,8 +480,28 @@ impl Memory {
         Ok(base.wrapping_add((offset % PAGE_SIZE) as usize))
     }
 
-    /// Reads `buf.len()` bytes at `ptr` as `principal`.
+    /// Reads `buf.len()` bytes at `ptr` as `principal` (emulated code's slow path).
     pub fn copy_in(&mut self, principal: Sid, ptr: u64, buf: &mut [u8]) -> AccessResult<()> {
+        self.copy_in_for(principal, ptr, buf, For::Guest)
+    }
+
+    /// `copy_in` for host code (the kernel's services): may populate demand-zero pages
+    /// from the frame reserve.
+    pub fn copy_in_host(&mut self, principal: Sid, ptr: u64, buf: &mut [u8]) -> AccessResult<()> {
+        self.copy_in_for(principal, ptr, buf, For::Kernel)
+    }
+
+    /// Writes `buf` at `ptr` as `principal` (emulated code's slow path).
+    pub fn copy_out(&mut self, principal: Sid, ptr: u64, buf: &[u8]) -> AccessResult<()> {
+        self.copy_out_for(principal, ptr, buf, For::Guest)
+    }
+
+    /// `copy_out` for host code: may take frames from the reserve.
+    pub fn copy_out_host(&mut self, principal: Sid, ptr: u64, buf: &[u8]) -> AccessResult<()> {
+        self.copy_out_for(principal, ptr, buf, For::Kernel)
+    }
+
+    fn copy_in_for(&mut self, principal: Sid, ptr: u64, buf: &mut [u8], who: For) -> AccessResult<()> {
         let (target, offset) = addr::resolve(ptr, principal);
         self.range_ok(offset, buf.len() as u64, Access::Read, ptr)?;
         let mut done = 0usize;
@@ -433,7 +510,7 @@ impl Memory {
             let n = (PAGE_SIZE - off % PAGE_SIZE).min((buf.len() - done) as u64) as usize;
             // translate checks and fills the TLB; the bytes are then read through the
             // frame store: this path is not hot, and staying in safe code is worth it.
-            self.translate(principal, target, off, n as u64, Access::Read, ptr.wrapping_add(done as u64))?;
+            self.translate_for(principal, target, off, n as u64, Access::Read, ptr.wrapping_add(done as u64), who)?;
             let frame_off = (off % PAGE_SIZE) as usize;
             let pte = *self.space(target).and_then(|s| s.pte(off)).ok_or(FaultKind::Unmapped { access: Access::Read, addr: ptr })?;
             buf[done..done + n].copy_from_slice(&self.frames.bytes(pte.frame)[frame_off..frame_off + n]);
@@ -443,8 +520,8 @@ impl Memory {
     }
 
     /// Writes `buf` at `ptr` as `principal`. Checks every page before writing any, so a
-    /// faulting write changes nothing.
-    pub fn copy_out(&mut self, principal: Sid, ptr: u64, buf: &[u8]) -> AccessResult<()> {
+    /// faulting write changes nothing (unless memory runs out midway).
+    fn copy_out_for(&mut self, principal: Sid, ptr: u64, buf: &[u8], who: For) -> AccessResult<()> {
         let (target, offset) = addr::resolve(ptr, principal);
         self.range_ok(offset, buf.len() as u64, Access::Write, ptr)?;
         let mut done = 0usize;
@@ -458,8 +535,8 @@ impl Memory {
         while done < buf.len() {
             let off = offset + done as u64;
             let n = (PAGE_SIZE - off % PAGE_SIZE).min((buf.len() - done) as u64) as usize;
-            self.translate(principal, target, off, n as u64, Access::Write, ptr.wrapping_add(done as u64))?;
-            let frame = self.writable_frame(target, off)?;
+            self.translate_for(principal, target, off, n as u64, Access::Write, ptr.wrapping_add(done as u64), who)?;
+            let frame = self.writable_frame(target, off, who)?;
             let frame_off = (off % PAGE_SIZE) as usize;
             self.frames.bytes_mut(frame)[frame_off..frame_off + n].copy_from_slice(&buf[done..done + n]);
             done += n;
@@ -507,12 +584,20 @@ impl Memory {
     /// Revokes without an authority check (transient grants at frame exit).
     pub fn revoke_unchecked(&mut self, h: Handle) -> Vec<Grant> {
         let gone = self.grants.revoke_tree(h);
-        for g in &gone {
-            if g.cached {
-                self.tlb.flush_pair(g.grantee, g.owner);
-            }
-        }
+        self.flush_revoked(&gone);
         gone
+    }
+
+    /// Flushes the TLB entries the revoked grants may have filled: once per (grantee,
+    /// owner) pair, since a flush walks the whole TLB and a cascade may remove
+    /// millions of grants between the same two spaces.
+    fn flush_revoked(&mut self, gone: &[Grant]) {
+        let mut pairs: Vec<(Sid, Sid)> = gone.iter().filter(|g| g.cached).map(|g| (g.grantee, g.owner)).collect();
+        pairs.sort_unstable();
+        pairs.dedup();
+        for (grantee, owner) in pairs {
+            self.tlb.flush_pair(grantee, owner);
+        }
     }
 }
 

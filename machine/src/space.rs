@@ -3,7 +3,7 @@
 use crate::addr::{Sid, PAGE_SHIFT};
 use crate::frames::FrameId;
 use crate::rights::PageRights;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// One mapped page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,7 +36,7 @@ pub struct Space {
     /// its initial root grants.
     pub creator: Sid,
     /// Stacklets mapped for harts in this space (hart ids).
-    pub stacklets: Vec<u32>,
+    pub stacklets: FxHashSet<u32>,
 }
 
 impl Space {
@@ -50,7 +50,7 @@ impl Space {
             fault_portal: None,
             generation,
             creator,
-            stacklets: Vec::new(),
+            stacklets: FxHashSet::default(),
         }
     }
 

@@ -281,6 +281,12 @@ impl Runtime {
             // A thread woken in a syscall re-executes it first and takes its signals on
             // the way out; any other is interrupted where it is.
             if t.wake.is_none() && self.proc().deliverable(tid) != 0 {
+                // An interrupt needs base level: a thread inside a portal frame that is
+                // to die anyway (SIGKILL, a signal whose action terminates) is unwound
+                // first, so kill works whatever frames it is in.
+                if self.m.hart(t.hart).is_some_and(|h| h.depth() > 0) && self.fatal_pending(tid, t.pid) {
+                    let _ = self.m.unwind(t.hart);
+                }
                 if let Ok(Some(exit)) = self.m.interrupt(t.hart, self.signal_portal) {
                     if let Some(status) = self.after(&t, Ok(exit)) {
                         break status;
@@ -295,6 +301,12 @@ impl Runtime {
         };
         self.elapsed = start.elapsed();
         status
+    }
+
+    /// Whether a signal deliverable to `tid` would end its process.
+    fn fatal_pending(&mut self, tid: u32, pid: u32) -> bool {
+        let set = self.proc().deliverable(tid);
+        (1..=64u32).any(|s| set & (1 << (s - 1)) != 0 && self.proc().action_of(pid, s) == syscalls::proc::action::TERMINATE)
     }
 
     /// What to do after thread `t` ran (or was interrupted) and stopped with `exit`;
