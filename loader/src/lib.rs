@@ -68,16 +68,30 @@ pub fn load_process(
     bytes: &[u8],
     spec: &StackSpec,
 ) -> Result<Loaded, LoadError> {
+    load_process_sized(mem, code, data, bytes, spec, STACK_SIZE)
+}
+
+/// [`load_process`] with a stack region of `stack_size` bytes (qemu's `-s`), rounded
+/// up to whole pages.
+pub fn load_process_sized(
+    mem: &mut Memory,
+    code: Sid,
+    data: Sid,
+    bytes: &[u8],
+    spec: &StackSpec,
+    stack_size: u64,
+) -> Result<Loaded, LoadError> {
     let image = parse(bytes)?;
-    check_limits(spec, STACK_SIZE)?;
+    let stack_size = machine::addr::page_ceil(stack_size.clamp(machine::addr::PAGE_SIZE, STACK_TOP / 2));
+    check_limits(spec, stack_size)?;
     let (start, end) = image.extent();
-    let stack_bottom = STACK_TOP - STACK_SIZE;
+    let stack_bottom = STACK_TOP - stack_size;
     if start < STACK_TOP && stack_bottom < end {
         return Err(LoadError::StackOverlap { start, end });
     }
     image.load(mem, code, data)?;
     let stack = build(&image, spec, STACK_TOP);
-    place(mem, data, &stack, STACK_TOP, STACK_SIZE)?;
+    place(mem, data, &stack, STACK_TOP, stack_size)?;
     tracing::debug!(
         entry = format_args!("{:#x}", image.entry),
         sp = format_args!("{:#x}", stack.sp),
@@ -97,7 +111,7 @@ pub fn load_process(
         image_range: (start, end),
         mappings: image.mappings(),
         stack_top: STACK_TOP,
-        stack_size: STACK_SIZE,
+        stack_size,
         stack,
     })
 }

@@ -143,6 +143,8 @@ pub struct Mm {
     pub portals: ProcessPortals,
     /// Frames of mapped files.
     pub cache: PageCache,
+    /// Size of a new process's stack region (0: Linux's default, `loader::STACK_SIZE`).
+    pub stack_size: u64,
 }
 
 /// Page rights for a mapping's protection. Data spaces never hold X pages: code
@@ -224,7 +226,8 @@ impl Mm {
             let _ = mem.destroy_space(data);
             Err(e)
         };
-        let loaded = match loader::load_process(mem, code, data, &bytes, &spec) {
+        let stack_size = if self.stack_size == 0 { loader::STACK_SIZE } else { self.stack_size };
+        let loaded = match loader::load_process_sized(mem, code, data, &bytes, &spec, stack_size) {
             Ok(l) => l,
             Err(e) => return fail(mem, e.errno()),
         };
@@ -244,7 +247,7 @@ impl Mm {
             let prot = (r.contains(PageRights::R) as u32) | ((r.contains(PageRights::W) as u32) << 1);
             pm.vmas.insert(Vma { role: Role::Image, ..Vma::anon(start, end, prot) });
         }
-        let stack_lo = loader::STACK_TOP - loader::STACK_SIZE;
+        let stack_lo = loader::STACK_TOP - loaded.stack_size;
         pm.vmas.insert(Vma { role: Role::Stack, ..Vma::anon(stack_lo, loader::STACK_TOP, PROT_READ | PROT_WRITE) });
         Ok(((loaded.entry, loaded.sp, code, data, loaded.brk_start), pm))
     }
