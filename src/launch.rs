@@ -241,9 +241,11 @@ pub fn run(mut spec: RunSpec) -> Result<i32, Stop> {
     };
     let mut rt = Runtime::boot(&opts).map_err(|e| Stop { status: e.exit_status(), message: e.to_string() })?;
     rt.m.trace = spec.trace || log.trace;
-    configure(&mut rt, &spec, ld_prefix);
+    let paths = syscalls::mm::interp::Paths { root: opts.root.clone(), prefix: ld_prefix };
+    configure(&mut rt, &spec, &paths);
     let path = program.to_string_lossy().into_owned();
     let host_path = resolve_program(&path, &opts.root);
+    check_interpreter(&host_path, &paths).map_err(|e| Stop { status: e.exit_status(), message: format!("{path}: {e}") })?;
     rt.spawn(&host_path, spec.guest_argv(), spec.guest_env()).map_err(|e| Stop { status: e.exit_status(), message: format!("{path}: {e}") })?;
     let status = rt.run();
     if spec.stats {
@@ -272,8 +274,20 @@ fn resolve_program(path: &str, root: &std::path::Path) -> String {
     path.to_string()
 }
 
+/// A dynamically linked program whose interpreter is nowhere to be found is refused
+/// before the machine starts, with the options that would find it (mm would only say
+/// ENOENT, as Linux does).
+fn check_interpreter(host_path: &str, paths: &syscalls::mm::interp::Paths) -> Result<(), loader::LoadError> {
+    let Ok(bytes) = loader::read_executable(host_path) else { return Ok(()) };
+    let Ok(image) = loader::parse(&bytes) else { return Ok(()) };
+    match image.interp {
+        Some(name) if paths.interpreter(&name).is_none() => Err(loader::LoadError::Dynamic { interpreter: name }),
+        _ => Ok(()),
+    }
+}
+
 /// Settings that live in services, applied after boot.
-fn configure(rt: &mut Runtime, spec: &RunSpec, ld_prefix: Option<PathBuf>) {
+fn configure(rt: &mut Runtime, spec: &RunSpec, paths: &syscalls::mm::interp::Paths) {
     let cfg = rt.config;
     if let Some(seed) = spec.seed {
         if let Some(mm) = service_mut::<syscalls::mm::Mm>(&mut rt.m, &rt.wiring, cfg, ServiceId::Mm) {
@@ -283,10 +297,13 @@ fn configure(rt: &mut Runtime, spec: &RunSpec, ld_prefix: Option<PathBuf>) {
             l.random = seed;
         }
     }
-    if let (Some(size), Some(mm)) = (spec.stack_size, service_mut::<syscalls::mm::Mm>(&mut rt.m, &rt.wiring, cfg, ServiceId::Mm)) {
-        mm.stack_size = size;
+    if let Some(mm) = service_mut::<syscalls::mm::Mm>(&mut rt.m, &rt.wiring, cfg, ServiceId::Mm) {
+        mm.stack_size = spec.stack_size.unwrap_or(0);
+        mm.paths = paths.clone();
     }
-    let _ = ld_prefix;
+    if let Some(v) = service_mut::<syscalls::vfs::Vfs>(&mut rt.m, &rt.wiring, cfg, ServiceId::Vfs) {
+        v.prefix = paths.prefix.clone();
+    }
 }
 
 /// The supported-syscall table of README.md, from `personality::linux::route`.

@@ -27,12 +27,13 @@ pub fn cross_compile(src: &Path, out_name: &str, flags: &[&str]) -> String {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("dropin-guests");
     std::fs::create_dir_all(&dir).expect("scratch dir");
     let out = dir.join(out_name);
+    std::fs::create_dir_all(out.parent().expect("a file name")).expect("scratch dir");
     let fresh = match (std::fs::metadata(src).and_then(|m| m.modified()), std::fs::metadata(&out).and_then(|m| m.modified())) {
         (Ok(s), Ok(o)) => o >= s,
         _ => false,
     };
     if !fresh {
-        let tmp = dir.join(format!("{out_name}.{}.tmp", std::process::id()));
+        let tmp = dir.join(format!("{out_name}.tmp"));
         let cc = if src.extension().is_some_and(|e| e == "cc") { "riscv64-linux-gnu-g++" } else { "riscv64-linux-gnu-gcc" };
         let st = Command::new(cc)
             .args(flags)
