@@ -260,14 +260,13 @@ pub fn run(mut spec: RunSpec) -> Result<i32, Stop> {
     Ok(status)
 }
 
-/// The program's host path. As with qemu-user, the program is a host path (relative to
-/// the current directory); with --root, an absolute one that does not exist on the host
-/// is looked up inside the root, so `grantix -root R /bin/ls` runs R's ls.
+/// The program's host path. Without --root the program is a host path (relative to the
+/// current directory), as with qemu-user. With --root an absolute path is first looked
+/// up inside the root, as the guest would see it (`grantix -root R /bin/ls` runs R's
+/// ls, following R's symlinks inside R), then on the host.
 fn resolve_program(path: &str, root: &std::path::Path) -> String {
-    let p = std::path::Path::new(path);
-    if root != std::path::Path::new("/") && p.is_absolute() && !p.exists() {
-        let inside = root.join(path.trim_start_matches('/'));
-        if inside.exists() {
+    if root != std::path::Path::new("/") && path.starts_with('/') {
+        if let Some(inside) = syscalls::vfs::prefix::find(root, None, path) {
             return inside.to_string_lossy().into_owned();
         }
     }
