@@ -7,6 +7,7 @@
 //! at I, so a job scheduler can spread one campaign over machines; `grantix campaign
 //! merge` joins the JSON lines and prints the summary.
 
+use crate::launch::Stop;
 use personality::inject::{Kind, Spec, Trigger};
 use personality::stats::RunReport;
 use std::collections::BTreeMap;
@@ -125,14 +126,8 @@ fn parse_list<T>(s: &str, f: impl Fn(&str) -> Option<T>, what: &str) -> Result<V
 }
 
 /// Runs a campaign; returns the exit status.
-pub fn campaign(args: CampaignArgs) -> i32 {
-    match run_campaign(args) {
-        Ok(()) => 0,
-        Err(e) => {
-            eprintln!("grantix campaign: {e}");
-            2
-        }
-    }
+pub fn campaign(args: CampaignArgs) -> Result<i32, Stop> {
+    run_campaign(args).map(|()| 0).map_err(|e| Stop { status: 2, message: format!("campaign: {e}") })
 }
 
 fn run_campaign(args: CampaignArgs) -> Result<(), String> {
@@ -203,7 +198,7 @@ fn run_campaign(args: CampaignArgs) -> Result<(), String> {
     bar.finish_and_clear();
     let records = records.into_inner().unwrap_or_else(|p| p.into_inner());
     print_summary(&records);
-    eprintln!("grantix campaign: {} runs written to {}", records.len(), args.out.display());
+    tracing::info!(target: "grantix", "campaign: {} runs written to {}", records.len(), args.out.display());
     Ok(())
 }
 
@@ -279,20 +274,17 @@ fn print_summary(records: &[RunRecord]) {
 }
 
 /// `grantix campaign-merge FILES...`: joins shards' JSON lines and prints the summary.
-pub fn merge(files: &[PathBuf], out: Option<&PathBuf>) -> i32 {
+pub fn merge(files: &[PathBuf], out: Option<&PathBuf>) -> Result<i32, Stop> {
+    let fail = |message: String| Err(Stop { status: 2, message });
     let mut records = Vec::new();
     for f in files {
         let Ok(file) = std::fs::File::open(f) else {
-            eprintln!("grantix campaign-merge: cannot open {}", f.display());
-            return 2;
+            return fail(format!("campaign-merge: cannot open {}", f.display()));
         };
         for (n, line) in std::io::BufReader::new(file).lines().map_while(Result::ok).enumerate() {
             match serde_json::from_str::<RunRecord>(&line) {
                 Ok(r) => records.push(r),
-                Err(e) => {
-                    eprintln!("grantix campaign-merge: {}:{}: {e}", f.display(), n + 1);
-                    return 2;
-                }
+                Err(e) => return fail(format!("campaign-merge: {}:{}: {e}", f.display(), n + 1)),
             }
         }
     }
@@ -300,10 +292,9 @@ pub fn merge(files: &[PathBuf], out: Option<&PathBuf>) -> i32 {
     if let Some(o) = out {
         let text: String = records.iter().filter_map(|r| serde_json::to_string(r).ok()).map(|l| l + "\n").collect();
         if let Err(e) = std::fs::write(o, text) {
-            eprintln!("grantix campaign-merge: {}: {e}", o.display());
-            return 2;
+            return fail(format!("campaign-merge: {}: {e}", o.display()));
         }
     }
     print_summary(&records);
-    0
+    Ok(0)
 }

@@ -1,6 +1,7 @@
 //! `grantix compare`: runs a program under both configurations with the same input and
 //! schedule, checks the output is identical, and reports what the split kernel costs.
 
+use crate::launch::Stop;
 use personality::stats::{RunReport, SyscallStat};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -81,7 +82,7 @@ fn summarize(runs: &[Run]) -> RunReport {
 }
 
 /// Runs the comparison; returns the process exit status.
-pub fn compare(args: CompareArgs) -> i32 {
+pub fn compare(args: CompareArgs) -> Result<i32, Stop> {
     let mut stdin = Vec::new();
     if !nix::unistd::isatty(0).unwrap_or(false) {
         let _ = std::io::stdin().read_to_end(&mut stdin);
@@ -91,10 +92,7 @@ pub fn compare(args: CompareArgs) -> i32 {
         for _ in 0..args.runs.max(1) {
             match run_once(config, &args, &stdin) {
                 Ok(r) => all.entry(config).or_default().push(r),
-                Err(e) => {
-                    eprintln!("grantix compare: {e}");
-                    return 125;
-                }
+                Err(e) => return Err(Stop { status: 125, message: format!("compare: {e}") }),
             }
         }
     }
@@ -121,17 +119,13 @@ pub fn compare(args: CompareArgs) -> i32 {
     }
     if let Some(path) = &args.report {
         if let Err(e) = std::fs::write(path, html_report(&args, &split, &mono, mismatches.is_empty())) {
-            eprintln!("grantix compare: cannot write {}: {e}", path.display());
+            tracing::error!(target: "grantix", "compare: cannot write {}: {e}", path.display());
         }
     }
     if !mismatches.is_empty() {
-        eprintln!("grantix compare: OUTPUT DIFFERS between runs or configurations:");
-        for m in &mismatches {
-            eprintln!("  {m}");
-        }
-        return 1;
+        return Err(Stop { status: 1, message: format!("compare: OUTPUT DIFFERS between runs or configurations:\n  {}", mismatches.join("\n  ")) });
     }
-    0
+    Ok(0)
 }
 
 fn per(v: u64, n: u64) -> f64 {

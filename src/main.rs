@@ -1,194 +1,41 @@
-//! grantix: the command-line front end.
+//! grantix: the command-line front end, in two forms: subcommands (`grantix run ...`,
+//! `cli`) and qemu-riscv64's own (`grantix [-L PREFIX] [-strace] ... PROGRAM`, `qemu`).
 
+mod binfmt;
 mod campaign;
+mod cli;
 mod compare;
+mod cpu;
+mod launch;
+mod logging;
+mod qemu;
+mod report;
 mod svg;
 
-use clap::{Parser, Subcommand};
-use personality::{Config, Options, Runtime};
-use std::os::unix::ffi::OsStrExt;
-use std::path::PathBuf;
+use std::ffi::OsString;
 
-#[derive(Parser)]
-#[command(name = "grantix", version, about = "Run static riscv64 Linux programs on a machine of spaces, grants and portals")]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Run a statically linked riscv64 Linux program.
-    Run(RunArgs),
-    /// Print the default cycle-model cost table (TOML) to start a cost file from.
-    Costs,
-    /// Print the table of supported syscalls (Markdown), generated from the dispatcher.
-    Syscalls,
-    /// Run a program under both configurations and compare what the split kernel costs.
-    Compare(compare::CompareArgs),
-    /// Inject faults drawn from a seed into many runs of a workload, in both configurations.
-    Campaign(campaign::CampaignArgs),
-    /// Join campaign shards' JSON lines and print the summary.
-    CampaignMerge {
-        /// Write the merged JSON lines here.
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// The shards' JSON-lines files.
-        #[arg(required = true)]
-        files: Vec<PathBuf>,
-    },
-}
-
-#[derive(clap::Args)]
-struct RunArgs {
-    /// Kernel configuration: split (each service in its own space) or monolithic.
-    #[arg(long, default_value = "split")]
-    config: Config,
-    /// Host directory the guest sees as / (default: the host's own tree).
-    #[arg(long)]
-    root: Option<PathBuf>,
-    /// Print every syscall with its result to stderr.
-    #[arg(long)]
-    strace: bool,
-    /// Print every instruction (very slow; use with RUST_LOG=grantix::trace=trace).
-    #[arg(long)]
-    trace: bool,
-    /// Print machine counters to stderr when the program ends.
-    #[arg(long)]
-    stats: bool,
-    /// Write the run's accounting (totals, per space, per syscall) as JSON to FILE.
-    #[arg(long)]
-    stats_json: Option<PathBuf>,
-    /// Cycle-model cost file (TOML; see `grantix costs`).
-    #[arg(long)]
-    costs: Option<PathBuf>,
-    /// Inject a fault: SERVICE:KIND[:after=N|:p=P][:seed=S], KIND one of wild-write,
-    /// wild-read, null, panic, hang, leak.
-    #[arg(long)]
-    inject: Option<personality::inject::Spec>,
-    /// Guest physical memory (frames), e.g. 512M, 4G (default: half the host's, at most 8G).
-    #[arg(long, value_parser = parse_size)]
-    mem: Option<u64>,
-    /// Instructions per scheduling quantum.
-    #[arg(long, default_value_t = personality::runner::DEFAULT_QUANTUM)]
-    quantum: u64,
-    /// The program and its arguments.
-    #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
-    program: Vec<std::ffi::OsString>,
+/// Whether the command line is the qemu form: its first argument is not a subcommand.
+fn qemu_form(args: &[OsString]) -> bool {
+    match args.get(1).and_then(|a| a.to_str()) {
+        Some(first) => !cli::SUBCOMMANDS.contains(&first),
+        None => true,
+    }
 }
 
 fn main() {
-    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_env("RUST_LOG")).with_writer(std::io::stderr).without_time().init();
     // A panic inside a host service is a fault of that service, handled by the
     // machine; keep the default hook from printing it as if grantix had crashed.
-    std::panic::set_hook(Box::new(|info| tracing::debug!("host code panicked: {info}")));
-    let cli = Cli::parse();
-    match cli.command {
-        Command::Costs => print!("{}", machine::cost::CostModel::default().to_toml()),
-        Command::Syscalls => print!("{}", syscall_table()),
-        Command::Compare(args) => std::process::exit(compare::compare(args)),
-        Command::Campaign(args) => std::process::exit(campaign::campaign(args)),
-        Command::CampaignMerge { out, files } => std::process::exit(campaign::merge(&files, out.as_ref())),
-        Command::Run(args) => std::process::exit(run(args)),
-    }
-}
-
-fn run(args: RunArgs) -> i32 {
-    let mut opts = Options { config: args.config, strace: args.strace, quantum: args.quantum.max(1), inject: args.inject, ..Options::default() };
-    if let Some(root) = &args.root {
-        match std::fs::canonicalize(root) {
-            Ok(r) if r.is_dir() => opts.root = r,
-            _ => {
-                eprintln!("grantix: --root {}: not a directory", root.display());
-                return 125;
-            }
+    std::panic::set_hook(Box::new(|info| tracing::debug!(target: "grantix", "host code panicked: {info}")));
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let r = if qemu_form(&args) { qemu::main(args) } else { cli::main(args) };
+    match r {
+        Ok(status) => std::process::exit(status),
+        Err(stop) if stop.status == 0 => {
+            println!("{}", stop.message);
+        }
+        Err(stop) => {
+            eprintln!("grantix: {}", stop.message);
+            std::process::exit(stop.status);
         }
     }
-    if let Some(bytes) = args.mem {
-        opts.machine.limits.frames = (bytes / machine::addr::PAGE_SIZE) as usize;
-    }
-    if let Some(path) = &args.costs {
-        match machine::cost::CostModel::load(path) {
-            Ok(c) => opts.machine.costs = c,
-            Err(e) => {
-                eprintln!("grantix: {e}");
-                return 125;
-            }
-        }
-    }
-    let mut rt = match Runtime::boot(&opts) {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("grantix: {e}");
-            return e.exit_status();
-        }
-    };
-    rt.m.trace = args.trace;
-    let program = args.program[0].to_string_lossy().into_owned();
-    let argv: Vec<Vec<u8>> = args.program.iter().map(|a| a.as_bytes().to_vec()).collect();
-    let envp: Vec<Vec<u8>> = std::env::vars_os().map(|(k, v)| [k.as_bytes(), b"=", v.as_bytes()].concat()).collect();
-    if let Err(e) = rt.spawn(&program, argv, envp) {
-        eprintln!("grantix: {program}: {e}");
-        return e.exit_status();
-    }
-    let status = rt.run();
-    if args.stats {
-        print_stats(&rt);
-    }
-    if let Some(path) = &args.stats_json {
-        let report = rt.report(status);
-        if let Err(e) = std::fs::write(path, serde_json::to_string_pretty(&report).unwrap_or_default()) {
-            eprintln!("grantix: cannot write {}: {e}", path.display());
-        }
-    }
-    status
-}
-
-fn print_stats(rt: &Runtime) {
-    let t = rt.m.total_counters();
-    let secs = rt.elapsed.as_secs_f64().max(1e-9);
-    eprintln!("grantix: config {} · {:.3} s · {} instructions ({:.1} MIPS) · {} modeled cycles", rt.config.name(), secs, t.instret, t.instret as f64 / secs / 1e6, t.cycles);
-    eprintln!(
-        "grantix: ecalls {} · portal calls {} · grants {} persistent / {} transient ({} bytes) · revokes {} · faults {}",
-        t.ecalls,
-        t.pcalls,
-        t.grants_persistent,
-        t.grants_transient,
-        t.bytes_granted,
-        t.revokes,
-        t.fault_total()
-    );
-    let u = rt.m.usage();
-    let l = |x: machine::counters::Level| format!("{}/{}/{}", x.current, x.peak, x.limit);
-    eprintln!("grantix: objects now/peak/limit · spaces {} · frames {} · grants {} · portals {} · harts {}", l(u.spaces), l(u.frames), l(u.grants), l(u.portals), l(u.harts));
-}
-
-/// A size in bytes: a number with an optional K, M, G or T suffix (powers of 1024).
-fn parse_size(s: &str) -> Result<u64, String> {
-    let t = s.trim();
-    let (num, shift) = match t.char_indices().last().map(|(i, c)| (i, c.to_ascii_uppercase())) {
-        Some((i, 'K')) => (&t[..i], 10),
-        Some((i, 'M')) => (&t[..i], 20),
-        Some((i, 'G')) => (&t[..i], 30),
-        Some((i, 'T')) => (&t[..i], 40),
-        _ => (t, 0),
-    };
-    let n: u64 = num.parse().map_err(|_| format!("{s:?}: expected a size such as 512M or 4G"))?;
-    let bytes = n.checked_shl(shift).filter(|b| b >> shift == n).ok_or_else(|| format!("{s:?}: too large"))?;
-    if bytes < 16 << 20 {
-        return Err(format!("{s:?}: at least 16M"));
-    }
-    Ok(bytes)
-}
-
-/// The supported-syscall table of README.md, from `personality::linux::route`.
-fn syscall_table() -> String {
-    let all = syscalls::sysno::ALL;
-    let supported: Vec<_> = all.iter().filter_map(|(n, name)| personality::linux::route(*n).map(|s| (*n, *name, s.name()))).collect();
-    let mut out = format!("{} of {} riscv64 Linux syscalls are implemented; every other one returns -ENOSYS with one warning naming it.\n\n", supported.len(), all.len());
-    out.push_str("| nr | syscall | served by |\n|---:|---|---|\n");
-    for (n, name, svc) in supported {
-        out.push_str(&format!("| {n} | `{name}` | {svc} |\n"));
-    }
-    out
 }

@@ -32,16 +32,21 @@ const MAX_PHNUM: usize = 65536 / PHENT_SIZE as usize;
 /// Linux's PATH_MAX bound on a PT_INTERP string; only used to keep messages short.
 const INTERP_SHOWN: usize = 256;
 
-/// Parses and checks a static riscv64 executable: ELF64, little-endian, EM_RISCV,
-/// ET_EXEC or a static PIE (ET_DYN without PT_INTERP).
+/// Parses and checks a riscv64 executable: ELF64, little-endian, EM_RISCV, ET_EXEC or
+/// ET_DYN; a dynamically linked one names its interpreter ([`Image::interp`]).
 pub fn parse(bytes: &[u8]) -> Result<Image, LoadError> {
     let header = parse_header(bytes)?;
     let phdrs = parse_program_headers(bytes, &header)?;
 
-    if let Some(interp) = phdrs.iter().find(|p| p.p_type == PT_INTERP) {
-        return Err(LoadError::Dynamic { interpreter: interpreter_path(bytes, interp) });
-    }
-    let kind = if header.e_type == ET_DYN { ImageKind::StaticPie } else { ImageKind::Exec };
+    let interp = match phdrs.iter().find(|p| p.p_type == PT_INTERP) {
+        Some(p) => Some(interpreter(bytes, p)?),
+        None => None,
+    };
+    let kind = match (header.e_type, &interp) {
+        (ET_DYN, None) => ImageKind::StaticPie,
+        (ET_DYN, Some(_)) => ImageKind::Pie,
+        _ => ImageKind::Exec,
+    };
 
     for (index, p) in phdrs.iter().enumerate().filter(|(_, p)| p.p_type == PT_LOAD) {
         if p.p_filesz > p.p_memsz {
@@ -68,7 +73,7 @@ pub fn parse(bytes: &[u8]) -> Result<Image, LoadError> {
 
     let load_bias = match kind {
         ImageKind::Exec => 0,
-        ImageKind::StaticPie => static_pie_bias(&loads),
+        ImageKind::StaticPie | ImageKind::Pie => static_pie_bias(&loads),
     };
 
     let mut segments = Vec::with_capacity(loads.len());
@@ -131,6 +136,7 @@ pub fn parse(bytes: &[u8]) -> Result<Image, LoadError> {
         tls,
         exec_stack,
         brk_start,
+        interp,
     })
 }
 
@@ -265,7 +271,21 @@ fn file_range(bytes: &[u8], p: &ProgramHeader) -> Option<std::ops::Range<usize>>
     (end <= bytes.len()).then_some(start..end)
 }
 
-/// The PT_INTERP path for the error message: up to its NUL, printable, bounded.
+/// The PT_INTERP path, exactly: NUL-terminated inside the file, not empty, at most
+/// PATH_MAX. Anything else is malformed (Linux: ENOEXEC).
+fn interpreter(bytes: &[u8], interp: &ProgramHeader) -> Result<String, LoadError> {
+    const PATH_MAX: usize = 4096;
+    let shown = || interpreter_path(bytes, interp);
+    let range = file_range(bytes, interp).ok_or_else(|| LoadError::Malformed(format!("interpreter path {} outside the file", shown())))?;
+    let raw = &bytes[range];
+    let len = raw.iter().position(|&b| b == 0).ok_or_else(|| LoadError::Malformed("interpreter path not NUL-terminated".into()))?;
+    if len == 0 || len >= PATH_MAX {
+        return Err(LoadError::Malformed(format!("interpreter path of {len} bytes")));
+    }
+    String::from_utf8(raw[..len].to_vec()).map_err(|_| LoadError::Malformed(format!("interpreter path {} is not UTF-8", shown())))
+}
+
+/// The PT_INTERP path for an error message: up to its NUL, printable, bounded.
 fn interpreter_path(bytes: &[u8], interp: &ProgramHeader) -> String {
     let Some(range) = file_range(bytes, interp) else {
         return "<outside the file>".into();

@@ -24,9 +24,12 @@ pub enum LoadError {
     /// ELFDATA2MSB.
     #[error("big-endian ELF; grantix runs little-endian riscv64 executables only")]
     BigEndian,
-    /// The executable names a program interpreter (PT_INTERP).
-    #[error("dynamically linked (interpreter {interpreter}); grantix runs static executables only")]
+    /// The executable names a program interpreter (PT_INTERP) that is not there.
+    #[error("dynamically linked, and its interpreter {interpreter} is not found: give the riscv64 libraries' prefix with -L PREFIX (e.g. -L /usr/riscv64-linux-gnu) or the guest's root with --root DIR")]
     Dynamic { interpreter: String },
+    /// The interpreter is itself dynamically linked, or not a riscv64 executable.
+    #[error("interpreter {interpreter}: {why}")]
+    BadInterpreter { interpreter: String, why: String },
     /// A relocatable object, a core dump, or another non-executable ELF type.
     #[error("not an executable: {kind}")]
     NotExecutable { kind: &'static str },
@@ -72,14 +75,13 @@ impl LoadError {
     /// no such file ("command not found"), 126 for everything else ("cannot execute").
     pub fn exit_status(&self) -> i32 {
         match self {
-            LoadError::NotFound { .. } => 127,
+            LoadError::NotFound { .. } | LoadError::Dynamic { .. } => 127,
             _ => 126,
         }
     }
 
     /// The positive errno `execve` fails with, as Linux would report it. Every format
-    /// problem is ENOEXEC, including a dynamic executable: grantix has no interpreter
-    /// to find, so the program is simply not one it can execute.
+    /// problem is ENOEXEC; a missing interpreter is ENOENT, as on Linux.
     pub fn errno(&self) -> i32 {
         const ENOENT: i32 = 2;
         const EIO: i32 = 5;
@@ -88,7 +90,7 @@ impl LoadError {
         const ENOMEM: i32 = 12;
         const EACCES: i32 = 13;
         match self {
-            LoadError::NotFound { .. } => ENOENT,
+            LoadError::NotFound { .. } | LoadError::Dynamic { .. } => ENOENT,
             LoadError::PermissionDenied { .. } | LoadError::IsDirectory { .. } => EACCES,
             LoadError::Io { .. } => EIO,
             LoadError::ArgumentsTooLong => E2BIG,

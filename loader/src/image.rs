@@ -33,7 +33,10 @@ pub enum ImageKind {
     /// ET_EXEC: loaded at its link addresses (load bias 0).
     Exec,
     /// ET_DYN without PT_INTERP: a static PIE, loaded at a bias (see [`crate::ELF_ET_DYN_BASE`]).
+    /// Also what an interpreter (ld.so) is.
     StaticPie,
+    /// ET_DYN with PT_INTERP: a dynamically linked PIE, at the same bias as a static one.
+    Pie,
 }
 
 /// One PT_LOAD segment, with its addresses already biased.
@@ -150,9 +153,43 @@ pub struct Image {
     pub exec_stack: bool,
     /// Where the heap starts: the end of the highest segment, rounded up to a page.
     pub brk_start: u64,
+    /// The program interpreter PT_INTERP names (dynamically linked programs).
+    pub interp: Option<String>,
 }
 
 impl Image {
+    /// The same position-independent image at load bias `bias` instead: every address
+    /// moves by the difference. An ET_EXEC image stays where it was linked.
+    pub fn rebased(&self, bias: u64) -> Image {
+        if self.kind == ImageKind::Exec {
+            return self.clone();
+        }
+        let mv = |a: u64| a.wrapping_sub(self.load_bias).wrapping_add(bias);
+        let mut img = self.clone();
+        img.load_bias = bias;
+        img.entry = mv(self.entry);
+        if self.phdr_addr != 0 {
+            img.phdr_addr = mv(self.phdr_addr);
+        }
+        img.brk_start = mv(self.brk_start);
+        for s in &mut img.segments {
+            s.vaddr = mv(s.vaddr);
+        }
+        if let Some(t) = &mut img.tls {
+            t.vaddr = mv(t.vaddr);
+        }
+        img
+    }
+
+    /// The bias that puts a position-independent image's pages just below `top`, as
+    /// Linux's top-down mmap places the interpreter (`load_elf_interp`, no ASLR).
+    pub fn bias_below(&self, top: u64) -> u64 {
+        let (start, end) = self.extent();
+        let size = end - start;
+        let link_start = start.wrapping_sub(self.load_bias);
+        page_floor(top.saturating_sub(size)).wrapping_sub(link_start)
+    }
+
     /// The page-aligned range the image covers, `[start, end)`.
     pub fn extent(&self) -> (u64, u64) {
         let start = self.segments.iter().map(|s| s.vaddr).min().unwrap_or(0);
@@ -285,6 +322,7 @@ mod tests {
             tls: None,
             exec_stack: false,
             brk_start: 0,
+            interp: None,
         }
     }
 
@@ -316,6 +354,26 @@ mod tests {
         let runs = img.mappings();
         assert_eq!(runs.len(), 2);
         assert_eq!(runs[1].end, page_ceil(0x10000 + (1 << 46)));
+    }
+
+    #[test]
+    fn rebasing_moves_every_address_and_bias_below_fits_under_the_top() {
+        let mut img = image(vec![seg(0, 0x2a_aaaa_a000, 0x1800, 0x1800, "rx"), seg(1, 0x2a_aaab_c000, 0x100, 0x3000, "rw")]);
+        img.kind = ImageKind::StaticPie;
+        img.load_bias = 0x2a_aaaa_a000;
+        img.entry = 0x2a_aaaa_a100;
+        img.phdr_addr = 0x2a_aaaa_a040;
+        img.brk_start = 0x2a_aaab_f000;
+        let top = 0x3f_f800_0000;
+        let bias = img.bias_below(top);
+        let r = img.rebased(bias);
+        let (start, end) = r.extent();
+        assert_eq!(end, top, "the image ends at the top");
+        assert_eq!(start, top - 0x15000);
+        assert_eq!((r.entry, r.phdr_addr, r.brk_start), (bias + 0x100, bias + 0x40, top));
+        assert_eq!(r.segments[1].vaddr, bias + 0x12000);
+        let exec = image(vec![seg(0, 0x10000, 16, 16, "rx")]);
+        assert_eq!(exec.rebased(0x5000), exec, "ET_EXEC does not move");
     }
 
     #[test]

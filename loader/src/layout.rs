@@ -33,6 +33,11 @@ pub const STACK_SIZE: u64 = 8 << 20;
 /// does), which is `0x2a_aaaa_a000` for the usual PIE linked at 0.
 pub const ELF_ET_DYN_BASE: u64 = (USER_VA_TOP / 3) * 2;
 
+/// Where top-down mmap placement starts (Linux's `mmap_base` without ASLR: the stack
+/// top less the minimum gap of 128 MiB kept for the stack): the interpreter of a
+/// dynamically linked program ends here, and the memory manager's mappings go below.
+pub const MMAP_BASE: u64 = STACK_TOP - (128 << 20);
+
 /// The page size reported in `AT_PAGESZ` and used for every mapping.
 pub const PAGE: u64 = PAGE_SIZE;
 
@@ -46,5 +51,6 @@ mod tests {
         assert_eq!(ELF_ET_DYN_BASE, 0x2a_aaaa_aaaa);
         assert_eq!(STACK_TOP % PAGE, 0);
         assert_eq!(STACK_SIZE % PAGE, 0);
+        assert_eq!(MMAP_BASE, 0x3f_f800_0000);
     }
 }

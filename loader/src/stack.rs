@@ -60,6 +60,8 @@ pub struct StackSpec {
     pub gid: u32,
     /// Effective group id.
     pub egid: u32,
+    /// Where the interpreter was loaded (`AT_BASE`; 0 for a static executable).
+    pub interp_base: u64,
 }
 
 /// The stack contents and where everything in it is.
@@ -144,7 +146,7 @@ pub fn build(image: &Image, spec: &StackSpec, stack_top: u64) -> InitialStack {
         (AT_PHDR, image.phdr_addr),
         (AT_PHENT, u64::from(image.phent)),
         (AT_PHNUM, u64::from(image.phnum)),
-        (AT_BASE, 0),
+        (AT_BASE, spec.interp_base),
         (AT_FLAGS, 0),
         (AT_ENTRY, image.entry),
         (AT_UID, u64::from(spec.uid)),
@@ -252,6 +254,7 @@ mod tests {
             tls: None,
             exec_stack: false,
             brk_start: 0x20000,
+            interp: None,
         }
     }
 

@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use loader::auxv::*;
-use loader::{LoadError, STACK_SIZE, STACK_TOP, StackSpec, load_process, parse, read_executable};
+use loader::{LoadError, MMAP_BASE, STACK_SIZE, STACK_TOP, StackSpec, load_process, load_program, parse, read_executable};
 use machine::{GxError, PageRights};
 
 fn rights(mem: &machine::memory::Memory, sid: machine::Sid, addr: u64) -> Option<PageRights> {
@@ -141,6 +141,7 @@ fn initial_stack_reads_back_as_linux_lays_it_out() {
         euid: 1000,
         gid: 100,
         egid: 100,
+        interp_base: 0,
     };
     let mut mem = memory();
     let (code, data) = spaces(&mut mem);
@@ -296,4 +297,56 @@ fn reading_executables_reports_shell_statuses() {
         }
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The cross toolchain's riscv64 ld.so (scripts/setup.sh installs it).
+fn ld_so() -> Vec<u8> {
+    let p = "/usr/riscv64-linux-gnu/lib/ld-linux-riscv64-lp64d.so.1";
+    std::fs::read(p).unwrap_or_else(|e| panic!("{p}: {e} (scripts/setup.sh installs the riscv64 cross toolchain)"))
+}
+
+#[test]
+fn dynamic_program_and_its_interpreter_as_linux_places_them() {
+    let prog = fixture("hello-dynamic");
+    let img = parse(&prog).unwrap();
+    assert_eq!(img.interp.as_deref(), Some("/lib/ld-linux-riscv64-lp64d.so.1"));
+    let ld = ld_so();
+    let interp = parse(&ld).unwrap();
+    let mut mem = memory();
+    let (code, data) = spaces(&mut mem);
+    let spec = StackSpec { argv: vec![b"hello".to_vec()], execfn: b"hello".to_vec(), ..StackSpec::default() };
+    let l = load_program(&mut mem, code, data, &prog, Some(&ld), &spec, STACK_SIZE).unwrap();
+    let (base, (lo, hi)) = l.interp.expect("an interpreter was loaded");
+    assert_eq!(hi, MMAP_BASE, "the interpreter ends where top-down mmap starts");
+    assert_eq!(lo, base, "ld.so is linked at 0");
+    assert_eq!(l.entry, base + interp.entry - interp.load_bias, "the first instruction is ld.so's");
+    assert_eq!(l.program_entry, img.entry);
+    let auxv = auxv_of(&mem, data, l.stack.auxv_addr);
+    let get = |k| auxv.iter().find(|e| e.0 == k).map(|e| e.1);
+    assert_eq!(get(AT_BASE), Some(base));
+    assert_eq!(get(AT_ENTRY), Some(img.entry), "AT_ENTRY is the program's entry, not ld.so's");
+    assert_eq!(get(AT_PHDR), Some(img.phdr_addr));
+    assert_eq!(get(AT_PHNUM), Some(u64::from(img.phnum)));
+    assert_eq!(get(AT_PHENT), Some(56));
+    // ld.so's text is code, its bytes readable in DATA; the program's headers are
+    // where AT_PHDR says.
+    let text = interp.segments.iter().find(|s| s.execute).unwrap();
+    let at = text.vaddr - interp.load_bias + base;
+    assert_eq!(rights(&mem, code, at & !0xfff), Some(PageRights::RX));
+    assert_eq!(peek(&mem, data, at, 64), text.data[..64].to_vec());
+    assert_eq!(peek(&mem, data, img.phdr_addr, 4), 6u32.to_le_bytes().to_vec(), "PT_PHDR comes first");
+    no_data_page_is_executable(&mem, data);
+}
+
+#[test]
+fn dynamic_program_without_its_interpreter_is_refused_with_the_way_out() {
+    let mut mem = memory();
+    let (code, data) = spaces(&mut mem);
+    let err = load_process(&mut mem, code, data, &fixture("hello-dynamic"), &StackSpec::default()).unwrap_err();
+    assert_eq!(err, LoadError::Dynamic { interpreter: "/lib/ld-linux-riscv64-lp64d.so.1".into() });
+    assert!(err.to_string().contains("-L PREFIX"));
+    assert_eq!((err.exit_status(), err.errno()), (127, 2), "a missing interpreter is ENOENT, as on Linux");
+    // An interpreter that is itself dynamic is refused.
+    let err = load_program(&mut mem, code, data, &fixture("hello-dynamic"), Some(&fixture("hello-dynamic")), &StackSpec::default(), STACK_SIZE).unwrap_err();
+    assert!(matches!(err, LoadError::BadInterpreter { .. }), "{err}");
 }

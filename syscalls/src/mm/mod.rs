@@ -15,6 +15,7 @@
 //! - shared file mappings are written back to the file on msync, munmap, exit and exec.
 
 pub mod cache;
+pub mod interp;
 pub mod vma;
 
 use crate::service::{call_errno, err, is_err, Env, Lend, Service, ServiceId};
@@ -143,6 +144,10 @@ pub struct Mm {
     pub portals: ProcessPortals,
     /// Frames of mapped files.
     pub cache: PageCache,
+    /// Size of a new process's stack region (0: Linux's default, `loader::STACK_SIZE`).
+    pub stack_size: u64,
+    /// Where interpreters of dynamically linked programs are found.
+    pub paths: interp::Paths,
 }
 
 /// Page rights for a mapping's protection. Data spaces never hold X pages: code
@@ -205,12 +210,20 @@ impl Mm {
     #[allow(clippy::too_many_arguments)]
     pub fn load_new(&mut self, mem: &mut Memory, me: Sid, linux: Sid, pid: u32, host_path: &str, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>, execfn: Vec<u8>) -> Result<(Loaded, ProcMem), i32> {
         let bytes = loader::read_executable(std::path::Path::new(host_path)).map_err(|e| e.errno())?;
-        loader::parse(&bytes).map_err(|_| libc::ENOEXEC)?;
+        let image = loader::parse(&bytes).map_err(|_| libc::ENOEXEC)?;
+        // A dynamically linked program: its interpreter, from the guest's view of files.
+        let interp = match &image.interp {
+            Some(name) => {
+                let at = self.paths.interpreter(name).ok_or(libc::ENOENT)?;
+                Some(loader::read_executable(&at).map_err(|e| e.errno())?)
+            }
+            None => None,
+        };
         self.seed = self.seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         let mut random = [0u8; 16];
         random[..8].copy_from_slice(&self.seed.to_le_bytes());
         random[8..].copy_from_slice(&(self.seed ^ pid as u64).to_le_bytes());
-        let spec = loader::StackSpec { argv, envp, execfn, random, uid: 0, euid: 0, gid: 0, egid: 0 };
+        let spec = loader::StackSpec { argv, envp, execfn, random, ..Default::default() };
         let code = mem.create_space(format!("pid {pid} code"), me).map_err(|_| libc::EAGAIN)?;
         let data = match mem.create_space(format!("pid {pid} data"), me) {
             Ok(d) => d,
@@ -224,7 +237,8 @@ impl Mm {
             let _ = mem.destroy_space(data);
             Err(e)
         };
-        let loaded = match loader::load_process(mem, code, data, &bytes, &spec) {
+        let stack_size = if self.stack_size == 0 { loader::STACK_SIZE } else { self.stack_size };
+        let loaded = match loader::load_program(mem, code, data, &bytes, interp.as_deref(), &spec, stack_size) {
             Ok(l) => l,
             Err(e) => return fail(mem, e.errno()),
         };
@@ -244,7 +258,7 @@ impl Mm {
             let prot = (r.contains(PageRights::R) as u32) | ((r.contains(PageRights::W) as u32) << 1);
             pm.vmas.insert(Vma { role: Role::Image, ..Vma::anon(start, end, prot) });
         }
-        let stack_lo = loader::STACK_TOP - loader::STACK_SIZE;
+        let stack_lo = loader::STACK_TOP - loaded.stack_size;
         pm.vmas.insert(Vma { role: Role::Stack, ..Vma::anon(stack_lo, loader::STACK_TOP, PROT_READ | PROT_WRITE) });
         Ok(((loaded.entry, loaded.sp, code, data, loaded.brk_start), pm))
     }
@@ -570,7 +584,7 @@ impl Mm {
     /// first, then the VMAs and the pages go.
     fn unmap_range(&mut self, env: &mut dyn Env, pid: u32, start: u64, end: u64) {
         let Some(pm) = self.procs.get(&pid) else { return };
-        let data = pm.data;
+        let (data, code) = (pm.data, pm.code);
         let pieces: Vec<Vma> = pm.vmas.overlapping(start, end).map(|v| v.slice(start, end)).collect();
         for v in pieces.iter().filter(|v| v.shared && v.file().is_some()) {
             self.write_back(env, pid, data, v);
@@ -580,6 +594,10 @@ impl Mm {
         }
         if let Ok(mem) = env.memory() {
             let _ = mem.unmap(data, start, end - start);
+            // Executable pages went with their mappings (`interp`).
+            for v in &pieces {
+                let _ = mem.unmap(code, v.start, v.len());
+            }
         }
         if pieces.iter().any(|v| v.file().is_some()) {
             self.gc_cache(env);
@@ -711,6 +729,13 @@ impl Mm {
         if let Some(pm) = self.procs.get_mut(&pid) {
             pm.vmas.insert(v);
         }
+        if interp::is_exec(prot)
+            && let (Some(pm), Ok(mem)) = (self.procs.get(&pid), env.memory())
+            && interp::sync_code(mem, pm, start, end, true, prot).is_err()
+        {
+            self.unmap_range(env, pid, start, end);
+            return err(libc::ENOMEM);
+        }
         start
     }
 
@@ -764,6 +789,13 @@ impl Mm {
                 v.prot = prot;
                 v.populated |= prot != 0;
             });
+        }
+        let exec = interp::is_exec(prot);
+        if let (Some(pm), Ok(mem)) = (self.procs.get(&pid), env.memory())
+            && (exec || pieces.iter().any(|v| interp::is_exec(v.prot)))
+            && interp::sync_code(mem, pm, start, stop, exec, prot).is_err()
+        {
+            return err(libc::ENOMEM);
         }
         if hole.is_some() { err(libc::ENOMEM) } else { 0 }
     }

@@ -70,7 +70,7 @@ impl Vfs {
 
     /// The host path of a canonical guest path.
     pub(super) fn host(&self, g: &str) -> PathBuf {
-        path::to_host(&self.root, g)
+        super::prefix::host(&self.root, self.prefix.as_deref(), g)
     }
 
     /// The stat of open file `file`.

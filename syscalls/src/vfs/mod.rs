@@ -29,6 +29,7 @@ mod mapping;
 mod net;
 pub mod path;
 mod pipe;
+pub mod prefix;
 mod procfs;
 mod ready;
 mod timerfd;
@@ -162,6 +163,8 @@ pub struct Vfs {
     next_id: u64,
     /// Host directory the guest's / maps to.
     pub root: PathBuf,
+    /// qemu's -L: host directory looked up first (`prefix`).
+    pub prefix: Option<PathBuf>,
     rng: u64,
     /// Record locks and flocks.
     pub locks: locks::Locks,
@@ -207,6 +210,7 @@ impl Vfs {
             pipes: BTreeMap::new(),
             next_id: 1,
             root,
+            prefix: None,
             rng: 0x9e37_79b9_7f4a_7c15,
             locks: Default::default(),
             waits: Default::default(),

@@ -71,7 +71,7 @@ impl Vfs {
         // A thread the vfs has not met yet is asked of proc (tgkill with signal 0).
         let mut task_ok =
             |p: u32, t: u32| self.tasks(p).contains(&t) || matches!(env.call(ServiceId::Proc, crate::sysno::TGKILL, [(pid as u64) << 32 | pid as u64, p as u64, t as u64, 0, 0, 0], &[]), Ok([0, _]));
-        self.synth_node(pid, g, &mut task_ok).unwrap_or_else(|| path::host_node(&self.root, g))
+        self.synth_node(pid, g, &mut task_ok).unwrap_or_else(|| super::prefix::node(&self.root, self.prefix.as_deref(), g))
     }
 
     /// `synth_node` for threads the vfs has seen.
