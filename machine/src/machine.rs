@@ -93,6 +93,7 @@ pub struct Machine {
     /// Counters attributed to each space (as principal).
     pub space_counters: FxHashMap<Sid, Counters>,
     pub(crate) icache: Icache,
+    pub(crate) jit: crate::jit::Jit,
     /// Trace every instruction to the `grantix::trace` tracing target.
     pub trace: bool,
 }
@@ -116,6 +117,7 @@ impl Machine {
             free_harts: Vec::new(),
             space_counters: FxHashMap::default(),
             icache: Icache::new(),
+            jit: crate::jit::Jit::default(),
             trace: false,
             config,
         }
@@ -297,6 +299,11 @@ impl Machine {
         let d = hart.counters.delta_hot(&hart.settled);
         self.space_counters.entry(hart.data).or_default().add(&d);
         hart.settled = hart.counters.clone();
+    }
+
+    /// Size and activity of the translation cache.
+    pub fn jit_stats(&self) -> crate::jit::JitStats {
+        self.jit.stats
     }
 
     /// Counters of every space plus those of all harts, summed.
