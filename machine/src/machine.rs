@@ -100,6 +100,7 @@ pub struct Machine {
     /// Counters attributed to each space (as principal).
     pub space_counters: FxHashMap<Sid, Counters>,
     pub(crate) icache: Icache,
+    pub(crate) jit: crate::jit::Jit,
     /// Trace every instruction to the `grantix::trace` tracing target.
     pub trace: bool,
 }
@@ -125,6 +126,7 @@ impl Machine {
             peak_harts: 0,
             space_counters: FxHashMap::default(),
             icache: Icache::new(),
+            jit: crate::jit::Jit::default(),
             trace: false,
             config,
         }
@@ -361,6 +363,11 @@ impl Machine {
         let d = hart.counters.delta_hot(&hart.settled);
         self.space_counters.entry(hart.data).or_default().add(&d);
         hart.settled = hart.counters.clone();
+    }
+
+    /// Size and activity of the translation cache.
+    pub fn jit_stats(&self) -> crate::jit::JitStats {
+        self.jit.stats
     }
 
     /// Counters of every space plus those of all harts, summed.

@@ -8,6 +8,7 @@ use super::fp::{self, Rounding};
 use super::icache::{ends_block, Block, MAX_BLOCK};
 use super::inst::{Inst, Op};
 use super::Engine;
+use crate::jit::{BlockFn, Ran, HOT, UNTRANSLATABLE};
 use crate::addr::{self, Sid, PAGE_SHIFT, PAGE_SIZE};
 use std::rc::Rc;
 use crate::error::{Fault, FaultKind, GxError};
@@ -50,6 +51,8 @@ impl Machine {
     pub(crate) fn execute(&mut self, hart: &mut Hart, budget: u64, stop_depth: Option<usize>) -> Exit {
         let mut left = budget;
         let step_only = self.config.engine == Engine::Step;
+        // Tracing shows every instruction, so it interprets.
+        let use_jit = self.config.engine == Engine::Jit && !self.trace;
         while left > 0 {
             let pc = hart.ctx.pc;
             let block = match self.icache.get(hart.code, pc, self.mem.code_epoch) {
@@ -70,7 +73,30 @@ impl Machine {
             hart.counters.cycles += block.cum[n];
             let mut pc = pc;
             let mut faulted = false;
-            for (k, inst) in block.insts[..n].iter().enumerate() {
+            let mut first = 0;
+            if use_jit && n == block.len() {
+                if let Some(f) = self.translation(&block) {
+                    match self.run_translation(hart, f) {
+                        Ran::Done { n: done, next_pc } => {
+                            first = done;
+                            pc = next_pc;
+                            hart.ctx.pc = pc;
+                        }
+                        Ran::Fault { k, kind } => {
+                            hart.ctx.pc = block.pc_of(k);
+                            first = n;
+                            faulted = true;
+                            hart.counters.instret -= (n - k) as u64;
+                            hart.counters.cycles -= block.cum[n] - block.cum[k + 1];
+                            left -= (k + 1) as u64;
+                            if let Some(exit) = self.raise(hart, kind, stop_depth) {
+                                return exit;
+                            }
+                        }
+                    }
+                }
+            }
+            for (k, inst) in block.insts[..n].iter().enumerate().skip(first) {
                 if self.trace {
                     tracing::trace!(target: "grantix::trace", "h{} {}:{:#x} {}", hart.id, hart.code, pc, inst);
                 }
@@ -104,6 +130,28 @@ impl Machine {
             }
         }
         Exit::Budget
+    }
+
+    /// The translation of `block`, compiling it when it turns hot.
+    #[inline(always)]
+    fn translation(&mut self, block: &Block) -> Option<BlockFn> {
+        if let Some(h) = block.jit.get() {
+            if let Some(f) = self.jit.get(h) {
+                return Some(f);
+            }
+            if h == UNTRANSLATABLE {
+                return None;
+            }
+        }
+        let runs = block.runs.get() + 1;
+        block.runs.set(runs);
+        if runs < HOT {
+            return None;
+        }
+        block.runs.set(0);
+        let h = self.jit.compile(block);
+        block.jit.set(Some(h));
+        self.jit.get(h)
     }
 
     /// Takes back the instructions `from..n` of a block charged up front that did not
@@ -225,7 +273,7 @@ impl Machine {
     // ----- memory fast paths -----
 
     #[inline(always)]
-    fn load<const N: usize>(&mut self, hart: &mut Hart, ptr: u64) -> Result<[u8; N], FaultKind> {
+    pub(crate) fn load<const N: usize>(&mut self, hart: &mut Hart, ptr: u64) -> Result<[u8; N], FaultKind> {
         let principal = hart.data;
         let (target, off) = addr::resolve(ptr, principal);
         if target == principal {
@@ -242,7 +290,7 @@ impl Machine {
     }
 
     #[inline(always)]
-    fn store<const N: usize>(&mut self, hart: &mut Hart, ptr: u64, bytes: [u8; N]) -> Result<(), FaultKind> {
+    pub(crate) fn store<const N: usize>(&mut self, hart: &mut Hart, ptr: u64, bytes: [u8; N]) -> Result<(), FaultKind> {
         let principal = hart.data;
         let (target, off) = addr::resolve(ptr, principal);
         if target == principal {

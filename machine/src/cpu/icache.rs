@@ -32,7 +32,7 @@ pub struct Block {
     /// Times the block was entered from the top (the tiering counter).
     pub runs: Cell<u32>,
     /// Index of the block's translation in the translation engine, if it has one.
-    pub jit: Cell<Option<u32>>,
+    pub jit: Cell<Option<u64>>,
 }
 
 impl Block {
@@ -52,6 +52,11 @@ impl Block {
     #[inline(always)]
     pub fn len(&self) -> usize {
         self.insts.len()
+    }
+
+    /// The pc of instruction `k`.
+    pub fn pc_of(&self, k: usize) -> u64 {
+        self.insts[..k].iter().fold(self.pc, |pc, i| pc.wrapping_add(i.len as u64))
     }
 
     /// Whether the block is empty (never true of a built block).
