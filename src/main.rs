@@ -66,6 +66,11 @@ struct RunArgs {
     /// wild-read, null, panic, hang, leak.
     #[arg(long)]
     inject: Option<personality::inject::Spec>,
+    /// Machine limits and settings (TOML, the fields of `MachineConfig`: `[limits]`
+    /// spaces, frames, reserve, `[limits.grants]` per_space, total, max_depth,
+    /// `[portals]` per_space, total, max_harts, ...); --mem and --costs override it.
+    #[arg(long)]
+    machine: Option<PathBuf>,
     /// Guest physical memory (frames), e.g. 512M, 4G (default: half the host's, at most 8G).
     #[arg(long, value_parser = parse_size)]
     mem: Option<u64>,
@@ -100,6 +105,15 @@ fn run(args: RunArgs) -> i32 {
             Ok(r) if r.is_dir() => opts.root = r,
             _ => {
                 eprintln!("grantix: --root {}: not a directory", root.display());
+                return 125;
+            }
+        }
+    }
+    if let Some(path) = &args.machine {
+        match std::fs::read_to_string(path).map_err(|e| e.to_string()).and_then(|t| toml::from_str::<machine::MachineConfig>(&t).map_err(|e| e.to_string())) {
+            Ok(c) => opts.machine = c,
+            Err(e) => {
+                eprintln!("grantix: --machine {}: {e}", path.display());
                 return 125;
             }
         }

@@ -11,7 +11,7 @@ use crate::tlb::Tlb;
 
 /// Limits on memory resources, all configurable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct MemoryLimits {
     /// Live spaces at most (at most 65,535).
     pub spaces: usize,
