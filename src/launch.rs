@@ -154,6 +154,8 @@ pub struct RunSpec {
     pub costs: Option<PathBuf>,
     pub inject: Option<personality::inject::Spec>,
     pub quantum: u64,
+    /// A TOML file of machine limits and settings (`--machine`).
+    pub machine: Option<PathBuf>,
     /// Guest physical memory in bytes (the machine's frame limit); None: the default.
     pub mem: Option<u64>,
     pub log: LogSpec,
@@ -185,6 +187,7 @@ impl RunSpec {
             costs: None,
             inject: None,
             quantum: personality::runner::DEFAULT_QUANTUM,
+            machine: None,
             mem: e.mem,
             log: LogSpec { categories: e.log, file: e.log_file },
             set_env: e.set_env,
@@ -244,6 +247,12 @@ pub fn run(mut spec: RunSpec) -> Result<i32, Stop> {
             Ok(r) if r.is_dir() => opts.root = r,
             _ => return Err(Stop { status: 125, message: format!("--root {}: not a directory", root.display()) }),
         }
+    }
+    if let Some(path) = &spec.machine {
+        let text = std::fs::read_to_string(path).map_err(|e| e.to_string());
+        opts.machine = text
+            .and_then(|t| toml::from_str::<machine::MachineConfig>(&t).map_err(|e| e.to_string()))
+            .map_err(|e| Stop { status: 125, message: format!("--machine {}: {e}", path.display()) })?;
     }
     if let Some(bytes) = spec.mem {
         opts.machine.limits.frames = (bytes / machine::addr::PAGE_SIZE) as usize;

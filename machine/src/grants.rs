@@ -55,23 +55,19 @@ impl Grant {
 
 /// Configurable limits; hitting one is `GxError::Limit`, never a crash.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct GrantLimits {
     /// Live grants one space may have created.
     pub per_space: usize,
     /// Longest chain of derivations.
     pub max_depth: u32,
     /// Live grants in the whole machine (about 120 bytes of host memory each).
-    #[serde(default = "default_total")]
     pub total: usize,
-}
-
-fn default_total() -> usize {
-    1 << 20
 }
 
 impl Default for GrantLimits {
     fn default() -> Self {
-        GrantLimits { per_space: 1 << 16, max_depth: 16, total: default_total() }
+        GrantLimits { per_space: 1 << 16, max_depth: 16, total: 1 << 20 }
     }
 }
 

@@ -22,7 +22,7 @@ pub const STACKLET_SPAN: u64 = 1 << 20;
 
 /// Everything configurable about a machine.
 #[derive(Clone, Debug, serde::Deserialize, serde::Serialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct MachineConfig {
     pub limits: MemoryLimits,
     pub portals: PortalLimits,

@@ -11,7 +11,7 @@ use crate::tlb::Tlb;
 
 /// Limits on memory resources, all configurable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct MemoryLimits {
     /// Live spaces at most (at most 65,535).
     pub spaces: usize,
@@ -61,6 +61,9 @@ pub struct Memory {
     /// Bumped whenever executable mappings change: the instruction cache compares it.
     pub code_epoch: u64,
     next_sid: usize,
+    /// Free SIDs, so the round-robin search for the next one is O(log n) however full
+    /// the table is.
+    free_sids: std::collections::BTreeSet<Sid>,
     live_spaces: usize,
     peak_spaces: usize,
     /// Spaces destroyed since the machine last dropped what named them (portals).
@@ -88,6 +91,7 @@ impl Memory {
             tlb: Tlb::default(),
             code_epoch: 0,
             next_sid: 1,
+            free_sids: (1..MAX_SPACES).map(|s| s as Sid).collect(),
             live_spaces: 0,
             peak_spaces: 0,
             dead: Vec::new(),
@@ -105,18 +109,18 @@ impl Memory {
         if self.live_spaces >= self.space_limit {
             return Err(GxError::Limit);
         }
-        for _ in 0..MAX_SPACES {
-            let sid = self.next_sid;
-            self.next_sid = if self.next_sid + 1 >= MAX_SPACES { 1 } else { self.next_sid + 1 };
-            if self.spaces[sid].is_none() {
-                self.generations[sid] = self.generations[sid].wrapping_add(1);
-                self.spaces[sid] = Some(Space::new(sid as Sid, name.into(), self.generations[sid], creator));
-                self.live_spaces += 1;
-                self.peak_spaces = self.peak_spaces.max(self.live_spaces);
-                return Ok(sid as Sid);
-            }
-        }
-        Err(GxError::Limit)
+        let at = self.next_sid as Sid;
+        let Some(sid) = self.free_sids.range(at..).next().or_else(|| self.free_sids.iter().next()).copied() else {
+            return Err(GxError::Limit);
+        };
+        self.free_sids.remove(&sid);
+        let sid = sid as usize;
+        self.next_sid = if sid + 1 >= MAX_SPACES { 1 } else { sid + 1 };
+        self.generations[sid] = self.generations[sid].wrapping_add(1);
+        self.spaces[sid] = Some(Space::new(sid as Sid, name.into(), self.generations[sid], creator));
+        self.live_spaces += 1;
+        self.peak_spaces = self.peak_spaces.max(self.live_spaces);
+        Ok(sid as Sid)
     }
 
     /// Destroys a space: revokes every grant it holds, made, or that covers it, and
@@ -124,6 +128,7 @@ impl Memory {
     pub fn destroy_space(&mut self, sid: Sid) -> Result<Vec<Grant>, GxError> {
         let space = self.spaces.get_mut(sid as usize).and_then(|s| s.take()).ok_or(GxError::Stale)?;
         self.live_spaces -= 1;
+        self.free_sids.insert(sid);
         self.dead.push(sid);
         let revoked = self.grants.revoke_involving(sid);
         self.flush_revoked(&revoked);
@@ -284,11 +289,20 @@ impl Memory {
         let (lo, hi) = Self::check_range(offset, len)?;
         let space = self.spaces[sid as usize].as_mut().ok_or(GxError::Stale)?;
         let mut code = false;
-        for (page, pte) in space.pages.iter_mut() {
-            if (lo..hi).contains(page) {
-                code |= pte.rights.contains(PageRights::X) || rights.contains(PageRights::X);
-                pte.rights = rights;
-            }
+        let mut set = |pte: &mut Pte| {
+            code |= pte.rights.contains(PageRights::X) || rights.contains(PageRights::X);
+            pte.rights = rights;
+        };
+        // Walk whichever is smaller, the range or the page table: a one-page mprotect
+        // in a large process must not cost its whole page table.
+        if hi - lo > space.pages.len() as u64 {
+            space.pages.iter_mut().filter(|(p, _)| (lo..hi).contains(*p)).for_each(|(_, e)| set(e));
+        } else {
+            (lo..hi).for_each(|p| {
+                if let Some(e) = space.pages.get_mut(&p) {
+                    set(e);
+                }
+            });
         }
         if code {
             self.code_epoch += 1;
@@ -681,6 +695,42 @@ mod tests {
         m.copy_in(b, 0x101000, &mut x).unwrap();
         assert_eq!(x, [9; 8]);
         m.unmap(a, 0x100000, 1 << 30).unwrap();
+    }
+
+    #[test]
+    fn sids_go_round_robin_and_the_table_fills_to_its_limit() {
+        let mut m = Memory::new(MemoryLimits { spaces: 5, ..MemoryLimits::default() });
+        let s: Vec<Sid> = (0..5).map(|_| m.create_space("s", 0).unwrap()).collect();
+        assert_eq!(s, vec![1, 2, 3, 4, 5]);
+        assert_eq!(m.create_space("full", 0), Err(GxError::Limit));
+        m.destroy_space(2).unwrap();
+        // A freed number is reused as late as possible: after the ones never used.
+        assert_eq!(m.create_space("t", 0), Ok(6));
+        m.destroy_space(6).unwrap();
+        m.destroy_space(4).unwrap();
+        assert_eq!(m.create_space("u", 0), Ok(7));
+        assert_eq!(m.create_space("v", 0), Ok(8));
+        assert_eq!(m.create_space("w", 0), Err(GxError::Limit));
+        let mut big = Memory::new(MemoryLimits::default());
+        for i in 1..MAX_SPACES {
+            assert_eq!(big.create_space("x", 0), Ok(i as Sid));
+        }
+        assert_eq!(big.create_space("y", 0), Err(GxError::Limit));
+        big.destroy_space(300).unwrap();
+        assert_eq!(big.create_space("z", 0), Ok(300), "the only free SID, found past the wrap");
+        assert_eq!(big.generation(300), 2);
+    }
+
+    #[test]
+    fn protect_touches_only_its_range() {
+        let (mut m, a, _) = setup();
+        m.map_lazy(a, 0x100000, 64 << 12, PageRights::RW).unwrap();
+        m.protect(a, 0x101000, 0x1000, PageRights::R).unwrap();
+        assert_eq!(m.space(a).unwrap().pte(0x101000).unwrap().rights, PageRights::R);
+        assert_eq!(m.space(a).unwrap().pte(0x102000).unwrap().rights, PageRights::RW);
+        assert_eq!(m.space(a).unwrap().pte(0x100000).unwrap().rights, PageRights::RW);
+        m.protect(a, 0, 1 << 40, PageRights::R).unwrap();
+        assert_eq!(m.space(a).unwrap().pte(0x10000).unwrap().rights, PageRights::R);
     }
 
     #[test]

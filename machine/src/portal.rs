@@ -19,7 +19,7 @@ pub struct Portal {
 
 /// Configurable limits on live portals; hitting one is `GxError::Limit`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct PortalLimits {
     /// Live portals entering one environment (counted against its DATA space).
     pub per_space: usize,

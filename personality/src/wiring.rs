@@ -160,6 +160,7 @@ impl Env for SplitEnv<'_, '_> {
             let Err(CallError::Faulted(f)) = &r else { return r };
             // The service faulted and its frame was unwound: report it to the
             // supervisor, which restarts it; an idempotent call is retried once.
+            tracing::warn!(target: "grantix::fault", "{} faulted: {f}", to.name());
             if let Ok(mut rec) = self.wiring.record.lock() {
                 rec.faults.push(format!("{}: {f}", to.name()));
             }
