@@ -4,6 +4,7 @@
 
 pub mod creds;
 pub mod futex;
+pub mod ipc;
 pub mod lifecycle;
 pub mod mm;
 pub mod proc;
