@@ -3,9 +3,12 @@
  * setreuid(2), setfsuid(2), setgroups(2)), then what a process that dropped root may
  * no longer do: open a 0600 root file (EACCES), write a 0644 one, create in a root
  * directory, chown/chmod a root file (EPERM), kill a root process (EPERM), while
- * group and owner access still work.
+ * group and owner access still work; and a set-user-id exec (euid and saved uid
+ * from the file's owner, AT_SECURE).
  * Must start as root (as under qemu-user or grantix run by root); every privilege drop
- * happens in a forked child, so the host is never changed. Exits 77 when not root. */
+ * happens in a forked child, so the host is never changed. Exits 77 when not root.
+ * Golden output from a real Linux kernel: qemu-user cannot execute the set-user-id
+ * copy here (no binfmt_misc entry for riscv64), the rest matches qemu-riscv64. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -30,7 +34,7 @@ static const char *ename(int e)
     E(ENOMEM); E(EACCES); E(EFAULT); E(EBUSY); E(EEXIST); E(EXDEV); E(ENOTDIR); E(EISDIR); E(EINVAL);
     E(EMFILE); E(ENOSPC); E(ESPIPE); E(EPIPE); E(ERANGE); E(EDEADLK); E(ENAMETOOLONG); E(ENOSYS);
     E(ENOTEMPTY); E(ELOOP); E(ENOMSG); E(EIDRM); E(EOVERFLOW); E(ENOTSUP); E(EOWNERDEAD);
-    E(ENOTRECOVERABLE); E(ETIMEDOUT); E(EMSGSIZE); E(ENOTBLK); E(EFBIG); E(EBADMSG); E(ECHRNG); E(EROFS); E(ENODEV);
+    E(ENOTRECOVERABLE); E(ETIMEDOUT); E(EMSGSIZE); E(ENOTBLK); E(ENOEXEC); E(EFBIG); E(EBADMSG); E(ECHRNG); E(EROFS); E(ENODEV);
 #undef E
     default: return "E?";
     }
@@ -224,10 +228,56 @@ static void files_dropped(void)
     CHECK_OK("kill self", kill(getpid(), 0));
 }
 
-int main(void)
+/* The set-user-id copy of this program, run by uid 65534: euid and saved uid are
+ * the file owner's, AT_SECURE is set (execve(2), credentials(7)). */
+static int suid_image(void)
+{
+    resuid("set-user-id exec", 65534, 1000, 1000);
+    check("set-user-id exec AT_SECURE", getauxval(AT_SECURE), 1);
+    CHECK_OK("set-user-id exec may return to the real uid", seteuid(65534));
+    CHECK_ERR("set-user-id exec cannot become root", setuid(0), EPERM);
+    fflush(stdout);
+    return failures > 0;
+}
+
+/* Copies this program to dir/suid, owned by 1000 with mode 04755. */
+static int make_suid_copy(char *copy)
+{
+    char buf[65536];
+    path(copy, "suid");
+    int in = open("/proc/self/exe", O_RDONLY), out = open(copy, O_CREAT | O_WRONLY | O_TRUNC, 0700);
+    ssize_t n;
+    if (in < 0 || out < 0)
+        return -1;
+    while ((n = read(in, buf, sizeof buf)) > 0)
+        if (write(out, buf, n) != n)
+            return -1;
+    close(in);
+    close(out);
+    return chown(copy, 1000, 1000) == 0 && chmod(copy, 04755) == 0 ? 0 : -1;
+}
+
+static void exec_suid(void)
+{
+    char copy[256];
+    path(copy, "suid");
+    if (setgid(65534) != 0 || setuid(65534) != 0) {
+        printf("drop to 65534: FAIL\n");
+        failures++;
+        return;
+    }
+    fflush(stdout);
+    execl(copy, "creds", "suid-image", (char *)NULL);
+    printf("execl set-user-id copy: FAIL got %s want success\n", ename(errno));
+    failures++;
+}
+
+int main(int argc, char **argv)
 {
     char p[256];
     setvbuf(stdout, NULL, _IOLBF, 0); /* partial output survives a hang or crash */
+    if (argc > 1 && strcmp(argv[1], "suid-image") == 0)
+        return suid_image();
     alarm(30); /* a hang ends as SIGALRM (status 142), not as a runner timeout */
     if (getuid() != 0) {
         printf("creds: must start as root\n");
@@ -267,11 +317,13 @@ int main(void)
     in_child(re_family);
     in_child(setuid_root);
     in_child(files_dropped);
+    check("make a set-user-id copy of this program", make_suid_copy(p), 0);
+    in_child(exec_suid);
     resuid("parent still root", 0, 0, 0);
     CHECK_OK("root opens 0600 file (CAP_DAC_OVERRIDE)", open((path(p, "mine"), p), O_RDWR));
 
-    const char *names[] = { "secret", "public", "noexec", "group", "mine" };
-    for (int i = 0; i < 5; i++) {
+    const char *names[] = { "secret", "public", "noexec", "group", "mine", "suid" };
+    for (int i = 0; i < 6; i++) {
         path(p, names[i]);
         unlink(p);
     }
