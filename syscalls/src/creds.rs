@@ -694,6 +694,77 @@ pub fn may_ipc_control(c: &Creds, perm: IpcPerm) -> Result<(), Errno> {
     }
 }
 
+/// Which credentials a ptrace-style access check compares (ptrace(2),
+/// "Ptrace access mode checking"): the fs ids (PTRACE_MODE_FSCREDS: /proc files)
+/// or the real ids (PTRACE_MODE_REALCREDS: pidfd_getfd, process_vm_readv, kcmp).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PtraceCreds {
+    Fs,
+    Real,
+}
+
+/// __ptrace_may_access: a thread of the caller's own process always; else the
+/// caller's uid (fs or real) must equal the target's real, effective and saved uid
+/// and its gid the target's three gids, or the caller needs CAP_SYS_PTRACE; and a
+/// target that is not dumpable (PR_SET_DUMPABLE 0, or after a set-id exec) needs
+/// CAP_SYS_PTRACE. EPERM otherwise. (Yama and other security modules are not
+/// modelled.)
+pub fn may_ptrace(c: &Creds, target: &Creds, same_process: bool, target_dumpable: bool, which: PtraceCreds) -> Result<(), Errno> {
+    if same_process {
+        return Ok(());
+    }
+    let (uid, gid) = match which {
+        PtraceCreds::Fs => (c.fsuid, c.fsgid),
+        PtraceCreds::Real => (c.uid, c.gid),
+    };
+    let ids_match = [target.uid, target.euid, target.suid].iter().all(|&u| u == uid) && [target.gid, target.egid, target.sgid].iter().all(|&g| g == gid);
+    if c.capable(cap::SYS_PTRACE) || (ids_match && target_dumpable) {
+        Ok(())
+    } else {
+        Err(libc::EPERM)
+    }
+}
+
+/// setpriority(2) on another process: the caller's effective uid must be the
+/// target's real or effective uid, or CAP_SYS_NICE (EPERM); lowering the nice
+/// value (raising priority) needs CAP_SYS_NICE (EACCES).
+pub fn may_setpriority(c: &Creds, target: &Creds, old_nice: i32, new_nice: i32) -> Result<(), Errno> {
+    if c.euid != target.uid && c.euid != target.euid && !c.capable(cap::SYS_NICE) {
+        return Err(libc::EPERM);
+    }
+    if new_nice < old_nice && !c.capable(cap::SYS_NICE) {
+        return Err(libc::EACCES);
+    }
+    Ok(())
+}
+
+/// prlimit(2) on another process (check_prlimit_permission): the target's
+/// real, effective and saved uid and gid must each equal the caller's real uid and
+/// gid, or the caller needs CAP_SYS_RESOURCE. EPERM.
+pub fn may_prlimit(c: &Creds, target: &Creds, same_process: bool) -> Result<(), Errno> {
+    if same_process || c.capable(cap::SYS_RESOURCE) {
+        return Ok(());
+    }
+    let ok = [target.uid, target.euid, target.suid].iter().all(|&u| u == c.uid) && [target.gid, target.egid, target.sgid].iter().all(|&g| g == c.gid);
+    if ok {
+        Ok(())
+    } else {
+        Err(libc::EPERM)
+    }
+}
+
+/// setrlimit(2): a soft limit above the hard one is EINVAL; raising the hard limit
+/// needs CAP_SYS_RESOURCE (EPERM). (RLIM_INFINITY is u64::MAX.)
+pub fn may_setrlimit(c: &Creds, old_hard: u64, new_soft: u64, new_hard: u64) -> Result<(), Errno> {
+    if new_soft > new_hard {
+        return Err(libc::EINVAL);
+    }
+    if new_hard > old_hard && !c.capable(cap::SYS_RESOURCE) {
+        return Err(libc::EPERM);
+    }
+    Ok(())
+}
+
 /// A privileged operation guarded by one capability (mount: CAP_SYS_ADMIN,
 /// clock_settime: CAP_SYS_TIME, chroot: CAP_SYS_CHROOT, mknod of a device:
 /// CAP_MKNOD, raising a hard limit: CAP_SYS_RESOURCE...). EPERM without it.

@@ -522,3 +522,53 @@ fn single_capability_operations() {
     half.setresuid(0, 1000, 0).unwrap();
     assert_eq!(require(&half, cap::SYS_TIME), Err(libc::EPERM), "only effective capabilities count");
 }
+
+// ---------------------------------------------------------------- ptrace, priority, limits
+
+#[test]
+fn ptrace_access_needs_all_ids_to_match_or_cap_sys_ptrace() {
+    let u = user(1000, 1000);
+    let same = user(1000, 1000);
+    assert_eq!(may_ptrace(&u, &same, false, true, PtraceCreds::Real), Ok(()));
+    assert_eq!(may_ptrace(&u, &same, false, false, PtraceCreds::Real), Err(libc::EPERM), "not dumpable");
+    assert_eq!(may_ptrace(&u, &same, true, false, PtraceCreds::Real), Ok(()), "own threads always");
+    let mut setuid_prog = user(1000, 1000);
+    setuid_prog.exec(file(0, 0, 0o4755), false);
+    assert_eq!(may_ptrace(&u, &setuid_prog, false, true, PtraceCreds::Real), Err(libc::EPERM), "target's saved uid is 0");
+    assert_eq!(may_ptrace(&Creds::root(), &setuid_prog, false, false, PtraceCreds::Real), Ok(()), "CAP_SYS_PTRACE");
+    let other_group = user(1000, 5);
+    assert_eq!(may_ptrace(&u, &other_group, false, true, PtraceCreds::Fs), Err(libc::EPERM));
+    let mut fs = Creds::root();
+    fs.setresuid(0, 0, 0).unwrap();
+    fs.setfsuid(1000);
+    fs.setfsgid(1000);
+    fs.effective = fs.effective.without(cap::SYS_PTRACE);
+    assert_eq!(may_ptrace(&fs, &same, false, true, PtraceCreds::Fs), Ok(()), "fs ids for /proc");
+    assert_eq!(may_ptrace(&fs, &same, false, true, PtraceCreds::Real), Err(libc::EPERM), "real ids are 0");
+}
+
+#[test]
+fn setpriority_rules() {
+    let u = user(1000, 1000);
+    assert_eq!(may_setpriority(&u, &user(1000, 7), 0, 5), Ok(()));
+    assert_eq!(may_setpriority(&u, &user(1000, 7), 5, 0), Err(libc::EACCES), "raising priority needs CAP_SYS_NICE");
+    assert_eq!(may_setpriority(&u, &Creds::root(), 0, 5), Err(libc::EPERM));
+    assert_eq!(may_setpriority(&Creds::root(), &u, 0, -20), Ok(()));
+}
+
+#[test]
+fn prlimit_and_setrlimit_rules() {
+    let u = user(1000, 1000);
+    assert_eq!(may_prlimit(&u, &user(1000, 1000), false), Ok(()));
+    assert_eq!(may_prlimit(&u, &user(1000, 5), false), Err(libc::EPERM));
+    let mut s = Creds::root();
+    s.setresuid(1000, 1000, 0).unwrap();
+    s.effective = CapSet::EMPTY;
+    assert_eq!(may_prlimit(&u, &s, false), Err(libc::EPERM), "target keeps a saved root uid");
+    assert_eq!(may_prlimit(&Creds::root(), &s, false), Ok(()));
+    assert_eq!(may_setrlimit(&u, 1024, 512, 1024), Ok(()));
+    assert_eq!(may_setrlimit(&u, 1024, 512, 256), Err(libc::EINVAL));
+    assert_eq!(may_setrlimit(&u, 1024, 512, 4096), Err(libc::EPERM));
+    assert_eq!(may_setrlimit(&Creds::root(), 1024, 512, u64::MAX), Ok(()));
+    assert_eq!(may_setrlimit(&u, 1024, 100, 512), Ok(()), "lowering the hard limit is free");
+}

@@ -8,6 +8,12 @@
 //! returns BLOCK with that key, and when the thread is woken (the operation that
 //! changed the object returns the keys to wake) the syscall is executed again with
 //! `Attempt::Woken`, or `TimedOut`/`Signalled`, exactly as futex and pipes do.
+//!
+//! Left to the service that wires these in: copying structures in and out (EFAULT),
+//! validating timeouts before anything else (semtimedop, mq_timed*: EINVAL), the
+//! deadline of a timed wait (proc's DEADLINE, as futex does), calling `exit` /
+//! `cancel` / `detach` when a process exits or a blocked thread dies, delivering
+//! an mq notification, and the mapping of shared memory (mm).
 
 pub mod mq;
 pub mod msg;
