@@ -15,6 +15,7 @@
 //! `cancel` / `detach` when a process exits or a blocked thread dies, delivering
 //! an mq notification, and the mapping of shared memory (mm).
 
+pub mod abi;
 pub mod mq;
 pub mod msg;
 pub mod registry;
