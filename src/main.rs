@@ -154,14 +154,7 @@ fn print_stats(rt: &Runtime) {
     );
 }
 
-/// The supported-syscall table of README.md, from `personality::linux::route`.
+/// The supported-syscall table of README.md, from the syscall table's rows.
 fn syscall_table() -> String {
-    let all = syscalls::sysno::ALL;
-    let supported: Vec<_> = all.iter().filter_map(|(n, name)| personality::linux::route(*n).map(|s| (*n, *name, s.name()))).collect();
-    let mut out = format!("{} of {} riscv64 Linux syscalls are implemented; every other one returns -ENOSYS with one warning naming it.\n\n", supported.len(), all.len());
-    out.push_str("| nr | syscall | served by |\n|---:|---|---|\n");
-    for (n, name, svc) in supported {
-        out.push_str(&format!("| {n} | `{name}` | {svc} |\n"));
-    }
-    out
+    personality::support::markdown()
 }

@@ -77,12 +77,7 @@ pub struct Wiring {
 /// Syscalls (as service ops) that may be retried once after their service restarted:
 /// they change nothing, so running them twice is the same as once.
 fn idempotent(op: u64) -> bool {
-    use syscalls::sysno as nr;
-    matches!(
-        op,
-        nr::FSTAT | nr::NEWFSTATAT | nr::GETCWD | nr::CLOCK_GETTIME | nr::CLOCK_GETRES | nr::GETTIMEOFDAY | nr::UNAME | nr::SYSINFO | nr::TIMES
-            | nr::GETPID | nr::GETPPID | nr::GETTID | nr::FACCESSAT | nr::FACCESSAT2 | nr::READLINKAT
-    ) || matches!(op, syscalls::proc::op::ENTER | syscalls::proc::op::ACTION | syscalls::proc::op::ALTSTACK)
+    syscalls::table::is(op, syscalls::table::flag::IDEMPOTENT) || matches!(op, syscalls::proc::op::ENTER | syscalls::proc::op::ACTION | syscalls::proc::op::ALTSTACK)
 }
 
 /// Takes the injector's decision for a call to `service`; a copy to fire with, so a

@@ -10,6 +10,7 @@ pub mod sched;
 pub mod service;
 pub mod sigqueue;
 pub mod sysno;
+pub mod table;
 pub mod time;
 pub mod tty;
 pub mod vfs;

@@ -14,6 +14,7 @@ use super::io::MAX_IO;
 use super::net::{MSGHDR_SIZE, UIO_MAXIOV};
 use super::ready::Select;
 use crate::service::Lend;
+use crate::table::Arg;
 use crate::sysno as nr;
 
 /// The process memory `lends` may look at.
@@ -211,7 +212,7 @@ pub fn lends(op: u64, a: &[u64; 6], mut mem: impl ProcessMemory) -> Result<Vec<L
         nr::GETDENTS64 => v.push(Lend::write(a[1], io(a[2]))),
         nr::PIPE2 => v.push(Lend::write(a[0], 8)),
         nr::GETCWD => v.push(Lend::write(a[0], a[1].min(4096))),
-        nr::CHDIR | nr::TRUNCATE => v.push(path(mem, a[0])?),
+        nr::CHDIR | nr::CHROOT | nr::TRUNCATE => v.push(path(mem, a[0])?),
         nr::READLINKAT => v.extend([path(mem, a[1])?, Lend::write(a[2], a[3].min(4096))]),
         nr::RENAMEAT | nr::RENAMEAT2 | nr::LINKAT => v.extend([path(mem, a[1])?, path(mem, a[3])?]),
         nr::SYMLINKAT => v.extend([path(mem, a[0])?, path(mem, a[2])?]),
@@ -301,9 +302,24 @@ pub fn lends(op: u64, a: &[u64; 6], mut mem: impl ProcessMemory) -> Result<Vec<L
         nr::SETSOCKOPT => v.push(Lend::read(a[3], a[4].min(256))),
         nr::GETSOCKOPT => out_with_len(mem, a[3], a[4], false, &mut v),
         nr::SENDMSG | nr::RECVMSG => msghdr(mem, a[1], op == nr::RECVMSG, &mut v)?,
-        _ => {}
+        // The rest need nothing beyond what their table row says.
+        _ => {
+            for (i, t) in typed(op).iter().enumerate() {
+                match *t {
+                    Arg::Path => v.push(path(mem, a[i])?),
+                    Arg::In(len) => v.push(Lend::read(a[i], io(a[len as usize]))),
+                    Arg::Out(len) => v.push(Lend::write(a[i], io(a[len as usize]))),
+                    _ => {}
+                }
+            }
+        }
     }
     Ok(v)
+}
+
+/// The argument types of vfs syscall `n` (its row in the syscall table).
+fn typed(n: u64) -> &'static [Arg] {
+    crate::table::entry(n).map_or(&[], |e| e.args)
 }
 
 fn is_lock_cmd(cmd: u64) -> bool {
@@ -328,7 +344,7 @@ pub fn qualify(n: u64, a: &[u64; 6], q: impl Fn(u64) -> u64) -> [u64; 5] {
         nr::RENAMEAT | nr::RENAMEAT2 | nr::LINKAT => [a[0], q(a[1]), a[2], q(a[3]), a[4]],
         nr::SYMLINKAT => [q(a[0]), a[1], q(a[2]), a[3], a[4]],
         nr::STATFS => [q(a[0]), q(a[1]), a[2], a[3], a[4]],
-        nr::PIPE2 | nr::GETCWD | nr::CHDIR | nr::TRUNCATE => [q(a[0]), a[1], a[2], a[3], a[4]],
+        nr::PIPE2 | nr::GETCWD | nr::CHDIR | nr::CHROOT | nr::TRUNCATE => [q(a[0]), a[1], a[2], a[3], a[4]],
         nr::IOCTL => match a[1] as u32 {
             0x5401 | 0x5413 | 0x541b | 0x540f | 0x5421 => [a[0], a[1], q(a[2]), a[3], a[4]],
             _ => [a[0], a[1], a[2], a[3], a[4]],
@@ -349,88 +365,23 @@ pub fn qualify(n: u64, a: &[u64; 6], q: impl Fn(u64) -> u64) -> [u64; 5] {
         nr::RECVFROM => [lo(a[0]) | lo(a[3]) << 32, q(a[1]), a[2], q(a[4]), q(a[5])],
         nr::SETSOCKOPT => [a[0], a[1], a[2], q(a[3]), a[4]],
         nr::GETSOCKOPT => [a[0], a[1], a[2], q(a[3]), q(a[4])],
-        _ => [a[0], a[1], a[2], a[3], a[4]],
+        // The rest as their table row says: strings and sized buffers are the
+        // caller's (other pointers need a row above, with their lend).
+        _ => {
+            let mut out = [a[0], a[1], a[2], a[3], a[4]];
+            for (i, t) in typed(n).iter().enumerate().take(5) {
+                if matches!(t, Arg::Path | Arg::In(_) | Arg::Out(_)) {
+                    out[i] = q(a[i]);
+                }
+            }
+            out
+        }
     }
 }
 
-/// Whether the vfs handles syscall `n`.
-///
-/// preadv2/pwritev2 are implemented (`vectored`) but not claimed yet: their buffers
-/// can only be lent through a `Reader`, and until the personality passes one, musl's
-/// pwrite is better served by -ENOSYS (it falls back to pwrite64) than by a faulting
-/// call. Claim them (and readv & co., which the personality still splits itself) once
-/// `lends` gets a `Reader`.
+/// Whether the vfs handles syscall `n`: its row in the syscall table says so.
 pub fn handles(n: u64) -> bool {
-    matches!(
-        n,
-        nr::OPENAT
-            | nr::CLOSE
-            | nr::CLOSE_RANGE
-            | nr::READ
-            | nr::PREAD64
-            | nr::WRITE
-            | nr::PWRITE64
-            | nr::READV
-            | nr::WRITEV
-            | nr::PREADV
-            | nr::PWRITEV
-            | nr::PREADV2
-            | nr::PWRITEV2
-            | nr::LSEEK
-            | nr::SENDFILE
-            | nr::COPY_FILE_RANGE
-            | nr::FSTAT
-            | nr::NEWFSTATAT
-            | nr::STATX
-            | nr::STATFS
-            | nr::FSTATFS
-            | nr::GETDENTS64
-            | nr::PIPE2
-            | nr::DUP
-            | nr::DUP3
-            | nr::FCNTL
-            | nr::FLOCK
-            | nr::IOCTL
-            | nr::GETCWD
-            | nr::CHDIR
-            | nr::FCHDIR
-            | nr::CHROOT
-            | nr::MKDIRAT
-            | nr::MKNODAT
-            | nr::UNLINKAT
-            | nr::RENAMEAT
-            | nr::RENAMEAT2
-            | nr::LINKAT
-            | nr::SYMLINKAT
-            | nr::FACCESSAT
-            | nr::FACCESSAT2
-            | nr::READLINKAT
-            | nr::FCHMOD
-            | nr::FCHMODAT
-            | nr::FCHMODAT2
-            | nr::FCHOWN
-            | nr::FCHOWNAT
-            | nr::UTIMENSAT
-            | nr::TRUNCATE
-            | nr::FTRUNCATE
-            | nr::FALLOCATE
-            | nr::FSYNC
-            | nr::FDATASYNC
-            | nr::SYNC
-            | nr::SYNCFS
-            | nr::FADVISE64
-            | nr::SYNC_FILE_RANGE
-            | nr::PPOLL
-            | nr::PSELECT6
-            | nr::EPOLL_CREATE1
-            | nr::EPOLL_CTL
-            | nr::EPOLL_PWAIT
-            | nr::EPOLL_PWAIT2
-            | nr::EVENTFD2
-            | nr::TIMERFD_CREATE
-            | nr::TIMERFD_SETTIME
-            | nr::TIMERFD_GETTIME
-    ) || super::net::handles(n)
+    crate::table::owner(n) == Some(crate::service::ServiceId::Vfs)
 }
 
 #[cfg(test)]
