@@ -155,7 +155,7 @@ impl Runtime {
             Config::Monolithic => {
                 let svcs: Vec<Option<Box<dyn Service>>> = services(opts.root.clone(), opts.strace, &wiring.record).into_iter().map(Some).collect();
                 let k = m.add_host_space("kernel", Box::new(KernelHost { services: svcs, wiring: Wiring::default(), stats: Default::default() }), authority::MEMORY | authority::HARTS).map_err(merr)?;
-                wiring.sids = [k; 8];
+                wiring.sids = [k; ServiceId::COUNT];
                 // One portal per service for native callers (`entry::NATIVE`).
                 for id in ServiceId::ALL {
                     wiring.native[id as usize] = m.create_portal(k, k, entry::NATIVE + id as u64).map_err(merr)?;

@@ -23,8 +23,8 @@ pub mod op {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Record {
     /// Generation of each service (bumped at every restart).
-    pub generation: [u32; 8],
-    pub restarts: [u64; 8],
+    pub generation: [u32; ServiceId::COUNT],
+    pub restarts: [u64; ServiceId::COUNT],
     /// Faults reported, as text, in order.
     pub faults: Vec<String>,
     /// The monolithic kernel's panic, if it had one.

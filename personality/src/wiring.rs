@@ -57,9 +57,9 @@ pub mod entry {
 /// Where each service lives and how to call it.
 #[derive(Clone, Debug, Default)]
 pub struct Wiring {
-    pub sids: [Sid; 8],
+    pub sids: [Sid; ServiceId::COUNT],
     /// Portal of each service's CALL entry.
-    pub portals: [u64; 8],
+    pub portals: [u64; ServiceId::COUNT],
     /// Counts of service calls (from, to) in the monolithic configuration, where no
     /// portal call happens: the report's "same-space calls".
     pub direct_calls: u64,
@@ -69,7 +69,7 @@ pub struct Wiring {
     pub record: SharedRecord,
     /// The portal a native caller (a process using gx.pcall) calls for each service:
     /// the CALL portal when split, a kernel portal per service when monolithic.
-    pub native: [u64; 8],
+    pub native: [u64; ServiceId::COUNT],
     /// Names user-space servers registered (`crate::native`), shared by every host.
     pub directory: Arc<Mutex<crate::native::Directory>>,
 }

@@ -25,8 +25,11 @@ pub enum ServiceId {
 }
 
 impl ServiceId {
+    /// How many services there are: the size of every per-service table.
+    pub const COUNT: usize = 8;
+
     /// Every service, in number order.
-    pub const ALL: [ServiceId; 8] = [
+    pub const ALL: [ServiceId; Self::COUNT] = [
         ServiceId::Linux,
         ServiceId::Proc,
         ServiceId::Mm,
