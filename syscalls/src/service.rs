@@ -130,6 +130,18 @@ pub trait Env {
     }
 }
 
+/// Typed user pointers (`abi::UserPtr`) are read and written through a service's `Env`,
+/// under the service's own identity.
+impl abi::UserMemory for dyn Env + '_ {
+    type Error = Fault;
+    fn read_bytes(&mut self, ptr: u64, buf: &mut [u8]) -> Result<(), Fault> {
+        self.read(ptr, buf)
+    }
+    fn write_bytes(&mut self, ptr: u64, buf: &[u8]) -> Result<(), Fault> {
+        self.write(ptr, buf)
+    }
+}
+
 /// A service: a subsystem of the kernel with a small portal ABI of its own.
 ///
 /// A returned `Err(Fault)` is a fault of the service's space: in the split
