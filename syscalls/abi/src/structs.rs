@@ -85,6 +85,85 @@ pub struct Sysinfo {
     pub pad2: u32,
 }
 
+/// `struct stat` of riscv64 (asm-generic, 128 bytes).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout)]
+#[repr(C)]
+pub struct Stat {
+    pub dev: u64,
+    pub ino: u64,
+    pub mode: u32,
+    pub nlink: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub rdev: u64,
+    pub pad1: u64,
+    pub size: i64,
+    pub blksize: i32,
+    pub pad2: i32,
+    pub blocks: i64,
+    pub atime: i64,
+    pub atime_nsec: u64,
+    pub mtime: i64,
+    pub mtime_nsec: u64,
+    pub ctime: i64,
+    pub ctime_nsec: u64,
+    pub unused: [u32; 2],
+}
+
+/// `struct statx_timestamp`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout)]
+#[repr(C)]
+pub struct StatxTimestamp {
+    pub sec: i64,
+    pub nsec: u32,
+    pub reserved: i32,
+}
+
+/// `struct statx` (256 bytes; the fields after the device numbers read zero).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout)]
+#[repr(C)]
+pub struct Statx {
+    pub mask: u32,
+    pub blksize: u32,
+    pub attributes: u64,
+    pub nlink: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub mode: u16,
+    pub spare0: u16,
+    pub ino: u64,
+    pub size: u64,
+    pub blocks: u64,
+    pub attributes_mask: u64,
+    pub atime: StatxTimestamp,
+    pub btime: StatxTimestamp,
+    pub ctime: StatxTimestamp,
+    pub mtime: StatxTimestamp,
+    pub rdev_major: u32,
+    pub rdev_minor: u32,
+    pub dev_major: u32,
+    pub dev_minor: u32,
+    pub spare: [u64; 14],
+}
+
+/// `struct statfs` of riscv64 (the 64-bit asm-generic one, 120 bytes).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout)]
+#[repr(C)]
+pub struct Statfs {
+    pub kind: i64,
+    pub bsize: i64,
+    pub blocks: u64,
+    pub bfree: u64,
+    pub bavail: u64,
+    pub files: u64,
+    pub ffree: u64,
+    pub fsid: [i32; 2],
+    pub namelen: i64,
+    pub frsize: i64,
+    pub flags: i64,
+    pub spare: [i64; 4],
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,6 +176,9 @@ mod tests {
         assert_eq!(size_of::<Tms>(), 32);
         assert_eq!(size_of::<Utsname>(), 390);
         assert_eq!(size_of::<Sysinfo>(), 112);
+        assert_eq!((size_of::<Stat>(), offset_of!(Stat, size), offset_of!(Stat, blocks), offset_of!(Stat, ctime_nsec)), (128, 48, 64, 112));
+        assert_eq!((size_of::<Statx>(), offset_of!(Statx, ino), offset_of!(Statx, atime), offset_of!(Statx, mtime), offset_of!(Statx, dev_minor)), (256, 32, 64, 112, 140));
+        assert_eq!((size_of::<Statfs>(), offset_of!(Statfs, fsid), offset_of!(Statfs, flags)), (120, 56, 80));
         assert_eq!((offset_of!(Sysinfo, totalram), offset_of!(Sysinfo, procs), offset_of!(Sysinfo, mem_unit)), (32, 80, 104));
         assert_eq!(Timespec::from_ns(1_500_000_000), Timespec { sec: 1, nsec: 500_000_000 });
         assert_eq!(Timespec { sec: -1, nsec: 0 }.to_ns(), None);

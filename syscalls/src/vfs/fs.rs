@@ -9,6 +9,7 @@ use super::{Backend, OpenFile, Regs, Vfs, fail, io_errno, val};
 use crate::service::Env;
 use crate::sysno as nr;
 use std::os::fd::AsRawFd;
+use zerocopy::IntoBytes;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::PathBuf;
 
@@ -325,9 +326,9 @@ pub fn stat(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> Re
         }
     };
     if n == nr::STATX {
-        env.write(out, &st.to_statx(s[3] as u32))?;
+        env.write(out, st.to_statx(s[3] as u32).as_bytes())?;
     } else {
-        env.write(out, &st.to_stat())?;
+        env.write(out, st.to_stat().as_bytes())?;
     }
     val(0)
 }

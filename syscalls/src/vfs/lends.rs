@@ -10,6 +10,7 @@
 //! a `ProcessMemory`, which a plain strlen closure implements without reading (those
 //! lends then cover only the outer structure), and `Reader` implements fully.
 
+use super::abi;
 use super::io::MAX_IO;
 use super::net::{MSGHDR_SIZE, UIO_MAXIOV};
 use super::ready::Select;
@@ -199,16 +200,16 @@ pub fn lends(op: u64, a: &[u64; 6], mut mem: impl ProcessMemory) -> Result<Vec<L
         nr::READV | nr::WRITEV | nr::PREADV | nr::PWRITEV | nr::PREADV2 | nr::PWRITEV2 => iovec(mem, a[1], a[2], !matches!(op, nr::WRITEV | nr::PWRITEV | nr::PWRITEV2), &mut v)?,
         nr::WRITE | nr::PWRITE64 => v.push(Lend::read(a[1], io(a[2]))),
         nr::OPENAT | nr::MKDIRAT | nr::MKNODAT | nr::UNLINKAT | nr::FACCESSAT | nr::FACCESSAT2 | nr::FCHMODAT | nr::FCHMODAT2 | nr::FCHOWNAT => v.push(path(mem, a[1])?),
-        nr::FSTAT => v.push(Lend::write(a[1], 128)),
-        nr::NEWFSTATAT => v.extend([path(mem, a[1])?, Lend::write(a[2], 128)]),
+        nr::FSTAT => v.push(Lend::write(a[1], STAT)),
+        nr::NEWFSTATAT => v.extend([path(mem, a[1])?, Lend::write(a[2], STAT)]),
         nr::STATX => {
             if a[1] != 0 {
                 v.push(path(mem, a[1])?);
             }
-            v.push(Lend::write(a[4], 256));
+            v.push(Lend::write(a[4], abi::STATX_SIZE as u64));
         }
-        nr::STATFS => v.extend([path(mem, a[0])?, Lend::write(a[1], 120)]),
-        nr::FSTATFS => v.push(Lend::write(a[1], 120)),
+        nr::STATFS => v.extend([path(mem, a[0])?, Lend::write(a[1], STATFS)]),
+        nr::FSTATFS => v.push(Lend::write(a[1], STATFS)),
         nr::GETDENTS64 => v.push(Lend::write(a[1], io(a[2]))),
         nr::PIPE2 => v.push(Lend::write(a[0], 8)),
         nr::GETCWD => v.push(Lend::write(a[0], a[1].min(4096))),
@@ -321,6 +322,10 @@ pub fn lends(op: u64, a: &[u64; 6], mut mem: impl ProcessMemory) -> Result<Vec<L
 fn typed(n: u64) -> &'static [Arg] {
     crate::table::entry(n).map_or(&[], |e| e.args)
 }
+
+/// Sizes of the structures the stat calls write.
+const STAT: u64 = abi::STAT_SIZE as u64;
+const STATFS: u64 = abi::STATFS_SIZE as u64;
 
 fn is_lock_cmd(cmd: u64) -> bool {
     matches!(cmd as i32, libc::F_GETLK | libc::F_SETLK | libc::F_SETLKW | libc::F_OFD_GETLK | libc::F_OFD_SETLK | libc::F_OFD_SETLKW)
