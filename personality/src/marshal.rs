@@ -48,7 +48,13 @@ pub fn user_pointer(p: u64, data: Sid, origin: Origin) -> Option<u64> {
 /// is `data` (`a`: the syscall's six arguments as Linux has them), checked from the
 /// point of view of `env.me()`; or the errno the program gets.
 pub fn marshal(env: &mut dyn Env, to: ServiceId, n: u64, data: Sid, a: [u64; 6], origin: Origin) -> Result<Marshalled, i32> {
-    let Marshalled { mut args, mut lends } = prepare(to, n, data, a, origin, syscalls::vfs::Reader(|p: u64, b: &mut [u8]| env.read(p, b).is_ok()))?;
+    let read = |p: u64, b: &mut [u8]| env.read(p, b).is_ok();
+    // linux reads through its whole-space grant; a service called natively holds only
+    // what the caller lent it, perhaps exactly a string's bytes.
+    let Marshalled { mut args, mut lends } = match origin {
+        Origin::Ecall => prepare(to, n, data, a, origin, syscalls::vfs::Reader(read))?,
+        Origin::Native => prepare(to, n, data, a, origin, syscalls::vfs::LentReader(read))?,
+    };
     // A sleep's `rem` is written only if the sleep is interrupted: Linux does not look
     // at it before, so a bad one is dropped (the sleep reports no remainder).
     if let Some(i) = syscalls::time::remainder_arg(n).filter(|_| to == ServiceId::Time) {

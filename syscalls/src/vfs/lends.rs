@@ -39,46 +39,71 @@ impl<F: FnMut(u64) -> u64> ProcessMemory for F {
     }
 }
 
-/// Full access: `Reader(|ptr, buf| env.read(ptr, buf).is_ok())`.
+/// Full access: `Reader(|ptr, buf| env.read(ptr, buf).is_ok())`, for a reader whose
+/// access is whole pages (the personality's, through its whole-space grant).
 pub struct Reader<F>(pub F);
+
+/// Full access for a reader that may hold only the exact bytes of a string (a service
+/// reading what a native caller lent it): a string read is retried byte by byte where a
+/// longer read is refused.
+pub struct LentReader<F>(pub F);
 
 impl<F: FnMut(u64, &mut [u8]) -> bool> ProcessMemory for Reader<F> {
     fn strlen(&mut self, p: u64) -> Result<u64, i32> {
-        let mut n = 0u64;
-        let mut buf = [0u8; 64];
-        while n < super::path::PATH_MAX as u64 {
-            // Never read across a page end the string does not reach.
-            let at = p.wrapping_add(n);
-            let room = (4096 - at % 4096).min(64) as usize;
-            if p == 0 {
-                return Err(libc::EFAULT);
-            }
-            if !(self.0)(at, &mut buf[..room]) {
-                // What may be read can end with the string (a native caller lends
-                // exactly its bytes): go on a byte at a time.
-                for i in 0..room as u64 {
-                    let mut b = [0u8];
-                    if !(self.0)(at.wrapping_add(i), &mut b) {
-                        return Err(libc::EFAULT);
-                    }
-                    if b[0] == 0 {
-                        return Ok(n + i + 1);
-                    }
-                }
-                n += room as u64;
-                continue;
-            }
-            if let Some(i) = buf[..room].iter().position(|b| *b == 0) {
-                return Ok(n + i as u64 + 1);
-            }
-            n += room as u64;
-        }
-        Err(libc::ENAMETOOLONG)
+        strlen(&mut self.0, p, false)
     }
 
     fn read(&mut self, p: u64, buf: &mut [u8]) -> bool {
         (self.0)(p, buf)
     }
+}
+
+impl<F: FnMut(u64, &mut [u8]) -> bool> ProcessMemory for LentReader<F> {
+    fn strlen(&mut self, p: u64) -> Result<u64, i32> {
+        strlen(&mut self.0, p, true)
+    }
+
+    fn read(&mut self, p: u64, buf: &mut [u8]) -> bool {
+        (self.0)(p, buf)
+    }
+}
+
+/// The length of the string at `p` with its NUL, read in chunks that never cross a page
+/// end the string does not reach; `bytewise`: retry a refused chunk a byte at a time.
+fn strlen(read: &mut impl FnMut(u64, &mut [u8]) -> bool, p: u64, bytewise: bool) -> Result<u64, i32> {
+    let mut n = 0u64;
+    let mut buf = [0u8; 64];
+    while n < super::path::PATH_MAX as u64 {
+        // Never read across a page end the string does not reach.
+        let at = p.wrapping_add(n);
+        let room = (4096 - at % 4096).min(64) as usize;
+        if p == 0 {
+            return Err(libc::EFAULT);
+        }
+        if !read(at, &mut buf[..room]) {
+            if !bytewise {
+                return Err(libc::EFAULT);
+            }
+            // What may be read can end with the string (a native caller lends
+            // exactly its bytes): go on a byte at a time.
+            for i in 0..room as u64 {
+                let mut b = [0u8];
+                if !read(at.wrapping_add(i), &mut b) {
+                    return Err(libc::EFAULT);
+                }
+                if b[0] == 0 {
+                    return Ok(n + i + 1);
+                }
+            }
+            n += room as u64;
+            continue;
+        }
+        if let Some(i) = buf[..room].iter().position(|b| *b == 0) {
+            return Ok(n + i as u64 + 1);
+        }
+        n += room as u64;
+    }
+    Err(libc::ENAMETOOLONG)
 }
 
 fn u64_of(mem: &mut dyn ProcessMemory, p: u64) -> Option<u64> {
@@ -468,6 +493,20 @@ mod tests {
             true
         });
         assert_eq!(lends(nr::OPENAT, &[0, q(0x1000), 0, 0, 0, 0], endless), Err(libc::ENAMETOOLONG));
+        // A string lent exactly (a native caller's): readable byte by byte only.
+        let exact = |p: u64, b: &mut [u8]| {
+            let s = b"ab\0";
+            let off = p.wrapping_sub(q(0x1000)) as usize;
+            match s.get(off..off + b.len()) {
+                Some(x) => {
+                    b.copy_from_slice(x);
+                    true
+                }
+                None => false,
+            }
+        };
+        assert_eq!(lends(nr::OPENAT, &[0, q(0x1000), 0, 0, 0, 0], LentReader(exact)).unwrap(), vec![Lend::read(q(0x1000), 3)]);
+        assert_eq!(lends(nr::OPENAT, &[0, q(0x1000), 0, 0, 0, 0], Reader(exact)), Err(libc::EFAULT));
         // getsockname's length pointer is required; accept's is not.
         assert_eq!(lends(nr::GETSOCKNAME, &[3, 0, 0, 0, 0, 0], |_p: u64| 0).unwrap().len(), 2);
         assert!(lends(nr::ACCEPT, &[3, 0, 0, 0, 0, 0], |_p: u64| 0).unwrap().is_empty());

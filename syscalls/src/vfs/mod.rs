@@ -36,7 +36,7 @@ mod unix;
 mod vectored;
 pub mod wait;
 
-pub use lends::{ProcessMemory, Reader, handles, lends, qualify};
+pub use lends::{LentReader, ProcessMemory, Reader, handles, lends, qualify};
 pub use procfs::auxv_from_stack;
 
 use crate::service::{BLOCK, Env, Lend, Service, ServiceId, err};
