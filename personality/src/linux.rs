@@ -15,7 +15,7 @@ use syscalls::service::{call_errno, err, is_err, BLOCK};
 use syscalls::sysno as nr;
 use syscalls::table::{self, flag};
 use syscalls::vfs::op as vfs_op;
-use syscalls::{Env, Lend, Service, ServiceId};
+use syscalls::{Env, Lend, Service, ServiceId, Template};
 
 /// Ops of the linux service.
 pub mod op {
@@ -393,6 +393,11 @@ impl Linux {
         }
         self.stop = Some(stop::BLOCKED);
     }
+}
+
+impl Template for Linux {
+    const ID: ServiceId = ServiceId::Linux;
+    const CALLEES: &'static [ServiceId] = &[ServiceId::Proc, ServiceId::Mm, ServiceId::Vfs, ServiceId::Futex, ServiceId::Time, ServiceId::Tty, ServiceId::Supervisor];
 }
 
 impl Service for Linux {

@@ -11,7 +11,7 @@ use machine::Fault;
 use std::any::Any;
 use std::sync::{Arc, Mutex};
 use syscalls::service::err;
-use syscalls::{Env, Service, ServiceId};
+use syscalls::{Env, Service, ServiceId, Template};
 
 /// Ops of the supervisor.
 pub mod op {
@@ -40,6 +40,12 @@ pub type SharedRecord = Arc<Mutex<Record>>;
 #[derive(Default)]
 pub struct Supervisor {
     pub record: SharedRecord,
+}
+
+impl Template for Supervisor {
+    const ID: ServiceId = ServiceId::Supervisor;
+    const CALLEES: &'static [ServiceId] = &[];
+    const AUTHORITY: u8 = machine::host::authority::SUPERVISE;
 }
 
 impl Service for Supervisor {

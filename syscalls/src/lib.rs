@@ -15,5 +15,5 @@ pub mod time;
 pub mod tty;
 pub mod vfs;
 
-pub use service::{Env, Lend, Service, ServiceId};
+pub use service::{Env, Lend, Service, ServiceId, Spec, Template};
 pub use vfs::op as vfs_op;

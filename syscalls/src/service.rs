@@ -161,6 +161,33 @@ pub trait Service: Send {
     fn restart(&mut self) {}
 }
 
+/// What the board must know of a service before it runs it: every service type fills
+/// in this template, and the board sizes its tables, draws the call graph (C grants go
+/// exactly along `CALLEES`) and gives authorities from it.
+pub trait Template {
+    /// Which service this is.
+    const ID: ServiceId;
+    /// The services it may call (split: a C grant over each one's portal).
+    const CALLEES: &'static [ServiceId];
+    /// The machine authorities its space holds (`machine::host::authority`; 0: none).
+    const AUTHORITY: u8 = 0;
+}
+
+/// The template of a service, as values (what the board keeps per `ServiceId`).
+#[derive(Clone, Copy, Debug)]
+pub struct Spec {
+    pub id: ServiceId,
+    pub callees: &'static [ServiceId],
+    pub authority: u8,
+}
+
+impl Spec {
+    /// The spec of service type `T`.
+    pub const fn of<T: Template>() -> Spec {
+        Spec { id: T::ID, callees: T::CALLEES, authority: T::AUTHORITY }
+    }
+}
+
 /// A negated errno as the register value services return in a0.
 pub fn err(errno: i32) -> u64 {
     (-(errno as i64)) as u64

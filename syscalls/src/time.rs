@@ -2,7 +2,7 @@
 
 use crate::proc::op as proc_op;
 use crate::sched::Wake;
-use crate::service::{err, Env, Lend, Service, ServiceId, BLOCK};
+use crate::service::{Template, err, Env, Lend, Service, ServiceId, BLOCK};
 use crate::sysno as nr;
 use abi::structs::{Sysinfo, Timespec, Timeval, Tms, Utsname};
 use abi::UserPtr;
@@ -78,6 +78,11 @@ impl Time {
             }
         }
     }
+}
+
+impl Template for Time {
+    const ID: ServiceId = ServiceId::Time;
+    const CALLEES: &'static [ServiceId] = &[ServiceId::Proc, ServiceId::Supervisor];
 }
 
 impl Service for Time {

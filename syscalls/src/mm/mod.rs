@@ -21,7 +21,7 @@ mod files;
 mod lifecycle;
 pub mod vma;
 
-use crate::service::{call_errno, err, is_err, Env, Lend, Service, ServiceId};
+use crate::service::{Template, call_errno, err, is_err, Env, Lend, Service, ServiceId};
 use crate::sysno as nr;
 use crate::vfs_op;
 use cache::PageCache;
@@ -197,6 +197,13 @@ fn present_runs(mem: &Memory, sid: Sid, start: u64, end: u64, keep: impl Fn(u64)
         }
     }
     runs
+}
+
+impl Template for Mm {
+    const ID: ServiceId = ServiceId::Mm;
+    // Proc: to identify a process calling mm natively (`personality::native`).
+    const CALLEES: &'static [ServiceId] = &[ServiceId::Vfs, ServiceId::Proc, ServiceId::Supervisor];
+    const AUTHORITY: u8 = machine::host::authority::MEMORY;
 }
 
 impl Service for Mm {

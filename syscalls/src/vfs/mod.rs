@@ -39,7 +39,7 @@ pub mod wait;
 pub use lends::{LentReader, ProcessMemory, Reader, handles, lends, qualify};
 pub use procfs::auxv_from_stack;
 
-use crate::service::{BLOCK, Env, Lend, Service, ServiceId, err};
+use crate::service::{Template, BLOCK, Env, Lend, Service, ServiceId, err};
 use crate::sysno as nr;
 use machine::{Fault, addr};
 use std::any::Any;
@@ -597,6 +597,11 @@ impl Vfs {
 /// the vfs's waiters.
 fn pure(n: u64) -> bool {
     crate::table::is(n, crate::table::flag::PURE) || n == op::POLL_LIMIT
+}
+
+impl Template for Vfs {
+    const ID: ServiceId = ServiceId::Vfs;
+    const CALLEES: &'static [ServiceId] = &[ServiceId::Tty, ServiceId::Proc, ServiceId::Mm, ServiceId::Supervisor];
 }
 
 impl Service for Vfs {
