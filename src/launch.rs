@@ -335,12 +335,5 @@ fn configure(rt: &mut Runtime, spec: &RunSpec, paths: &syscalls::mm::interp::Pat
 
 /// The supported-syscall table of README.md, from `personality::linux::route`.
 pub fn syscall_table() -> String {
-    let all = syscalls::sysno::ALL;
-    let supported: Vec<_> = all.iter().filter_map(|(n, name)| personality::linux::route(*n).map(|s| (*n, *name, s.name()))).collect();
-    let mut out = format!("{} of {} riscv64 Linux syscalls are implemented; every other one returns -ENOSYS with one warning naming it.\n\n", supported.len(), all.len());
-    out.push_str("| nr | syscall | served by |\n|---:|---|---|\n");
-    for (n, name, svc) in supported {
-        out.push_str(&format!("| {n} | `{name}` | {svc} |\n"));
-    }
-    out
+    personality::support::markdown()
 }

@@ -10,7 +10,9 @@ pub mod native;
 pub mod runner;
 pub mod signal;
 pub mod stats;
+pub mod strace;
 pub mod supervisor;
+pub mod support;
 pub mod sys;
 pub mod wiring;
 

@@ -13,8 +13,9 @@ use syscalls::proc::op as proc_op;
 use syscalls::sched::{kind, Wake};
 use syscalls::service::{call_errno, err, is_err, BLOCK};
 use syscalls::sysno as nr;
+use syscalls::table::{self, flag};
 use syscalls::vfs::op as vfs_op;
-use syscalls::{Env, Lend, Service, ServiceId};
+use syscalls::{Env, Lend, Service, ServiceId, Template};
 
 /// Ops of the linux service.
 pub mod op {
@@ -69,6 +70,8 @@ pub struct Linux {
     pub counts: std::collections::BTreeMap<u64, u64>,
     /// Print one line per syscall to stderr (--strace).
     pub strace: bool,
+    /// Which syscalls --strace shows (`-e trace=`; None: all).
+    pub strace_filter: crate::strace::Filter,
     /// Wait key of the last call that asked to block.
     pub pending_key: u64,
     /// Nice values set with setpriority, by pid (0 when absent).
@@ -115,87 +118,20 @@ pub enum Outcome {
     Exited,
 }
 
-/// Syscalls proc answers whose pointer arguments it is lent (`proc::lends`).
-fn proc_with_pointers(n: u64) -> bool {
-    matches!(
-        n,
-        nr::WAIT4
-            | nr::WAITID
-            | nr::RT_SIGACTION
-            | nr::RT_SIGPROCMASK
-            | nr::RT_SIGPENDING
-            | nr::SIGALTSTACK
-            | nr::RT_SIGQUEUEINFO
-            | nr::RT_TGSIGQUEUEINFO
-            | nr::RT_SIGTIMEDWAIT
-            | nr::SETITIMER
-            | nr::GETITIMER
-            | nr::PRLIMIT64
-            | nr::GETRLIMIT
-            | nr::SETRLIMIT
-            | nr::GETRESUID
-            | nr::GETRESGID
-    )
-}
-
-/// Syscalls proc answers from their register arguments alone.
-fn proc_plain(n: u64) -> bool {
-    matches!(
-        n,
-        nr::GETPID
-            | nr::GETPPID
-            | nr::GETTID
-            | nr::GETUID
-            | nr::GETEUID
-            | nr::GETGID
-            | nr::GETEGID
-            | nr::SET_TID_ADDRESS
-            | nr::GETPGID
-            | nr::SETPGID
-            | nr::GETSID
-            | nr::SETSID
-            | nr::KILL
-            | nr::TKILL
-            | nr::TGKILL
-            | nr::UMASK
-            | nr::GETGROUPS
-    )
-}
-
-/// Which space answers syscall `n`: the table the dispatcher follows and the README's
-/// syscall table is generated from (`grantix syscalls`).
+/// Which space answers syscall `n`: its row in the syscall table
+/// (`syscalls::table`), None for those answered -ENOSYS.
 pub fn route(n: u64) -> Option<ServiceId> {
-    if syscalls::vfs::handles(n) {
-        return Some(ServiceId::Vfs);
-    }
-    if proc_plain(n) || proc_with_pointers(n) {
-        return Some(ServiceId::Proc);
-    }
-    Some(match n {
-        nr::CLONE | nr::EXIT | nr::EXIT_GROUP => ServiceId::Proc,
-        nr::BRK | nr::MMAP | nr::MUNMAP | nr::MPROTECT | nr::MREMAP | nr::MADVISE | nr::MSYNC | nr::MINCORE | nr::EXECVE => ServiceId::Mm,
-        nr::CLOCK_GETTIME | nr::CLOCK_GETRES | nr::GETTIMEOFDAY | nr::NANOSLEEP | nr::CLOCK_NANOSLEEP | nr::TIMES | nr::UNAME | nr::SYSINFO => ServiceId::Time,
-        nr::FUTEX => ServiceId::Futex,
-        nr::RT_SIGRETURN | nr::RT_SIGSUSPEND | nr::READV | nr::WRITEV | nr::PREADV | nr::PWRITEV | nr::SCHED_YIELD | nr::SET_ROBUST_LIST | nr::GETRANDOM
-        | nr::SCHED_GETAFFINITY | nr::SCHED_SETAFFINITY | nr::SCHED_SETSCHEDULER | nr::SCHED_SETPARAM | nr::SCHED_GETPARAM | nr::SCHED_GETSCHEDULER
-        | nr::SCHED_GET_PRIORITY_MAX | nr::SCHED_GET_PRIORITY_MIN | nr::SCHED_RR_GET_INTERVAL | nr::GETCPU | nr::SETPRIORITY | nr::GETPRIORITY
-        | nr::GETRUSAGE | nr::PRCTL | nr::MEMBARRIER | nr::RISCV_HWPROBE => ServiceId::Linux,
-        // The native directory service (private syscalls, `crate::native`).
-        crate::native::sysno::LOOKUP | crate::native::sysno::REGISTER => ServiceId::Linux,
-        _ => return None,
-    })
+    table::owner(n)
 }
 
 /// Syscalls Linux restarts after a handler installed with SA_RESTART (they return
 /// -ERESTARTSYS when interrupted); every other interrupted call fails with -EINTR.
 fn restartable(n: u64, a: &[u64; 6]) -> bool {
     match n {
-        nr::READ | nr::WRITE | nr::READV | nr::WRITEV | nr::PREAD64 | nr::PWRITE64 | nr::PREADV | nr::PWRITEV | nr::WAIT4 | nr::WAITID | nr::OPENAT
-        | nr::IOCTL | nr::FCNTL | nr::FLOCK | nr::ACCEPT | nr::ACCEPT4 | nr::CONNECT | nr::RECVFROM | nr::SENDTO | nr::RECVMSG | nr::SENDMSG => true,
         // A futex wait with a timeout is restarted through restart_block, which a
         // handler turns into -EINTR; without one it is an ordinary restart.
         nr::FUTEX => a[3] == 0 || !matches!(a[1] & 0x7f, 0 | 9),
-        _ => false,
+        n => table::is(n, flag::RESTART),
     }
 }
 
@@ -250,7 +186,7 @@ impl Linux {
 
     fn warn_unknown(&mut self, n: u64) {
         if self.warned.insert(n) {
-            let name = nr::name(n).unwrap_or("unknown");
+            let name = table::name(n).unwrap_or("unknown");
             tracing::warn!("syscall {n} ({name}) is not implemented: returning -ENOSYS");
             eprintln!("grantix: warning: syscall {n} ({name}) is not implemented; returning -ENOSYS");
         }
@@ -331,9 +267,9 @@ impl Linux {
             nr::RISCV_HWPROBE => Value(crate::misc::hwprobe(env, c, a)),
             nr::MEMBARRIER => Value(0),
             n if crate::native::handles(n) => crate::native::dispatch(self, env, c, n, a),
-            // Known to Linux, deliberately answered -ENOSYS so libc falls back
-            // (clone3 -> clone, rseq and the robust list getter: optional features).
-            nr::GET_ROBUST_LIST | nr::RSEQ | nr::CLONE3 => Value(err(libc::ENOSYS)),
+            // Known, deliberately answered -ENOSYS so libc falls back (the table's
+            // Refused rows: clone3 -> clone, rseq and the robust list getter).
+            n if table::entry(n).is_some_and(|e| matches!(e.support, table::Support::Refused(_))) => Value(err(libc::ENOSYS)),
             _ => {
                 debug_assert!(route(n).is_none(), "syscall {n} routed but not dispatched");
                 self.warn_unknown(n);
@@ -365,13 +301,9 @@ impl Linux {
         *self.counts.entry(n).or_default() += 1;
         self.pending_key = 0;
         let out = self.dispatch(env, &c, n, a);
-        if self.strace {
-            let name = nr::name(n).unwrap_or("?");
-            match &out {
-                Outcome::Value(BLOCK) => eprintln!("[{}] {name}({:#x}, {:#x}, {:#x}) = <blocks>", c.tid, a[0], a[1], a[2]),
-                Outcome::Value(v) => eprintln!("[{}] {name}({:#x}, {:#x}, {:#x}) = {}", c.tid, a[0], a[1], a[2], *v as i64),
-                _ => eprintln!("[{}] {name}(...)", c.tid),
-            }
+        if self.strace && crate::strace::wanted(&self.strace_filter, n) {
+            let v = if let Outcome::Value(v) = out { Some(v) } else { None };
+            eprintln!("{}", crate::strace::line(env, &c, n, &a, v));
         }
         match out {
             Outcome::Exited => {
@@ -440,8 +372,8 @@ impl Linux {
         // Writing to a pipe nobody reads raises SIGPIPE, and growing a file past
         // RLIMIT_FSIZE SIGXFSZ, besides the error (the signal goes to the thread).
         let raise = match v {
-            v if v == err(libc::EPIPE) && matches!(n, nr::WRITE | nr::WRITEV | nr::PWRITE64 | nr::PWRITEV) => libc::SIGPIPE,
-            v if v == err(libc::EFBIG) && matches!(n, nr::WRITE | nr::WRITEV | nr::PWRITE64 | nr::PWRITEV | nr::FTRUNCATE | nr::TRUNCATE | nr::FALLOCATE) => libc::SIGXFSZ,
+            v if v == err(libc::EPIPE) && table::is(n, flag::SIGPIPE) => libc::SIGPIPE,
+            v if v == err(libc::EFBIG) && table::is(n, flag::SIGXFSZ) => libc::SIGXFSZ,
             _ => 0,
         };
         if raise != 0 {
@@ -461,6 +393,11 @@ impl Linux {
         }
         self.stop = Some(stop::BLOCKED);
     }
+}
+
+impl Template for Linux {
+    const ID: ServiceId = ServiceId::Linux;
+    const CALLEES: &'static [ServiceId] = &[ServiceId::Proc, ServiceId::Mm, ServiceId::Vfs, ServiceId::Futex, ServiceId::Time, ServiceId::Tty, ServiceId::Supervisor];
 }
 
 impl Service for Linux {
@@ -483,3 +420,4 @@ impl Service for Linux {
         Ok([0, 0])
     }
 }
+

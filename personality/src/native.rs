@@ -14,16 +14,11 @@ use machine::addr::{qualified, Sid};
 use machine::GrantRights;
 use std::collections::BTreeMap;
 use syscalls::service::err;
-use syscalls::sysno as nr;
+use syscalls::table;
 use syscalls::{Env, ServiceId};
 
 /// The private syscall numbers of the directory service (outside Linux's range).
-pub mod sysno {
-    /// gx_lookup(name, len) -> sid << 32 | portal, or -errno.
-    pub const LOOKUP: u64 = 0x7000;
-    /// gx_register(name, len, portal) -> 0, or -errno.
-    pub const REGISTER: u64 = 0x7001;
-}
+pub use syscalls::table::private as sysno;
 
 /// Longest name the directory keeps.
 pub const NAME_MAX: u64 = 64;
@@ -60,16 +55,12 @@ pub fn handles(n: u64) -> bool {
 }
 
 /// Whether a process may call op `op` of service `s` natively: only the Linux
-/// syscalls that service answers anyway (`linux::route`), minus those that need the
-/// personality to manage the thread (clone, exit, execve: they stop or replace the
-/// hart) and futex (whose caller word has a shape of its own). The internal ops
+/// syscalls that service answers anyway (their row in `syscalls::table`), minus those
+/// flagged NO_NATIVE (the personality must manage the thread: clone, exit, execve,
+/// sigaltstack) and futex (whose caller word has a shape of its own). The internal ops
 /// (0x1000 and up) take pids and lends from trusted callers only.
 pub fn allowed(s: ServiceId, op: u64) -> bool {
-    PUBLIC.contains(&s)
-        && s != ServiceId::Futex
-        && op < 0x1000
-        && crate::linux::route(op) == Some(s)
-        && !matches!(op, nr::CLONE | nr::EXIT | nr::EXIT_GROUP | nr::EXECVE | nr::SIGALTSTACK)
+    PUBLIC.contains(&s) && s != ServiceId::Futex && op < 0x1000 && crate::linux::route(op) == Some(s) && !table::is(op, table::flag::NO_NATIVE)
 }
 
 /// The arguments op `op` of service `s` gets from a native caller whose DATA is

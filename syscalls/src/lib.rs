@@ -12,9 +12,10 @@ pub mod sched;
 pub mod service;
 pub mod sigqueue;
 pub mod sysno;
+pub mod table;
 pub mod time;
 pub mod tty;
 pub mod vfs;
 
-pub use service::{Env, Lend, Service, ServiceId};
+pub use service::{Env, Lend, Service, ServiceId, Spec, Template};
 pub use vfs::op as vfs_op;

@@ -10,10 +10,12 @@
 //! a `ProcessMemory`, which a plain strlen closure implements without reading (those
 //! lends then cover only the outer structure), and `Reader` implements fully.
 
+use super::abi;
 use super::io::MAX_IO;
 use super::net::{MSGHDR_SIZE, UIO_MAXIOV};
 use super::ready::Select;
 use crate::service::Lend;
+use crate::table::Arg;
 use crate::sysno as nr;
 
 /// The process memory `lends` may look at.
@@ -37,46 +39,71 @@ impl<F: FnMut(u64) -> u64> ProcessMemory for F {
     }
 }
 
-/// Full access: `Reader(|ptr, buf| env.read(ptr, buf).is_ok())`.
+/// Full access: `Reader(|ptr, buf| env.read(ptr, buf).is_ok())`, for a reader whose
+/// access is whole pages (the personality's, through its whole-space grant).
 pub struct Reader<F>(pub F);
+
+/// Full access for a reader that may hold only the exact bytes of a string (a service
+/// reading what a native caller lent it): a string read is retried byte by byte where a
+/// longer read is refused.
+pub struct LentReader<F>(pub F);
 
 impl<F: FnMut(u64, &mut [u8]) -> bool> ProcessMemory for Reader<F> {
     fn strlen(&mut self, p: u64) -> Result<u64, i32> {
-        let mut n = 0u64;
-        let mut buf = [0u8; 64];
-        while n < super::path::PATH_MAX as u64 {
-            // Never read across a page end the string does not reach.
-            let at = p.wrapping_add(n);
-            let room = (4096 - at % 4096).min(64) as usize;
-            if p == 0 {
-                return Err(libc::EFAULT);
-            }
-            if !(self.0)(at, &mut buf[..room]) {
-                // What may be read can end with the string (a native caller lends
-                // exactly its bytes): go on a byte at a time.
-                for i in 0..room as u64 {
-                    let mut b = [0u8];
-                    if !(self.0)(at.wrapping_add(i), &mut b) {
-                        return Err(libc::EFAULT);
-                    }
-                    if b[0] == 0 {
-                        return Ok(n + i + 1);
-                    }
-                }
-                n += room as u64;
-                continue;
-            }
-            if let Some(i) = buf[..room].iter().position(|b| *b == 0) {
-                return Ok(n + i as u64 + 1);
-            }
-            n += room as u64;
-        }
-        Err(libc::ENAMETOOLONG)
+        strlen(&mut self.0, p, false)
     }
 
     fn read(&mut self, p: u64, buf: &mut [u8]) -> bool {
         (self.0)(p, buf)
     }
+}
+
+impl<F: FnMut(u64, &mut [u8]) -> bool> ProcessMemory for LentReader<F> {
+    fn strlen(&mut self, p: u64) -> Result<u64, i32> {
+        strlen(&mut self.0, p, true)
+    }
+
+    fn read(&mut self, p: u64, buf: &mut [u8]) -> bool {
+        (self.0)(p, buf)
+    }
+}
+
+/// The length of the string at `p` with its NUL, read in chunks that never cross a page
+/// end the string does not reach; `bytewise`: retry a refused chunk a byte at a time.
+fn strlen(read: &mut impl FnMut(u64, &mut [u8]) -> bool, p: u64, bytewise: bool) -> Result<u64, i32> {
+    let mut n = 0u64;
+    let mut buf = [0u8; 64];
+    while n < super::path::PATH_MAX as u64 {
+        // Never read across a page end the string does not reach.
+        let at = p.wrapping_add(n);
+        let room = (4096 - at % 4096).min(64) as usize;
+        if p == 0 {
+            return Err(libc::EFAULT);
+        }
+        if !read(at, &mut buf[..room]) {
+            if !bytewise {
+                return Err(libc::EFAULT);
+            }
+            // What may be read can end with the string (a native caller lends
+            // exactly its bytes): go on a byte at a time.
+            for i in 0..room as u64 {
+                let mut b = [0u8];
+                if !read(at.wrapping_add(i), &mut b) {
+                    return Err(libc::EFAULT);
+                }
+                if b[0] == 0 {
+                    return Ok(n + i + 1);
+                }
+            }
+            n += room as u64;
+            continue;
+        }
+        if let Some(i) = buf[..room].iter().position(|b| *b == 0) {
+            return Ok(n + i as u64 + 1);
+        }
+        n += room as u64;
+    }
+    Err(libc::ENAMETOOLONG)
 }
 
 fn u64_of(mem: &mut dyn ProcessMemory, p: u64) -> Option<u64> {
@@ -198,20 +225,20 @@ pub fn lends(op: u64, a: &[u64; 6], mut mem: impl ProcessMemory) -> Result<Vec<L
         nr::READV | nr::WRITEV | nr::PREADV | nr::PWRITEV | nr::PREADV2 | nr::PWRITEV2 => iovec(mem, a[1], a[2], !matches!(op, nr::WRITEV | nr::PWRITEV | nr::PWRITEV2), &mut v)?,
         nr::WRITE | nr::PWRITE64 => v.push(Lend::read(a[1], io(a[2]))),
         nr::OPENAT | nr::MKDIRAT | nr::MKNODAT | nr::UNLINKAT | nr::FACCESSAT | nr::FACCESSAT2 | nr::FCHMODAT | nr::FCHMODAT2 | nr::FCHOWNAT => v.push(path(mem, a[1])?),
-        nr::FSTAT => v.push(Lend::write(a[1], 128)),
-        nr::NEWFSTATAT => v.extend([path(mem, a[1])?, Lend::write(a[2], 128)]),
+        nr::FSTAT => v.push(Lend::write(a[1], STAT)),
+        nr::NEWFSTATAT => v.extend([path(mem, a[1])?, Lend::write(a[2], STAT)]),
         nr::STATX => {
             if a[1] != 0 {
                 v.push(path(mem, a[1])?);
             }
-            v.push(Lend::write(a[4], 256));
+            v.push(Lend::write(a[4], abi::STATX_SIZE as u64));
         }
-        nr::STATFS => v.extend([path(mem, a[0])?, Lend::write(a[1], 120)]),
-        nr::FSTATFS => v.push(Lend::write(a[1], 120)),
+        nr::STATFS => v.extend([path(mem, a[0])?, Lend::write(a[1], STATFS)]),
+        nr::FSTATFS => v.push(Lend::write(a[1], STATFS)),
         nr::GETDENTS64 => v.push(Lend::write(a[1], io(a[2]))),
         nr::PIPE2 => v.push(Lend::write(a[0], 8)),
         nr::GETCWD => v.push(Lend::write(a[0], a[1].min(4096))),
-        nr::CHDIR | nr::TRUNCATE => v.push(path(mem, a[0])?),
+        nr::CHDIR | nr::CHROOT | nr::TRUNCATE => v.push(path(mem, a[0])?),
         nr::READLINKAT => v.extend([path(mem, a[1])?, Lend::write(a[2], a[3].min(4096))]),
         nr::RENAMEAT | nr::RENAMEAT2 | nr::LINKAT => v.extend([path(mem, a[1])?, path(mem, a[3])?]),
         nr::SYMLINKAT => v.extend([path(mem, a[0])?, path(mem, a[2])?]),
@@ -301,10 +328,29 @@ pub fn lends(op: u64, a: &[u64; 6], mut mem: impl ProcessMemory) -> Result<Vec<L
         nr::SETSOCKOPT => v.push(Lend::read(a[3], a[4].min(256))),
         nr::GETSOCKOPT => out_with_len(mem, a[3], a[4], false, &mut v),
         nr::SENDMSG | nr::RECVMSG => msghdr(mem, a[1], op == nr::RECVMSG, &mut v)?,
-        _ => {}
+        // The rest need nothing beyond what their table row says.
+        _ => {
+            for (i, t) in typed(op).iter().enumerate() {
+                match *t {
+                    Arg::Path => v.push(path(mem, a[i])?),
+                    Arg::In(len) => v.push(Lend::read(a[i], io(a[len as usize]))),
+                    Arg::Out(len) => v.push(Lend::write(a[i], io(a[len as usize]))),
+                    _ => {}
+                }
+            }
+        }
     }
     Ok(v)
 }
+
+/// The argument types of vfs syscall `n` (its row in the syscall table).
+fn typed(n: u64) -> &'static [Arg] {
+    crate::table::entry(n).map_or(&[], |e| e.args)
+}
+
+/// Sizes of the structures the stat calls write.
+const STAT: u64 = abi::STAT_SIZE as u64;
+const STATFS: u64 = abi::STATFS_SIZE as u64;
 
 fn is_lock_cmd(cmd: u64) -> bool {
     matches!(cmd as i32, libc::F_GETLK | libc::F_SETLK | libc::F_SETLKW | libc::F_OFD_GETLK | libc::F_OFD_SETLK | libc::F_OFD_SETLKW)
@@ -328,7 +374,7 @@ pub fn qualify(n: u64, a: &[u64; 6], q: impl Fn(u64) -> u64) -> [u64; 5] {
         nr::RENAMEAT | nr::RENAMEAT2 | nr::LINKAT => [a[0], q(a[1]), a[2], q(a[3]), a[4]],
         nr::SYMLINKAT => [q(a[0]), a[1], q(a[2]), a[3], a[4]],
         nr::STATFS => [q(a[0]), q(a[1]), a[2], a[3], a[4]],
-        nr::PIPE2 | nr::GETCWD | nr::CHDIR | nr::TRUNCATE => [q(a[0]), a[1], a[2], a[3], a[4]],
+        nr::PIPE2 | nr::GETCWD | nr::CHDIR | nr::CHROOT | nr::TRUNCATE => [q(a[0]), a[1], a[2], a[3], a[4]],
         nr::IOCTL => match a[1] as u32 {
             0x5401 | 0x5413 | 0x541b | 0x540f | 0x5421 => [a[0], a[1], q(a[2]), a[3], a[4]],
             _ => [a[0], a[1], a[2], a[3], a[4]],
@@ -349,88 +395,23 @@ pub fn qualify(n: u64, a: &[u64; 6], q: impl Fn(u64) -> u64) -> [u64; 5] {
         nr::RECVFROM => [lo(a[0]) | lo(a[3]) << 32, q(a[1]), a[2], q(a[4]), q(a[5])],
         nr::SETSOCKOPT => [a[0], a[1], a[2], q(a[3]), a[4]],
         nr::GETSOCKOPT => [a[0], a[1], a[2], q(a[3]), q(a[4])],
-        _ => [a[0], a[1], a[2], a[3], a[4]],
+        // The rest as their table row says: strings and sized buffers are the
+        // caller's (other pointers need a row above, with their lend).
+        _ => {
+            let mut out = [a[0], a[1], a[2], a[3], a[4]];
+            for (i, t) in typed(n).iter().enumerate().take(5) {
+                if matches!(t, Arg::Path | Arg::In(_) | Arg::Out(_)) {
+                    out[i] = q(a[i]);
+                }
+            }
+            out
+        }
     }
 }
 
-/// Whether the vfs handles syscall `n`.
-///
-/// preadv2/pwritev2 are implemented (`vectored`) but not claimed yet: their buffers
-/// can only be lent through a `Reader`, and until the personality passes one, musl's
-/// pwrite is better served by -ENOSYS (it falls back to pwrite64) than by a faulting
-/// call. Claim them (and readv & co., which the personality still splits itself) once
-/// `lends` gets a `Reader`.
+/// Whether the vfs handles syscall `n`: its row in the syscall table says so.
 pub fn handles(n: u64) -> bool {
-    matches!(
-        n,
-        nr::OPENAT
-            | nr::CLOSE
-            | nr::CLOSE_RANGE
-            | nr::READ
-            | nr::PREAD64
-            | nr::WRITE
-            | nr::PWRITE64
-            | nr::READV
-            | nr::WRITEV
-            | nr::PREADV
-            | nr::PWRITEV
-            | nr::PREADV2
-            | nr::PWRITEV2
-            | nr::LSEEK
-            | nr::SENDFILE
-            | nr::COPY_FILE_RANGE
-            | nr::FSTAT
-            | nr::NEWFSTATAT
-            | nr::STATX
-            | nr::STATFS
-            | nr::FSTATFS
-            | nr::GETDENTS64
-            | nr::PIPE2
-            | nr::DUP
-            | nr::DUP3
-            | nr::FCNTL
-            | nr::FLOCK
-            | nr::IOCTL
-            | nr::GETCWD
-            | nr::CHDIR
-            | nr::FCHDIR
-            | nr::CHROOT
-            | nr::MKDIRAT
-            | nr::MKNODAT
-            | nr::UNLINKAT
-            | nr::RENAMEAT
-            | nr::RENAMEAT2
-            | nr::LINKAT
-            | nr::SYMLINKAT
-            | nr::FACCESSAT
-            | nr::FACCESSAT2
-            | nr::READLINKAT
-            | nr::FCHMOD
-            | nr::FCHMODAT
-            | nr::FCHMODAT2
-            | nr::FCHOWN
-            | nr::FCHOWNAT
-            | nr::UTIMENSAT
-            | nr::TRUNCATE
-            | nr::FTRUNCATE
-            | nr::FALLOCATE
-            | nr::FSYNC
-            | nr::FDATASYNC
-            | nr::SYNC
-            | nr::SYNCFS
-            | nr::FADVISE64
-            | nr::SYNC_FILE_RANGE
-            | nr::PPOLL
-            | nr::PSELECT6
-            | nr::EPOLL_CREATE1
-            | nr::EPOLL_CTL
-            | nr::EPOLL_PWAIT
-            | nr::EPOLL_PWAIT2
-            | nr::EVENTFD2
-            | nr::TIMERFD_CREATE
-            | nr::TIMERFD_SETTIME
-            | nr::TIMERFD_GETTIME
-    ) || super::net::handles(n)
+    crate::table::owner(n) == Some(crate::service::ServiceId::Vfs)
 }
 
 #[cfg(test)]
@@ -512,6 +493,20 @@ mod tests {
             true
         });
         assert_eq!(lends(nr::OPENAT, &[0, q(0x1000), 0, 0, 0, 0], endless), Err(libc::ENAMETOOLONG));
+        // A string lent exactly (a native caller's): readable byte by byte only.
+        let exact = |p: u64, b: &mut [u8]| {
+            let s = b"ab\0";
+            let off = p.wrapping_sub(q(0x1000)) as usize;
+            match s.get(off..off + b.len()) {
+                Some(x) => {
+                    b.copy_from_slice(x);
+                    true
+                }
+                None => false,
+            }
+        };
+        assert_eq!(lends(nr::OPENAT, &[0, q(0x1000), 0, 0, 0, 0], LentReader(exact)).unwrap(), vec![Lend::read(q(0x1000), 3)]);
+        assert_eq!(lends(nr::OPENAT, &[0, q(0x1000), 0, 0, 0, 0], Reader(exact)), Err(libc::EFAULT));
         // getsockname's length pointer is required; accept's is not.
         assert_eq!(lends(nr::GETSOCKNAME, &[3, 0, 0, 0, 0, 0], |_p: u64| 0).unwrap().len(), 2);
         assert!(lends(nr::ACCEPT, &[3, 0, 0, 0, 0, 0], |_p: u64| 0).unwrap().is_empty());

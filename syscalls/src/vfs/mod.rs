@@ -37,10 +37,10 @@ mod unix;
 mod vectored;
 pub mod wait;
 
-pub use lends::{ProcessMemory, Reader, handles, lends, qualify};
+pub use lends::{LentReader, ProcessMemory, Reader, handles, lends, qualify};
 pub use procfs::auxv_from_stack;
 
-use crate::service::{BLOCK, Env, Lend, Service, ServiceId, err};
+use crate::service::{Template, BLOCK, Env, Lend, Service, ServiceId, err};
 use crate::sysno as nr;
 use machine::{Fault, addr};
 use std::any::Any;
@@ -584,14 +584,15 @@ impl Vfs {
             nr::FLOCK => locks::flock(self, env, who, s[0] as i32, s[1] as i32),
             nr::PPOLL => ready::ppoll(self, env, who, s),
             nr::PSELECT6 => ready::pselect6(self, env, who, s),
+            nr::MEMFD_CREATE => fs::memfd_create(self, env, who, s),
             nr::EPOLL_CREATE1 => epoll::create(self, env, who, s[0] as i32),
             nr::EPOLL_CTL => epoll::ctl(self, env, who, s),
             nr::EPOLL_PWAIT | nr::EPOLL_PWAIT2 => epoll::pwait(self, env, who, n, s),
             nr::EVENTFD2 => eventfd::create(self, env, who, s[0] as u32, s[1] as i32),
             nr::TIMERFD_CREATE => timerfd::create(self, env, who, s[0] as i32, s[1] as i32),
             nr::TIMERFD_SETTIME | nr::TIMERFD_GETTIME => timerfd::time(self, env, who, n, s),
-            n if net::handles(n) => net::syscall(self, env, who, n, s),
-            _ => fail(libc::ENOSYS),
+            // The socket calls; anything else is -ENOSYS there.
+            n => net::syscall(self, env, who, n, s),
         }
     }
 }
@@ -599,29 +600,12 @@ impl Vfs {
 /// Syscalls that change nothing another thread could be waiting for: they do not wake
 /// the vfs's waiters.
 fn pure(n: u64) -> bool {
-    matches!(
-        n,
-        nr::FSTAT
-            | nr::NEWFSTATAT
-            | nr::STATX
-            | nr::STATFS
-            | nr::FSTATFS
-            | nr::GETCWD
-            | nr::READLINKAT
-            | nr::FACCESSAT
-            | nr::FACCESSAT2
-            | nr::GETDENTS64
-            | nr::LSEEK
-            | nr::GETSOCKNAME
-            | nr::GETPEERNAME
-            | nr::GETSOCKOPT
-            | nr::PPOLL
-            | nr::PSELECT6
-            | nr::EPOLL_PWAIT
-            | nr::EPOLL_PWAIT2
-            | nr::TIMERFD_GETTIME
-            | op::POLL_LIMIT
-    )
+    crate::table::is(n, crate::table::flag::PURE) || n == op::POLL_LIMIT
+}
+
+impl Template for Vfs {
+    const ID: ServiceId = ServiceId::Vfs;
+    const CALLEES: &'static [ServiceId] = &[ServiceId::Tty, ServiceId::Proc, ServiceId::Mm, ServiceId::Supervisor];
 }
 
 impl Service for Vfs {
