@@ -6,7 +6,7 @@ use crate::error::{FaultKind, GxError};
 use crate::frames::{FrameId, FrameStore};
 use crate::grants::{Grant, GrantLimits, GrantRequest, GrantTable, Handle};
 use crate::rights::{Access, GrantRights, PageRights};
-use crate::space::{Pte, Space};
+use crate::space::{LazyRun, Pte, Space};
 use crate::tlb::Tlb;
 
 /// Limits on memory resources, all configurable.
@@ -198,6 +198,9 @@ impl Memory {
 
     fn replace_pte(&mut self, sid: Sid, page: u64, pte: Option<Pte>) -> Result<(), GxError> {
         let space = self.spaces[sid as usize].as_mut().ok_or(GxError::Stale)?;
+        if space.carve(page, page + 1) {
+            self.code_epoch += 1;
+        }
         let old = match pte {
             Some(p) => space.pages.insert(page, p),
             None => space.pages.remove(&page),
@@ -233,13 +236,35 @@ impl Memory {
     /// Maps demand-zero pages over `[offset, offset+len)`: each gets a zeroed frame on
     /// its first access, by any principal. Large anonymous mappings, stacks and bss
     /// cost nothing until used, and host code never sees a "not yet populated" page.
+    ///
+    /// The range is one entry of the space's demand-zero runs, whatever its length:
+    /// only the pages something touches get entries (and frames) of their own.
     pub fn map_lazy(&mut self, sid: Sid, offset: u64, len: u64, rights: PageRights) -> Result<(), GxError> {
         let (lo, hi) = Self::check_range(offset, len)?;
         self.space(sid).ok_or(GxError::Stale)?;
-        for page in lo..hi {
-            self.replace_pte(sid, page, Some(Pte { frame: FrameId::NONE, rights, cow: false }))?;
+        self.drop_pages(sid, lo, hi)?;
+        let space = self.spaces[sid as usize].as_mut().ok_or(GxError::Stale)?;
+        let exec = space.carve(lo, hi);
+        space.add_run(lo, hi, Pte { frame: FrameId::NONE, rights, cow: false });
+        if exec || rights.contains(PageRights::X) {
+            self.code_epoch += 1;
         }
         self.tlb.flush_pages(sid, lo, hi);
+        Ok(())
+    }
+
+    /// Removes the entries (with frames) of `pages` in `[lo, hi)`, walking the smaller
+    /// of the range and the table.
+    fn drop_pages(&mut self, sid: Sid, lo: u64, hi: u64) -> Result<(), GxError> {
+        let space = self.space(sid).ok_or(GxError::Stale)?;
+        let pages: Vec<u64> = if hi - lo > space.pages.len() as u64 {
+            space.pages.keys().copied().filter(|p| (lo..hi).contains(p)).collect()
+        } else {
+            (lo..hi).filter(|p| space.pages.contains_key(p)).collect()
+        };
+        for page in pages {
+            self.replace_pte(sid, page, None)?;
+        }
         Ok(())
     }
 
@@ -247,13 +272,24 @@ impl Memory {
     /// `OutOfMemory` fault at the access, as a machine with no free page would.
     fn materialize(&mut self, sid: Sid, page: u64, access: Access, addr: u64, who: For) -> Result<FrameId, FaultKind> {
         let frame = self.frames.alloc_below(self.cap(who)).map_err(|_| FaultKind::OutOfMemory { access, addr })?;
-        if let Some(e) = self.space_mut(sid).and_then(|s| s.pages.get_mut(&page)) {
+        let Some(space) = self.space_mut(sid) else {
+            self.frames.decref(frame);
+            return Err(FaultKind::Unmapped { access, addr });
+        };
+        if let Some(e) = space.pages.get_mut(&page) {
             e.frame = frame;
             // A fresh zero frame is nobody else's: a demand-zero page cloned by
             // cow_clone must not keep its copy-on-write mark, or the first write
             // would copy a frame no one shares (and `share` would alias a frame
             // that its source still considers copy-on-write).
             e.cow = false;
+        } else if let Some(rights) = space.lazy_run(page).map(|(_, r)| r.pte.rights) {
+            // The page leaves its run for an entry of its own.
+            space.carve(page, page + 1);
+            space.pages.insert(page, Pte { frame, rights, cow: false });
+        } else {
+            self.frames.decref(frame);
+            return Err(FaultKind::Unmapped { access, addr });
         }
         Ok(frame)
     }
@@ -271,14 +307,9 @@ impl Memory {
     /// Unmaps `[offset, offset+len)`; unmapped pages in the range are ignored.
     pub fn unmap(&mut self, sid: Sid, offset: u64, len: u64) -> Result<(), GxError> {
         let (lo, hi) = Self::check_range(offset, len)?;
-        let space = self.space(sid).ok_or(GxError::Stale)?;
-        let pages: Vec<u64> = if hi - lo > space.pages.len() as u64 {
-            space.pages.keys().copied().filter(|p| (lo..hi).contains(p)).collect()
-        } else {
-            (lo..hi).filter(|p| space.pages.contains_key(p)).collect()
-        };
-        for page in pages {
-            self.replace_pte(sid, page, None)?;
+        self.drop_pages(sid, lo, hi)?;
+        if self.spaces[sid as usize].as_mut().ok_or(GxError::Stale)?.carve(lo, hi) {
+            self.code_epoch += 1;
         }
         self.tlb.flush_pages(sid, lo, hi);
         Ok(())
@@ -304,6 +335,15 @@ impl Memory {
                 }
             });
         }
+        // The parts of demand-zero runs in the range get the new rights.
+        let pieces: Vec<(u64, u64, Pte)> =
+            space.lazy.range(..hi).rev().take_while(|(_, r)| r.end > lo).map(|(first, r)| ((*first).max(lo), r.end.min(hi), r.pte)).collect();
+        if !pieces.is_empty() {
+            code |= space.carve(lo, hi) || rights.contains(PageRights::X);
+            for (a, b, pte) in pieces {
+                space.add_run(a, b, Pte { rights, ..pte });
+            }
+        }
         if code {
             self.code_epoch += 1;
         }
@@ -319,7 +359,7 @@ impl Memory {
         self.space(dst).ok_or(GxError::Stale)?;
         let pages: Vec<(u64, Pte)> = {
             let s = self.space(src).ok_or(GxError::Stale)?;
-            (slo..shi).filter_map(|p| s.pages.get(&p).map(|e| (p, *e))).collect()
+            (slo..shi).filter_map(|p| s.pte(p << PAGE_SHIFT).map(|e| (p, *e))).collect()
         };
         // Settle every source page before any destination page changes: with
         // src == dst the ranges may overlap, and a page settled after being replaced
@@ -376,6 +416,17 @@ impl Memory {
             self.frames.incref(e.frame);
             self.replace_pte(dst, p, Some(e))?;
         }
+        // Untouched demand-zero runs are copied as runs: nothing to share yet.
+        let runs: Vec<(u64, LazyRun)> = self.space(src).map(|s| s.lazy.iter().map(|(f, r)| (*f, *r)).collect()).unwrap_or_default();
+        for (first, run) in runs {
+            self.drop_pages(dst, first, run.end)?;
+            let d = self.spaces[dst as usize].as_mut().ok_or(GxError::Stale)?;
+            d.carve(first, run.end);
+            d.add_run(first, run.end, run.pte);
+            if run.pte.rights.contains(PageRights::X) {
+                self.code_epoch += 1;
+            }
+        }
         self.tlb.flush_space(src);
         self.tlb.flush_space(dst);
         Ok(())
@@ -418,7 +469,7 @@ impl Memory {
     /// The frame for a write at `offset`, breaking copy-on-write sharing first.
     fn writable_frame(&mut self, sid: Sid, offset: u64, who: For) -> Result<FrameId, FaultKind> {
         let page = offset >> PAGE_SHIFT;
-        let pte = *self.space(sid).and_then(|s| s.pages.get(&page)).ok_or(FaultKind::Unmapped { access: Access::Write, addr: offset })?;
+        let pte = *self.space(sid).and_then(|s| s.pte(offset)).ok_or(FaultKind::Unmapped { access: Access::Write, addr: offset })?;
         if pte.frame == FrameId::NONE {
             return self.materialize(sid, page, Access::Write, offset, who);
         }
@@ -731,6 +782,60 @@ mod tests {
         assert_eq!(m.space(a).unwrap().pte(0x100000).unwrap().rights, PageRights::RW);
         m.protect(a, 0, 1 << 40, PageRights::R).unwrap();
         assert_eq!(m.space(a).unwrap().pte(0x10000).unwrap().rights, PageRights::R);
+    }
+
+    #[test]
+    fn demand_zero_runs_cost_one_entry_until_touched() {
+        let (mut m, a, b) = setup();
+        let tib = 1u64 << 40;
+        m.map_lazy(a, 1 << 41, tib, PageRights::RW).unwrap();
+        let s = m.space(a).unwrap();
+        assert_eq!((s.lazy.len(), s.pages.len()), (1, 2), "one run for a TiB; the two setup pages");
+        assert_eq!(s.mapped_pages(), 2 + (tib >> 12) as usize);
+        let base = 1u64 << 41;
+        // Touching a page in the middle gives it an entry and splits the run.
+        m.copy_out(a, base + 0x5000, &[7]).unwrap();
+        let s = m.space(a).unwrap();
+        assert_eq!((s.lazy.len(), s.pages.len()), (2, 3));
+        assert_eq!(s.mapped_pages(), 2 + (tib >> 12) as usize, "still as many pages mapped");
+        assert_eq!(s.pte(base + 0x5000).map(|e| e.frame != FrameId::NONE), Some(true));
+        assert_eq!(s.pte(base + 0x6000).map(|e| e.frame), Some(FrameId::NONE));
+        // protect, unmap and regions see runs and pages alike.
+        m.protect(a, base + 0x4000, 0x3000, PageRights::R).unwrap();
+        let s = m.space(a).unwrap();
+        for (off, r) in [(0x3000, PageRights::RW), (0x4000, PageRights::R), (0x5000, PageRights::R), (0x6000, PageRights::R), (0x7000, PageRights::RW)] {
+            assert_eq!(s.pte(base + off).unwrap().rights, r, "page {off:#x}");
+        }
+        let regions = s.regions();
+        assert!(regions.contains(&(base + 0x4000, base + 0x7000, PageRights::R)), "{regions:x?}");
+        assert!(regions.contains(&(base + 0x7000, base + tib, PageRights::RW)));
+        m.unmap(a, base + 0x1000, 0x10000).unwrap();
+        let s = m.space(a).unwrap();
+        assert!(s.pte(base + 0x5000).is_none() && s.pte(base + 0x1000).is_none());
+        assert!(s.pte(base).is_some() && s.pte(base + 0x11000).is_some());
+        assert_eq!(s.mapped_pages(), 2 + (tib >> 12) as usize - 16);
+        // A fork copies runs as runs; each side's touches stay its own.
+        m.cow_clone(a, b).unwrap();
+        assert_eq!(m.space(b).unwrap().lazy.len(), m.space(a).unwrap().lazy.len());
+        m.copy_out(b, base + 0x20000, &[9]).unwrap();
+        let mut x = [1u8];
+        m.copy_in(a, base + 0x20000, &mut x).unwrap();
+        assert_eq!(x, [0]);
+        // Mapped pages in address order, runs and entries alike.
+        let s = m.space(a).unwrap();
+        let all: Vec<u64> = (0..6).map(|k| s.nth_mapped_page(k).unwrap()).collect();
+        assert_eq!(all, vec![0x10, 0x11, base >> 12, (base >> 12) + 0x11, (base >> 12) + 0x12, (base >> 12) + 0x13]);
+        assert_eq!(s.nth_mapped_page(s.mapped_pages() as u64), None);
+        assert_eq!(s.nth_mapped_page(s.mapped_pages() as u64 - 1), Some(((base + tib) >> 12) - 1));
+        // Mapping page by page merges into one run again.
+        let c = m.create_space("c", 0).unwrap();
+        for i in 0..64 {
+            m.map_lazy(c, 0x100000 + i * 4096, 4096, PageRights::RW).unwrap();
+        }
+        assert_eq!(m.space(c).unwrap().lazy.len(), 1);
+        let frames = m.frames.live();
+        m.destroy_space(a).unwrap();
+        assert!(m.frames.live() < frames);
     }
 
     #[test]
