@@ -6,6 +6,8 @@ mod campaign;
 mod cli;
 mod compare;
 mod cpu;
+mod gdb;
+mod gdb_monitor;
 mod launch;
 mod logging;
 mod qemu;
