@@ -11,8 +11,8 @@ mod gdb_monitor;
 mod launch;
 mod logging;
 mod qemu;
+mod plot;
 mod report;
-mod svg;
 
 use std::ffi::OsString;
 
