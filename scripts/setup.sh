@@ -9,6 +9,8 @@
 #   qemu-user                                     optional: reference runner for
 #                                                 the tests; a failed install
 #                                                 only warns
+#   gdb-multiarch                                 optional: drives the gdb stub
+#                                                 test (tests/gdb.rs)
 # `apt-get update` runs once, and only when something has to be installed.
 # Then it runs scripts/fetch-riscv-debs.sh (musl, busybox-static from Debian
 # sid riscv64, unpacked under build/; no host install).
@@ -73,6 +75,12 @@ fi
 if ! command -v qemu-riscv64 >/dev/null; then
     apt_install qemu-user \
         || warn "could not install qemu-user; scripts/compare-qemu.sh will skip the qemu runs"
+fi
+
+# Optional: gdb-multiarch, the debugger tests/gdb.rs drives through `grantix -g`.
+if ! command -v gdb-multiarch >/dev/null; then
+    apt_install gdb-multiarch \
+        || warn "could not install gdb-multiarch; tests/gdb.rs will not run its gdb session"
 fi
 
 "$REPO/scripts/fetch-riscv-debs.sh" </dev/null

@@ -159,6 +159,10 @@ fn run_campaign(args: CampaignArgs) -> Result<(), String> {
     let split_calls = reference["split"].2.clone();
     let runs: Vec<u64> = (0..args.runs).filter(|r| r % shards == shard).collect();
     let bar = indicatif::ProgressBar::new(runs.len() as u64);
+    // A log or a CI run gets no bar (indicatif hides itself there too; this says so).
+    if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
     bar.set_style(indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} runs · {elapsed} · eta {eta}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
     let out = Mutex::new(std::fs::File::create(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?);
     let next = Mutex::new(0usize);

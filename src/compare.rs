@@ -184,12 +184,12 @@ fn html_report(args: &CompareArgs, split: &RunReport, mono: &RunReport, identica
     names.truncate(16);
     let cats: Vec<String> = names.iter().map(|(n, _)| n.to_string()).collect();
     let cyc = |r: &RunReport| cats.iter().map(|n| r.syscalls.get(n).map_or(0.0, |s| per(s.cycles, s.calls))).collect::<Vec<f64>>();
-    let cost = crate::svg::bar_chart("Modeled cycles per call", "cycles", &cats, &[("split", cyc(split)), ("monolithic", cyc(mono))]);
+    let cost = crate::plot::bar_chart("Modeled cycles per call", "cycles", &cats, &[("split", cyc(split)), ("monolithic", cyc(mono))]);
     let grants: Vec<f64> = cats.iter().map(|n| split.syscalls.get(n).map_or(0.0, |s| per(s.grants_transient, s.calls))).collect();
     let bytes: Vec<f64> = cats.iter().map(|n| split.syscalls.get(n).map_or(0.0, |s| per(s.bytes_granted, s.calls))).collect();
-    let g = crate::svg::bar_chart("Where the split kernel's grants go (per call)", "per call", &cats, &[("transient grants", grants), ("bytes granted / 100", bytes.iter().map(|b| b / 100.0).collect())]);
+    let g = crate::plot::bar_chart("Where the split kernel's grants go (per call)", "per call", &cats, &[("transient grants", grants), ("bytes granted / 100", bytes.iter().map(|b| b / 100.0).collect())]);
     let svc: Vec<String> = split.spaces.keys().cloned().collect();
-    let s = crate::svg::bar_chart("Calls received per space (split)", "calls", &svc, &[("calls in", split.spaces.values().map(|c| c.calls_in as f64).collect())]);
+    let s = crate::plot::bar_chart("Calls received per space (split)", "calls", &svc, &[("calls in", split.spaces.values().map(|c| c.calls_in as f64).collect())]);
     let prog: Vec<String> = args.program.iter().map(|a| a.to_string_lossy().into_owned()).collect();
     format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>grantix compare</title><style>body{{font-family:sans-serif;margin:2em}}td,th{{padding:2px 8px;text-align:right}}</style></head><body>\n<h1>grantix compare: {}</h1>\n<p>{} runs per configuration. Output identical in both configurations: <b>{}</b>. Modeled cycles: split {} · monolithic {} (×{:.3}). Median wall time: split {:.3} s · monolithic {:.3} s.</p>\n{}\n{}\n{}\n</body></html>\n",

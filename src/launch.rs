@@ -237,9 +237,6 @@ pub fn run(mut spec: RunSpec) -> Result<i32, Stop> {
     if let Some(cpu) = &spec.cpu {
         crate::cpu::check(cpu)?;
     }
-    if let Some(port) = &spec.gdb {
-        return Err(Stop::usage(format!("-g {port}: the gdb stub is not available in this build of grantix")));
-    }
     let Some(program) = spec.program.first() else { return Err(Stop::usage("no program given")) };
     let mut opts = Options { config: spec.config, strace: spec.strace || log.strace, quantum: spec.quantum.max(1), inject: spec.inject, ..Options::default() };
     if let Some(root) = &spec.root {
@@ -275,6 +272,9 @@ pub fn run(mut spec: RunSpec) -> Result<i32, Stop> {
     let host_path = resolve_program(&path, &opts.root);
     check_interpreter(&host_path, &paths).map_err(|e| Stop { status: e.exit_status(), message: format!("{path}: {e}") })?;
     rt.spawn(&host_path, spec.guest_argv(), spec.guest_env()).map_err(|e| Stop { status: e.exit_status(), message: format!("{path}: {e}") })?;
+    if let Some(port) = &spec.gdb {
+        rt.debugger = Some(Box::new(crate::gdb::attach(port).map_err(Stop::usage)?));
+    }
     let status = rt.run();
     if spec.stats {
         crate::report::print_stats(&rt);
@@ -293,10 +293,11 @@ pub fn run(mut spec: RunSpec) -> Result<i32, Stop> {
 /// up inside the root, as the guest would see it (`grantix -root R /bin/ls` runs R's
 /// ls, following R's symlinks inside R), then on the host.
 fn resolve_program(path: &str, root: &std::path::Path) -> String {
-    if root != std::path::Path::new("/") && path.starts_with('/') {
-        if let Some(inside) = syscalls::vfs::prefix::find(root, None, path) {
-            return inside.to_string_lossy().into_owned();
-        }
+    if root != std::path::Path::new("/")
+        && path.starts_with('/')
+        && let Some(inside) = syscalls::vfs::prefix::find(root, None, path)
+    {
+        return inside.to_string_lossy().into_owned();
     }
     path.to_string()
 }

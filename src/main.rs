@@ -6,11 +6,13 @@ mod campaign;
 mod cli;
 mod compare;
 mod cpu;
+mod gdb;
+mod gdb_monitor;
 mod launch;
 mod logging;
 mod qemu;
+mod plot;
 mod report;
-mod svg;
 
 use std::ffi::OsString;
 

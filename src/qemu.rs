@@ -29,7 +29,7 @@ struct Flag {
 const FLAGS: &[Flag] = &[
     Flag { name: "h", arg: None, env: "", help: "print this help" },
     Flag { name: "help", arg: None, env: "", help: "print this help" },
-    Flag { name: "g", arg: Some("port"), env: "GRANTIX_GDB", help: "wait for a gdb connection on port (not available in this build)" },
+    Flag { name: "g", arg: Some("port"), env: "GRANTIX_GDB", help: "wait for gdb to connect on port (127.0.0.1), then run under its control" },
     Flag { name: "L", arg: Some("path"), env: "GRANTIX_LD_PREFIX", help: "set the elf interpreter prefix: guest paths are looked up under path first" },
     Flag { name: "s", arg: Some("size"), env: "GRANTIX_STACK_SIZE", help: "set the stack size in bytes (suffixes k, M, G)" },
     Flag { name: "cpu", arg: Some("model"), env: "GRANTIX_CPU", help: "select the CPU model (-cpu help for the list)" },

@@ -154,10 +154,13 @@ fn version_help_and_usage_errors() {
 }
 
 #[test]
-fn gdb_port_is_refused_while_there_is_no_stub() {
-    let o = grantix(&["-g", "1234", &guest("musl", "hello")], &[]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("gdb stub is not available"), "{}", stderr(&o));
+fn gdb_port_must_be_a_port() {
+    // The session itself is tests/gdb.rs; here, what is refused before waiting for gdb.
+    for (args, env) in [(vec!["-g", "notaport"], vec![]), (vec![], vec![("GRANTIX_GDB", "99999")])] {
+        let o = grantix(&[&args[..], &[guest("musl", "hello").as_str()]].concat(), &env);
+        assert_eq!(o.status.code(), Some(1), "{args:?} {env:?}");
+        assert!(stderr(&o).contains("not a TCP port"), "{}", stderr(&o));
+    }
 }
 
 #[test]

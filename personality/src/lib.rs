@@ -1,6 +1,7 @@
 //! The Linux personality: the riscv64 syscall ABI mapped onto grants and service calls,
 //! the split and monolithic wirings, and the board that runs programs.
 
+pub mod debug;
 pub mod hostpoll;
 pub mod inject;
 pub mod linux;

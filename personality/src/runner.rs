@@ -72,6 +72,8 @@ pub struct Runtime {
     /// linux's interrupt entry: how a signal reaches a thread that is running user
     /// code rather than sitting in a syscall.
     pub signal_portal: u64,
+    /// A debugger that runs each thread's turn (`crate::debug`).
+    pub debugger: Option<Box<dyn crate::debug::Debugger>>,
 }
 
 fn services(root: PathBuf, strace: bool, record: &crate::supervisor::SharedRecord) -> Vec<Box<dyn Service>> {
@@ -184,7 +186,7 @@ impl Runtime {
         if let Some(mm) = service_mut::<syscalls::mm::Mm>(&mut m, &wiring, cfg, ServiceId::Mm) {
             mm.portals = syscalls::mm::ProcessPortals { ecall, fault };
         }
-        Ok(Runtime { m, wiring, config: opts.config, quantum: opts.quantum, elapsed: Default::default(), signal_portal: signal })
+        Ok(Runtime { m, wiring, config: opts.config, quantum: opts.quantum, elapsed: Default::default(), signal_portal: signal, debugger: None })
     }
 
     fn sid(&self, id: ServiceId) -> Sid {
@@ -301,11 +303,23 @@ impl Runtime {
                     continue;
                 }
             }
-            let exit = self.m.run(t.hart, self.quantum);
+            let exit = match self.debugger.take() {
+                Some(mut d) => {
+                    let me = crate::debug::ThreadRef { pid: t.pid, tid: t.tid, hart: t.hart };
+                    let all: Vec<_> = self.proc().threads.values().map(|t| crate::debug::ThreadRef { pid: t.pid, tid: t.tid, hart: t.hart }).collect();
+                    let exit = d.run(&mut self.m, me, &all, self.quantum);
+                    self.debugger = Some(d);
+                    exit
+                }
+                None => self.m.run(t.hart, self.quantum),
+            };
             if let Some(status) = self.after(&t, exit) {
                 break status;
             }
         };
+        if let Some(d) = self.debugger.as_mut() {
+            d.exited(status);
+        }
         self.elapsed = start.elapsed();
         status
     }

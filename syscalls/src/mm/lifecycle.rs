@@ -33,7 +33,13 @@ impl Mm {
     #[allow(clippy::too_many_arguments)]
     pub fn load_new(&mut self, mem: &mut Memory, me: Sid, linux: Sid, pid: u32, host_path: &str, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>, execfn: Vec<u8>) -> Result<(Loaded, ProcMem), i32> {
         let bytes = loader::read_executable(std::path::Path::new(host_path)).map_err(|e| e.errno())?;
-        let image = loader::parse(&bytes).map_err(|_| libc::ENOEXEC)?;
+        let image = loader::parse(&bytes).map_err(|e| {
+            // The usual surprise: system("...") or popen() runs the host's /bin/sh.
+            if let loader::LoadError::WrongArch { arch } = &e {
+                tracing::warn!(target: "grantix", "exec {host_path}: not a riscv64 program ({arch}), ENOEXEC; a guest that runs /bin/sh (system, popen) needs a riscv64 root: -root DIR (scripts/fetch-debian-root.sh makes one) or -L PREFIX");
+            }
+            libc::ENOEXEC
+        })?;
         // A dynamically linked program: its interpreter, from the guest's view of files.
         let interp = match &image.interp {
             Some(name) => {
