@@ -60,7 +60,7 @@ pub fn handles(n: u64) -> bool {
 /// sigaltstack) and futex (whose caller word has a shape of its own). The internal ops
 /// (0x1000 and up) take pids and lends from trusted callers only.
 pub fn allowed(s: ServiceId, op: u64) -> bool {
-    PUBLIC.contains(&s) && s != ServiceId::Futex && op < 0x1000 && crate::linux::route(op) == Some(s) && !table::is(op, table::flag::NO_NATIVE)
+    PUBLIC.contains(&s) && s != ServiceId::Futex && op < 0x1000 && table::owner(op) == Some(s) && !table::is(op, table::flag::NO_NATIVE)
 }
 
 /// The arguments op `op` of service `s` gets from a native caller whose DATA is

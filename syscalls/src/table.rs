@@ -164,7 +164,7 @@ syscall_table! {
     nr::FCHOWN => Vfs(Fd, Int, Int) NONE;
     nr::OPENAT => Vfs(DirFd, Path, OpenFlags, Mode) RESTART;
     nr::CLOSE => Vfs(Fd) NONE;
-    nr::PIPE2 => Vfs(Ptr, OpenFlags) NONE;
+    nr::PIPE2 => Vfs(Ptr, Hex) NONE;
     nr::GETDENTS64 => Vfs(Fd, Out(2), Uint) PURE;
     nr::LSEEK => Vfs(Fd, Int, Int) PURE;
     nr::READ => Vfs(Fd, Out(2), Uint) RESTART;
