@@ -26,6 +26,14 @@ KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 if [[ -d "$ROOT" && -f "$STAMP" && "$(cat "$STAMP")" == "${PACKAGES[*]}" ]]; then
     exit 0
 fi
+# Two callers at once (tests run in parallel) would share one private apt state: the
+# second waits for the first, then finds the stamp.
+mkdir -p "$D"
+exec 9>"$D/.lock"
+flock 9
+if [[ -d "$ROOT" && -f "$STAMP" && "$(cat "$STAMP")" == "${PACKAGES[*]}" ]]; then
+    exit 0
+fi
 
 die() { echo "fetch-debian-root: error: $*" >&2; exit 1; }
 warn() { echo "fetch-debian-root: warning: $*" >&2; }
