@@ -2,7 +2,9 @@
 //! portal ABI (its op numbers are the Linux syscall numbers it implements, plus a few
 //! internal operations), all written against the `Env` of `service`.
 
+pub mod creds;
 pub mod futex;
+pub mod ipc;
 pub mod lifecycle;
 pub mod mm;
 pub mod proc;
