@@ -240,8 +240,19 @@ syscall_table! {
     nr::GETPGID => Proc(Int) NONE;
     nr::GETSID => Proc(Int) NONE;
     nr::SETSID => Proc() NONE;
-    // No supplementary groups: the list is never written.
-    nr::GETGROUPS => Proc(Int, Addr) NONE;
+    nr::GETGROUPS => Proc(Int, Ptr) NONE;
+    // Credentials (proc::ids): one set per process, shared by its threads.
+    nr::SETUID => Proc(Int) NONE;
+    nr::SETGID => Proc(Int) NONE;
+    nr::SETREUID => Proc(Int, Int) NONE;
+    nr::SETREGID => Proc(Int, Int) NONE;
+    nr::SETRESUID => Proc(Int, Int, Int) NONE;
+    nr::SETRESGID => Proc(Int, Int, Int) NONE;
+    nr::SETFSUID => Proc(Int) NONE;
+    nr::SETFSGID => Proc(Int) NONE;
+    nr::SETGROUPS => Proc(Int, Ptr) NONE;
+    nr::CAPGET => Proc(Ptr, Ptr) NONE;
+    nr::CAPSET => Proc(Ptr, Ptr) NONE, Support::Partial("no file capabilities; the bounding set is never lowered");
     nr::GETRLIMIT => Proc(Int, Ptr) NONE;
     nr::SETRLIMIT => Proc(Int, Ptr) NONE;
     nr::UMASK => Proc(Mode) NONE;
