@@ -16,8 +16,13 @@ pub const CLONE: u64 = 0x1100;
 /// a0 = 1 if the process is gone, a1 = clear_child_tid of the exiting thread.
 pub const EXIT: u64 = 0x1101;
 /// Exec succeeded: a1 = new code, a2 = new data, a3..a4 = the new thread name (16
-/// bytes, NUL-padded: the executable's file name).
+/// bytes, NUL-padded: the executable's file name), a5 = the executed file's owner and
+/// mode as an `EXEC_FILE_SIZE`-byte record (st_mode, st_uid, st_gid: u32 each, lent
+/// R), or 0 when unknown (then no set-id bits apply). a0 = 0, a1 = 1 when the new
+/// image runs with more privilege than its caller (AT_SECURE).
 pub const EXEC: u64 = 0x1102;
+/// Size of the file record of EXEC.
+pub const EXEC_FILE_SIZE: u64 = 12;
 
 /// Handles the lifecycle ops; `None` if `op` is not one of them.
 pub fn handle(p: &mut Proc, env: &mut dyn Env, op: u64, a: [u64; 6]) -> Option<[u64; 2]> {
@@ -65,16 +70,37 @@ pub fn handle(p: &mut Proc, env: &mut dyn Env, op: u64, a: [u64; 6]) -> Option<[
                     }
                 }
             }
+            let mut secure = 0;
+            if let Some(pr) = p.processes.get_mut(&pid) {
+                let file = exec_file(env, a[5], &pr.creds);
+                secure = pr.creds.exec(file, false).secure as u64;
+            }
             if let Some(t) = p.threads.get_mut(&tid) {
                 t.altstack = (0, 2, 0);
                 t.comm[..8].copy_from_slice(&a[3].to_le_bytes());
                 t.comm[8..].copy_from_slice(&a[4].to_le_bytes());
                 t.comm[15] = 0;
             }
-            [0, 0]
+            [0, secure]
         }
         _ => return None,
     })
+}
+
+/// The executed file as exec's credential rule needs it: read from the lent record
+/// at `rec`; with none (or an unreadable one) a file without set-id bits, so only the
+/// capability rules of exec apply.
+fn exec_file(env: &mut dyn Env, rec: u64, c: &crate::creds::Creds) -> crate::creds::Inode {
+    let plain = crate::creds::Inode { uid: c.euid, gid: c.egid, mode: 0o100755 };
+    if rec == 0 {
+        return plain;
+    }
+    let mut b = [0u8; EXEC_FILE_SIZE as usize];
+    if env.read(rec, &mut b).is_err() {
+        return plain;
+    }
+    let w = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+    crate::creds::Inode { mode: w(0), uid: w(4), gid: w(8) }
 }
 
 fn clone(p: &mut Proc, env: &mut dyn Env, pid: u32, tid: u32, a: [u64; 6]) -> [u64; 2] {

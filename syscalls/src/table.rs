@@ -128,6 +128,7 @@ macro_rules! syscall_table {
 use flag::*;
 use Arg::*;
 
+const PER_PROCESS: &str = "credentials are per process: the raw call changes every thread's (libc's set*id does the same)";
 const ONE_HART: &str = "one hart, SCHED_OTHER: policies and affinity are accepted and change nothing";
 
 syscall_table! {
@@ -240,8 +241,19 @@ syscall_table! {
     nr::GETPGID => Proc(Int) NONE;
     nr::GETSID => Proc(Int) NONE;
     nr::SETSID => Proc() NONE;
-    // No supplementary groups: the list is never written.
-    nr::GETGROUPS => Proc(Int, Addr) NONE;
+    nr::GETGROUPS => Proc(Int, Ptr) NONE;
+    // Credentials (proc::ids): one set per process, shared by its threads.
+    nr::SETUID => Proc(Int) NONE, Support::Partial(PER_PROCESS);
+    nr::SETGID => Proc(Int) NONE, Support::Partial(PER_PROCESS);
+    nr::SETREUID => Proc(Int, Int) NONE, Support::Partial(PER_PROCESS);
+    nr::SETREGID => Proc(Int, Int) NONE, Support::Partial(PER_PROCESS);
+    nr::SETRESUID => Proc(Int, Int, Int) NONE, Support::Partial(PER_PROCESS);
+    nr::SETRESGID => Proc(Int, Int, Int) NONE, Support::Partial(PER_PROCESS);
+    nr::SETFSUID => Proc(Int) NONE, Support::Partial(PER_PROCESS);
+    nr::SETFSGID => Proc(Int) NONE, Support::Partial(PER_PROCESS);
+    nr::SETGROUPS => Proc(Int, Ptr) NONE, Support::Partial(PER_PROCESS);
+    nr::CAPGET => Proc(Ptr, Ptr) NONE;
+    nr::CAPSET => Proc(Ptr, Ptr) NONE, Support::Partial("no file capabilities; the bounding set is never lowered");
     nr::GETRLIMIT => Proc(Int, Ptr) NONE;
     nr::SETRLIMIT => Proc(Int, Ptr) NONE;
     nr::UMASK => Proc(Mode) NONE;

@@ -75,6 +75,9 @@ pub fn execve(env: &mut dyn Env, c: &Caller, a: [u64; 6]) -> Outcome {
     if blob.len() as u64 > scratch::BLOB_MAX || env.write(at(scratch::BLOB), &blob).is_err() {
         return Outcome::Value(err(libc::E2BIG));
     }
+    // The file's owner and mode, for the set-user-id and set-group-id rules proc
+    // applies once the new image is in place.
+    let file = exec_file_record(env, c, path.len() as u64);
     let lends = [Lend::read(at(scratch::HOST_PATH), host_len), Lend::read(at(scratch::BLOB), blob.len() as u64), Lend::write(at(scratch::RESULT), 48)];
     match env.call(ServiceId::Mm, mm_op::EXEC, [c.word(), at(scratch::HOST_PATH), host_len, at(scratch::BLOB), blob.len() as u64, at(scratch::RESULT)], &lends) {
         Ok([0, _]) => {}
@@ -97,6 +100,18 @@ pub fn execve(env: &mut dyn Env, c: &Caller, a: [u64; 6]) -> Outcome {
         let n = cmdline.len() as u64;
         let _ = env.call(ServiceId::Vfs, vfs_op::SET_CMDLINE, [c.word(), c.pid as u64, at(scratch::BLOB), n, 0, 0], &[Lend::read(at(scratch::BLOB), n)]);
     }
+    // The thread is named after the file it now runs (Linux: the path's last part).
+    let comm = syscalls::proc::comm_of(&String::from_utf8_lossy(&path));
+    let word = |i: usize| u64::from_le_bytes(comm[i..i + 8].try_into().unwrap_or_default());
+    let (rec, rec_lends) = match file {
+        Some(p) => (p, vec![Lend::read(p, syscalls::lifecycle::EXEC_FILE_SIZE)]),
+        None => (0, Vec::new()),
+    };
+    let secure = match env.call(ServiceId::Proc, syscalls::lifecycle::EXEC, [c.word(), code as u64, data as u64, word(0), word(8), rec], &rec_lends) {
+        Ok([_, s]) => s == 1,
+        _ => false,
+    };
+    set_auxv_ids(env, c, data, sp, secure);
     // /proc/self/auxv: the vector on the new stack.
     let stack = |p: u64, b: &mut [u8]| env.read(machine::addr::qualified(data, p), b).is_ok();
     if let Some(a) = syscalls::vfs::auxv_from_stack(stack, sp) {
@@ -105,10 +120,6 @@ pub fn execve(env: &mut dyn Env, c: &Caller, a: [u64; 6]) -> Outcome {
             let _ = env.call(ServiceId::Vfs, vfs_op::SET_AUXV, [c.word(), c.pid as u64, at(scratch::BLOB), n, 0, 0], &[Lend::read(at(scratch::BLOB), n)]);
         }
     }
-    // The thread is named after the file it now runs (Linux: the path's last part).
-    let comm = syscalls::proc::comm_of(&String::from_utf8_lossy(&path));
-    let word = |i: usize| u64::from_le_bytes(comm[i..i + 8].try_into().unwrap_or_default());
-    let _ = env.call(ServiceId::Proc, syscalls::lifecycle::EXEC, [c.word(), code as u64, data as u64, word(0), word(8), 0], &[]);
     if env.set_return_env(code, data).is_err() {
         return Outcome::Value(err(libc::EFAULT));
     }
@@ -116,6 +127,68 @@ pub fn execve(env: &mut dyn Env, c: &Caller, a: [u64; 6]) -> Outcome {
         *ctx = syscalls::proc::initial_context(entry, sp);
     }
     Outcome::NoReturn
+}
+
+/// The executed file's (st_mode, st_uid, st_gid) as proc's EXEC takes them, asked of
+/// vfs with fstatat on the guest path execve was given (in scratch::PATH, `len`
+/// bytes): the address of the record in scratch, or None if the stat failed (then no
+/// set-id bit applies). The file is looked up a second time after RESOLVE_EXEC, as
+/// the kernel's own check is not atomic with the open either.
+fn exec_file_record(env: &mut dyn Env, c: &Caller, len: u64) -> Option<u64> {
+    const STAT_SIZE: u64 = 128;
+    let me = env.me();
+    let at = |o: u64| qualified(me, scratch::BASE + o);
+    let (path, st, rec) = (at(scratch::PATH), at(scratch::MISC), at(scratch::MISC + STAT_SIZE));
+    env.write(path + len, &[0]).ok()?;
+    let lends = [Lend::read(path, len + 1), Lend::write(st, STAT_SIZE)];
+    let args = [c.word(), libc::AT_FDCWD as i64 as u64, path, st, 0, 0];
+    match env.call(ServiceId::Vfs, syscalls::sysno::NEWFSTATAT, args, &lends) {
+        Ok([0, _]) => {}
+        _ => return None,
+    }
+    // struct stat (asm-generic): st_mode at 16, st_uid at 24, st_gid at 28.
+    let mut b = [0u8; 32];
+    env.read(st, &mut b).ok()?;
+    let mut r = [0u8; 12];
+    r[0..4].copy_from_slice(&b[16..20]);
+    r[4..12].copy_from_slice(&b[24..32]);
+    env.write(rec, &r).ok()?;
+    Some(rec)
+}
+
+/// Writes the new credentials into the auxiliary vector on the new stack (mm lays it
+/// out before proc has applied exec's credential rules): AT_UID, AT_EUID, AT_GID,
+/// AT_EGID, and AT_SECURE for a privilege-raising exec (libc then ignores
+/// LD_*/MALLOC_* style environment settings).
+fn set_auxv_ids(env: &mut dyn Env, c: &Caller, data: Sid, sp: u64, secure: bool) {
+    use loader::auxv::{AT_EGID, AT_EUID, AT_GID, AT_SECURE, AT_UID};
+    let mut ask = |n: u64| env.call(ServiceId::Proc, n, [c.word(), 0, 0, 0, 0, 0], &[]).map_or(0, |r| r[0]);
+    let ids = [(AT_UID, ask(syscalls::sysno::GETUID)), (AT_EUID, ask(syscalls::sysno::GETEUID)), (AT_GID, ask(syscalls::sysno::GETGID)), (AT_EGID, ask(syscalls::sysno::GETEGID)), (AT_SECURE, secure as u64)];
+    let word = |env: &mut dyn Env, p: u64| {
+        let mut b = [0u8; 8];
+        env.read(qualified(data, p), &mut b).ok().map(|_| u64::from_le_bytes(b))
+    };
+    let Some(argc) = word(env, sp) else { return };
+    let mut p = sp + 8 + (argc.min(1 << 20) + 1) * 8;
+    // Past envp's NULL to the (key, value) pairs.
+    for _ in 0..(1 << 20) {
+        match word(env, p) {
+            Some(0) => break,
+            Some(_) => p += 8,
+            None => return,
+        }
+    }
+    p += 8;
+    for _ in 0..128 {
+        let Some(k) = word(env, p) else { return };
+        if k == 0 {
+            return;
+        }
+        if let Some(&(_, v)) = ids.iter().find(|(key, _)| *key == k) {
+            let _ = env.write(qualified(data, p + 8), &v.to_le_bytes());
+        }
+        p += 16;
+    }
 }
 
 /// clone(flags, stack, parent_tid, tls, child_tid): a thread or a forked process.

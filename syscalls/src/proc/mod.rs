@@ -5,12 +5,14 @@
 //! the dispositions, masks, pending queues and interval timers, and decides which
 //! signal is delivered next and what it does.
 
+pub mod ids;
 pub mod limits;
 pub mod signal;
 pub mod stop;
 pub mod timer;
 pub mod wait;
 
+use crate::creds::Creds;
 use crate::sched::{key, kind, Block, Wake, WaitKey};
 use crate::service::{Template, err, Env, Lend, Service, ServiceId, BLOCK};
 use crate::sigqueue::{code, sig, SigInfo, SigQueue};
@@ -115,6 +117,10 @@ pub struct Process {
     pub children_maxrss_kb: u64,
     /// Signal sent to this process when its parent ends (PR_SET_PDEATHSIG).
     pub pdeath_signal: u32,
+    /// User and group ids, groups and capabilities: the first process starts with
+    /// the host user's, a child with a copy of its parent's, exec applies
+    /// `Creds::exec`. Kept per process (see `ids`).
+    pub creds: Creds,
 }
 
 /// State of a thread.
@@ -265,6 +271,9 @@ impl Proc {
     pub fn add_process(&mut self, pid: Pid, ppid: Pid, code: Sid, data: Sid, hart: HartId, exe: String, cmdline: Vec<Vec<u8>>) {
         let (pgid, sid) = self.processes.get(&ppid).map_or((pid, pid), |p| (p.pgid, p.sid));
         let rlimits = self.processes.get(&ppid).map_or(limits::DEFAULTS, |p| p.rlimits);
+        // The first process (its parent is not in the table) runs as the host user,
+        // as under qemu-user; any other starts with its parent's credentials.
+        let creds = self.processes.get(&ppid).map_or_else(Creds::of_host, |p| p.creds.clone());
         self.processes.insert(
             pid,
             Process {
@@ -290,6 +299,7 @@ impl Proc {
                 maxrss_kb: 0,
                 children_maxrss_kb: 0,
                 pdeath_signal: 0,
+                creds,
             },
         );
         if let Some(parent) = self.processes.get_mut(&ppid) {
@@ -508,6 +518,9 @@ impl Service for Proc {
         if let Some(r) = self.signal_op(env, op, pid, tid, wake, s)? {
             return Ok(r);
         }
+        if let Some(r) = self.ids_op(env, op, pid, s)? {
+            return Ok(r);
+        }
         Ok(match op {
             op::ENTER => self.enter(a[0] as HartId, a[1] == 1),
             op::BLOCK => self.block(tid, a[1], a[2], a[3] as i64, a[4] as i16),
@@ -624,15 +637,6 @@ impl Service for Proc {
                 }
                 [tid as u64, 0]
             }
-            // Every process runs as root (uid and gid 0, no supplementary groups).
-            nr::GETUID | nr::GETEUID | nr::GETGID | nr::GETEGID => [0, 0],
-            nr::GETRESUID | nr::GETRESGID => {
-                for p in &s[..3] {
-                    env.write(*p, &0u32.to_le_bytes())?;
-                }
-                [0, 0]
-            }
-            nr::GETGROUPS => [if (s[0] as i32) < 0 { err(libc::EINVAL) } else { 0 }, 0],
             nr::WAIT4 => return self.wait4(env, pid, s),
             nr::WAITID => return self.waitid(env, pid, s),
             nr::SETITIMER | nr::GETITIMER => return self.itimer(env, pid, op, s),
@@ -657,6 +661,7 @@ impl Service for Proc {
 pub fn lends(op: u64, a: &[u64; 6]) -> Vec<Lend> {
     let opt = |p: u64, len: u64, write: bool| (p != 0).then(|| if write { Lend::write(p, len) } else { Lend::read(p, len) });
     let req = |p: u64, len: u64, write: bool| Some(if write { Lend::write(p, len) } else { Lend::read(p, len) });
+    let req_rw = |p: u64, len: u64| Some(Lend::read_write(p, len));
     let v: [Option<Lend>; 3] = match op {
         nr::WAIT4 => [opt(a[1], 4, true), opt(a[3], limits::RUSAGE_SIZE, true), None],
         nr::WAITID => [opt(a[2], 128, true), opt(a[4], limits::RUSAGE_SIZE, true), None],
@@ -673,6 +678,11 @@ pub fn lends(op: u64, a: &[u64; 6]) -> Vec<Lend> {
         nr::GETRLIMIT => [req(a[1], 16, true), None, None],
         nr::SETRLIMIT => [req(a[1], 16, false), None, None],
         nr::GETRESUID | nr::GETRESGID => [req(a[0], 4, true), req(a[1], 4, true), req(a[2], 4, true)],
+        nr::GETGROUPS => [(ids::groups_len(a[0]) > 0).then(|| Lend::write(a[1], ids::groups_len(a[0]))), None, None],
+        nr::SETGROUPS => [(ids::groups_len(a[0]) > 0).then(|| Lend::read(a[1], ids::groups_len(a[0]))), None, None],
+        // The header is read, and written back when its version is unknown.
+        nr::CAPGET => [req_rw(a[0], ids::CAP_HEADER_SIZE), opt(a[1], ids::CAP_DATA_SIZE, true), None],
+        nr::CAPSET => [req_rw(a[0], ids::CAP_HEADER_SIZE), opt(a[1], ids::CAP_DATA_SIZE, false), None],
         _ => [None, None, None],
     };
     v.into_iter().flatten().collect()
@@ -694,6 +704,8 @@ pub fn pointer_args(op: u64) -> &'static [usize] {
         nr::PRLIMIT64 => &[2, 3],
         nr::GETRLIMIT | nr::SETRLIMIT => &[1],
         nr::GETRESUID | nr::GETRESGID => &[0, 1, 2],
+        nr::GETGROUPS | nr::SETGROUPS => &[1],
+        nr::CAPGET | nr::CAPSET => &[0, 1],
         _ => &[],
     }
 }

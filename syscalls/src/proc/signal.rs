@@ -207,22 +207,55 @@ impl Proc {
         if targets.is_empty() {
             return err(libc::ESRCH);
         }
-        if signo != 0 {
-            for p in targets {
-                self.send(p, None, SigInfo::from(signo, code::SI_USER, me));
+        // Linux (kill_something_info): one process answers its own error; a group
+        // succeeds if any member could be signalled, else answers the last error;
+        // kill(-1) succeeds whenever there was someone to try.
+        let group = target <= 0;
+        let (mut sent, mut last) = (false, 0);
+        for p in targets {
+            match self.may_signal(me, p, signo) {
+                Ok(()) => {
+                    sent = true;
+                    if signo != 0 {
+                        self.send(p, None, self.user_info(signo, code::SI_USER, me));
+                    }
+                }
+                Err(e) => last = err(e),
             }
         }
-        0
+        match (group, sent) {
+            (_, true) => 0,
+            (true, false) if target == -1 => 0,
+            _ => last,
+        }
+    }
+
+    /// kill(2)'s permission rule (creds::may_kill) for a signal from process `me`
+    /// to process `target`.
+    pub fn may_signal(&self, me: Pid, target: Pid, signo: u32) -> Result<(), i32> {
+        let (Some(s), Some(t)) = (self.processes.get(&me), self.processes.get(&target)) else { return Err(libc::ESRCH) };
+        let kt = crate::creds::KillTarget { creds: &t.creds, same_process: me == target, same_session: s.sid == t.sid };
+        crate::creds::may_kill(&s.creds, kt, signo as i32)
+    }
+
+    /// A siginfo from process `me` carrying its real uid (si_uid), as Linux fills it.
+    fn user_info(&self, signo: u32, si_code: i32, me: Pid) -> SigInfo {
+        let mut info = SigInfo::from(signo, si_code, me);
+        info.uid = self.processes.get(&me).map_or(0, |p| p.creds.uid);
+        info
     }
 
     /// tkill, tgkill (tgid 0 = any process) and rt_tgsigqueueinfo.
-    fn kill_thread(&mut self, tgid: Pid, tid: Pid, info: SigInfo) -> u64 {
+    fn kill_thread(&mut self, me: Pid, tgid: Pid, tid: Pid, info: SigInfo) -> u64 {
         if info.signo > 64 {
             return err(libc::EINVAL);
         }
         match self.threads.get(&tid) {
             Some(th) if tgid == 0 || th.pid == tgid => {
                 let p = th.pid;
+                if let Err(e) = self.may_signal(me, p, info.signo) {
+                    return err(e);
+                }
                 if info.signo != 0 {
                     self.send(p, Some(tid), info);
                 }
@@ -388,9 +421,12 @@ impl Proc {
         }
         Ok([
             match tid {
-                Some(t) => self.kill_thread(tgid, t, info),
+                Some(t) => self.kill_thread(me, tgid, t, info),
                 None => match self.processes.get(&tgid) {
                     Some(p) if p.exit.is_none() => {
+                        if let Err(e) = self.may_signal(me, tgid, signo) {
+                            return Ok([err(e), 0]);
+                        }
                         if signo != 0 {
                             self.send(tgid, None, info);
                         }
@@ -447,8 +483,8 @@ impl Proc {
                 [0, 0]
             }
             nr::KILL => [self.kill(pid, s[0] as i32 as i64, s[1] as u32), 0],
-            nr::TKILL => [self.kill_thread(0, s[0] as Pid, SigInfo::from(s[1] as u32, code::SI_TKILL, pid)), 0],
-            nr::TGKILL => [self.kill_thread(s[0] as Pid, s[1] as Pid, SigInfo::from(s[2] as u32, code::SI_TKILL, pid)), 0],
+            nr::TKILL => [self.kill_thread(pid, 0, s[0] as Pid, self.user_info(s[1] as u32, code::SI_TKILL, pid)), 0],
+            nr::TGKILL => [self.kill_thread(pid, s[0] as Pid, s[1] as Pid, self.user_info(s[2] as u32, code::SI_TKILL, pid)), 0],
             nr::RT_SIGQUEUEINFO | nr::RT_TGSIGQUEUEINFO => return self.sigqueueinfo(env, pid, op, s).map(Some),
             nr::RT_SIGACTION => return self.sigaction(env, pid, s).map(Some),
             nr::RT_SIGPROCMASK => return self.sigprocmask(env, tid, s).map(Some),
@@ -547,6 +583,66 @@ mod tests {
         assert_eq!(p.processes[&102].report, Some(super::super::stop::JobReport::Continued));
         // SIGCHLD (ignored by default) was dropped; the wait report is what counts.
         assert_eq!(p.processes[&100].pending.set, 0);
+    }
+
+    /// Gives process `pid` every id `id` (and the capabilities that go with it).
+    fn run_as(p: &mut Proc, pid: Pid, id: u32) {
+        p.processes.get_mut(&pid).map(|pr| pr.creds = crate::creds::Creds::with_ids(id, id));
+    }
+
+    #[test]
+    fn kill_needs_matching_ids_or_cap_kill() {
+        let mut p = table();
+        run_as(&mut p, 100, 0);
+        run_as(&mut p, 102, 1000);
+        // Children inherit their parent's credentials.
+        p.add_process(103, 102, 1, 4, 3, "/bin/a".into(), Vec::new());
+        assert_eq!(p.processes[&103].creds, p.processes[&102].creds);
+        // Unprivileged 102 may not signal root's 100, even with signal 0 ...
+        assert_eq!(p.kill(102, 100, 0), err(libc::EPERM));
+        assert_eq!(p.kill(102, 100, libc::SIGTERM as u32), err(libc::EPERM));
+        assert_eq!(p.processes[&100].pending.set, 0);
+        // ... nor one of its threads, but may signal itself and its own-uid child.
+        assert_eq!(p.kill_thread(102, 100, 101, SigInfo::from(libc::SIGTERM as u32, code::SI_TKILL, 102)), err(libc::EPERM));
+        assert_eq!(p.kill_thread(102, 0, 101, SigInfo::from(libc::SIGTERM as u32, code::SI_TKILL, 102)), err(libc::EPERM));
+        assert_eq!(p.kill(102, 102, 0), 0);
+        assert_eq!(p.kill(102, 103, 0), 0);
+        // Root (CAP_KILL) may signal anyone; the siginfo carries the sender's real uid.
+        handler(&mut p, 102, 10, 0);
+        assert_eq!(p.kill(100, 102, 10), 0);
+        assert_eq!(p.dequeue(102, u64::MAX).map(|i| (i.signo, i.uid)), Some((10, 0)));
+        handler(&mut p, 100, 10, 0);
+        run_as(&mut p, 103, 0);
+        assert_eq!(p.kill(103, 100, 10), 0);
+        // A setuid-style change: real uid 1000 may signal a process whose saved uid is 1000.
+        p.processes.get_mut(&100).map(|pr| pr.creds.setresuid(0, 0, 1000));
+        assert_eq!(p.kill(102, 100, 0), 0);
+    }
+
+    #[test]
+    fn a_group_kill_succeeds_if_anyone_was_signalled() {
+        let mut p = table();
+        run_as(&mut p, 100, 0);
+        run_as(&mut p, 102, 1000);
+        p.add_process(103, 102, 1, 4, 3, "/bin/a".into(), Vec::new());
+        // 100 and 102 share a group: 102 may signal only itself there (success).
+        let pg = p.processes[&100].pgid;
+        assert_eq!(p.processes[&102].pgid, pg);
+        assert_eq!(p.kill(102, -(pg as i64), 0), 0);
+        // A group of root processes only: EPERM.
+        p.processes.get_mut(&100).map(|pr| pr.pgid = 100);
+        p.processes.get_mut(&102).map(|pr| pr.pgid = 102);
+        p.processes.get_mut(&103).map(|pr| pr.pgid = 102);
+        assert_eq!(p.kill(102, -100, 0), err(libc::EPERM));
+        // SIGCONT is allowed within the session whatever the ids.
+        assert_eq!(p.kill(102, 100, sig::SIGCONT), 0);
+        p.processes.get_mut(&100).map(|pr| pr.sid = 100);
+        p.processes.get_mut(&102).map(|pr| pr.sid = 102);
+        assert_eq!(p.kill(102, 100, sig::SIGCONT), err(libc::EPERM));
+        // kill(-1): 0 when there was someone to try, even if all refused (Linux).
+        run_as(&mut p, 103, 0);
+        assert_eq!(p.kill(102, -1, libc::SIGTERM as u32), 0);
+        assert_eq!(p.processes[&100].pending.set | p.processes[&103].pending.set, 0);
     }
 
     #[test]

@@ -17,6 +17,8 @@
 #define GX_INTERNAL_OPS 0x1000
 
 /* service "proc" */
+#define GX_PROC_CAPGET 90 /* pointers: arg0, arg1 */
+#define GX_PROC_CAPSET 91 /* pointers: arg0, arg1 */
 #define GX_PROC_WAITID 95 /* pointers: arg2, arg4 */
 #define GX_PROC_SET_TID_ADDRESS 96
 #define GX_PROC_GETITIMER 102 /* pointers: arg1 */
@@ -29,13 +31,22 @@
 #define GX_PROC_RT_SIGPENDING 136 /* pointers: arg0 */
 #define GX_PROC_RT_SIGTIMEDWAIT 137 /* pointers: arg0, arg1, arg2 */
 #define GX_PROC_RT_SIGQUEUEINFO 138 /* pointers: arg2 */
+#define GX_PROC_SETREGID 143
+#define GX_PROC_SETGID 144
+#define GX_PROC_SETREUID 145
+#define GX_PROC_SETUID 146
+#define GX_PROC_SETRESUID 147
 #define GX_PROC_GETRESUID 148 /* pointers: arg0, arg1, arg2 */
+#define GX_PROC_SETRESGID 149
 #define GX_PROC_GETRESGID 150 /* pointers: arg0, arg1, arg2 */
+#define GX_PROC_SETFSUID 151
+#define GX_PROC_SETFSGID 152
 #define GX_PROC_SETPGID 154
 #define GX_PROC_GETPGID 155
 #define GX_PROC_GETSID 156
 #define GX_PROC_SETSID 157
-#define GX_PROC_GETGROUPS 158
+#define GX_PROC_GETGROUPS 158 /* pointers: arg1 */
+#define GX_PROC_SETGROUPS 159 /* pointers: arg1 */
 #define GX_PROC_GETRLIMIT 163 /* pointers: arg1 */
 #define GX_PROC_SETRLIMIT 164 /* pointers: arg1 */
 #define GX_PROC_UMASK 166
