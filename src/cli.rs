@@ -75,6 +75,15 @@ pub struct RunArgs {
     /// wild-read, null, panic, hang, leak.
     #[arg(long)]
     pub inject: Option<personality::inject::Spec>,
+    /// Machine limits and settings (TOML, the fields of `MachineConfig`: `[limits]`
+    /// spaces, frames, reserve, `[limits.grants]` per_space, total, max_depth,
+    /// `[portals]` per_space, total, max_harts, ...); --mem and --costs override it.
+    #[arg(long)]
+    pub machine: Option<PathBuf>,
+    /// Guest physical memory (frames), e.g. 512M, 4G (GRANTIX_MEM; default: half the
+    /// host's, at most 8G).
+    #[arg(long, value_parser = launch::parse_mem)]
+    pub mem: Option<u64>,
     /// Instructions per scheduling quantum.
     #[arg(long, default_value_t = personality::runner::DEFAULT_QUANTUM)]
     pub quantum: u64,
@@ -142,6 +151,10 @@ fn run(args: RunArgs) -> Result<i32, Stop> {
     spec.costs = args.costs;
     spec.inject = args.inject;
     spec.quantum = args.quantum;
+    spec.machine = args.machine;
+    if args.mem.is_some() {
+        spec.mem = args.mem;
+    }
     if args.ld_prefix.is_some() {
         spec.ld_prefix = args.ld_prefix;
     }

@@ -43,6 +43,8 @@ pub struct EnvSettings {
     pub cpu: Option<String>,
     pub config: Option<Config>,
     pub root: Option<PathBuf>,
+    /// GRANTIX_MEM: the guest memory limit in bytes.
+    pub mem: Option<u64>,
 }
 
 fn var(name: &str) -> Option<OsString> {
@@ -93,6 +95,16 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
 }
 
 /// A seed as qemu takes it: decimal, or hex with 0x.
+/// A guest memory limit: a size of at least 16 MiB (less cannot hold the services).
+pub fn parse_mem(s: &str) -> Result<u64, String> {
+    let bytes = parse_size(s)?;
+    if bytes < 16 << 20 {
+        return Err(format!("'{s}': at least 16M"));
+    }
+    Ok(bytes)
+}
+
+/// A seed as qemu takes it: decimal, or hex with 0x.
 pub fn parse_seed(s: &str) -> Result<u64, String> {
     let t = s.trim();
     let r = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
@@ -124,6 +136,7 @@ impl EnvSettings {
             cpu: text("GRANTIX_CPU"),
             config: text("GRANTIX_CONFIG").map(|s| parse_config(&s)).transpose().map_err(|e| bad("GRANTIX_CONFIG", e))?,
             root: var("GRANTIX_ROOT").map(PathBuf::from),
+            mem: text("GRANTIX_MEM").map(|s| parse_mem(&s)).transpose().map_err(|e| bad("GRANTIX_MEM", e))?,
         })
     }
 }
@@ -141,6 +154,10 @@ pub struct RunSpec {
     pub costs: Option<PathBuf>,
     pub inject: Option<personality::inject::Spec>,
     pub quantum: u64,
+    /// A TOML file of machine limits and settings (`--machine`).
+    pub machine: Option<PathBuf>,
+    /// Guest physical memory in bytes (the machine's frame limit); None: the default.
+    pub mem: Option<u64>,
     pub log: LogSpec,
     /// Variables to set (VAR=VALUE) and remove, applied in this order to the host's
     /// environment to make the guest's.
@@ -170,6 +187,8 @@ impl RunSpec {
             costs: None,
             inject: None,
             quantum: personality::runner::DEFAULT_QUANTUM,
+            machine: None,
+            mem: e.mem,
             log: LogSpec { categories: e.log, file: e.log_file },
             set_env: e.set_env,
             unset_env: e.unset_env,
@@ -225,6 +244,15 @@ pub fn run(mut spec: RunSpec) -> Result<i32, Stop> {
             Ok(r) if r.is_dir() => opts.root = r,
             _ => return Err(Stop { status: 125, message: format!("--root {}: not a directory", root.display()) }),
         }
+    }
+    if let Some(path) = &spec.machine {
+        let text = std::fs::read_to_string(path).map_err(|e| e.to_string());
+        opts.machine = text
+            .and_then(|t| toml::from_str::<machine::MachineConfig>(&t).map_err(|e| e.to_string()))
+            .map_err(|e| Stop { status: 125, message: format!("--machine {}: {e}", path.display()) })?;
+    }
+    if let Some(bytes) = spec.mem {
+        opts.machine.limits.frames = (bytes / machine::addr::PAGE_SIZE) as usize;
     }
     if let Some(path) = &spec.costs {
         opts.machine.costs = machine::cost::CostModel::load(path).map_err(|e| Stop { status: 125, message: e.to_string() })?;
@@ -308,12 +336,5 @@ fn configure(rt: &mut Runtime, spec: &RunSpec, paths: &syscalls::mm::interp::Pat
 
 /// The supported-syscall table of README.md, from `personality::linux::route`.
 pub fn syscall_table() -> String {
-    let all = syscalls::sysno::ALL;
-    let supported: Vec<_> = all.iter().filter_map(|(n, name)| personality::linux::route(*n).map(|s| (*n, *name, s.name()))).collect();
-    let mut out = format!("{} of {} riscv64 Linux syscalls are implemented; every other one returns -ENOSYS with one warning naming it.\n\n", supported.len(), all.len());
-    out.push_str("| nr | syscall | served by |\n|---:|---|---|\n");
-    for (n, name, svc) in supported {
-        out.push_str(&format!("| {n} | `{name}` | {svc} |\n"));
-    }
-    out
+    personality::support::markdown()
 }

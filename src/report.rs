@@ -21,4 +21,7 @@ pub fn print_stats(rt: &Runtime) {
         t.revokes,
         t.fault_total()
     );
+    let u = rt.m.usage();
+    let l = |x: machine::counters::Level| format!("{}/{}/{}", x.current, x.peak, x.limit);
+    let _ = writeln!(e, "grantix: objects now/peak/limit · spaces {} · frames {} · grants {} · portals {} · harts {}", l(u.spaces), l(u.frames), l(u.grants), l(u.portals), l(u.harts));
 }

@@ -25,7 +25,8 @@ fn repo() -> PathBuf {
 
 /// Builds the guests if needed (the build is incremental and quick when up to date).
 fn build_guests() -> PathBuf {
-    let out = repo().join("build/guests");
+    // GRANTIX_GUESTS_OUT builds elsewhere than the shared build/ (a worktree's own).
+    let out = std::env::var_os("GRANTIX_GUESTS_OUT").map_or_else(|| repo().join("build/guests"), PathBuf::from);
     let status = Command::new("bash").arg(repo().join("scripts/build-guests.sh")).arg(&out).stdin(Stdio::null()).status();
     match status {
         Ok(s) if s.success() => out,

@@ -73,3 +73,29 @@ impl Counters {
         self.faults.values().sum()
     }
 }
+
+/// How much of one bounded resource is in use: now, at most so far, and the limit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Level {
+    pub current: u64,
+    pub peak: u64,
+    pub limit: u64,
+}
+
+impl Level {
+    /// A level from plain counts.
+    pub fn new(current: usize, peak: usize, limit: usize) -> Level {
+        Level { current: current as u64, peak: peak as u64, limit: limit as u64 }
+    }
+}
+
+/// Every guest-made machine object, bounded: what `--stats` reports.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Usage {
+    pub spaces: Level,
+    /// 4 KiB frames of guest memory.
+    pub frames: Level,
+    pub grants: Level,
+    pub portals: Level,
+    pub harts: Level,
+}

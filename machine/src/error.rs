@@ -72,6 +72,10 @@ pub enum FaultKind {
     Watchdog,
     /// An environment without the needed portal (no ecall portal, no fault portal).
     NoHandler,
+    /// A demand-zero or copy-on-write page needed a frame and the machine had none
+    /// left (the frame limit, `--mem`): not the accessor's mistake, so an OOM policy,
+    /// not a SIGSEGV, decides what happens.
+    OutOfMemory { access: Access, addr: u64 },
 }
 
 /// A fault: what happened, in which space, at which pc.
@@ -106,13 +110,14 @@ impl Fault {
             FaultKind::HostPanic(_) => 25,
             FaultKind::Watchdog => 26,
             FaultKind::NoHandler => 27,
+            FaultKind::OutOfMemory { .. } => 28,
         }
     }
 
     /// The faulting data or instruction address, if the kind has one.
     pub fn addr(&self) -> u64 {
         match &self.kind {
-            FaultKind::Unmapped { addr, .. } | FaultKind::Denied { addr, .. } | FaultKind::Misaligned { addr, .. } => *addr,
+            FaultKind::Unmapped { addr, .. } | FaultKind::Denied { addr, .. } | FaultKind::Misaligned { addr, .. } | FaultKind::OutOfMemory { addr, .. } => *addr,
             FaultKind::Illegal { raw } => *raw as u64,
             _ => 0,
         }
@@ -130,6 +135,7 @@ impl Fault {
             FaultKind::HostPanic(_) => "host-panic",
             FaultKind::Watchdog => "watchdog",
             FaultKind::NoHandler => "no-handler",
+            FaultKind::OutOfMemory { .. } => "out-of-memory",
         }
     }
 }
@@ -146,6 +152,7 @@ impl fmt::Display for Fault {
             FaultKind::HostPanic(msg) => write!(f, "host code panicked: {msg}"),
             FaultKind::Watchdog => write!(f, "watchdog expired"),
             FaultKind::NoHandler => write!(f, "no portal to handle the event"),
+            FaultKind::OutOfMemory { access, addr } => write!(f, "{access:?} of {addr:#x}: out of memory"),
         }?;
         write!(f, " in space {} at pc {:#x}", self.space, self.pc)
     }

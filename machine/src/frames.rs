@@ -25,6 +25,7 @@ pub struct FrameStore {
     frames: Vec<Option<Frame>>,
     free: Vec<u32>,
     live: usize,
+    peak: usize,
     limit: usize,
     /// Freed frame buffers, kept to avoid re-zeroing fresh allocations from the host.
     pool: Vec<FrameData>,
@@ -33,12 +34,17 @@ pub struct FrameStore {
 impl FrameStore {
     /// A store that hands out at most `limit` frames.
     pub fn new(limit: usize) -> FrameStore {
-        FrameStore { frames: Vec::new(), free: Vec::new(), live: 0, limit, pool: Vec::new() }
+        FrameStore { frames: Vec::new(), free: Vec::new(), live: 0, peak: 0, limit, pool: Vec::new() }
     }
 
     /// Frames currently allocated.
     pub fn live(&self) -> usize {
         self.live
+    }
+
+    /// The most frames ever allocated at once.
+    pub fn peak(&self) -> usize {
+        self.peak
     }
 
     /// The configured limit.
@@ -48,7 +54,14 @@ impl FrameStore {
 
     /// Allocates a zeroed frame with one reference.
     pub fn alloc(&mut self) -> Result<FrameId, GxError> {
-        if self.live >= self.limit {
+        self.alloc_below(self.limit)
+    }
+
+    /// Allocates a zeroed frame if fewer than `cap` (at most the limit) are live: guest
+    /// allocations stop short of the limit, leaving a reserve for the kernel's own
+    /// accesses.
+    pub fn alloc_below(&mut self, cap: usize) -> Result<FrameId, GxError> {
+        if self.live >= cap.min(self.limit) {
             return Err(GxError::Limit);
         }
         let data = match self.pool.pop() {
@@ -60,6 +73,7 @@ impl FrameStore {
         };
         let frame = Frame { data, refs: 1 };
         self.live += 1;
+        self.peak = self.peak.max(self.live);
         Ok(match self.free.pop() {
             Some(i) => {
                 self.frames[i as usize] = Some(frame);
@@ -73,8 +87,8 @@ impl FrameStore {
     }
 
     /// Allocates a frame holding a copy of `src`.
-    pub fn alloc_copy(&mut self, src: FrameId) -> Result<FrameId, GxError> {
-        let id = self.alloc()?;
+    pub fn alloc_copy(&mut self, src: FrameId, cap: usize) -> Result<FrameId, GxError> {
+        let id = self.alloc_below(cap)?;
         let copy: [u8; PAGE_SIZE as usize] = *self.bytes(src);
         self.bytes_mut(id).copy_from_slice(&copy);
         Ok(id)
@@ -148,7 +162,7 @@ mod tests {
         assert_eq!(fs.live(), 1);
         let c = fs.alloc().unwrap();
         assert_eq!(fs.bytes(c)[0], 0, "a recycled frame is zeroed");
-        let d = fs.alloc_copy(b);
+        let d = fs.alloc_copy(b, usize::MAX);
         assert_eq!(d, Err(GxError::Limit));
     }
 }

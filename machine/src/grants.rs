@@ -7,7 +7,12 @@
 use crate::addr::{Sid, SPACE_SIZE};
 use crate::error::GxError;
 use crate::rights::GrantRights;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxBuildHasher, FxHashMap};
+
+/// A set of handles with O(1) insert and removal and a deterministic order (FxHash has
+/// no random seed): the grant table's indexes, so revoking one grant never scans a list
+/// as long as everything a space holds or made.
+pub type HandleSet = indexmap::IndexSet<Handle, FxBuildHasher>;
 
 /// A grant handle: `generation << 32 | (slot + 1)`, always > 0 and positive as i64.
 pub type Handle = u64;
@@ -28,7 +33,7 @@ pub struct Grant {
     pub creator: Sid,
     pub transient: bool,
     pub parent: Option<Handle>,
-    pub children: Vec<Handle>,
+    pub children: HandleSet,
     /// Length of the chain of parents (a root grant has depth 0).
     pub depth: u32,
     /// Some TLB entry was filled through this grant, so revoking it must flush.
@@ -50,16 +55,19 @@ impl Grant {
 
 /// Configurable limits; hitting one is `GxError::Limit`, never a crash.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct GrantLimits {
     /// Live grants one space may have created.
     pub per_space: usize,
     /// Longest chain of derivations.
     pub max_depth: u32,
+    /// Live grants in the whole machine (about 120 bytes of host memory each).
+    pub total: usize,
 }
 
 impl Default for GrantLimits {
     fn default() -> Self {
-        GrantLimits { per_space: 1 << 16, max_depth: 16 }
+        GrantLimits { per_space: 1 << 16, max_depth: 16, total: 1 << 20 }
     }
 }
 
@@ -85,20 +93,21 @@ pub struct GrantTable {
     slots: Vec<Slot>,
     free: Vec<u32>,
     /// (grantee, owner) -> grants the grantee holds over the owner's space.
-    held: FxHashMap<(Sid, Sid), Vec<Handle>>,
+    held: FxHashMap<(Sid, Sid), HandleSet>,
+    /// grantee -> grants it holds, over any space (space destruction).
+    holds: FxHashMap<Sid, HandleSet>,
     /// creator -> grants it made (for the per-space limit and space destruction).
-    made: FxHashMap<Sid, Vec<Handle>>,
+    made: FxHashMap<Sid, HandleSet>,
     /// owner -> grants over its memory (for space destruction).
-    over: FxHashMap<Sid, Vec<Handle>>,
+    over: FxHashMap<Sid, HandleSet>,
     pub limits: GrantLimits,
     live: usize,
+    peak: usize,
 }
 
-fn unlist<K: std::hash::Hash + Eq + Copy>(map: &mut FxHashMap<K, Vec<Handle>>, key: K, h: Handle) {
+fn unlist<K: std::hash::Hash + Eq + Copy>(map: &mut FxHashMap<K, HandleSet>, key: K, h: Handle) {
     if let Some(v) = map.get_mut(&key) {
-        if let Some(i) = v.iter().position(|x| *x == h) {
-            v.swap_remove(i);
-        }
+        v.swap_remove(&h);
         if v.is_empty() {
             map.remove(&key);
         }
@@ -114,6 +123,11 @@ impl GrantTable {
     /// Live grants in the whole machine.
     pub fn live(&self) -> usize {
         self.live
+    }
+
+    /// The most grants ever live at once.
+    pub fn peak(&self) -> usize {
+        self.peak
     }
 
     /// The live grant with this handle.
@@ -188,7 +202,7 @@ impl GrantTable {
 
     /// Inserts an authorized grant made by `creator`.
     pub fn insert(&mut self, creator: Sid, parent: Option<Handle>, req: &GrantRequest) -> Result<Handle, GxError> {
-        if self.made.get(&creator).map_or(0, |v| v.len()) >= self.limits.per_space {
+        if self.live >= self.limits.total || self.made.get(&creator).map_or(0, |v| v.len()) >= self.limits.per_space {
             return Err(GxError::Limit);
         }
         let depth = match parent {
@@ -220,19 +234,21 @@ impl GrantTable {
             creator,
             transient: req.transient,
             parent,
-            children: Vec::new(),
+            children: HandleSet::default(),
             depth,
             cached: false,
         });
         if let Some(p) = parent {
             if let Some(pg) = self.get_mut(p) {
-                pg.children.push(handle);
+                pg.children.insert(handle);
             }
         }
-        self.held.entry((req.grantee, req.owner)).or_default().push(handle);
-        self.made.entry(creator).or_default().push(handle);
-        self.over.entry(req.owner).or_default().push(handle);
+        self.held.entry((req.grantee, req.owner)).or_default().insert(handle);
+        self.holds.entry(req.grantee).or_default().insert(handle);
+        self.made.entry(creator).or_default().insert(handle);
+        self.over.entry(req.owner).or_default().insert(handle);
         self.live += 1;
+        self.peak = self.peak.max(self.live);
         Ok(handle)
     }
 
@@ -269,13 +285,12 @@ impl GrantTable {
         self.free.push(idx as u32);
         self.live -= 1;
         unlist(&mut self.held, (g.grantee, g.owner), h);
+        unlist(&mut self.holds, g.grantee, h);
         unlist(&mut self.made, g.creator, h);
         unlist(&mut self.over, g.owner, h);
         if let Some(p) = g.parent {
             if let Some(pg) = self.get_mut(p) {
-                if let Some(i) = pg.children.iter().position(|c| *c == h) {
-                    pg.children.swap_remove(i);
-                }
+                pg.children.swap_remove(&h);
             }
         }
         Some(g)
@@ -287,7 +302,7 @@ impl GrantTable {
         let mut roots: Vec<Handle> = Vec::new();
         roots.extend(self.made.get(&sid).into_iter().flatten());
         roots.extend(self.over.get(&sid).into_iter().flatten());
-        roots.extend(self.held.iter().filter(|((grantee, _), _)| *grantee == sid).flat_map(|(_, v)| v.iter()));
+        roots.extend(self.holds.get(&sid).into_iter().flatten());
         let mut out = Vec::new();
         for h in roots {
             out.extend(self.revoke_tree(h));
@@ -341,7 +356,7 @@ mod tests {
 
     #[test]
     fn limits_are_errors() {
-        let mut t = GrantTable::new(GrantLimits { per_space: 2, max_depth: 1 });
+        let mut t = GrantTable::new(GrantLimits { per_space: 2, max_depth: 1, ..GrantLimits::default() });
         let no = |_| false;
         let r = req(1, 0, 4096, GrantRights::RWG, 2);
         let a = t.insert(1, None, &r).unwrap();
@@ -355,6 +370,36 @@ mod tests {
         assert_eq!(t.authorize(2, 2, no, &req(1, 0, 0, GrantRights::R, 4)), Err(GxError::Invalid));
         assert_eq!(t.authorize(2, 2, no, &req(1, SPACE_SIZE - 1, 2, GrantRights::R, 4)), Err(GxError::Invalid));
         let _ = a;
+    }
+
+    #[test]
+    fn the_machine_wide_total_is_a_limit_too() {
+        let mut t = GrantTable::new(GrantLimits { total: 3, ..GrantLimits::default() });
+        let r = |c: Sid| req(c, 0, 4096, GrantRights::R, 9);
+        let a = t.insert(1, None, &r(1)).unwrap();
+        t.insert(2, None, &r(2)).unwrap();
+        t.insert(3, None, &r(3)).unwrap();
+        assert_eq!(t.insert(4, None, &r(4)), Err(GxError::Limit), "a fresh creator still meets the total");
+        assert_eq!(t.peak(), 3);
+        t.revoke_tree(a);
+        t.insert(4, None, &r(4)).unwrap();
+        assert_eq!((t.live(), t.peak()), (3, 3));
+    }
+
+    #[test]
+    fn space_destruction_revokes_what_it_holds_made_and_owns() {
+        let mut t = GrantTable::new(GrantLimits::default());
+        let held = t.insert(1, None, &req(1, 0, 4096, GrantRights::RWG, 5)).unwrap();
+        let made = t.insert(5, None, &req(5, 0, 4096, GrantRights::R, 2)).unwrap();
+        let over = t.insert(3, None, &req(5, 0, 4096, GrantRights::R, 3)).unwrap();
+        let other = t.insert(1, None, &req(1, 0, 4096, GrantRights::R, 2)).unwrap();
+        let d = t.insert(5, Some(held), &req(1, 0, 16, GrantRights::R, 4)).unwrap();
+        let gone: Vec<Handle> = t.revoke_involving(5).iter().map(|g| g.handle).collect();
+        for h in [held, made, over, d] {
+            assert!(gone.contains(&h) && t.get(h).is_none());
+        }
+        assert!(t.get(other).is_some());
+        assert_eq!(t.live(), 1);
     }
 
     #[test]

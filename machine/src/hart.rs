@@ -101,6 +101,8 @@ pub struct Hart {
     pub counters: Counters,
     /// Counter values already attributed to spaces.
     pub settled: Counters,
+    /// Spaces in which this hart was given a stacklet (unmapped when it ends).
+    pub stacklet_spaces: Vec<Sid>,
     /// How the last frame a host caller waits on ended (nested emulated calls).
     pub(crate) last_host_return: Option<crate::machine::FrameEnd>,
 }
@@ -118,6 +120,7 @@ impl Hart {
             reservation: None,
             counters: Counters::default(),
             settled: Counters::default(),
+            stacklet_spaces: Vec::new(),
             last_host_return: None,
         }
     }

@@ -7,7 +7,6 @@ use crate::grants::{GrantRequest, Handle};
 use crate::hart::{CallKind, Context, Hart, HartId};
 use crate::machine::Machine;
 use crate::memory::Memory;
-use crate::portal::Portal;
 use crate::rights::GrantRights;
 use std::any::Any;
 
@@ -131,13 +130,13 @@ impl<'a> HostCtx<'a> {
     /// Reads guest memory at `ptr` (local pointers mean this space) as this space.
     pub fn read(&mut self, ptr: u64, buf: &mut [u8]) -> Result<(), Fault> {
         self.charge_copy(buf.len());
-        self.m.mem.copy_in(self.me, ptr, buf).map_err(|k| self.host_fault(k))
+        self.m.mem.copy_in_host(self.me, ptr, buf).map_err(|k| self.host_fault(k))
     }
 
     /// Writes guest memory at `ptr` as this space.
     pub fn write(&mut self, ptr: u64, buf: &[u8]) -> Result<(), Fault> {
         self.charge_copy(buf.len());
-        self.m.mem.copy_out(self.me, ptr, buf).map_err(|k| self.host_fault(k))
+        self.m.mem.copy_out_host(self.me, ptr, buf).map_err(|k| self.host_fault(k))
     }
 
     /// Reads a little-endian u64.
@@ -197,8 +196,7 @@ impl<'a> HostCtx<'a> {
     /// Creates a portal into this space at `entry` (host spaces number their
     /// operations by entry offset).
     pub fn portal_create(&mut self, entry: u64) -> Result<u64, GxError> {
-        let g = self.m.mem.generation(self.me);
-        self.m.portals.create(Portal { code: self.me, data: self.me, entry, code_generation: g, data_generation: g })
+        self.m.create_portal(self.me, self.me, entry)
     }
 
     /// Whether this space holds `bit` of authority.

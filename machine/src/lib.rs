@@ -15,6 +15,7 @@ pub mod frames;
 pub mod grants;
 pub mod hart;
 pub mod host;
+pub mod jit;
 pub mod machine;
 pub mod memory;
 pub mod portal;

@@ -3,14 +3,14 @@
 
 use crate::addr::{self, Sid, PAGE_SIZE, SPACE_SIZE};
 use crate::cost::CostModel;
-use crate::counters::Counters;
+use crate::counters::{Counters, Level, Usage};
 use crate::cpu::icache::Icache;
 use crate::error::{Fault, FaultKind, GxError};
 use crate::grants::{GrantRequest, Handle};
 use crate::hart::{reg, CallKind, Context, ControlFrame, Hart, HartId};
 use crate::host::{CallError, HostCtx, HostReply, HostSpace};
 use crate::memory::{Memory, MemoryLimits};
-use crate::portal::{Portal, PortalTable};
+use crate::portal::{Portal, PortalLimits, PortalTable};
 use crate::rights::{GrantRights, PageRights};
 use rustc_hash::FxHashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -22,9 +22,12 @@ pub const STACKLET_SPAN: u64 = 1 << 20;
 
 /// Everything configurable about a machine.
 #[derive(Clone, Debug, serde::Deserialize, serde::Serialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct MachineConfig {
     pub limits: MemoryLimits,
+    pub portals: PortalLimits,
+    /// Live harts at most (the stacklet region has room for 2^20).
+    pub max_harts: usize,
     pub costs: CostModel,
     /// Pages mapped for a stacklet on first use.
     pub stacklet_pages: u64,
@@ -33,16 +36,21 @@ pub struct MachineConfig {
     /// Instructions an emulated callee may run inside one portal call made by host code
     /// before the watchdog unwinds it.
     pub watchdog_instructions: u64,
+    /// How emulated code is executed (every engine gives the same results).
+    pub engine: crate::cpu::Engine,
 }
 
 impl Default for MachineConfig {
     fn default() -> Self {
         MachineConfig {
             limits: MemoryLimits::default(),
+            portals: PortalLimits::default(),
+            max_harts: 1 << 16,
             costs: CostModel::default(),
             stacklet_pages: 16,
             max_call_depth: 256,
             watchdog_instructions: 1 << 30,
+            engine: crate::cpu::Engine::default(),
         }
     }
 }
@@ -87,9 +95,12 @@ pub struct Machine {
     authority: FxHashMap<Sid, u8>,
     harts: Vec<Option<Hart>>,
     free_harts: Vec<HartId>,
+    live_harts: usize,
+    peak_harts: usize,
     /// Counters attributed to each space (as principal).
     pub space_counters: FxHashMap<Sid, Counters>,
     pub(crate) icache: Icache,
+    pub(crate) jit: crate::jit::Jit,
     /// Trace every instruction to the `grantix::trace` tracing target.
     pub trace: bool,
 }
@@ -105,14 +116,17 @@ impl Machine {
     pub fn new(config: MachineConfig) -> Machine {
         Machine {
             mem: Memory::new(config.limits),
-            portals: PortalTable::default(),
+            portals: PortalTable::new(config.portals),
             costs: config.costs.clone(),
             host: FxHashMap::default(),
             authority: FxHashMap::default(),
             harts: Vec::new(),
             free_harts: Vec::new(),
+            live_harts: 0,
+            peak_harts: 0,
             space_counters: FxHashMap::default(),
             icache: Icache::new(),
+            jit: crate::jit::Jit::default(),
             trace: false,
             config,
         }
@@ -174,7 +188,34 @@ impl Machine {
         let (cg, dg) = (self.mem.generation(code), self.mem.generation(data));
         self.mem.space(code).ok_or(GxError::Stale)?;
         self.mem.space(data).ok_or(GxError::Stale)?;
+        self.forget_dead_spaces();
         self.portals.create(Portal { code, data, entry, code_generation: cg, data_generation: dg })
+    }
+
+    /// Drops what still names spaces destroyed since the last call (their portals), so
+    /// host memory follows live objects. Spaces die inside `Memory`, which does not own
+    /// the portal table: the machine catches up before it makes a portal and whenever a
+    /// hart ends.
+    pub fn forget_dead_spaces(&mut self) {
+        for sid in std::mem::take(&mut self.mem.dead) {
+            self.portals.forget_space(sid);
+        }
+    }
+
+    /// Current, peak and limit of every bounded machine object.
+    pub fn usage(&self) -> Usage {
+        let g = &self.mem.grants;
+        Usage {
+            spaces: Level::new(self.mem.live_spaces(), self.mem.peak_spaces(), self.mem.space_limit()),
+            frames: Level::new(self.mem.frames.live(), self.mem.frames.peak(), self.mem.frames.limit()),
+            grants: Level::new(g.live(), g.peak(), g.limits.total),
+            portals: Level::new(self.portals.len(), self.portals.peak(), self.portals.limits.total),
+            harts: Level::new(self.live_harts, self.peak_harts, self.max_harts()),
+        }
+    }
+
+    fn max_harts(&self) -> usize {
+        self.config.max_harts.min(STACKLET_REGION_HARTS as usize)
     }
 
     /// A live portal.
@@ -188,6 +229,9 @@ impl Machine {
 
     /// Creates a hart in environment (code, data) at `pc` with the given registers.
     pub fn create_hart(&mut self, code: Sid, data: Sid, ctx: Context) -> Result<HartId, GxError> {
+        if self.live_harts >= self.max_harts() {
+            return Err(GxError::Limit);
+        }
         let id = match self.free_harts.pop() {
             Some(id) => id,
             None => {
@@ -201,6 +245,8 @@ impl Machine {
         let mut h = Hart::new(id, code, data, ctx.pc);
         h.ctx = ctx;
         self.harts[id as usize] = Some(h);
+        self.live_harts += 1;
+        self.peak_harts = self.peak_harts.max(self.live_harts);
         Ok(id)
     }
 
@@ -219,17 +265,17 @@ impl Machine {
         }
         let top = stacklet_top(id);
         let size = self.config.stacklet_pages * PAGE_SIZE;
-        for sid in 1..=u16::MAX {
-            // Only spaces that mapped a stacklet for this hart record it.
-            let has = self.mem.space(sid).is_some_and(|s| s.stacklets.contains(&id));
+        for sid in std::mem::take(&mut h.stacklet_spaces) {
+            // The space may have died (and its SID been reused) since: only one that
+            // still records this hart's stacklet has it.
+            let has = self.mem.space_mut(sid).is_some_and(|s| s.stacklets.remove(&id));
             if has {
                 let _ = self.mem.unmap(sid, top - size, size);
-                if let Some(s) = self.mem.space_mut(sid) {
-                    s.stacklets.retain(|x| *x != id);
-                }
             }
         }
         self.free_harts.push(id);
+        self.live_harts -= 1;
+        self.forget_dead_spaces();
         Some(h)
     }
 
@@ -288,12 +334,40 @@ impl Machine {
         r
     }
 
+    /// Unwinds every portal frame of hart `id`, which must not be running: each frame's
+    /// transient grants (made and passed) are revoked, and the hart is left at base
+    /// level in the environment and registers of its outermost caller, as they were
+    /// when that first call was made. What a kill needs: a thread spinning inside a
+    /// portal frame (its own or another space's) can then take an interrupt, or be
+    /// destroyed, like any thread in user code. Returns how many frames were unwound.
+    pub fn unwind(&mut self, id: HartId) -> Result<usize, GxError> {
+        let mut hart = self.harts.get_mut(id as usize).and_then(|h| h.take()).ok_or(GxError::Stale)?;
+        let n = hart.control.len();
+        self.settle(&mut hart);
+        while let Some(f) = hart.control.pop() {
+            self.revoke_transients(&mut hart, f.callee_data, &f.made);
+            self.revoke_transients(&mut hart, f.caller_data, &f.passed);
+            hart.code = f.caller_code;
+            hart.data = f.caller_data;
+            hart.ctx = f.saved;
+        }
+        hart.reservation = None;
+        hart.last_host_return = None;
+        self.harts[id as usize] = Some(hart);
+        Ok(n)
+    }
+
     /// Attributes the hart's hot counters since the last settlement to its current
     /// principal.
     pub(crate) fn settle(&mut self, hart: &mut Hart) {
         let d = hart.counters.delta_hot(&hart.settled);
         self.space_counters.entry(hart.data).or_default().add(&d);
         hart.settled = hart.counters.clone();
+    }
+
+    /// Size and activity of the translation cache.
+    pub fn jit_stats(&self) -> crate::jit::JitStats {
+        self.jit.stats
     }
 
     /// Counters of every space plus those of all harts, summed.
@@ -536,7 +610,7 @@ impl Machine {
     /// The stack pointer a callee in `data` starts with on this hart: below its own
     /// suspended activation if the space is re-entered, else the top of its stacklet
     /// (mapped on first use).
-    fn stacklet_for(&mut self, hart: &Hart, data: Sid) -> Result<u64, GxError> {
+    fn stacklet_for(&mut self, hart: &mut Hart, data: Sid) -> Result<u64, GxError> {
         // The most recent activation of `data` on this hart is suspended at the saved
         // sp of the newest frame it called out of: continue below it. That includes
         // the frame just pushed for this very call when the caller's DATA is `data`
@@ -552,8 +626,9 @@ impl Machine {
             let size = self.config.stacklet_pages * PAGE_SIZE;
             self.mem.map_zero(data, top - size, size, PageRights::RW)?;
             if let Some(s) = self.mem.space_mut(data) {
-                s.stacklets.push(hart.id);
+                s.stacklets.insert(hart.id);
             }
+            hart.stacklet_spaces.push(data);
         }
         Ok(top)
     }

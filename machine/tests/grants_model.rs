@@ -444,7 +444,7 @@ fn op() -> impl Strategy<Value = Op> {
 fn limits() -> impl Strategy<Value = GrantLimits> {
     prop_oneof![
         2 => Just(GrantLimits::default()),
-        1 => (1usize..6, 1u32..4).prop_map(|(per_space, max_depth)| GrantLimits { per_space, max_depth }),
+        1 => (1usize..6, 1u32..4).prop_map(|(per_space, max_depth)| GrantLimits { per_space, max_depth, ..GrantLimits::default() }),
     ]
 }
 

@@ -159,9 +159,8 @@ impl Injector {
             return None;
         }
         let sid = spaces[(self.next() % spaces.len() as u64) as usize];
-        let mut pages: Vec<u64> = mem.space(sid)?.pages.keys().copied().collect();
-        pages.sort_unstable();
-        let page = pages[(self.next() % pages.len() as u64) as usize];
+        let space = mem.space(sid)?;
+        let page = space.nth_mapped_page(self.next() % space.mapped_pages() as u64)?;
         Some(qualified(sid, page * PAGE_SIZE + (self.next() % (PAGE_SIZE - 8))))
     }
 

@@ -5,12 +5,15 @@ pub mod debug;
 pub mod hostpoll;
 pub mod inject;
 pub mod linux;
+pub mod marshal;
 pub mod misc;
 pub mod native;
 pub mod runner;
 pub mod signal;
 pub mod stats;
+pub mod strace;
 pub mod supervisor;
+pub mod support;
 pub mod sys;
 pub mod wiring;
 

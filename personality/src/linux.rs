@@ -5,7 +5,7 @@
 use crate::{signal, sys};
 use machine::addr::{self, qualified, Sid, PAGE_SIZE};
 use machine::hart::reg;
-use machine::{Access, Fault};
+use machine::Fault;
 use std::any::Any;
 use std::collections::BTreeSet;
 use syscalls::mm::op as mm_op;
@@ -13,8 +13,9 @@ use syscalls::proc::op as proc_op;
 use syscalls::sched::{kind, Wake};
 use syscalls::service::{call_errno, err, is_err, BLOCK};
 use syscalls::sysno as nr;
+use syscalls::table::{self, flag};
 use syscalls::vfs::op as vfs_op;
-use syscalls::{Env, Lend, Service, ServiceId};
+use syscalls::{Env, Lend, Service, ServiceId, Template};
 
 /// Ops of the linux service.
 pub mod op {
@@ -69,6 +70,8 @@ pub struct Linux {
     pub counts: std::collections::BTreeMap<u64, u64>,
     /// Print one line per syscall to stderr (--strace).
     pub strace: bool,
+    /// Which syscalls --strace shows (`-e trace=`; None: all).
+    pub strace_filter: crate::strace::Filter,
     /// Wait key of the last call that asked to block.
     pub pending_key: u64,
     /// Nice values set with setpriority, by pid (0 when absent).
@@ -93,9 +96,11 @@ impl Caller {
         ((self.pid as u64) << 32) | (self.wake.map_or(0, |w| w.code()) << 24) | self.tid as u64
     }
 
-    /// A process pointer qualified with its DATA space (0 stays NULL).
+    /// A process pointer qualified with its DATA space (0 stays NULL). One naming
+    /// another space becomes an address above TASK_SIZE of the caller's own, which is
+    /// never mapped: any use of it is EFAULT, as on Linux, never an alias of a local one.
     pub fn q(&self, p: u64) -> u64 {
-        if p == 0 { 0 } else { qualified(self.data, addr::offset_of(p)) }
+        crate::marshal::user_pointer(p, self.data, crate::marshal::Origin::Ecall).unwrap_or(qualified(self.data, syscalls::mm::TASK_SIZE))
     }
 }
 
@@ -113,117 +118,27 @@ pub enum Outcome {
     Exited,
 }
 
-/// Syscalls proc answers whose pointer arguments it is lent (`proc::lends`).
-fn proc_with_pointers(n: u64) -> bool {
-    matches!(
-        n,
-        nr::WAIT4
-            | nr::WAITID
-            | nr::RT_SIGACTION
-            | nr::RT_SIGPROCMASK
-            | nr::RT_SIGPENDING
-            | nr::SIGALTSTACK
-            | nr::RT_SIGQUEUEINFO
-            | nr::RT_TGSIGQUEUEINFO
-            | nr::RT_SIGTIMEDWAIT
-            | nr::SETITIMER
-            | nr::GETITIMER
-            | nr::PRLIMIT64
-            | nr::GETRLIMIT
-            | nr::SETRLIMIT
-            | nr::GETRESUID
-            | nr::GETRESGID
-    )
-}
-
-/// Syscalls proc answers from their register arguments alone.
-fn proc_plain(n: u64) -> bool {
-    matches!(
-        n,
-        nr::GETPID
-            | nr::GETPPID
-            | nr::GETTID
-            | nr::GETUID
-            | nr::GETEUID
-            | nr::GETGID
-            | nr::GETEGID
-            | nr::SET_TID_ADDRESS
-            | nr::GETPGID
-            | nr::SETPGID
-            | nr::GETSID
-            | nr::SETSID
-            | nr::KILL
-            | nr::TKILL
-            | nr::TGKILL
-            | nr::UMASK
-            | nr::GETGROUPS
-    )
-}
-
-/// Which space answers syscall `n`: the table the dispatcher follows and the README's
-/// syscall table is generated from (`grantix syscalls`).
+/// Which space answers syscall `n`: its row in the syscall table
+/// (`syscalls::table`), None for those answered -ENOSYS.
 pub fn route(n: u64) -> Option<ServiceId> {
-    if syscalls::vfs::handles(n) {
-        return Some(ServiceId::Vfs);
-    }
-    if proc_plain(n) || proc_with_pointers(n) {
-        return Some(ServiceId::Proc);
-    }
-    Some(match n {
-        nr::CLONE | nr::EXIT | nr::EXIT_GROUP => ServiceId::Proc,
-        nr::BRK | nr::MMAP | nr::MUNMAP | nr::MPROTECT | nr::MREMAP | nr::MADVISE | nr::MSYNC | nr::MINCORE | nr::EXECVE => ServiceId::Mm,
-        nr::CLOCK_GETTIME | nr::CLOCK_GETRES | nr::GETTIMEOFDAY | nr::NANOSLEEP | nr::CLOCK_NANOSLEEP | nr::TIMES | nr::UNAME | nr::SYSINFO => ServiceId::Time,
-        nr::FUTEX => ServiceId::Futex,
-        nr::RT_SIGRETURN | nr::RT_SIGSUSPEND | nr::READV | nr::WRITEV | nr::PREADV | nr::PWRITEV | nr::SCHED_YIELD | nr::SET_ROBUST_LIST | nr::GETRANDOM
-        | nr::SCHED_GETAFFINITY | nr::SCHED_SETAFFINITY | nr::SCHED_SETSCHEDULER | nr::SCHED_SETPARAM | nr::SCHED_GETPARAM | nr::SCHED_GETSCHEDULER
-        | nr::SCHED_GET_PRIORITY_MAX | nr::SCHED_GET_PRIORITY_MIN | nr::SCHED_RR_GET_INTERVAL | nr::GETCPU | nr::SETPRIORITY | nr::GETPRIORITY
-        | nr::GETRUSAGE | nr::PRCTL | nr::MEMBARRIER | nr::RISCV_HWPROBE => ServiceId::Linux,
-        // The native directory service (private syscalls, `crate::native`).
-        crate::native::sysno::LOOKUP | crate::native::sysno::REGISTER => ServiceId::Linux,
-        _ => return None,
-    })
+    table::owner(n)
 }
 
 /// Syscalls Linux restarts after a handler installed with SA_RESTART (they return
 /// -ERESTARTSYS when interrupted); every other interrupted call fails with -EINTR.
 fn restartable(n: u64, a: &[u64; 6]) -> bool {
     match n {
-        nr::READ | nr::WRITE | nr::READV | nr::WRITEV | nr::PREAD64 | nr::PWRITE64 | nr::PREADV | nr::PWRITEV | nr::WAIT4 | nr::WAITID | nr::OPENAT
-        | nr::IOCTL | nr::FCNTL | nr::FLOCK | nr::ACCEPT | nr::ACCEPT4 | nr::CONNECT | nr::RECVFROM | nr::SENDTO | nr::RECVMSG | nr::SENDMSG => true,
         // A futex wait with a timeout is restarted through restart_block, which a
         // handler turns into -EINTR; without one it is an ordinary restart.
         nr::FUTEX => a[3] == 0 || !matches!(a[1] & 0x7f, 0 | 9),
-        _ => false,
+        n => table::is(n, flag::RESTART),
     }
 }
 
 impl Linux {
-    /// Whether every byte of a lend is mapped with the rights it needs: Linux's
-    /// access_ok + fault-in. A bad pointer is -EFAULT for the program, never a
-    /// fault of the service it would have been lent to.
-    fn lend_ok(env: &dyn Env, l: &Lend) -> bool {
-        if l.ptr == 0 || l.len == 0 {
-            return true;
-        }
-        let (target, off) = addr::resolve(l.ptr, env.me());
-        let Some(end) = off.checked_add(l.len) else { return false };
-        let mem = &env.machine().mem;
-        let access = if l.rights.contains(machine::GrantRights::W) { Access::Write } else { Access::Read };
-        let mut p = addr::page_floor(off);
-        while p < end {
-            let lo = p.max(off);
-            let hi = (p + PAGE_SIZE).min(end);
-            if mem.check_only(env.me(), target, lo, hi - lo, access, l.ptr).is_err() {
-                return false;
-            }
-            p += PAGE_SIZE;
-        }
-        true
-    }
-
     /// Calls a service with checked lends; maps failures to errnos.
     pub fn svc(&mut self, env: &mut dyn Env, to: ServiceId, op: u64, c: &Caller, args: [u64; 5], lends: &[Lend]) -> u64 {
-        if !lends.iter().all(|l| Self::lend_ok(env, l)) {
+        if !lends.iter().all(|l| crate::marshal::accessible(env, l)) {
             return err(libc::EFAULT);
         }
         let a = [c.word(), args[0], args[1], args[2], args[3], args[4]];
@@ -271,7 +186,7 @@ impl Linux {
 
     fn warn_unknown(&mut self, n: u64) {
         if self.warned.insert(n) {
-            let name = nr::name(n).unwrap_or("unknown");
+            let name = table::name(n).unwrap_or("unknown");
             tracing::warn!("syscall {n} ({name}) is not implemented: returning -ENOSYS");
             eprintln!("grantix: warning: syscall {n} ({name}) is not implemented; returning -ENOSYS");
         }
@@ -297,58 +212,30 @@ impl Linux {
             nr::CLONE => Value(sys::process::clone(env, c, a)),
             nr::RT_SIGRETURN => signal::sigreturn(self, env, c),
             nr::RT_SIGSUSPEND => signal::sigsuspend(self, env, c, a),
-            // Everything on file descriptors belongs to vfs, which also says which
-            // arguments are pointers (qualified here) and what each call may touch.
-            n if syscalls::vfs::handles(n) => {
-                let qa = syscalls::vfs::qualify(n, &a, |p| c.q(p));
-                let full = [qa[0], qa[1], qa[2], qa[3], qa[4], a[5]];
-                let lends = syscalls::vfs::lends(n, &full, syscalls::vfs::Reader(|p: u64, b: &mut [u8]| env.read(p, b).is_ok()));
-                if !lends.iter().all(|l| Self::lend_ok(env, l)) {
-                    return Value(err(libc::EFAULT));
-                }
-                Value(self.svc(env, ServiceId::Vfs, n, c, qa, &lends))
-            }
-            n if proc_plain(n) => Value(self.svc(env, ServiceId::Proc, n, c, [a[0], a[1], a[2], a[3], a[4]], &[])),
-            n if proc_with_pointers(n) => {
-                let mut qa = a;
-                for &i in syscalls::proc::pointer_args(n) {
-                    qa[i] = q(a[i]);
-                }
-                if n == nr::SIGALTSTACK {
-                    // proc tells from the stack pointer whether the thread is on the
-                    // alternate stack now.
-                    qa[2] = env.context().map_or(0, |x| x.x[reg::SP]);
-                }
-                let lends = syscalls::proc::lends(n, &qa);
-                if lends.iter().any(|l| l.ptr == 0) {
-                    return Value(err(libc::EFAULT));
-                }
-                Value(self.svc(env, ServiceId::Proc, n, c, [qa[0], qa[1], qa[2], qa[3], qa[4]], &lends))
-            }
             nr::SCHED_YIELD => {
                 self.stop = Some(stop::YIELD);
                 Value(0)
             }
-            // mmap has six arguments; prot and flags travel packed in one register.
-            nr::MMAP => Value(self.svc(env, ServiceId::Mm, n, c, [a[0], a[1], (a[2] & 0xffff_ffff) | (a[3] << 32), a[4], a[5]], &[])),
-            nr::BRK | nr::MUNMAP | nr::MPROTECT | nr::MREMAP | nr::MADVISE | nr::MSYNC => Value(self.svc(env, ServiceId::Mm, n, c, [a[0], a[1], a[2], a[3], a[4]], &[])),
-            // mm says which of its arguments are process pointers and what it writes.
-            nr::MINCORE => {
-                let qa = syscalls::mm::qualify(n, &a, |p| c.q(p));
-                let lends = syscalls::mm::lends(n, &qa);
-                Value(self.svc(env, ServiceId::Mm, n, c, [qa[0], qa[1], qa[2], qa[3], qa[4]], &lends))
-            }
-            nr::CLOCK_GETTIME | nr::CLOCK_GETRES | nr::GETTIMEOFDAY | nr::NANOSLEEP | nr::CLOCK_NANOSLEEP | nr::TIMES | nr::UNAME | nr::SYSINFO => {
-                let qa = match n {
-                    nr::CLOCK_GETTIME | nr::CLOCK_GETRES => [a[0], q(a[1]), 0, 0, 0, 0],
-                    nr::CLOCK_NANOSLEEP => [a[0], a[1], q(a[2]), q(a[3]), 0, 0],
-                    _ => [q(a[0]), q(a[1]), 0, 0, 0, 0],
+            // Everything a service answers goes through the one rule for user pointers
+            // (`marshal`): the same arguments and lends a native caller's would get.
+            n if matches!(route(n), Some(ServiceId::Vfs | ServiceId::Proc | ServiceId::Mm | ServiceId::Time)) => {
+                let Some(to) = route(n) else { return Value(err(libc::ENOSYS)) };
+                let mut m = match crate::marshal::marshal(env, to, n, c.data, a, crate::marshal::Origin::Ecall) {
+                    Ok(m) => m,
+                    Err(libc::EFAULT) if n == nr::PPOLL && a[1] > 1024 => {
+                        // More fds than the caller may have open is EINVAL before the
+                        // array is looked at (the vfs knows the limit).
+                        let limit = env.call(ServiceId::Vfs, vfs_op::POLL_LIMIT, [c.word(), 0, 0, 0, 0, 0], &[]).map_or(1024, |v| v[0]);
+                        return Value(err(if a[1] > limit { libc::EINVAL } else { libc::EFAULT }));
+                    }
+                    Err(e) => return Value(err(e)),
                 };
-                let lends = syscalls::time::lends(n, &qa);
-                if lends.iter().any(|l| l.ptr == 0) {
-                    return Value(err(libc::EFAULT));
+                if n == nr::SIGALTSTACK {
+                    // proc tells from the stack pointer whether the thread is on the
+                    // alternate stack now.
+                    m.args[2] = env.context().map_or(0, |x| x.x[reg::SP]);
                 }
-                Value(self.svc(env, ServiceId::Time, n, c, [qa[0], qa[1], qa[2], qa[3], 0], &lends))
+                Value(self.svc(env, to, n, c, m.args, &m.lends))
             }
             nr::FUTEX => {
                 // The fourth argument is val2 for requeue and wake-op, else a timeout.
@@ -357,7 +244,7 @@ impl Linux {
                 let lends = syscalls::futex::lends(&qa);
                 let c2 = Caller { pid: 0, ..*c };
                 let word = ((a[5] & 0xffff_ffff) << 32) | (c2.word() & 0xffff_ffff);
-                if !lends.iter().all(|l| l.ptr != 0 && Self::lend_ok(env, l)) {
+                if !lends.iter().all(|l| crate::marshal::accessible(env, l)) {
                     return Value(err(libc::EFAULT));
                 }
                 match env.call(ServiceId::Futex, nr::FUTEX, [word, qa[0], qa[1], qa[2], qa[3], qa[4]], &lends) {
@@ -380,9 +267,9 @@ impl Linux {
             nr::RISCV_HWPROBE => Value(crate::misc::hwprobe(env, c, a)),
             nr::MEMBARRIER => Value(0),
             n if crate::native::handles(n) => crate::native::dispatch(self, env, c, n, a),
-            // Known to Linux, deliberately answered -ENOSYS so libc falls back
-            // (clone3 -> clone, rseq and the robust list getter: optional features).
-            nr::GET_ROBUST_LIST | nr::RSEQ | nr::CLONE3 => Value(err(libc::ENOSYS)),
+            // Known, deliberately answered -ENOSYS so libc falls back (the table's
+            // Refused rows: clone3 -> clone, rseq and the robust list getter).
+            n if table::entry(n).is_some_and(|e| matches!(e.support, table::Support::Refused(_))) => Value(err(libc::ENOSYS)),
             _ => {
                 debug_assert!(route(n).is_none(), "syscall {n} routed but not dispatched");
                 self.warn_unknown(n);
@@ -414,13 +301,9 @@ impl Linux {
         *self.counts.entry(n).or_default() += 1;
         self.pending_key = 0;
         let out = self.dispatch(env, &c, n, a);
-        if self.strace {
-            let name = nr::name(n).unwrap_or("?");
-            match &out {
-                Outcome::Value(BLOCK) => eprintln!("[{}] {name}({:#x}, {:#x}, {:#x}) = <blocks>", c.tid, a[0], a[1], a[2]),
-                Outcome::Value(v) => eprintln!("[{}] {name}({:#x}, {:#x}, {:#x}) = {}", c.tid, a[0], a[1], a[2], *v as i64),
-                _ => eprintln!("[{}] {name}(...)", c.tid),
-            }
+        if self.strace && crate::strace::wanted(&self.strace_filter, n) {
+            let v = if let Outcome::Value(v) = out { Some(v) } else { None };
+            eprintln!("{}", crate::strace::line(env, &c, n, &a, v));
         }
         match out {
             Outcome::Exited => {
@@ -489,8 +372,8 @@ impl Linux {
         // Writing to a pipe nobody reads raises SIGPIPE, and growing a file past
         // RLIMIT_FSIZE SIGXFSZ, besides the error (the signal goes to the thread).
         let raise = match v {
-            v if v == err(libc::EPIPE) && matches!(n, nr::WRITE | nr::WRITEV | nr::PWRITE64 | nr::PWRITEV) => libc::SIGPIPE,
-            v if v == err(libc::EFBIG) && matches!(n, nr::WRITE | nr::WRITEV | nr::PWRITE64 | nr::PWRITEV | nr::FTRUNCATE | nr::TRUNCATE | nr::FALLOCATE) => libc::SIGXFSZ,
+            v if v == err(libc::EPIPE) && table::is(n, flag::SIGPIPE) => libc::SIGPIPE,
+            v if v == err(libc::EFBIG) && table::is(n, flag::SIGXFSZ) => libc::SIGXFSZ,
             _ => 0,
         };
         if raise != 0 {
@@ -510,6 +393,11 @@ impl Linux {
         }
         self.stop = Some(stop::BLOCKED);
     }
+}
+
+impl Template for Linux {
+    const ID: ServiceId = ServiceId::Linux;
+    const CALLEES: &'static [ServiceId] = &[ServiceId::Proc, ServiceId::Mm, ServiceId::Vfs, ServiceId::Futex, ServiceId::Time, ServiceId::Tty, ServiceId::Supervisor];
 }
 
 impl Service for Linux {
@@ -532,3 +420,4 @@ impl Service for Linux {
         Ok([0, 0])
     }
 }
+

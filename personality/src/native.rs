@@ -14,16 +14,11 @@ use machine::addr::{qualified, Sid};
 use machine::GrantRights;
 use std::collections::BTreeMap;
 use syscalls::service::err;
-use syscalls::sysno as nr;
+use syscalls::table;
 use syscalls::{Env, ServiceId};
 
 /// The private syscall numbers of the directory service (outside Linux's range).
-pub mod sysno {
-    /// gx_lookup(name, len) -> sid << 32 | portal, or -errno.
-    pub const LOOKUP: u64 = 0x7000;
-    /// gx_register(name, len, portal) -> 0, or -errno.
-    pub const REGISTER: u64 = 0x7001;
-}
+pub use syscalls::table::private as sysno;
 
 /// Longest name the directory keeps.
 pub const NAME_MAX: u64 = 64;
@@ -60,78 +55,23 @@ pub fn handles(n: u64) -> bool {
 }
 
 /// Whether a process may call op `op` of service `s` natively: only the Linux
-/// syscalls that service answers anyway (`linux::route`), minus those that need the
-/// personality to manage the thread (clone, exit, execve: they stop or replace the
-/// hart) and futex (whose caller word has a shape of its own). The internal ops
+/// syscalls that service answers anyway (their row in `syscalls::table`), minus those
+/// flagged NO_NATIVE (the personality must manage the thread: clone, exit, execve,
+/// sigaltstack) and futex (whose caller word has a shape of its own). The internal ops
 /// (0x1000 and up) take pids and lends from trusted callers only.
 pub fn allowed(s: ServiceId, op: u64) -> bool {
-    PUBLIC.contains(&s)
-        && s != ServiceId::Futex
-        && op < 0x1000
-        && crate::linux::route(op) == Some(s)
-        && !matches!(op, nr::CLONE | nr::EXIT | nr::EXIT_GROUP | nr::EXECVE | nr::SIGALTSTACK)
+    PUBLIC.contains(&s) && s != ServiceId::Futex && op < 0x1000 && table::owner(op) == Some(s) && !table::is(op, table::flag::NO_NATIVE)
 }
 
 /// The arguments op `op` of service `s` gets from a native caller whose DATA is
-/// `data` (`a`: the syscall's own arguments, a2..a7 of the gx.pcall): local pointers
-/// are qualified with the caller's DATA (a local pointer must never mean the
-/// service's own memory), and every byte the op may touch must be accessible to the
-/// service, through the caller's transient grants: -EFAULT otherwise, never a fault
-/// of the service (which would restart it, or panic the monolithic kernel).
+/// `data` (`a`: the syscall's own arguments as Linux has them, a2..a7 of the gx.pcall),
+/// marshalled exactly as the ecall path marshals them (`crate::marshal`): local
+/// pointers are the caller's DATA (never the service's own memory), and every byte the
+/// op may touch must be accessible to the service through the caller's transient
+/// grants: -EFAULT otherwise, never a fault of the service (which would restart it, or
+/// panic the monolithic kernel).
 pub fn checked_args(env: &mut dyn Env, s: ServiceId, op: u64, data: Sid, a: [u64; 6]) -> Result<[u64; 5], u64> {
-    let q = |p: u64| if p != 0 && p >> 48 == 0 { qualified(data, p) } else { p };
-    let five = |x: [u64; 6]| [x[0], x[1], x[2], x[3], x[4]];
-    let (args, lends) = match s {
-        ServiceId::Vfs => {
-            let qa = syscalls::vfs::qualify(op, &a, q);
-            let full = [qa[0], qa[1], qa[2], qa[3], qa[4], a[5]];
-            let lends = syscalls::vfs::lends(op, &full, syscalls::vfs::Reader(|p, buf: &mut [u8]| env.read(p, buf).is_ok()));
-            (qa, lends)
-        }
-        ServiceId::Proc => {
-            let mut qa = a;
-            for &i in syscalls::proc::pointer_args(op) {
-                qa[i] = q(a[i]);
-            }
-            (five(qa), syscalls::proc::lends(op, &qa))
-        }
-        ServiceId::Time => {
-            // As linux qualifies them (`Linux::dispatch`).
-            let qa = match op {
-                nr::CLOCK_GETTIME | nr::CLOCK_GETRES => [a[0], q(a[1]), 0, 0, 0, 0],
-                nr::CLOCK_NANOSLEEP => [a[0], a[1], q(a[2]), q(a[3]), 0, 0],
-                _ => [q(a[0]), q(a[1]), 0, 0, 0, 0],
-            };
-            (five(qa), syscalls::time::lends(op, &qa))
-        }
-        // mm takes no pointers it reads (mmap's prot and flags come packed, as the
-        // personality sends them).
-        ServiceId::Mm => (five(a), Vec::new()),
-        _ => return Err(err(libc::EPERM)),
-    };
-    if lends.iter().all(|l| accessible(env, l)) { Ok(args) } else { Err(err(libc::EFAULT)) }
-}
-
-/// Whether the service (`env.me()`) may touch every byte of `l` as it needs to (the
-/// check linux makes for its own lends).
-fn accessible(env: &dyn Env, l: &syscalls::Lend) -> bool {
-    use machine::addr::{self, PAGE_SIZE};
-    if l.ptr == 0 || l.len == 0 {
-        return true;
-    }
-    let (target, off) = addr::resolve(l.ptr, env.me());
-    let Some(end) = off.checked_add(l.len) else { return false };
-    let mem = &env.machine().mem;
-    let access = if l.rights.contains(GrantRights::W) { machine::Access::Write } else { machine::Access::Read };
-    let mut p = addr::page_floor(off);
-    while p < end {
-        let (lo, hi) = (p.max(off), (p + PAGE_SIZE).min(end));
-        if mem.check_only(env.me(), target, lo, hi - lo, access, l.ptr).is_err() {
-            return false;
-        }
-        p += PAGE_SIZE;
-    }
-    true
+    crate::marshal::marshal(env, s, op, data, a, crate::marshal::Origin::Native).map(|m| m.args).map_err(err)
 }
 
 /// Handles a directory syscall for `c`.

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 use syscalls::proc::{ExitStatus, Proc, ThreadState};
 use syscalls::sched::Wake;
-use syscalls::{Service, ServiceId};
+use syscalls::{Service, ServiceId, Spec};
 
 /// Exit status of a run whose monolithic kernel panicked (as if every process had been
 /// killed with SIGKILL).
@@ -93,20 +93,32 @@ fn services(root: PathBuf, strace: bool, record: &crate::supervisor::SharedRecor
     ]
 }
 
-/// Which services each service may call (split configuration): grants of C go exactly
-/// along these edges, so a service can reach no portal it has no business calling.
-pub fn calls(from: ServiceId) -> &'static [ServiceId] {
-    use ServiceId::*;
-    match from {
-        Linux => &[Proc, Mm, Vfs, Futex, Time, Tty, Supervisor],
-        // Every service reports faults of the services it calls to the supervisor.
-        Proc => &[Mm, Vfs, Supervisor],
-        // Proc: to identify a process calling mm natively (`crate::native`).
-        Mm => &[Vfs, Proc, Supervisor],
-        Vfs => &[Tty, Proc, Mm, Supervisor],
-        Futex | Time => &[Proc, Supervisor],
-        Tty | Supervisor => &[],
+/// The template of every service, by number: the board's one line per service.
+pub fn spec(id: ServiceId) -> Spec {
+    match id {
+        ServiceId::Linux => Spec::of::<Linux>(),
+        ServiceId::Proc => Spec::of::<Proc>(),
+        ServiceId::Mm => Spec::of::<syscalls::mm::Mm>(),
+        ServiceId::Vfs => Spec::of::<syscalls::vfs::Vfs>(),
+        ServiceId::Futex => Spec::of::<syscalls::futex::Futex>(),
+        ServiceId::Time => Spec::of::<syscalls::time::Time>(),
+        ServiceId::Tty => Spec::of::<syscalls::tty::Tty>(),
+        ServiceId::Supervisor => Spec::of::<crate::supervisor::Supervisor>(),
     }
+}
+
+/// The monolithic kernel's authorities: those of all its services, less SUPERVISE
+/// (nothing restarts inside one kernel: a fault there is a panic).
+fn kernel_authority() -> u8 {
+    ServiceId::ALL.iter().fold(0, |a, s| a | spec(*s).authority) & !authority::SUPERVISE
+}
+
+/// Which services each service may call (split configuration): grants of C go exactly
+/// along these edges (each service's `Template::CALLEES`), so a service can reach no
+/// portal it has no business calling. Every service but tty and the supervisor reports
+/// faults of the services it calls to the supervisor.
+pub fn calls(from: ServiceId) -> &'static [ServiceId] {
+    spec(from).callees
 }
 
 impl Runtime {
@@ -123,12 +135,7 @@ impl Runtime {
             Config::Split => {
                 for svc in services(opts.root.clone(), opts.strace, &wiring.record) {
                     let id = svc.id();
-                    let auth = match id {
-                        ServiceId::Mm => authority::MEMORY,
-                        ServiceId::Proc => authority::HARTS,
-                        ServiceId::Supervisor => authority::SUPERVISE,
-                        _ => 0,
-                    };
+                    let auth = spec(id).authority;
                     let sid = m.add_host_space(id.name(), Box::new(ServiceHost { service: svc, wiring: Wiring::default(), stats: Default::default(), generation: 0 }), auth).map_err(merr)?;
                     wiring.sids[id as usize] = sid;
                     wiring.portals[id as usize] = m.create_portal(sid, sid, entry::CALL).map_err(merr)?;
@@ -156,8 +163,8 @@ impl Runtime {
             }
             Config::Monolithic => {
                 let svcs: Vec<Option<Box<dyn Service>>> = services(opts.root.clone(), opts.strace, &wiring.record).into_iter().map(Some).collect();
-                let k = m.add_host_space("kernel", Box::new(KernelHost { services: svcs, wiring: Wiring::default(), stats: Default::default() }), authority::MEMORY | authority::HARTS).map_err(merr)?;
-                wiring.sids = [k; 8];
+                let k = m.add_host_space("kernel", Box::new(KernelHost { services: svcs, wiring: Wiring::default(), stats: Default::default() }), kernel_authority()).map_err(merr)?;
+                wiring.sids = [k; ServiceId::COUNT];
                 // One portal per service for native callers (`entry::NATIVE`).
                 for id in ServiceId::ALL {
                     wiring.native[id as usize] = m.create_portal(k, k, entry::NATIVE + id as u64).map_err(merr)?;
@@ -283,6 +290,12 @@ impl Runtime {
             // A thread woken in a syscall re-executes it first and takes its signals on
             // the way out; any other is interrupted where it is.
             if t.wake.is_none() && self.proc().deliverable(tid) != 0 {
+                // An interrupt needs base level: a thread inside a portal frame that is
+                // to die anyway (SIGKILL, a signal whose action terminates) is unwound
+                // first, so kill works whatever frames it is in.
+                if self.m.hart(t.hart).is_some_and(|h| h.depth() > 0) && self.fatal_pending(tid, t.pid) {
+                    let _ = self.m.unwind(t.hart);
+                }
                 if let Ok(Some(exit)) = self.m.interrupt(t.hart, self.signal_portal) {
                     if let Some(status) = self.after(&t, Ok(exit)) {
                         break status;
@@ -309,6 +322,12 @@ impl Runtime {
         }
         self.elapsed = start.elapsed();
         status
+    }
+
+    /// Whether a signal deliverable to `tid` would end its process.
+    fn fatal_pending(&mut self, tid: u32, pid: u32) -> bool {
+        let set = self.proc().deliverable(tid);
+        (1..=64u32).any(|s| set & (1 << (s - 1)) != 0 && self.proc().action_of(pid, s) == syscalls::proc::action::TERMINATE)
     }
 
     /// What to do after thread `t` ran (or was interrupted) and stopped with `exit`;
@@ -384,5 +403,24 @@ impl Runtime {
             p.wake_thread(t, w);
         }
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_service_has_its_template() {
+        for id in ServiceId::ALL {
+            assert_eq!(spec(id).id, id);
+            assert!(!calls(id).contains(&id), "{} calls itself", id.name());
+        }
+        assert_eq!(kernel_authority(), authority::MEMORY | authority::HARTS);
+        assert_eq!(spec(ServiceId::Supervisor).authority, authority::SUPERVISE);
+        // Every service a process reaches through linux is on linux's edges.
+        for e in syscalls::table::TABLE {
+            assert!(e.owner == ServiceId::Linux || calls(ServiceId::Linux).contains(&e.owner), "{}", e.name);
+        }
     }
 }

@@ -184,6 +184,7 @@ fn fault_signal(env: &mut dyn Env, c: &Caller, cause: u64, addr: u64, pc: u64) -
         2 => (libc::SIGILL as u64, 1, pc),           // ILL_ILLOPC
         3 => (libc::SIGTRAP as u64, 1, pc),          // TRAP_BRKPT
         0 | 4 | 6 => (libc::SIGBUS as u64, 1, addr), // BUS_ADRALN
+        28 => (libc::SIGKILL as u64, 0x80, addr),    // out of memory: the OOM kill (SI_KERNEL)
         12 | 13 | 15 => {
             let [sig, code] = env.call(ServiceId::Mm, syscalls::mm::op::FAULT_KIND, [c.word(), addr, cause, 0, 0, 0], &[]).unwrap_or([libc::SIGSEGV as u64, 1]);
             if sig == 0 {

@@ -11,7 +11,7 @@ use machine::Fault;
 use std::any::Any;
 use std::sync::{Arc, Mutex};
 use syscalls::service::err;
-use syscalls::{Env, Service, ServiceId};
+use syscalls::{Env, Service, ServiceId, Template};
 
 /// Ops of the supervisor.
 pub mod op {
@@ -23,8 +23,8 @@ pub mod op {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Record {
     /// Generation of each service (bumped at every restart).
-    pub generation: [u32; 8],
-    pub restarts: [u64; 8],
+    pub generation: [u32; ServiceId::COUNT],
+    pub restarts: [u64; ServiceId::COUNT],
     /// Faults reported, as text, in order.
     pub faults: Vec<String>,
     /// The monolithic kernel's panic, if it had one.
@@ -40,6 +40,12 @@ pub type SharedRecord = Arc<Mutex<Record>>;
 #[derive(Default)]
 pub struct Supervisor {
     pub record: SharedRecord,
+}
+
+impl Template for Supervisor {
+    const ID: ServiceId = ServiceId::Supervisor;
+    const CALLEES: &'static [ServiceId] = &[];
+    const AUTHORITY: u8 = machine::host::authority::SUPERVISE;
 }
 
 impl Service for Supervisor {

@@ -57,9 +57,9 @@ pub mod entry {
 /// Where each service lives and how to call it.
 #[derive(Clone, Debug, Default)]
 pub struct Wiring {
-    pub sids: [Sid; 8],
+    pub sids: [Sid; ServiceId::COUNT],
     /// Portal of each service's CALL entry.
-    pub portals: [u64; 8],
+    pub portals: [u64; ServiceId::COUNT],
     /// Counts of service calls (from, to) in the monolithic configuration, where no
     /// portal call happens: the report's "same-space calls".
     pub direct_calls: u64,
@@ -69,7 +69,7 @@ pub struct Wiring {
     pub record: SharedRecord,
     /// The portal a native caller (a process using gx.pcall) calls for each service:
     /// the CALL portal when split, a kernel portal per service when monolithic.
-    pub native: [u64; 8],
+    pub native: [u64; ServiceId::COUNT],
     /// Names user-space servers registered (`crate::native`), shared by every host.
     pub directory: Arc<Mutex<crate::native::Directory>>,
 }
@@ -77,12 +77,7 @@ pub struct Wiring {
 /// Syscalls (as service ops) that may be retried once after their service restarted:
 /// they change nothing, so running them twice is the same as once.
 fn idempotent(op: u64) -> bool {
-    use syscalls::sysno as nr;
-    matches!(
-        op,
-        nr::FSTAT | nr::NEWFSTATAT | nr::GETCWD | nr::CLOCK_GETTIME | nr::CLOCK_GETRES | nr::GETTIMEOFDAY | nr::UNAME | nr::SYSINFO | nr::TIMES
-            | nr::GETPID | nr::GETPPID | nr::GETTID | nr::FACCESSAT | nr::FACCESSAT2 | nr::READLINKAT
-    ) || matches!(op, syscalls::proc::op::ENTER | syscalls::proc::op::ACTION | syscalls::proc::op::ALTSTACK)
+    syscalls::table::is(op, syscalls::table::flag::IDEMPOTENT) || matches!(op, syscalls::proc::op::ENTER | syscalls::proc::op::ACTION | syscalls::proc::op::ALTSTACK)
 }
 
 /// Takes the injector's decision for a call to `service`; a copy to fire with, so a
@@ -160,6 +155,7 @@ impl Env for SplitEnv<'_, '_> {
             let Err(CallError::Faulted(f)) = &r else { return r };
             // The service faulted and its frame was unwound: report it to the
             // supervisor, which restarts it; an idempotent call is retried once.
+            tracing::warn!(target: "grantix::fault", "{} faulted: {f}", to.name());
             if let Ok(mut rec) = self.wiring.record.lock() {
                 rec.faults.push(format!("{}: {f}", to.name()));
             }

@@ -11,7 +11,7 @@
 
 use crate::proc::op as proc_op;
 use crate::sched::{key, kind, Wake};
-use crate::service::{err, Env, Lend, Service, ServiceId, BLOCK};
+use crate::service::{Template, err, Env, Lend, Service, ServiceId, BLOCK};
 use crate::sysno as nr;
 use machine::{addr, Fault};
 use std::any::Any;
@@ -148,6 +148,11 @@ impl Futex {
         }
         Ok(woken)
     }
+}
+
+impl Template for Futex {
+    const ID: ServiceId = ServiceId::Futex;
+    const CALLEES: &'static [ServiceId] = &[ServiceId::Proc, ServiceId::Supervisor];
 }
 
 impl Service for Futex {

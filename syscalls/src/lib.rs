@@ -2,7 +2,9 @@
 //! portal ABI (its op numbers are the Linux syscall numbers it implements, plus a few
 //! internal operations), all written against the `Env` of `service`.
 
+pub mod creds;
 pub mod futex;
+pub mod ipc;
 pub mod lifecycle;
 pub mod mm;
 pub mod proc;
@@ -10,9 +12,10 @@ pub mod sched;
 pub mod service;
 pub mod sigqueue;
 pub mod sysno;
+pub mod table;
 pub mod time;
 pub mod tty;
 pub mod vfs;
 
-pub use service::{Env, Lend, Service, ServiceId};
+pub use service::{Env, Lend, Service, ServiceId, Spec, Template};
 pub use vfs::op as vfs_op;

@@ -25,8 +25,11 @@ pub enum ServiceId {
 }
 
 impl ServiceId {
+    /// How many services there are: the size of every per-service table.
+    pub const COUNT: usize = 8;
+
     /// Every service, in number order.
-    pub const ALL: [ServiceId; 8] = [
+    pub const ALL: [ServiceId; Self::COUNT] = [
         ServiceId::Linux,
         ServiceId::Proc,
         ServiceId::Mm,
@@ -127,6 +130,18 @@ pub trait Env {
     }
 }
 
+/// Typed user pointers (`abi::UserPtr`) are read and written through a service's `Env`,
+/// under the service's own identity.
+impl abi::UserMemory for dyn Env + '_ {
+    type Error = Fault;
+    fn read_bytes(&mut self, ptr: u64, buf: &mut [u8]) -> Result<(), Fault> {
+        self.read(ptr, buf)
+    }
+    fn write_bytes(&mut self, ptr: u64, buf: &[u8]) -> Result<(), Fault> {
+        self.write(ptr, buf)
+    }
+}
+
 /// A service: a subsystem of the kernel with a small portal ABI of its own.
 ///
 /// A returned `Err(Fault)` is a fault of the service's space: in the split
@@ -144,6 +159,33 @@ pub trait Service: Send {
     /// state it can serve from. The default keeps the state as it is (a service whose
     /// tables must survive, like proc and mm, restarts with them).
     fn restart(&mut self) {}
+}
+
+/// What the board must know of a service before it runs it: every service type fills
+/// in this template, and the board sizes its tables, draws the call graph (C grants go
+/// exactly along `CALLEES`) and gives authorities from it.
+pub trait Template {
+    /// Which service this is.
+    const ID: ServiceId;
+    /// The services it may call (split: a C grant over each one's portal).
+    const CALLEES: &'static [ServiceId];
+    /// The machine authorities its space holds (`machine::host::authority`; 0: none).
+    const AUTHORITY: u8 = 0;
+}
+
+/// The template of a service, as values (what the board keeps per `ServiceId`).
+#[derive(Clone, Copy, Debug)]
+pub struct Spec {
+    pub id: ServiceId,
+    pub callees: &'static [ServiceId],
+    pub authority: u8,
+}
+
+impl Spec {
+    /// The spec of service type `T`.
+    pub const fn of<T: Template>() -> Spec {
+        Spec { id: T::ID, callees: T::CALLEES, authority: T::AUTHORITY }
+    }
 }
 
 /// A negated errno as the register value services return in a0.

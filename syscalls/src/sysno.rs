@@ -652,3 +652,15 @@ pub const ALL: &[(u64, &str)] = &[
 pub fn name(nr: u64) -> Option<&'static str> {
     ALL.iter().find(|(n, _)| *n == nr).map(|(_, s)| *s)
 }
+
+/// `name` for constant contexts (the syscall table names its rows with it).
+pub const fn name_const(nr: u64) -> Option<&'static str> {
+    let mut i = 0;
+    while i < ALL.len() {
+        if ALL[i].0 == nr {
+            return Some(ALL[i].1);
+        }
+        i += 1;
+    }
+    None
+}

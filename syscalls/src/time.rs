@@ -2,8 +2,10 @@
 
 use crate::proc::op as proc_op;
 use crate::sched::Wake;
-use crate::service::{err, Env, Lend, Service, ServiceId, BLOCK};
+use crate::service::{Template, err, Env, Lend, Service, ServiceId, BLOCK};
 use crate::sysno as nr;
+use abi::structs::{Sysinfo, Timespec, Timeval, Tms, Utsname};
+use abi::UserPtr;
 use machine::Fault;
 use std::any::Any;
 use std::sync::OnceLock;
@@ -25,22 +27,9 @@ fn boot() -> Instant {
     *BOOT.get_or_init(Instant::now)
 }
 
-fn timespec(ns: u128) -> [u8; 16] {
-    let mut b = [0u8; 16];
-    b[0..8].copy_from_slice(&((ns / 1_000_000_000) as u64).to_le_bytes());
-    b[8..16].copy_from_slice(&((ns % 1_000_000_000) as u64).to_le_bytes());
-    b
-}
-
+/// The timespec at `p`, or None (EINVAL) if it is not a valid one.
 fn read_timespec(env: &mut dyn Env, p: u64) -> Result<Option<u128>, Fault> {
-    let mut b = [0u8; 16];
-    env.read(p, &mut b)?;
-    let s = i64::from_le_bytes(b[0..8].try_into().unwrap_or_default());
-    let ns = i64::from_le_bytes(b[8..16].try_into().unwrap_or_default());
-    if s < 0 || !(0..1_000_000_000).contains(&ns) {
-        return Ok(None);
-    }
-    Ok(Some(s as u128 * 1_000_000_000 + ns as u128))
+    Ok(UserPtr::<Timespec>::new(p).read(env)?.to_ns())
 }
 
 /// Now on guest clock `clock`, in nanoseconds; None for a clock that does not exist.
@@ -77,7 +66,7 @@ impl Time {
             Some(Wake::Signal) => {
                 if rem != 0 {
                     let left = env.call(ServiceId::Proc, proc_op::DEADLINE_LEFT, [who, 0, 0, 0, 0, 0], &[]).map_or(0, |r| r[0]);
-                    env.write(rem, &timespec(if left == u64::MAX { 0 } else { left as u128 }))?;
+                    UserPtr::new(rem).write(env, &Timespec::from_ns(if left == u64::MAX { 0 } else { left as u128 }))?;
                 }
                 Ok([err(libc::EINTR), 0])
             }
@@ -89,6 +78,11 @@ impl Time {
             }
         }
     }
+}
+
+impl Template for Time {
+    const ID: ServiceId = ServiceId::Time;
+    const CALLEES: &'static [ServiceId] = &[ServiceId::Proc, ServiceId::Supervisor];
 }
 
 impl Service for Time {
@@ -106,28 +100,22 @@ impl Service for Time {
         Ok(match op {
             nr::CLOCK_GETTIME => match self.now(s[0] as i32) {
                 Some(ns) => {
-                    env.write(s[1], &timespec(ns))?;
+                    UserPtr::new(s[1]).write(env, &Timespec::from_ns(ns))?;
                     [0, 0]
                 }
                 None => [err(libc::EINVAL), 0],
             },
             nr::CLOCK_GETRES => match self.now(s[0] as i32) {
                 Some(_) => {
-                    if s[1] != 0 {
-                        env.write(s[1], &timespec(1))?;
-                    }
+                    UserPtr::new(s[1]).write_opt(env, &Timespec::from_ns(1))?;
                     [0, 0]
                 }
                 None => [err(libc::EINVAL), 0],
             },
             nr::GETTIMEOFDAY => {
                 let ns = self.now(libc::CLOCK_REALTIME).unwrap_or(0);
-                if s[0] != 0 {
-                    let mut b = [0u8; 16];
-                    b[0..8].copy_from_slice(&((ns / 1_000_000_000) as u64).to_le_bytes());
-                    b[8..16].copy_from_slice(&(((ns % 1_000_000_000) / 1000) as u64).to_le_bytes());
-                    env.write(s[0], &b)?;
-                }
+                let tv = Timeval { sec: (ns / 1_000_000_000) as i64, usec: ((ns % 1_000_000_000) / 1000) as i64 };
+                UserPtr::new(s[0]).write_opt(env, &tv)?;
                 [0, 0]
             }
             nr::NANOSLEEP => match read_timespec(env, s[0])? {
@@ -144,33 +132,49 @@ impl Service for Time {
             }
             nr::TIMES => {
                 let ticks = (boot().elapsed().as_millis() / 10) as u64;
-                if s[0] != 0 {
-                    let mut b = [0u8; 32];
-                    b[0..8].copy_from_slice(&ticks.to_le_bytes());
-                    env.write(s[0], &b)?;
-                }
+                UserPtr::new(s[0]).write_opt(env, &Tms { utime: ticks as i64, ..Tms::default() })?;
                 [ticks, 0]
             }
             nr::UNAME => {
-                let mut b = [0u8; 390];
-                for (i, f) in ["Linux", "grantix", "6.6.0-grantix", "#1 SMP grantix", "riscv64", "(none)"].iter().enumerate() {
-                    b[i * 65..i * 65 + f.len()].copy_from_slice(f.as_bytes());
-                }
-                env.write(s[0], &b)?;
+                let u = Utsname::new(["Linux", "grantix", "6.6.0-grantix", "#1 SMP grantix", "riscv64", "(none)"]);
+                UserPtr::new(s[0]).write(env, &u)?;
                 [0, 0]
             }
             nr::SYSINFO => {
-                let mut b = [0u8; 112];
-                b[0..8].copy_from_slice(&(boot().elapsed().as_secs() + 3600).to_le_bytes());
-                b[32..40].copy_from_slice(&(4u64 << 30).to_le_bytes());
-                b[40..48].copy_from_slice(&(3u64 << 30).to_le_bytes());
-                b[80..82].copy_from_slice(&1u16.to_le_bytes());
-                b[104..108].copy_from_slice(&1u32.to_le_bytes());
-                env.write(s[0], &b)?;
+                let info = Sysinfo {
+                    uptime: (boot().elapsed().as_secs() + 3600) as i64,
+                    totalram: 4 << 30,
+                    freeram: 3 << 30,
+                    procs: 1,
+                    mem_unit: 1,
+                    ..Sysinfo::default()
+                };
+                UserPtr::new(s[0]).write(env, &info)?;
                 [0, 0]
             }
             _ => [err(libc::ENOSYS), 0],
         })
+    }
+}
+
+/// Qualifies the pointer arguments of time syscall `n` with `q`.
+pub fn qualify(n: u64, a: &[u64; 6], q: impl Fn(u64) -> u64) -> [u64; 6] {
+    match n {
+        nr::CLOCK_GETTIME | nr::CLOCK_GETRES => [a[0], q(a[1]), 0, 0, 0, 0],
+        nr::CLOCK_NANOSLEEP => [a[0], a[1], q(a[2]), q(a[3]), 0, 0],
+        // The time zone is not kept: tz is never written.
+        nr::GETTIMEOFDAY => [q(a[0]), a[1], 0, 0, 0, 0],
+        _ => [q(a[0]), q(a[1]), 0, 0, 0, 0],
+    }
+}
+
+/// Which argument of a sleep is its `rem` pointer: written only when the sleep is
+/// interrupted, so Linux does not check it up front (a bad one fails nothing else).
+pub fn remainder_arg(n: u64) -> Option<usize> {
+    match n {
+        nr::NANOSLEEP => Some(1),
+        nr::CLOCK_NANOSLEEP => Some(3),
+        _ => None,
     }
 }
 
@@ -184,8 +188,8 @@ pub fn lends(op: u64, a: &[u64; 6]) -> Vec<Lend> {
         nr::NANOSLEEP => [Some(Lend::read(a[0], 16)), opt(a[1], 16, true)].into_iter().flatten().collect(),
         nr::CLOCK_NANOSLEEP => [Some(Lend::read(a[2], 16)), opt(a[3], 16, true)].into_iter().flatten().collect(),
         nr::TIMES => opt(a[0], 32, true).into_iter().collect(),
-        nr::UNAME => vec![Lend::write(a[0], 390)],
-        nr::SYSINFO => vec![Lend::write(a[0], 112)],
+        nr::UNAME => vec![Lend::write(a[0], size_of::<Utsname>() as u64)],
+        nr::SYSINFO => vec![Lend::write(a[0], size_of::<Sysinfo>() as u64)],
         _ => Vec::new(),
     }
 }

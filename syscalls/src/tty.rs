@@ -2,7 +2,7 @@
 //! the host's stdin, copying straight from and to the process's memory.
 
 use crate::sched::{key, kind};
-use crate::service::{err, Env, Service, ServiceId, BLOCK};
+use crate::service::{Template, err, Env, Service, ServiceId, BLOCK};
 use machine::Fault;
 use std::any::Any;
 
@@ -80,6 +80,11 @@ impl Tty {
         env.write(ptr, &buf[..n])?;
         Ok([n as u64, 0])
     }
+}
+
+impl Template for Tty {
+    const ID: ServiceId = ServiceId::Tty;
+    const CALLEES: &'static [ServiceId] = &[];
 }
 
 impl Service for Tty {

@@ -3,6 +3,7 @@
  * or call a portal its DATA space holds no C grant for (a forked child must look up
  * again). */
 #include <stdio.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <grantix/libgx.h>
@@ -27,6 +28,19 @@ int main(void)
     gx_lend(msg, sizeof msg - 1, gx_vfs.sid, GX_RIGHT_R | GX_RIGHT_G);
     c = gx_pcall(gx_vfs.portal, GX_VFS_WRITE, 0, 1, (uint64_t)msg, 4, 0, 0, 0);
     printf("\nlocal pointer write %lld\n", (long long)(int64_t)c.a0);
+    /* NULL is never the service's own address 0: -EFAULT, the service unharmed. */
+    c = gx_pcall(gx_vfs.portal, GX_VFS_WRITE, 0, 1, 0, 4, 0, 0, 0);
+    printf("null write %lld\n", (long long)(int64_t)c.a0);
+    /* mincore natively, with a local pointer: mm writes the vector into the caller's memory
+     * (through the lend), never its own, exactly as on the ecall path. */
+    static char page[4096] __attribute__((aligned(4096)));
+    static unsigned char vec[1] = { 7 }, evec[1] = { 7 };
+    page[0] = 1;
+    gx_ensure(&gx_mm);
+    gx_lend(vec, 1, gx_mm.sid, GX_RIGHT_W | GX_RIGHT_G);
+    c = gx_pcall(gx_mm.portal, GX_MM_MINCORE, 0, (uint64_t)page, 4096, (uint64_t)vec, 0, 0, 0);
+    int er = mincore(page, 4096, evec);
+    printf("native mincore %lld vec %d, ecall mincore %d vec %d\n", (long long)(int64_t)c.a0, vec[0], er, evec[0]);
     pid_t pid = fork();
     if (pid == 0) {
         /* The child's DATA is new: the parent's C grant is not its own. */

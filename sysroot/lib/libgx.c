@@ -106,9 +106,14 @@ int64_t gx_vfs_fstat(int fd, void *statbuf)
 
 int64_t gx_mm_mmap(void *addr, size_t len, int prot, int flags, int fd, int64_t off)
 {
-    /* prot and flags travel packed in one register, as the personality sends them. */
-    uint64_t pf = (uint32_t)prot | ((uint64_t)(uint32_t)flags << 32);
-    return gx_call(&gx_mm, GX_MM_MMAP, (uint64_t)addr, len, pf, (uint64_t)(int64_t)fd, (uint64_t)off, 0, 0, 0);
+    /* Six arguments, as Linux has them (a2..a7): no lend, so no gx_call. */
+    if (gx_ensure(&gx_mm) < 0)
+        return GX_UNAVAILABLE;
+    struct gx_ret r = gx_pcall(gx_mm.portal, GX_MM_MMAP, 0, (uint64_t)addr, len, (uint64_t)(int64_t)prot, (uint64_t)(int64_t)flags,
+                               (uint64_t)(int64_t)fd, (uint64_t)off);
+    if (r.rc < 0 || (int64_t)r.a0 == GX_BLOCK)
+        return GX_UNAVAILABLE;
+    return (int64_t)r.a0;
 }
 
 int64_t gx_mm_munmap(void *addr, size_t len)

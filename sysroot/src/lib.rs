@@ -157,7 +157,7 @@ static inline uint64_t gx_ptr(uint16_t sid, uint64_t offset)
 fn note(n: u64) -> &'static str {
     use syscalls::sysno as nr;
     match n {
-        nr::MMAP => " /* a2 = addr, a3 = len, a4 = prot | flags << 32, a5 = fd, a6 = off */",
+        nr::MMAP => " /* a2 = addr, a3 = len, a4 = prot, a5 = flags, a6 = fd, a7 = off */",
         nr::CLOCK_GETTIME | nr::CLOCK_GETRES => " /* a2 = clock, a3 = ts* (lend W) */",
         nr::GETTIMEOFDAY | nr::TIMES | nr::UNAME | nr::SYSINFO | nr::NANOSLEEP => " /* pointers in a2, a3 (lend them) */",
         nr::CLOCK_NANOSLEEP => " /* a2 = clock, a3 = flags, a4 = req*, a5 = rem* */",
@@ -165,18 +165,12 @@ fn note(n: u64) -> &'static str {
     }
 }
 
-/// The pointer arguments (0-based, of the syscall's own) op `n` of service `s` takes.
-fn pointers(s: ServiceId, n: u64) -> Vec<usize> {
-    match s {
-        ServiceId::Vfs => {
-            // vfs says which arguments are pointers: qualify a probe and see.
-            let a = [1u64; 6];
-            let q = syscalls::vfs::qualify(n, &a, |p| p | 1 << 48);
-            (0..5).filter(|i| q[*i] == a[*i] | 1 << 48).collect()
-        }
-        ServiceId::Proc => syscalls::proc::pointer_args(n).to_vec(),
-        _ => vec![],
-    }
+/// The pointer arguments (0-based, of the syscall's own) op `n` takes: those its row
+/// in the syscall table says it dereferences.
+fn pointers(n: u64) -> Vec<usize> {
+    use syscalls::table::Arg;
+    let args = syscalls::table::entry(n).map_or(&[][..], |e| e.args);
+    (0..args.len()).filter(|i| matches!(args[*i], Arg::Path | Arg::In(_) | Arg::Out(_) | Arg::Ptr)).collect()
 }
 
 /// The portal ABI of every service a process may call natively.
@@ -204,7 +198,7 @@ pub fn services_h() -> String {
             s += "/* (no ops for native callers) */\n";
         }
         for (n, name) in ops {
-            let p = pointers(svc, *n);
+            let p = pointers(*n);
             let ptrs = if p.is_empty() { String::new() } else { format!(" /* pointers: {} */", p.iter().map(|i| format!("arg{i}")).collect::<Vec<_>>().join(", ")) };
             let _ = writeln!(s, "#define GX_{up}_{} {n}{ptrs}{}", name.to_uppercase(), note(*n));
         }

@@ -5,8 +5,12 @@
 
 use super::decode::decode;
 use super::fp::{self, Rounding};
+use super::icache::{ends_block, Block, MAX_BLOCK};
 use super::inst::{Inst, Op};
-use crate::addr::{self, Sid};
+use super::Engine;
+use crate::jit::{BlockFn, Ran, HOT, UNTRANSLATABLE};
+use crate::addr::{self, Sid, PAGE_SHIFT, PAGE_SIZE};
+use std::rc::Rc;
 use crate::error::{Fault, FaultKind, GxError};
 use crate::grants::GrantRequest;
 use crate::hart::{reg, CallKind, Hart};
@@ -37,16 +41,26 @@ impl Machine {
     /// Runs `hart` for at most `budget` instructions. With `stop_depth`, returns
     /// `Exit::Returned` as soon as the control stack is no deeper than that (a nested
     /// run on behalf of host code waiting for an emulated callee).
+    ///
+    /// Works a decoded block at a time (see `icache`): the budget, the code epoch and
+    /// the stop depth are checked per block, which is exact because only a block's
+    /// last instruction (or a fault) can change the control stack or the epoch. The
+    /// block's instructions and cycles are charged up front and what did not run is
+    /// taken back on a fault or when the budget cuts the block short, so the counters
+    /// are those of one instruction at a time at every point anything can read them.
     pub(crate) fn execute(&mut self, hart: &mut Hart, budget: u64, stop_depth: Option<usize>) -> Exit {
         let mut left = budget;
+        let step_only = self.config.engine == Engine::Step;
+        // Tracing shows every instruction, so it interprets.
+        let use_jit = self.config.engine == Engine::Jit && !self.trace;
         while left > 0 {
-            left -= 1;
             let pc = hart.ctx.pc;
-            let (inst, cost) = match self.icache.get(hart.code, pc, self.mem.code_epoch) {
-                Some(x) => x,
-                None => match self.fetch_decode(hart, pc) {
-                    Ok(x) => x,
+            let block = match self.icache.get(hart.code, pc, self.mem.code_epoch) {
+                Some(b) => b.clone(),
+                None => match self.build_block(hart, pc) {
+                    Ok(b) => b,
                     Err(kind) => {
+                        left -= 1;
                         if let Some(exit) = self.raise(hart, kind, stop_depth) {
                             return exit;
                         }
@@ -54,21 +68,60 @@ impl Machine {
                     }
                 },
             };
-            if self.trace {
-                tracing::trace!(target: "grantix::trace", "h{} {}:{:#x} {}", hart.id, hart.code, pc, inst);
-            }
-            hart.counters.instret += 1;
-            hart.counters.cycles += cost as u64;
-            match self.step(hart, inst, pc) {
-                Ok(Flow::Next) => {}
-                Ok(Flow::Exit(e)) => return e,
-                Err(kind) => {
-                    // A faulting instruction does not retire.
-                    hart.counters.instret -= 1;
-                    if let Some(exit) = self.raise(hart, kind, stop_depth) {
-                        return exit;
+            let n = (block.len() as u64).min(left).min(if step_only { 1 } else { u64::MAX }) as usize;
+            hart.counters.instret += n as u64;
+            hart.counters.cycles += block.cum[n];
+            let mut pc = pc;
+            let mut faulted = false;
+            let mut first = 0;
+            if use_jit && n == block.len() {
+                if let Some(f) = self.translation(&block) {
+                    match self.run_translation(hart, f) {
+                        Ran::Done { n: done, next_pc } => {
+                            first = done;
+                            pc = next_pc;
+                            hart.ctx.pc = pc;
+                        }
+                        Ran::Fault { k, kind } => {
+                            hart.ctx.pc = block.pc_of(k);
+                            first = n;
+                            faulted = true;
+                            hart.counters.instret -= (n - k) as u64;
+                            hart.counters.cycles -= block.cum[n] - block.cum[k + 1];
+                            left -= (k + 1) as u64;
+                            if let Some(exit) = self.raise(hart, kind, stop_depth) {
+                                return exit;
+                            }
+                        }
                     }
                 }
+            }
+            for (k, inst) in block.insts[..n].iter().enumerate().skip(first) {
+                if self.trace {
+                    tracing::trace!(target: "grantix::trace", "h{} {}:{:#x} {}", hart.id, hart.code, pc, inst);
+                }
+                match self.step(hart, *inst, pc) {
+                    Ok(Flow::Next) => pc = hart.ctx.pc,
+                    Ok(Flow::Exit(e)) => {
+                        Self::unretire(hart, &block, k + 1, n);
+                        return e;
+                    }
+                    Err(kind) => {
+                        // A faulting instruction does not retire (its cycles stay
+                        // charged, as they always were), and nothing after it ran.
+                        hart.counters.instret -= (n - k) as u64;
+                        hart.counters.cycles -= block.cum[n] - block.cum[k + 1];
+                        left -= (k + 1) as u64;
+                        faulted = true;
+                        if let Some(exit) = self.raise(hart, kind, stop_depth) {
+                            return exit;
+                        }
+                        break;
+                    }
+                }
+            }
+            if !faulted {
+                left -= n as u64;
             }
             if let Some(d) = stop_depth {
                 if hart.control.len() <= d {
@@ -77,6 +130,68 @@ impl Machine {
             }
         }
         Exit::Budget
+    }
+
+    /// The translation of `block`, compiling it when it turns hot.
+    #[inline(always)]
+    fn translation(&mut self, block: &Block) -> Option<BlockFn> {
+        if let Some(h) = block.jit.get() {
+            if let Some(f) = self.jit.get(h) {
+                return Some(f);
+            }
+            if h == UNTRANSLATABLE {
+                return None;
+            }
+        }
+        let runs = block.runs.get() + 1;
+        block.runs.set(runs);
+        if runs < HOT {
+            return None;
+        }
+        block.runs.set(0);
+        let h = self.jit.compile(block);
+        block.jit.set(Some(h));
+        self.jit.get(h)
+    }
+
+    /// Takes back the instructions `from..n` of a block charged up front that did not
+    /// retire.
+    #[inline(always)]
+    fn unretire(hart: &mut Hart, block: &Block, from: usize, n: usize) {
+        hart.counters.instret -= (n - from) as u64;
+        hart.counters.cycles -= block.cum[n] - block.cum[from];
+    }
+
+    /// Decodes the block at `pc` and caches it. Fails only if its first instruction
+    /// cannot be fetched; a later one that cannot be ends the block before it.
+    #[cold]
+    fn build_block(&mut self, hart: &Hart, pc: u64) -> Result<Rc<Block>, FaultKind> {
+        let mut insts = Vec::new();
+        let mut costs = Vec::new();
+        let mut at = pc;
+        let page = pc >> PAGE_SHIFT;
+        loop {
+            // A later instruction in the last halfword of the page might continue on
+            // the next: leave it to a block of its own.
+            if !insts.is_empty() && at & (PAGE_SIZE - 1) == PAGE_SIZE - 2 {
+                break;
+            }
+            let raw = match self.fetch_raw(hart, at) {
+                Ok(r) => r,
+                Err(kind) if insts.is_empty() => return Err(kind),
+                Err(_) => break,
+            };
+            let inst = decode(raw);
+            costs.push(self.costs.of(inst.op));
+            insts.push(inst);
+            at = at.wrapping_add(inst.len as u64);
+            if ends_block(inst.op) || insts.len() >= MAX_BLOCK || at >> PAGE_SHIFT != page {
+                break;
+            }
+        }
+        let block = Rc::new(Block::new(hart.code, pc, insts, &costs));
+        self.icache.put(self.mem.code_epoch, block.clone());
+        Ok(block)
     }
 
     fn fetch16(&mut self, code: Sid, off: u64, pc: u64) -> Result<u16, FaultKind> {
@@ -105,14 +220,6 @@ impl Machine {
         }
         let hi = self.fetch16(space, off + 2, pc.wrapping_add(2))? as u32;
         Ok(lo | hi << 16)
-    }
-
-    fn fetch_decode(&mut self, hart: &Hart, pc: u64) -> Result<(Inst, u32), FaultKind> {
-        let raw = self.fetch_raw(hart, pc)?;
-        let inst = decode(raw);
-        let cost = self.costs.of(inst.op);
-        self.icache.put(hart.code, pc, self.mem.code_epoch, inst, cost);
-        Ok((inst, cost))
     }
 
     /// Delivers a fault: to the environment's fault portal if it has one, else by
@@ -166,7 +273,7 @@ impl Machine {
     // ----- memory fast paths -----
 
     #[inline(always)]
-    fn load<const N: usize>(&mut self, hart: &mut Hart, ptr: u64) -> Result<[u8; N], FaultKind> {
+    pub(crate) fn load<const N: usize>(&mut self, hart: &mut Hart, ptr: u64) -> Result<[u8; N], FaultKind> {
         let principal = hart.data;
         let (target, off) = addr::resolve(ptr, principal);
         if target == principal {
@@ -183,7 +290,7 @@ impl Machine {
     }
 
     #[inline(always)]
-    fn store<const N: usize>(&mut self, hart: &mut Hart, ptr: u64, bytes: [u8; N]) -> Result<(), FaultKind> {
+    pub(crate) fn store<const N: usize>(&mut self, hart: &mut Hart, ptr: u64, bytes: [u8; N]) -> Result<(), FaultKind> {
         let principal = hart.data;
         let (target, off) = addr::resolve(ptr, principal);
         if target == principal {

@@ -80,9 +80,20 @@ pub fn fork_code(mem: &mut Memory, me: machine::Sid, parent: &ProcMem, child: u3
         return Ok(parent.code);
     }
     let code = mem.create_space(format!("pid {child} code"), me)?;
-    let ptes: Vec<(u64, machine::space::Pte)> = mem.space(parent.code).map(|s| s.pages.iter().map(|(p, e)| (*p, *e)).collect()).unwrap_or_default();
+    // Pages with a frame, then the untouched demand-zero runs (one entry each).
+    let (ptes, runs): (Vec<(u64, machine::space::Pte)>, Vec<(u64, u64, PageRights)>) = mem
+        .space(parent.code)
+        .map(|s| (s.pages.iter().map(|(p, e)| (*p, *e)).collect(), s.lazy.iter().map(|(first, r)| (*first, r.end, r.pte.rights)).collect()))
+        .unwrap_or_default();
     for (page, e) in ptes {
         let r = if e.frame == FrameId::NONE { mem.map_lazy(code, page * PAGE_SIZE, PAGE_SIZE, e.rights) } else { mem.map_frame(code, page * PAGE_SIZE, e.frame, e.rights, false) };
+        if let Err(err) = r {
+            let _ = mem.destroy_space(code);
+            return Err(err);
+        }
+    }
+    for (first, end, rights) in runs {
+        let r = mem.map_lazy(code, first * PAGE_SIZE, (end - first) * PAGE_SIZE, rights);
         if let Err(err) = r {
             let _ = mem.destroy_space(code);
             return Err(err);

@@ -12,7 +12,7 @@ pub mod timer;
 pub mod wait;
 
 use crate::sched::{key, kind, Block, Wake, WaitKey};
-use crate::service::{err, Env, Lend, Service, ServiceId, BLOCK};
+use crate::service::{Template, err, Env, Lend, Service, ServiceId, BLOCK};
 use crate::sigqueue::{code, sig, SigInfo, SigQueue};
 use crate::sysno as nr;
 use machine::hart::reg;
@@ -480,6 +480,12 @@ impl Proc {
         self.run_queue.retain(|x| *x != tid);
         [0, 0]
     }
+}
+
+impl Template for Proc {
+    const ID: ServiceId = ServiceId::Proc;
+    const CALLEES: &'static [ServiceId] = &[ServiceId::Mm, ServiceId::Vfs, ServiceId::Supervisor];
+    const AUTHORITY: u8 = machine::host::authority::HARTS;
 }
 
 impl Service for Proc {

@@ -4,7 +4,9 @@
 //! taken from the host's `libc`, so a host with a different ABI (aarch64's O_DIRECTORY,
 //! for one) cannot change what a guest sees.
 
+use abi::structs;
 use std::os::unix::fs::MetadataExt;
+use zerocopy::FromBytes;
 
 /// open(2) flags of the guest (asm-generic).
 pub mod o {
@@ -89,13 +91,13 @@ pub fn put(b: &mut [u8], off: usize, v: &[u8]) {
 }
 
 /// Size of struct stat on riscv64.
-pub const STAT_SIZE: usize = 128;
+pub const STAT_SIZE: usize = size_of::<structs::Stat>();
 /// Size of struct statx.
-pub const STATX_SIZE: usize = 256;
+pub const STATX_SIZE: usize = size_of::<structs::Statx>();
 /// Size of struct statfs on riscv64 (the 64-bit asm-generic one).
-pub const STATFS_SIZE: usize = 120;
+pub const STATFS_SIZE: usize = size_of::<structs::Statfs>();
 /// Size of struct timespec.
-pub const TIMESPEC_SIZE: u64 = 16;
+pub const TIMESPEC_SIZE: u64 = size_of::<structs::Timespec>() as u64;
 
 /// The fields of a stat the vfs reports, whatever backs the file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -144,54 +146,53 @@ impl Stat {
     }
 
     /// struct stat of riscv64 (asm-generic, 128 bytes).
-    pub fn to_stat(&self) -> [u8; STAT_SIZE] {
-        let mut b = [0u8; STAT_SIZE];
-        put(&mut b, 0, &self.dev.to_le_bytes());
-        put(&mut b, 8, &self.ino.to_le_bytes());
-        put(&mut b, 16, &self.mode.to_le_bytes());
-        put(&mut b, 20, &self.nlink.to_le_bytes());
-        put(&mut b, 24, &self.uid.to_le_bytes());
-        put(&mut b, 28, &self.gid.to_le_bytes());
-        put(&mut b, 32, &self.rdev.to_le_bytes());
-        put(&mut b, 48, &self.size.to_le_bytes());
-        put(&mut b, 56, &self.blksize.to_le_bytes());
-        put(&mut b, 64, &self.blocks.to_le_bytes());
-        put(&mut b, 72, &self.atime.0.to_le_bytes());
-        put(&mut b, 80, &self.atime.1.to_le_bytes());
-        put(&mut b, 88, &self.mtime.0.to_le_bytes());
-        put(&mut b, 96, &self.mtime.1.to_le_bytes());
-        put(&mut b, 104, &self.ctime.0.to_le_bytes());
-        put(&mut b, 112, &self.ctime.1.to_le_bytes());
-        b
+    pub fn to_stat(&self) -> structs::Stat {
+        structs::Stat {
+            dev: self.dev,
+            ino: self.ino,
+            mode: self.mode,
+            nlink: self.nlink,
+            uid: self.uid,
+            gid: self.gid,
+            rdev: self.rdev,
+            size: self.size as i64,
+            blksize: self.blksize as i32,
+            blocks: self.blocks as i64,
+            atime: self.atime.0,
+            atime_nsec: self.atime.1 as u64,
+            mtime: self.mtime.0,
+            mtime_nsec: self.mtime.1 as u64,
+            ctime: self.ctime.0,
+            ctime_nsec: self.ctime.1 as u64,
+            ..Default::default()
+        }
     }
 
     /// struct statx (256 bytes); `want` is the caller's mask, answered with what is known.
-    pub fn to_statx(&self, _want: u32) -> [u8; STATX_SIZE] {
+    pub fn to_statx(&self, _want: u32) -> structs::Statx {
         // STATX_BASIC_STATS, plus STATX_BTIME when the host knows it.
         let mask = 0x7ff | if self.btime.is_some() { 0x800 } else { 0 };
-        let mut b = [0u8; STATX_SIZE];
-        put(&mut b, 0, &(mask as u32).to_le_bytes());
-        put(&mut b, 4, &self.blksize.to_le_bytes());
-        put(&mut b, 16, &self.nlink.to_le_bytes());
-        put(&mut b, 20, &self.uid.to_le_bytes());
-        put(&mut b, 24, &self.gid.to_le_bytes());
-        put(&mut b, 28, &(self.mode as u16).to_le_bytes());
-        put(&mut b, 32, &self.ino.to_le_bytes());
-        put(&mut b, 40, &self.size.to_le_bytes());
-        put(&mut b, 48, &self.blocks.to_le_bytes());
-        let ts = |b: &mut [u8], off: usize, t: (i64, i64)| {
-            put(b, off, &t.0.to_le_bytes());
-            put(b, off + 8, &(t.1 as u32).to_le_bytes());
-        };
-        ts(&mut b, 64, self.atime);
-        ts(&mut b, 80, self.btime.unwrap_or_default());
-        ts(&mut b, 96, self.ctime);
-        ts(&mut b, 112, self.mtime);
-        put(&mut b, 128, &major(self.rdev).to_le_bytes());
-        put(&mut b, 132, &minor(self.rdev).to_le_bytes());
-        put(&mut b, 136, &major(self.dev).to_le_bytes());
-        put(&mut b, 140, &minor(self.dev).to_le_bytes());
-        b
+        let ts = |t: (i64, i64)| structs::StatxTimestamp { sec: t.0, nsec: t.1 as u32, reserved: 0 };
+        structs::Statx {
+            mask,
+            blksize: self.blksize,
+            nlink: self.nlink,
+            uid: self.uid,
+            gid: self.gid,
+            mode: self.mode as u16,
+            ino: self.ino,
+            size: self.size,
+            blocks: self.blocks,
+            atime: ts(self.atime),
+            btime: ts(self.btime.unwrap_or_default()),
+            ctime: ts(self.ctime),
+            mtime: ts(self.mtime),
+            rdev_major: major(self.rdev),
+            rdev_minor: minor(self.rdev),
+            dev_major: major(self.dev),
+            dev_minor: minor(self.dev),
+            ..Default::default()
+        }
     }
 }
 
@@ -230,22 +231,22 @@ pub struct StatFs {
 }
 
 impl StatFs {
-    /// The guest's bytes.
-    pub fn to_bytes(&self) -> [u8; STATFS_SIZE] {
-        let mut b = [0u8; STATFS_SIZE];
-        put(&mut b, 0, &self.kind.to_le_bytes());
-        put(&mut b, 8, &self.bsize.to_le_bytes());
-        put(&mut b, 16, &self.blocks.to_le_bytes());
-        put(&mut b, 24, &self.bfree.to_le_bytes());
-        put(&mut b, 32, &self.bavail.to_le_bytes());
-        put(&mut b, 40, &self.files.to_le_bytes());
-        put(&mut b, 48, &self.ffree.to_le_bytes());
-        put(&mut b, 56, &self.fsid[0].to_le_bytes());
-        put(&mut b, 60, &self.fsid[1].to_le_bytes());
-        put(&mut b, 64, &self.namelen.to_le_bytes());
-        put(&mut b, 72, &self.frsize.to_le_bytes());
-        put(&mut b, 80, &self.flags.to_le_bytes());
-        b
+    /// The guest's structure.
+    pub fn to_guest(&self) -> structs::Statfs {
+        structs::Statfs {
+            kind: self.kind,
+            bsize: self.bsize,
+            blocks: self.blocks,
+            bfree: self.bfree,
+            bavail: self.bavail,
+            files: self.files,
+            ffree: self.ffree,
+            fsid: self.fsid,
+            namelen: self.namelen,
+            frsize: self.frsize,
+            flags: self.flags,
+            spare: [0; 4],
+        }
     }
 
     /// A small in-memory filesystem of type `kind` (procfs, tmpfs for /dev).
@@ -263,20 +264,12 @@ pub const ANON_INODE_FS_MAGIC: i64 = 0x0904_1934;
 
 /// A timespec of the guest as nanoseconds; None if tv_nsec is out of range or tv_sec < 0.
 pub fn timespec_ns(b: &[u8]) -> Option<u128> {
-    let s = u64_at(b, 0) as i64;
-    let ns = u64_at(b, 8) as i64;
-    if s < 0 || !(0..1_000_000_000).contains(&ns) {
-        return None;
-    }
-    Some(s as u128 * 1_000_000_000 + ns as u128)
+    structs::Timespec::read_from_prefix(b).ok()?.0.to_ns()
 }
 
 /// A guest timespec of `ns` nanoseconds.
 pub fn timespec(ns: u128) -> [u8; 16] {
-    let mut b = [0u8; 16];
-    put(&mut b, 0, &((ns / 1_000_000_000) as u64).to_le_bytes());
-    put(&mut b, 8, &((ns % 1_000_000_000) as u64).to_le_bytes());
-    b
+    zerocopy::transmute!(structs::Timespec::from_ns(ns))
 }
 
 /// Mode bits of file types.

@@ -9,6 +9,7 @@ use super::{Backend, Regs, Vfs, fail, io_errno, val};
 use crate::service::{Env, err};
 use crate::sysno as nr;
 use std::os::fd::AsRawFd;
+use zerocopy::IntoBytes;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::PathBuf;
 
@@ -249,7 +250,7 @@ pub fn statfs(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> 
         Err(Backend::Unix(_)) => StatFs::synth(abi::SOCKFS_MAGIC),
         Err(_) => StatFs::synth(abi::ANON_INODE_FS_MAGIC),
     };
-    env.write(out, &sf.to_bytes())?;
+    env.write(out, sf.to_guest().as_bytes())?;
     val(0)
 }
 

@@ -9,6 +9,7 @@ use super::{Backend, OpenFile, Regs, Vfs, fail, io_errno, val};
 use crate::service::Env;
 use crate::sysno as nr;
 use std::os::fd::AsRawFd;
+use zerocopy::IntoBytes;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::PathBuf;
 
@@ -112,6 +113,30 @@ impl Vfs {
 }
 
 /// openat(dirfd, path, flags, mode).
+/// memfd_create(name, flags): an anonymous file, here a host memfd (so read, write,
+/// seek, truncate, stat and mmap work as on any host file).
+pub fn memfd_create(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
+    const CLOEXEC: u64 = 1;
+    const ALLOW_SEALING: u64 = 2;
+    let name = path_arg!(v, env, s[0]);
+    // Linux's limit: "memfd:" and the name fit in NAME_MAX.
+    if name.len() > 249 {
+        return fail(libc::EINVAL);
+    }
+    if s[1] & !(CLOEXEC | ALLOW_SEALING) != 0 {
+        return fail(libc::EINVAL);
+    }
+    // The host names it "memfd:NAME" as Linux does (/proc/self/fd shows the host's link).
+    let Ok(c) = std::ffi::CString::new(name.as_str()) else { return fail(libc::EINVAL) };
+    match nix::sys::memfd::memfd_create(&c, nix::sys::memfd::MemFdCreateFlag::MFD_CLOEXEC) {
+        Ok(fd) => {
+            let id = v.new_file(Backend::Host(std::fs::File::from(fd)), o::RDWR | o::LARGEFILE, format!("/memfd:{name} (deleted)"));
+            val(v.install_new(env, who.pid, id, s[1] & CLOEXEC != 0))
+        }
+        Err(e) => fail(e as i32),
+    }
+}
+
 pub fn openat(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
     let g = path_arg!(v, env, s[1]);
     let (dirfd, flags, perm) = (s[0] as i32, s[2] as i32, s[3] as u32);
@@ -301,9 +326,9 @@ pub fn stat(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> Re
         }
     };
     if n == nr::STATX {
-        env.write(out, &st.to_statx(s[3] as u32))?;
+        env.write(out, st.to_statx(s[3] as u32).as_bytes())?;
     } else {
-        env.write(out, &st.to_stat())?;
+        env.write(out, st.to_stat().as_bytes())?;
     }
     val(0)
 }

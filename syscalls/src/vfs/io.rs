@@ -313,6 +313,10 @@ pub(super) fn write_bytes(v: &mut Vfs, env: &mut dyn Env, who: Who, fd: i32, dat
 pub fn lseek(v: &mut Vfs, pid: u32, fd: i32, off: i64, whence: i32) -> u64 {
     let Some(id) = v.file_of(pid, fd) else { return err(libc::EBADF) };
     let Some(f) = v.files.get_mut(&id) else { return err(libc::EBADF) };
+    // Linux refuses an unknown whence before asking the file (SEEK_MAX is SEEK_HOLE).
+    if !(0..=4).contains(&whence) {
+        return err(libc::EINVAL);
+    }
     let newpos = |base: i64| -> u64 {
         match base.checked_add(off) {
             Some(p) if p >= 0 => p as u64,

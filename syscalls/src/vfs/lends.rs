@@ -10,55 +10,100 @@
 //! a `ProcessMemory`, which a plain strlen closure implements without reading (those
 //! lends then cover only the outer structure), and `Reader` implements fully.
 
+use super::abi;
 use super::io::MAX_IO;
 use super::net::{MSGHDR_SIZE, UIO_MAXIOV};
 use super::ready::Select;
 use crate::service::Lend;
+use crate::table::Arg;
 use crate::sysno as nr;
 
 /// The process memory `lends` may look at.
 pub trait ProcessMemory {
-    /// Length of the NUL-terminated string at qualified `p`, NUL included (0 if
-    /// unreadable).
-    fn strlen(&mut self, p: u64) -> u64;
+    /// Length of the NUL-terminated string at qualified `p`, NUL included; EFAULT if
+    /// it runs into memory that cannot be read, ENAMETOOLONG past PATH_MAX.
+    fn strlen(&mut self, p: u64) -> Result<u64, i32>;
     /// Reads process memory at qualified `p`; false if it cannot (or will not).
     fn read(&mut self, _p: u64, _buf: &mut [u8]) -> bool {
         false
     }
 }
 
-/// A strlen closure alone: string lends, nothing read.
+/// A strlen closure alone (0: unreadable): string lends, nothing read.
 impl<F: FnMut(u64) -> u64> ProcessMemory for F {
-    fn strlen(&mut self, p: u64) -> u64 {
-        self(p)
+    fn strlen(&mut self, p: u64) -> Result<u64, i32> {
+        match self(p) {
+            0 => Err(libc::EFAULT),
+            n => Ok(n),
+        }
     }
 }
 
-/// Full access: `Reader(|ptr, buf| env.read(ptr, buf).is_ok())`.
+/// Full access: `Reader(|ptr, buf| env.read(ptr, buf).is_ok())`, for a reader whose
+/// access is whole pages (the personality's, through its whole-space grant).
 pub struct Reader<F>(pub F);
 
+/// Full access for a reader that may hold only the exact bytes of a string (a service
+/// reading what a native caller lent it): a string read is retried byte by byte where a
+/// longer read is refused.
+pub struct LentReader<F>(pub F);
+
 impl<F: FnMut(u64, &mut [u8]) -> bool> ProcessMemory for Reader<F> {
-    fn strlen(&mut self, p: u64) -> u64 {
-        let mut n = 0u64;
-        let mut buf = [0u8; 64];
-        while n < super::path::PATH_MAX as u64 {
-            // Never read across a page end the string does not reach.
-            let at = p.wrapping_add(n);
-            let room = (4096 - at % 4096).min(64) as usize;
-            if !(self.0)(at, &mut buf[..room]) {
-                return 0;
-            }
-            if let Some(i) = buf[..room].iter().position(|b| *b == 0) {
-                return n + i as u64 + 1;
-            }
-            n += room as u64;
-        }
-        0
+    fn strlen(&mut self, p: u64) -> Result<u64, i32> {
+        strlen(&mut self.0, p, false)
     }
 
     fn read(&mut self, p: u64, buf: &mut [u8]) -> bool {
         (self.0)(p, buf)
     }
+}
+
+impl<F: FnMut(u64, &mut [u8]) -> bool> ProcessMemory for LentReader<F> {
+    fn strlen(&mut self, p: u64) -> Result<u64, i32> {
+        strlen(&mut self.0, p, true)
+    }
+
+    fn read(&mut self, p: u64, buf: &mut [u8]) -> bool {
+        (self.0)(p, buf)
+    }
+}
+
+/// The length of the string at `p` with its NUL, read in chunks that never cross a page
+/// end the string does not reach; `bytewise`: retry a refused chunk a byte at a time.
+fn strlen(read: &mut impl FnMut(u64, &mut [u8]) -> bool, p: u64, bytewise: bool) -> Result<u64, i32> {
+    let mut n = 0u64;
+    let mut buf = [0u8; 64];
+    while n < super::path::PATH_MAX as u64 {
+        // Never read across a page end the string does not reach.
+        let at = p.wrapping_add(n);
+        let room = (4096 - at % 4096).min(64) as usize;
+        if p == 0 {
+            return Err(libc::EFAULT);
+        }
+        if !read(at, &mut buf[..room]) {
+            if !bytewise {
+                return Err(libc::EFAULT);
+            }
+            // What may be read can end with the string (a native caller lends
+            // exactly its bytes): go on a byte at a time.
+            for i in 0..room as u64 {
+                let mut b = [0u8];
+                if !read(at.wrapping_add(i), &mut b) {
+                    return Err(libc::EFAULT);
+                }
+                if b[0] == 0 {
+                    return Ok(n + i + 1);
+                }
+            }
+            n += room as u64;
+            continue;
+        }
+        if let Some(i) = buf[..room].iter().position(|b| *b == 0) {
+            return Ok(n + i as u64 + 1);
+        }
+        n += room as u64;
+    }
+    Err(libc::ENAMETOOLONG)
 }
 
 fn u64_of(mem: &mut dyn ProcessMemory, p: u64) -> Option<u64> {
@@ -72,53 +117,70 @@ fn u32_of(mem: &mut dyn ProcessMemory, p: u64) -> Option<u32> {
 }
 
 /// A local pointer found inside process memory, qualified like `like` (a qualified
-/// pointer of the same process).
-fn same_space(like: u64, p: u64) -> u64 {
-    if p == 0 { 0 } else { (like & !((1 << 48) - 1)) | (p & ((1 << 48) - 1)) }
+/// pointer of the same process). One naming another space is EFAULT: it is never
+/// stripped to an address of the caller's own (the vfs strips what it reads).
+fn same_space(like: u64, p: u64) -> Result<u64, i32> {
+    match p >> 48 {
+        _ if p == 0 => Ok(0),
+        0 => Ok((like & !((1 << 48) - 1)) | p),
+        sid if sid == like >> 48 => Ok(p),
+        _ => Err(libc::EFAULT),
+    }
 }
 
 /// Lends of a socket address buffer whose capacity sits at `lenp` (accept,
-/// getsockname, recvfrom, getsockopt's value).
-fn out_with_len(mem: &mut dyn ProcessMemory, buf: u64, lenp: u64, v: &mut Vec<Lend>) {
-    if lenp == 0 {
+/// getsockname, recvfrom, getsockopt's value). Where the pair is optional (accept,
+/// recvfrom) a NULL `lenp` means no address is wanted; elsewhere it is lent anyway, so
+/// that NULL is EFAULT as on Linux. A NULL `buf` with a non-zero capacity is EFAULT too.
+fn out_with_len(mem: &mut dyn ProcessMemory, buf: u64, lenp: u64, optional: bool, v: &mut Vec<Lend>) {
+    if optional && buf == 0 && lenp == 0 {
         return;
     }
     v.push(Lend::read_write(lenp, 4));
-    if buf != 0 {
-        // Without memory access, assume the largest address the vfs writes.
-        let cap = u32_of(mem, lenp).map_or(128, |n| (n as u64).min(256));
+    // Without memory access, assume the largest address the vfs writes.
+    let cap = u32_of(mem, lenp).map_or(128, |n| (n as u64).min(256));
+    if buf != 0 || !optional {
         v.push(Lend::write(buf, cap));
     }
 }
 
 /// The lends of an iovec array at `iov` of `cnt` entries, and of each buffer (written
 /// by a read, read by a write), up to MAX_IO bytes in all.
-fn iovec(mem: &mut dyn ProcessMemory, iov: u64, cnt: u64, read: bool, v: &mut Vec<Lend>) {
-    if iov == 0 || cnt == 0 || cnt > UIO_MAXIOV {
-        return;
+/// A negative (as ssize_t) length is EINVAL before any buffer is looked at, as on Linux.
+fn iovec(mem: &mut dyn ProcessMemory, iov: u64, cnt: u64, read: bool, v: &mut Vec<Lend>) -> Result<(), i32> {
+    if cnt == 0 || cnt > UIO_MAXIOV {
+        return Ok(());
     }
     v.push(Lend::read(iov, cnt * 16));
-    let mut total = 0u64;
+    let mut pairs = Vec::with_capacity(cnt as usize);
     for i in 0..cnt {
-        let (Some(base), Some(len)) = (u64_of(mem, iov.wrapping_add(i * 16)), u64_of(mem, iov.wrapping_add(i * 16 + 8))) else { return };
+        let (Some(base), Some(len)) = (u64_of(mem, iov.wrapping_add(i * 16)), u64_of(mem, iov.wrapping_add(i * 16 + 8))) else { return Ok(()) };
+        if (len as i64) < 0 {
+            return Err(libc::EINVAL);
+        }
+        pairs.push((base, len));
+    }
+    let mut total = 0u64;
+    for (base, len) in pairs {
         let len = len.min(MAX_IO as u64 - total.min(MAX_IO as u64));
-        if base != 0 && len > 0 {
-            let p = same_space(iov, base);
+        if len > 0 {
+            let p = same_space(iov, base)?;
             v.push(if read { Lend::write(p, len) } else { Lend::read(p, len) });
         }
         total += len;
     }
+    Ok(())
 }
 
 /// The lends of a msghdr at `msg` (sendmsg: buffers read; recvmsg: written).
-fn msghdr(mem: &mut dyn ProcessMemory, msg: u64, recv: bool, v: &mut Vec<Lend>) {
+fn msghdr(mem: &mut dyn ProcessMemory, msg: u64, recv: bool, v: &mut Vec<Lend>) -> Result<(), i32> {
     v.push(if recv { Lend::read_write(msg, MSGHDR_SIZE) } else { Lend::read(msg, MSGHDR_SIZE) });
     let mut h = [0u8; MSGHDR_SIZE as usize];
     if !mem.read(msg, &mut h) {
-        return;
+        return Ok(());
     }
     let f = |o: usize| u64::from_le_bytes(h[o..o + 8].try_into().unwrap_or_default());
-    let (name, namelen, iov, iovlen, control, controllen) = (same_space(msg, f(0)), f(8) & 0xffff_ffff, same_space(msg, f(16)), f(24), same_space(msg, f(32)), f(40));
+    let (name, namelen, iov, iovlen, control, controllen) = (same_space(msg, f(0))?, f(8) & 0xffff_ffff, same_space(msg, f(16))?, f(24), same_space(msg, f(32))?, f(40));
     let buf = |p: u64, n: u64| if recv { Lend::write(p, n) } else { Lend::read(p, n) };
     if name != 0 && namelen > 0 {
         v.push(buf(name, namelen.min(128)));
@@ -126,29 +188,32 @@ fn msghdr(mem: &mut dyn ProcessMemory, msg: u64, recv: bool, v: &mut Vec<Lend>) 
     if control != 0 && controllen > 0 {
         v.push(buf(control, controllen.min(1 << 16)));
     }
-    if iov == 0 || iovlen == 0 || iovlen > UIO_MAXIOV {
-        return;
+    if iovlen == 0 || iovlen > UIO_MAXIOV {
+        return Ok(());
     }
     v.push(Lend::read(iov, iovlen * 16));
     let mut total = 0u64;
     for i in 0..iovlen {
-        let (Some(base), Some(len)) = (u64_of(mem, iov.wrapping_add(i * 16)), u64_of(mem, iov.wrapping_add(i * 16 + 8))) else { return };
+        let (Some(base), Some(len)) = (u64_of(mem, iov.wrapping_add(i * 16)), u64_of(mem, iov.wrapping_add(i * 16 + 8))) else { return Ok(()) };
+        if (len as i64) < 0 {
+            return Err(libc::EINVAL);
+        }
         let len = len.min(MAX_IO as u64 - total.min(MAX_IO as u64));
-        if base != 0 && len > 0 {
-            v.push(buf(same_space(msg, base), len));
+        if len > 0 {
+            v.push(buf(same_space(msg, base)?, len));
         }
         total += len;
     }
+    Ok(())
 }
 
 /// Lends the vfs syscalls need: exactly the bytes each may touch. `a` holds the
-/// arguments as `qualify` returned them, then the raw sixth argument.
-pub fn lends(op: u64, a: &[u64; 6], mut mem: impl ProcessMemory) -> Vec<Lend> {
+/// arguments as `qualify` returned them, then the raw sixth argument. A path that
+/// cannot be read whole is refused here (EFAULT, ENAMETOOLONG), before the vfs sees it.
+pub fn lends(op: u64, a: &[u64; 6], mut mem: impl ProcessMemory) -> Result<Vec<Lend>, i32> {
     let mem: &mut dyn ProcessMemory = &mut mem;
     let mut v = Vec::new();
-    // An unreadable string still gets a lend (of one byte): the personality's check of
-    // it is what answers EFAULT.
-    let path = |mem: &mut dyn ProcessMemory, p: u64| Lend::read(p, mem.strlen(p).max(1));
+    let path = |mem: &mut dyn ProcessMemory, p: u64| -> Result<Lend, i32> { Ok(Lend::read(p, mem.strlen(p)?)) };
     let opt = |v: &mut Vec<Lend>, l: Lend| {
         if l.ptr != 0 && l.len != 0 {
             v.push(l);
@@ -157,29 +222,29 @@ pub fn lends(op: u64, a: &[u64; 6], mut mem: impl ProcessMemory) -> Vec<Lend> {
     let io = |n: u64| n.min(MAX_IO as u64);
     match op {
         nr::READ | nr::PREAD64 => v.push(Lend::write(a[1], io(a[2]))),
-        nr::READV | nr::WRITEV | nr::PREADV | nr::PWRITEV | nr::PREADV2 | nr::PWRITEV2 => iovec(mem, a[1], a[2], !matches!(op, nr::WRITEV | nr::PWRITEV | nr::PWRITEV2), &mut v),
+        nr::READV | nr::WRITEV | nr::PREADV | nr::PWRITEV | nr::PREADV2 | nr::PWRITEV2 => iovec(mem, a[1], a[2], !matches!(op, nr::WRITEV | nr::PWRITEV | nr::PWRITEV2), &mut v)?,
         nr::WRITE | nr::PWRITE64 => v.push(Lend::read(a[1], io(a[2]))),
-        nr::OPENAT | nr::MKDIRAT | nr::MKNODAT | nr::UNLINKAT | nr::FACCESSAT | nr::FACCESSAT2 | nr::FCHMODAT | nr::FCHMODAT2 | nr::FCHOWNAT => v.push(path(mem, a[1])),
-        nr::FSTAT => v.push(Lend::write(a[1], 128)),
-        nr::NEWFSTATAT => v.extend([path(mem, a[1]), Lend::write(a[2], 128)]),
+        nr::OPENAT | nr::MKDIRAT | nr::MKNODAT | nr::UNLINKAT | nr::FACCESSAT | nr::FACCESSAT2 | nr::FCHMODAT | nr::FCHMODAT2 | nr::FCHOWNAT => v.push(path(mem, a[1])?),
+        nr::FSTAT => v.push(Lend::write(a[1], STAT)),
+        nr::NEWFSTATAT => v.extend([path(mem, a[1])?, Lend::write(a[2], STAT)]),
         nr::STATX => {
             if a[1] != 0 {
-                v.push(path(mem, a[1]));
+                v.push(path(mem, a[1])?);
             }
-            v.push(Lend::write(a[4], 256));
+            v.push(Lend::write(a[4], abi::STATX_SIZE as u64));
         }
-        nr::STATFS => v.extend([path(mem, a[0]), Lend::write(a[1], 120)]),
-        nr::FSTATFS => v.push(Lend::write(a[1], 120)),
+        nr::STATFS => v.extend([path(mem, a[0])?, Lend::write(a[1], STATFS)]),
+        nr::FSTATFS => v.push(Lend::write(a[1], STATFS)),
         nr::GETDENTS64 => v.push(Lend::write(a[1], io(a[2]))),
         nr::PIPE2 => v.push(Lend::write(a[0], 8)),
         nr::GETCWD => v.push(Lend::write(a[0], a[1].min(4096))),
-        nr::CHDIR | nr::TRUNCATE => v.push(path(mem, a[0])),
-        nr::READLINKAT => v.extend([path(mem, a[1]), Lend::write(a[2], a[3].min(4096))]),
-        nr::RENAMEAT | nr::RENAMEAT2 | nr::LINKAT => v.extend([path(mem, a[1]), path(mem, a[3])]),
-        nr::SYMLINKAT => v.extend([path(mem, a[0]), path(mem, a[2])]),
+        nr::CHDIR | nr::CHROOT | nr::TRUNCATE => v.push(path(mem, a[0])?),
+        nr::READLINKAT => v.extend([path(mem, a[1])?, Lend::write(a[2], a[3].min(4096))]),
+        nr::RENAMEAT | nr::RENAMEAT2 | nr::LINKAT => v.extend([path(mem, a[1])?, path(mem, a[3])?]),
+        nr::SYMLINKAT => v.extend([path(mem, a[0])?, path(mem, a[2])?]),
         nr::UTIMENSAT => {
             if a[1] != 0 {
-                v.push(path(mem, a[1]));
+                v.push(path(mem, a[1])?);
             }
             opt(&mut v, Lend::read(a[2], 32));
         }
@@ -201,8 +266,10 @@ pub fn lends(op: u64, a: &[u64; 6], mut mem: impl ProcessMemory) -> Vec<Lend> {
             }
         }
         nr::PPOLL => {
+            // More fds than any RLIMIT_NOFILE allows is EINVAL (the vfs says so, and
+            // the personality when this lend fails; see `marshal`).
             if a[1] <= 1 << 20 {
-                opt(&mut v, Lend::read_write(a[0], a[1] * 8));
+                v.push(Lend::read_write(a[0], a[1] * 8));
             }
             opt(&mut v, Lend::read_write(a[2], 16));
             if a[4] == 8 {
@@ -246,23 +313,44 @@ pub fn lends(op: u64, a: &[u64; 6], mut mem: impl ProcessMemory) -> Vec<Lend> {
         }
         nr::TIMERFD_GETTIME => v.push(Lend::write(a[1], 32)),
         nr::SOCKETPAIR => v.push(Lend::write(a[3], 8)),
-        nr::BIND | nr::CONNECT => opt(&mut v, Lend::read(a[1], a[2].min(128))),
-        nr::ACCEPT | nr::ACCEPT4 | nr::GETSOCKNAME | nr::GETPEERNAME => out_with_len(mem, a[1], a[2], &mut v),
+        nr::BIND | nr::CONNECT => v.push(Lend::read(a[1], a[2].min(128))),
+        nr::ACCEPT | nr::ACCEPT4 => out_with_len(mem, a[1], a[2], true, &mut v),
+        nr::GETSOCKNAME | nr::GETPEERNAME => out_with_len(mem, a[1], a[2], false, &mut v),
         nr::SENDTO => {
-            opt(&mut v, Lend::read(a[1], io(a[2])));
+            v.push(Lend::read(a[1], io(a[2])));
+            // A NULL destination is none at all (its length is ignored).
             opt(&mut v, Lend::read(a[3], a[4].min(128)));
         }
         nr::RECVFROM => {
-            opt(&mut v, Lend::write(a[1], io(a[2])));
-            out_with_len(mem, a[3], a[4], &mut v);
+            v.push(Lend::write(a[1], io(a[2])));
+            out_with_len(mem, a[3], a[4], true, &mut v);
         }
-        nr::SETSOCKOPT => opt(&mut v, Lend::read(a[3], a[4].min(256))),
-        nr::GETSOCKOPT => out_with_len(mem, a[3], a[4], &mut v),
-        nr::SENDMSG | nr::RECVMSG => msghdr(mem, a[1], op == nr::RECVMSG, &mut v),
-        _ => {}
+        nr::SETSOCKOPT => v.push(Lend::read(a[3], a[4].min(256))),
+        nr::GETSOCKOPT => out_with_len(mem, a[3], a[4], false, &mut v),
+        nr::SENDMSG | nr::RECVMSG => msghdr(mem, a[1], op == nr::RECVMSG, &mut v)?,
+        // The rest need nothing beyond what their table row says.
+        _ => {
+            for (i, t) in typed(op).iter().enumerate() {
+                match *t {
+                    Arg::Path => v.push(path(mem, a[i])?),
+                    Arg::In(len) => v.push(Lend::read(a[i], io(a[len as usize]))),
+                    Arg::Out(len) => v.push(Lend::write(a[i], io(a[len as usize]))),
+                    _ => {}
+                }
+            }
+        }
     }
-    v
+    Ok(v)
 }
+
+/// The argument types of vfs syscall `n` (its row in the syscall table).
+fn typed(n: u64) -> &'static [Arg] {
+    crate::table::entry(n).map_or(&[], |e| e.args)
+}
+
+/// Sizes of the structures the stat calls write.
+const STAT: u64 = abi::STAT_SIZE as u64;
+const STATFS: u64 = abi::STATFS_SIZE as u64;
 
 fn is_lock_cmd(cmd: u64) -> bool {
     matches!(cmd as i32, libc::F_GETLK | libc::F_SETLK | libc::F_SETLKW | libc::F_OFD_GETLK | libc::F_OFD_SETLK | libc::F_OFD_SETLKW)
@@ -286,7 +374,7 @@ pub fn qualify(n: u64, a: &[u64; 6], q: impl Fn(u64) -> u64) -> [u64; 5] {
         nr::RENAMEAT | nr::RENAMEAT2 | nr::LINKAT => [a[0], q(a[1]), a[2], q(a[3]), a[4]],
         nr::SYMLINKAT => [q(a[0]), a[1], q(a[2]), a[3], a[4]],
         nr::STATFS => [q(a[0]), q(a[1]), a[2], a[3], a[4]],
-        nr::PIPE2 | nr::GETCWD | nr::CHDIR | nr::TRUNCATE => [q(a[0]), a[1], a[2], a[3], a[4]],
+        nr::PIPE2 | nr::GETCWD | nr::CHDIR | nr::CHROOT | nr::TRUNCATE => [q(a[0]), a[1], a[2], a[3], a[4]],
         nr::IOCTL => match a[1] as u32 {
             0x5401 | 0x5413 | 0x541b | 0x540f | 0x5421 => [a[0], a[1], q(a[2]), a[3], a[4]],
             _ => [a[0], a[1], a[2], a[3], a[4]],
@@ -307,88 +395,23 @@ pub fn qualify(n: u64, a: &[u64; 6], q: impl Fn(u64) -> u64) -> [u64; 5] {
         nr::RECVFROM => [lo(a[0]) | lo(a[3]) << 32, q(a[1]), a[2], q(a[4]), q(a[5])],
         nr::SETSOCKOPT => [a[0], a[1], a[2], q(a[3]), a[4]],
         nr::GETSOCKOPT => [a[0], a[1], a[2], q(a[3]), q(a[4])],
-        _ => [a[0], a[1], a[2], a[3], a[4]],
+        // The rest as their table row says: strings and sized buffers are the
+        // caller's (other pointers need a row above, with their lend).
+        _ => {
+            let mut out = [a[0], a[1], a[2], a[3], a[4]];
+            for (i, t) in typed(n).iter().enumerate().take(5) {
+                if matches!(t, Arg::Path | Arg::In(_) | Arg::Out(_)) {
+                    out[i] = q(a[i]);
+                }
+            }
+            out
+        }
     }
 }
 
-/// Whether the vfs handles syscall `n`.
-///
-/// preadv2/pwritev2 are implemented (`vectored`) but not claimed yet: their buffers
-/// can only be lent through a `Reader`, and until the personality passes one, musl's
-/// pwrite is better served by -ENOSYS (it falls back to pwrite64) than by a faulting
-/// call. Claim them (and readv & co., which the personality still splits itself) once
-/// `lends` gets a `Reader`.
+/// Whether the vfs handles syscall `n`: its row in the syscall table says so.
 pub fn handles(n: u64) -> bool {
-    matches!(
-        n,
-        nr::OPENAT
-            | nr::CLOSE
-            | nr::CLOSE_RANGE
-            | nr::READ
-            | nr::PREAD64
-            | nr::WRITE
-            | nr::PWRITE64
-            | nr::READV
-            | nr::WRITEV
-            | nr::PREADV
-            | nr::PWRITEV
-            | nr::PREADV2
-            | nr::PWRITEV2
-            | nr::LSEEK
-            | nr::SENDFILE
-            | nr::COPY_FILE_RANGE
-            | nr::FSTAT
-            | nr::NEWFSTATAT
-            | nr::STATX
-            | nr::STATFS
-            | nr::FSTATFS
-            | nr::GETDENTS64
-            | nr::PIPE2
-            | nr::DUP
-            | nr::DUP3
-            | nr::FCNTL
-            | nr::FLOCK
-            | nr::IOCTL
-            | nr::GETCWD
-            | nr::CHDIR
-            | nr::FCHDIR
-            | nr::CHROOT
-            | nr::MKDIRAT
-            | nr::MKNODAT
-            | nr::UNLINKAT
-            | nr::RENAMEAT
-            | nr::RENAMEAT2
-            | nr::LINKAT
-            | nr::SYMLINKAT
-            | nr::FACCESSAT
-            | nr::FACCESSAT2
-            | nr::READLINKAT
-            | nr::FCHMOD
-            | nr::FCHMODAT
-            | nr::FCHMODAT2
-            | nr::FCHOWN
-            | nr::FCHOWNAT
-            | nr::UTIMENSAT
-            | nr::TRUNCATE
-            | nr::FTRUNCATE
-            | nr::FALLOCATE
-            | nr::FSYNC
-            | nr::FDATASYNC
-            | nr::SYNC
-            | nr::SYNCFS
-            | nr::FADVISE64
-            | nr::SYNC_FILE_RANGE
-            | nr::PPOLL
-            | nr::PSELECT6
-            | nr::EPOLL_CREATE1
-            | nr::EPOLL_CTL
-            | nr::EPOLL_PWAIT
-            | nr::EPOLL_PWAIT2
-            | nr::EVENTFD2
-            | nr::TIMERFD_CREATE
-            | nr::TIMERFD_SETTIME
-            | nr::TIMERFD_GETTIME
-    ) || super::net::handles(n)
+    crate::table::owner(n) == Some(crate::service::ServiceId::Vfs)
 }
 
 #[cfg(test)]
@@ -404,11 +427,11 @@ mod tests {
     fn every_handled_pointer_is_lent() {
         // openat: the path and nothing else.
         let a = qualify(nr::OPENAT, &[(-100i64) as u64, 0x1000, 0, 0, 0, 0], q);
-        let l = lends(nr::OPENAT, &[a[0], a[1], a[2], a[3], a[4], 0], |_p: u64| 6);
+        let l = lends(nr::OPENAT, &[a[0], a[1], a[2], a[3], a[4], 0], |_p: u64| 6).unwrap();
         assert_eq!(l, vec![Lend::read(q(0x1000), 6)]);
         // read: capped at MAX_IO.
         let a = qualify(nr::READ, &[3, 0x2000, 1 << 40, 0, 0, 0], q);
-        let l = lends(nr::READ, &[a[0], a[1], a[2], a[3], a[4], 0], |_p: u64| 0);
+        let l = lends(nr::READ, &[a[0], a[1], a[2], a[3], a[4], 0], |_p: u64| 0).unwrap();
         assert_eq!(l, vec![Lend::write(q(0x2000), MAX_IO as u64)]);
     }
 
@@ -443,7 +466,7 @@ mod tests {
             true
         });
         let a = qualify(nr::SENDMSG, &[3, 0x1000, 0, 0, 0, 0], q);
-        let l = lends(nr::SENDMSG, &[a[0], a[1], a[2], a[3], a[4], 0], reader);
+        let l = lends(nr::SENDMSG, &[a[0], a[1], a[2], a[3], a[4], 0], reader).unwrap();
         assert_eq!(l, vec![Lend::read(q(0x1000), 56), Lend::read(q(0x4000), 24), Lend::read(q(0x2000), 32), Lend::read(q(0x3000), 5), Lend::read(q(0x3100), 7)]);
     }
 
@@ -452,10 +475,53 @@ mod tests {
         let a = qualify(nr::EPOLL_PWAIT, &[5, 0x1000, 16, (-1i64) as u64, 0x2000, 8], q);
         assert_eq!(a[0], 5 | 16 << 32);
         assert_eq!(a[2] as i32, -1);
-        let l = lends(nr::EPOLL_PWAIT, &[a[0], a[1], a[2], a[3], a[4], 8], |_p: u64| 0);
+        let l = lends(nr::EPOLL_PWAIT, &[a[0], a[1], a[2], a[3], a[4], 8], |_p: u64| 0).unwrap();
         assert_eq!(l, vec![Lend::write(q(0x1000), 256), Lend::read(q(0x2000), 8)]);
         let a = qualify(nr::RECVFROM, &[4, 0x1000, 10, 0x40, 0x2000, 0x3000], q);
         assert_eq!((a[0], a[3], a[4]), (4 | 0x40 << 32, q(0x2000), q(0x3000)));
+    }
+
+    #[test]
+    fn bad_pointers_are_refused_before_the_vfs() {
+        // A NULL buffer is still lent, so that the personality answers EFAULT.
+        let a = qualify(nr::READ, &[3, 0, 1, 0, 0, 0], q);
+        assert_eq!(lends(nr::READ, &[a[0], a[1], a[2], a[3], a[4], 0], |_p: u64| 0).unwrap(), vec![Lend::write(0, 1)]);
+        // An unreadable path is EFAULT, one without its NUL in PATH_MAX ENAMETOOLONG.
+        assert_eq!(lends(nr::OPENAT, &[0, q(0x1000), 0, 0, 0, 0], |_p: u64| 0), Err(libc::EFAULT));
+        let endless = Reader(|_p: u64, b: &mut [u8]| {
+            b.fill(b'a');
+            true
+        });
+        assert_eq!(lends(nr::OPENAT, &[0, q(0x1000), 0, 0, 0, 0], endless), Err(libc::ENAMETOOLONG));
+        // A string lent exactly (a native caller's): readable byte by byte only.
+        let exact = |p: u64, b: &mut [u8]| {
+            let s = b"ab\0";
+            let off = p.wrapping_sub(q(0x1000)) as usize;
+            match s.get(off..off + b.len()) {
+                Some(x) => {
+                    b.copy_from_slice(x);
+                    true
+                }
+                None => false,
+            }
+        };
+        assert_eq!(lends(nr::OPENAT, &[0, q(0x1000), 0, 0, 0, 0], LentReader(exact)).unwrap(), vec![Lend::read(q(0x1000), 3)]);
+        assert_eq!(lends(nr::OPENAT, &[0, q(0x1000), 0, 0, 0, 0], Reader(exact)), Err(libc::EFAULT));
+        // getsockname's length pointer is required; accept's is not.
+        assert_eq!(lends(nr::GETSOCKNAME, &[3, 0, 0, 0, 0, 0], |_p: u64| 0).unwrap().len(), 2);
+        assert!(lends(nr::ACCEPT, &[3, 0, 0, 0, 0, 0], |_p: u64| 0).unwrap().is_empty());
+        // An iovec length that is negative as ssize_t is EINVAL; a base naming another
+        // space is EFAULT.
+        let iov = |base: u64, len: u64| {
+            Reader(move |p: u64, b: &mut [u8]| {
+                let v = if p % 16 == 0 { base } else { len };
+                b.copy_from_slice(&v.to_le_bytes()[..b.len()]);
+                true
+            })
+        };
+        assert_eq!(lends(nr::READV, &[3, q(0x1000), 1, 0, 0, 0], iov(0x2000, 1 << 63)), Err(libc::EINVAL));
+        assert_eq!(lends(nr::READV, &[3, q(0x1000), 1, 0, 0, 0], iov(7 << 48 | 0x2000, 8)), Err(libc::EFAULT));
+        assert_eq!(lends(nr::READV, &[3, q(0x1000), 1, 0, 0, 0], iov(0x2000, 8)).unwrap(), vec![Lend::read(q(0x1000), 16), Lend::write(q(0x2000), 8)]);
     }
 
     #[test]

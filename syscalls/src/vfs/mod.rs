@@ -37,10 +37,10 @@ mod unix;
 mod vectored;
 pub mod wait;
 
-pub use lends::{ProcessMemory, Reader, handles, lends, qualify};
+pub use lends::{LentReader, ProcessMemory, Reader, handles, lends, qualify};
 pub use procfs::auxv_from_stack;
 
-use crate::service::{BLOCK, Env, Lend, Service, ServiceId, err};
+use crate::service::{Template, BLOCK, Env, Lend, Service, ServiceId, err};
 use crate::sysno as nr;
 use machine::{Fault, addr};
 use std::any::Any;
@@ -79,6 +79,10 @@ pub mod op {
     /// Record the auxiliary vector of pid a1 for /proc/PID/auxv: a2 = the (key, value)
     /// u64 pairs, AT_NULL included (lent R), a3 = their length in bytes.
     pub const SET_AUXV: u64 = 0x300b;
+    /// The most descriptors the caller may poll (its RLIMIT_NOFILE, at least 1024):
+    /// the personality asks when ppoll's array cannot be lent, to answer EINVAL for a
+    /// count over the limit as Linux does before it looks at the array.
+    pub const POLL_LIMIT: u64 = 0x300c;
 }
 
 /// Capacity of a pipe, as Linux's default.
@@ -489,6 +493,7 @@ impl Vfs {
                 }
                 val(0)
             }
+            op::POLL_LIMIT => val(self.tables.get(&pid).map_or(1024, |t| t.limit.max(1024))),
             op::SET_CMDLINE | op::SET_AUXV => {
                 let mut b = vec![0u8; (s[2] as usize).min(1 << 20)];
                 env.read(s[1], &mut b)?;
@@ -579,14 +584,15 @@ impl Vfs {
             nr::FLOCK => locks::flock(self, env, who, s[0] as i32, s[1] as i32),
             nr::PPOLL => ready::ppoll(self, env, who, s),
             nr::PSELECT6 => ready::pselect6(self, env, who, s),
+            nr::MEMFD_CREATE => fs::memfd_create(self, env, who, s),
             nr::EPOLL_CREATE1 => epoll::create(self, env, who, s[0] as i32),
             nr::EPOLL_CTL => epoll::ctl(self, env, who, s),
             nr::EPOLL_PWAIT | nr::EPOLL_PWAIT2 => epoll::pwait(self, env, who, n, s),
             nr::EVENTFD2 => eventfd::create(self, env, who, s[0] as u32, s[1] as i32),
             nr::TIMERFD_CREATE => timerfd::create(self, env, who, s[0] as i32, s[1] as i32),
             nr::TIMERFD_SETTIME | nr::TIMERFD_GETTIME => timerfd::time(self, env, who, n, s),
-            n if net::handles(n) => net::syscall(self, env, who, n, s),
-            _ => fail(libc::ENOSYS),
+            // The socket calls; anything else is -ENOSYS there.
+            n => net::syscall(self, env, who, n, s),
         }
     }
 }
@@ -594,28 +600,12 @@ impl Vfs {
 /// Syscalls that change nothing another thread could be waiting for: they do not wake
 /// the vfs's waiters.
 fn pure(n: u64) -> bool {
-    matches!(
-        n,
-        nr::FSTAT
-            | nr::NEWFSTATAT
-            | nr::STATX
-            | nr::STATFS
-            | nr::FSTATFS
-            | nr::GETCWD
-            | nr::READLINKAT
-            | nr::FACCESSAT
-            | nr::FACCESSAT2
-            | nr::GETDENTS64
-            | nr::LSEEK
-            | nr::GETSOCKNAME
-            | nr::GETPEERNAME
-            | nr::GETSOCKOPT
-            | nr::PPOLL
-            | nr::PSELECT6
-            | nr::EPOLL_PWAIT
-            | nr::EPOLL_PWAIT2
-            | nr::TIMERFD_GETTIME
-    )
+    crate::table::is(n, crate::table::flag::PURE) || n == op::POLL_LIMIT
+}
+
+impl Template for Vfs {
+    const ID: ServiceId = ServiceId::Vfs;
+    const CALLEES: &'static [ServiceId] = &[ServiceId::Tty, ServiceId::Proc, ServiceId::Mm, ServiceId::Supervisor];
 }
 
 impl Service for Vfs {
@@ -638,7 +628,7 @@ impl Service for Vfs {
             self.threads.entry(who.tid).or_insert(who.pid);
         }
         self.waits.begin(who);
-        let r = if (op::FORK..=op::SET_AUXV).contains(&op) { self.board_op(env, who, op, s) } else { self.syscall(env, who, op, s) };
+        let r = if (op::FORK..=op::POLL_LIMIT).contains(&op) { self.board_op(env, who, op, s) } else { self.syscall(env, who, op, s) };
         if r.as_ref().is_ok_and(|v| v[0] != BLOCK) {
             self.waits.done(who);
         }

@@ -54,10 +54,10 @@
 #define GX_MM_BRK 214
 #define GX_MM_MUNMAP 215
 #define GX_MM_MREMAP 216
-#define GX_MM_MMAP 222 /* a2 = addr, a3 = len, a4 = prot | flags << 32, a5 = fd, a6 = off */
+#define GX_MM_MMAP 222 /* a2 = addr, a3 = len, a4 = prot, a5 = flags, a6 = fd, a7 = off */
 #define GX_MM_MPROTECT 226
 #define GX_MM_MSYNC 227
-#define GX_MM_MINCORE 232
+#define GX_MM_MINCORE 232 /* pointers: arg2 */
 #define GX_MM_MADVISE 233
 
 /* service "vfs" */
@@ -65,7 +65,7 @@
 #define GX_VFS_EVENTFD2 19
 #define GX_VFS_EPOLL_CREATE1 20
 #define GX_VFS_EPOLL_CTL 21 /* pointers: arg3 */
-#define GX_VFS_EPOLL_PWAIT 22 /* pointers: arg1, arg3 */
+#define GX_VFS_EPOLL_PWAIT 22 /* pointers: arg1, arg4 */
 #define GX_VFS_DUP 23
 #define GX_VFS_DUP3 24
 #define GX_VFS_FCNTL 25
@@ -85,7 +85,7 @@
 #define GX_VFS_FACCESSAT 48 /* pointers: arg1 */
 #define GX_VFS_CHDIR 49 /* pointers: arg0 */
 #define GX_VFS_FCHDIR 50
-#define GX_VFS_CHROOT 51
+#define GX_VFS_CHROOT 51 /* pointers: arg0 */
 #define GX_VFS_FCHMOD 52
 #define GX_VFS_FCHMODAT 53 /* pointers: arg1 */
 #define GX_VFS_FCHOWNAT 54 /* pointers: arg1 */
@@ -104,7 +104,7 @@
 #define GX_VFS_PREADV 69 /* pointers: arg1 */
 #define GX_VFS_PWRITEV 70 /* pointers: arg1 */
 #define GX_VFS_SENDFILE 71 /* pointers: arg2 */
-#define GX_VFS_PSELECT6 72 /* pointers: arg0, arg1, arg2, arg3, arg4 */
+#define GX_VFS_PSELECT6 72 /* pointers: arg1, arg2, arg3, arg4, arg5 */
 #define GX_VFS_PPOLL 73 /* pointers: arg0, arg2, arg3 */
 #define GX_VFS_READLINKAT 78 /* pointers: arg1, arg2 */
 #define GX_VFS_NEWFSTATAT 79 /* pointers: arg1, arg2 */
@@ -125,8 +125,8 @@
 #define GX_VFS_CONNECT 203 /* pointers: arg1 */
 #define GX_VFS_GETSOCKNAME 204 /* pointers: arg1, arg2 */
 #define GX_VFS_GETPEERNAME 205 /* pointers: arg1, arg2 */
-#define GX_VFS_SENDTO 206 /* pointers: arg1, arg3 */
-#define GX_VFS_RECVFROM 207 /* pointers: arg1, arg3, arg4 */
+#define GX_VFS_SENDTO 206 /* pointers: arg1, arg4 */
+#define GX_VFS_RECVFROM 207 /* pointers: arg1, arg4, arg5 */
 #define GX_VFS_SETSOCKOPT 208 /* pointers: arg3 */
 #define GX_VFS_GETSOCKOPT 209 /* pointers: arg3, arg4 */
 #define GX_VFS_SHUTDOWN 210
@@ -136,26 +136,27 @@
 #define GX_VFS_ACCEPT4 242 /* pointers: arg1, arg2 */
 #define GX_VFS_SYNCFS 267
 #define GX_VFS_RENAMEAT2 276 /* pointers: arg1, arg3 */
-#define GX_VFS_COPY_FILE_RANGE 285 /* pointers: arg1, arg2 */
+#define GX_VFS_MEMFD_CREATE 279 /* pointers: arg0 */
+#define GX_VFS_COPY_FILE_RANGE 285 /* pointers: arg1, arg3 */
 #define GX_VFS_PREADV2 286 /* pointers: arg1 */
 #define GX_VFS_PWRITEV2 287 /* pointers: arg1 */
 #define GX_VFS_STATX 291 /* pointers: arg1, arg4 */
 #define GX_VFS_CLOSE_RANGE 436
 #define GX_VFS_FACCESSAT2 439 /* pointers: arg1 */
-#define GX_VFS_EPOLL_PWAIT2 441 /* pointers: arg1, arg2, arg3 */
+#define GX_VFS_EPOLL_PWAIT2 441 /* pointers: arg1, arg3, arg4 */
 #define GX_VFS_FCHMODAT2 452 /* pointers: arg1 */
 
 /* service "futex" */
 /* (no ops for native callers) */
 
 /* service "time" */
-#define GX_TIME_NANOSLEEP 101 /* pointers in a2, a3 (lend them) */
-#define GX_TIME_CLOCK_GETTIME 113 /* a2 = clock, a3 = ts* (lend W) */
-#define GX_TIME_CLOCK_GETRES 114 /* a2 = clock, a3 = ts* (lend W) */
-#define GX_TIME_CLOCK_NANOSLEEP 115 /* a2 = clock, a3 = flags, a4 = req*, a5 = rem* */
-#define GX_TIME_TIMES 153 /* pointers in a2, a3 (lend them) */
-#define GX_TIME_UNAME 160 /* pointers in a2, a3 (lend them) */
-#define GX_TIME_GETTIMEOFDAY 169 /* pointers in a2, a3 (lend them) */
-#define GX_TIME_SYSINFO 179 /* pointers in a2, a3 (lend them) */
+#define GX_TIME_NANOSLEEP 101 /* pointers: arg0, arg1 */ /* pointers in a2, a3 (lend them) */
+#define GX_TIME_CLOCK_GETTIME 113 /* pointers: arg1 */ /* a2 = clock, a3 = ts* (lend W) */
+#define GX_TIME_CLOCK_GETRES 114 /* pointers: arg1 */ /* a2 = clock, a3 = ts* (lend W) */
+#define GX_TIME_CLOCK_NANOSLEEP 115 /* pointers: arg2, arg3 */ /* a2 = clock, a3 = flags, a4 = req*, a5 = rem* */
+#define GX_TIME_TIMES 153 /* pointers: arg0 */ /* pointers in a2, a3 (lend them) */
+#define GX_TIME_UNAME 160 /* pointers: arg0 */ /* pointers in a2, a3 (lend them) */
+#define GX_TIME_GETTIMEOFDAY 169 /* pointers: arg0 */ /* pointers in a2, a3 (lend them) */
+#define GX_TIME_SYSINFO 179 /* pointers: arg0 */ /* pointers in a2, a3 (lend them) */
 
 #endif

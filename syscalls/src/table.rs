@@ -1,0 +1,371 @@
+//! The syscall table: one row per syscall says everything the rest of the system needs
+//! to know about it (owner, arguments, flags, support level).
+//!
+//! Derived from it: the personality's routing and dispatch (`personality::linux::route`),
+//! the restart, retry and signal rules, the native allow-list (`personality::native`),
+//! the vfs's claimed set and its no-wake set, the strace formatter
+//! (`personality::strace`), `grantix syscalls` and README's table, and the sysroot's
+//! services.h. Numbers and names come from `sysno` (the kernel's asm-generic table);
+//! a syscall's number appears only here and in its handler.
+
+use crate::service::ServiceId;
+use crate::sysno as nr;
+
+/// What an argument is, as far as the edge and the tracer care.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arg {
+    /// A signed integer.
+    Int,
+    /// A size or count.
+    Uint,
+    /// Flags, masks, commands: shown in hex.
+    Hex,
+    /// A file descriptor.
+    Fd,
+    /// A directory descriptor of the *at calls (AT_FDCWD by name).
+    DirFd,
+    /// A NUL-terminated path the call reads.
+    Path,
+    /// A buffer the call reads; its length is argument N.
+    In(u8),
+    /// A buffer the call writes; its length is argument N (or its result).
+    Out(u8),
+    /// Any other pointer the call dereferences (a structure, an array, an out
+    /// parameter).
+    Ptr,
+    /// An address the call does not dereference (mapping calls, a pointer kept for
+    /// later).
+    Addr,
+    /// open(2) flags.
+    OpenFlags,
+    /// A file mode (octal).
+    Mode,
+    /// A signal number.
+    Signal,
+}
+
+/// Properties of a syscall (a bit set).
+pub mod flag {
+    pub const NONE: u16 = 0;
+    /// Restarted after a handler installed with SA_RESTART interrupted it.
+    pub const RESTART: u16 = 1 << 0;
+    /// Changes nothing: retried once, transparently, if its service restarted under it.
+    pub const IDEMPOTENT: u16 = 1 << 1;
+    /// Wakes no waiter: the vfs skips its readiness check after it.
+    pub const PURE: u16 = 1 << 2;
+    /// EPIPE raises SIGPIPE at the calling thread.
+    pub const SIGPIPE: u16 = 1 << 3;
+    /// EFBIG (past RLIMIT_FSIZE) raises SIGXFSZ at the calling thread.
+    pub const SIGXFSZ: u16 = 1 << 4;
+    /// Never called natively (gx.pcall): the personality must manage the thread.
+    pub const NO_NATIVE: u16 = 1 << 5;
+}
+
+/// How much of a syscall grantix implements.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Support {
+    Full,
+    /// Implemented, with the limits the note says.
+    Partial(&'static str),
+    /// Known and answered -ENOSYS on purpose (libc falls back), without a warning.
+    Refused(&'static str),
+}
+
+/// One row of the table.
+#[derive(Clone, Copy, Debug)]
+pub struct Entry {
+    pub nr: u64,
+    pub name: &'static str,
+    /// The space that answers it.
+    pub owner: ServiceId,
+    pub args: &'static [Arg],
+    pub flags: u16,
+    pub support: Support,
+}
+
+impl Entry {
+    /// Whether the row has every flag of `f`.
+    pub fn is(&self, f: u16) -> bool {
+        self.flags & f == f
+    }
+}
+
+/// The private syscalls of the native directory service (outside Linux's range).
+pub mod private {
+    /// gx_lookup(name, len) -> sid << 32 | portal, or -errno.
+    pub const LOOKUP: u64 = 0x7000;
+    /// gx_register(name, len, portal) -> 0, or -errno.
+    pub const REGISTER: u64 = 0x7001;
+}
+
+/// The name of a syscall number: Linux's, or the directory service's.
+const fn private_name(n: u64) -> &'static str {
+    match n {
+        private::LOOKUP => "gx_lookup",
+        private::REGISTER => "gx_register",
+        _ => "?",
+    }
+}
+
+macro_rules! syscall_table {
+    ($( $nr:path => $owner:ident ( $($arg:expr),* ) $flags:expr $(, $support:expr)? ; )*) => {
+        /// Every syscall grantix knows, in the order of the table below.
+        pub static TABLE: &[Entry] = &[ $(
+            Entry {
+                nr: $nr,
+                name: match nr::name_const($nr) { Some(s) => s, None => private_name($nr) },
+                owner: ServiceId::$owner,
+                args: &[$($arg),*],
+                flags: $flags,
+                support: syscall_table!(@support $($support)?),
+            },
+        )* ];
+    };
+    (@support) => { Support::Full };
+    (@support $s:expr) => { $s };
+}
+
+use flag::*;
+use Arg::*;
+
+const ONE_HART: &str = "one hart, SCHED_OTHER: policies and affinity are accepted and change nothing";
+
+syscall_table! {
+    // Files and descriptors (vfs).
+    nr::GETCWD => Vfs(Out(1), Uint) IDEMPOTENT | PURE;
+    nr::EVENTFD2 => Vfs(Uint, Hex) NONE;
+    nr::EPOLL_CREATE1 => Vfs(Hex) NONE;
+    nr::EPOLL_CTL => Vfs(Fd, Int, Fd, Ptr) NONE;
+    nr::EPOLL_PWAIT => Vfs(Fd, Ptr, Int, Int, Ptr, Uint) PURE;
+    nr::DUP => Vfs(Fd) NONE;
+    nr::DUP3 => Vfs(Fd, Fd, Hex) NONE;
+    nr::FCNTL => Vfs(Fd, Int, Hex) RESTART;
+    // The third argument is a pointer or a value, by request (`vfs::lends`).
+    nr::IOCTL => Vfs(Fd, Hex, Hex) RESTART, Support::Partial("terminal and FIONREAD/FIONBIO/FIOCLEX requests");
+    nr::FLOCK => Vfs(Fd, Hex) RESTART;
+    nr::MKNODAT => Vfs(DirFd, Path, Mode, Hex) NONE, Support::Partial("FIFOs and regular files");
+    nr::MKDIRAT => Vfs(DirFd, Path, Mode) NONE;
+    nr::UNLINKAT => Vfs(DirFd, Path, Hex) NONE;
+    nr::SYMLINKAT => Vfs(Path, DirFd, Path) NONE;
+    nr::LINKAT => Vfs(DirFd, Path, DirFd, Path, Hex) NONE;
+    nr::RENAMEAT => Vfs(DirFd, Path, DirFd, Path) NONE;
+    nr::STATFS => Vfs(Path, Ptr) NONE | PURE;
+    nr::FSTATFS => Vfs(Fd, Ptr) PURE;
+    nr::TRUNCATE => Vfs(Path, Int) SIGXFSZ;
+    nr::FTRUNCATE => Vfs(Fd, Int) SIGXFSZ;
+    nr::FALLOCATE => Vfs(Fd, Hex, Int, Int) SIGXFSZ;
+    nr::FACCESSAT => Vfs(DirFd, Path, Hex) IDEMPOTENT | PURE;
+    nr::CHDIR => Vfs(Path) NONE;
+    nr::FCHDIR => Vfs(Fd) NONE;
+    nr::CHROOT => Vfs(Path) NONE, Support::Partial("always EPERM: the root is --root");
+    nr::FCHMOD => Vfs(Fd, Mode) NONE;
+    nr::FCHMODAT => Vfs(DirFd, Path, Mode) NONE;
+    nr::FCHOWNAT => Vfs(DirFd, Path, Int, Int, Hex) NONE;
+    nr::FCHOWN => Vfs(Fd, Int, Int) NONE;
+    nr::OPENAT => Vfs(DirFd, Path, OpenFlags, Mode) RESTART;
+    nr::CLOSE => Vfs(Fd) NONE;
+    nr::PIPE2 => Vfs(Ptr, Hex) NONE;
+    nr::GETDENTS64 => Vfs(Fd, Out(2), Uint) PURE;
+    nr::LSEEK => Vfs(Fd, Int, Int) PURE;
+    nr::READ => Vfs(Fd, Out(2), Uint) RESTART;
+    nr::WRITE => Vfs(Fd, In(2), Uint) RESTART | SIGPIPE | SIGXFSZ;
+    nr::READV => Vfs(Fd, Ptr, Uint) RESTART;
+    nr::WRITEV => Vfs(Fd, Ptr, Uint) RESTART | SIGPIPE | SIGXFSZ;
+    nr::PREAD64 => Vfs(Fd, Out(2), Uint, Int) RESTART;
+    nr::PWRITE64 => Vfs(Fd, In(2), Uint, Int) RESTART | SIGPIPE | SIGXFSZ;
+    nr::PREADV => Vfs(Fd, Ptr, Uint, Int) RESTART;
+    nr::PWRITEV => Vfs(Fd, Ptr, Uint, Int) RESTART | SIGPIPE | SIGXFSZ;
+    nr::SENDFILE => Vfs(Fd, Fd, Ptr, Uint) NONE;
+    nr::PSELECT6 => Vfs(Int, Ptr, Ptr, Ptr, Ptr, Ptr) PURE;
+    nr::PPOLL => Vfs(Ptr, Uint, Ptr, Ptr, Uint) PURE;
+    nr::READLINKAT => Vfs(DirFd, Path, Out(3), Uint) IDEMPOTENT | PURE;
+    nr::NEWFSTATAT => Vfs(DirFd, Path, Ptr, Hex) IDEMPOTENT | PURE;
+    nr::FSTAT => Vfs(Fd, Ptr) IDEMPOTENT | PURE;
+    nr::SYNC => Vfs() NONE;
+    nr::FSYNC => Vfs(Fd) NONE;
+    nr::FDATASYNC => Vfs(Fd) NONE;
+    nr::SYNC_FILE_RANGE => Vfs(Fd, Int, Int, Hex) NONE;
+    nr::TIMERFD_CREATE => Vfs(Int, Hex) NONE;
+    nr::TIMERFD_SETTIME => Vfs(Fd, Hex, Ptr, Ptr) NONE;
+    nr::TIMERFD_GETTIME => Vfs(Fd, Ptr) PURE;
+    nr::UTIMENSAT => Vfs(DirFd, Path, Ptr, Hex) NONE;
+    nr::FADVISE64 => Vfs(Fd, Int, Int, Int) NONE, Support::Partial("advice is checked and ignored");
+    nr::SYNCFS => Vfs(Fd) NONE;
+    nr::RENAMEAT2 => Vfs(DirFd, Path, DirFd, Path, Hex) NONE;
+    nr::COPY_FILE_RANGE => Vfs(Fd, Ptr, Fd, Ptr, Uint, Hex) NONE;
+    nr::PREADV2 => Vfs(Fd, Ptr, Uint, Int, Int, Hex) NONE;
+    nr::PWRITEV2 => Vfs(Fd, Ptr, Uint, Int, Int, Hex) SIGPIPE | SIGXFSZ;
+    nr::STATX => Vfs(DirFd, Path, Hex, Hex, Ptr) PURE;
+    nr::CLOSE_RANGE => Vfs(Fd, Fd, Hex) NONE;
+    nr::FACCESSAT2 => Vfs(DirFd, Path, Hex, Hex) IDEMPOTENT | PURE;
+    nr::EPOLL_PWAIT2 => Vfs(Fd, Ptr, Int, Ptr, Ptr, Uint) PURE;
+    nr::FCHMODAT2 => Vfs(DirFd, Path, Mode, Hex) NONE;
+    nr::MEMFD_CREATE => Vfs(Path, Hex) NONE, Support::Partial("a host memfd; seals are not kept");
+    // Sockets (vfs): AF_UNIX inside the vfs, AF_INET/AF_INET6 on host sockets.
+    nr::SOCKET => Vfs(Int, Hex, Int) NONE;
+    nr::SOCKETPAIR => Vfs(Int, Hex, Int, Ptr) NONE;
+    nr::BIND => Vfs(Fd, Ptr, Uint) NONE;
+    nr::LISTEN => Vfs(Fd, Int) NONE;
+    nr::ACCEPT => Vfs(Fd, Ptr, Ptr) RESTART;
+    nr::CONNECT => Vfs(Fd, Ptr, Uint) RESTART;
+    nr::GETSOCKNAME => Vfs(Fd, Ptr, Ptr) PURE;
+    nr::GETPEERNAME => Vfs(Fd, Ptr, Ptr) PURE;
+    nr::SENDTO => Vfs(Fd, In(2), Uint, Hex, Ptr, Uint) RESTART;
+    nr::RECVFROM => Vfs(Fd, Out(2), Uint, Hex, Ptr, Ptr) RESTART;
+    nr::SETSOCKOPT => Vfs(Fd, Int, Int, Ptr, Uint) NONE;
+    nr::GETSOCKOPT => Vfs(Fd, Int, Int, Ptr, Ptr) PURE;
+    nr::SHUTDOWN => Vfs(Fd, Int) NONE;
+    nr::SENDMSG => Vfs(Fd, Ptr, Hex) RESTART;
+    nr::RECVMSG => Vfs(Fd, Ptr, Hex) RESTART;
+    nr::ACCEPT4 => Vfs(Fd, Ptr, Ptr, Hex) RESTART;
+    // Processes, threads, signals, limits (proc).
+    nr::EXIT => Proc(Int) NO_NATIVE;
+    nr::EXIT_GROUP => Proc(Int) NO_NATIVE;
+    nr::WAITID => Proc(Int, Int, Ptr, Hex, Ptr) RESTART;
+    nr::SET_TID_ADDRESS => Proc(Addr) NONE;
+    nr::GETITIMER => Proc(Int, Ptr) NONE;
+    nr::SETITIMER => Proc(Int, Ptr, Ptr) NONE;
+    nr::KILL => Proc(Int, Signal) NONE;
+    nr::TKILL => Proc(Int, Signal) NONE;
+    nr::TGKILL => Proc(Int, Int, Signal) NONE;
+    nr::SIGALTSTACK => Proc(Ptr, Ptr) NO_NATIVE;
+    nr::RT_SIGACTION => Proc(Signal, Ptr, Ptr, Uint) NONE;
+    nr::RT_SIGPROCMASK => Proc(Int, Ptr, Ptr, Uint) NONE;
+    nr::RT_SIGPENDING => Proc(Ptr, Uint) NONE;
+    nr::RT_SIGTIMEDWAIT => Proc(Ptr, Ptr, Ptr, Uint) NONE;
+    nr::RT_SIGQUEUEINFO => Proc(Int, Signal, Ptr) NONE;
+    nr::GETRESUID => Proc(Ptr, Ptr, Ptr) NONE;
+    nr::GETRESGID => Proc(Ptr, Ptr, Ptr) NONE;
+    nr::SETPGID => Proc(Int, Int) NONE;
+    nr::GETPGID => Proc(Int) NONE;
+    nr::GETSID => Proc(Int) NONE;
+    nr::SETSID => Proc() NONE;
+    // No supplementary groups: the list is never written.
+    nr::GETGROUPS => Proc(Int, Addr) NONE;
+    nr::GETRLIMIT => Proc(Int, Ptr) NONE;
+    nr::SETRLIMIT => Proc(Int, Ptr) NONE;
+    nr::UMASK => Proc(Mode) NONE;
+    nr::GETPID => Proc() IDEMPOTENT;
+    nr::GETPPID => Proc() IDEMPOTENT;
+    nr::GETUID => Proc() NONE;
+    nr::GETEUID => Proc() NONE;
+    nr::GETGID => Proc() NONE;
+    nr::GETEGID => Proc() NONE;
+    nr::GETTID => Proc() IDEMPOTENT;
+    nr::CLONE => Proc(Hex, Ptr, Ptr, Ptr, Ptr) NO_NATIVE, Support::Partial("vfork is a fork; no namespaces");
+    nr::RT_TGSIGQUEUEINFO => Proc(Int, Int, Signal, Ptr) NONE;
+    nr::WAIT4 => Proc(Int, Ptr, Hex, Ptr) RESTART;
+    nr::PRLIMIT64 => Proc(Int, Int, Ptr, Ptr) NONE;
+    // Memory (mm).
+    nr::BRK => Mm(Addr) NONE;
+    nr::MUNMAP => Mm(Addr, Uint) NONE;
+    nr::MREMAP => Mm(Addr, Uint, Uint, Hex, Addr) NONE;
+    nr::EXECVE => Mm(Path, Ptr, Ptr) NO_NATIVE;
+    nr::MMAP => Mm(Addr, Uint, Hex, Hex, Fd, Int) NONE;
+    nr::MPROTECT => Mm(Addr, Uint, Hex) NONE;
+    nr::MSYNC => Mm(Addr, Uint, Hex) NONE;
+    nr::MINCORE => Mm(Addr, Uint, Ptr) NONE;
+    nr::MADVISE => Mm(Addr, Uint, Int) NONE, Support::Partial("DONTNEED zeroes private pages; other advice is accepted");
+    // Clocks, sleeping, the system's identity (time).
+    nr::NANOSLEEP => Time(Ptr, Ptr) NONE;
+    nr::CLOCK_GETTIME => Time(Int, Ptr) IDEMPOTENT;
+    nr::CLOCK_GETRES => Time(Int, Ptr) IDEMPOTENT;
+    nr::CLOCK_NANOSLEEP => Time(Int, Hex, Ptr, Ptr) NONE;
+    nr::TIMES => Time(Ptr) IDEMPOTENT, Support::Partial("CPU times are not accounted per process");
+    nr::UNAME => Time(Ptr) IDEMPOTENT;
+    nr::GETTIMEOFDAY => Time(Ptr, Addr) IDEMPOTENT, Support::Partial("no time zone: tz is not written");
+    nr::SYSINFO => Time(Ptr) IDEMPOTENT;
+    // Wait queues (futex).
+    nr::FUTEX => Futex(Ptr, Hex, Uint, Ptr, Ptr, Uint) RESTART;
+    // Answered by the personality itself (linux).
+    nr::SET_ROBUST_LIST => Linux(Ptr, Uint) NONE, Support::Partial("the list is not walked when a thread dies");
+    nr::SCHED_SETPARAM => Linux(Int, Ptr) NONE, Support::Partial(ONE_HART);
+    nr::SCHED_SETSCHEDULER => Linux(Int, Int, Ptr) NONE, Support::Partial(ONE_HART);
+    nr::SCHED_GETSCHEDULER => Linux(Int) NONE, Support::Partial(ONE_HART);
+    nr::SCHED_GETPARAM => Linux(Int, Ptr) NONE, Support::Partial(ONE_HART);
+    nr::SCHED_SETAFFINITY => Linux(Int, Uint, Ptr) NONE, Support::Partial(ONE_HART);
+    nr::SCHED_GETAFFINITY => Linux(Int, Uint, Ptr) NONE, Support::Partial(ONE_HART);
+    nr::SCHED_YIELD => Linux() NONE;
+    nr::SCHED_GET_PRIORITY_MAX => Linux(Int) NONE;
+    nr::SCHED_GET_PRIORITY_MIN => Linux(Int) NONE;
+    nr::SCHED_RR_GET_INTERVAL => Linux(Int, Ptr) NONE, Support::Partial(ONE_HART);
+    nr::RT_SIGSUSPEND => Linux(Ptr, Uint) NONE;
+    nr::RT_SIGRETURN => Linux() NONE;
+    nr::SETPRIORITY => Linux(Int, Int, Int) NONE, Support::Partial("the nice value is kept and changes nothing");
+    nr::GETPRIORITY => Linux(Int, Int) NONE, Support::Partial("the nice value is kept and changes nothing");
+    nr::GETRUSAGE => Linux(Int, Ptr) NONE, Support::Partial("ru_maxrss only");
+    nr::PRCTL => Linux(Int, Hex, Hex, Hex, Hex) NONE, Support::Partial("thread names, the parent-death signal, dumpable and no_new_privs");
+    nr::GETCPU => Linux(Ptr, Ptr, Ptr) NONE, Support::Partial(ONE_HART);
+    nr::RISCV_HWPROBE => Linux(Ptr, Uint, Uint, Ptr, Hex) NONE;
+    nr::GETRANDOM => Linux(Out(1), Uint, Hex) NONE, Support::Partial("deterministic bytes from a per-run generator");
+    nr::MEMBARRIER => Linux(Int, Hex, Int) NONE, Support::Partial("one hart runs at a time: nothing to order");
+    nr::GET_ROBUST_LIST => Linux(Int, Ptr, Ptr) NONE, Support::Refused("optional; libc does without");
+    nr::RSEQ => Linux(Ptr, Uint, Hex, Uint) NONE, Support::Refused("optional; libc does without");
+    nr::CLONE3 => Linux(Ptr, Uint) NONE, Support::Refused("libc falls back to clone");
+    // The native directory service (private numbers).
+    private::LOOKUP => Linux(In(1), Uint) NONE;
+    private::REGISTER => Linux(In(1), Uint, Hex) NONE;
+}
+
+/// The row of syscall `n`, if grantix knows it.
+pub fn entry(n: u64) -> Option<&'static Entry> {
+    use std::sync::OnceLock;
+    // Linux's numbers are dense below 512: one array lookup on the syscall path.
+    static INDEX: OnceLock<Vec<u16>> = OnceLock::new();
+    let index = INDEX.get_or_init(|| {
+        let mut v = vec![u16::MAX; 512];
+        for (i, e) in TABLE.iter().enumerate() {
+            if let Some(slot) = v.get_mut(e.nr as usize) {
+                *slot = i as u16;
+            }
+        }
+        v
+    });
+    match index.get(n as usize) {
+        Some(&i) if i != u16::MAX => TABLE.get(i as usize),
+        Some(_) => None,
+        None => TABLE.iter().find(|e| e.nr == n),
+    }
+}
+
+/// The space that answers syscall `n`: None for the ones answered -ENOSYS.
+pub fn owner(n: u64) -> Option<ServiceId> {
+    entry(n).filter(|e| !matches!(e.support, Support::Refused(_))).map(|e| e.owner)
+}
+
+/// Whether syscall `n` has every flag of `f`.
+pub fn is(n: u64, f: u16) -> bool {
+    entry(n).is_some_and(|e| e.is(f))
+}
+
+/// The name of syscall `n` (Linux's, or the directory service's).
+pub fn name(n: u64) -> Option<&'static str> {
+    entry(n).map(|e| e.name).or_else(|| nr::name(n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_row_per_number_with_its_arity() {
+        let mut seen = std::collections::BTreeSet::new();
+        for e in TABLE {
+            assert!(seen.insert(e.nr), "{} has two rows", e.name);
+            assert!(e.args.len() <= 6, "{}", e.name);
+            assert_ne!(e.name, "?", "{} has no name", e.nr);
+            assert_eq!(entry(e.nr).map(|x| x.nr), Some(e.nr));
+            // A buffer's length argument exists and is a size.
+            for a in e.args {
+                if let Arg::In(i) | Arg::Out(i) = a {
+                    assert_eq!(e.args.get(*i as usize), Some(&Arg::Uint), "{}: length of a buffer", e.name);
+                }
+            }
+        }
+        assert_eq!(owner(nr::CLONE3), None);
+        assert_eq!(owner(nr::READ), Some(ServiceId::Vfs));
+        assert_eq!(owner(private::LOOKUP), Some(ServiceId::Linux));
+        assert!(entry(nr::IO_SETUP).is_none());
+        assert_eq!(name(private::REGISTER), Some("gx_register"));
+    }
+}

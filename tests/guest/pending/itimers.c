@@ -1,0 +1,134 @@
+/* itimers.c — interval timers in the style of the Linux Test Project's setitimer/
+ * getitimer tests (setitimer(2)): ITIMER_VIRTUAL (SIGVTALRM) and ITIMER_PROF
+ * (SIGPROF) fire while the process computes and ITIMER_VIRTUAL does not advance
+ * while it sleeps; ITIMER_REAL (SIGALRM); getitimer reports the interval; setitimer
+ * returns the old value; disarming; EINVAL for a bad timer and a bad tv_usec.
+ * Counts are only checked as lower bounds. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+static int failures;
+
+static const char *ename(int e)
+{
+    switch (e) {
+#define E(x) case x: return #x
+    E(EPERM); E(ENOENT); E(ESRCH); E(EINTR); E(EIO); E(ENXIO); E(E2BIG); E(EBADF); E(ECHILD); E(EAGAIN);
+    E(ENOMEM); E(EACCES); E(EFAULT); E(EBUSY); E(EEXIST); E(EXDEV); E(ENOTDIR); E(EISDIR); E(EINVAL);
+    E(EMFILE); E(ENOSPC); E(ESPIPE); E(EPIPE); E(ERANGE); E(EDEADLK); E(ENAMETOOLONG); E(ENOSYS);
+    E(ENOTEMPTY); E(ELOOP); E(ENOMSG); E(EIDRM); E(EOVERFLOW); E(ENOTSUP); E(EOWNERDEAD);
+    E(ENOTRECOVERABLE); E(ETIMEDOUT); E(EMSGSIZE); E(ENOTBLK); E(ENOEXEC); E(EFBIG); E(EBADMSG); E(ECHRNG); E(EROFS); E(ENODEV);
+#undef E
+    default: return "E?";
+    }
+}
+
+/* check(name, got, want): one line, "name: ok" or "name: FAIL got X want Y" */
+static void check(const char *name, long got, long want)
+{
+    if (got == want) {
+        printf("%s: ok\n", name);
+    } else {
+        printf("%s: FAIL got %ld want %ld\n", name, got, want);
+        failures++;
+    }
+}
+
+/* CHECK_ERR(name, call, E): the call returns -1 with errno E */
+#define CHECK_ERR(name, call, want) do { errno = 0; long r_ = (long)(call); int e_ = errno; \
+    if (r_ == -1 && e_ == (want)) printf("%s: ok\n", name); \
+    else { failures++; if (r_ == -1) printf("%s: FAIL got %s want %s\n", name, ename(e_), #want); \
+           else printf("%s: FAIL got success (%ld) want %s\n", name, r_, #want); } } while (0)
+
+/* CHECK_OK(name, call): the call does not return -1 */
+#define CHECK_OK(name, call) do { errno = 0; long r_ = (long)(call); int e_ = errno; \
+    if (r_ != -1) printf("%s: ok\n", name); \
+    else { failures++; printf("%s: FAIL got %s want success\n", name, ename(e_)); } } while (0)
+
+/* CHECK_RC(name, call, E): for calls returning an error number (pthread_*): 0 or E */
+#define CHECK_RC(name, call, want) do { int r_ = (call); \
+    if (r_ == (want)) printf("%s: ok\n", name); \
+    else { failures++; printf("%s: FAIL got %s want %s\n", name, r_ ? ename(r_) : "0", (want) ? ename(want) : "0"); } } while (0)
+
+static int finish(const char *prog)
+{
+    printf("%s: %d failures\n", prog, failures);
+    return failures ? 1 : 0;
+}
+
+static volatile sig_atomic_t fired[65];
+
+static void on_sig(int s)
+{
+    fired[s]++;
+}
+
+static long long now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
+}
+
+/* Computes until `sig` fired n times or 10 s passed. */
+static void spin_until(int sig, int n)
+{
+    volatile unsigned long x = 0;
+    long long end = now_ms() + 10000;
+    while (fired[sig] < n && now_ms() < end)
+        for (int i = 0; i < 100000; i++)
+            x += i;
+}
+
+static void arm(int which, long usec)
+{
+    struct itimerval v = { { 0, usec }, { 0, usec } };
+    setitimer(which, &v, NULL);
+}
+
+int main(void)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0); /* partial output survives a hang or crash */
+    signal(SIGVTALRM, on_sig);
+    signal(SIGPROF, on_sig);
+    signal(SIGALRM, on_sig);
+    struct itimerval v = { { 0, 10000 }, { 0, 10000 } }, g, old;
+    CHECK_OK("setitimer ITIMER_VIRTUAL 10 ms", setitimer(ITIMER_VIRTUAL, &v, NULL));
+    CHECK_OK("getitimer ITIMER_VIRTUAL", getitimer(ITIMER_VIRTUAL, &g));
+    check("interval reported", g.it_interval.tv_sec * 1000000 + g.it_interval.tv_usec, 10000);
+    spin_until(SIGVTALRM, 3);
+    check("SIGVTALRM fired 3 times while computing", fired[SIGVTALRM] >= 3, 1);
+    int before = fired[SIGVTALRM];
+    struct timespec d = { 0, 200000000 };
+    nanosleep(&d, NULL);
+    check("ITIMER_VIRTUAL does not advance while sleeping", fired[SIGVTALRM] - before <= 1, 1);
+    struct itimerval zero = { { 0, 0 }, { 0, 0 } };
+    CHECK_OK("disarm ITIMER_VIRTUAL with old value", setitimer(ITIMER_VIRTUAL, &zero, &old));
+    check("old interval", old.it_interval.tv_usec, 10000);
+    getitimer(ITIMER_VIRTUAL, &g);
+    check("disarmed", g.it_value.tv_sec + g.it_value.tv_usec, 0);
+
+    arm(ITIMER_PROF, 10000);
+    spin_until(SIGPROF, 3);
+    check("SIGPROF fired 3 times while computing", fired[SIGPROF] >= 3, 1);
+    setitimer(ITIMER_PROF, &zero, NULL);
+
+    arm(ITIMER_REAL, 20000);
+    while (fired[SIGALRM] < 2)
+        pause();
+    check("SIGALRM fired twice", fired[SIGALRM] >= 2, 1);
+    setitimer(ITIMER_REAL, &zero, NULL);
+
+    struct itimerval bad = { { 0, 0 }, { 0, 1000000 } };
+    CHECK_ERR("tv_usec 1000000", setitimer(ITIMER_VIRTUAL, &bad, NULL), EINVAL);
+    CHECK_ERR("bad which", setitimer(7, &v, NULL), EINVAL);
+    CHECK_ERR("getitimer bad which", getitimer(7, &g), EINVAL);
+    return finish("itimers");
+}
