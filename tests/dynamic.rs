@@ -177,3 +177,15 @@ fn shared_libraries_are_file_mappings_the_program_executes() {
         assert!(out.contains("after munmap: SIGSEGV"), "{cfg}: unmapped code is gone: {out}");
     }
 }
+
+/// After fork each process has its own code mappings: a child that unloads a library
+/// (libm, loaded with dlopen, not linked) leaves it to its parent.
+#[test]
+fn a_forked_child_unloading_a_library_leaves_it_to_its_parent() {
+    let bin = cross_compile_with(&repo().join("tests/dropin/forkcode.c"), "dyn/forkcode", &["-O1"], &[]);
+    for cfg in CONFIGS {
+        let o = grantix(&["-config", cfg, "-L", PREFIX, &bin], &[]);
+        assert_eq!(o.status.code(), Some(0), "{cfg}: {}", stderr(&o));
+        assert_eq!(stdout(&o), "child exited 7\nparent: cos(0)=1\n", "{cfg}");
+    }
+}

@@ -146,8 +146,8 @@ fn clone(p: &mut Proc, env: &mut dyn Env, pid: u32, tid: u32, a: [u64; 6]) -> [u
         return [new as u64, data as u64];
     }
     let w = (pid as u64) << 32 | tid as u64;
-    let child_data = match env.call(ServiceId::Mm, mm_op::FORK, [w, new as u64, 0, 0, 0, 0], &[]) {
-        Ok([d, _]) if !is_err(d) => d as u16,
+    let (child_data, code) = match env.call(ServiceId::Mm, mm_op::FORK, [w, new as u64, 0, 0, 0, 0], &[]) {
+        Ok([d, c]) if !is_err(d) => (d as u16, if c == 0 { code } else { c as u16 }),
         Ok([e, _]) => return [e, 0],
         Err(e) => return [call_errno(&e), 0],
     };

@@ -21,6 +21,11 @@ pub fn guest(libc: &str, name: &str) -> String {
 /// Compiles tests/dropin/NAME.c (or a corpus source, `src`) with riscv64-linux-gnu-gcc
 /// and `flags` into this test binary's scratch directory; returns the program's path.
 pub fn cross_compile(src: &Path, out_name: &str, flags: &[&str]) -> String {
+    cross_compile_with(src, out_name, flags, &["-lpthread", "-lm"])
+}
+
+/// [`cross_compile`] linking `libs` only.
+pub fn cross_compile_with(src: &Path, out_name: &str, flags: &[&str], libs: &[&str]) -> String {
     // Tests of one binary run in threads: one compilation at a time.
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _held = LOCK.lock().unwrap_or_else(|e| e.into_inner());
@@ -41,7 +46,7 @@ pub fn cross_compile(src: &Path, out_name: &str, flags: &[&str]) -> String {
             .arg(src)
             .arg("-o")
             .arg(&tmp)
-            .args(["-lpthread", "-lm"])
+            .args(libs)
             .status()
             .unwrap_or_else(|e| panic!("{cc} not found ({e}): run scripts/setup.sh"));
         assert!(st.success(), "{cc} {} failed", src.display());

@@ -14,10 +14,9 @@
 //! copied in DATA first, so DATA and CODE share the process's own copy and its writes
 //! reach the code it runs (after `fence.i`, as on hardware).
 //!
-//! Known limit: after fork, parent and child share one CODE space (as before dynamic
-//! programs), so a child that maps or unmaps executable pages before exec changes the
-//! parent's CODE space too; its DATA space, and so what it may read and write, stays
-//! its own.
+//! After fork, a process with executable mappings of its own gets a CODE space of its
+//! own (the same frames, [`fork_code`]); a static program's parent and child keep
+//! sharing one, as nothing can change it but exec.
 
 use super::{pages, ProcMem, PROT_EXEC, PROT_WRITE};
 use machine::addr::PAGE_SIZE;
@@ -71,6 +70,36 @@ pub fn sync_code(mem: &mut Memory, pm: &ProcMem, start: u64, end: u64, exec: boo
         mem.map_frame(pm.code, p, frame, PageRights::RX, false)?;
     }
     Ok(())
+}
+
+/// The CODE space of a child forked from `parent`: the parent's own when the parent
+/// has no executable mapping besides its image (nothing but exec changes it then), else
+/// a new space mapping the same frames.
+pub fn fork_code(mem: &mut Memory, me: machine::Sid, parent: &ProcMem, child: u32) -> Result<machine::Sid, machine::GxError> {
+    if !parent.vmas.iter().any(|v| is_exec(v.prot)) {
+        return Ok(parent.code);
+    }
+    let code = mem.create_space(format!("pid {child} code"), me)?;
+    // Pages with a frame, then the untouched demand-zero runs (one entry each).
+    let (ptes, runs): (Vec<(u64, machine::space::Pte)>, Vec<(u64, u64, PageRights)>) = mem
+        .space(parent.code)
+        .map(|s| (s.pages.iter().map(|(p, e)| (*p, *e)).collect(), s.lazy.iter().map(|(first, r)| (*first, r.end, r.pte.rights)).collect()))
+        .unwrap_or_default();
+    for (page, e) in ptes {
+        let r = if e.frame == FrameId::NONE { mem.map_lazy(code, page * PAGE_SIZE, PAGE_SIZE, e.rights) } else { mem.map_frame(code, page * PAGE_SIZE, e.frame, e.rights, false) };
+        if let Err(err) = r {
+            let _ = mem.destroy_space(code);
+            return Err(err);
+        }
+    }
+    for (first, end, rights) in runs {
+        let r = mem.map_lazy(code, first * PAGE_SIZE, (end - first) * PAGE_SIZE, rights);
+        if let Err(err) = r {
+            let _ = mem.destroy_space(code);
+            return Err(err);
+        }
+    }
+    Ok(code)
 }
 
 /// Whether a protection asks for execution.

@@ -197,7 +197,13 @@ impl Mm {
         if Self::grant_authorities(mem, me, linux, data).is_err() {
             return fail(mem, libc::ENOMEM);
         }
-        self.procs.insert(child, ProcMem { data, vmas, ..parent });
+        // A process that maps code of its own (shared libraries) gets its own CODE
+        // space, so what it maps or unmaps there leaves its parent's alone.
+        let code = match super::interp::fork_code(mem, me, &parent, child) {
+            Ok(c) => c,
+            Err(_) => return fail(mem, libc::ENOMEM),
+        };
+        self.procs.insert(child, ProcMem { data, code, vmas, ..parent });
         data as u64
     }
 

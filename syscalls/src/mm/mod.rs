@@ -41,7 +41,8 @@ pub mod op {
     /// a5 = result buffer (lent W, 48 bytes: entry, sp, code, data, brk, execfn).
     /// a0 = 0 or -errno (ENOENT, EACCES, ENOEXEC, ENOMEM).
     pub const EXEC: u64 = 0x2000;
-    /// Fork: a1 = child pid. a0 = new DATA sid (CODE is shared) or -errno.
+    /// Fork: a1 = child pid. a0 = new DATA sid or -errno; a1 = the child's own CODE sid,
+    /// or 0 when it shares its parent's (no executable mappings besides the image).
     pub const FORK: u64 = 0x2001;
     /// A process ended: write back its shared file mappings, release its spaces.
     /// Must come before vfs's EXIT (the write-back goes through the process's fds).
@@ -246,7 +247,12 @@ impl Service for Mm {
                     Err(e) => [err(e), 0],
                 }
             }
-            op::FORK => [self.fork(env, pid, s[0] as u32), 0],
+            op::FORK => {
+                let data = self.fork(env, pid, s[0] as u32);
+                // a1: the child's CODE space when it has one of its own.
+                let code = self.procs.get(&(s[0] as u32)).filter(|c| !is_err(data) && self.procs.get(&pid).is_none_or(|p| p.code != c.code)).map_or(0, |c| c.code as u64);
+                [data, code]
+            }
             op::EXIT => {
                 self.exit(env, pid);
                 [0, 0]
