@@ -9,7 +9,7 @@
 #   qemu-user                                     optional: reference runner for
 #                                                 the tests; a failed install
 #                                                 only warns
-#   gdb-multiarch                                 optional: drives the gdb stub
+#   gdb-multiarch                                 required: drives the gdb stub
 #                                                 test (tests/gdb.rs)
 # `apt-get update` runs once, and only when something has to be installed.
 # Then it runs scripts/fetch-riscv-debs.sh (musl, busybox-static from Debian
@@ -77,10 +77,9 @@ if ! command -v qemu-riscv64 >/dev/null; then
         || warn "could not install qemu-user; scripts/compare-qemu.sh will skip the qemu runs"
 fi
 
-# Optional: gdb-multiarch, the debugger tests/gdb.rs drives through `grantix -g`.
+# Required: gdb-multiarch, the debugger tests/gdb.rs drives through `grantix -g`.
 if ! command -v gdb-multiarch >/dev/null; then
-    apt_install gdb-multiarch \
-        || warn "could not install gdb-multiarch; tests/gdb.rs will not run its gdb session"
+    apt_install gdb-multiarch || die "could not install gdb-multiarch (tests/gdb.rs needs it)"
 fi
 
 "$REPO/scripts/fetch-riscv-debs.sh" </dev/null

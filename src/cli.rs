@@ -59,6 +59,9 @@ pub struct RunArgs {
     /// Print every syscall with its result to stderr.
     #[arg(long)]
     pub strace: bool,
+    /// Print only these syscalls (`trace=openat,read`, as strace -e; implies --strace).
+    #[arg(long)]
+    pub strace_filter: Option<String>,
     /// Print every instruction (very slow; same as -d in_asm).
     #[arg(long)]
     pub trace: bool,
@@ -144,7 +147,10 @@ fn run(args: RunArgs) -> Result<i32, Stop> {
     if args.root.is_some() {
         spec.root = args.root;
     }
-    spec.strace |= args.strace;
+    spec.strace |= args.strace || args.strace_filter.is_some();
+    if args.strace_filter.is_some() {
+        spec.strace_filter = args.strace_filter;
+    }
     spec.trace |= args.trace;
     spec.stats |= args.stats;
     spec.stats_json = args.stats_json;

@@ -32,6 +32,8 @@ impl Stop {
 pub struct EnvSettings {
     pub ld_prefix: Option<PathBuf>,
     pub strace: bool,
+    /// GRANTIX_STRACE_FILTER: `trace=NAME,...`, the syscalls strace shows.
+    pub strace_filter: Option<String>,
     pub gdb: Option<String>,
     pub log: Option<String>,
     pub log_file: Option<PathBuf>,
@@ -124,7 +126,8 @@ impl EnvSettings {
         let bad = |name: &str, e: String| Stop::usage(format!("{name}: {e}"));
         Ok(EnvSettings {
             ld_prefix: var("GRANTIX_LD_PREFIX").map(PathBuf::from),
-            strace: var("GRANTIX_STRACE").is_some(),
+            strace: var("GRANTIX_STRACE").is_some() || var("GRANTIX_STRACE_FILTER").is_some(),
+            strace_filter: text("GRANTIX_STRACE_FILTER"),
             gdb: text("GRANTIX_GDB"),
             log: text("GRANTIX_LOG"),
             log_file: var("GRANTIX_LOG_FILENAME").map(PathBuf::from),
@@ -148,6 +151,8 @@ pub struct RunSpec {
     pub root: Option<PathBuf>,
     pub ld_prefix: Option<PathBuf>,
     pub strace: bool,
+    /// `trace=NAME,...`: the syscalls strace shows (all when None).
+    pub strace_filter: Option<String>,
     pub trace: bool,
     pub stats: bool,
     pub stats_json: Option<PathBuf>,
@@ -181,6 +186,7 @@ impl RunSpec {
             root: e.root,
             ld_prefix: e.ld_prefix,
             strace: e.strace,
+            strace_filter: e.strace_filter,
             trace: false,
             stats: false,
             stats_json: None,
@@ -238,7 +244,11 @@ pub fn run(mut spec: RunSpec) -> Result<i32, Stop> {
         crate::cpu::check(cpu)?;
     }
     let Some(program) = spec.program.first() else { return Err(Stop::usage("no program given")) };
-    let mut opts = Options { config: spec.config, strace: spec.strace || log.strace, quantum: spec.quantum.max(1), inject: spec.inject, ..Options::default() };
+    let strace_filter = match &spec.strace_filter {
+        Some(f) => Some(personality::strace::parse_filter(f).map_err(|e| Stop::usage(format!("strace filter {f:?}: {e}")))?),
+        None => None,
+    };
+    let mut opts = Options { config: spec.config, strace: spec.strace || log.strace, strace_filter, quantum: spec.quantum.max(1), inject: spec.inject, ..Options::default() };
     if let Some(root) = &spec.root {
         match std::fs::canonicalize(root) {
             Ok(r) if r.is_dir() => opts.root = r,

@@ -33,3 +33,30 @@ fn strace_lines_decode_arguments_by_type() {
         assert!(err.lines().any(|l| l == "[pid 100] exit_group(0) = ?"), "{config}: {err}");
     }
 }
+
+#[test]
+fn a_trace_filter_shows_only_the_named_calls() {
+    // The long form, the qemu form and the variable binfmt users set.
+    let runs: [(&[&str], Option<&str>); 3] = [
+        (&["run", "--strace-filter", "trace=write,exit_group"], None),
+        (&["-strace-filter", "trace=write,exit_group"], None),
+        (&[], Some("trace=write,exit_group")),
+    ];
+    for (args, var) in runs {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_grantix"));
+        cmd.args(args).arg(hello()).stdin(Stdio::null());
+        if let Some(v) = var {
+            cmd.env("GRANTIX_STRACE_FILTER", v);
+        }
+        let out = cmd.output().expect("grantix runs");
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        let calls: Vec<&str> = err.lines().filter(|l| l.starts_with("[pid ")).collect();
+        assert!(calls.iter().any(|l| l.contains("] write(1, ")), "{args:?}: {err}");
+        assert!(calls.iter().any(|l| l.contains("] exit_group(0)")), "{args:?}: {err}");
+        assert!(calls.iter().all(|l| l.contains("] write(") || l.contains("] exit_group(")), "{args:?}: only the filtered calls: {err}");
+    }
+    let bad = Command::new(env!("CARGO_BIN_EXE_grantix")).args(["run", "--strace-filter", "trace=nosuchcall"]).arg(hello()).stdin(Stdio::null()).output().unwrap();
+    assert_eq!(bad.status.code(), Some(1), "an unknown syscall name is a usage error");
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("nosuchcall"));
+}

@@ -30,6 +30,8 @@ pub struct Options {
     /// Host directory the guest sees as /.
     pub root: PathBuf,
     pub strace: bool,
+    /// Which syscalls --strace shows (None: all).
+    pub strace_filter: crate::strace::Filter,
     pub quantum: u64,
     pub machine: MachineConfig,
     /// A fault to inject (`--inject`).
@@ -38,7 +40,7 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { config: Config::Split, root: PathBuf::from("/"), strace: false, quantum: DEFAULT_QUANTUM, machine: MachineConfig::default(), inject: None }
+        Options { config: Config::Split, root: PathBuf::from("/"), strace: false, strace_filter: None, quantum: DEFAULT_QUANTUM, machine: MachineConfig::default(), inject: None }
     }
 }
 
@@ -76,11 +78,12 @@ pub struct Runtime {
     pub debugger: Option<Box<dyn crate::debug::Debugger>>,
 }
 
-fn services(root: PathBuf, strace: bool, record: &crate::supervisor::SharedRecord) -> Vec<Box<dyn Service>> {
+fn services(root: PathBuf, strace: bool, filter: &crate::strace::Filter, record: &crate::supervisor::SharedRecord) -> Vec<Box<dyn Service>> {
     vec![
         Box::new({
             let mut l = Linux::default();
             l.strace = strace;
+            l.strace_filter = filter.clone();
             l
         }),
         Box::new(Proc::new()),
@@ -133,7 +136,7 @@ impl Runtime {
         let signal;
         match opts.config {
             Config::Split => {
-                for svc in services(opts.root.clone(), opts.strace, &wiring.record) {
+                for svc in services(opts.root.clone(), opts.strace, &opts.strace_filter, &wiring.record) {
                     let id = svc.id();
                     let auth = spec(id).authority;
                     let sid = m.add_host_space(id.name(), Box::new(ServiceHost { service: svc, wiring: Wiring::default(), stats: Default::default(), generation: 0 }), auth).map_err(merr)?;
@@ -162,7 +165,7 @@ impl Runtime {
                 signal = m.create_portal(l, l, entry::SIGNAL).map_err(merr)?;
             }
             Config::Monolithic => {
-                let svcs: Vec<Option<Box<dyn Service>>> = services(opts.root.clone(), opts.strace, &wiring.record).into_iter().map(Some).collect();
+                let svcs: Vec<Option<Box<dyn Service>>> = services(opts.root.clone(), opts.strace, &opts.strace_filter, &wiring.record).into_iter().map(Some).collect();
                 let k = m.add_host_space("kernel", Box::new(KernelHost { services: svcs, wiring: Wiring::default(), stats: Default::default() }), kernel_authority()).map_err(merr)?;
                 wiring.sids = [k; ServiceId::COUNT];
                 // One portal per service for native callers (`entry::NATIVE`).
