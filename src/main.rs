@@ -69,9 +69,43 @@ struct RunArgs {
     /// Instructions per scheduling quantum.
     #[arg(long, default_value_t = personality::runner::DEFAULT_QUANTUM)]
     quantum: u64,
+    /// Execution engine: jit (hot code translated to host code; the default on x86_64
+    /// and aarch64 hosts) or interp (the reference interpreter; the default elsewhere
+    /// and with --trace). Both give the same results, counts and cycles.
+    #[arg(long, value_enum)]
+    engine: Option<EngineArg>,
     /// The program and its arguments.
     #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
     program: Vec<std::ffi::OsString>,
+}
+
+/// The `--engine` choices of run, compare and campaign.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum EngineArg {
+    Jit,
+    Interp,
+}
+
+impl EngineArg {
+    /// The engine a run uses: the one asked for, else jit where the translator has a
+    /// host backend; --trace shows every instruction, so it interprets.
+    fn resolve(asked: Option<EngineArg>, trace: bool) -> machine::cpu::Engine {
+        let jit_host = cfg!(any(target_arch = "x86_64", target_arch = "aarch64"));
+        match asked {
+            Some(EngineArg::Interp) => machine::cpu::Engine::Interp,
+            Some(EngineArg::Jit) => machine::cpu::Engine::Jit,
+            None if jit_host && !trace => machine::cpu::Engine::Jit,
+            None => machine::cpu::Engine::Interp,
+        }
+    }
+
+    /// The flag value, for forwarding to child runs.
+    pub fn name(self) -> &'static str {
+        match self {
+            EngineArg::Jit => "jit",
+            EngineArg::Interp => "interp",
+        }
+    }
 }
 
 fn main() {
@@ -92,6 +126,7 @@ fn main() {
 
 fn run(args: RunArgs) -> i32 {
     let mut opts = Options { config: args.config, strace: args.strace, quantum: args.quantum.max(1), inject: args.inject, ..Options::default() };
+    opts.machine.engine = EngineArg::resolve(args.engine, args.trace);
     if let Some(root) = &args.root {
         match std::fs::canonicalize(root) {
             Ok(r) if r.is_dir() => opts.root = r,
@@ -152,6 +187,13 @@ fn print_stats(rt: &Runtime) {
         t.revokes,
         t.fault_total()
     );
+    if rt.m.config.engine == machine::cpu::Engine::Jit {
+        let j = rt.m.jit_stats();
+        eprintln!(
+            "grantix: engine jit · {} translations held ({} bytes of host code) · {} made · {} flushes · {} translated block runs",
+            j.blocks, j.code_bytes, j.compiled, j.flushes, j.entries
+        );
+    }
 }
 
 /// The supported-syscall table of README.md, from `personality::linux::route`.
