@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# Benchmarks: a CPU-bound guest (bench_cpu at scale 20, ~340M instructions) and a syscall-bound guest
-# (bench_syscalls) under grantix split, grantix monolithic and qemu-riscv64, in the
-# same run. Prints the best wall time of RUNS runs, the ratios against qemu-riscv64
-# and split/monolithic, and grantix's modeled cycles. Usage: scripts/bench.sh [RUNS]
+# Benchmarks, all in one run: CPU-bound guests (bench_cpu at scale 20, ~340M
+# instructions; mips from tests/isa on the flat harness is scripts/bench-mips.sh) and a
+# syscall-bound one (bench_syscalls) under qemu-riscv64 and grantix with both engines
+# (jit, interp) in both configurations. Prints the best wall time of RUNS runs, the
+# speed of each grantix run relative to qemu-riscv64 (qemu time / grantix time: 1.0 is
+# as fast as qemu, higher is faster), split/monolithic, and the modeled cycles (the same
+# under both engines). Usage: scripts/bench.sh [RUNS]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 RUNS="${1:-3}"
 cargo build --release --quiet
-scripts/build-guests.sh >/dev/null
 G="$PWD/target/release/grantix"
 QEMU="$(command -v qemu-riscv64 || true)"
+command -v bc >/dev/null || { echo "bench: needs bc (apt-get install bc)" >&2; exit 1; }
 
 best() { # best wall time in seconds of "$@", RUNS times
     local b="" t0 t1 t
@@ -20,19 +23,25 @@ best() { # best wall time in seconds of "$@", RUNS times
     done
     printf '%.4f' "$b"
 }
-cycles() { "$G" run --config "$1" --stats "$2" "$3" 2>&1 >/dev/null </dev/null | sed -n 's/.*instructions (\(.*\) MIPS) · \([0-9]*\) modeled cycles/\2/p'; }
+cycles() { "$G" run --engine "$1" --config "$2" --stats "$3" "$4" 2>&1 >/dev/null </dev/null | sed -n 's/.* \([0-9]*\) modeled cycles/\1/p'; }
+speed() { if [[ "$1" == nan ]]; then echo "-"; else printf '%.3f' "$(echo "$1 / $2" | bc -l)"; fi; }
 
-command -v bc >/dev/null || { echo "bench: needs bc (apt-get install bc)" >&2; exit 1; }
-printf '%-16s %-6s %10s %10s %10s %9s %9s %9s %14s %14s\n' workload libc qemu_s split_s mono_s split/q mono/q split/mono split_cycles mono_cycles
+printf '%-15s %-6s %8s | %9s %9s %9s %9s | %7s %7s %7s %7s | %10s | %12s %12s\n' \
+    workload libc qemu_s split_jit split_int mono_jit mono_int sj/q si/q mj/q mi/q split/mono split_cycles mono_cycles
 for w in "bench_cpu 20" "bench_syscalls 100000"; do
     set -- $w; w=$1; arg=$2
     for libc in glibc musl; do
         bin="build/guests/$libc/$w"
-        s=$(best "$G" run --config split "$bin" "$arg")
-        m=$(best "$G" run --config monolithic "$bin" "$arg")
+        [[ -x "$bin" ]] || { echo "bench: $bin missing (scripts/build-guests.sh)" >&2; continue; }
+        sj=$(best "$G" run --engine jit --config split "$bin" "$arg")
+        si=$(best "$G" run --engine interp --config split "$bin" "$arg")
+        mj=$(best "$G" run --engine jit --config monolithic "$bin" "$arg")
+        mi=$(best "$G" run --engine interp --config monolithic "$bin" "$arg")
         if [[ -n "$QEMU" ]]; then q=$(best "$QEMU" "$bin" "$arg"); else q=nan; fi
-        ratio() { if [[ "$2" == nan ]]; then echo "-"; else printf '%.2f' "$(echo "$1 / $2" | bc -l)"; fi; }
-        printf '%-16s %-6s %10s %10s %10s %9s %9s %9s %14s %14s\n' "$w" "$libc" "$q" "$s" "$m" \
-            "$(ratio "$s" "$q")" "$(ratio "$m" "$q")" "$(ratio "$s" "$m")" "$(cycles split "$bin" "$arg")" "$(cycles monolithic "$bin" "$arg")"
+        cs=$(cycles jit split "$bin" "$arg"); cm=$(cycles jit monolithic "$bin" "$arg")
+        [[ "$cs" == "$(cycles interp split "$bin" "$arg")" ]] || echo "bench: $w split: cycles differ between engines!" >&2
+        printf '%-15s %-6s %8s | %9s %9s %9s %9s | %7s %7s %7s %7s | %10s | %12s %12s\n' "$w" "$libc" "$q" "$sj" "$si" "$mj" "$mi" \
+            "$(speed "$q" "$sj")" "$(speed "$q" "$si")" "$(speed "$q" "$mj")" "$(speed "$q" "$mi")" \
+            "$(printf '%.3f' "$(echo "$sj / $mj" | bc -l)")" "$cs" "$cm"
     done
 done

@@ -45,6 +45,9 @@ pub struct CampaignArgs {
     /// Seconds before a run counts as hung.
     #[arg(long, default_value_t = 30)]
     timeout: u64,
+    /// Execution engine of the runs (see `run --engine`).
+    #[arg(long, value_enum)]
+    engine: Option<crate::EngineArg>,
     /// The workload and its arguments (after --).
     #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
     program: Vec<std::ffi::OsString>,
@@ -76,12 +79,15 @@ struct Outcome {
     wall: f64,
 }
 
-fn run_child(config: &str, inject: Option<&Spec>, program: &[std::ffi::OsString], timeout: Duration, tag: &str) -> Result<Outcome, String> {
+fn run_child(config: &str, inject: Option<&Spec>, engine: Option<crate::EngineArg>, program: &[std::ffi::OsString], timeout: Duration, tag: &str) -> Result<Outcome, String> {
     let json = std::env::temp_dir().join(format!("grantix-campaign-{}-{tag}.json", std::process::id()));
     let mut cmd = Command::new(std::env::current_exe().map_err(|e| e.to_string())?);
     cmd.arg("run").arg("--config").arg(config).arg("--stats-json").arg(&json);
     if let Some(s) = inject {
         cmd.arg("--inject").arg(s.to_string());
+    }
+    if let Some(e) = engine {
+        cmd.arg("--engine").arg(e.name());
     }
     cmd.args(program).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::null());
     let t = Instant::now();
@@ -149,7 +155,7 @@ fn run_campaign(args: CampaignArgs) -> Result<(), String> {
     // so triggers land inside the workload.
     let mut reference: BTreeMap<&str, (Vec<u8>, i32, BTreeMap<String, u64>)> = BTreeMap::new();
     for config in ["split", "monolithic"] {
-        let o = run_child(config, None, &args.program, timeout, &format!("ref-{config}"))?;
+        let o = run_child(config, None, args.engine, &args.program, timeout, &format!("ref-{config}"))?;
         let calls = o.report.as_ref().map(|r| r.spaces.iter().map(|(k, v)| (k.clone(), v.calls_in)).collect()).unwrap_or_default();
         reference.insert(config, (o.stdout, o.status, calls));
     }
@@ -183,7 +189,7 @@ fn run_campaign(args: CampaignArgs) -> Result<(), String> {
                 let kind = kinds[((h >> 16) % kinds.len() as u64) as usize];
                 let calls = split_calls.get(service.name()).copied().unwrap_or(1).max(1);
                 let spec = Spec { service, kind, trigger: Trigger::After(1 + (h >> 32) % calls), seed: h };
-                let rec = match run_child(config, Some(&spec), &args.program, timeout, &format!("{run}")) {
+                let rec = match run_child(config, Some(&spec), args.engine, &args.program, timeout, &format!("{run}")) {
                     Ok(o) => classify(run, config, &spec, &o, &reference[config]),
                     Err(e) => {
                         bar.println(format!("run {run}: {e}"));

@@ -59,6 +59,11 @@ pub struct RunArgs {
     /// Print every syscall with its result to stderr.
     #[arg(long)]
     pub strace: bool,
+    /// Execution engine: jit (hot code translated to host code; the default on x86_64
+    /// and aarch64 hosts) or interp (the reference interpreter; the default elsewhere
+    /// and with --trace). Both give the same results, counts and cycles (GRANTIX_ENGINE).
+    #[arg(long, value_enum)]
+    pub engine: Option<crate::EngineArg>,
     /// Print only these syscalls (`trace=openat,read`, as strace -e; implies --strace).
     #[arg(long)]
     pub strace_filter: Option<String>,
@@ -158,6 +163,9 @@ fn run(args: RunArgs) -> Result<i32, Stop> {
     spec.inject = args.inject;
     spec.quantum = args.quantum;
     spec.machine = args.machine;
+    if args.engine.is_some() {
+        spec.engine = args.engine;
+    }
     if args.mem.is_some() {
         spec.mem = args.mem;
     }

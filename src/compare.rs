@@ -23,6 +23,9 @@ pub struct CompareArgs {
     /// Host directory the guest sees as /.
     #[arg(long)]
     root: Option<PathBuf>,
+    /// Execution engine of the runs (see `run --engine`).
+    #[arg(long, value_enum)]
+    engine: Option<crate::EngineArg>,
     /// The program and its arguments (after --).
     #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
     program: Vec<std::ffi::OsString>,
@@ -40,6 +43,9 @@ fn run_once(config: &str, args: &CompareArgs, stdin: &[u8]) -> Result<Run, Strin
     cmd.arg("run").arg("--config").arg(config).arg("--stats-json").arg(&tmp);
     if let Some(r) = &args.root {
         cmd.arg("--root").arg(r);
+    }
+    if let Some(e) = args.engine {
+        cmd.arg("--engine").arg(e.name());
     }
     cmd.args(&args.program).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::inherit());
     let mut child = cmd.spawn().map_err(|e| format!("cannot start grantix: {e}"))?;

@@ -47,6 +47,8 @@ pub struct EnvSettings {
     pub root: Option<PathBuf>,
     /// GRANTIX_MEM: the guest memory limit in bytes.
     pub mem: Option<u64>,
+    /// GRANTIX_ENGINE: jit or interp.
+    pub engine: Option<crate::EngineArg>,
 }
 
 fn var(name: &str) -> Option<OsString> {
@@ -140,6 +142,7 @@ impl EnvSettings {
             config: text("GRANTIX_CONFIG").map(|s| parse_config(&s)).transpose().map_err(|e| bad("GRANTIX_CONFIG", e))?,
             root: var("GRANTIX_ROOT").map(PathBuf::from),
             mem: text("GRANTIX_MEM").map(|s| parse_mem(&s)).transpose().map_err(|e| bad("GRANTIX_MEM", e))?,
+            engine: text("GRANTIX_ENGINE").map(|s| crate::EngineArg::parse(&s)).transpose().map_err(|e| bad("GRANTIX_ENGINE", e))?,
         })
     }
 }
@@ -159,6 +162,8 @@ pub struct RunSpec {
     pub costs: Option<PathBuf>,
     pub inject: Option<personality::inject::Spec>,
     pub quantum: u64,
+    /// The execution engine asked for (None: jit where the host has a backend).
+    pub engine: Option<crate::EngineArg>,
     /// A TOML file of machine limits and settings (`--machine`).
     pub machine: Option<PathBuf>,
     /// Guest physical memory in bytes (the machine's frame limit); None: the default.
@@ -193,6 +198,7 @@ impl RunSpec {
             costs: None,
             inject: None,
             quantum: personality::runner::DEFAULT_QUANTUM,
+            engine: e.engine,
             machine: None,
             mem: e.mem,
             log: LogSpec { categories: e.log, file: e.log_file },
@@ -261,6 +267,7 @@ pub fn run(mut spec: RunSpec) -> Result<i32, Stop> {
             .and_then(|t| toml::from_str::<machine::MachineConfig>(&t).map_err(|e| e.to_string()))
             .map_err(|e| Stop { status: 125, message: format!("--machine {}: {e}", path.display()) })?;
     }
+    opts.machine.engine = crate::EngineArg::resolve(spec.engine, spec.trace || log.trace);
     if let Some(bytes) = spec.mem {
         opts.machine.limits.frames = (bytes / machine::addr::PAGE_SIZE) as usize;
     }

@@ -6,6 +6,7 @@ mod campaign;
 mod cli;
 mod compare;
 mod cpu;
+mod engine;
 mod gdb;
 mod gdb_monitor;
 mod launch;
@@ -14,6 +15,7 @@ mod qemu;
 mod plot;
 mod report;
 
+pub use engine::EngineArg;
 use std::ffi::OsString;
 
 /// Whether the command line is the qemu form: its first argument is not a subcommand.

@@ -46,6 +46,7 @@ const FLAGS: &[Flag] = &[
     Flag { name: "singlestep", arg: None, env: "", help: "same as -one-insn-per-tb" },
     Flag { name: "config", arg: Some("split|monolithic"), env: "GRANTIX_CONFIG", help: "grantix only: the kernel configuration (default split)" },
     Flag { name: "root", arg: Some("dir"), env: "GRANTIX_ROOT", help: "grantix only: the host directory the guest sees as /" },
+    Flag { name: "engine", arg: Some("jit|interp"), env: "GRANTIX_ENGINE", help: "grantix only: the execution engine (default jit on x86_64/aarch64)" },
     Flag { name: "stats", arg: None, env: "", help: "grantix only: print the machine's counters at exit" },
 ];
 
@@ -137,6 +138,7 @@ pub fn parse(args: &[OsString], preserve_argv0: bool) -> Result<Action, Stop> {
             "config" => spec.config = parse_config(&v).map_err(Stop::usage)?,
             "root" => spec.root = value.map(PathBuf::from),
             "stats" => spec.stats = true,
+            "engine" => spec.engine = Some(crate::EngineArg::parse(&v).map_err(Stop::usage)?),
             _ => unreachable!("every flag in FLAGS is handled"),
         }
         i += 1;

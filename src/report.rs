@@ -24,4 +24,12 @@ pub fn print_stats(rt: &Runtime) {
     let u = rt.m.usage();
     let l = |x: machine::counters::Level| format!("{}/{}/{}", x.current, x.peak, x.limit);
     let _ = writeln!(e, "grantix: objects now/peak/limit · spaces {} · frames {} · grants {} · portals {} · harts {}", l(u.spaces), l(u.frames), l(u.grants), l(u.portals), l(u.harts));
+    if rt.m.config.engine == machine::cpu::Engine::Jit {
+        let j = rt.m.jit_stats();
+        let _ = writeln!(
+            e,
+            "grantix: engine jit · {} translations held ({} bytes of host code) · {} made · {} flushes · {} translated block runs",
+            j.blocks, j.code_bytes, j.compiled, j.flushes, j.entries
+        );
+    }
 }

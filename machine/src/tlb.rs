@@ -13,12 +13,31 @@ const TLB_SIZE: usize = 1 << TLB_BITS;
 const INVALID: u64 = u64::MAX;
 
 #[derive(Clone, Copy)]
-struct Entry {
+#[repr(C)]
+pub(crate) struct Entry {
     /// `target << 36 | page`: pages of a 2^48 space fit in 36 bits.
-    key: u64,
-    principal: Sid,
-    rights: u8,
-    ptr: *mut u8,
+    pub(crate) key: u64,
+    pub(crate) principal: Sid,
+    pub(crate) rights: u8,
+    pub(crate) ptr: *mut u8,
+}
+
+/// What translated code needs to probe the TLB inline, exactly as `lookup` does: the
+/// entry table's layout and the two halves of the index hash.
+pub(crate) mod probe {
+    pub const INDEX_MASK: i64 = super::TLB_SIZE as i64 - 1;
+    pub const TARGET_MUL: i64 = 0x9e37_79b1;
+    pub const ENTRY_SIZE: i64 = std::mem::size_of::<super::Entry>() as i64;
+    pub const KEY: i32 = std::mem::offset_of!(super::Entry, key) as i32;
+    pub const PRINCIPAL: i32 = std::mem::offset_of!(super::Entry, principal) as i32;
+    pub const RIGHTS: i32 = std::mem::offset_of!(super::Entry, rights) as i32;
+    pub const PTR: i32 = std::mem::offset_of!(super::Entry, ptr) as i32;
+    pub const KEY_SHIFT: i64 = 36;
+
+    /// The principal's part of the index hash.
+    pub fn principal_mix(principal: crate::addr::Sid) -> u64 {
+        (principal as u64).wrapping_mul(0x85eb_ca6b).rotate_left(7)
+    }
 }
 
 const EMPTY: Entry = Entry { key: INVALID, principal: 0, rights: 0, ptr: std::ptr::null_mut() };
@@ -41,7 +60,7 @@ fn key(target: Sid, page: u64) -> u64 {
 
 #[inline(always)]
 fn index(principal: Sid, target: Sid, page: u64) -> usize {
-    let h = page ^ (target as u64).wrapping_mul(0x9e37_79b1) ^ (principal as u64).wrapping_mul(0x85eb_ca6b).rotate_left(7);
+    let h = page ^ (target as u64).wrapping_mul(probe::TARGET_MUL as u64) ^ probe::principal_mix(principal);
     (h as usize) & (TLB_SIZE - 1)
 }
 
@@ -52,6 +71,12 @@ impl Default for Tlb {
 }
 
 impl Tlb {
+    /// The entry table, for translated code's inline probe (read-only: only `Memory`
+    /// fills and flushes entries).
+    pub(crate) fn entries_ptr(&self) -> *const u8 {
+        self.entries.as_ptr().cast()
+    }
+
     /// The host pointer for `offset` if a valid entry allows `right`. The pointer is
     /// only ever dereferenced inside this module, by `load`, `store` and `fetch`.
     #[inline(always)]

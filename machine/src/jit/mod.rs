@@ -17,6 +17,7 @@
 mod translate;
 
 use crate::cpu::icache::Block;
+use crate::counters::Counters;
 use crate::error::FaultKind;
 use crate::hart::Hart;
 use crate::machine::Machine;
@@ -39,6 +40,12 @@ pub(crate) struct JitEnv {
     pub next_pc: u64,
     /// The fault a helper met (the translation then returns the faulting index).
     pub fault: Option<FaultKind>,
+    /// For the inline TLB probe: the entry table, the principal (the hart's DATA),
+    /// its part of the index hash, and the hart's counters.
+    pub tlb: *const u8,
+    pub data: u64,
+    pub principal_mix: u64,
+    pub counters: *mut Counters,
 }
 
 /// A translated block: `f(env, x)` runs it on the registers `x` and returns how many
@@ -108,6 +115,10 @@ fn new_module() -> Option<JITModule> {
     flags.set("opt_level", "speed").ok()?;
     flags.set("use_colocated_libcalls", "false").ok()?;
     flags.set("is_pic", "false").ok()?;
+    // Translated code reads guest memory in place: little-endian hosts only.
+    if !cfg!(target_endian = "little") {
+        return None;
+    }
     let isa = cranelift_native::builder().ok()?.finish(settings::Flags::new(flags)).ok()?;
     Some(JITModule::new(JITBuilder::with_isa(isa, default_libcall_names())))
 }
@@ -177,18 +188,32 @@ impl Machine {
     /// Runs the translation `f` of `block` on `hart`.
     pub(crate) fn run_translation(&mut self, hart: &mut Hart, f: BlockFn) -> Ran {
         self.jit.stats.entries += 1;
-        let hart_ptr: *mut Hart = hart;
-        let mut env = JitEnv { m: self, hart: hart_ptr, next_pc: 0, fault: None };
-        // SAFETY: `f` was produced by `translate::compile` for a block of this CODE
-        // space and epoch and is still in the live module (checked by `Jit::get`). It
-        // reads and writes only the 32 integer registers at `x` and `env.next_pc`, and
-        // calls the helpers below with `env`. `self` and `hart` are not used by this
-        // function while it runs: the helpers reach them only through the raw pointers
-        // in `env`, one call at a time.
-        let n = unsafe {
-            let x = std::ptr::addr_of_mut!((*hart_ptr).ctx.x).cast::<u64>();
-            f(&mut env, x)
-        } as usize;
+        let tlb = self.mem.tlb.entries_ptr();
+        let m: *mut Machine = self;
+        let hart: *mut Hart = hart;
+        // SAFETY: `hart` comes from a live `&mut Hart`; these only compute addresses
+        // and read one field. Every pointer below derives from `m` and `hart`, and
+        // neither reference is used again until the translation returns.
+        let (data, counters, x) = unsafe { ((*hart).data, std::ptr::addr_of_mut!((*hart).counters), std::ptr::addr_of_mut!((*hart).ctx.x).cast::<u64>()) };
+        let mut env = JitEnv {
+            m,
+            hart,
+            next_pc: 0,
+            fault: None,
+            tlb,
+            data: data as u64,
+            principal_mix: crate::tlb::probe::principal_mix(data),
+            counters,
+        };
+        // SAFETY: `f` was produced by `translate::compile` and is still in the live
+        // module (checked by `Jit::get`). It reads and writes the 32 integer registers
+        // at `x`, `env.next_pc` and the access counters in `env.counters`; it reads TLB
+        // entries at `env.tlb` and, on a hit, the guest bytes their frame pointer
+        // covers (within the page, with the rights the entry grants: see `tlb.rs` for
+        // why a live entry's frame is live); and it calls the helpers below with
+        // `env`, which reach the machine and the hart only through `env`'s pointers,
+        // one call at a time.
+        let n = unsafe { f(&mut env, x) } as usize;
         match env.fault.take() {
             Some(kind) => Ran::Fault { k: n, kind },
             None => Ran::Done { n, next_pc: env.next_pc },

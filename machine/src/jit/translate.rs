@@ -2,7 +2,10 @@
 
 use super::{load_helper, store_helper, width, BlockFn, JitEnv};
 use crate::cpu::icache::Block;
+use crate::addr::{OFFSET_BITS, OFFSET_MASK, PAGE_SHIFT, PAGE_SIZE};
+use crate::counters::Counters;
 use crate::cpu::inst::{Inst, Op};
+use crate::rights::PageRights;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I32, I64};
 use cranelift_codegen::ir::{AbiParam, InstBuilder, MemFlagsData, SigRef, Signature, Value};
@@ -42,6 +45,17 @@ struct Tr<'a, 'b> {
     x: Value,
     load_sig: SigRef,
     store_sig: SigRef,
+    /// `JitEnv::tlb`, `data`, `principal_mix` and `counters`, loaded once.
+    tlb: Value,
+    data: Value,
+    pmix: Value,
+    counters: Value,
+}
+
+/// Guest memory as translated code reads it in place: never trapping (the probe
+/// checked the page), possibly misaligned.
+fn guest_mem() -> MemFlagsData {
+    MemFlagsData::new().with_notrap()
 }
 
 impl Tr<'_, '_> {
@@ -81,6 +95,53 @@ impl Tr<'_, '_> {
         self.exit(k, None);
         self.b.switch_to_block(cont);
         self.b.seal_block(cont);
+    }
+
+    /// The inline TLB probe, as `Tlb::lookup` does it: if an entry for (principal,
+    /// target, page) allows `right` and the `n` bytes at `ptr` stay in its page,
+    /// counts the access (own or foreign) and continues in a new block with the host
+    /// address as the result; else goes to `slow`, which does all of that itself.
+    fn probe(&mut self, ptr: Value, n: i64, right: PageRights, own: usize, foreign: usize, slow: cranelift_codegen::ir::Block) -> Value {
+        use crate::tlb::probe::*;
+        let b = &mut *self.b;
+        let sid = b.ins().ushr_imm_s(ptr, OFFSET_BITS as i64);
+        let off = b.ins().band_imm_s(ptr, OFFSET_MASK as i64);
+        let local = b.ins().icmp_imm_s(IntCC::Equal, sid, 0);
+        let target = b.ins().select(local, self.data, sid);
+        let page = b.ins().ushr_imm_s(off, PAGE_SHIFT as i64);
+        let th = b.ins().imul_imm_s(target, TARGET_MUL);
+        let h = b.ins().bxor(page, th);
+        let h = b.ins().bxor(h, self.pmix);
+        let idx = b.ins().band_imm_s(h, INDEX_MASK);
+        let eoff = b.ins().imul_imm_s(idx, ENTRY_SIZE);
+        let e = b.ins().iadd(self.tlb, eoff);
+        let key = b.ins().load(I64, MemFlagsData::trusted(), e, KEY);
+        let tk = b.ins().ishl_imm_s(target, KEY_SHIFT);
+        let want = b.ins().bor(tk, page);
+        let ok = b.ins().icmp(IntCC::Equal, key, want);
+        let pr = b.ins().uload16(I64, MemFlagsData::trusted(), e, PRINCIPAL);
+        let ok2 = b.ins().icmp(IntCC::Equal, pr, self.data);
+        let ok = b.ins().band(ok, ok2);
+        let rights = b.ins().uload8(I64, MemFlagsData::trusted(), e, RIGHTS);
+        let has = b.ins().band_imm_s(rights, right.0 as i64);
+        let ok3 = b.ins().icmp_imm_s(IntCC::NotEqual, has, 0);
+        let ok = b.ins().band(ok, ok3);
+        let in_page = b.ins().band_imm_s(off, PAGE_SIZE as i64 - 1);
+        let fits = b.ins().icmp_imm_s(IntCC::UnsignedLessThanOrEqual, in_page, PAGE_SIZE as i64 - n);
+        let ok = b.ins().band(ok, fits);
+        let fast = b.create_block();
+        b.ins().brif(ok, fast, &[], slow, &[]);
+        b.switch_to_block(fast);
+        b.seal_block(fast);
+        let own_c = b.ins().iconst(I64, own as i64);
+        let foreign_c = b.ins().iconst(I64, foreign as i64);
+        let which = b.ins().select(local, own_c, foreign_c);
+        let caddr = b.ins().iadd(self.counters, which);
+        let c = b.ins().load(I64, MemFlagsData::trusted(), caddr, 0);
+        let c = b.ins().iadd_imm_s(c, 1);
+        b.ins().store(MemFlagsData::trusted(), c, caddr, 0);
+        let frame = b.ins().load(I64, MemFlagsData::trusted(), e, PTR);
+        b.ins().iadd(frame, in_page)
     }
 
     fn bool64(&mut self, c: Value) -> Value {
@@ -149,6 +210,24 @@ impl Tr<'_, '_> {
                     _ => width::WU,
                 };
                 let ptr = self.b.ins().iadd_imm_s(a, imm);
+                let n = [1, 2, 4, 8, 1, 2, 4][w as usize];
+                let slow = self.b.create_block();
+                let join = self.b.create_block();
+                self.b.append_block_param(join, I64);
+                let host = self.probe(ptr, n, PageRights::R, offset_of!(Counters, loads_own), offset_of!(Counters, loads_foreign), slow);
+                let mem = guest_mem();
+                let fast_v = match i.op {
+                    Lb => self.b.ins().sload8(I64, mem, host, 0),
+                    Lh => self.b.ins().sload16(I64, mem, host, 0),
+                    Lw => self.b.ins().sload32(mem, host, 0),
+                    Ld => self.b.ins().load(I64, mem, host, 0),
+                    Lbu => self.b.ins().uload8(I64, mem, host, 0),
+                    Lhu => self.b.ins().uload16(I64, mem, host, 0),
+                    _ => self.b.ins().uload32(mem, host, 0),
+                };
+                self.b.ins().jump(join, &[fast_v.into()]);
+                self.b.switch_to_block(slow);
+                self.b.seal_block(slow);
                 let f = self.b.ins().iconst(I64, load_helper as *const () as usize as i64);
                 let wv = self.b.ins().iconst(I32, w as i64);
                 let call = self.b.ins().call_indirect(self.load_sig, f, &[self.env, ptr, wv]);
@@ -157,7 +236,10 @@ impl Tr<'_, '_> {
                     (r[0], r[1])
                 };
                 self.check(failed, k);
-                value
+                self.b.ins().jump(join, &[value.into()]);
+                self.b.switch_to_block(join);
+                self.b.seal_block(join);
+                self.b.block_params(join)[0]
             }
             Sb | Sh | Sw | Sd => {
                 let log2 = match i.op {
@@ -167,11 +249,27 @@ impl Tr<'_, '_> {
                     _ => 3,
                 };
                 let ptr = self.b.ins().iadd_imm_s(a, imm);
+                let slow = self.b.create_block();
+                let join = self.b.create_block();
+                let host = self.probe(ptr, 1 << log2, PageRights::W, offset_of!(Counters, stores_own), offset_of!(Counters, stores_foreign), slow);
+                let mem = guest_mem();
+                match log2 {
+                    0 => self.b.ins().istore8(mem, bv, host, 0),
+                    1 => self.b.ins().istore16(mem, bv, host, 0),
+                    2 => self.b.ins().istore32(mem, bv, host, 0),
+                    _ => self.b.ins().store(mem, bv, host, 0),
+                };
+                self.b.ins().jump(join, &[]);
+                self.b.switch_to_block(slow);
+                self.b.seal_block(slow);
                 let f = self.b.ins().iconst(I64, store_helper as *const () as usize as i64);
                 let lv = self.b.ins().iconst(I32, log2);
                 let call = self.b.ins().call_indirect(self.store_sig, f, &[self.env, ptr, bv, lv]);
                 let failed = self.b.inst_results(call)[0];
                 self.check(failed, k);
+                self.b.ins().jump(join, &[]);
+                self.b.switch_to_block(join);
+                self.b.seal_block(join);
                 return None;
             }
             Fence => return None,
@@ -339,7 +437,12 @@ pub(super) fn compile(
         let v = if used & (1 << r) != 0 { b.ins().load(I64, MemFlagsData::trusted(), x, (r * 8) as i32) } else { b.ins().iconst(I64, 0) };
         b.def_var(*var, v);
     }
-    let mut t = Tr { b: &mut b, regs, written, env, x, load_sig, store_sig };
+    let field = |b: &mut FunctionBuilder, off: usize| b.ins().load(I64, MemFlagsData::trusted(), env, off as i32);
+    let tlb = field(&mut b, offset_of!(JitEnv, tlb));
+    let data = field(&mut b, offset_of!(JitEnv, data));
+    let pmix = field(&mut b, offset_of!(JitEnv, principal_mix));
+    let counters = field(&mut b, offset_of!(JitEnv, counters));
+    let mut t = Tr { b: &mut b, regs, written, env, x, load_sig, store_sig, tlb, data, pmix, counters };
     let mut pc = block.pc;
     let mut next_pc = None;
     for (k, i) in insts.iter().enumerate() {

@@ -1,0 +1,206 @@
+//! Differential tests of the engines: random straight-line and branchy integer code,
+//! with loads and stores that hit, fault (unmapped, denied, read-only, past the end of a
+//! mapping) or are misaligned, run in a loop so its blocks turn hot and get translated,
+//! under the one-instruction-at-a-time reference, the block interpreter and the JIT,
+//! with random scheduling quanta. Registers, memory, instret, cycles, access counters
+//! and every fault (cause, address, pc) must be identical. And a revoked grant faults
+//! translated code at the same pc as the interpreter.
+
+mod asm;
+mod common;
+
+use asm::*;
+use common::{Flat, IMAGE_BASE, SCRATCH, SCRATCH_SIZE, SYS_EXIT};
+use machine::counters::Counters;
+use machine::cpu::Engine;
+use machine::grants::GrantRequest;
+use machine::{addr, Context, Exit, GrantRights, MachineConfig, PageRights, Sid};
+use proptest::prelude::*;
+
+/// Registers random code may write (not sp, the base pointers x10..x14, or the loop
+/// counter x31).
+const FREE: [u32; 23] = [1, 3, 4, 5, 6, 7, 8, 9, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29];
+/// Base registers for memory accesses: valid RW, unmapped, the end of a mapping,
+/// foreign read-only (granted R), the read-only image.
+const BASES: [u32; 5] = [10, 11, 12, 13, 14];
+const LOOPS: i32 = 40;
+const FOREIGN: u64 = 0x40000;
+
+#[derive(Clone, Debug)]
+enum Gen {
+    Alu { op: u8, rd: u32, rs1: u32, rs2: u32, imm: i32 },
+    Load { w: u8, rd: u32, base: u32, off: i32 },
+    Store { w: u8, base: u32, src: u32, off: i32 },
+    Branch { f3: u8, rs1: u32, rs2: u32, skip: u8 },
+}
+
+fn reg() -> impl Strategy<Value = u32> {
+    prop::sample::select(FREE.to_vec())
+}
+
+fn any_reg() -> impl Strategy<Value = u32> {
+    prop_oneof![reg(), prop::sample::select(BASES.to_vec()), Just(0u32)]
+}
+
+fn instruction() -> impl Strategy<Value = Gen> {
+    prop_oneof![
+        6 => (0u8..36, reg(), any_reg(), any_reg(), -2048i32..2048).prop_map(|(op, rd, rs1, rs2, imm)| Gen::Alu { op, rd, rs1, rs2, imm }),
+        2 => (0u8..7, reg(), prop::sample::select(BASES.to_vec()), -24i32..24).prop_map(|(w, rd, base, off)| Gen::Load { w, rd, base, off }),
+        2 => (0u8..4, prop::sample::select(BASES.to_vec()), any_reg(), -24i32..24).prop_map(|(w, base, src, off)| Gen::Store { w, base, src, off }),
+        1 => (prop::sample::select(vec![0u8, 1, 4, 5, 6, 7]), any_reg(), any_reg(), 0u8..4).prop_map(|(f3, rs1, rs2, skip)| Gen::Branch { f3, rs1, rs2, skip }),
+    ]
+}
+
+fn encode(g: &Gen, at: usize, end: usize) -> u32 {
+    match *g {
+        Gen::Alu { op, rd, rs1, rs2, imm } => {
+            // (opcode, funct3, funct7) of R-type ops, then I-type.
+            const R: [(u32, u32, u32); 23] = [
+                (0x33, 0, 0), (0x33, 0, 0x20), (0x33, 1, 0), (0x33, 2, 0), (0x33, 3, 0), (0x33, 4, 0), (0x33, 5, 0), (0x33, 5, 0x20),
+                (0x33, 6, 0), (0x33, 7, 0), (0x3b, 0, 0), (0x3b, 0, 0x20), (0x3b, 1, 0), (0x3b, 5, 0), (0x3b, 5, 0x20),
+                // M: mul mulh mulhsu mulhu div divu rem remu; and the W forms follow below
+                (0x33, 0, 1), (0x33, 1, 1), (0x33, 2, 1), (0x33, 3, 1), (0x33, 4, 1), (0x33, 5, 1), (0x33, 6, 1), (0x33, 7, 1),
+            ];
+            const MW: [(u32, u32, u32); 5] = [(0x3b, 0, 1), (0x3b, 4, 1), (0x3b, 5, 1), (0x3b, 6, 1), (0x3b, 7, 1)];
+            let op = op as usize;
+            if op < R.len() {
+                let (o, f3, f7) = R[op];
+                r(o, f3, f7, rd, rs1, rs2)
+            } else if op < R.len() + MW.len() {
+                let (o, f3, f7) = MW[op - R.len()];
+                r(o, f3, f7, rd, rs1, rs2)
+            } else {
+                match op - R.len() - MW.len() {
+                    0 => i(0x13, 0, rd, rs1, imm),
+                    1 => i(0x13, 2, rd, rs1, imm),
+                    2 => i(0x13, 3, rd, rs1, imm),
+                    3 => i(0x13, 4, rd, rs1, imm),
+                    4 => i(0x13, 6, rd, rs1, imm),
+                    5 => i(0x13, 7, rd, rs1, imm),
+                    6 => i(0x13, 1, rd, rs1, imm & 63),
+                    7 => i(0x13, 5, rd, rs1, (imm & 63) | if imm < 0 { 0x400 } else { 0 }),
+                    _ => lui(rd, imm as u32),
+                }
+            }
+        }
+        Gen::Load { w, rd, base, off } => i(0x03, [0, 1, 2, 3, 4, 5, 6][w as usize], rd, base, off),
+        Gen::Store { w, base, src, off } => s(w as u32, base, src, off),
+        Gen::Branch { f3, rs1, rs2, skip } => {
+            let target = (at + 1 + skip as usize).min(end);
+            b(f3 as u32, rs1, rs2, ((target - at) * 4) as i32)
+        }
+    }
+}
+
+/// The program: x31 = LOOPS; loop { body; x31 -= 1; bnez x31 loop }; exit(0).
+fn program(body: &[Gen]) -> Vec<u8> {
+    let mut w = vec![addi(31, 0, LOOPS)];
+    let start = w.len();
+    let end = body.len(); // index (in the body) of the loop decrement
+    for (k, g) in body.iter().enumerate() {
+        w.push(encode(g, k, end));
+    }
+    w.push(addi(31, 31, -1));
+    let back = -(((w.len() - start) * 4) as i32);
+    w.push(bne(31, 0, back));
+    w.extend([addi(A7, ZERO, SYS_EXIT as i32), addi(A0, ZERO, 0), ECALL]);
+    bytes(&w)
+}
+
+#[derive(Debug, PartialEq, Eq)]
+struct Result_ {
+    exit: Option<u64>,
+    ctx: Context,
+    counters: Counters,
+    faults: Vec<(u64, u64, u64)>,
+    scratch: Vec<u8>,
+}
+
+fn run(image: &[u8], init: &[u64; 32], engine: Engine, quantum: u64) -> Result_ {
+    let mut f = Flat::with_config(image, MachineConfig { engine, ..MachineConfig::default() });
+    let other: Sid = f.m.mem.create_space("other", 0).unwrap();
+    f.m.mem.map_zero(other, FOREIGN, 0x1000, PageRights::RW).unwrap();
+    f.m.mem.poke(other, FOREIGN, &[0x5a; 64]).unwrap();
+    let req = GrantRequest { owner: other, lo: FOREIGN, len: 0x1000, rights: GrantRights::R, grantee: f.data, transient: false };
+    f.m.mem.grant(other, other, &req).unwrap();
+    f.install_fault(f.data);
+    f.io().resume_faults = true;
+    {
+        let h = f.m.hart_mut(f.hart).unwrap();
+        for r in FREE {
+            h.ctx.x[r as usize] = init[r as usize];
+        }
+        h.ctx.x[10] = SCRATCH + 0x100;
+        h.ctx.x[11] = 0x5000_0000;
+        h.ctx.x[12] = SCRATCH + SCRATCH_SIZE - 4;
+        h.ctx.x[13] = addr::qualified(other, FOREIGN + 8);
+        h.ctx.x[14] = IMAGE_BASE + 0x40;
+    }
+    let mut spins = 0u64;
+    let exit = loop {
+        match f.m.run(f.hart, quantum).unwrap() {
+            Exit::Budget => {
+                spins += quantum;
+                assert!(spins < 10_000_000, "runaway program");
+            }
+            Exit::Stop(_) => break f.io().exit,
+            e => panic!("unexpected exit {e:?}"),
+        }
+    };
+    let mut scratch = vec![0u8; SCRATCH_SIZE as usize];
+    f.m.mem.peek(f.data, SCRATCH, &mut scratch).unwrap();
+    let h = f.m.hart(f.hart).unwrap();
+    let mut counters = f.m.space_counters.get(&f.data).cloned().unwrap_or_default();
+    counters.instret = h.counters.instret;
+    counters.cycles = h.counters.cycles;
+    Result_ { exit, ctx: h.ctx.clone(), counters, faults: f.io().faults.clone(), scratch }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn engines_agree_on_random_code(
+        body in prop::collection::vec(instruction(), 1..40),
+        init in prop::array::uniform32(any::<u64>()),
+        quantum in prop_oneof![1u64..40, Just(1_000_000u64)],
+    ) {
+        let image = program(&body);
+        let reference = run(&image, &init, Engine::Step, quantum);
+        prop_assert_eq!(reference.exit, Some(0));
+        for engine in [Engine::Interp, Engine::Jit] {
+            let got = run(&image, &init, engine, quantum);
+            prop_assert_eq!(&got, &reference, "{:?} differs from the reference", engine);
+        }
+    }
+}
+
+/// A loop loading through a grant; the grant is revoked while the loop's block is
+/// translated (between two runs): the next load faults at the same pc with the same
+/// registers and counts under every engine.
+#[test]
+fn revocation_faults_translated_code_at_the_same_pc() {
+    let body = [addi(T0, ZERO, 0), ld(T1, A0, 0), addi(T0, T0, 1), jal(ZERO, -8)];
+    let image = bytes(&body);
+    let mut results = Vec::new();
+    for engine in [Engine::Step, Engine::Interp, Engine::Jit] {
+        let mut f = Flat::with_config(&image, MachineConfig { engine, ..MachineConfig::default() });
+        let other = f.m.mem.create_space("other", 0).unwrap();
+        f.m.mem.map_zero(other, FOREIGN, 0x1000, PageRights::RW).unwrap();
+        let req = GrantRequest { owner: other, lo: FOREIGN, len: 0x1000, rights: GrantRights::R, grantee: f.data, transient: false };
+        let g = f.m.mem.grant(other, other, &req).unwrap();
+        f.set_args(&[addr::qualified(other, FOREIGN)]);
+        assert_eq!(f.m.run(f.hart, 10_001).unwrap(), Exit::Budget);
+        if engine == Engine::Jit {
+            assert!(f.m.jit_stats().compiled >= 1, "the loop was translated");
+        }
+        f.m.mem.revoke(g, other).unwrap();
+        let exit = f.m.run(f.hart, 1_000_000).unwrap();
+        let Exit::Fault(fault) = exit else { panic!("{engine:?}: expected a fault, got {exit:?}") };
+        assert_eq!(fault.pc, IMAGE_BASE + 4, "{engine:?}: the load faults");
+        let h = f.m.hart(f.hart).unwrap();
+        results.push((fault, h.ctx.clone(), h.counters.instret, h.counters.cycles, h.counters.loads_foreign));
+    }
+    assert_eq!(results[0], results[1]);
+    assert_eq!(results[0], results[2]);
+}
