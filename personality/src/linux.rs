@@ -1,122 +1,22 @@
 //! The linux space: ecall and fault portal of every process. Decodes the riscv64 Linux
-//! syscall ABI, turns pointer arguments into lends (grants in the split configuration),
-//! calls the service that owns the subsystem, and delivers signals.
+//! syscall ABI, turns pointer arguments into lends (grants in the split configuration)
+//! and calls the service that owns the subsystem; `complete` finishes the call and
+//! `signal` delivers signals on the way out.
 
-use crate::{signal, sys};
-use machine::addr::{self, qualified, Sid, PAGE_SIZE};
+pub use crate::call::{op, rss_kb, scratch, stop, Caller, Outcome, SCRATCH, SCRATCH_SIZE};
+pub use crate::state::Linux;
+use crate::board::entry;
+use crate::{misc, native, signal, strace, sys};
 use machine::hart::reg;
 use machine::Fault;
 use std::any::Any;
-use std::collections::BTreeSet;
-use syscalls::mm::op as mm_op;
 use syscalls::proc::op as proc_op;
-use syscalls::sched::{kind, Wake};
+use syscalls::sched::Wake;
 use syscalls::service::{call_errno, err, is_err, BLOCK};
 use syscalls::sysno as nr;
-use syscalls::table::{self, flag};
+use syscalls::table;
 use syscalls::vfs::op as vfs_op;
-use syscalls::{Env, Lend, Service, ServiceId, Template};
-
-/// Ops of the linux service.
-pub mod op {
-    /// Involuntary entries are delivered as INVOLUNTARY + portal entry.
-    pub const INVOLUNTARY: u64 = 0x4000;
-}
-
-/// Codes with which linux stops a hart (the runner reads them).
-pub mod stop {
-    pub const EXITED: u64 = 1;
-    pub const BLOCKED: u64 = 2;
-    pub const YIELD: u64 = 3;
-    /// The monolithic kernel faulted: every process ends.
-    pub const PANIC: u64 = 4;
-}
-
-/// Where linux keeps its own scratch memory (in its own space).
-pub const SCRATCH: u64 = scratch::BASE;
-/// Size of the scratch area.
-pub const SCRATCH_SIZE: u64 = scratch::SIZE;
-
-/// The layout of linux's scratch memory: buffers it lends onwards (exec's paths and
-/// argument blob, proc's signal delivery record). One hart runs in linux at a time, and
-/// no two users of a slot are live in the same syscall.
-pub mod scratch {
-    pub const BASE: u64 = 0x1000_0000;
-    pub const SIZE: u64 = 1 << 20;
-    /// The guest path execve was given.
-    pub const PATH: u64 = 0;
-    /// The host path vfs resolved it to.
-    pub const HOST_PATH: u64 = 4096;
-    /// Capacity of each path slot.
-    pub const PATH_MAX: u64 = 4096;
-    /// mm's answer to exec (entry, sp, code, data, brk).
-    pub const RESULT: u64 = 8192;
-    /// proc's delivery record for the signal being delivered.
-    pub const SIGNAL: u64 = 12288;
-    /// Small buffers of the calls answered here (a thread name).
-    pub const MISC: u64 = 14336;
-    /// exec's argv/envp blob, then the new command line.
-    pub const BLOB: u64 = 16384;
-    pub const BLOB_MAX: u64 = SIZE - BLOB;
-}
-
-/// The Linux personality.
-#[derive(Default)]
-pub struct Linux {
-    /// Set by a handler that must stop the hart; taken by the wiring.
-    pub stop: Option<u64>,
-    warned: BTreeSet<u64>,
-    /// Syscalls handled, by number (for reports).
-    pub counts: std::collections::BTreeMap<u64, u64>,
-    /// Print one line per syscall to stderr (--strace).
-    pub strace: bool,
-    /// Which syscalls --strace shows (`-e trace=`; None: all).
-    pub strace_filter: crate::strace::Filter,
-    /// Wait key of the last call that asked to block.
-    pub pending_key: u64,
-    /// Nice values set with setpriority, by pid (0 when absent).
-    pub nice: std::collections::BTreeMap<u32, i32>,
-    /// getrandom's generator state.
-    pub random: u64,
-}
-
-/// The caller of a syscall.
-#[derive(Clone, Copy, Debug)]
-pub struct Caller {
-    pub pid: u32,
-    pub tid: u32,
-    pub wake: Option<Wake>,
-    pub data: Sid,
-    pub code: Sid,
-}
-
-impl Caller {
-    /// The word services take in a0: pid << 32 | wake << 24 | tid.
-    pub fn word(&self) -> u64 {
-        ((self.pid as u64) << 32) | (self.wake.map_or(0, |w| w.code()) << 24) | self.tid as u64
-    }
-
-    /// A process pointer qualified with its DATA space (0 stays NULL). One naming
-    /// another space becomes an address above TASK_SIZE of the caller's own, which is
-    /// never mapped: any use of it is EFAULT, as on Linux, never an alias of a local one.
-    pub fn q(&self, p: u64) -> u64 {
-        crate::marshal::user_pointer(p, self.data, crate::marshal::Origin::Ecall).unwrap_or(qualified(self.data, syscalls::mm::TASK_SIZE))
-    }
-}
-
-/// The resident set of the caller's process in KiB: the pages its DATA space maps.
-pub fn rss_kb(env: &dyn Env, c: &Caller) -> u64 {
-    env.machine().mem.space(c.data).map_or(0, |s| s.mapped_pages() as u64 * (PAGE_SIZE / 1024))
-}
-
-/// What a syscall handler decided.
-pub enum Outcome {
-    Value(u64),
-    /// The context was replaced (execve, rt_sigreturn): do not write a0.
-    NoReturn,
-    /// The thread ended.
-    Exited,
-}
+use syscalls::{Env, Service, ServiceId, Template};
 
 /// Which space answers syscall `n`: its row in the syscall table
 /// (`syscalls::table`), None for those answered -ENOSYS.
@@ -124,84 +24,7 @@ pub fn route(n: u64) -> Option<ServiceId> {
     table::owner(n)
 }
 
-/// Syscalls Linux restarts after a handler installed with SA_RESTART (they return
-/// -ERESTARTSYS when interrupted); every other interrupted call fails with -EINTR.
-fn restartable(n: u64, a: &[u64; 6]) -> bool {
-    match n {
-        // A futex wait with a timeout is restarted through restart_block, which a
-        // handler turns into -EINTR; without one it is an ordinary restart.
-        nr::FUTEX => a[3] == 0 || !matches!(a[1] & 0x7f, 0 | 9),
-        n => table::is(n, flag::RESTART),
-    }
-}
-
 impl Linux {
-    /// Calls a service with checked lends; maps failures to errnos.
-    pub fn svc(&mut self, env: &mut dyn Env, to: ServiceId, op: u64, c: &Caller, args: [u64; 5], lends: &[Lend]) -> u64 {
-        if !lends.iter().all(|l| crate::marshal::accessible(env, l)) {
-            return err(libc::EFAULT);
-        }
-        let a = [c.word(), args[0], args[1], args[2], args[3], args[4]];
-        match env.call(to, op, a, lends) {
-            Ok(v) if v[0] == BLOCK => {
-                self.pending_key = v[1];
-                BLOCK
-            }
-            Ok(v) => v[0],
-            Err(e) => call_errno(&e),
-        }
-    }
-
-    /// The length of the NUL-terminated string at qualified `p` including the NUL, or
-    /// None if it is unreadable or longer than `max`.
-    pub fn strlen(env: &mut dyn Env, p: u64, max: usize) -> Option<u64> {
-        let mut n = 0u64;
-        let mut buf = [0u8; 64];
-        while (n as usize) < max {
-            // Read byte-wise across page ends so an unmapped next page is not touched.
-            let room = (PAGE_SIZE - (addr::offset_of(p) + n) % PAGE_SIZE).min(64);
-            env.read(p + n, &mut buf[..room as usize]).ok()?;
-            if let Some(i) = buf[..room as usize].iter().position(|b| *b == 0) {
-                return Some(n + i as u64 + 1);
-            }
-            n += room;
-        }
-        None
-    }
-
-    /// The NUL-terminated string at qualified `p` (without the NUL), at most 4 KiB.
-    pub fn read_cstr(env: &mut dyn Env, p: u64) -> Option<Vec<u8>> {
-        let n = Self::strlen(env, p, 4096)?;
-        let mut v = vec![0u8; n as usize - 1];
-        env.read(p, &mut v).ok()?;
-        Some(v)
-    }
-
-    /// The little-endian u64 at qualified `p`.
-    pub fn read_u64(env: &mut dyn Env, p: u64) -> Option<u64> {
-        let mut b = [0u8; 8];
-        env.read(p, &mut b).ok()?;
-        Some(u64::from_le_bytes(b))
-    }
-
-    fn warn_unknown(&mut self, n: u64) {
-        if self.warned.insert(n) {
-            let name = table::name(n).unwrap_or("unknown");
-            tracing::warn!("syscall {n} ({name}) is not implemented: returning -ENOSYS");
-            eprintln!("grantix: warning: syscall {n} ({name}) is not implemented; returning -ENOSYS");
-        }
-    }
-
-    /// Releases what a dead process held in mm and vfs.
-    pub fn process_gone(&mut self, env: &mut dyn Env, pid: u32) {
-        let w = (pid as u64) << 32;
-        // mm first: it writes shared file mappings back through the process's fds,
-        // which vfs closes on its EXIT.
-        let _ = env.call(ServiceId::Mm, mm_op::EXIT, [w, 0, 0, 0, 0, 0], &[]);
-        let _ = env.call(ServiceId::Vfs, vfs_op::EXIT, [w, 0, 0, 0, 0, 0], &[]);
-        self.nice.remove(&pid);
-    }
-
     fn dispatch(&mut self, env: &mut dyn Env, c: &Caller, n: u64, a: [u64; 6]) -> Outcome {
         use Outcome::Value;
         let q = |p: u64| c.q(p);
@@ -257,16 +80,16 @@ impl Linux {
                 }
             }
             nr::SET_ROBUST_LIST => Value(if a[1] == 24 { 0 } else { err(libc::EINVAL) }),
-            nr::GETRANDOM => Value(crate::misc::getrandom(env, c, &mut self.random, a)),
-            nr::SCHED_GETAFFINITY => Value(crate::misc::getaffinity(env, c, a)),
+            nr::GETRANDOM => Value(misc::getrandom(env, c, &mut self.random, a)),
+            nr::SCHED_GETAFFINITY => Value(misc::getaffinity(env, c, a)),
             nr::SCHED_SETAFFINITY | nr::SCHED_SETSCHEDULER | nr::SCHED_SETPARAM | nr::SCHED_GETSCHEDULER | nr::SCHED_GETPARAM | nr::SCHED_GET_PRIORITY_MAX
-            | nr::SCHED_GET_PRIORITY_MIN | nr::SCHED_RR_GET_INTERVAL | nr::GETCPU => Value(crate::misc::sched(env, c, n, a)),
-            nr::SETPRIORITY | nr::GETPRIORITY => Value(crate::misc::priority(self, env, c, n, a)),
-            nr::GETRUSAGE => Value(crate::misc::getrusage(env, c, a)),
-            nr::PRCTL => Value(crate::misc::prctl(env, c, a)),
-            nr::RISCV_HWPROBE => Value(crate::misc::hwprobe(env, c, a)),
+            | nr::SCHED_GET_PRIORITY_MIN | nr::SCHED_RR_GET_INTERVAL | nr::GETCPU => Value(misc::sched(env, c, n, a)),
+            nr::SETPRIORITY | nr::GETPRIORITY => Value(misc::priority(self, env, c, n, a)),
+            nr::GETRUSAGE => Value(misc::getrusage(env, c, a)),
+            nr::PRCTL => Value(misc::prctl(env, c, a)),
+            nr::RISCV_HWPROBE => Value(misc::hwprobe(env, c, a)),
             nr::MEMBARRIER => Value(0),
-            n if crate::native::handles(n) => crate::native::dispatch(self, env, c, n, a),
+            n if native::handles(n) => sys::directory::dispatch(self, env, c, n, a),
             // Known, deliberately answered -ENOSYS so libc falls back (the table's
             // Refused rows: clone3 -> clone, rseq and the robust list getter).
             n if table::entry(n).is_some_and(|e| matches!(e.support, table::Support::Refused(_))) => Value(err(libc::ENOSYS)),
@@ -301,9 +124,9 @@ impl Linux {
         *self.counts.entry(n).or_default() += 1;
         self.pending_key = 0;
         let out = self.dispatch(env, &c, n, a);
-        if self.strace && crate::strace::wanted(&self.strace_filter, n) {
+        if self.strace && strace::wanted(&self.strace_filter, n) {
             let v = if let Outcome::Value(v) = out { Some(v) } else { None };
-            eprintln!("{}", crate::strace::line(env, &c, n, &a, v));
+            eprintln!("{}", strace::line(env, &c, n, &a, v));
         }
         match out {
             Outcome::Exited => {
@@ -323,76 +146,6 @@ impl Linux {
         Ok(())
     }
 
-    /// Finishes syscall `n` with result `v`: writes a0, or blocks the thread, or turns
-    /// an interruption by a signal into -EINTR or a restart (pc back on the ecall,
-    /// arguments untouched) as Linux's SA_RESTART rules say. False if the thread
-    /// blocked.
-    fn complete(&mut self, env: &mut dyn Env, c: &Caller, n: u64, a: &[u64; 6], v: u64) -> bool {
-        // Only a call that would block or failed with EINTR can have been interrupted:
-        // the others need not ask proc (one portal call less per syscall).
-        let (sig, what) = if v == BLOCK || v == err(libc::EINTR) { signal::peek(env, c) } else { (0, syscalls::proc::action::NONE) };
-        let by_signal = c.wake == Some(Wake::Signal) || sig != 0;
-        let interrupted = match v {
-            BLOCK if sig == 0 => {
-                self.block(env, c);
-                return false;
-            }
-            BLOCK if c.wake != Some(Wake::Signal) => {
-                // A signal is pending already: block and wake at once, so the call
-                // re-executes knowing it was interrupted and can undo what it set up
-                // (a futex waiter, a swapped mask).
-                self.block(env, c);
-                let _ = env.call(ServiceId::Proc, proc_op::INTERRUPT, [c.word(), 0, 0, 0, 0, 0], &[]);
-                return false;
-            }
-            BLOCK => true,
-            v => v == err(libc::EINTR) && by_signal,
-        };
-        if interrupted || c.wake.is_some() {
-            let _ = env.call(ServiceId::Proc, proc_op::FINISH, [c.word(), 0, 0, 0, 0, 0], &[]);
-        }
-        let Some(ctx) = env.context() else { return true };
-        if interrupted {
-            // No handler will run (the signal vanished, is ignored, or ends the
-            // process): the call goes on as if nothing happened. A handler: -EINTR
-            // unless SA_RESTART and a restartable call.
-            let restart = match what {
-                syscalls::proc::action::HANDLER => false,
-                syscalls::proc::action::HANDLER_RESTART => restartable(n, a),
-                _ => true,
-            };
-            if restart {
-                ctx.pc = ctx.pc.wrapping_sub(4);
-            } else {
-                ctx.x[reg::A0] = err(libc::EINTR);
-            }
-            return true;
-        }
-        ctx.x[reg::A0] = v;
-        // Writing to a pipe nobody reads raises SIGPIPE, and growing a file past
-        // RLIMIT_FSIZE SIGXFSZ, besides the error (the signal goes to the thread).
-        let raise = match v {
-            v if v == err(libc::EPIPE) && table::is(n, flag::SIGPIPE) => libc::SIGPIPE,
-            v if v == err(libc::EFBIG) && table::is(n, flag::SIGXFSZ) => libc::SIGXFSZ,
-            _ => 0,
-        };
-        if raise != 0 {
-            let _ = env.call(ServiceId::Proc, nr::TGKILL, [c.word(), c.pid as u64, c.tid as u64, raise as u64, 0, 0], &[]);
-        }
-        true
-    }
-
-    /// Blocks the caller on what the service asked for; the ecall re-executes when
-    /// the thread is woken.
-    fn block(&mut self, env: &mut dyn Env, c: &Caller) {
-        let k = self.pending_key;
-        let (hostfd, ev) = if k >> 56 == kind::HOSTFD as u64 { ((k & 0xffff_ffff) as i64, (k >> 32) & 0xffff) } else { (-1, 0) };
-        let _ = env.call(ServiceId::Proc, proc_op::BLOCK, [c.word(), k, u64::MAX, hostfd as u64, ev, 0], &[]);
-        if let Some(ctx) = env.context() {
-            ctx.pc = ctx.pc.wrapping_sub(4);
-        }
-        self.stop = Some(stop::BLOCKED);
-    }
 }
 
 impl Template for Linux {
@@ -410,7 +163,6 @@ impl Service for Linux {
     }
 
     fn handle(&mut self, env: &mut dyn Env, op: u64, a: [u64; 6]) -> Result<[u64; 2], Fault> {
-        use crate::wiring::entry;
         match op.wrapping_sub(op::INVOLUNTARY) {
             entry::ECALL => self.ecall(env)?,
             entry::FAULT => signal::fault(self, env, a)?,

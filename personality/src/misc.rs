@@ -1,7 +1,8 @@
 //! Small syscalls the personality answers itself: randomness, affinity and scheduling,
 //! priority, usage, prctl. They touch only the caller's memory, through linux's own grant.
 
-use crate::linux::{scratch, Caller};
+use crate::call::{rss_kb, scratch, Caller};
+use crate::state::Linux;
 use machine::addr::qualified;
 use syscalls::proc::op as proc_op;
 use syscalls::service::{err, is_err};
@@ -56,7 +57,7 @@ pub fn getaffinity(env: &mut dyn Env, c: &Caller, a: [u64; 6]) -> u64 {
 /// its reaped children's); CPU times and counts are not accounted and read zero.
 pub fn getrusage(env: &mut dyn Env, c: &Caller, a: [u64; 6]) -> u64 {
     let maxrss = match a[0] as i32 {
-        libc::RUSAGE_SELF | libc::RUSAGE_THREAD => crate::linux::rss_kb(env, c),
+        libc::RUSAGE_SELF | libc::RUSAGE_THREAD => rss_kb(env, c),
         libc::RUSAGE_CHILDREN => proc_call(env, c, proc_op::CHILDREN_MAXRSS, [0; 5], &[]),
         _ => return err(libc::EINVAL),
     };
@@ -113,7 +114,7 @@ pub fn sched(env: &mut dyn Env, c: &Caller, n: u64, a: [u64; 6]) -> u64 {
 
 /// getpriority and setpriority on the caller's own process (PRIO_PROCESS, who 0 or
 /// its pid): the nice value is remembered and reported, and changes nothing else.
-pub fn priority(linux: &mut crate::linux::Linux, env: &mut dyn Env, c: &Caller, n: u64, a: [u64; 6]) -> u64 {
+pub fn priority(linux: &mut Linux, env: &mut dyn Env, c: &Caller, n: u64, a: [u64; 6]) -> u64 {
     let (which, who) = (a[0] as u32, a[1] as u32);
     if !matches!(which, libc::PRIO_PROCESS | libc::PRIO_PGRP | libc::PRIO_USER) {
         return err(libc::EINVAL);

@@ -11,7 +11,8 @@
 //! ucontext+176 (16-aligned): sc_regs (pc, x1..x31), then the FP union (f0..f31, fcsr)
 //! sized for the Q extension, 528 bytes. 1088 bytes in all, AT_MINSIGSTKSZ.
 
-use crate::linux::{scratch, stop, Caller, Linux, Outcome};
+use crate::call::{rss_kb, scratch, stop, Caller, Outcome};
+use crate::state::Linux;
 use machine::addr::{qualified, Sid};
 use machine::hart::reg;
 use syscalls::proc::{action, op as proc_op};
@@ -41,7 +42,7 @@ pub fn peek(env: &mut dyn Env, c: &Caller) -> (u64, u64) {
 
 /// Ends the caller's process by signal `sig` (default action).
 fn terminate(linux: &mut Linux, env: &mut dyn Env, c: &Caller, sig: u64) {
-    let rss = crate::linux::rss_kb(env, c);
+    let rss = rss_kb(env, c);
     let r = env.call(ServiceId::Proc, syscalls::lifecycle::EXIT, [c.word(), 0, 1, sig, rss, 0], &[]);
     if let Ok([1, _]) = r {
         linux.process_gone(env, c.pid);

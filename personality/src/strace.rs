@@ -1,7 +1,7 @@
 //! strace-style lines, decoded from the syscall table's argument types:
 //! `[pid 100] openat(AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC) = 3`.
 
-use crate::linux::Caller;
+use crate::call::Caller;
 use std::collections::BTreeSet;
 use std::fmt::Write;
 use syscalls::service::{is_err, BLOCK};

@@ -1,7 +1,8 @@
 //! Process and thread lifetime as the linux space sees it: exit and exit_group (with
 //! CLONE_CHILD_CLEARTID), execve (resolve, load, replace the environment) and clone.
 
-use crate::linux::{scratch, Caller, Linux, Outcome};
+use crate::call::{rss_kb, scratch, Caller, Outcome};
+use crate::state::Linux;
 use machine::addr::{self, qualified, Sid};
 use syscalls::mm::op as mm_op;
 use syscalls::service::{call_errno, err, is_err};
@@ -11,7 +12,7 @@ use syscalls::{Env, Lend, ServiceId};
 /// exit (`group` false) and exit_group: ends the thread or the whole process.
 pub fn exit(linux: &mut Linux, env: &mut dyn Env, c: &Caller, status: u64, group: bool) -> Outcome {
     let code = status & 0xff;
-    let rss = crate::linux::rss_kb(env, c);
+    let rss = rss_kb(env, c);
     let r = env.call(ServiceId::Proc, syscalls::lifecycle::EXIT, [c.word(), code, group as u64, 0, rss, 0], &[]);
     if let Ok([last, ctid]) = r {
         if last == 1 {

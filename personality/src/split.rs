@@ -1,0 +1,126 @@
+//! The split configuration: every service in a space of its own, called through its
+//! portal with transient grants for what it may touch; a faulted service is reported to
+//! the supervisor, restarted, and an idempotent call retried once.
+
+use crate::board::{entry, Wiring};
+use crate::call::op;
+use crate::host::{accounted, armed, env_from_ctx, take_reply};
+use crate::retry::idempotent;
+use crate::stats::SyscallStats;
+use machine::hart::Hart;
+use machine::memory::Memory;
+use machine::{CallError, Context, Fault, GxError, HartId, HostCtx, HostReply, HostSpace, Machine, Sid};
+use std::any::Any;
+use syscalls::{Env, Lend, Service, ServiceId};
+
+/// The environment of a service running in its own space.
+pub struct SplitEnv<'c, 'm> {
+    pub ctx: &'c mut HostCtx<'m>,
+    pub wiring: &'c Wiring,
+}
+
+impl Env for SplitEnv<'_, '_> {
+    env_from_ctx!();
+    fn call(&mut self, to: ServiceId, op: u64, args: [u64; 6], lends: &[Lend]) -> Result<[u64; 2], CallError> {
+        let target = self.wiring.sids[to as usize];
+        let mut retried = false;
+        loop {
+            for l in lends.iter().filter(|l| l.len > 0 && l.ptr != 0) {
+                // Transient: passed to the call below and revoked when it returns.
+                self.ctx.grant(l.ptr, l.len, target, l.rights, true)?;
+            }
+            let r = self.ctx.pcall(self.wiring.portals[to as usize], [op, args[0], args[1], args[2], args[3], args[4], args[5], 0]);
+            let Err(CallError::Faulted(f)) = &r else { return r };
+            // The service faulted and its frame was unwound: report it to the
+            // supervisor, which restarts it; an idempotent call is retried once.
+            tracing::warn!(target: "grantix::fault", "{} faulted: {f}", to.name());
+            if let Ok(mut rec) = self.wiring.record.lock() {
+                rec.faults.push(format!("{}: {f}", to.name()));
+            }
+            if to != ServiceId::Supervisor {
+                let _ = self.ctx.pcall(self.wiring.portals[ServiceId::Supervisor as usize], [crate::supervisor::op::RESTART, 0, to as u64, 0, 0, 0, 0, 0]);
+            }
+            if retried || !idempotent(op) {
+                return r;
+            }
+            retried = true;
+        }
+    }
+    fn restart(&mut self, s: ServiceId) -> Result<u32, GxError> {
+        let sid = self.wiring.sids[s as usize];
+        let host = self.ctx.host_space_mut(sid)?.as_any().downcast_mut::<ServiceHost>().ok_or(GxError::Invalid)?;
+        host.service.restart();
+        host.generation += 1;
+        Ok(host.generation)
+    }
+    fn sid_of(&self, s: ServiceId) -> Sid {
+        self.wiring.sids[s as usize]
+    }
+    fn grant(&mut self, ptr: u64, len: u64, grantee: Sid, rights: machine::GrantRights, transient: bool) -> Result<u64, GxError> {
+        self.ctx.grant(ptr, len, grantee, rights, transient)
+    }
+    fn wiring(&self) -> Option<&dyn Any> {
+        Some(self.wiring)
+    }
+}
+
+/// A service in a space of its own.
+pub struct ServiceHost {
+    pub service: Box<dyn Service>,
+    pub wiring: Wiring,
+    /// Per-syscall accounting (kept by the linux space only).
+    pub stats: SyscallStats,
+    /// Bumped at every restart.
+    pub generation: u32,
+}
+
+impl HostSpace for ServiceHost {
+    fn call(&mut self, ctx: &mut HostCtx<'_>, entry: u64, a: [u64; 8]) -> Result<HostReply, Fault> {
+        let mut env = SplitEnv { ctx, wiring: &self.wiring };
+        if entry == entry::CALL {
+            // An injected fault runs first, as this service, with its rights.
+            if let Some(mut inj) = armed(&self.wiring, self.service.id()) {
+                inj.fire(&mut env)?;
+            }
+            let mut a = a;
+            // A caller whose DATA is no service space is a process calling natively
+            // (gx.pcall): it may not name itself, so argument 0 (the caller word) is
+            // computed here from proc's trusted hart -> thread map (`crate::native`).
+            if !self.wiring.sids.contains(&env.ctx.caller().1) {
+                let id = self.service.id();
+                if !crate::native::allowed(id, a[0]) {
+                    return Ok(HostReply::Return([syscalls::service::err(libc::EPERM), 0]));
+                }
+                let who = [env.ctx.hart_id() as u64, 1, 0, 0, 0, 0];
+                let w = if id == ServiceId::Proc {
+                    self.service.handle(&mut env, syscalls::proc::op::ENTER, who)?[0]
+                } else {
+                    env.call(ServiceId::Proc, syscalls::proc::op::ENTER, who, &[]).map_or(syscalls::service::err(libc::ESRCH), |v| v[0])
+                };
+                if syscalls::service::is_err(w) {
+                    return Ok(HostReply::Return([syscalls::service::err(libc::ESRCH), 0]));
+                }
+                let data = env.ctx.caller().1;
+                match crate::native::checked_args(&mut env, id, a[0], data, [a[2], a[3], a[4], a[5], a[6], a[7]]) {
+                    Ok(x) => a = [a[0], w, x[0], x[1], x[2], x[3], x[4], 0],
+                    Err(e) => return Ok(HostReply::Return([e, 0])),
+                }
+            }
+            let r = self.service.handle(&mut env, a[0], [a[1], a[2], a[3], a[4], a[5], a[6]])?;
+            return Ok(HostReply::Return(r));
+        }
+        // Involuntary entries (linux only): the op is the entry.
+        let op = op::INVOLUNTARY + entry;
+        let args = [a[0], a[1], a[2], a[3], a[4], a[5]];
+        if entry == entry::ECALL {
+            let (svc, wiring) = (&mut self.service, &self.wiring);
+            accounted(env.ctx, &mut self.stats, a[7], |ctx| svc.handle(&mut SplitEnv { ctx, wiring }, op, args).map(|_| ()))?;
+        } else {
+            self.service.handle(&mut env, op, args)?;
+        }
+        Ok(take_reply(self.service.as_any()))
+    }
+    fn as_any(&mut self) -> &mut dyn Any {
+        self
+    }
+}
