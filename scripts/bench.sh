@@ -5,12 +5,13 @@
 # (jit, interp) in both configurations. Prints the best wall time of RUNS runs, the
 # speed of each grantix run relative to qemu-riscv64 (qemu time / grantix time: 1.0 is
 # as fast as qemu, higher is faster), split/monolithic, and the modeled cycles (the same
-# under both engines). Usage: scripts/bench.sh [RUNS]
+# under both engines). Usage: [GRANTIX=BINARY] scripts/bench.sh [RUNS]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 RUNS="${1:-3}"
-cargo build --release --quiet
-G="$PWD/target/release/grantix"
+# GRANTIX names a binary to measure (e.g. target/ci/grantix); otherwise the release build.
+[[ -n "${GRANTIX:-}" ]] || cargo build --release --quiet
+G="${GRANTIX:-$PWD/target/release/grantix}"
 QEMU="$(command -v qemu-riscv64 || true)"
 command -v bc >/dev/null || { echo "bench: needs bc (apt-get install bc)" >&2; exit 1; }
 
