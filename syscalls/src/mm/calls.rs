@@ -43,6 +43,7 @@ impl Mm {
         let Some(pm) = self.procs.get(&pid) else { return };
         let (data, code) = (pm.data, pm.code);
         let pieces: Vec<Vma> = pm.vmas.overlapping(start, end).map(|v| v.slice(start, end)).collect();
+        let code_shared = !pieces.is_empty() && self.procs.iter().any(|(p, m)| *p != pid && m.code == code);
         for v in pieces.iter().filter(|v| v.shared && v.file().is_some()) {
             self.write_back(env, pid, data, v);
         }
@@ -51,9 +52,13 @@ impl Mm {
         }
         if let Ok(mem) = env.memory() {
             let _ = mem.unmap(data, start, end - start);
-            // Executable pages went with their mappings (`interp`).
-            for v in &pieces {
-                let _ = mem.unmap(code, v.start, v.len());
+            // Executable pages go with their mappings (`interp`), unless the CODE space
+            // is still shared with a parent or child after fork (a static program's):
+            // unmapping there would take the text from under the other process too.
+            if !code_shared {
+                for v in &pieces {
+                    let _ = mem.unmap(code, v.start, v.len());
+                }
             }
         }
         if pieces.iter().any(|v| v.file().is_some()) {
