@@ -59,7 +59,10 @@ pub fn marshal(env: &mut dyn Env, to: ServiceId, n: u64, data: Sid, a: [u64; 6],
     // at it before, so a bad one is dropped (the sleep reports no remainder).
     if let Some(i) = syscalls::time::remainder_arg(n).filter(|_| to == ServiceId::Time) {
         let rem = args[i];
-        if rem != 0 && !lends.iter().filter(|l| l.ptr == rem).all(|l| accessible(env, l)) {
+        // Only when no other argument is the same pointer: dropping its lend would drop
+        // the request's too, and the service would read an unlent pointer.
+        let alone = args.iter().enumerate().all(|(j, &p)| j == i || p != rem);
+        if rem != 0 && alone && !lends.iter().filter(|l| l.ptr == rem).all(|l| accessible(env, l)) {
             lends.retain(|l| l.ptr != rem);
             args[i] = 0;
         }

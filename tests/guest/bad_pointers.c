@@ -108,6 +108,7 @@ int main(void)
     T("ppoll(2048 fds)", syscall(SYS_ppoll, pf, 2048, &ts0, NULL, 8));
     struct timespec req = { 0, 1000 };
     T("nanosleep(bad rem)", syscall(SYS_nanosleep, &req, (void *)8));
+    T("clock_nanosleep(req == rem, both bad)", syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, (void *)8, (void *)8));
     T("lseek(null, 0, 99)", syscall(SYS_lseek, null, 0, 99));
     T("lseek(zero, 0, 99)", syscall(SYS_lseek, zero, 0, 99));
 
