@@ -4,8 +4,8 @@
 //! on a thread of its own. The board hands each thread's turn to [`Hook`] (a
 //! `personality::debug::Debugger`): while the program is stopped the hook serves the
 //! stub's requests (registers, memory, threads, monitor) over a channel, and when gdb
-//! resumes it runs the thread instruction by instruction where a breakpoint or a step
-//! needs it, at full speed otherwise.
+//! resumes it runs the thread instruction by instruction where a breakpoint, a
+//! watchpoint (`gdb_watch`) or a step needs it, at full speed otherwise.
 //!
 //! Memory is read and written as the program itself would: through its DATA space with
 //! the program's own rights and grants, so the debugger sees what the program may see
@@ -20,7 +20,7 @@ use gdbstub::outputln;
 use gdbstub::stub::{run_blocking, DisconnectReason, GdbStub, MultiThreadStopReason};
 use gdbstub::target::ext::base::multithread::{MultiThreadBase, MultiThreadResume, MultiThreadSingleStep};
 use gdbstub::target::ext::base::BaseOps;
-use gdbstub::target::ext::breakpoints::{Breakpoints, SwBreakpoint};
+use gdbstub::target::ext::breakpoints::{Breakpoints, HwWatchpoint, SwBreakpoint, WatchKind};
 use gdbstub::target::ext::monitor_cmd::{ConsoleOutput, MonitorCmd};
 use gdbstub::target::{Target, TargetError, TargetResult};
 use machine::{Exit, GxError, Machine};
@@ -31,6 +31,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use crate::gdb_watch::{next_access, Watch};
 
 /// RV64GC as gdb sees it: x0-x31, pc, f0-f31, fflags, frm, fcsr (rv64gc.xml).
 pub enum Rv64gc {}
@@ -119,6 +120,7 @@ pub struct Hook {
     rep: Sender<Rep>,
     stops: Sender<Stop>,
     breakpoints: Arc<Mutex<BTreeSet<u64>>>,
+    watchpoints: Arc<Mutex<Vec<Watch>>>,
     interrupt: Arc<AtomicBool>,
     /// The program is stopped: the next turn serves gdb first.
     stopped: bool,
@@ -222,21 +224,36 @@ impl Debugger for Hook {
             return Ok(Exit::Budget);
         }
         let breakpoints = self.breakpoints.lock().map(|b| b.clone()).unwrap_or_default();
-        if !stepping && breakpoints.is_empty() {
+        let watchpoints = self.watchpoints.lock().map(|w| w.clone()).unwrap_or_default();
+        if !stepping && breakpoints.is_empty() && watchpoints.is_empty() {
             return m.run(t.hart, budget);
         }
         let mut left = budget.max(1);
         while left > 0 {
             let n = atomic_run(m, t).min(left);
             left -= n;
+            // Which watchpoint the next access fires, decided before it runs (its base
+            // register may be its own destination).
+            let fired = match m.hart(t.hart) {
+                Some(h) if !watchpoints.is_empty() => {
+                    next_access(m, h.code, h.ctx.pc, &h.ctx.x).and_then(|a| watchpoints.iter().find(|w| w.fires(&a, h.data)).copied())
+                }
+                _ => None,
+            };
             let exit = m.run(t.hart, n)?;
+            // After the access, as a hardware watchpoint reports it (also when stepping).
+            let watch = fired.map(|w| MultiThreadStopReason::Watch { tid: tid(t.tid), kind: w.kind, addr: w.addr });
             if stepping {
                 self.step = None;
                 self.locked = false;
-                self.stop(MultiThreadStopReason::DoneStep);
+                self.stop(watch.unwrap_or(MultiThreadStopReason::DoneStep));
                 return Ok(exit);
             }
             if !matches!(exit, Exit::Budget) {
+                return Ok(exit);
+            }
+            if let Some(w) = watch {
+                self.stop(w);
                 return Ok(exit);
             }
             if m.hart(t.hart).is_some_and(|h| breakpoints.contains(&h.ctx.pc)) {
@@ -292,6 +309,7 @@ struct Proxy {
     rep: Receiver<Rep>,
     stops: Receiver<Stop>,
     breakpoints: Arc<Mutex<BTreeSet<u64>>>,
+    watchpoints: Arc<Mutex<Vec<Watch>>>,
     interrupt: Arc<AtomicBool>,
     step: Option<u32>,
     locked: bool,
@@ -418,6 +436,32 @@ impl Breakpoints for Proxy {
     fn support_sw_breakpoint(&mut self) -> Option<gdbstub::target::ext::breakpoints::SwBreakpointOps<'_, Self>> {
         Some(self)
     }
+
+    fn support_hw_watchpoint(&mut self) -> Option<gdbstub::target::ext::breakpoints::HwWatchpointOps<'_, Self>> {
+        Some(self)
+    }
+}
+
+impl HwWatchpoint for Proxy {
+    fn add_hw_watchpoint(&mut self, addr: u64, len: u64, kind: WatchKind) -> TargetResult<bool, Self> {
+        Ok(self.watchpoints.lock().map(|mut w| {
+            let new = Watch { addr, len, kind };
+            if !w.contains(&new) {
+                w.push(new);
+            }
+            true
+        })
+        .unwrap_or(false))
+    }
+
+    fn remove_hw_watchpoint(&mut self, addr: u64, len: u64, kind: WatchKind) -> TargetResult<bool, Self> {
+        Ok(self.watchpoints.lock().map(|mut w| {
+            let before = w.len();
+            w.retain(|x| *x != Watch { addr, len, kind });
+            w.len() < before
+        })
+        .unwrap_or(false))
+    }
 }
 
 impl SwBreakpoint for Proxy {
@@ -488,8 +532,9 @@ pub fn attach(port: &str) -> Result<Hook, String> {
     let (rep_tx, rep_rx) = channel();
     let (stop_tx, stop_rx) = channel();
     let breakpoints = Arc::new(Mutex::new(BTreeSet::new()));
+    let watchpoints = Arc::new(Mutex::new(Vec::new()));
     let interrupt = Arc::new(AtomicBool::new(false));
-    let mut proxy = Proxy { req: req_tx, rep: rep_rx, stops: stop_rx, breakpoints: breakpoints.clone(), interrupt: interrupt.clone(), step: None, locked: false };
+    let mut proxy = Proxy { req: req_tx, rep: rep_rx, stops: stop_rx, breakpoints: breakpoints.clone(), watchpoints: watchpoints.clone(), interrupt: interrupt.clone(), step: None, locked: false };
     let stub = std::thread::spawn(move || {
         let gdb = GdbStub::new(conn);
         match gdb.run_blocking::<Loop>(&mut proxy) {
@@ -503,5 +548,5 @@ pub fn attach(port: &str) -> Result<Hook, String> {
             Err(e) => tracing::error!(target: "grantix", "gdb stub: {e}"),
         }
     });
-    Ok(Hook { req: req_rx, rep: rep_tx, stops: stop_tx, breakpoints, interrupt, stopped: true, step: None, locked: false, attached: true, threads: Vec::new(), stub: Some(stub) })
+    Ok(Hook { req: req_rx, rep: rep_tx, stops: stop_tx, breakpoints, watchpoints, interrupt, stopped: true, step: None, locked: false, attached: true, threads: Vec::new(), stub: Some(stub) })
 }

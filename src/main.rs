@@ -9,6 +9,7 @@ mod cpu;
 mod engine;
 mod gdb;
 mod gdb_monitor;
+mod gdb_watch;
 mod launch;
 mod logging;
 mod qemu;
