@@ -48,6 +48,10 @@ pub struct CampaignArgs {
     /// Execution engine of the runs (see `run --engine`).
     #[arg(long, value_enum)]
     engine: Option<crate::EngineArg>,
+    /// Write a self-contained HTML report with charts (outcomes by configuration,
+    /// target service and fault kind).
+    #[arg(long)]
+    report: Option<PathBuf>,
     /// The workload and its arguments (after --).
     #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
     program: Vec<std::ffi::OsString>,
@@ -208,6 +212,10 @@ fn run_campaign(args: CampaignArgs) -> Result<(), String> {
     bar.finish_and_clear();
     let records = records.into_inner().unwrap_or_else(|p| p.into_inner());
     print_summary(&records);
+    if let Some(path) = &args.report {
+        let title = args.program.iter().map(|a| a.to_string_lossy()).collect::<Vec<_>>().join(" ");
+        crate::campaign_report::write(path, &title, &records);
+    }
     tracing::info!(target: "grantix", "campaign: {} runs written to {}", records.len(), args.out.display());
     Ok(())
 }
@@ -284,7 +292,7 @@ fn print_summary(records: &[RunRecord]) {
 }
 
 /// `grantix campaign-merge FILES...`: joins shards' JSON lines and prints the summary.
-pub fn merge(files: &[PathBuf], out: Option<&PathBuf>) -> Result<i32, Stop> {
+pub fn merge(files: &[PathBuf], out: Option<&PathBuf>, report: Option<&PathBuf>) -> Result<i32, Stop> {
     let fail = |message: String| Err(Stop { status: 2, message });
     let mut records = Vec::new();
     for f in files {
@@ -306,5 +314,9 @@ pub fn merge(files: &[PathBuf], out: Option<&PathBuf>) -> Result<i32, Stop> {
         }
     }
     print_summary(&records);
+    if let Some(path) = report {
+        let title = files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(" ");
+        crate::campaign_report::write(path, &title, &records);
+    }
     Ok(0)
 }

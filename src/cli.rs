@@ -40,6 +40,9 @@ pub enum Command {
         /// Write the merged JSON lines here.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Write a self-contained HTML report with charts.
+        #[arg(long)]
+        report: Option<PathBuf>,
         /// The shards' JSON-lines files.
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -135,7 +138,7 @@ pub fn main(args: Vec<OsString>) -> Result<i32, Stop> {
                 }
                 Command::Compare(args) => return compare::compare(args),
                 Command::Campaign(args) => return campaign::campaign(args),
-                Command::CampaignMerge { out, files } => return campaign::merge(&files, out.as_ref()),
+                Command::CampaignMerge { out, report, files } => return campaign::merge(&files, out.as_ref(), report.as_ref()),
                 Command::Binfmt(args) => return binfmt::main(args),
                 Command::Run(_) => unreachable!("handled above"),
             })

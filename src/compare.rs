@@ -213,6 +213,6 @@ fn html_report(args: &CompareArgs, split: &RunReport, mono: &RunReport, identica
     )
 }
 
-fn html_escape(s: &str) -> String {
+pub(crate) fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }

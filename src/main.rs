@@ -3,6 +3,7 @@
 
 mod binfmt;
 mod campaign;
+mod campaign_report;
 mod cli;
 mod compare;
 mod cpu;

@@ -43,8 +43,13 @@ fn shards_merge_into_the_same_campaign_as_one_run() {
         campaign(&["--shard", &format!("{i}/3")], s);
     }
     let merged = dir.join("merged.jsonl");
-    let o = Command::new(env!("CARGO_BIN_EXE_grantix")).arg("campaign-merge").arg("--out").arg(&merged).args(&shards).output().expect("merge runs");
+    let page = dir.join("merged.html");
+    let o = Command::new(env!("CARGO_BIN_EXE_grantix")).arg("campaign-merge").arg("--out").arg(&merged).arg("--report").arg(&page).args(&shards).output().expect("merge runs");
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    // The report of the merged shards: its table and three charts.
+    let html = std::fs::read_to_string(&page).expect("campaign-merge --report writes the page");
+    assert!(html.contains("<h1>grantix campaign:") && html.contains("<tr><th>split</th><td>6</td>"), "{html}");
+    assert_eq!(html.matches("<svg").count(), 3, "{html}");
     let (a, b) = (outcomes(&whole), outcomes(&merged));
     assert_eq!(a.len(), 12, "every run recorded once");
     assert_eq!(a, b, "sharding changes no run's fault or outcome");
