@@ -277,6 +277,7 @@ syscall_table! {
     nr::MPROTECT => Mm(Addr, Uint, Hex) NONE;
     nr::MSYNC => Mm(Addr, Uint, Hex) NONE;
     nr::MINCORE => Mm(Addr, Uint, Ptr) NONE;
+    nr::RISCV_FLUSH_ICACHE => Mm(Addr, Addr, Hex) NONE, Support::Partial("flushes every thread's instruction cache: LOCAL is as global (one hart runs at a time)");
     nr::MADVISE => Mm(Addr, Uint, Int) NONE, Support::Partial("DONTNEED zeroes private pages; other advice is accepted");
     // Clocks, sleeping, the system's identity (time).
     nr::NANOSLEEP => Time(Ptr, Ptr) NONE;

@@ -505,3 +505,17 @@ impl Mm {
         0
     }
 }
+
+/// riscv_flush_icache(start, end, flags): fence.i on behalf of the caller. The machine
+/// keeps one code epoch for every decoded and translated instruction, so the range is
+/// not needed; flags other than SYS_RISCV_FLUSH_ICACHE_LOCAL (1) are EINVAL, as in
+/// Linux's arch/riscv/kernel/sys_riscv.c (qemu-user does not check them).
+pub(super) fn flush_icache(env: &mut dyn Env, flags: u64) -> u64 {
+    const LOCAL: u64 = 1;
+    if flags & !LOCAL != 0 {
+        return err(libc::EINVAL);
+    }
+    let Ok(mem) = env.memory() else { return err(libc::EPERM) };
+    mem.code_epoch += 1;
+    0
+}

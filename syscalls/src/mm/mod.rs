@@ -279,6 +279,7 @@ impl Service for Mm {
             nr::MADVISE => [self.madvise(env, pid, s[0], s[1], s[2] as i32), 0],
             nr::MSYNC => [self.msync(env, pid, s[0], s[1], s[2]), 0],
             nr::MINCORE => [self.mincore(env, pid, s[0], s[1], s[2]), 0],
+            nr::RISCV_FLUSH_ICACHE => [calls::flush_icache(env, s[2]), 0],
             _ => [err(libc::ENOSYS), 0],
         })
     }
