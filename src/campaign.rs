@@ -7,6 +7,7 @@
 //! at I, so a job scheduler can spread one campaign over machines; `grantix campaign
 //! merge` joins the JSON lines and prints the summary.
 
+use crate::campaign_report::Tally;
 use crate::launch::Stop;
 use personality::inject::{Kind, Spec, Trigger};
 use personality::stats::RunReport;
@@ -243,49 +244,23 @@ fn classify(run: u64, config: &str, spec: &Spec, o: &Outcome, reference: &(Vec<u
     }
 }
 
-/// Per-configuration totals of a campaign.
-#[derive(Default, Debug)]
-struct Summary {
-    runs: u64,
-    fired: u64,
-    kernel_crashes: u64,
-    restarts: u64,
-    runs_with_restart: u64,
-    correct: u64,
-    app_visible: u64,
-    silent: u64,
-    hung: u64,
-}
-
 fn print_summary(records: &[RunRecord]) {
-    let mut by: BTreeMap<&str, Summary> = BTreeMap::new();
+    let mut by: BTreeMap<&str, Tally> = BTreeMap::new();
     for r in records {
-        let s = by.entry(r.config.as_str()).or_default();
-        s.runs += 1;
-        if !r.fired {
-            continue;
-        }
-        s.fired += 1;
-        s.kernel_crashes += r.kernel_crash as u64;
-        s.restarts += r.restarts;
-        s.runs_with_restart += (r.restarts > 0) as u64;
-        s.correct += r.correct as u64;
-        s.app_visible += r.app_visible_failure as u64;
-        s.silent += r.silent_corruption as u64;
-        s.hung += r.hung as u64;
+        by.entry(r.config.as_str()).or_default().add(r);
     }
     println!("{:<11} {:>6} {:>7} {:>8} {:>9} {:>8} {:>8} {:>8} {:>6}", "config", "runs", "fired", "crashes", "restarts", "correct", "visible", "silent", "hung");
     for (c, s) in &by {
-        println!("{:<11} {:>6} {:>7} {:>8} {:>9} {:>8} {:>8} {:>8} {:>6}", c, s.runs, s.fired, s.kernel_crashes, s.restarts, s.correct, s.app_visible, s.silent, s.hung);
+        println!("{:<11} {:>6} {:>7} {:>8} {:>9} {:>8} {:>8} {:>8} {:>6}", c, s.runs, s.fired, s.crashes, s.restarts, s.correct, s.visible, s.silent, s.hung);
     }
     for (c, s) in &by {
         if s.fired > 0 {
             println!(
                 "{c}: of {} injected faults that fired, {:.1}% left the workload's output correct, {:.1}% crashed the kernel, {:.1}% corrupted data silently",
                 s.fired,
-                100.0 * s.correct as f64 / s.fired as f64,
-                100.0 * s.kernel_crashes as f64 / s.fired as f64,
-                100.0 * s.silent as f64 / s.fired as f64
+                s.pct(s.correct),
+                s.pct(s.crashes),
+                s.pct(s.silent)
             );
         }
     }

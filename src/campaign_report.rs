@@ -7,21 +7,22 @@ use crate::compare::html_escape;
 use crate::plot::bar_chart;
 use std::collections::BTreeMap;
 
-/// Counts of one group of runs (a configuration, or a configuration and a target).
+/// Counts of one group of runs (a configuration, or a configuration and a target);
+/// also the campaign's printed summary.
 #[derive(Default, Clone, Copy)]
-struct Tally {
-    runs: u64,
-    fired: u64,
-    correct: u64,
-    visible: u64,
-    crashes: u64,
-    silent: u64,
-    hung: u64,
-    restarts: u64,
+pub struct Tally {
+    pub runs: u64,
+    pub fired: u64,
+    pub correct: u64,
+    pub visible: u64,
+    pub crashes: u64,
+    pub silent: u64,
+    pub hung: u64,
+    pub restarts: u64,
 }
 
 impl Tally {
-    fn add(&mut self, r: &RunRecord) {
+    pub fn add(&mut self, r: &RunRecord) {
         self.runs += 1;
         if !r.fired {
             return;
@@ -36,7 +37,7 @@ impl Tally {
     }
 
     /// `n` as a percentage of the faults that fired (0 when none did).
-    fn pct(&self, n: u64) -> f64 {
+    pub fn pct(&self, n: u64) -> f64 {
         if self.fired == 0 {
             0.0
         } else {

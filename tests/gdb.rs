@@ -53,6 +53,15 @@ fn session(cfg: &str, prog: &str, commands: &[&str]) -> (String, String, Option<
     (text, stdout, status.code())
 }
 
+/// gdb printed every line of `wants`, and the program printed and returned `total`.
+fn expect(cfg: &str, (text, stdout, status): (&str, &str, Option<i32>), wants: &[&str], total: i32) {
+    for want in wants {
+        assert!(text.contains(want), "{cfg}: gdb output lacks {want:?}:\n{text}");
+    }
+    assert_eq!(stdout, format!("total={total}\n"), "{cfg}");
+    assert_eq!(status, Some(total), "{cfg}");
+}
+
 #[test]
 fn gdb_batch_session_in_both_configurations() {
     let prog = probe();
@@ -76,7 +85,7 @@ fn gdb_batch_session_in_both_configurations() {
             "continue",
         ];
         let (text, stdout, status) = session(cfg, &prog, &script);
-        for want in [
+        let wants = [
             "Breakpoint 1, square (x=x@entry=1)",
             "$1 = 1",
             "$2 = 1",
@@ -87,12 +96,9 @@ fn gdb_batch_session_in_both_configurations() {
             "thread 100 (pid 100), hart 0: code space",
             "grants on data space",
             "exited with code 060",
-        ] {
-            assert!(text.contains(want), "{cfg}: gdb output lacks {want:?}:\n{text}");
-        }
+        ];
         // scale was written through the program's memory: 1+2 + 4+10 + 9+22.
-        assert_eq!(stdout, "total=48\n", "{cfg}");
-        assert_eq!(status, Some(48), "{cfg}");
+        expect(cfg, (&text, &stdout, status), &wants, 48);
     }
 }
 
@@ -103,7 +109,7 @@ fn gdb_watchpoints_stop_after_the_access_in_both_configurations() {
         // calls is written by main after each square(); scale is read inside square().
         let script = ["watch calls", "continue", "print calls", "rwatch scale", "continue", "bt 1", "delete", "continue"];
         let (text, stdout, status) = session(cfg, &prog, &script);
-        for want in [
+        let wants = [
             "Hardware watchpoint 1: calls",
             "Old value = 0",
             "New value = 1",
@@ -113,11 +119,8 @@ fn gdb_watchpoints_stop_after_the_access_in_both_configurations() {
             "#0  ",
             "in square (x=x@entry=2)",
             "exited with code 042",
-        ] {
-            assert!(text.contains(want), "{cfg}: gdb output lacks {want:?}:\n{text}");
-        }
+        ];
         // Nothing was changed: 1+1 + 4+6 + 9+13.
-        assert_eq!(stdout, "total=34\n", "{cfg}");
-        assert_eq!(status, Some(34), "{cfg}");
+        expect(cfg, (&text, &stdout, status), &wants, 34);
     }
 }
