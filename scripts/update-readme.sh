@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Regenerates the syscall table in README.md from the dispatcher (`grantix syscalls`).
-# tests/readme.rs fails when the README and the code disagree.
+# Regenerates what is written from the syscall table: README.md's table (`grantix
+# syscalls`) and the sysroot's services.h. tests/readme.rs and sysroot's headers test
+# fail when either disagrees with the code.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 cargo build --release --quiet
@@ -14,3 +15,5 @@ i, j = s.index(begin) + len(begin), s.index(end)
 open("README.md", "w").write(s[:i] + "\n" + table.rstrip("\n") + "\n" + s[j:])
 PY
 echo "README.md syscall table updated"
+GRANTIX_BLESS=1 cargo test --quiet -p sysroot --test headers >/dev/null
+echo "sysroot/include/grantix/services.h updated"

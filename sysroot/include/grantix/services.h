@@ -70,6 +70,7 @@
 #define GX_MM_MSYNC 227
 #define GX_MM_MINCORE 232 /* pointers: arg2 */
 #define GX_MM_MADVISE 233
+#define GX_MM_RISCV_FLUSH_ICACHE 259
 
 /* service "vfs" */
 #define GX_VFS_GETCWD 17 /* pointers: arg0 */
