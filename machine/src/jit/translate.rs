@@ -1050,23 +1050,14 @@ pub(super) fn compile(
     let env = b.block_params(entry)[0];
     let x = b.block_params(entry)[1];
 
-    // The budget: take this block's instructions, or decline.
-    let budget = b.ins().load(I64, trusted(), env, offset_of!(JitEnv, budget) as i32);
-    let enough = b.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, budget, len as i64);
-    let body = b.create_block();
-    let decline = b.create_block();
-    b.ins().brif(enough, body, &[], decline, &[]);
-    b.switch_to_block(decline);
-    b.seal_block(decline);
-    let here = b.ins().iconst(I64, block.pc as i64);
-    b.ins().store(trusted(), here, env, offset_of!(JitEnv, next_pc) as i32);
-    let z = b.ins().iconst(I32, status::EXIT as i64);
-    b.ins().return_(&[z]);
-    b.switch_to_block(body);
-    b.seal_block(body);
-    let rest = b.ins().iadd_imm_s(budget, -(len as i64));
-    b.ins().store(trusted(), rest, env, offset_of!(JitEnv, budget) as i32);
-    let counters = b.ins().load(I64, trusted(), env, offset_of!(JitEnv, counters) as i32);
+    // A block that branches or jumps back to its own start is a loop: it iterates
+    // inside the function (the guest registers stay in host registers across
+    // iterations), paying the budget and the counters per iteration at `head`.
+    let self_loop = len == block.len()
+        && insts.last().is_some_and(|i| {
+            matches!(i.op, Op::Jal | Op::Beq | Op::Bne | Op::Blt | Op::Bge | Op::Bltu | Op::Bgeu)
+                && pcs[len - 1].wrapping_add(i.imm as i64 as u64) == block.pc
+        });
 
     let regs: [Variable; 32] = std::array::from_fn(|_| b.declare_var(I64));
     let fregs: [Variable; 32] = std::array::from_fn(|_| b.declare_var(I64));
@@ -1082,12 +1073,30 @@ pub(super) fn compile(
     let tlb = field(&mut b, offset_of!(JitEnv, tlb));
     let data = field(&mut b, offset_of!(JitEnv, data));
     let pmix = field(&mut b, offset_of!(JitEnv, principal_mix));
+    let counters = field(&mut b, offset_of!(JitEnv, counters));
+    let head = b.create_block();
+    b.ins().jump(head, &[]);
+    b.switch_to_block(head);
+
+    // The budget: take this block's instructions, or decline.
+    let budget = b.ins().load(I64, trusted(), env, offset_of!(JitEnv, budget) as i32);
+    let enough = b.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, budget, len as i64);
+    let body = b.create_block();
+    let decline = b.create_block();
+    b.ins().brif(enough, body, &[], decline, &[]);
+    b.switch_to_block(body);
+    b.seal_block(body);
+    let rest = b.ins().iadd_imm_s(budget, -(len as i64));
+    b.ins().store(trusted(), rest, env, offset_of!(JitEnv, budget) as i32);
+
     let mut t = Tr {
         b: &mut b,
         regs,
         fregs,
-        dirty: 0,
-        fdirty: 0,
+        // In a loop, a register written late in one iteration still differs from
+        // memory early in the next: count everything named as changed.
+        dirty: if self_loop { used } else { 0 },
+        fdirty: if self_loop { fused } else { 0 },
         env,
         x,
         load_sig,
@@ -1113,11 +1122,26 @@ pub(super) fn compile(
             next = Some(n);
         }
     }
-    match next.unwrap_or(Next::Const(end_pc)) {
-        Next::Const(pc) => {
+    let go = |t: &mut Tr, pc: u64| {
+        if self_loop && pc == block.pc {
+            // Unless a helper saw the code epoch move (then the loop re-decodes).
+            let code = t.b.ins().load(I64, trusted(), t.env, offset_of!(JitEnv, code) as i32);
+            let moved = t.b.ins().icmp_imm_s(IntCC::Equal, code, -1);
+            let out = t.b.create_block();
+            t.b.ins().brif(moved, out, &[], head, &[]);
+            t.b.switch_to_block(out);
+            t.b.seal_block(out);
+            t.spill();
+            let here = t.b.ins().iconst(I64, block.pc as i64);
+            t.set_next_pc(here);
+            t.ret(status::EXIT);
+        } else {
             let v = t.b.ins().iconst(I64, pc as i64);
             t.leave(v, Some(pc));
         }
+    };
+    match next.unwrap_or(Next::Const(end_pc)) {
+        Next::Const(pc) => go(&mut t, pc),
         Next::Dyn(v) => t.leave(v, None),
         Next::Cond(c, taken, fall) => {
             let tb = t.b.create_block();
@@ -1126,11 +1150,21 @@ pub(super) fn compile(
             for (blk, pc) in [(tb, taken), (fb, fall)] {
                 t.b.switch_to_block(blk);
                 t.b.seal_block(blk);
-                let v = t.b.ins().iconst(I64, pc as i64);
-                t.leave(v, Some(pc));
+                go(&mut t, pc);
             }
         }
     }
+    // Declining: on the first iteration nothing changed yet; on a later one the
+    // registers the loop changed are written back first.
+    t.b.switch_to_block(decline);
+    t.b.seal_block(decline);
+    if self_loop {
+        t.spill();
+    }
+    let here = t.b.ins().iconst(I64, block.pc as i64);
+    t.set_next_pc(here);
+    t.ret(status::EXIT);
+    b.seal_block(head);
     b.finalize(fcfg);
 
     let id = module.declare_anonymous_function(&sig).map_err(|e| e.to_string())?;
