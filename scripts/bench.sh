@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # Benchmarks, all in one run: CPU-bound guests (bench_cpu at scale 20, ~340M
-# instructions; mips from tests/isa on the flat harness is scripts/bench-mips.sh) and a
+# instructions; bench_int, a CoreMark-like integer workload; bench_fp, FP-heavy; mips
+# from tests/isa on the flat harness is scripts/bench-mips.sh) and a
 # syscall-bound one (bench_syscalls) under qemu-riscv64 and grantix with both engines
 # (jit, interp) in both configurations. Prints the best wall time of RUNS runs, the
 # speed of each grantix run relative to qemu-riscv64 (qemu time / grantix time: 1.0 is
 # as fast as qemu, higher is faster), split/monolithic, and the modeled cycles (the same
-# under both engines). Usage: [GRANTIX=BINARY] scripts/bench.sh [RUNS]
+# under both engines). Usage: [GRANTIX=BINARY] [GUESTS=DIR] scripts/bench.sh [RUNS]
+# (GUESTS: where scripts/build-guests.sh put the guests, build/guests by default).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 RUNS="${1:-3}"
 # GRANTIX names a binary to measure (e.g. target/ci/grantix); otherwise the release build.
 [[ -n "${GRANTIX:-}" ]] || cargo build --release --quiet
 G="${GRANTIX:-$PWD/target/release/grantix}"
+GUESTS="${GUESTS:-build/guests}"
 QEMU="$(command -v qemu-riscv64 || true)"
 command -v bc >/dev/null || { echo "bench: needs bc (apt-get install bc)" >&2; exit 1; }
 
@@ -29,10 +32,10 @@ speed() { if [[ "$1" == nan ]]; then echo "-"; else printf '%.3f' "$(echo "$1 / 
 
 printf '%-15s %-6s %8s | %9s %9s %9s %9s | %7s %7s %7s %7s | %10s | %12s %12s\n' \
     workload libc qemu_s split_jit split_int mono_jit mono_int sj/q si/q mj/q mi/q split/mono split_cycles mono_cycles
-for w in "bench_cpu 20" "bench_syscalls 100000"; do
+for w in "bench_cpu 20" "bench_int 20000" "bench_fp 20000" "bench_syscalls 100000"; do
     set -- $w; w=$1; arg=$2
     for libc in glibc musl; do
-        bin="build/guests/$libc/$w"
+        bin="$GUESTS/$libc/$w"
         [[ -x "$bin" ]] || { echo "bench: $bin missing (scripts/build-guests.sh)" >&2; continue; }
         sj=$(best "$G" run --engine jit --config split "$bin" "$arg")
         si=$(best "$G" run --engine interp --config split "$bin" "$arg")

@@ -32,6 +32,8 @@ enum Gen {
     Load { w: u8, rd: u32, base: u32, off: i32 },
     Store { w: u8, base: u32, src: u32, off: i32 },
     Branch { f3: u8, rs1: u32, rs2: u32, skip: u8 },
+    /// An F/D or FP-CSR instruction, already encoded.
+    Raw(u32),
 }
 
 fn reg() -> impl Strategy<Value = u32> {
@@ -89,6 +91,7 @@ fn encode(g: &Gen, at: usize, end: usize) -> u32 {
             let target = (at + 1 + skip as usize).min(end);
             b(f3 as u32, rs1, rs2, ((target - at) * 4) as i32)
         }
+        Gen::Raw(w) => w,
     }
 }
 
@@ -116,7 +119,87 @@ struct Result_ {
     scratch: Vec<u8>,
 }
 
+/// FP register values worth trying: zeros, ones, normals, subnormals, the smallest
+/// normals, infinities, quiet and signalling NaNs, boxed and unboxed singles.
+fn fp_value() -> impl Strategy<Value = u64> {
+    const D: [u64; 14] = [
+        0, 1 << 63, 0x3ff0_0000_0000_0000, 0xbff8_0000_0000_0000, 0x0000_0000_0000_0001, 0x0010_0000_0000_0000, 0x0020_0000_0000_0001,
+        0x7fef_ffff_ffff_ffff, 0x7ff0_0000_0000_0000, 0xfff0_0000_0000_0000, 0x7ff8_0000_0000_0000, 0x7ff4_0000_0000_0000,
+        0x4340_0000_0000_0000, 0xc1e0_0000_0000_0000,
+    ];
+    const S: [u32; 10] = [0, 0x8000_0000, 0x3f80_0000, 0x0000_0001, 0x0080_0000, 0x0100_0001, 0x7f7f_ffff, 0x7f80_0000, 0x7fc0_0000, 0x7fa0_0000];
+    prop_oneof![
+        3 => (-1.0e6f64..1.0e6).prop_map(f64::to_bits),
+        2 => prop::sample::select(D.to_vec()),
+        2 => (-1.0e4f32..1.0e4).prop_map(|v| 0xffff_ffff_0000_0000 | v.to_bits() as u64),
+        1 => prop::sample::select(S.to_vec()).prop_map(|v| 0xffff_ffff_0000_0000 | v as u64),
+        1 => any::<u64>(),
+    ]
+}
+
+fn freg() -> impl Strategy<Value = u32> {
+    0u32..32
+}
+
+/// A rounding-mode field: mostly dynamic or RNE, sometimes another mode or an
+/// invalid one.
+fn rm() -> impl Strategy<Value = u32> {
+    prop_oneof![4 => Just(7u32), 3 => Just(0u32), 2 => 1u32..5, 1 => 5u32..7]
+}
+
+/// F and D instructions (arithmetic, fused, conversions, comparisons, moves, loads
+/// and stores) and writes of frm and fflags.
+fn fp_instruction() -> impl Strategy<Value = Gen> {
+    let arith = (0u32..5, 0u32..2, freg(), freg(), freg(), rm()).prop_map(|(f5, fmt, rd, rs1, rs2, rm)| {
+        // fadd fsub fmul fdiv fsqrt
+        let f5 = [0x00, 0x01, 0x02, 0x03, 0x0b][f5 as usize];
+        let rs2 = if f5 == 0x0b { 0 } else { rs2 };
+        Gen::Raw(r(0x53, rm, f5 << 2 | fmt, rd, rs1, rs2))
+    });
+    let fused = (0usize..4, 0u32..2, freg(), freg(), freg(), freg(), rm())
+        .prop_map(|(k, fmt, rd, rs1, rs2, rs3, rm)| Gen::Raw(rs3 << 27 | fmt << 25 | rs2 << 20 | rs1 << 15 | rm << 12 | rd << 7 | [0x43, 0x47, 0x4b, 0x4f][k]));
+    let sgn = (0u32..5, 0u32..2, freg(), freg(), freg()).prop_map(|(f3, fmt, rd, rs1, rs2)| {
+        // fsgnj fsgnjn fsgnjx, fmin fmax
+        let (f5, f3) = if f3 < 3 { (0x04, f3) } else { (0x05, f3 - 3) };
+        Gen::Raw(r(0x53, f3, f5 << 2 | fmt, rd, rs1, rs2))
+    });
+    let cmp = (0u32..3, 0u32..2, reg(), freg(), freg()).prop_map(|(f3, fmt, rd, rs1, rs2)| Gen::Raw(r(0x53, f3, 0x14 << 2 | fmt, rd, rs1, rs2)));
+    let to_int = (0u32..4, 0u32..2, reg(), freg(), prop_oneof![Just(1u32), rm()])
+        .prop_map(|(k, fmt, rd, rs1, rm)| Gen::Raw(r(0x53, rm, 0x18 << 2 | fmt, rd, rs1, k)));
+    let from_int = (0u32..4, 0u32..2, freg(), any_reg(), rm()).prop_map(|(k, fmt, rd, rs1, rm)| Gen::Raw(r(0x53, rm, 0x1a << 2 | fmt, rd, rs1, k)));
+    let cvt = (0u32..2, freg(), freg(), rm()).prop_map(|(to_d, rd, rs1, rm)| {
+        // fcvt.s.d (fmt S, rs2 1) or fcvt.d.s (fmt D, rs2 0)
+        Gen::Raw(r(0x53, rm, 0x08 << 2 | to_d, rd, rs1, 1 - to_d))
+    });
+    let mv = (0u32..6, reg(), freg(), any_reg()).prop_map(|(k, xr, fr, xs)| {
+        Gen::Raw(match k {
+            0 => r(0x53, 0, 0x1c << 2 | 1, xr, fr, 0), // fmv.x.d
+            1 => r(0x53, 0, 0x1e << 2 | 1, fr, xs, 0), // fmv.d.x
+            2 => r(0x53, 0, 0x1c << 2, xr, fr, 0),     // fmv.x.w
+            3 => r(0x53, 0, 0x1e << 2, fr, xs, 0),     // fmv.w.x
+            4 => r(0x53, 1, 0x1c << 2 | 1, xr, fr, 0), // fclass.d
+            _ => r(0x53, 1, 0x1c << 2, xr, fr, 0),     // fclass.s
+        })
+    });
+    let mem = (0u32..4, freg(), prop::sample::select(BASES.to_vec()), -24i32..24).prop_map(|(k, fr, base, off)| {
+        Gen::Raw(match k {
+            0 => i(0x07, 3, fr, base, off),                      // fld
+            1 => i(0x07, 2, fr, base, off),                      // flw
+            2 => (s(3, base, fr, off) & !0x7f) | 0x27,           // fsd
+            _ => (s(2, base, fr, off) & !0x7f) | 0x27,           // fsw
+        })
+    });
+    // csrrwi x0, frm, m (m = 5..7 makes dynamic-mode instructions illegal) or
+    // csrrwi x0, fflags, 0 (so NX is clear again and the fast path must step aside).
+    let csr = prop_oneof![1 => (0u32..8).prop_map(|m| Gen::Raw(0x002 << 20 | m << 15 | 5 << 12 | 0x73)), 2 => Just(Gen::Raw(0x001 << 20 | 5 << 12 | 0x73))];
+    prop_oneof![5 => arith, 3 => fused, 2 => sgn, 2 => cmp, 2 => to_int, 2 => from_int, 1 => cvt, 2 => mv, 2 => mem, 3 => csr]
+}
+
 fn run(image: &[u8], init: &[u64; 32], engine: Engine, quantum: u64) -> Result_ {
+    run_fp(image, init, &[0; 32], 0, engine, quantum)
+}
+
+fn run_fp(image: &[u8], init: &[u64; 32], finit: &[u64; 32], fcsr: u32, engine: Engine, quantum: u64) -> Result_ {
     let mut f = Flat::with_config(image, MachineConfig { engine, ..MachineConfig::default() });
     let other: Sid = f.m.mem.create_space("other", 0).unwrap();
     f.m.mem.map_zero(other, FOREIGN, 0x1000, PageRights::RW).unwrap();
@@ -135,6 +218,8 @@ fn run(image: &[u8], init: &[u64; 32], engine: Engine, quantum: u64) -> Result_ 
         h.ctx.x[12] = SCRATCH + SCRATCH_SIZE - 4;
         h.ctx.x[13] = addr::qualified(other, FOREIGN + 8);
         h.ctx.x[14] = IMAGE_BASE + 0x40;
+        h.ctx.f = *finit;
+        h.ctx.fcsr = fcsr;
     }
     let mut spins = 0u64;
     let exit = loop {
@@ -175,6 +260,32 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// FP code translated (host FPU fast paths, SoftFloat behind them) gives the
+    /// registers, fflags, memory, counters and faults of the reference, over every
+    /// rounding mode (static and dynamic, valid and not) with NX set or clear.
+    #[test]
+    fn engines_agree_on_random_fp_code(
+        body in prop::collection::vec(prop_oneof![3 => fp_instruction(), 2 => instruction()], 1..40),
+        init in prop::array::uniform32(any::<u64>()),
+        finit in prop::array::uniform32(fp_value()),
+        frm in prop_oneof![3 => Just(0u32), 2 => 1u32..5, 1 => 5u32..8],
+        fflags in 0u32..32,
+        quantum in prop_oneof![1u64..40, Just(1_000_000u64)],
+    ) {
+        let image = program(&body);
+        let fcsr = frm << 5 | fflags;
+        let reference = run_fp(&image, &init, &finit, fcsr, Engine::Step, quantum);
+        prop_assert_eq!(reference.exit, Some(0));
+        for engine in [Engine::Interp, Engine::Jit] {
+            let got = run_fp(&image, &init, &finit, fcsr, engine, quantum);
+            prop_assert_eq!(&got, &reference, "{:?} differs from the reference", engine);
+        }
+    }
+}
+
 /// A loop loading through a grant; the grant is revoked while the loop's block is
 /// translated (between two runs): the next load faults at the same pc with the same
 /// registers and counts under every engine.
@@ -198,6 +309,41 @@ fn revocation_faults_translated_code_at_the_same_pc() {
         let exit = f.m.run(f.hart, 1_000_000).unwrap();
         let Exit::Fault(fault) = exit else { panic!("{engine:?}: expected a fault, got {exit:?}") };
         assert_eq!(fault.pc, IMAGE_BASE + 4, "{engine:?}: the load faults");
+        let h = f.m.hart(f.hart).unwrap();
+        results.push((fault, h.ctx.clone(), h.counters.instret, h.counters.cycles, h.counters.loads_foreign));
+    }
+    assert_eq!(results[0], results[1]);
+    assert_eq!(results[0], results[2]);
+}
+
+/// Two blocks that chain to each other, `L: addi t0; jal M` and `M: ld t1, (a0);
+/// jal L`, the load through a grant. Once both are translated the grant is revoked and
+/// the run resumes at L: under the JIT the load faults inside the chained-to block
+/// (entered from L's translation, not from the dispatch loop), at M's pc, with the
+/// registers and counters of the reference.
+#[test]
+fn fault_in_a_chained_block_is_at_the_exact_pc() {
+    let body = [addi(T0, T0, 1), jal(ZERO, 4), ld(T1, A0, 0), jal(ZERO, -12)];
+    let image = bytes(&body);
+    let mut results = Vec::new();
+    for engine in [Engine::Step, Engine::Interp, Engine::Jit] {
+        let mut f = Flat::with_config(&image, MachineConfig { engine, ..MachineConfig::default() });
+        let other = f.m.mem.create_space("other", 0).unwrap();
+        f.m.mem.map_zero(other, FOREIGN, 0x1000, PageRights::RW).unwrap();
+        let req = GrantRequest { owner: other, lo: FOREIGN, len: 0x1000, rights: GrantRights::R, grantee: f.data, transient: false };
+        let g = f.m.mem.grant(other, other, &req).unwrap();
+        f.set_args(&[addr::qualified(other, FOREIGN)]);
+        // 2,500 whole iterations: the run stops back at L.
+        assert_eq!(f.m.run(f.hart, 10_000).unwrap(), Exit::Budget);
+        assert_eq!(f.m.hart(f.hart).unwrap().ctx.pc, IMAGE_BASE);
+        f.m.mem.revoke(g, other).unwrap();
+        let entries = f.m.jit_stats().entries;
+        let exit = f.m.run(f.hart, 1_000_000).unwrap();
+        let Exit::Fault(fault) = exit else { panic!("{engine:?}: expected a fault, got {exit:?}") };
+        assert_eq!(fault.pc, IMAGE_BASE + 8, "{engine:?}: the load faults");
+        if engine == Engine::Jit {
+            assert_eq!(f.m.jit_stats().entries, entries + 1, "one entry from the loop: the faulting block was chained to");
+        }
         let h = f.m.hart(f.hart).unwrap();
         results.push((fault, h.ctx.clone(), h.counters.instret, h.counters.cycles, h.counters.loads_foreign));
     }

@@ -68,35 +68,44 @@ impl Machine {
                     }
                 },
             };
+            if use_jit {
+                if let Some(t) = self.translation(&block) {
+                    // Translated code charges its own instructions and cycles, chains
+                    // through its successors while the budget lasts, and leaves `left`
+                    // alone only if it could not run this block at all.
+                    let before = left;
+                    match self.run_translation(hart, &block, t, &mut left) {
+                        Ran::Done { next_pc } if left != before => {
+                            hart.ctx.pc = next_pc;
+                            if let Some(d) = stop_depth {
+                                if hart.control.len() <= d {
+                                    return Exit::Returned;
+                                }
+                            }
+                            continue;
+                        }
+                        Ran::Done { .. } => {}
+                        Ran::Fault { pc, kind } => {
+                            hart.ctx.pc = pc;
+                            if let Some(exit) = self.raise(hart, kind, stop_depth) {
+                                return exit;
+                            }
+                            if let Some(d) = stop_depth {
+                                if hart.control.len() <= d {
+                                    return Exit::Returned;
+                                }
+                            }
+                            continue;
+                        }
+                    }
+                }
+            }
             let n = (block.len() as u64).min(left).min(if step_only { 1 } else { u64::MAX }) as usize;
             hart.counters.instret += n as u64;
             hart.counters.cycles += block.cum[n];
             let mut pc = pc;
             let mut faulted = false;
-            let mut first = 0;
-            if use_jit && n == block.len() {
-                if let Some(f) = self.translation(&block) {
-                    match self.run_translation(hart, f) {
-                        Ran::Done { n: done, next_pc } => {
-                            first = done;
-                            pc = next_pc;
-                            hart.ctx.pc = pc;
-                        }
-                        Ran::Fault { k, kind } => {
-                            hart.ctx.pc = block.pc_of(k);
-                            first = n;
-                            faulted = true;
-                            hart.counters.instret -= (n - k) as u64;
-                            hart.counters.cycles -= block.cum[n] - block.cum[k + 1];
-                            left -= (k + 1) as u64;
-                            if let Some(exit) = self.raise(hart, kind, stop_depth) {
-                                return exit;
-                            }
-                        }
-                    }
-                }
-            }
-            for (k, inst) in block.insts[..n].iter().enumerate().skip(first) {
+            for (k, inst) in block.insts[..n].iter().enumerate() {
                 if self.trace {
                     tracing::trace!(target: "grantix::trace", "h{} {}:{:#x} {}", hart.id, hart.code, pc, inst);
                 }
@@ -132,12 +141,12 @@ impl Machine {
         Exit::Budget
     }
 
-    /// The translation of `block`, compiling it when it turns hot.
+    /// The translation of `block` and its handle, compiling it when it turns hot.
     #[inline(always)]
-    fn translation(&mut self, block: &Block) -> Option<BlockFn> {
+    fn translation(&mut self, block: &Block) -> Option<(BlockFn, u64)> {
         if let Some(h) = block.jit.get() {
             if let Some(f) = self.jit.get(h) {
-                return Some(f);
+                return Some((f, h));
             }
             if h == UNTRANSLATABLE {
                 return None;
@@ -149,9 +158,9 @@ impl Machine {
             return None;
         }
         block.runs.set(0);
-        let h = self.jit.compile(block);
+        let h = self.jit.compile(block, self.mem.code_epoch);
         block.jit.set(Some(h));
-        self.jit.get(h)
+        self.jit.get(h).map(|f| (f, h))
     }
 
     /// Takes back the instructions `from..n` of a block charged up front that did not
@@ -420,6 +429,12 @@ impl Machine {
     fn rounding(hart: &Hart, rm: u8) -> Result<Rounding, FaultKind> {
         let r = if rm == 7 { ((hart.ctx.fcsr >> 5) & 7) as u8 } else { rm };
         Rounding::from_bits(r).ok_or(FaultKind::Illegal { raw: 0 })
+    }
+
+    /// Executes one instruction at `pc` that neither ends a run nor leaves the hart
+    /// (for translated code's `step_helper`: FP, A, the FP CSRs, gx.qualify).
+    pub(crate) fn step_one(&mut self, hart: &mut Hart, i: Inst, pc: u64) -> Result<(), FaultKind> {
+        self.step(hart, i, pc).map(|_| ())
     }
 
     /// Executes one instruction at `pc`.

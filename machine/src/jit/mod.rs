@@ -1,14 +1,26 @@
 //! The translation engine: hot decoded blocks compiled to host code with Cranelift.
 //!
-//! A translation covers the longest prefix of a block made of integer instructions
-//! (RV64I, M, loads and stores, the block's closing branch or jump); the interpreter
-//! runs whatever follows (FP, AMO, CSR, ecall, Xgx). Translated code keeps the guest
-//! registers in host registers within the block and writes them back at every exit.
-//! Every load and store goes through the machine's own access path (`Machine::load` /
-//! `store`: the same TLB entries, the same checked slow path, the same counters), so a
-//! grant revoked or a page unmapped is seen by translated code exactly as by the
-//! interpreter. A fault ends the translation at the faulting instruction with the
-//! registers as the interpreter would leave them; the caller then raises it.
+//! A translation covers the longest prefix of a block made of instructions translated
+//! code can run: RV64I, M, loads and stores, the F and D instructions (loads, stores,
+//! moves and sign injection inline; add, sub, mul, div, sqrt and the fused forms on
+//! the host FPU when that is provably exact, see `translate`; everything else through
+//! the interpreter's own `step`), A, the FP CSRs, and the block's closing branch or
+//! jump. The interpreter runs whatever follows (ecall, ebreak, fence.i, the other CSRs,
+//! Xgx). Every load and store goes through the same TLB entries as the interpreter's,
+//! with the machine's checked access path on a miss, so a grant revoked or a page
+//! unmapped is seen by translated code exactly as by the interpreter. A fault ends the
+//! translation at the faulting instruction with the registers as the interpreter would
+//! leave them; the caller then raises it.
+//!
+//! Translations chain: a block that ends knowing its successor's pc (a branch, a jump,
+//! a fallthrough, or `jalr` once its target is computed) looks the pc up in the chain
+//! table (CODE space, pc) -> translation and tail-calls it, without going back to the
+//! dispatch loop. Each translation charges its own instructions and cycles and takes
+//! them from the budget in `JitEnv` on entry, or declines (returns at once) when the
+//! budget cannot cover it, so the instruction count, the modeled cycles and where a
+//! quantum ends are those of the interpreter. The table is emptied when the code epoch
+//! moves, and a helper that sees the epoch move mid-chain stops the chain, so a chain
+//! never runs code the interpreter would have re-decoded.
 //!
 //! Translations live in one JIT module bounded by `MAX_TRANSLATIONS` and
 //! `MAX_CODE_BYTES`: past either, the whole module is freed and translation starts
@@ -17,6 +29,7 @@
 mod translate;
 
 use crate::cpu::icache::Block;
+use crate::cpu::inst::Inst;
 use crate::counters::Counters;
 use crate::error::FaultKind;
 use crate::hart::Hart;
@@ -30,15 +43,18 @@ pub const HOT: u32 = 32;
 pub const MAX_TRANSLATIONS: usize = 1 << 15;
 /// Host code bytes held at most before a flush.
 pub const MAX_CODE_BYTES: usize = 64 << 20;
+/// Entries in the chain table (a power of two).
+pub(crate) const CHAIN_BITS: u32 = 12;
 
-/// The state translated code and its helpers share for one block run.
+/// The state translated code and its helpers share for one run (a chain of blocks).
 #[repr(C)]
 pub(crate) struct JitEnv {
     pub m: *mut Machine,
     pub hart: *mut Hart,
-    /// Where the block continues, written by translated code when it completes.
+    /// Where the run continues, written by translated code when it leaves the chain;
+    /// after a fault, the faulting instruction's pc.
     pub next_pc: u64,
-    /// The fault a helper met (the translation then returns the faulting index).
+    /// The fault a helper met (the translation then returns `status::FAULT`).
     pub fault: Option<FaultKind>,
     /// For the inline TLB probe: the entry table, the principal (the hart's DATA),
     /// its part of the index hash, and the hart's counters.
@@ -46,18 +62,36 @@ pub(crate) struct JitEnv {
     pub data: u64,
     pub principal_mix: u64,
     pub counters: *mut Counters,
+    /// Instructions the run may still retire (the quantum's remainder): each block
+    /// takes its length on entry, or declines if fewer are left.
+    pub budget: u64,
+    /// The hart's CODE space, the second half of a chain table key; `u64::MAX` (no
+    /// key has it) once a helper saw the code epoch move, which ends the chain.
+    pub code: u64,
+    /// The code epoch the run started in.
+    pub epoch: u64,
 }
 
-/// A translated block: `f(env, x)` runs it on the registers `x` and returns how many
-/// instructions completed (the faulting one's index if `env.fault` is set).
-pub(crate) type BlockFn = unsafe extern "C" fn(*mut JitEnv, *mut u64) -> u32;
+/// What a translation returns.
+pub(crate) mod status {
+    /// Left the chain: continue at `next_pc`.
+    pub const EXIT: u32 = 0;
+    /// An instruction faulted at `next_pc` with `fault`.
+    pub const FAULT: u32 = 1;
+}
 
-/// What a translated block run ended in.
+/// A translated block in the tail-call convention (entered through the trampoline).
+pub(crate) type BlockFn = *const u8;
+/// The trampoline: `t(env, x, f)` runs the translation `f` (and what it chains to) on
+/// the integer registers at `x` (the FP registers and fcsr follow them in `Context`).
+type Trampoline = unsafe extern "C" fn(*mut JitEnv, *mut u64, BlockFn) -> u32;
+
+/// What a run of translated code ended in.
 pub(crate) enum Ran {
-    /// The first `n` instructions retired; the block continues at `next_pc`.
-    Done { n: usize, next_pc: u64 },
-    /// Instruction `k` faulted (the ones before it retired).
-    Fault { k: usize, kind: FaultKind },
+    /// Left translated code; the hart continues at `next_pc`.
+    Done { next_pc: u64 },
+    /// The instruction at `pc` faulted (those before it retired).
+    Fault { pc: u64, kind: FaultKind },
 }
 
 /// Size and activity of the translation cache, for `--stats`.
@@ -71,9 +105,22 @@ pub struct JitStats {
     pub compiled: u64,
     /// Whole-cache flushes (the bound was reached).
     pub flushes: u64,
-    /// Block runs that went through translated code.
+    /// Runs of translated code entered from the dispatch loop (each may chain
+    /// through many blocks).
     pub entries: u64,
 }
+
+/// One chain table entry: the translation of the block at (`code`, `pc`).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub(crate) struct ChainEntry {
+    pub pc: u64,
+    pub code: u64,
+    pub f: usize,
+    _pad: u64,
+}
+
+const EMPTY: ChainEntry = ChainEntry { pc: u64::MAX, code: u64::MAX, f: 0, _pad: 0 };
 
 /// The translation cache and its compiler.
 pub struct Jit {
@@ -81,15 +128,30 @@ pub struct Jit {
     ctx: cranelift_codegen::Context,
     fctx: cranelift_frontend::FunctionBuilderContext,
     fns: Vec<BlockFn>,
+    trampoline: Option<Trampoline>,
+    /// (CODE space, pc) -> translation, direct-mapped; read by translated code (its
+    /// address is compiled in, so it never moves).
+    chain: Box<[ChainEntry]>,
+    /// The code epoch the chain table's entries belong to.
+    chain_epoch: u64,
+    /// Copies of the instructions translated code hands to `step_helper` (stable
+    /// addresses, freed with the module).
+    insts: Vec<Box<Inst>>,
     generation: u32,
     /// The host has no Cranelift backend: everything stays interpreted.
     unavailable: bool,
     pub stats: JitStats,
 }
 
-/// A handle to a translation: the cache generation and the index in it.
-fn handle(generation: u32, index: usize) -> u64 {
-    (generation as u64) << 32 | index as u64
+/// A handle to a translation: the cache generation, whether it covers its whole block
+/// (bit 31: only those are chained to) and the index in the cache.
+fn handle(generation: u32, index: usize, whole: bool) -> u64 {
+    (generation as u64) << 32 | (whole as u64) << 31 | index as u64
+}
+
+/// Whether the translation behind handle `h` covers its whole block.
+pub(crate) fn whole(h: u64) -> bool {
+    h & 1 << 31 != 0
 }
 
 /// The handle blocks get when they cannot be translated (nothing to translate).
@@ -102,6 +164,10 @@ impl Default for Jit {
             ctx: cranelift_codegen::Context::new(),
             fctx: cranelift_frontend::FunctionBuilderContext::new(),
             fns: Vec::new(),
+            trampoline: None,
+            chain: vec![EMPTY; 1 << CHAIN_BITS].into_boxed_slice(),
+            chain_epoch: 0,
+            insts: Vec::new(),
             generation: 0,
             unavailable: false,
             stats: JitStats::default(),
@@ -115,12 +181,20 @@ fn new_module() -> Option<JITModule> {
     flags.set("opt_level", "speed").ok()?;
     flags.set("use_colocated_libcalls", "false").ok()?;
     flags.set("is_pic", "false").ok()?;
+    // Cranelift's tail calls (chaining) rely on frame pointers.
+    flags.set("preserve_frame_pointers", "true").ok()?;
     // Translated code reads guest memory in place: little-endian hosts only.
     if !cfg!(target_endian = "little") {
         return None;
     }
     let isa = cranelift_native::builder().ok()?.finish(settings::Flags::new(flags)).ok()?;
     Some(JITModule::new(JITBuilder::with_isa(isa, default_libcall_names())))
+}
+
+/// The chain table slot of `pc`.
+#[inline(always)]
+pub(crate) fn chain_index(pc: u64) -> usize {
+    ((pc >> 1) as usize) & ((1 << CHAIN_BITS) - 1)
 }
 
 impl Jit {
@@ -130,29 +204,49 @@ impl Jit {
         if (h >> 32) as u32 != self.generation {
             return None;
         }
-        self.fns.get((h & 0xffff_ffff) as usize).copied()
+        self.fns.get((h & 0x7fff_ffff) as usize).copied()
     }
 
     /// Drops every translation (bound reached, or on request).
     pub fn flush(&mut self) {
+        // The chain table points into the module: empty it first.
+        self.chain.fill(EMPTY);
         if let Some(m) = self.module.take() {
             // SAFETY: no translated code is running (translations are entered only from
             // `Machine::execute`, which never compiles or flushes while one runs, and
             // helpers called from translated code never reach this), and the function
-            // pointers into the module are dropped with `fns` and made unreachable by
-            // the generation bump.
+            // pointers into the module are dropped with `fns`, the trampoline and the
+            // chain table, and made unreachable by the generation bump.
             unsafe { m.free_memory() };
             self.stats.flushes += 1;
         }
+        self.trampoline = None;
         self.fns.clear();
+        self.insts.clear();
         self.generation = self.generation.wrapping_add(1);
         self.stats.blocks = 0;
         self.stats.code_bytes = 0;
     }
 
+    /// Empties the chain table if the code epoch moved since it was filled.
+    #[inline(always)]
+    fn sync_epoch(&mut self, epoch: u64) {
+        if self.chain_epoch != epoch {
+            self.chain.fill(EMPTY);
+            self.chain_epoch = epoch;
+        }
+    }
+
+    /// Makes (`code`, `pc`) chain to `f` (for translations of whole blocks only: a
+    /// chained-to translation must stand for the whole block at its pc).
+    fn link(&mut self, code: u64, pc: u64, f: BlockFn, epoch: u64) {
+        self.sync_epoch(epoch);
+        self.chain[chain_index(pc)] = ChainEntry { pc, code, f: f as usize, _pad: 0 };
+    }
+
     /// Translates `block` (its translatable prefix); returns its handle, or
     /// `UNTRANSLATABLE` if it has no translatable prefix or the host has no backend.
-    pub(crate) fn compile(&mut self, block: &Block) -> u64 {
+    pub(crate) fn compile(&mut self, block: &Block, epoch: u64) -> u64 {
         let len = translate::prefix(block);
         if len == 0 || self.unavailable {
             return UNTRANSLATABLE;
@@ -168,15 +262,38 @@ impl Jit {
             }
         }
         let Some(module) = self.module.as_mut() else { return UNTRANSLATABLE };
-        match translate::compile(module, &mut self.ctx, &mut self.fctx, block, len) {
+        if self.trampoline.is_none() {
+            match translate::trampoline(module, &mut self.ctx, &mut self.fctx) {
+                Ok(t) => {
+                    // SAFETY: `t` is the entry of the function `translate::trampoline`
+                    // just defined with the `Trampoline` signature in the host's
+                    // default calling convention, that of `extern "C"`.
+                    self.trampoline = Some(unsafe { std::mem::transmute::<*const u8, Trampoline>(t) });
+                }
+                Err(e) => {
+                    tracing::debug!("jit: no trampoline: {e}");
+                    self.unavailable = true;
+                    return UNTRANSLATABLE;
+                }
+            }
+        }
+        let start = self.insts.len();
+        self.insts.extend(block.insts[..len].iter().map(|i| Box::new(*i)));
+        let insts: Vec<*const Inst> = self.insts[start..].iter().map(|b| &**b as *const Inst).collect();
+        let chain = self.chain.as_ptr();
+        match translate::compile(module, &mut self.ctx, &mut self.fctx, block, len, &insts, chain) {
             Ok((f, bytes)) => {
                 self.fns.push(f);
                 self.stats.compiled += 1;
                 self.stats.blocks = self.fns.len();
                 self.stats.code_bytes += bytes;
-                handle(self.generation, self.fns.len() - 1)
+                if len == block.len() {
+                    self.link(block.code as u64, block.pc, f, epoch);
+                }
+                handle(self.generation, self.fns.len() - 1, len == block.len())
             }
             Err(e) => {
+                self.insts.truncate(start);
                 tracing::debug!("jit: block at {:#x} not translated: {e}", block.pc);
                 UNTRANSLATABLE
             }
@@ -185,39 +302,72 @@ impl Jit {
 }
 
 impl Machine {
-    /// Runs the translation `f` of `block` on `hart`.
-    pub(crate) fn run_translation(&mut self, hart: &mut Hart, f: BlockFn) -> Ran {
+    /// Runs the translation `f` of `block` on `hart`, and whatever it chains to, for
+    /// at most `*left` instructions (what is left is written back). Leaves `*left`
+    /// unchanged if the budget could not cover the first block (it then ran nothing).
+    pub(crate) fn run_translation(&mut self, hart: &mut Hart, block: &Block, (f, h): (BlockFn, u64), left: &mut u64) -> Ran {
         self.jit.stats.entries += 1;
+        let epoch = self.mem.code_epoch;
+        self.jit.sync_epoch(epoch);
+        // A block entered from the loop may have been pushed out of its chain table
+        // slot (or the table emptied): put it back so others chain to it.
+        if whole(h) {
+            let e = &self.jit.chain[chain_index(block.pc)];
+            if e.pc != block.pc || e.code != block.code as u64 || e.f != f as usize {
+                self.jit.link(block.code as u64, block.pc, f, epoch);
+            }
+        }
+        let Some(tramp) = self.jit.trampoline else {
+            return Ran::Done { next_pc: block.pc };
+        };
         let tlb = self.mem.tlb.entries_ptr();
         let m: *mut Machine = self;
         let hart: *mut Hart = hart;
         // SAFETY: `hart` comes from a live `&mut Hart`; these only compute addresses
-        // and read one field. Every pointer below derives from `m` and `hart`, and
+        // and read two fields. Every pointer below derives from `m` and `hart`, and
         // neither reference is used again until the translation returns.
-        let (data, counters, x) = unsafe { ((*hart).data, std::ptr::addr_of_mut!((*hart).counters), std::ptr::addr_of_mut!((*hart).ctx.x).cast::<u64>()) };
+        let (data, code, counters, x) = unsafe {
+            ((*hart).data, (*hart).code, std::ptr::addr_of_mut!((*hart).counters), std::ptr::addr_of_mut!((*hart).ctx.x).cast::<u64>())
+        };
         let mut env = JitEnv {
             m,
             hart,
-            next_pc: 0,
+            next_pc: block.pc,
             fault: None,
             tlb,
             data: data as u64,
             principal_mix: crate::tlb::probe::principal_mix(data),
             counters,
+            budget: *left,
+            code: code as u64,
+            epoch,
         };
         // SAFETY: `f` was produced by `translate::compile` and is still in the live
-        // module (checked by `Jit::get`). It reads and writes the 32 integer registers
-        // at `x`, `env.next_pc` and the access counters in `env.counters`; it reads TLB
-        // entries at `env.tlb` and, on a hit, the guest bytes their frame pointer
+        // module (checked by `Jit::get`), as is everything the chain table points to
+        // (the table is emptied before the module is freed). Translated code reads and
+        // writes the registers at `x` (the `Context` of the hart: integer and FP
+        // registers, fcsr), the counters at `env.counters` and `env`'s fields; it reads
+        // TLB entries at `env.tlb` and, on a hit, the guest bytes their frame pointer
         // covers (within the page, with the rights the entry grants: see `tlb.rs` for
         // why a live entry's frame is live); and it calls the helpers below with
         // `env`, which reach the machine and the hart only through `env`'s pointers,
         // one call at a time.
-        let n = unsafe { f(&mut env, x) } as usize;
-        match env.fault.take() {
-            Some(kind) => Ran::Fault { k: n, kind },
-            None => Ran::Done { n, next_pc: env.next_pc },
+        let st = unsafe { tramp(&mut env, x, f) };
+        *left = env.budget;
+        match (st, env.fault.take()) {
+            (status::FAULT, Some(kind)) => Ran::Fault { pc: env.next_pc, kind },
+            _ => Ran::Done { next_pc: env.next_pc },
         }
+    }
+}
+
+/// Ends the chain if the code epoch moved during a helper's access (a demand-zero
+/// fill or a copy-on-write break of an executable page): the dispatch loop then
+/// re-decodes, as the interpreter would at its next block.
+#[inline(always)]
+fn check_epoch(env: &mut JitEnv, m: &Machine) {
+    if m.mem.code_epoch != env.epoch {
+        env.code = u64::MAX;
     }
 }
 
@@ -256,6 +406,7 @@ pub(crate) extern "C" fn load_helper(env: *mut JitEnv, ptr: u64, w: u32) -> Load
         width::HU => m.load::<2>(hart, ptr).map(|v| u16::from_le_bytes(v) as u64),
         _ => m.load::<4>(hart, ptr).map(|v| u32::from_le_bytes(v) as u64),
     };
+    check_epoch(env, m);
     match r {
         Ok(value) => Loaded { value, fault: 0 },
         Err(kind) => {
@@ -276,6 +427,26 @@ pub(crate) extern "C" fn store_helper(env: *mut JitEnv, ptr: u64, value: u64, lo
         2 => m.store::<4>(hart, ptr, (value as u32).to_le_bytes()),
         _ => m.store::<8>(hart, ptr, value.to_le_bytes()),
     };
+    check_epoch(env, m);
+    match r {
+        Ok(()) => 0,
+        Err(kind) => {
+            env.fault = Some(kind);
+            1
+        }
+    }
+}
+
+/// Runs one instruction translated code does not implement inline (FP arithmetic
+/// SoftFloat must do, conversions, AMOs, the FP CSRs) with the interpreter's own
+/// `step`, on the registers in memory (translated code writes back what it holds
+/// first and reloads the result). Returns nonzero if it faulted.
+pub(crate) extern "C" fn step_helper(env: *mut JitEnv, inst: *const Inst, pc: u64) -> u64 {
+    // SAFETY: as for `load_helper`; `inst` points into `Jit::insts`, which lives as
+    // long as the translation that passes it.
+    let (env, m, hart, inst) = unsafe { (&mut *env, &mut *(*env).m, &mut *(*env).hart, *inst) };
+    let r = m.step_one(hart, inst, pc);
+    check_epoch(env, m);
     match r {
         Ok(()) => 0,
         Err(kind) => {

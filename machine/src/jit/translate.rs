@@ -1,21 +1,45 @@
 //! Translation of one decoded block to Cranelift IR and host code.
+//!
+//! A translation is a function in the tail-call convention, `f(env, x) -> status`:
+//! it takes its instructions from `env.budget` and charges their instructions and
+//! cycles on entry (or declines), keeps the guest registers it uses in SSA variables
+//! (integer and FP), writes back the ones it changed at every exit, and at its end
+//! tail-calls the translation of its successor if the chain table has one.
+//!
+//! Floating point on the host FPU only where the result is provably the RISC-V one,
+//! fflags included (the approach of qemu's "hardfloat"): the rounding mode is RNE, the
+//! inexact flag is already set (so whether this operation is inexact changes nothing),
+//! the inputs are normal or zero and the result is normal and not in the lowest binade
+//! (so no invalid, divide-by-zero, overflow or underflow can have happened, and NaN
+//! boxing and canonical NaNs never come into it). Anything else goes to the
+//! interpreter's SoftFloat path through `step_helper`.
 
-use super::{load_helper, store_helper, width, BlockFn, JitEnv};
-use crate::cpu::icache::Block;
+use super::{load_helper, status, step_helper, store_helper, width, BlockFn, ChainEntry, JitEnv, CHAIN_BITS};
 use crate::addr::{OFFSET_BITS, OFFSET_MASK, PAGE_SHIFT, PAGE_SIZE};
 use crate::counters::Counters;
+use crate::cpu::icache::Block;
 use crate::cpu::inst::{Inst, Op};
+use crate::hart::Context;
 use crate::rights::PageRights;
-use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::types::{I32, I64};
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::types::{F32, F64, I32, I64, I8};
 use cranelift_codegen::ir::{AbiParam, InstBuilder, MemFlagsData, SigRef, Signature, Value};
+use cranelift_codegen::isa::CallConv;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_jit::JITModule;
 use cranelift_module::Module;
 use std::mem::offset_of;
 
-/// Whether translated code implements `op`.
-fn supported(op: Op) -> bool {
+/// Offsets of the FP registers and fcsr from the integer registers (`x`) in `Context`.
+fn f_off(r: usize) -> i32 {
+    (offset_of!(Context, f) as isize - offset_of!(Context, x) as isize) as i32 + (r * 8) as i32
+}
+fn fcsr_off() -> i32 {
+    (offset_of!(Context, fcsr) as isize - offset_of!(Context, x) as isize) as i32
+}
+
+/// The integer instructions translated code implements inline.
+fn integer(op: Op) -> bool {
     use Op::*;
     matches!(
         op,
@@ -26,36 +50,89 @@ fn supported(op: Op) -> bool {
     )
 }
 
-/// How many leading instructions of `block` translated code can run.
-pub(super) fn prefix(block: &Block) -> usize {
-    block.insts.iter().take_while(|i| supported(i.op)).count()
+/// The F and D instructions.
+fn is_fp(op: Op) -> bool {
+    use Op::*;
+    matches!(
+        op,
+        Flw | Fsw | FmaddS | FmsubS | FnmsubS | FnmaddS | FaddS | FsubS | FmulS | FdivS | FsqrtS | FsgnjS | FsgnjnS | FsgnjxS
+            | FminS | FmaxS | FcvtWS | FcvtWuS | FcvtLS | FcvtLuS | FcvtSW | FcvtSWu | FcvtSL | FcvtSLu | FmvXW | FmvWX | FeqS
+            | FltS | FleS | FclassS | Fld | Fsd | FmaddD | FmsubD | FnmsubD | FnmaddD | FaddD | FsubD | FmulD | FdivD | FsqrtD
+            | FsgnjD | FsgnjnD | FsgnjxD | FminD | FmaxD | FcvtSD | FcvtDS | FcvtWD | FcvtWuD | FcvtLD | FcvtLuD | FcvtDW
+            | FcvtDWu | FcvtDL | FcvtDLu | FmvXD | FmvDX | FeqD | FltD | FleD | FclassD
+    )
 }
 
-/// Whether `op` writes its `rd`.
-fn writes_rd(op: Op) -> bool {
+/// The instructions run through `step_helper` that are not FP: A, the FP CSRs
+/// (fflags, frm, fcsr: they read no counter), gx.qualify.
+fn helper_other(i: &Inst) -> bool {
     use Op::*;
-    !matches!(op, Beq | Bne | Blt | Bge | Bltu | Bgeu | Sb | Sh | Sw | Sd | Fence)
+    match i.op {
+        LrW | ScW | AmoswapW | AmoaddW | AmoxorW | AmoandW | AmoorW | AmominW | AmomaxW | AmominuW | AmomaxuW | LrD | ScD | AmoswapD
+        | AmoaddD | AmoxorD | AmoandD | AmoorD | AmominD | AmomaxD | AmominuD | AmomaxuD | GxQualify => true,
+        Csrrw | Csrrs | Csrrc | Csrrwi | Csrrsi | Csrrci => matches!(i.imm as u32 & 0xfff, 1..=3),
+        _ => false,
+    }
+}
+
+/// Whether translated code runs `i`.
+fn supported(i: &Inst) -> bool {
+    integer(i.op) || is_fp(i.op) || helper_other(i)
+}
+
+/// How many leading instructions of `block` translated code can run.
+pub(super) fn prefix(block: &Block) -> usize {
+    block.insts.iter().take_while(|i| supported(i)).count()
+}
+
+/// Whether an FP instruction writes an integer register (else an FP one, or none).
+fn fp_writes_x(op: Op) -> bool {
+    use Op::*;
+    matches!(op, FcvtWS | FcvtWuS | FcvtLS | FcvtLuS | FcvtWD | FcvtWuD | FcvtLD | FcvtLuD | FmvXW | FmvXD | FeqS | FltS | FleS | FeqD | FltD | FleD | FclassS | FclassD)
+}
+
+/// Where a block goes next.
+enum Next {
+    Const(u64),
+    Dyn(Value),
+    Cond(Value, u64, u64),
 }
 
 struct Tr<'a, 'b> {
     b: &'a mut FunctionBuilder<'b>,
     regs: [Variable; 32],
-    written: u32,
+    fregs: [Variable; 32],
+    /// Registers whose variable differs (may differ) from memory.
+    dirty: u32,
+    fdirty: u32,
     env: Value,
     x: Value,
     load_sig: SigRef,
     store_sig: SigRef,
+    step_sig: SigRef,
+    tail_sig: SigRef,
     /// `JitEnv::tlb`, `data`, `principal_mix` and `counters`, loaded once.
     tlb: Value,
     data: Value,
     pmix: Value,
     counters: Value,
+    /// The translated length, the block's cycle sums and each instruction's pc.
+    len: usize,
+    cum: Vec<u64>,
+    pcs: Vec<u64>,
+    insts: &'a [*const Inst],
+    chain: *const ChainEntry,
+    fma: bool,
 }
 
 /// Guest memory as translated code reads it in place: never trapping (the probe
 /// checked the page), possibly misaligned.
 fn guest_mem() -> MemFlagsData {
     MemFlagsData::new().with_notrap()
+}
+
+fn trusted() -> MemFlagsData {
+    MemFlagsData::trusted()
 }
 
 impl Tr<'_, '_> {
@@ -66,23 +143,100 @@ impl Tr<'_, '_> {
     fn set(&mut self, r: u8, v: Value) {
         if r != 0 {
             self.b.def_var(self.regs[r as usize], v);
+            self.dirty |= 1 << r;
         }
     }
 
-    /// Writes back the registers the block writes, sets `env.next_pc` if given, and
-    /// returns `n` (instructions completed, or the faulting index).
-    fn exit(&mut self, n: usize, next_pc: Option<Value>) {
+    fn fget(&mut self, r: u8) -> Value {
+        self.b.use_var(self.fregs[r as usize])
+    }
+
+    fn fset(&mut self, r: u8, v: Value) {
+        self.b.def_var(self.fregs[r as usize], v);
+        self.fdirty |= 1 << r;
+    }
+
+    /// Writes the changed registers back to the hart.
+    fn spill(&mut self) {
         for r in 1..32 {
-            if self.written & (1 << r) != 0 {
+            if self.dirty & (1 << r) != 0 {
                 let v = self.b.use_var(self.regs[r]);
-                self.b.ins().store(MemFlagsData::trusted(), v, self.x, (r * 8) as i32);
+                self.b.ins().store(trusted(), v, self.x, (r * 8) as i32);
             }
         }
-        if let Some(pc) = next_pc {
-            self.b.ins().store(MemFlagsData::trusted(), pc, self.env, offset_of!(JitEnv, next_pc) as i32);
+        for r in 0..32 {
+            if self.fdirty & (1 << r) != 0 {
+                let v = self.b.use_var(self.fregs[r]);
+                self.b.ins().store(trusted(), v, self.x, f_off(r));
+            }
         }
-        let n = self.b.ins().iconst(I32, n as i64);
-        self.b.ins().return_(&[n]);
+    }
+
+    fn set_next_pc(&mut self, pc: Value) {
+        self.b.ins().store(trusted(), pc, self.env, offset_of!(JitEnv, next_pc) as i32);
+    }
+
+    fn ret(&mut self, st: u32) {
+        let v = self.b.ins().iconst(I32, st as i64);
+        self.b.ins().return_(&[v]);
+    }
+
+    /// Leaves the block for `next`: writes back, then tail-calls the successor's
+    /// translation if the chain table has it for this CODE space, else returns.
+    fn leave(&mut self, next: Value, known: Option<u64>) {
+        self.spill();
+        let entry = match known {
+            Some(pc) => {
+                let addr = self.chain as usize + super::chain_index(pc) * std::mem::size_of::<ChainEntry>();
+                self.b.ins().iconst(I64, addr as i64)
+            }
+            None => {
+                let i = self.b.ins().ushr_imm_s(next, 1);
+                let i = self.b.ins().band_imm_s(i, (1i64 << CHAIN_BITS) - 1);
+                let off = self.b.ins().imul_imm_s(i, std::mem::size_of::<ChainEntry>() as i64);
+                let base = self.b.ins().iconst(I64, self.chain as usize as i64);
+                self.b.ins().iadd(base, off)
+            }
+        };
+        let epc = self.b.ins().load(I64, trusted(), entry, offset_of!(ChainEntry, pc) as i32);
+        let ecode = self.b.ins().load(I64, trusted(), entry, offset_of!(ChainEntry, code) as i32);
+        let code = self.b.ins().load(I64, trusted(), self.env, offset_of!(JitEnv, code) as i32);
+        let same_pc = self.b.ins().icmp(IntCC::Equal, epc, next);
+        let same_code = self.b.ins().icmp(IntCC::Equal, ecode, code);
+        let hit = self.b.ins().band(same_pc, same_code);
+        let go = self.b.create_block();
+        let out = self.b.create_block();
+        self.b.ins().brif(hit, go, &[], out, &[]);
+        self.b.switch_to_block(go);
+        self.b.seal_block(go);
+        let f = self.b.ins().load(I64, trusted(), entry, offset_of!(ChainEntry, f) as i32);
+        let (env, x) = (self.env, self.x);
+        self.b.ins().return_call_indirect(self.tail_sig, f, &[env, x]);
+        self.b.switch_to_block(out);
+        self.b.seal_block(out);
+        self.set_next_pc(next);
+        self.ret(status::EXIT);
+    }
+
+    /// Adds `delta` to the u64 at `base + off`.
+    fn add_at(&mut self, base: Value, off: usize, delta: i64) {
+        let v = self.b.ins().load(I64, trusted(), base, off as i32);
+        let v = self.b.ins().iadd_imm_s(v, delta);
+        self.b.ins().store(trusted(), v, base, off as i32);
+    }
+
+    /// Exits reporting a fault at instruction `k`: what was charged for the
+    /// instructions after it (and its retirement) is taken back, as the interpreter
+    /// does, and its pc is left in `env.next_pc`.
+    fn fault_exit(&mut self, k: usize) {
+        self.spill();
+        let (n, counters, env) = (self.len, self.counters, self.env);
+        self.add_at(counters, offset_of!(Counters, instret), -((n - k) as i64));
+        self.add_at(counters, offset_of!(Counters, cycles), -((self.cum[n] - self.cum[k + 1]) as i64));
+        self.add_at(env, offset_of!(JitEnv, budget), (n - k - 1) as i64);
+        let pc = self.b.ins().iconst(I64, self.pcs[k] as i64);
+        self.set_next_pc(pc);
+        self.ret(status::FAULT);
     }
 
     /// Continues if `failed` is zero, else exits reporting a fault at instruction `k`.
@@ -92,7 +246,7 @@ impl Tr<'_, '_> {
         self.b.ins().brif(failed, fault, &[], cont, &[]);
         self.b.switch_to_block(fault);
         self.b.seal_block(fault);
-        self.exit(k, None);
+        self.fault_exit(k);
         self.b.switch_to_block(cont);
         self.b.seal_block(cont);
     }
@@ -156,11 +310,472 @@ impl Tr<'_, '_> {
         self.b.ins().sextend(I64, v32)
     }
 
+    /// A guest load of width `w` at `ptr` (instruction `k`): the inline probe, the
+    /// checked helper on a miss. Returns the value, extended as `w` says.
+    fn load(&mut self, k: usize, ptr: Value, w: u32) -> Value {
+        let n = [1, 2, 4, 8, 1, 2, 4][w as usize];
+        let slow = self.b.create_block();
+        let join = self.b.create_block();
+        self.b.append_block_param(join, I64);
+        let host = self.probe(ptr, n, PageRights::R, offset_of!(Counters, loads_own), offset_of!(Counters, loads_foreign), slow);
+        let mem = guest_mem();
+        let fast_v = match w {
+            width::B => self.b.ins().sload8(I64, mem, host, 0),
+            width::H => self.b.ins().sload16(I64, mem, host, 0),
+            width::W => self.b.ins().sload32(mem, host, 0),
+            width::D => self.b.ins().load(I64, mem, host, 0),
+            width::BU => self.b.ins().uload8(I64, mem, host, 0),
+            width::HU => self.b.ins().uload16(I64, mem, host, 0),
+            _ => self.b.ins().uload32(mem, host, 0),
+        };
+        self.b.ins().jump(join, &[fast_v.into()]);
+        self.b.switch_to_block(slow);
+        self.b.seal_block(slow);
+        let f = self.b.ins().iconst(I64, load_helper as *const () as usize as i64);
+        let wv = self.b.ins().iconst(I32, w as i64);
+        let call = self.b.ins().call_indirect(self.load_sig, f, &[self.env, ptr, wv]);
+        let (value, failed) = {
+            let r = self.b.inst_results(call);
+            (r[0], r[1])
+        };
+        self.check(failed, k);
+        self.b.ins().jump(join, &[value.into()]);
+        self.b.switch_to_block(join);
+        self.b.seal_block(join);
+        self.b.block_params(join)[0]
+    }
+
+    /// A guest store of the low `1 << log2` bytes of `v` at `ptr` (instruction `k`).
+    fn store(&mut self, k: usize, ptr: Value, v: Value, log2: u32) {
+        let slow = self.b.create_block();
+        let join = self.b.create_block();
+        let host = self.probe(ptr, 1 << log2, PageRights::W, offset_of!(Counters, stores_own), offset_of!(Counters, stores_foreign), slow);
+        let mem = guest_mem();
+        match log2 {
+            0 => self.b.ins().istore8(mem, v, host, 0),
+            1 => self.b.ins().istore16(mem, v, host, 0),
+            2 => self.b.ins().istore32(mem, v, host, 0),
+            _ => self.b.ins().store(mem, v, host, 0),
+        };
+        self.b.ins().jump(join, &[]);
+        self.b.switch_to_block(slow);
+        self.b.seal_block(slow);
+        let f = self.b.ins().iconst(I64, store_helper as *const () as usize as i64);
+        let lv = self.b.ins().iconst(I32, log2 as i64);
+        let call = self.b.ins().call_indirect(self.store_sig, f, &[self.env, ptr, v, lv]);
+        let failed = self.b.inst_results(call)[0];
+        self.check(failed, k);
+        self.b.ins().jump(join, &[]);
+        self.b.switch_to_block(join);
+        self.b.seal_block(join);
+    }
+
+    /// Runs instruction `k` through `step_helper` on the registers in memory and
+    /// returns the register it wrote (reloaded), if any; the caller defines it.
+    fn call_step(&mut self, k: usize, i: Inst) -> Option<Value> {
+        self.spill();
+        let f = self.b.ins().iconst(I64, step_helper as *const () as usize as i64);
+        let ip = self.b.ins().iconst(I64, self.insts[k] as usize as i64);
+        let pc = self.b.ins().iconst(I64, self.pcs[k] as i64);
+        let call = self.b.ins().call_indirect(self.step_sig, f, &[self.env, ip, pc]);
+        let failed = self.b.inst_results(call)[0];
+        self.check(failed, k);
+        if is_fp(i.op) && !fp_writes_x(i.op) {
+            Some(self.b.ins().load(I64, trusted(), self.x, f_off(i.rd as usize)))
+        } else if i.rd != 0 {
+            Some(self.b.ins().load(I64, trusted(), self.x, (i.rd as usize * 8) as i32))
+        } else {
+            None
+        }
+    }
+
+    /// Defines `rd` of `i` (x or f as the instruction writes) as `v`.
+    fn def_rd(&mut self, i: Inst, v: Value) {
+        if is_fp(i.op) && !fp_writes_x(i.op) {
+            self.fset(i.rd, v);
+        } else {
+            self.set(i.rd, v);
+        }
+    }
+
+    /// `i` through the helper alone.
+    fn helper_only(&mut self, k: usize, i: Inst) -> Option<Next> {
+        let v = self.call_step(k, i);
+        // Memory now holds every register: nothing differs until the next write.
+        (self.dirty, self.fdirty) = (0, 0);
+        if let Some(v) = v {
+            self.def_rd(i, v);
+        }
+        None
+    }
+
+    /// A fast path `fast` (which returns its condition and value) guarded by `ok`-ness,
+    /// with the helper behind it.
+    fn guarded(&mut self, k: usize, i: Inst, ok: Value, fast: impl FnOnce(&mut Self) -> (Value, Value)) -> Option<Next> {
+        let fastb = self.b.create_block();
+        let slow = self.b.create_block();
+        let join = self.b.create_block();
+        self.b.append_block_param(join, I64);
+        self.b.ins().brif(ok, fastb, &[], slow, &[]);
+        self.b.switch_to_block(fastb);
+        self.b.seal_block(fastb);
+        let (ok2, v) = fast(self);
+        let done = self.b.create_block();
+        self.b.ins().brif(ok2, done, &[], slow, &[]);
+        self.b.switch_to_block(done);
+        self.b.seal_block(done);
+        self.b.ins().jump(join, &[v.into()]);
+        self.b.switch_to_block(slow);
+        self.b.seal_block(slow);
+        let dirty = (self.dirty, self.fdirty);
+        let r = self.call_step(k, i).expect("guarded instructions write a register");
+        // The spill happened on this path only: the other may still differ from memory.
+        (self.dirty, self.fdirty) = dirty;
+        self.b.ins().jump(join, &[r.into()]);
+        self.b.switch_to_block(join);
+        self.b.seal_block(join);
+        let v = self.b.block_params(join)[0];
+        self.def_rd(i, v);
+        None
+    }
+
+    /// fcsr, read from the hart each time (helpers and CSR writes change it).
+    fn fcsr(&mut self) -> Value {
+        self.b.ins().uload32(trusted(), self.x, fcsr_off())
+    }
+
+    /// Whether the fast FP path may run for rounding field `rm`: the effective mode
+    /// is RNE and NX is already set. `None` if it never can (a static mode not RNE).
+    fn rne_nx(&mut self, rm: u8) -> Option<Value> {
+        let mask = match rm {
+            7 => 0xe1,
+            0 => 0x01,
+            _ => return None,
+        };
+        let f = self.fcsr();
+        let m = self.b.ins().band_imm_s(f, mask);
+        Some(self.b.ins().icmp_imm_s(IntCC::Equal, m, 1))
+    }
+
+    /// Whether the rounding field `rm` is valid (the interpreter faults otherwise,
+    /// even for exact operations). `None` if it never is.
+    fn rm_valid(&mut self, rm: u8) -> Option<Value> {
+        match rm {
+            0..=4 => Some(self.b.ins().iconst(I8, 1)),
+            7 => {
+                let f = self.fcsr();
+                let frm = self.b.ins().ushr_imm_s(f, 5);
+                let frm = self.b.ins().band_imm_s(frm, 7);
+                Some(self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, frm, 5))
+            }
+            _ => None,
+        }
+    }
+
+    /// For a double's bits: normal or zero.
+    fn d_in_ok(&mut self, v: Value) -> Value {
+        let sh = self.b.ins().ishl_imm_s(v, 1);
+        let e = self.b.ins().ushr_imm_s(sh, 53);
+        let e1 = self.b.ins().iadd_imm_s(e, -1);
+        let normal = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, e1, 0x7fe);
+        let zero = self.b.ins().icmp_imm_s(IntCC::Equal, sh, 0);
+        self.b.ins().bor(normal, zero)
+    }
+
+    /// For a double's bits: normal and above the lowest binade.
+    fn d_out_ok(&mut self, v: Value) -> Value {
+        let sh = self.b.ins().ishl_imm_s(v, 1);
+        let e = self.b.ins().ushr_imm_s(sh, 53);
+        let e2 = self.b.ins().iadd_imm_s(e, -2);
+        self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, e2, 0x7fd)
+    }
+
+    /// For a single's bits (in the low 32 bits of an i64): normal or zero.
+    fn s_in_ok(&mut self, v: Value) -> Value {
+        let e = self.b.ins().ushr_imm_s(v, 23);
+        let e = self.b.ins().band_imm_s(e, 0xff);
+        let e1 = self.b.ins().iadd_imm_s(e, -1);
+        let normal = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, e1, 0xfe);
+        let mag = self.b.ins().band_imm_s(v, 0x7fff_ffff);
+        let zero = self.b.ins().icmp_imm_s(IntCC::Equal, mag, 0);
+        self.b.ins().bor(normal, zero)
+    }
+
+    fn s_out_ok(&mut self, v: Value) -> Value {
+        let e = self.b.ins().ushr_imm_s(v, 23);
+        let e = self.b.ins().band_imm_s(e, 0xff);
+        let e2 = self.b.ins().iadd_imm_s(e, -2);
+        self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, e2, 0xfd)
+    }
+
+    /// A single read from an FP register: its low word if NaN-boxed, else the
+    /// canonical NaN (as `u64` with the upper half zero).
+    fn unbox(&mut self, v: Value) -> Value {
+        let hi = self.b.ins().ushr_imm_s(v, 32);
+        let boxed = self.b.ins().icmp_imm_s(IntCC::Equal, hi, 0xffff_ffff);
+        let lo = self.b.ins().band_imm_s(v, 0xffff_ffff);
+        let qnan = self.b.ins().iconst(I64, 0x7fc0_0000);
+        self.b.ins().select(boxed, lo, qnan)
+    }
+
+    fn boxed(&mut self, v: Value) -> Value {
+        let lo = self.b.ins().band_imm_s(v, 0xffff_ffff);
+        self.b.ins().bor_imm_s(lo, 0xffff_ffff_0000_0000u64 as i64)
+    }
+
+    fn to_f64(&mut self, v: Value) -> Value {
+        self.b.ins().bitcast(F64, MemFlagsData::new(), v)
+    }
+
+    fn from_f64(&mut self, v: Value) -> Value {
+        self.b.ins().bitcast(I64, MemFlagsData::new(), v)
+    }
+
+    fn to_f32(&mut self, v: Value) -> Value {
+        let w = self.b.ins().ireduce(I32, v);
+        self.b.ins().bitcast(F32, MemFlagsData::new(), w)
+    }
+
+    fn from_f32(&mut self, v: Value) -> Value {
+        let w = self.b.ins().bitcast(I32, MemFlagsData::new(), v);
+        self.b.ins().uextend(I64, w)
+    }
+
+    /// FP instructions, and the others `step_helper` runs.
+    fn fp_or_helper(&mut self, k: usize, i: Inst, _pc: u64) -> Option<Next> {
+        use Op::*;
+        let imm = i.imm as i64;
+        match i.op {
+            Fld | Flw => {
+                let a = self.get(i.rs1);
+                let ptr = self.b.ins().iadd_imm_s(a, imm);
+                let v = if i.op == Fld { self.load(k, ptr, width::D) } else {
+                    let v = self.load(k, ptr, width::WU);
+                    self.boxed(v)
+                };
+                self.fset(i.rd, v);
+                None
+            }
+            Fsd | Fsw => {
+                let a = self.get(i.rs1);
+                let ptr = self.b.ins().iadd_imm_s(a, imm);
+                let v = self.fget(i.rs2);
+                self.store(k, ptr, v, if i.op == Fsd { 3 } else { 2 });
+                None
+            }
+            FmvXD => {
+                let v = self.fget(i.rs1);
+                self.set(i.rd, v);
+                None
+            }
+            FmvDX => {
+                let v = self.get(i.rs1);
+                self.fset(i.rd, v);
+                None
+            }
+            FmvXW => {
+                let v = self.fget(i.rs1);
+                let w = self.w(v);
+                let v = self.sext(w);
+                self.set(i.rd, v);
+                None
+            }
+            FmvWX => {
+                let v = self.get(i.rs1);
+                let v = self.boxed(v);
+                self.fset(i.rd, v);
+                None
+            }
+            FsgnjD | FsgnjnD | FsgnjxD => {
+                let (a, b) = (self.fget(i.rs1), self.fget(i.rs2));
+                let sign = 1i64 << 63;
+                let v = match i.op {
+                    FsgnjD | FsgnjnD => {
+                        let mag = self.b.ins().band_imm_s(a, !sign);
+                        let b = if i.op == FsgnjnD { self.b.ins().bnot(b) } else { b };
+                        let s = self.b.ins().band_imm_s(b, sign);
+                        self.b.ins().bor(mag, s)
+                    }
+                    _ => {
+                        let s = self.b.ins().band_imm_s(b, sign);
+                        self.b.ins().bxor(a, s)
+                    }
+                };
+                self.fset(i.rd, v);
+                None
+            }
+            FsgnjS | FsgnjnS | FsgnjxS => {
+                let (a, b) = (self.fget(i.rs1), self.fget(i.rs2));
+                let (a, b) = (self.unbox(a), self.unbox(b));
+                let sign = 0x8000_0000i64;
+                let v = match i.op {
+                    FsgnjS | FsgnjnS => {
+                        let mag = self.b.ins().band_imm_s(a, 0x7fff_ffff);
+                        let b = if i.op == FsgnjnS { self.b.ins().bnot(b) } else { b };
+                        let s = self.b.ins().band_imm_s(b, sign);
+                        self.b.ins().bor(mag, s)
+                    }
+                    _ => {
+                        let s = self.b.ins().band_imm_s(b, sign);
+                        self.b.ins().bxor(a, s)
+                    }
+                };
+                let v = self.boxed(v);
+                self.fset(i.rd, v);
+                None
+            }
+            FaddD | FsubD | FmulD | FdivD | FsqrtD | FmaddD | FmsubD | FnmsubD | FnmaddD => {
+                let fused = matches!(i.op, FmaddD | FmsubD | FnmsubD | FnmaddD);
+                let Some(g) = self.rne_nx(i.rm) else { return self.helper_only(k, i) };
+                if fused && !self.fma {
+                    return self.helper_only(k, i);
+                }
+                let a = self.fget(i.rs1);
+                let b = if i.op == FsqrtD { a } else { self.fget(i.rs2) };
+                let c = if fused { self.fget(i.rs3) } else { a };
+                let ia = self.d_in_ok(a);
+                let ib = self.d_in_ok(b);
+                let ic = self.d_in_ok(c);
+                let ok = self.b.ins().band(g, ia);
+                let ok = self.b.ins().band(ok, ib);
+                let ok = self.b.ins().band(ok, ic);
+                self.guarded(k, i, ok, |t| {
+                    let (fa, fb, fc) = (t.to_f64(a), t.to_f64(b), t.to_f64(c));
+                    let r = match i.op {
+                        FaddD => t.b.ins().fadd(fa, fb),
+                        FsubD => t.b.ins().fsub(fa, fb),
+                        FmulD => t.b.ins().fmul(fa, fb),
+                        FdivD => t.b.ins().fdiv(fa, fb),
+                        FsqrtD => t.b.ins().sqrt(fa),
+                        _ => {
+                            // Negating an input is exact: the four fused forms are one fma.
+                            let na = if matches!(i.op, FnmsubD | FnmaddD) { t.b.ins().fneg(fa) } else { fa };
+                            let nc = if matches!(i.op, FmsubD | FnmaddD) { t.b.ins().fneg(fc) } else { fc };
+                            t.b.ins().fma(na, fb, nc)
+                        }
+                    };
+                    let r = t.from_f64(r);
+                    (t.d_out_ok(r), r)
+                })
+            }
+            FaddS | FsubS | FmulS | FdivS | FsqrtS | FmaddS | FmsubS | FnmsubS | FnmaddS => {
+                let fused = matches!(i.op, FmaddS | FmsubS | FnmsubS | FnmaddS);
+                let Some(g) = self.rne_nx(i.rm) else { return self.helper_only(k, i) };
+                if fused && !self.fma {
+                    return self.helper_only(k, i);
+                }
+                let a = self.fget(i.rs1);
+                let b = if i.op == FsqrtS { a } else { self.fget(i.rs2) };
+                let c = if fused { self.fget(i.rs3) } else { a };
+                let (a, b, c) = (self.unbox(a), self.unbox(b), self.unbox(c));
+                let ia = self.s_in_ok(a);
+                let ib = self.s_in_ok(b);
+                let ic = self.s_in_ok(c);
+                let ok = self.b.ins().band(g, ia);
+                let ok = self.b.ins().band(ok, ib);
+                let ok = self.b.ins().band(ok, ic);
+                self.guarded(k, i, ok, |t| {
+                    let (fa, fb, fc) = (t.to_f32(a), t.to_f32(b), t.to_f32(c));
+                    let r = match i.op {
+                        FaddS => t.b.ins().fadd(fa, fb),
+                        FsubS => t.b.ins().fsub(fa, fb),
+                        FmulS => t.b.ins().fmul(fa, fb),
+                        FdivS => t.b.ins().fdiv(fa, fb),
+                        FsqrtS => t.b.ins().sqrt(fa),
+                        _ => {
+                            let na = if matches!(i.op, FnmsubS | FnmaddS) { t.b.ins().fneg(fa) } else { fa };
+                            let nc = if matches!(i.op, FmsubS | FnmaddS) { t.b.ins().fneg(fc) } else { fc };
+                            t.b.ins().fma(na, fb, nc)
+                        }
+                    };
+                    let r = t.from_f32(r);
+                    let ok = t.s_out_ok(r);
+                    (ok, t.boxed(r))
+                })
+            }
+            FeqD | FltD | FleD | FeqS | FltS | FleS => {
+                // Ordered operands: the host's comparison, and no flag can arise.
+                let single = matches!(i.op, FeqS | FltS | FleS);
+                let (a, b) = (self.fget(i.rs1), self.fget(i.rs2));
+                let (fa, fb) = if single {
+                    let (a, b) = (self.unbox(a), self.unbox(b));
+                    (self.to_f32(a), self.to_f32(b))
+                } else {
+                    (self.to_f64(a), self.to_f64(b))
+                };
+                let ok = self.b.ins().fcmp(FloatCC::Ordered, fa, fb);
+                let cc = match i.op {
+                    FeqD | FeqS => FloatCC::Equal,
+                    FltD | FltS => FloatCC::LessThan,
+                    _ => FloatCC::LessThanOrEqual,
+                };
+                self.guarded(k, i, ok, |t| {
+                    let c = t.b.ins().fcmp(cc, fa, fb);
+                    let one = t.b.ins().iconst(I8, 1);
+                    (one, t.bool64(c))
+                })
+            }
+            FcvtDW | FcvtDWu => {
+                // Always exact; only the rounding field's validity matters.
+                let Some(ok) = self.rm_valid(i.rm) else { return self.helper_only(k, i) };
+                let a = self.get(i.rs1);
+                self.guarded(k, i, ok, |t| {
+                    let w = t.w(a);
+                    let f = if i.op == FcvtDW { t.b.ins().fcvt_from_sint(F64, w) } else { t.b.ins().fcvt_from_uint(F64, w) };
+                    let one = t.b.ins().iconst(I8, 1);
+                    (one, t.from_f64(f))
+                })
+            }
+            FcvtDS => {
+                // Widening is exact for every non-NaN single.
+                let a = self.fget(i.rs1);
+                let a = self.unbox(a);
+                let fa = self.to_f32(a);
+                let ok = self.b.ins().fcmp(FloatCC::Ordered, fa, fa);
+                self.guarded(k, i, ok, |t| {
+                    let d = t.b.ins().fpromote(F64, fa);
+                    let one = t.b.ins().iconst(I8, 1);
+                    (one, t.from_f64(d))
+                })
+            }
+            FcvtWD | FcvtLD if i.rm == 1 => {
+                // Round toward zero into range with NX already set: the host's
+                // truncation, and inexactness (the only flag possible) changes nothing.
+                let f = self.fcsr();
+                let nx = self.b.ins().band_imm_s(f, 1);
+                let a = self.fget(i.rs1);
+                let fa = self.to_f64(a);
+                let (lo, hi) = if i.op == FcvtWD { (-2147483649.0f64, 2147483648.0f64) } else { (-9223372036854777856.0f64, 9223372036854775808.0f64) };
+                let lo = self.b.ins().f64const(lo);
+                let hi = self.b.ins().f64const(hi);
+                let above = self.b.ins().fcmp(FloatCC::GreaterThan, fa, lo);
+                let below = self.b.ins().fcmp(FloatCC::LessThan, fa, hi);
+                let inr = self.b.ins().band(above, below);
+                let nxb = self.b.ins().icmp_imm_s(IntCC::NotEqual, nx, 0);
+                let ok = self.b.ins().band(inr, nxb);
+                self.guarded(k, i, ok, |t| {
+                    let v = if i.op == FcvtWD {
+                        let w = t.b.ins().fcvt_to_sint_sat(I32, fa);
+                        t.sext(w)
+                    } else {
+                        t.b.ins().fcvt_to_sint_sat(I64, fa)
+                    };
+                    let one = t.b.ins().iconst(I8, 1);
+                    (one, v)
+                })
+            }
+            _ => self.helper_only(k, i),
+        }
+    }
+
     /// Translates instruction `k` at `pc`; returns the next pc if it ends the block.
-    fn inst(&mut self, k: usize, i: Inst, pc: u64) -> Option<Value> {
+    fn inst(&mut self, k: usize, i: Inst, pc: u64) -> Option<Next> {
         use Op::*;
         let imm = i.imm as i64;
         let next = pc.wrapping_add(i.len as u64);
+        if !integer(i.op) {
+            return self.fp_or_helper(k, i, pc);
+        }
         let rs1 = if matches!(i.op, Lui | Auipc | Jal | Fence) { None } else { Some(self.get(i.rs1)) };
         let a = rs1.unwrap_or_else(|| self.b.ins().iconst(I64, 0));
         let reads_rs2 = matches!(
@@ -176,14 +791,14 @@ impl Tr<'_, '_> {
             Jal => {
                 let link = self.b.ins().iconst(I64, next as i64);
                 self.set(i.rd, link);
-                return Some(self.b.ins().iconst(I64, pc.wrapping_add(imm as u64) as i64));
+                return Some(Next::Const(pc.wrapping_add(imm as u64)));
             }
             Jalr => {
                 let t = self.b.ins().iadd_imm_s(a, imm);
                 let t = self.b.ins().band_imm_s(t, !1);
                 let link = self.b.ins().iconst(I64, next as i64);
                 self.set(i.rd, link);
-                return Some(t);
+                return Some(Next::Dyn(t));
             }
             Beq | Bne | Blt | Bge | Bltu | Bgeu => {
                 let cc = match i.op {
@@ -195,9 +810,7 @@ impl Tr<'_, '_> {
                     _ => IntCC::UnsignedGreaterThanOrEqual,
                 };
                 let c = self.b.ins().icmp(cc, a, bv);
-                let taken = self.b.ins().iconst(I64, pc.wrapping_add(imm as u64) as i64);
-                let fall = self.b.ins().iconst(I64, next as i64);
-                return Some(self.b.ins().select(c, taken, fall));
+                return Some(Next::Cond(c, pc.wrapping_add(imm as u64), next));
             }
             Lb | Lh | Lw | Ld | Lbu | Lhu | Lwu => {
                 let w = match i.op {
@@ -210,36 +823,7 @@ impl Tr<'_, '_> {
                     _ => width::WU,
                 };
                 let ptr = self.b.ins().iadd_imm_s(a, imm);
-                let n = [1, 2, 4, 8, 1, 2, 4][w as usize];
-                let slow = self.b.create_block();
-                let join = self.b.create_block();
-                self.b.append_block_param(join, I64);
-                let host = self.probe(ptr, n, PageRights::R, offset_of!(Counters, loads_own), offset_of!(Counters, loads_foreign), slow);
-                let mem = guest_mem();
-                let fast_v = match i.op {
-                    Lb => self.b.ins().sload8(I64, mem, host, 0),
-                    Lh => self.b.ins().sload16(I64, mem, host, 0),
-                    Lw => self.b.ins().sload32(mem, host, 0),
-                    Ld => self.b.ins().load(I64, mem, host, 0),
-                    Lbu => self.b.ins().uload8(I64, mem, host, 0),
-                    Lhu => self.b.ins().uload16(I64, mem, host, 0),
-                    _ => self.b.ins().uload32(mem, host, 0),
-                };
-                self.b.ins().jump(join, &[fast_v.into()]);
-                self.b.switch_to_block(slow);
-                self.b.seal_block(slow);
-                let f = self.b.ins().iconst(I64, load_helper as *const () as usize as i64);
-                let wv = self.b.ins().iconst(I32, w as i64);
-                let call = self.b.ins().call_indirect(self.load_sig, f, &[self.env, ptr, wv]);
-                let (value, failed) = {
-                    let r = self.b.inst_results(call);
-                    (r[0], r[1])
-                };
-                self.check(failed, k);
-                self.b.ins().jump(join, &[value.into()]);
-                self.b.switch_to_block(join);
-                self.b.seal_block(join);
-                self.b.block_params(join)[0]
+                self.load(k, ptr, w)
             }
             Sb | Sh | Sw | Sd => {
                 let log2 = match i.op {
@@ -249,27 +833,7 @@ impl Tr<'_, '_> {
                     _ => 3,
                 };
                 let ptr = self.b.ins().iadd_imm_s(a, imm);
-                let slow = self.b.create_block();
-                let join = self.b.create_block();
-                let host = self.probe(ptr, 1 << log2, PageRights::W, offset_of!(Counters, stores_own), offset_of!(Counters, stores_foreign), slow);
-                let mem = guest_mem();
-                match log2 {
-                    0 => self.b.ins().istore8(mem, bv, host, 0),
-                    1 => self.b.ins().istore16(mem, bv, host, 0),
-                    2 => self.b.ins().istore32(mem, bv, host, 0),
-                    _ => self.b.ins().store(mem, bv, host, 0),
-                };
-                self.b.ins().jump(join, &[]);
-                self.b.switch_to_block(slow);
-                self.b.seal_block(slow);
-                let f = self.b.ins().iconst(I64, store_helper as *const () as usize as i64);
-                let lv = self.b.ins().iconst(I32, log2);
-                let call = self.b.ins().call_indirect(self.store_sig, f, &[self.env, ptr, bv, lv]);
-                let failed = self.b.inst_results(call)[0];
-                self.check(failed, k);
-                self.b.ins().jump(join, &[]);
-                self.b.switch_to_block(join);
-                self.b.seal_block(join);
+                self.store(k, ptr, bv, log2);
                 return None;
             }
             Fence => return None,
@@ -378,30 +942,69 @@ impl Tr<'_, '_> {
                 };
                 if ty == I64 { r } else { self.sext(r) }
             }
-            _ => unreachable!("prefix() admits only supported instructions"),
+            _ => return self.fp_or_helper(k, i, pc),
         };
         self.set(i.rd, v);
         None
     }
 }
 
+/// The signature of a translation: `(env, x) -> status`, in the tail-call convention
+/// so chaining is a jump.
+fn block_sig() -> Signature {
+    let mut sig = Signature::new(CallConv::Tail);
+    sig.params.push(AbiParam::new(I64));
+    sig.params.push(AbiParam::new(I64));
+    sig.returns.push(AbiParam::new(I32));
+    sig
+}
+
+/// Compiles the trampoline `t(env, x, f) -> status` (host calling convention) that
+/// enters translation `f`.
+pub(super) fn trampoline(module: &mut JITModule, ctx: &mut cranelift_codegen::Context, fctx: &mut FunctionBuilderContext) -> Result<*const u8, String> {
+    let call_conv = module.isa().default_call_conv();
+    let fcfg = module.target_config();
+    module.clear_context(ctx);
+    let mut sig = Signature::new(call_conv);
+    sig.params.extend([AbiParam::new(I64), AbiParam::new(I64), AbiParam::new(I64)]);
+    sig.returns.push(AbiParam::new(I32));
+    ctx.func.signature = sig.clone();
+    let mut b = FunctionBuilder::new(&mut ctx.func, fctx);
+    let tail = b.import_signature(block_sig());
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    let p = b.block_params(entry).to_vec();
+    let call = b.ins().call_indirect(tail, p[2], &[p[0], p[1]]);
+    let r = b.inst_results(call)[0];
+    b.ins().return_(&[r]);
+    b.finalize(fcfg);
+    let id = module.declare_anonymous_function(&sig).map_err(|e| e.to_string())?;
+    module.define_function(id, ctx).map_err(|e| format!("{e:?}"))?;
+    module.clear_context(ctx);
+    module.finalize_definitions().map_err(|e| e.to_string())?;
+    Ok(module.get_finalized_function(id))
+}
+
 /// Compiles the first `len` instructions of `block` (all supported); returns the entry
-/// point and the size of the host code.
+/// point and the size of the host code. `insts[k]` is a stable copy of instruction `k`
+/// for `step_helper`; `chain` is the chain table.
 pub(super) fn compile(
     module: &mut JITModule,
     ctx: &mut cranelift_codegen::Context,
     fctx: &mut FunctionBuilderContext,
     block: &Block,
     len: usize,
+    insts_ptr: &[*const Inst],
+    chain: *const ChainEntry,
 ) -> Result<(BlockFn, usize), String> {
     let ptr = I64;
     let call_conv = module.isa().default_call_conv();
+    let fma = module.isa().has_native_fma();
     let fcfg = module.target_config();
     module.clear_context(ctx);
-    let mut sig = Signature::new(call_conv);
-    sig.params.push(AbiParam::new(ptr));
-    sig.params.push(AbiParam::new(ptr));
-    sig.returns.push(AbiParam::new(I32));
+    let sig = block_sig();
     ctx.func.signature = sig.clone();
 
     let mut load_sig = Signature::new(call_conv);
@@ -410,52 +1013,158 @@ pub(super) fn compile(
     let mut store_sig = Signature::new(call_conv);
     store_sig.params.extend([AbiParam::new(ptr), AbiParam::new(I64), AbiParam::new(I64), AbiParam::new(I32)]);
     store_sig.returns.push(AbiParam::new(I64));
+    let mut step_sig = Signature::new(call_conv);
+    step_sig.params.extend([AbiParam::new(ptr), AbiParam::new(ptr), AbiParam::new(I64)]);
+    step_sig.returns.push(AbiParam::new(I64));
 
     let insts = &block.insts[..len];
+    // Registers to load on entry: those any instruction names, as x or f (a
+    // superset is harmless).
     let mut used = 0u32;
-    let mut written = 0u32;
+    let mut fused = 0u32;
     for i in insts {
-        used |= 1 << i.rs1 | 1 << i.rs2 | 1 << i.rd;
-        if writes_rd(i.op) {
-            written |= 1 << i.rd;
+        let m = 1 << i.rs1 | 1 << i.rs2 | 1 << i.rd;
+        if is_fp(i.op) {
+            fused |= m | 1 << i.rs3;
         }
+        used |= m;
     }
     used &= !1;
-    written &= !1;
+    let mut pcs = Vec::with_capacity(len);
+    let mut pc = block.pc;
+    for i in insts {
+        pcs.push(pc);
+        pc = pc.wrapping_add(i.len as u64);
+    }
+    let end_pc = pc;
 
     let mut b = FunctionBuilder::new(&mut ctx.func, fctx);
     let load_sig = b.import_signature(load_sig);
     let store_sig = b.import_signature(store_sig);
+    let step_sig = b.import_signature(step_sig);
+    let tail_sig = b.import_signature(sig.clone());
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
     b.switch_to_block(entry);
     b.seal_block(entry);
     let env = b.block_params(entry)[0];
     let x = b.block_params(entry)[1];
+
+    // A block that branches or jumps back to its own start is a loop: it iterates
+    // inside the function (the guest registers stay in host registers across
+    // iterations), paying the budget and the counters per iteration at `head`.
+    let self_loop = len == block.len()
+        && insts.last().is_some_and(|i| {
+            matches!(i.op, Op::Jal | Op::Beq | Op::Bne | Op::Blt | Op::Bge | Op::Bltu | Op::Bgeu)
+                && pcs[len - 1].wrapping_add(i.imm as i64 as u64) == block.pc
+        });
+
     let regs: [Variable; 32] = std::array::from_fn(|_| b.declare_var(I64));
+    let fregs: [Variable; 32] = std::array::from_fn(|_| b.declare_var(I64));
     for (r, var) in regs.iter().enumerate().skip(1) {
-        let v = if used & (1 << r) != 0 { b.ins().load(I64, MemFlagsData::trusted(), x, (r * 8) as i32) } else { b.ins().iconst(I64, 0) };
+        let v = if used & (1 << r) != 0 { b.ins().load(I64, trusted(), x, (r * 8) as i32) } else { b.ins().iconst(I64, 0) };
         b.def_var(*var, v);
     }
-    let field = |b: &mut FunctionBuilder, off: usize| b.ins().load(I64, MemFlagsData::trusted(), env, off as i32);
+    for (r, var) in fregs.iter().enumerate() {
+        let v = if fused & (1 << r) != 0 { b.ins().load(I64, trusted(), x, f_off(r)) } else { b.ins().iconst(I64, 0) };
+        b.def_var(*var, v);
+    }
+    let field = |b: &mut FunctionBuilder, off: usize| b.ins().load(I64, trusted(), env, off as i32);
     let tlb = field(&mut b, offset_of!(JitEnv, tlb));
     let data = field(&mut b, offset_of!(JitEnv, data));
     let pmix = field(&mut b, offset_of!(JitEnv, principal_mix));
     let counters = field(&mut b, offset_of!(JitEnv, counters));
-    let mut t = Tr { b: &mut b, regs, written, env, x, load_sig, store_sig, tlb, data, pmix, counters };
-    let mut pc = block.pc;
-    let mut next_pc = None;
-    for (k, i) in insts.iter().enumerate() {
-        if let Some(n) = t.inst(k, *i, pc) {
-            next_pc = Some(n);
-        }
-        pc = pc.wrapping_add(i.len as u64);
-    }
-    let next = match next_pc {
-        Some(v) => v,
-        None => t.b.ins().iconst(I64, pc as i64),
+    let head = b.create_block();
+    b.ins().jump(head, &[]);
+    b.switch_to_block(head);
+
+    // The budget: take this block's instructions, or decline.
+    let budget = b.ins().load(I64, trusted(), env, offset_of!(JitEnv, budget) as i32);
+    let enough = b.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, budget, len as i64);
+    let body = b.create_block();
+    let decline = b.create_block();
+    b.ins().brif(enough, body, &[], decline, &[]);
+    b.switch_to_block(body);
+    b.seal_block(body);
+    let rest = b.ins().iadd_imm_s(budget, -(len as i64));
+    b.ins().store(trusted(), rest, env, offset_of!(JitEnv, budget) as i32);
+
+    let mut t = Tr {
+        b: &mut b,
+        regs,
+        fregs,
+        // In a loop, a register written late in one iteration still differs from
+        // memory early in the next: count everything named as changed.
+        dirty: if self_loop { used } else { 0 },
+        fdirty: if self_loop { fused } else { 0 },
+        env,
+        x,
+        load_sig,
+        store_sig,
+        step_sig,
+        tail_sig,
+        tlb,
+        data,
+        pmix,
+        counters,
+        len,
+        cum: block.cum[..=len].to_vec(),
+        pcs: pcs.clone(),
+        insts: insts_ptr,
+        chain,
+        fma,
     };
-    t.exit(len, Some(next));
+    t.add_at(counters, offset_of!(Counters, instret), len as i64);
+    t.add_at(counters, offset_of!(Counters, cycles), block.cum[len] as i64);
+    let mut next = None;
+    for (k, i) in insts.iter().enumerate() {
+        if let Some(n) = t.inst(k, *i, pcs[k]) {
+            next = Some(n);
+        }
+    }
+    let go = |t: &mut Tr, pc: u64| {
+        if self_loop && pc == block.pc {
+            // Unless a helper saw the code epoch move (then the loop re-decodes).
+            let code = t.b.ins().load(I64, trusted(), t.env, offset_of!(JitEnv, code) as i32);
+            let moved = t.b.ins().icmp_imm_s(IntCC::Equal, code, -1);
+            let out = t.b.create_block();
+            t.b.ins().brif(moved, out, &[], head, &[]);
+            t.b.switch_to_block(out);
+            t.b.seal_block(out);
+            t.spill();
+            let here = t.b.ins().iconst(I64, block.pc as i64);
+            t.set_next_pc(here);
+            t.ret(status::EXIT);
+        } else {
+            let v = t.b.ins().iconst(I64, pc as i64);
+            t.leave(v, Some(pc));
+        }
+    };
+    match next.unwrap_or(Next::Const(end_pc)) {
+        Next::Const(pc) => go(&mut t, pc),
+        Next::Dyn(v) => t.leave(v, None),
+        Next::Cond(c, taken, fall) => {
+            let tb = t.b.create_block();
+            let fb = t.b.create_block();
+            t.b.ins().brif(c, tb, &[], fb, &[]);
+            for (blk, pc) in [(tb, taken), (fb, fall)] {
+                t.b.switch_to_block(blk);
+                t.b.seal_block(blk);
+                go(&mut t, pc);
+            }
+        }
+    }
+    // Declining: on the first iteration nothing changed yet; on a later one the
+    // registers the loop changed are written back first.
+    t.b.switch_to_block(decline);
+    t.b.seal_block(decline);
+    if self_loop {
+        t.spill();
+    }
+    let here = t.b.ins().iconst(I64, block.pc as i64);
+    t.set_next_pc(here);
+    t.ret(status::EXIT);
+    b.seal_block(head);
     b.finalize(fcfg);
 
     let id = module.declare_anonymous_function(&sig).map_err(|e| e.to_string())?;
@@ -463,10 +1172,5 @@ pub(super) fn compile(
     let bytes = ctx.compiled_code().map(|c| c.code_buffer().len()).unwrap_or(0);
     module.clear_context(ctx);
     module.finalize_definitions().map_err(|e| e.to_string())?;
-    let code = module.get_finalized_function(id);
-    // SAFETY: `code` is the entry of the function just defined with the signature
-    // `BlockFn` declares (two pointer-sized arguments, an i32 result) in the host's
-    // default calling convention, which is that of `extern "C"`.
-    let f = unsafe { std::mem::transmute::<*const u8, BlockFn>(code) };
-    Ok((f, bytes))
+    Ok((module.get_finalized_function(id), bytes))
 }
