@@ -6,6 +6,7 @@
 //! descriptors threads wait for, until the earliest deadline) instead of spinning.
 
 use crate::linux::{self, Linux};
+use crate::stats::SyscallStats;
 use crate::wiring::{entry, service_mut, Config, KernelHost, ServiceHost, Wiring};
 use machine::grants::GrantRequest;
 use machine::host::authority;
@@ -36,11 +37,13 @@ pub struct Options {
     pub machine: MachineConfig,
     /// A fault to inject (`--inject`).
     pub inject: Option<crate::inject::Spec>,
+    /// Measure the host time of each syscall for the report (`--stats`, `--stats-json`).
+    pub syscall_times: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { config: Config::Split, root: PathBuf::from("/"), strace: false, strace_filter: None, quantum: DEFAULT_QUANTUM, machine: MachineConfig::default(), inject: None }
+        Options { config: Config::Split, root: PathBuf::from("/"), strace: false, strace_filter: None, quantum: DEFAULT_QUANTUM, machine: MachineConfig::default(), inject: None, syscall_times: false }
     }
 }
 
@@ -139,7 +142,7 @@ impl Runtime {
                 for svc in services(opts.root.clone(), opts.strace, &opts.strace_filter, &wiring.record) {
                     let id = svc.id();
                     let auth = spec(id).authority;
-                    let sid = m.add_host_space(id.name(), Box::new(ServiceHost { service: svc, wiring: Wiring::default(), stats: Default::default(), generation: 0 }), auth).map_err(merr)?;
+                    let sid = m.add_host_space(id.name(), Box::new(ServiceHost { service: svc, wiring: Wiring::default(), stats: SyscallStats { timed: opts.syscall_times, ..Default::default() }, generation: 0 }), auth).map_err(merr)?;
                     wiring.sids[id as usize] = sid;
                     wiring.portals[id as usize] = m.create_portal(sid, sid, entry::CALL).map_err(merr)?;
                     wiring.native[id as usize] = wiring.portals[id as usize];
@@ -166,7 +169,7 @@ impl Runtime {
             }
             Config::Monolithic => {
                 let svcs: Vec<Option<Box<dyn Service>>> = services(opts.root.clone(), opts.strace, &opts.strace_filter, &wiring.record).into_iter().map(Some).collect();
-                let k = m.add_host_space("kernel", Box::new(KernelHost { services: svcs, wiring: Wiring::default(), stats: Default::default() }), kernel_authority()).map_err(merr)?;
+                let k = m.add_host_space("kernel", Box::new(KernelHost { services: svcs, wiring: Wiring::default(), stats: SyscallStats { timed: opts.syscall_times, ..Default::default() } }), kernel_authority()).map_err(merr)?;
                 wiring.sids = [k; ServiceId::COUNT];
                 // One portal per service for native callers (`entry::NATIVE`).
                 for id in ServiceId::ALL {
