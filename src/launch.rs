@@ -254,7 +254,7 @@ pub fn run(mut spec: RunSpec) -> Result<i32, Stop> {
         Some(f) => Some(personality::strace::parse_filter(f).map_err(|e| Stop::usage(format!("strace filter {f:?}: {e}")))?),
         None => None,
     };
-    let mut opts = Options { config: spec.config, strace: spec.strace || log.strace, strace_filter, quantum: spec.quantum.max(1), inject: spec.inject, ..Options::default() };
+    let mut opts = Options { config: spec.config, strace: spec.strace || log.strace, strace_filter, quantum: spec.quantum.max(1), inject: spec.inject, syscall_times: spec.stats || spec.stats_json.is_some(), ..Options::default() };
     if let Some(root) = &spec.root {
         match std::fs::canonicalize(root) {
             Ok(r) if r.is_dir() => opts.root = r,

@@ -56,6 +56,27 @@ impl Counters {
 
     /// `self - base` for the hot fields the executor bumps (used to attribute a run of
     /// instructions to the space that executed them).
+    /// Adds the hot counters (instructions, cycles, loads, stores) `now` gained since
+    /// `base`: `settle`'s attribution, without building a whole `Counters`.
+    pub fn add_hot_since(&mut self, now: &Counters, base: &Counters) {
+        self.instret += now.instret - base.instret;
+        self.cycles += now.cycles - base.cycles;
+        self.loads_own += now.loads_own - base.loads_own;
+        self.loads_foreign += now.loads_foreign - base.loads_foreign;
+        self.stores_own += now.stores_own - base.stores_own;
+        self.stores_foreign += now.stores_foreign - base.stores_foreign;
+    }
+
+    /// Copies the hot counters of `from` (the rest of a settlement base is never read).
+    pub fn set_hot(&mut self, from: &Counters) {
+        self.instret = from.instret;
+        self.cycles = from.cycles;
+        self.loads_own = from.loads_own;
+        self.loads_foreign = from.loads_foreign;
+        self.stores_own = from.stores_own;
+        self.stores_foreign = from.stores_foreign;
+    }
+
     pub fn delta_hot(&self, base: &Counters) -> Counters {
         Counters {
             instret: self.instret - base.instret,

@@ -105,12 +105,13 @@ pub struct GrantTable {
     peak: usize,
 }
 
+/// Takes `h` out of `key`'s set. An emptied set stays, with its allocation: the same
+/// keys come back at every syscall (a transient grant from linux to a service over a
+/// process, made and revoked each time), and `revoke_involving` drops the empty sets
+/// of a destroyed space.
 fn unlist<K: std::hash::Hash + Eq + Copy>(map: &mut FxHashMap<K, HandleSet>, key: K, h: Handle) {
     if let Some(v) = map.get_mut(&key) {
         v.swap_remove(&h);
-        if v.is_empty() {
-            map.remove(&key);
-        }
     }
 }
 
@@ -306,6 +307,14 @@ impl GrantTable {
         let mut out = Vec::new();
         for h in roots {
             out.extend(self.revoke_tree(h));
+        }
+        // The space's sets are empty now (`unlist` keeps them): drop them, so a run
+        // that makes and destroys many spaces does not keep a set for each.
+        self.held.retain(|&(g, o), v| !(v.is_empty() && (g == sid || o == sid)));
+        for m in [&mut self.holds, &mut self.made, &mut self.over] {
+            if m.get(&sid).is_some_and(|v| v.is_empty()) {
+                m.remove(&sid);
+            }
         }
         out
     }

@@ -349,7 +349,10 @@ impl Machine {
             self.revoke_transients(&mut hart, f.caller_data, &f.passed);
             hart.code = f.caller_code;
             hart.data = f.caller_data;
-            hart.ctx = f.saved;
+            // A host-to-host frame kept no registers (`portal_call`).
+            if !(f.host && matches!(f.kind, CallKind::Host)) {
+                hart.ctx = f.saved;
+            }
         }
         hart.reservation = None;
         hart.last_host_return = None;
@@ -360,9 +363,9 @@ impl Machine {
     /// Attributes the hart's hot counters since the last settlement to its current
     /// principal.
     pub(crate) fn settle(&mut self, hart: &mut Hart) {
-        let d = hart.counters.delta_hot(&hart.settled);
-        self.space_counters.entry(hart.data).or_default().add(&d);
-        hart.settled = hart.counters.clone();
+        // Twice per portal call: only the hot counters move between settlements.
+        self.space_counters.entry(hart.data).or_default().add_hot_since(&hart.counters, &hart.settled);
+        hart.settled.set_hot(&hart.counters);
     }
 
     /// Size and activity of the translation cache.
@@ -450,7 +453,12 @@ impl Machine {
             return Err(GxError::Busy);
         }
         self.settle(hart);
-        let mut saved = hart.ctx.clone();
+        // Host code calling a host space: no registers change hands, and hart.ctx (the
+        // interrupted user context's working copy) stays as it is across the call, so
+        // the frame keeps no copy of it (`pop_frame` restores none). Half a KiB copied
+        // twice less on every service-to-service call.
+        let keeps_ctx = host && matches!(kind, CallKind::Host);
+        let mut saved = if keeps_ctx { Context::default() } else { hart.ctx.clone() };
         saved.pc = return_pc;
         // The transient grants of the calling frame go to this call, unless it is a
         // fault's: a fault is not a call the frame made, and a handled fault resumes
@@ -560,6 +568,10 @@ impl Machine {
         self.count(callee, |c| c.prets += 1);
         hart.code = frame.caller_code;
         hart.data = frame.caller_data;
+        if frame.host && matches!(frame.kind, CallKind::Host) {
+            // The call kept hart.ctx (see `portal_call`): nothing to restore.
+            return end;
+        }
         let callee_ctx = std::mem::replace(&mut hart.ctx, frame.saved);
         match frame.kind {
             CallKind::Voluntary { rd } => {

@@ -67,13 +67,15 @@ pub(crate) fn armed(wiring: &Wiring, service: ServiceId) -> Option<Injector> {
 }
 
 /// Runs an involuntary ecall into linux, recording what the syscall cost: the hart's
-/// counters before and after, plus the involuntary call itself (charged as a jump).
+/// counters before and after, plus the involuntary call itself (charged as a jump),
+/// and its host time when the stats are `timed`.
 pub(crate) fn accounted(ctx: &mut HostCtx<'_>, stats: &mut SyscallStats, nr: u64, f: impl FnOnce(&mut HostCtx<'_>) -> Result<(), Fault>) -> Result<(), Fault> {
     let before = ctx.hart().counters.clone();
-    let t = std::time::Instant::now();
+    let t = stats.timed.then(std::time::Instant::now);
     let r = f(ctx);
     let entry = ctx.machine().costs.jump as u64;
-    stats.by_nr.entry(nr).or_default().record(&before, &ctx.hart().counters, t.elapsed().as_nanos() as u64, entry);
+    let ns = t.map_or(0, |t| t.elapsed().as_nanos() as u64);
+    stats.by_nr.entry(nr).or_default().record(&before, &ctx.hart().counters, ns, entry);
     r
 }
 

@@ -11,6 +11,7 @@ use machine::hart::reg;
 use machine::Fault;
 use std::any::Any;
 use syscalls::proc::op as proc_op;
+use syscalls::proc::published;
 use syscalls::sched::Wake;
 use syscalls::service::{call_errno, err, is_err, BLOCK};
 use syscalls::sysno as nr;
@@ -101,11 +102,17 @@ impl Linux {
         }
     }
 
-    /// Who is calling, from proc (which also hands over why the thread was woken, if
-    /// this is the re-execution of a blocked syscall).
+    /// Who is calling: the slot proc publishes for this hart, read through linux's
+    /// grant on proc's pages (`syscalls::proc::published`); a call to proc's ENTER when
+    /// the slot is unreadable or says there is more to it (the re-execution of a
+    /// blocked syscall, whose wake reason ENTER hands over and consumes, or leftovers
+    /// of an earlier call ENTER clears).
     fn enter(env: &mut dyn Env) -> Option<Caller> {
         let hart = env.hart();
         let (code, data) = env.caller_env();
+        if let Some(s) = published::read(env, hart).filter(|s| s.flags & published::flag::ENTER == 0) {
+            return Some(Caller { pid: s.pid, tid: s.tid, wake: None, data, code });
+        }
         let [w, wake] = env.call(ServiceId::Proc, proc_op::ENTER, [hart as u64, 0, 0, 0, 0, 0], &[]).ok()?;
         if is_err(w) {
             return None;
@@ -141,8 +148,10 @@ impl Linux {
             }
         }
         // Signals are delivered on the way back to user code (sigreturn included: it
-        // may have unblocked some).
-        signal::deliver_pending(self, env, &c);
+        // may have unblocked some), when proc's slot says one is deliverable.
+        if signal::deliverable(env, &c) {
+            signal::deliver_pending(self, env, &c);
+        }
         Ok(())
     }
 

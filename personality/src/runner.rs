@@ -6,13 +6,14 @@
 //! descriptors threads wait for, until the earliest deadline) instead of spinning.
 
 use crate::linux::{self, Linux};
+use crate::stats::SyscallStats;
 use crate::wiring::{entry, service_mut, Config, KernelHost, ServiceHost, Wiring};
 use machine::grants::GrantRequest;
 use machine::host::authority;
 use machine::{Exit, GrantRights, Machine, MachineConfig, PageRights, Sid};
 use std::path::PathBuf;
 use std::time::Instant;
-use syscalls::proc::{ExitStatus, Proc, ThreadState};
+use syscalls::proc::{published, ExitStatus, Proc, ThreadState};
 use syscalls::sched::Wake;
 use syscalls::{Service, ServiceId, Spec};
 
@@ -36,11 +37,13 @@ pub struct Options {
     pub machine: MachineConfig,
     /// A fault to inject (`--inject`).
     pub inject: Option<crate::inject::Spec>,
+    /// Measure the host time of each syscall for the report (`--stats`, `--stats-json`).
+    pub syscall_times: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { config: Config::Split, root: PathBuf::from("/"), strace: false, strace_filter: None, quantum: DEFAULT_QUANTUM, machine: MachineConfig::default(), inject: None }
+        Options { config: Config::Split, root: PathBuf::from("/"), strace: false, strace_filter: None, quantum: DEFAULT_QUANTUM, machine: MachineConfig::default(), inject: None, syscall_times: false }
     }
 }
 
@@ -139,7 +142,7 @@ impl Runtime {
                 for svc in services(opts.root.clone(), opts.strace, &opts.strace_filter, &wiring.record) {
                     let id = svc.id();
                     let auth = spec(id).authority;
-                    let sid = m.add_host_space(id.name(), Box::new(ServiceHost { service: svc, wiring: Wiring::default(), stats: Default::default(), generation: 0 }), auth).map_err(merr)?;
+                    let sid = m.add_host_space(id.name(), Box::new(ServiceHost { service: svc, wiring: Wiring::default(), stats: SyscallStats { timed: opts.syscall_times, ..Default::default() }, generation: 0 }), auth).map_err(merr)?;
                     wiring.sids[id as usize] = sid;
                     wiring.portals[id as usize] = m.create_portal(sid, sid, entry::CALL).map_err(merr)?;
                     wiring.native[id as usize] = wiring.portals[id as usize];
@@ -166,7 +169,7 @@ impl Runtime {
             }
             Config::Monolithic => {
                 let svcs: Vec<Option<Box<dyn Service>>> = services(opts.root.clone(), opts.strace, &opts.strace_filter, &wiring.record).into_iter().map(Some).collect();
-                let k = m.add_host_space("kernel", Box::new(KernelHost { services: svcs, wiring: Wiring::default(), stats: Default::default() }), kernel_authority()).map_err(merr)?;
+                let k = m.add_host_space("kernel", Box::new(KernelHost { services: svcs, wiring: Wiring::default(), stats: SyscallStats { timed: opts.syscall_times, ..Default::default() } }), kernel_authority()).map_err(merr)?;
                 wiring.sids = [k; ServiceId::COUNT];
                 // One portal per service for native callers (`entry::NATIVE`).
                 for id in ServiceId::ALL {
@@ -185,6 +188,16 @@ impl Runtime {
         // The vfs's own scratch memory: what it lends onwards (mm's /proc/PID/maps text).
         let v = wiring.sids[ServiceId::Vfs as usize];
         m.mem.map_lazy(v, syscalls::vfs::SCRATCH, syscalls::vfs::SCRATCH_SIZE, PageRights::RW).map_err(merr)?;
+        // proc's published slots (`syscalls::proc::published`): proc writes them, linux
+        // reads them through a read-only grant of proc's (the board makes it for proc,
+        // as it makes the C grants of the call graph), instead of calling proc twice
+        // per syscall. In the monolithic kernel they are the kernel's own memory.
+        let p = wiring.sids[ServiceId::Proc as usize];
+        m.mem.map_zero(p, published::BASE, published::SIZE, PageRights::RW).map_err(merr)?;
+        if p != l {
+            let req = GrantRequest { owner: p, lo: published::BASE, len: published::SIZE, rights: GrantRights::R, grantee: l, transient: false };
+            m.mem.grant(p, p, &req).map_err(merr)?;
+        }
         let cfg = opts.config;
         if let Some(mm) = service_mut::<syscalls::mm::Mm>(&mut m, &wiring, cfg, ServiceId::Mm) {
             mm.portals = syscalls::mm::ProcessPortals { ecall, fault };
@@ -290,6 +303,7 @@ impl Runtime {
             if t.state != ThreadState::Runnable || self.proc().is_stopped(t.pid) {
                 continue;
             }
+            self.publish();
             // A thread woken in a syscall re-executes it first and takes its signals on
             // the way out; any other is interrupted where it is.
             if t.wake.is_none() && self.proc().deliverable(tid) != 0 {
@@ -325,6 +339,19 @@ impl Runtime {
         }
         self.elapsed = start.elapsed();
         status
+    }
+
+    /// Writes the slots proc publishes for linux that changed since proc last wrote
+    /// them: the board changed proc's tables itself (timers fired, sleepers woken,
+    /// processes killed), and linux must not act on the old words.
+    fn publish(&mut self) {
+        let changes = self.proc().published_changes();
+        let sid = self.sid(ServiceId::Proc);
+        for (off, b) in changes {
+            if self.m.mem.poke(sid, published::BASE + off, &b).is_err() {
+                self.proc().publish_failed(off);
+            }
+        }
     }
 
     /// Whether a signal deliverable to `tid` would end its process.

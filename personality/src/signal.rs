@@ -15,7 +15,7 @@ use crate::call::{rss_kb, scratch, stop, Caller, Outcome};
 use crate::state::Linux;
 use machine::addr::{qualified, Sid};
 use machine::hart::reg;
-use syscalls::proc::{action, op as proc_op};
+use syscalls::proc::{action, op as proc_op, published};
 use syscalls::sched::Wake;
 use syscalls::service::err;
 use syscalls::{Env, Lend, ServiceId};
@@ -48,6 +48,13 @@ fn terminate(linux: &mut Linux, env: &mut dyn Env, c: &Caller, sig: u64) {
         linux.process_gone(env, c.pid);
     }
     linux.stop = Some(stop::EXITED);
+}
+
+/// Whether the caller may have a signal to take: proc's published slot for this hart
+/// says so, or cannot be read (then DELIVER is asked, which answers for itself).
+pub fn deliverable(env: &mut dyn Env, c: &Caller) -> bool {
+    let hart = env.hart();
+    published::read(env, hart).is_none_or(|s| s.tid != c.tid || s.flags & published::flag::SIGNAL != 0)
 }
 
 /// Delivers the caller's next deliverable signal, if any: ends the process for a
@@ -165,10 +172,13 @@ pub fn sigsuspend(linux: &mut Linux, env: &mut dyn Env, c: &Caller, a: [u64; 6])
 }
 
 /// Who is on this hart, for the fault and interrupt entries (which are not syscalls:
-/// the thread's wake reason stays for its syscall).
+/// the thread's wake reason stays for its syscall): proc's published slot, or ENTER.
 fn enter(env: &mut dyn Env) -> Option<Caller> {
     let hart = env.hart();
     let (code, data): (Sid, Sid) = env.caller_env();
+    if let Some(s) = published::read(env, hart) {
+        return Some(Caller { pid: s.pid, tid: s.tid, wake: None, data, code });
+    }
     let [w, _] = env.call(ServiceId::Proc, proc_op::ENTER, [hart as u64, 1, 0, 0, 0, 0], &[]).ok()?;
     if syscalls::service::is_err(w) {
         return None;

@@ -1,15 +1,25 @@
 // A syscall-bound workload: many small system calls of the kinds real programs make
 // (getppid, write to /dev/null, read from /dev/zero, clock_gettime, fstat), so the
 // cost per syscall dominates. Used by scripts/bench.sh; its output is deterministic.
+// With a second argument "getppid" it makes only getppid calls, ROUNDS of them (the
+// cheapest syscall: the cost of the syscall path itself).
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 int main(int argc, char **argv) {
     long rounds = argc > 1 ? atol(argv[1]) : 20000;
+    if (argc > 2 && strcmp(argv[2], "getppid") == 0) {
+        unsigned long n = 0;
+        for (long i = 0; i < rounds; i++)
+            n += (unsigned long)getppid() > 0;
+        printf("rounds %ld, syscalls %ld, checks %lu\n", rounds, rounds, n);
+        return n == (unsigned long)rounds ? 0 : 1;
+    }
     int null = open("/dev/null", O_WRONLY);
     int zero = open("/dev/zero", O_RDONLY);
     if (null < 0 || zero < 0) {

@@ -7,6 +7,7 @@
 
 pub mod ids;
 pub mod limits;
+pub mod published;
 pub mod signal;
 pub mod stop;
 pub mod timer;
@@ -251,6 +252,8 @@ pub struct Proc {
     /// Status of the first process, once it has exited: the run's exit status.
     pub init_exit: Option<ExitStatus>,
     pub init_pid: Pid,
+    /// The slots last written for linux (`published`).
+    pub published: published::Published,
 }
 
 impl Proc {
@@ -508,6 +511,15 @@ impl Service for Proc {
     }
 
     fn handle(&mut self, env: &mut dyn Env, op: u64, a: [u64; 6]) -> Result<[u64; 2], Fault> {
+        let r = self.op(env, op, a);
+        // Whatever the call changed, linux sees before its next syscall.
+        self.publish(env);
+        r
+    }
+}
+
+impl Proc {
+    fn op(&mut self, env: &mut dyn Env, op: u64, a: [u64; 6]) -> Result<[u64; 2], Fault> {
         // a[0] of every op is the caller as pid<<32|wake<<24|tid; the arguments follow.
         let (pid, tid) = Self::caller(a[0]);
         let wake = Self::wake_of(a[0]);
