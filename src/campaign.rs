@@ -188,7 +188,7 @@ fn run_campaign(args: CampaignArgs) -> Result<(), String> {
                 let service = targets[(h % targets.len() as u64) as usize];
                 let kind = kinds[((h >> 16) % kinds.len() as u64) as usize];
                 let calls = split_calls.get(service.name()).copied().unwrap_or(1).max(1);
-                let spec = Spec { service, kind, trigger: Trigger::After(1 + (h >> 32) % calls), seed: h };
+                let spec = Spec { service, kind, trigger: Trigger::After(1 + (h >> 32) % calls), seed: h, step: 0 };
                 let rec = match run_child(config, Some(&spec), args.engine, &args.program, timeout, &format!("{run}")) {
                     Ok(o) => classify(run, config, &spec, &o, &reference[config]),
                     Err(e) => {

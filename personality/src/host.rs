@@ -11,7 +11,9 @@ use std::any::Any;
 use syscalls::ServiceId;
 
 /// The `Env` methods both wirings answer the same way: straight from the host
-/// context, under the calling space's own identity.
+/// context, under the calling space's own identity. Each memory access passes through
+/// the env's own `access(write)` first (the split host's recovery window and mid-call
+/// fault injection).
 macro_rules! env_from_ctx {
     () => {
         fn me(&self) -> Sid {
@@ -21,9 +23,11 @@ macro_rules! env_from_ctx {
             self.ctx.hart_id()
         }
         fn read(&mut self, ptr: u64, buf: &mut [u8]) -> Result<(), Fault> {
+            self.access(false)?;
             self.ctx.read(ptr, buf)
         }
         fn write(&mut self, ptr: u64, buf: &[u8]) -> Result<(), Fault> {
+            self.access(true)?;
             self.ctx.write(ptr, buf)
         }
         fn memory(&mut self) -> Result<&mut Memory, GxError> {

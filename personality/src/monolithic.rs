@@ -18,6 +18,14 @@ pub struct MonoEnv<'c, 'm> {
     pub wiring: &'c mut Wiring,
 }
 
+impl MonoEnv<'_, '_> {
+    /// Every memory access of a service: nothing to track in one kernel, where any
+    /// fault is a panic and nothing is restarted.
+    fn access(&mut self, _write: bool) -> Result<(), Fault> {
+        Ok(())
+    }
+}
+
 impl Env for MonoEnv<'_, '_> {
     env_from_ctx!();
     fn call(&mut self, to: ServiceId, op: u64, args: [u64; 6], _lends: &[Lend]) -> Result<[u64; 2], CallError> {
@@ -46,7 +54,7 @@ impl Env for MonoEnv<'_, '_> {
             CallError::Faulted(f)
         })
     }
-    fn restart(&mut self, _s: ServiceId) -> Result<u32, GxError> {
+    fn restart(&mut self, _s: ServiceId) -> Result<syscalls::service::Restarted, GxError> {
         // There is nothing to restart inside one kernel: a fault already was a panic.
         Err(GxError::Invalid)
     }
