@@ -5,7 +5,7 @@
 
 use crate::board::{entry, Wiring};
 use crate::call::op;
-use crate::host::{accounted, armed, env_from_ctx, take_reply};
+use crate::host::{accounted, armed, counted, env_from_ctx, take_reply};
 use crate::retry::idempotent;
 use crate::stats::SyscallStats;
 use machine::hart::Hart;
@@ -37,7 +37,16 @@ impl SplitEnv<'_, '_> {
             *left -= 1;
             if *left == 0 {
                 let (mut inj, _) = self.mid.take().expect("armed");
-                inj.fire(self)?;
+                counted(self.wiring);
+                // The injected access is not the call's own effect; and its fault
+                // traps as a real one would, whatever the service's code would have
+                // made of a failed access (a checked read it turns into EFAULT).
+                let effects = self.effects.take();
+                let r = inj.fire(self);
+                self.effects = effects;
+                if let Err(f) = r {
+                    std::panic::panic_any(format!("{f}"));
+                }
             }
         }
         if write {
@@ -140,7 +149,10 @@ impl HostSpace for ServiceHost {
             // armed for the middle of the call waits for its step.
             if let Some(mut inj) = armed(&self.wiring, self.service.id()) {
                 match inj.spec.step {
-                    0 => inj.fire(&mut env)?,
+                    0 => {
+                        counted(&self.wiring);
+                        inj.fire(&mut env)?
+                    }
                     k => env.mid = Some((inj, k)),
                 }
             }
