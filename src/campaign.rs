@@ -46,6 +46,10 @@ pub struct CampaignArgs {
     /// Seconds before a run counts as hung.
     #[arg(long, default_value_t = 30)]
     timeout: u64,
+    /// Fire each fault at the service's K-th memory access in the chosen call (the
+    /// middle of the call; split only) instead of at its entry (0).
+    #[arg(long, default_value_t = 0)]
+    step: u64,
     /// Execution engine of the runs (see `run --engine`).
     #[arg(long, value_enum)]
     engine: Option<crate::EngineArg>,
@@ -193,7 +197,7 @@ fn run_campaign(args: CampaignArgs) -> Result<(), String> {
                 let service = targets[(h % targets.len() as u64) as usize];
                 let kind = kinds[((h >> 16) % kinds.len() as u64) as usize];
                 let calls = split_calls.get(service.name()).copied().unwrap_or(1).max(1);
-                let spec = Spec { service, kind, trigger: Trigger::After(1 + (h >> 32) % calls), seed: h };
+                let spec = Spec { service, kind, trigger: Trigger::After(1 + (h >> 32) % calls), seed: h, step: args.step };
                 let rec = match run_child(config, Some(&spec), args.engine, &args.program, timeout, &format!("{run}")) {
                     Ok(o) => classify(run, config, &spec, &o, &reference[config]),
                     Err(e) => {

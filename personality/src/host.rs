@@ -11,7 +11,9 @@ use std::any::Any;
 use syscalls::ServiceId;
 
 /// The `Env` methods both wirings answer the same way: straight from the host
-/// context, under the calling space's own identity.
+/// context, under the calling space's own identity. Each memory access passes through
+/// the env's own `access(write)` first (the split host's recovery window and mid-call
+/// fault injection).
 macro_rules! env_from_ctx {
     () => {
         fn me(&self) -> Sid {
@@ -21,9 +23,11 @@ macro_rules! env_from_ctx {
             self.ctx.hart_id()
         }
         fn read(&mut self, ptr: u64, buf: &mut [u8]) -> Result<(), Fault> {
+            self.access(false)?;
             self.ctx.read(ptr, buf)
         }
         fn write(&mut self, ptr: u64, buf: &[u8]) -> Result<(), Fault> {
+            self.access(true)?;
             self.ctx.write(ptr, buf)
         }
         fn memory(&mut self) -> Result<&mut Memory, GxError> {
@@ -60,10 +64,15 @@ pub(crate) fn armed(wiring: &Wiring, service: ServiceId) -> Option<Injector> {
     if !i.on_call(service) {
         return None;
     }
+    Some(i.clone())
+}
+
+/// Counts a fault that fires now (one armed for a later step of a call counts when it
+/// gets there, and not at all if the call ends first).
+pub(crate) fn counted(wiring: &Wiring) {
     if let Ok(mut r) = wiring.record.lock() {
         r.injected += 1;
     }
-    Some(i.clone())
 }
 
 /// Runs an involuntary ecall into linux, recording what the syscall cost: the hart's

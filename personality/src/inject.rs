@@ -1,4 +1,10 @@
-//! Fault injection: `--inject SERVICE:KIND[:after=N|:p=P][:seed=S]`.
+//! Fault injection: `--inject SERVICE:KIND[:after=N|:p=P][:seed=S][:step=K]`.
+//!
+//! By default the fault fires as the chosen call enters the service, before its code
+//! has run (a fault at the request's first instruction); `step=K` lets the service run
+//! and fires the fault at its K-th access to memory during that call (split only: in
+//! the monolithic kernel a fault anywhere is the same kernel panic), which is how a
+//! fault in the middle of a read, a write or an open is made.
 //!
 //! The injected fault runs *as the service*, through the same `Env` its own code uses,
 //! so what it can reach is decided by the machine's grants, not by the injector: a wild
@@ -61,6 +67,8 @@ pub struct Spec {
     pub kind: Kind,
     pub trigger: Trigger,
     pub seed: u64,
+    /// 0: at the call's entry; K: at the service's K-th memory access in the call.
+    pub step: u64,
 }
 
 impl FromStr for Spec {
@@ -74,7 +82,7 @@ impl FromStr for Spec {
         }
         let k = parts.next().ok_or("missing fault kind (wild-write, wild-read, null, panic, hang, leak)")?;
         let kind = Kind::ALL.into_iter().find(|x| x.name() == k).ok_or_else(|| format!("unknown fault kind '{k}'"))?;
-        let mut spec = Spec { service, kind, trigger: Trigger::After(1), seed: 1 };
+        let mut spec = Spec { service, kind, trigger: Trigger::After(1), seed: 1, step: 0 };
         for p in parts {
             let (key, v) = p.split_once('=').ok_or_else(|| format!("expected key=value, got '{p}'"))?;
             match key {
@@ -87,6 +95,7 @@ impl FromStr for Spec {
                     spec.trigger = Trigger::Probability(pr);
                 }
                 "seed" => spec.seed = v.parse().map_err(|_| format!("bad seed={v}"))?,
+                "step" => spec.step = v.parse().map_err(|_| format!("bad step={v}"))?,
                 _ => return Err(format!("unknown option '{key}'")),
             }
         }
@@ -101,7 +110,11 @@ impl std::fmt::Display for Spec {
             Trigger::After(n) => write!(f, ":after={n}")?,
             Trigger::Probability(p) => write!(f, ":p={p}")?,
         }
-        write!(f, ":seed={}", self.seed)
+        write!(f, ":seed={}", self.seed)?;
+        if self.step > 0 {
+            write!(f, ":step={}", self.step)?;
+        }
+        Ok(())
     }
 }
 
@@ -222,6 +235,10 @@ mod tests {
         assert_eq!(s.kind, Kind::WildWrite);
         assert_eq!(s.trigger, Trigger::After(7));
         assert_eq!(s.to_string(), "vfs:wild-write:after=7:seed=3");
+        let m: Spec = "vfs:panic:after=2:step=3".parse().unwrap();
+        assert_eq!(m.step, 3);
+        assert_eq!(m.to_string(), "vfs:panic:after=2:seed=1:step=3");
+        assert!("vfs:panic:step=x".parse::<Spec>().is_err());
         assert!("tty:hang:p=0.5".parse::<Spec>().is_ok());
         assert!("linux:panic".parse::<Spec>().is_err());
         assert!("vfs:melt".parse::<Spec>().is_err());
@@ -235,7 +252,7 @@ mod tests {
         assert_eq!(fires, [false, false, true, false, false, false]);
         assert!(!i.on_call(ServiceId::Vfs));
         let run = |seed| {
-            let mut i = Injector::new(Spec { service: ServiceId::Vfs, kind: Kind::Panic, trigger: Trigger::Probability(0.3), seed });
+            let mut i = Injector::new(Spec { service: ServiceId::Vfs, kind: Kind::Panic, trigger: Trigger::Probability(0.3), seed, step: 0 });
             (0..200).filter(|_| i.on_call(ServiceId::Vfs)).count()
         };
         assert_eq!(run(5), run(5));

@@ -3,7 +3,7 @@
 
 use crate::board::{entry, Wiring};
 use crate::call::{op, stop};
-use crate::host::{accounted, armed, env_from_ctx, panic_text, take_reply};
+use crate::host::{accounted, armed, counted, env_from_ctx, panic_text, take_reply};
 use crate::stats::SyscallStats;
 use machine::hart::Hart;
 use machine::memory::Memory;
@@ -16,6 +16,14 @@ pub struct MonoEnv<'c, 'm> {
     pub ctx: &'c mut HostCtx<'m>,
     pub services: &'c mut Vec<Option<Box<dyn Service>>>,
     pub wiring: &'c mut Wiring,
+}
+
+impl MonoEnv<'_, '_> {
+    /// Every memory access of a service: nothing to track in one kernel, where any
+    /// fault is a panic and nothing is restarted.
+    fn access(&mut self, _write: bool) -> Result<(), Fault> {
+        Ok(())
+    }
 }
 
 impl Env for MonoEnv<'_, '_> {
@@ -32,7 +40,10 @@ impl Env for MonoEnv<'_, '_> {
         // A panic in a service is a fault of the kernel space; catch it here so the
         // service goes back in its slot and the fault is reported like any other.
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match inj {
-            Some(mut inj) => inj.fire(self).and_then(|_| svc.handle(self, op, args)),
+            Some(mut inj) => {
+                counted(self.wiring);
+                inj.fire(self).and_then(|_| svc.handle(self, op, args))
+            }
             None => svc.handle(self, op, args),
         }))
         .unwrap_or_else(|p| Err(Fault::new(machine::FaultKind::HostPanic(panic_text(&p)), me, 0)));
@@ -46,7 +57,7 @@ impl Env for MonoEnv<'_, '_> {
             CallError::Faulted(f)
         })
     }
-    fn restart(&mut self, _s: ServiceId) -> Result<u32, GxError> {
+    fn restart(&mut self, _s: ServiceId) -> Result<syscalls::service::Restarted, GxError> {
         // There is nothing to restart inside one kernel: a fault already was a panic.
         Err(GxError::Invalid)
     }

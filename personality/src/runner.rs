@@ -142,7 +142,9 @@ impl Runtime {
                 for svc in services(opts.root.clone(), opts.strace, &opts.strace_filter, &wiring.record) {
                     let id = svc.id();
                     let auth = spec(id).authority;
-                    let sid = m.add_host_space(id.name(), Box::new(ServiceHost { service: svc, wiring: Wiring::default(), stats: SyscallStats { timed: opts.syscall_times, ..Default::default() }, generation: 0 }), auth).map_err(merr)?;
+                    let mut host = ServiceHost::new(svc);
+                    host.stats.timed = opts.syscall_times;
+                    let sid = m.add_host_space(id.name(), Box::new(host), auth).map_err(merr)?;
                     wiring.sids[id as usize] = sid;
                     wiring.portals[id as usize] = m.create_portal(sid, sid, entry::CALL).map_err(merr)?;
                     wiring.native[id as usize] = wiring.portals[id as usize];

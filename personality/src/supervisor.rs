@@ -15,7 +15,8 @@ use syscalls::{Env, Service, ServiceId, Template};
 
 /// Ops of the supervisor.
 pub mod op {
-    /// a1 = the faulted service's number. a0 = its new generation.
+    /// a1 = the faulted service's number. a0 = its new generation, a1 = 1 if the
+    /// faulted call had changed nothing (it may run again, whatever it is).
     pub const RESTART: u64 = 1;
 }
 
@@ -25,6 +26,9 @@ pub struct Record {
     /// Generation of each service (bumped at every restart).
     pub generation: [u32; ServiceId::COUNT],
     pub restarts: [u64; ServiceId::COUNT],
+    /// Restarts after which the faulted call had changed nothing and ran again.
+    #[serde(default)]
+    pub recovered: [u64; ServiceId::COUNT],
     /// Faults reported, as text, in order.
     pub faults: Vec<String>,
     /// The monolithic kernel's panic, if it had one.
@@ -60,12 +64,13 @@ impl Service for Supervisor {
             op::RESTART => {
                 let Some(&s) = ServiceId::ALL.get(a[1] as usize) else { return Ok([err(libc::EINVAL), 0]) };
                 match env.restart(s) {
-                    Ok(generation) => {
-                        if let Ok(mut r) = self.record.lock() {
-                            r.generation[s as usize] = generation;
-                            r.restarts[s as usize] += 1;
+                    Ok(r) => {
+                        if let Ok(mut rec) = self.record.lock() {
+                            rec.generation[s as usize] = r.generation;
+                            rec.restarts[s as usize] += 1;
+                            rec.recovered[s as usize] += r.untouched as u64;
                         }
-                        Ok([generation as u64, 0])
+                        Ok([r.generation as u64, r.untouched as u64])
                     }
                     Err(e) => Ok([err(e.errno() as i32), 0]),
                 }

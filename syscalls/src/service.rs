@@ -117,7 +117,7 @@ pub trait Env {
     /// revoked: what a leaking service does (fault injection).
     fn leak_grant(&mut self, grantee: Sid) -> Result<(), GxError>;
     /// Restarts service `s` with a new generation (the supervisor only).
-    fn restart(&mut self, s: ServiceId) -> Result<u32, GxError>;
+    fn restart(&mut self, s: ServiceId) -> Result<Restarted, GxError>;
     /// A grant made as this service (the native directory service hands out C grants
     /// over service portals); the machine checks its authority. Refused by default.
     fn grant(&mut self, _ptr: u64, _len: u64, _grantee: Sid, _rights: GrantRights, _transient: bool) -> Result<u64, GxError> {
@@ -159,6 +159,24 @@ pub trait Service: Send {
     /// state it can serve from. The default keeps the state as it is (a service whose
     /// tables must survive, like proc and mm, restarts with them).
     fn restart(&mut self) {}
+    /// Whether the call in progress has changed the service's state yet: until it has,
+    /// a fault leaves the state as it was before the call and the call may run again
+    /// on the restarted service. The default cannot tell, so any call that reached
+    /// the service's code counts as having changed it.
+    fn changed_state(&self) -> bool {
+        true
+    }
+}
+
+/// What a restart reports to the supervisor and, through it, to the faulted call's
+/// caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Restarted {
+    /// The service's new generation.
+    pub generation: u32,
+    /// The faulted call had changed nothing yet (no state, no memory written, no other
+    /// service called): it may run again on the new generation, whatever it is.
+    pub untouched: bool,
 }
 
 /// What the board must know of a service before it runs it: every service type fills

@@ -24,6 +24,9 @@ pub struct Tty {
     pub written: [u64; 3],
     /// Capture output instead of writing to the host (tests and campaigns).
     pub capture: Option<Vec<u8>>,
+    /// Whether the call in progress has moved bytes to or from the host yet (the
+    /// driver's only state is the host's: until then a fault changed nothing).
+    moved: bool,
 }
 
 fn host_write(fd: i32, buf: &[u8]) -> Result<usize, i32> {
@@ -54,6 +57,7 @@ impl Tty {
         while done < len {
             let n = (len - done).min(CHUNK as u64) as usize;
             env.read(ptr + done, &mut buf[..n])?;
+            self.moved = true;
             if let Some(c) = &mut self.capture {
                 c.extend_from_slice(&buf[..n]);
             } else {
@@ -73,6 +77,7 @@ impl Tty {
             return Ok(if nonblock { [err(libc::EAGAIN), 0] } else { [BLOCK, key(kind::HOSTFD, fd as u64 | (libc::POLLIN as u64) << 32)] });
         }
         let mut buf = vec![0u8; (len as usize).min(CHUNK)];
+        self.moved = true;
         let n = match nix::unistd::read(fd, &mut buf) {
             Ok(n) => n,
             Err(e) => return Ok([err(e as i32), 0]),
@@ -96,7 +101,12 @@ impl Service for Tty {
         self
     }
 
+    fn changed_state(&self) -> bool {
+        self.moved
+    }
+
     fn handle(&mut self, env: &mut dyn Env, op: u64, a: [u64; 6]) -> Result<[u64; 2], Fault> {
+        self.moved = false;
         Ok(match op {
             op::WRITE => [self.write(env, a[1] as i32, a[2], a[3])?, 0],
             op::READ => return self.read(env, a[1] as i32, a[2], a[3], a[4] != 0),

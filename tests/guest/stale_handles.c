@@ -1,6 +1,7 @@
-// Descriptors across a restart of the vfs: tests/faults.rs injects a vfs fault between
-// the reads; afterwards the old descriptor must fail with ESTALE (a distinct error),
-// close must succeed, and a new open must work. Without a fault every read succeeds.
+// Descriptors across a restart of the vfs: tests/faults.rs injects a vfs fault at each
+// call in turn; the restarted vfs keeps the descriptor, so the output is the same as
+// without a fault. (A descriptor the restart's repair finds naming no open file would
+// fail with ESTALE, a distinct error, and close would succeed.)
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

@@ -8,6 +8,7 @@
 use super::abi::o;
 use super::fs::tri;
 use super::wait::{WaitSet, Who};
+use super::state::Undo;
 use super::{Backend, Regs, Vfs, eventfd, fail, host, io_errno, net, pipe, timerfd, val};
 use crate::sched::Wake;
 use crate::service::{Env, Lend, ServiceId, call_errno, err};
@@ -85,6 +86,11 @@ impl Vfs {
                 match r {
                     Ok(n) => {
                         v.truncate(n);
+                        if at.is_none() {
+                            // Journaled: a fault before the call returns moves the host
+                            // offset back (`state.rs`).
+                            self.journal.push(Undo::HostRead(id, n as u64));
+                        }
                         Ok(v)
                     }
                     // A host device or fifo with nothing yet (host fds are nonblocking).

@@ -10,7 +10,7 @@
 //! (synthesized /proc and /dev), `ready` (readiness, poll, select), `epoll`, `eventfd`,
 //! `timerfd`, `net` (socket syscalls) with `unix` and `inet`, `wait` (blocking), `host`
 //! (the raw host calls), `abi` (guest structure layouts), `lends` (what each syscall may
-//! touch), `path` (resolution inside the root).
+//! touch), `path` (resolution inside the root), `state` (what outlives a restart).
 
 pub mod abi;
 mod attrs;
@@ -29,6 +29,7 @@ mod mapping;
 mod net;
 pub mod path;
 mod pipe;
+pub mod state;
 pub mod prefix;
 mod procfs;
 mod ready;
@@ -47,7 +48,6 @@ use std::any::Any;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::PathBuf;
-use std::time::Instant;
 use wait::Who;
 
 /// Operations of vfs besides Linux syscall numbers.
@@ -155,30 +155,20 @@ pub struct FdTable {
     pub stale: std::collections::BTreeSet<i32>,
 }
 
-/// The vfs service.
+/// The vfs service: an instance (its configuration and generation) around the state
+/// that outlives it (`state::VfsState`, reached through `Deref`), which a restart hands
+/// to the next generation after checking and repairing it.
 pub struct Vfs {
-    pub tables: BTreeMap<u32, FdTable>,
-    pub files: BTreeMap<u64, OpenFile>,
-    pub pipes: BTreeMap<u64, pipe::Pipe>,
-    next_id: u64,
+    /// What survives a restart: descriptor tables, open files, pipes, sockets, locks,
+    /// waiters (`state.rs`).
+    st: state::VfsState,
+    /// Whether the call in progress has changed `st` yet (any mutable access counts):
+    /// until it has, a fault leaves the state exactly as before the call.
+    changed: bool,
     /// Host directory the guest's / maps to.
     pub root: PathBuf,
     /// qemu's -L: host directory looked up first (`prefix`).
     pub prefix: Option<PathBuf>,
-    rng: u64,
-    /// Record locks and flocks.
-    pub locks: locks::Locks,
-    /// Blocked calls and what wakes them.
-    pub waits: wait::Waits,
-    /// AF_UNIX sockets and their names.
-    pub unix: unix::UnixNet,
-    /// When the vfs started: the zero of its monotonic clock.
-    boot: Instant,
-    /// Threads seen so far (tid -> pid), for /proc/PID/task.
-    pub threads: BTreeMap<u32, u32>,
-    /// Host files (dev, ino) mm caches pages of: writes and truncations to them are
-    /// reported to mm so mappings stay coherent.
-    pub mapped: std::collections::BTreeSet<(u64, u64)>,
     /// Bumped at every restart by the supervisor.
     pub generation: u32,
 }
@@ -204,44 +194,21 @@ fn io_errno(e: &std::io::Error) -> u64 {
 impl Vfs {
     /// A vfs whose / is the host directory `root`.
     pub fn new(root: PathBuf) -> Vfs {
-        Vfs {
-            tables: BTreeMap::new(),
-            files: BTreeMap::new(),
-            pipes: BTreeMap::new(),
-            next_id: 1,
-            root,
-            prefix: None,
-            rng: 0x9e37_79b9_7f4a_7c15,
-            locks: Default::default(),
-            waits: Default::default(),
-            unix: Default::default(),
-            boot: Instant::now(),
-            threads: BTreeMap::new(),
-            mapped: Default::default(),
-            generation: 0,
-        }
+        Vfs { st: state::VfsState::new(), changed: false, root, prefix: None, generation: 0 }
     }
 
-    /// A restart after a fault: the vfs comes back as a fresh driver would, without
-    /// the open files of its previous generation. The console stays attached (the
-    /// supervisor re-opens it); every other descriptor becomes stale, so its next use
-    /// fails with ESTALE instead of touching state a faulted driver left behind.
-    pub fn restart_fresh(&mut self) {
-        self.generation += 1;
-        let console: std::collections::BTreeSet<u64> = self.files.iter().filter(|(_, f)| matches!(f.backend, Backend::Console(_))).map(|(id, _)| *id).collect();
-        for t in self.tables.values_mut() {
-            let lost: Vec<i32> = t.fds.iter().filter(|(_, (file, _))| !console.contains(file)).map(|(fd, _)| *fd).collect();
-            for fd in lost {
-                t.fds.remove(&fd);
-                t.stale.insert(fd);
-            }
+    /// A restart after a fault: a new instance of the vfs takes over the state of the
+    /// old one, checked and repaired first (a fault in the middle of a call may have
+    /// left it half-updated), so every descriptor of every process goes on working.
+    /// What the repair found is returned (and logged).
+    pub fn restart_keeping_state(&mut self) -> state::Repairs {
+        let mut st = std::mem::take(&mut self.st);
+        let repairs = st.repair();
+        if !repairs.is_empty() {
+            tracing::warn!(target: "grantix::fault", "vfs state repaired on restart: {repairs:?}");
         }
-        self.files.retain(|id, _| console.contains(id));
-        self.pipes.clear();
-        self.locks = Default::default();
-        self.waits = Default::default();
-        self.unix = Default::default();
-        self.mapped.clear();
+        *self = Vfs { st, changed: false, root: std::mem::take(&mut self.root), prefix: self.prefix.take(), generation: self.generation + 1 };
+        repairs
     }
 
     /// The guest path of host path `p` (a host path outside the root shows as is, as
@@ -618,7 +585,11 @@ impl Service for Vfs {
     }
 
     fn restart(&mut self) {
-        self.restart_fresh();
+        self.restart_keeping_state();
+    }
+
+    fn changed_state(&self) -> bool {
+        self.changed
     }
 
     fn handle(&mut self, env: &mut dyn Env, op: u64, a: [u64; 6]) -> Result<[u64; 2], Fault> {
@@ -628,7 +599,12 @@ impl Service for Vfs {
             self.threads.entry(who.tid).or_insert(who.pid);
         }
         self.waits.begin(who);
+        // The bookkeeping above is the same on a retry; the call's own changes start here.
+        self.st.journal.clear();
+        self.changed = false;
         let r = if (op::FORK..=op::POLL_LIMIT).contains(&op) { self.board_op(env, who, op, s) } else { self.syscall(env, who, op, s) };
+        // The call returned: its changes stand (a later fault must not undo them).
+        self.st.journal.clear();
         if r.as_ref().is_ok_and(|v| v[0] != BLOCK) {
             self.waits.done(who);
         }

@@ -3,6 +3,7 @@
 
 use super::abi::{ev, o};
 use super::io::Stop;
+use super::state::Undo;
 use super::{Backend, PIPE_CAPACITY, Regs, Vfs, fail, val};
 use crate::sched::{key, kind};
 use crate::service::{BLOCK, Env, ServiceId};
@@ -65,6 +66,32 @@ impl Pipe {
             }
         }
         out
+    }
+
+    #[cfg(test)]
+    pub fn take_for_test(&mut self, n: usize) -> Vec<u8> {
+        self.take(n)
+    }
+
+    /// Puts `bytes` taken by a call that then faulted back at the front.
+    pub fn untake(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(PAGE).rev() {
+            self.bufs.push_front(Buf { data: chunk.iter().copied().collect(), end: chunk.len() });
+        }
+    }
+
+    /// Removes the last `n` bytes a call that then faulted had put in.
+    pub fn unput(&mut self, mut n: usize) {
+        while n > 0 {
+            let Some(b) = self.bufs.back_mut() else { break };
+            let k = n.min(b.data.len());
+            b.data.truncate(b.data.len() - k);
+            b.end -= k;
+            n -= k;
+            if b.data.is_empty() {
+                self.bufs.pop_back();
+            }
+        }
     }
 
     /// Linux's pipe_write: the part of the write past whole pages first merges into the
@@ -181,6 +208,8 @@ pub fn read(v: &mut Vfs, env: &mut dyn Env, p: u64, len: usize, nonblock: bool) 
         return Err(if nonblock { Stop::Err(libc::EAGAIN) } else { Stop::Block([BLOCK, key(kind::PIPE, p)]) });
     }
     let out = pipe.take(len);
+    // Journaled: a fault before the call returns puts the bytes back (`state.rs`).
+    v.journal.push(Undo::PipeTaken(p, out.clone()));
     v.wake_pipe(env, p);
     Ok(out)
 }
@@ -199,6 +228,7 @@ pub fn write(v: &mut Vfs, env: &mut dyn Env, p: u64, data: &[u8], nonblock: bool
     if n == 0 {
         return Err(if nonblock { Stop::Err(libc::EAGAIN) } else { Stop::Block([BLOCK, key(kind::PIPE, p)]) });
     }
+    v.journal.push(Undo::PipePut(p, n));
     v.wake_pipe(env, p);
     Ok(n)
 }
