@@ -93,6 +93,7 @@ fn services(root: PathBuf, strace: bool, filter: &crate::strace::Filter, record:
         Box::new(syscalls::time::Time::default()),
         Box::new(syscalls::tty::Tty::default()),
         Box::new(crate::supervisor::Supervisor { record: record.clone() }),
+        Box::new(syscalls::ipc::Ipc::default()),
     ]
 }
 
@@ -107,6 +108,7 @@ pub fn spec(id: ServiceId) -> Spec {
         ServiceId::Time => Spec::of::<syscalls::time::Time>(),
         ServiceId::Tty => Spec::of::<syscalls::tty::Tty>(),
         ServiceId::Supervisor => Spec::of::<crate::supervisor::Supervisor>(),
+        ServiceId::Ipc => Spec::of::<syscalls::ipc::Ipc>(),
     }
 }
 
@@ -185,6 +187,9 @@ impl Runtime {
         // The vfs's own scratch memory: what it lends onwards (mm's /proc/PID/maps text).
         let v = wiring.sids[ServiceId::Vfs as usize];
         m.mem.map_lazy(v, syscalls::vfs::SCRATCH, syscalls::vfs::SCRATCH_SIZE, PageRights::RW).map_err(merr)?;
+        // ipc's: where proc writes a caller's credentials.
+        let i = wiring.sids[ServiceId::Ipc as usize];
+        m.mem.map_lazy(i, syscalls::ipc::service::SCRATCH, syscalls::ipc::service::SCRATCH_SIZE, PageRights::RW).map_err(merr)?;
         let cfg = opts.config;
         if let Some(mm) = service_mut::<syscalls::mm::Mm>(&mut m, &wiring, cfg, ServiceId::Mm) {
             mm.portals = syscalls::mm::ProcessPortals { ecall, fault };
