@@ -68,7 +68,9 @@ pub fn place(addr: u64, flags: u64, len: u64) -> Result<Option<u64>, i32> {
         return Err(libc::EINVAL);
     }
     if at > TASK_SIZE - len.min(TASK_SIZE) {
-        return Err(libc::EINVAL);
+        // A range that wraps is refused by shmat itself (unless SHM_REMAP); one past
+        // the top of the address space by the mapping (ENOMEM), as Linux's do_shmat.
+        return Err(if flags & SHM_REMAP == 0 && at.checked_add(len).is_none() { libc::EINVAL } else { libc::ENOMEM });
     }
     Ok(Some(at))
 }
@@ -212,6 +214,8 @@ mod tests {
         assert_eq!(place(0x10_0123, 0, 8192), Err(libc::EINVAL), "unaligned without SHM_RND");
         assert_eq!(place(0x10_0123, SHM_RND, 8192), Ok(Some(0x10_0000)));
         assert_eq!(place(0x123, SHM_RND, 8192), Err(libc::EINVAL), "rounded to NULL");
-        assert_eq!(place(TASK_SIZE - 4096, 0, 8192), Err(libc::EINVAL), "past the top");
+        assert_eq!(place(TASK_SIZE - 4096, 0, 8192), Err(libc::ENOMEM), "past the top");
+        assert_eq!(place(u64::MAX - 4095, 0, 8192), Err(libc::EINVAL), "wrapping");
+        assert_eq!(place(u64::MAX - 4095, SHM_REMAP, 8192), Err(libc::ENOMEM), "wrapping, SHM_REMAP");
     }
 }
