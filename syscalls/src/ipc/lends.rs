@@ -134,11 +134,9 @@ pub fn prepare(n: u64, a: &[u64; 6], q: impl Fn(u64) -> u64, mem: &mut impl Proc
                 l.push(Lend::read(r[4], 16));
             }
         }
-        nr::MQ_NOTIFY => {
-            if opt(a[1]) {
-                r[1] = q(a[1]);
-                l.push(Lend::read(r[1], abi::SIGEVENT_SIZE as u64));
-            }
+        nr::MQ_NOTIFY if opt(a[1]) => {
+            r[1] = q(a[1]);
+            l.push(Lend::read(r[1], abi::SIGEVENT_SIZE as u64));
         }
         nr::MQ_GETSETATTR => {
             for (i, write) in [(1, false), (2, true)] {

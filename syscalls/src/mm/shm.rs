@@ -55,7 +55,7 @@ pub fn place(addr: u64, flags: u64, len: u64) -> Result<Option<u64>, i32> {
     if addr == 0 {
         return Ok(None);
     }
-    let at = if addr % SHMLBA != 0 {
+    let at = if !addr.is_multiple_of(SHMLBA) {
         if flags & SHM_RND == 0 {
             return Err(libc::EINVAL);
         }

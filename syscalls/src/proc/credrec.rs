@@ -74,7 +74,7 @@ impl Proc {
         if !(1..=64).contains(&signo) {
             return [err(libc::EINVAL), 0];
         }
-        if !self.processes.get(&target).is_some_and(|p| p.exit.is_none()) {
+        if self.processes.get(&target).is_none_or(|p| p.exit.is_some()) {
             return [err(libc::ESRCH), 0];
         }
         let info = SigInfo { signo, code: s[2] as i32, pid: s[4] as u32, uid: (s[4] >> 32) as u32, value: s[3] };
