@@ -42,7 +42,7 @@ impl Linux {
             }
             // Everything a service answers goes through the one rule for user pointers
             // (`marshal`): the same arguments and lends a native caller's would get.
-            n if matches!(route(n), Some(ServiceId::Vfs | ServiceId::Proc | ServiceId::Mm | ServiceId::Time)) => {
+            n if matches!(route(n), Some(ServiceId::Vfs | ServiceId::Proc | ServiceId::Mm | ServiceId::Time | ServiceId::Ipc)) => {
                 let Some(to) = route(n) else { return Value(err(libc::ENOSYS)) };
                 let mut m = match crate::marshal::marshal(env, to, n, c.data, a, crate::marshal::Origin::Ecall) {
                     Ok(m) => m,
@@ -159,7 +159,7 @@ impl Linux {
 
 impl Template for Linux {
     const ID: ServiceId = ServiceId::Linux;
-    const CALLEES: &'static [ServiceId] = &[ServiceId::Proc, ServiceId::Mm, ServiceId::Vfs, ServiceId::Futex, ServiceId::Time, ServiceId::Tty, ServiceId::Supervisor];
+    const CALLEES: &'static [ServiceId] = &[ServiceId::Proc, ServiceId::Mm, ServiceId::Vfs, ServiceId::Futex, ServiceId::Time, ServiceId::Tty, ServiceId::Ipc, ServiceId::Supervisor];
 }
 
 impl Service for Linux {

@@ -113,6 +113,10 @@ pub fn prepare(to: ServiceId, n: u64, data: Sid, a: [u64; 6], origin: Origin, me
             let qa = syscalls::time::qualify(n, &a, q);
             (five(qa), syscalls::time::lends(n, &qa))
         }
+        ServiceId::Ipc => {
+            let mut mem = mem;
+            syscalls::ipc::lends::prepare(n, &a, q, &mut mem)?
+        }
         _ => return Err(libc::EPERM),
     };
     if foreign.get() {
@@ -187,7 +191,7 @@ mod tests {
     fn marshalled_rows() -> impl Iterator<Item = &'static syscalls::table::Entry> {
         use syscalls::sysno as nr;
         TABLE.iter().filter(|e| {
-            matches!(e.owner, ServiceId::Vfs | ServiceId::Proc | ServiceId::Mm | ServiceId::Time)
+            matches!(e.owner, ServiceId::Vfs | ServiceId::Proc | ServiceId::Mm | ServiceId::Time | ServiceId::Ipc)
                 && crate::linux::route(e.nr).is_some()
                 && !matches!(e.nr, nr::EXIT | nr::EXIT_GROUP | nr::CLONE | nr::EXECVE)
         })

@@ -96,6 +96,7 @@ fn services(root: PathBuf, strace: bool, filter: &crate::strace::Filter, record:
         Box::new(syscalls::time::Time::default()),
         Box::new(syscalls::tty::Tty::default()),
         Box::new(crate::supervisor::Supervisor { record: record.clone() }),
+        Box::new(syscalls::ipc::Ipc::default()),
     ]
 }
 
@@ -110,6 +111,7 @@ pub fn spec(id: ServiceId) -> Spec {
         ServiceId::Time => Spec::of::<syscalls::time::Time>(),
         ServiceId::Tty => Spec::of::<syscalls::tty::Tty>(),
         ServiceId::Supervisor => Spec::of::<crate::supervisor::Supervisor>(),
+        ServiceId::Ipc => Spec::of::<syscalls::ipc::Ipc>(),
     }
 }
 
@@ -200,6 +202,9 @@ impl Runtime {
             let req = GrantRequest { owner: p, lo: published::BASE, len: published::SIZE, rights: GrantRights::R, grantee: l, transient: false };
             m.mem.grant(p, p, &req).map_err(merr)?;
         }
+        // ipc's: where proc writes a caller's credentials.
+        let i = wiring.sids[ServiceId::Ipc as usize];
+        m.mem.map_lazy(i, syscalls::ipc::service::SCRATCH, syscalls::ipc::service::SCRATCH_SIZE, PageRights::RW).map_err(merr)?;
         let cfg = opts.config;
         if let Some(mm) = service_mut::<syscalls::mm::Mm>(&mut m, &wiring, cfg, ServiceId::Mm) {
             mm.portals = syscalls::mm::ProcessPortals { ecall, fault };

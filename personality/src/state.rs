@@ -94,6 +94,8 @@ impl Linux {
         // which vfs closes on its EXIT.
         let _ = env.call(ServiceId::Mm, mm_op::EXIT, [w, 0, 0, 0, 0, 0], &[]);
         let _ = env.call(ServiceId::Vfs, vfs_op::EXIT, [w, 0, 0, 0, 0, 0], &[]);
+        // Its SEM_UNDO adjustments (after vfs: closing its queue descriptors).
+        let _ = env.call(ServiceId::Ipc, syscalls::ipc::op::EXIT, [w, 0, 0, 0, 0, 0], &[]);
         self.nice.remove(&pid);
     }
 }

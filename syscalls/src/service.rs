@@ -22,11 +22,13 @@ pub enum ServiceId {
     Time = 5,
     Tty = 6,
     Supervisor = 7,
+    /// System V IPC and POSIX message queues.
+    Ipc = 8,
 }
 
 impl ServiceId {
     /// How many services there are: the size of every per-service table.
-    pub const COUNT: usize = 8;
+    pub const COUNT: usize = 9;
 
     /// Every service, in number order.
     pub const ALL: [ServiceId; Self::COUNT] = [
@@ -38,6 +40,7 @@ impl ServiceId {
         ServiceId::Time,
         ServiceId::Tty,
         ServiceId::Supervisor,
+        ServiceId::Ipc,
     ];
 
     /// The service's name (also its space's name in the split configuration).
@@ -51,6 +54,7 @@ impl ServiceId {
             ServiceId::Time => "time",
             ServiceId::Tty => "tty",
             ServiceId::Supervisor => "supervisor",
+            ServiceId::Ipc => "ipc",
         }
     }
 

@@ -129,6 +129,7 @@ use flag::*;
 use Arg::*;
 
 const PER_PROCESS: &str = "credentials are per process: the raw call changes every thread's (libc's set*id does the same)";
+const NO_STAT_BY_INDEX: &str = "the *_STAT and *_STAT_ANY commands (by index) are EINVAL; /proc/sysvipc is absent";
 const ONE_HART: &str = "one hart, SCHED_OTHER: policies and affinity are accepted and change nothing";
 
 syscall_table! {
@@ -290,6 +291,25 @@ syscall_table! {
     nr::SYSINFO => Time(Ptr) IDEMPOTENT;
     // Wait queues (futex).
     nr::FUTEX => Futex(Ptr, Hex, Uint, Ptr, Ptr, Uint) RESTART;
+    // System V IPC and POSIX message queues (ipc).
+    nr::MSGGET => Ipc(Hex, Hex) NONE;
+    nr::MSGSND => Ipc(Int, Ptr, Uint, Hex) NONE;
+    nr::MSGRCV => Ipc(Int, Ptr, Uint, Int, Hex) NONE;
+    nr::MSGCTL => Ipc(Int, Hex, Ptr) NONE, Support::Partial(NO_STAT_BY_INDEX);
+    nr::SEMGET => Ipc(Hex, Int, Hex) NONE;
+    nr::SEMOP => Ipc(Int, Ptr, Uint) NONE;
+    nr::SEMTIMEDOP => Ipc(Int, Ptr, Uint, Ptr) NONE;
+    nr::SEMCTL => Ipc(Int, Int, Hex, Hex) NONE, Support::Partial(NO_STAT_BY_INDEX);
+    nr::SHMGET => Ipc(Hex, Uint, Hex) NONE;
+    nr::SHMAT => Ipc(Int, Addr, Hex) NONE;
+    nr::SHMDT => Ipc(Addr) NONE, Support::Partial("munmap of an attached range is not a detach: shm_nattch counts shmat calls until shmdt, exit or exec");
+    nr::SHMCTL => Ipc(Int, Hex, Ptr) NONE, Support::Partial(NO_STAT_BY_INDEX);
+    nr::MQ_OPEN => Ipc(Path, OpenFlags, Mode, Ptr) NONE;
+    nr::MQ_UNLINK => Ipc(Path) NONE;
+    nr::MQ_TIMEDSEND => Ipc(Fd, In(2), Uint, Uint, Ptr) RESTART;
+    nr::MQ_TIMEDRECEIVE => Ipc(Fd, Out(2), Uint, Ptr, Ptr) RESTART;
+    nr::MQ_NOTIFY => Ipc(Fd, Ptr) NONE, Support::Partial("SIGEV_SIGNAL and SIGEV_NONE; SIGEV_THREAD is EINVAL");
+    nr::MQ_GETSETATTR => Ipc(Fd, Ptr, Ptr) NONE;
     // Answered by the personality itself (linux).
     nr::SET_ROBUST_LIST => Linux(Ptr, Uint) NONE, Support::Partial("the list is not walked when a thread dies");
     nr::SCHED_SETPARAM => Linux(Int, Ptr) NONE, Support::Partial(ONE_HART);

@@ -1,26 +1,32 @@
-//! Inter-process communication objects: System V message queues, semaphore sets and
-//! shared memory segments, and POSIX message queues, as plain state machines.
+//! The ipc service: System V message queues, semaphore sets and shared memory
+//! segments, and POSIX message queues.
 //!
-//! Nothing here touches guest memory or knows how a syscall arrives: a service (an
-//! ipc service of its own, per issue 11) copies arguments in and out through the
-//! machine's checked accessors and calls these functions with the caller's
-//! credentials and pid. A call that must wait returns `Stop::Block(key)`; the service
-//! returns BLOCK with that key, and when the thread is woken (the operation that
-//! changed the object returns the keys to wake) the syscall is executed again with
-//! `Attempt::Woken`, or `TimedOut`/`Signalled`, exactly as futex and pipes do.
+//! The objects are plain state machines (`registry`, `msg`, `sem`, `shm`, `mq`, with
+//! the riscv64 layouts of their structures in `abi`): nothing there touches guest
+//! memory or knows how a syscall arrives; they take the caller's credentials and pid.
+//! A call that must wait returns `Stop::Block(key)`; the service returns BLOCK with
+//! that key, and when the thread is woken (the operation that changed the object
+//! returns the keys to wake) the syscall is executed again with `Attempt::Woken`, or
+//! `TimedOut`/`Signalled`, exactly as futex and pipes do.
 //!
-//! Left to the service that wires these in: copying structures in and out (EFAULT),
-//! validating timeouts before anything else (semtimedop, mq_timed*: EINVAL), the
-//! deadline of a timed wait (proc's DEADLINE, as futex does), calling `exit` /
-//! `cancel` / `detach` when a process exits or a blocked thread dies, delivering
-//! an mq notification, and the mapping of shared memory (mm).
+//! The service (`service`: the `Ipc` type, its ops for the other services, the
+//! credentials asked of proc) wires them to their syscalls: `sysv` (msg*, sem*,
+//! shm*: mm maps the segments, `mm::shm`) and `posix` (mq_*: queue descriptors are
+//! vfs descriptors, `vfs::mq`); `lends` says what each syscall may touch, for the
+//! personality's marshalling.
 
 pub mod abi;
+pub mod lends;
 pub mod mq;
 pub mod msg;
+pub mod posix;
 pub mod registry;
 pub mod sem;
+pub mod service;
 pub mod shm;
+pub mod sysv;
+
+pub use service::{op, Ipc};
 
 use crate::creds::Errno;
 use crate::sched::{key, WaitKey};

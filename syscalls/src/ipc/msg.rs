@@ -182,6 +182,13 @@ impl MsgQueues {
     }
 
     /// How many queues exist (msgctl(MSG_INFO)'s msgpool...).
+    /// MSG_INFO's figures: queues, the highest slot in use (-1: none), messages and
+    /// bytes queued in all.
+    pub fn info(&self) -> (usize, i32, usize, usize) {
+        let max = self.reg.iter().map(|e| e.id % 32768).max().unwrap_or(-1);
+        (self.reg.len(), max, self.reg.iter().map(|e| e.obj.messages.len()).sum(), self.reg.iter().map(|e| e.obj.cbytes).sum())
+    }
+
     pub fn count(&self) -> usize {
         self.reg.len()
     }

@@ -276,6 +276,18 @@ impl Semaphores {
     }
 
     /// semctl IPC_RMID: waiters wake with EIDRM; undo entries for the set vanish.
+    /// How many semaphores set `id` has (no permission check: semctl SETALL needs it
+    /// to know how much to read before setall checks write permission).
+    pub fn nsems(&mut self, id: i32) -> Result<usize, Errno> {
+        Ok(self.reg.lookup(id, Attempt::Fresh)?.obj.sems.len())
+    }
+
+    /// SEM_INFO's figures: sets, the highest slot in use (-1: none), semaphores in all.
+    pub fn info(&self) -> (usize, i32, usize) {
+        let max = self.reg.iter().map(|e| e.id % 32768).max().unwrap_or(-1);
+        (self.reg.len(), max, self.reg.iter().map(|e| e.obj.sems.len()).sum())
+    }
+
     pub fn remove(&mut self, id: i32, c: &Creds) -> Result<Vec<WaitKey>, Errno> {
         self.reg.check_control(id, c)?;
         self.reg.remove(id);

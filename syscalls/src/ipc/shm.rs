@@ -162,6 +162,14 @@ impl<F> SharedMemory<F> {
         Ok(())
     }
 
+    /// SHM_INFO's figures: segments, the highest slot in use (-1: none), pages of all
+    /// segments and of those mm has frames for.
+    pub fn info(&self) -> (usize, i32, usize, usize) {
+        let pages = |e: &super::registry::Entry<Segment<F>>| e.obj.size.div_ceil(4096);
+        let max = self.reg.iter().map(|e| e.id % 32768).max().unwrap_or(-1);
+        (self.reg.len(), max, self.reg.iter().map(pages).sum(), self.reg.iter().filter(|e| e.obj.frames.is_some()).map(pages).sum())
+    }
+
     /// The segment's size, for mm (shmdt of a partly unmapped segment...).
     pub fn size(&mut self, id: i32) -> Option<usize> {
         self.reg.lookup(id, Attempt::Fresh).ok().map(|e| e.obj.size)

@@ -20,6 +20,7 @@ mod calls;
 mod faults;
 mod files;
 mod lifecycle;
+mod shm;
 pub mod vma;
 
 use crate::service::{Template, call_errno, err, is_err, Env, Lend, Service, ServiceId};
@@ -64,6 +65,13 @@ pub mod op {
     /// a5 = their length. a0 = 1 if mm caches the file (keep reporting it), 0 if not.
     /// Never called for mm's own write-back (`vfs_op::PWRITE_FROM`).
     pub const FILE_CHANGED: u64 = 0x2006;
+    /// ipc's shmat: map System V segment a1 (a2 bytes) into the caller at a3 (0: mm
+    /// chooses) with shmat's flags a4. a0 = the address or -errno (`shm`).
+    pub const SHM_ATTACH: u64 = 0x2010;
+    /// ipc's shmdt: unmap the caller's attach at a1. a0 = the segment id or -EINVAL.
+    pub const SHM_DETACH: u64 = 0x2011;
+    /// ipc destroyed segment a1: release its frames.
+    pub const SHM_FREE: u64 = 0x2012;
 }
 
 /// The top of the user address space mm manages (riscv64 sv48's TASK_SIZE): MAP_FIXED
@@ -153,6 +161,8 @@ pub struct Mm {
     pub stack_size: u64,
     /// Where interpreters of dynamically linked programs are found.
     pub paths: interp::Paths,
+    /// System V shared memory: segments' frames and attaches.
+    pub shm: shm::Segments,
 }
 
 /// Page rights for a mapping's protection. Data spaces never hold X pages: code
@@ -208,7 +218,7 @@ fn present_runs(mem: &Memory, sid: Sid, start: u64, end: u64, keep: impl Fn(u64)
 impl Template for Mm {
     const ID: ServiceId = ServiceId::Mm;
     // Proc: to identify a process calling mm natively (`personality::native`).
-    const CALLEES: &'static [ServiceId] = &[ServiceId::Vfs, ServiceId::Proc, ServiceId::Supervisor];
+    const CALLEES: &'static [ServiceId] = &[ServiceId::Vfs, ServiceId::Proc, ServiceId::Ipc, ServiceId::Supervisor];
     const AUTHORITY: u8 = machine::host::authority::MEMORY;
 }
 
@@ -242,6 +252,7 @@ impl Service for Mm {
                             out[i * 8..i * 8 + 8].copy_from_slice(&v.to_le_bytes());
                         }
                         env.write(s[4], &out)?;
+                        self.shm_exit(env, pid);
                         [0, 0]
                     }
                     Err(e) => [err(e), 0],
@@ -249,11 +260,15 @@ impl Service for Mm {
             }
             op::FORK => {
                 let data = self.fork(env, pid, s[0] as u32);
+                if !is_err(data) {
+                    self.shm_fork(env, pid, s[0] as u32);
+                }
                 // a1: the child's CODE space when it has one of its own.
                 let code = self.procs.get(&(s[0] as u32)).filter(|c| !is_err(data) && self.procs.get(&pid).is_none_or(|p| p.code != c.code)).map_or(0, |c| c.code as u64);
                 [data, code]
             }
             op::EXIT => {
+                self.shm_exit(env, pid);
                 self.exit(env, pid);
                 [0, 0]
             }
@@ -271,6 +286,12 @@ impl Service for Mm {
             }
             op::FAULT_KIND => self.fault_kind(env, pid, s[0]),
             op::FILE_CHANGED => [self.file_changed(env, FileKey { dev: s[0], ino: s[1] }, s[2], s[3], s[4]), 0],
+            op::SHM_ATTACH => [self.shm_attach(env, pid, s[0] as i32, s[1], s[2], s[3]), 0],
+            op::SHM_DETACH => [self.shm_detach(env, pid, s[0]), 0],
+            op::SHM_FREE => {
+                self.shm_free(env, s[0] as i32);
+                [0, 0]
+            }
             nr::BRK => [self.brk(env, pid, s[0]), 0],
             nr::MMAP => [self.mmap(env, pid, s), 0],
             nr::MUNMAP => [self.munmap(env, pid, s[0], s[1]), 0],

@@ -5,6 +5,7 @@
 //! the dispositions, masks, pending queues and interval timers, and decides which
 //! signal is delivered next and what it does.
 
+pub mod credrec;
 pub mod ids;
 pub mod limits;
 pub mod published;
@@ -224,6 +225,13 @@ pub mod op {
     /// The caller's resource limit a1 (RLIMIT_*): a0 = soft, a1 = hard. For the
     /// services that enforce one (vfs: RLIMIT_FSIZE on writes and truncates).
     pub const RLIMIT: u64 = 0x1017;
+    /// The credentials of process a1 (0: the caller) for another service's permission
+    /// checks: a `credrec` record into a2 (lent W, a3 bytes). a0 = bytes written.
+    pub const CREDS: u64 = 0x1020;
+    /// A signal the kernel sends on its own behalf (an mq notification), without a
+    /// permission check: a1 = process, a2 = signal, a3 = si_code, a4 = si_value,
+    /// a5 = si_pid | si_uid << 32.
+    pub const QUEUE_SIGNAL: u64 = 0x1021;
 }
 
 /// What delivering a signal does (a1 of NEXT_SIGNAL and DELIVER).
@@ -596,6 +604,8 @@ impl Proc {
                 Some(&(soft, hard)) => [soft, hard],
                 None => [err(libc::EINVAL), 0],
             },
+            op::CREDS => return self.creds_op(env, pid, a[1], a[2], a[3]),
+            op::QUEUE_SIGNAL => self.queue_signal_op(s),
             op::CHILDREN_MAXRSS => [self.processes.get(&pid).map_or(0, |p| p.children_maxrss_kb), 0],
             op::FINISH => {
                 if let Some(t) = self.threads.get_mut(&tid) {

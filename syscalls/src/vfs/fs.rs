@@ -95,6 +95,7 @@ impl Vfs {
             Backend::Event(_) | Backend::Timer(_) | Backend::Epoll(_) => Stat { blksize: 4096, ..anon(0o600, 0x2000 + file) },
             Backend::Unix(s) => Stat { dev: 8, ..anon(mode::IFSOCK | 0o777, 0x3000 + s) },
             Backend::Inet(i) => Stat { dev: 8, ..anon(mode::IFSOCK | 0o777, 0x4000 + i.fd.as_raw_fd() as u64) },
+            Backend::Mq(q) => Stat { dev: 14, ..anon(mode::IFREG | 0o600, 0x5000 + q) },
         })
     }
 
@@ -292,6 +293,7 @@ fn reopen(v: &mut Vfs, env: &mut dyn Env, who: Who, file: u64, flags: i32, kept:
         Backend::Unix(_) | Backend::Inet(_) => return fail(libc::ENXIO),
         // Anonymous inodes: the same open file again.
         Backend::Event(_) | Backend::Timer(_) | Backend::Epoll(_) => return val(v.install(who.pid, file, cloexec, 0)),
+        Backend::Mq(_) => return fail(libc::ENXIO),
     };
     let id = v.new_file(backend, kept, path);
     val(v.install_new(env, who.pid, id, cloexec))

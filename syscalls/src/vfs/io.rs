@@ -133,6 +133,7 @@ impl Vfs {
             Backend::Event(_) => eventfd::read(self, env, who, id, len),
             Backend::Timer(_) => timerfd::read(self, env, who, id, len),
             Backend::Epoll(_) => Err(Stop::Err(libc::EINVAL)),
+            Backend::Mq(_) => Err(Stop::Err(libc::EINVAL)),
             Backend::Unix(_) | Backend::Inet(_) => net::recv_vec(self, env, who, id, len, 0).map(|(d, _)| d),
         }
     }
@@ -173,6 +174,7 @@ impl Vfs {
             }
             Backend::Event(_) => eventfd::write(self, env, who, id, data),
             Backend::Timer(_) | Backend::Epoll(_) => Err(Stop::Err(libc::EINVAL)),
+            Backend::Mq(_) => Err(Stop::Err(libc::EINVAL)),
             Backend::Unix(_) | Backend::Inet(_) => net::send_slice(self, env, who, id, data, 0, None),
         }
     }

@@ -26,6 +26,7 @@ mod lends;
 mod links;
 pub mod locks;
 mod mapping;
+mod mq;
 mod net;
 pub mod path;
 mod pipe;
@@ -83,6 +84,12 @@ pub mod op {
     /// the personality asks when ppoll's array cannot be lent, to answer EINVAL for a
     /// count over the limit as Linux does before it looks at the array.
     pub const POLL_LIMIT: u64 = 0x300c;
+    /// ipc's mq_open: install a descriptor for queue a1 opened with flags a2 (`mq`).
+    pub const MQ_INSTALL: u64 = 0x3010;
+    /// ipc's mq_* calls: the queue of descriptor a1 (a0) and its flags (a1), or -EBADF.
+    pub const MQ_LOOKUP: u64 = 0x3011;
+    /// ipc's mq_setattr: O_NONBLOCK of descriptor a1 := a2 (1 or 0).
+    pub const MQ_SETFL: u64 = 0x3012;
 }
 
 /// Capacity of a pipe, as Linux's default.
@@ -123,6 +130,8 @@ pub enum Backend {
     Unix(u64),
     /// An AF_INET or AF_INET6 socket on a host socket.
     Inet(inet::InetSock),
+    /// A POSIX message queue descriptor: the queue is ipc's (`mq`).
+    Mq(u64),
 }
 
 /// An open file description (shared by dup'ed fds).
@@ -344,6 +353,7 @@ impl Vfs {
             Backend::PipeRead(p) => self.pipe_end_closed(env, p, true),
             Backend::PipeWrite(p) => self.pipe_end_closed(env, p, false),
             Backend::Unix(s) => self.unix_closed(env, s),
+            Backend::Mq(q) => mq::released(env, q),
             _ => {}
         }
     }
@@ -356,6 +366,7 @@ impl Vfs {
         }
         match t.fds.remove(&fd) {
             Some((file, _)) => {
+                mq::closed(self, env, pid, file);
                 // POSIX: closing any fd of a file drops the process's record locks on it.
                 if !self.locks.is_empty() {
                     let k = locks::inode_or_own(self, file);
@@ -558,6 +569,7 @@ impl Vfs {
             nr::EVENTFD2 => eventfd::create(self, env, who, s[0] as u32, s[1] as i32),
             nr::TIMERFD_CREATE => timerfd::create(self, env, who, s[0] as i32, s[1] as i32),
             nr::TIMERFD_SETTIME | nr::TIMERFD_GETTIME => timerfd::time(self, env, who, n, s),
+            op::MQ_INSTALL | op::MQ_LOOKUP | op::MQ_SETFL => mq::handle(self, who, n, s),
             // The socket calls; anything else is -ENOSYS there.
             n => net::syscall(self, env, who, n, s),
         }
@@ -572,7 +584,7 @@ fn pure(n: u64) -> bool {
 
 impl Template for Vfs {
     const ID: ServiceId = ServiceId::Vfs;
-    const CALLEES: &'static [ServiceId] = &[ServiceId::Tty, ServiceId::Proc, ServiceId::Mm, ServiceId::Supervisor];
+    const CALLEES: &'static [ServiceId] = &[ServiceId::Tty, ServiceId::Proc, ServiceId::Mm, ServiceId::Ipc, ServiceId::Supervisor];
 }
 
 impl Service for Vfs {

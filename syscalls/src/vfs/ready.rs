@@ -56,6 +56,8 @@ impl Vfs {
             Backend::Unix(s) => self.unix.events(*s),
             // A real host socket: the host's answer is Linux's answer.
             Backend::Inet(i) => host_poll(i.fd.as_raw_fd(), set),
+            // Queue readiness is ipc's; not asked (`mq`).
+            Backend::Mq(_) => 0,
         }
     }
 
