@@ -547,6 +547,49 @@ impl Creds {
     }
 }
 
+// ---------------------------------------------------------------------- record
+
+/// Bytes of the fixed part of a credentials record (`Creds::record`): fsuid, fsgid,
+/// uid, gid, euid, egid, the number of supplementary groups, a reserved word (u32
+/// each), then the effective and permitted capability sets (u64 each).
+pub const RECORD_HEADER: usize = 48;
+
+impl Creds {
+    /// The credentials as the record proc hands to the services that check them
+    /// (vfs): the header, then at most `max_groups` supplementary groups (u32 each,
+    /// little-endian). The group count in the header is the number recorded.
+    pub fn record(&self, max_groups: usize) -> Vec<u8> {
+        let groups = &self.groups[..self.groups.len().min(max_groups)];
+        let mut b = Vec::with_capacity(RECORD_HEADER + 4 * groups.len());
+        for w in [self.fsuid, self.fsgid, self.uid, self.gid, self.euid, self.egid, groups.len() as u32, 0] {
+            b.extend(w.to_le_bytes());
+        }
+        b.extend(self.effective.0.to_le_bytes());
+        b.extend(self.permitted.0.to_le_bytes());
+        for g in groups {
+            b.extend(g.to_le_bytes());
+        }
+        b
+    }
+
+    /// The credentials of a record made by `record` (saved ids are not in it: they
+    /// are the effective ones; inheritable, bounding and ambient sets are empty, as
+    /// no check reads them). None for a record shorter than its header says.
+    pub fn from_record(b: &[u8]) -> Option<Creds> {
+        let w = |i: usize| b.get(i * 4..i * 4 + 4).map(|x| u32::from_le_bytes([x[0], x[1], x[2], x[3]]));
+        let d = |i: usize| b.get(i..i + 8).map(|x| u64::from_le_bytes(x.try_into().unwrap_or_default()));
+        let n = w(6)? as usize;
+        let groups: Option<Vec<Gid>> = (0..n).map(|k| w(RECORD_HEADER / 4 + k)).collect();
+        let mut c = Creds::with_ids(w(2)?, w(3)?);
+        (c.fsuid, c.fsgid, c.euid, c.egid) = (w(0)?, w(1)?, w(4)?, w(5)?);
+        (c.suid, c.sgid) = (c.euid, c.egid);
+        c.effective = CapSet(d(32)?);
+        c.permitted = CapSet(d(40)?);
+        c.groups = groups?;
+        Some(c)
+    }
+}
+
 // ---------------------------------------------------------------------- checks
 
 /// generic_permission (path_resolution(7), fs/namei.c): the owner class if the fs

@@ -572,3 +572,20 @@ fn prlimit_and_setrlimit_rules() {
     assert_eq!(may_setrlimit(&Creds::root(), 1024, 512, u64::MAX), Ok(()));
     assert_eq!(may_setrlimit(&u, 1024, 100, 512), Ok(()), "lowering the hard limit is free");
 }
+
+#[test]
+fn the_record_vfs_receives_keeps_what_the_checks_read() {
+    let mut c = Creds::root();
+    c.setgroups(&[7, 3, 900]).unwrap();
+    c.setresgid(10, 11, 12).unwrap();
+    c.setresuid(20, 21, 0).unwrap();
+    c.setfsuid(0);
+    let r = Creds::from_record(&c.record(usize::MAX)).unwrap();
+    assert_eq!((r.fsuid, r.fsgid, r.uid, r.gid, r.euid, r.egid), (0, 11, 20, 10, 21, 11));
+    assert_eq!(r.groups, vec![3, 7, 900]);
+    assert_eq!((r.effective, r.permitted), (c.effective, c.permitted));
+    assert_eq!(r.for_access().fsuid, 20, "access(2) checks with the real uid");
+    let two = Creds::from_record(&c.record(2)).unwrap();
+    assert_eq!(two.groups, vec![3, 7], "the record holds at most the groups asked for");
+    assert_eq!(Creds::from_record(&c.record(3)[..50]), None, "a record cut short");
+}

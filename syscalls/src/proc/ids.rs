@@ -64,7 +64,7 @@ impl Proc {
         let Some(c) = self.processes.get_mut(&pid).map(|p| &mut p.creds) else {
             return Ok(match op {
                 nr::GETUID | nr::GETEUID | nr::GETGID | nr::GETEGID | nr::GETRESUID | nr::GETRESGID | nr::GETGROUPS | nr::SETUID | nr::SETGID | nr::SETREUID | nr::SETREGID | nr::SETRESUID
-                | nr::SETRESGID | nr::SETFSUID | nr::SETFSGID | nr::SETGROUPS | nr::CAPGET | nr::CAPSET => Some([err(libc::ESRCH), 0]),
+                | nr::SETRESGID | nr::SETFSUID | nr::SETFSGID | nr::SETGROUPS | nr::CAPGET | nr::CAPSET | super::op::CREDS => Some([err(libc::ESRCH), 0]),
                 _ => None,
             });
         };
@@ -120,6 +120,15 @@ impl Proc {
             nr::SETRESGID => res(c.setresgid(id(0), id(1), id(2))),
             nr::SETFSUID => [c.setfsuid(id(0)) as u64, 0],
             nr::SETFSGID => [c.setfsgid(id(0)) as u64, 0],
+            super::op::CREDS => {
+                let room = (s[1] as usize).saturating_sub(crate::creds::RECORD_HEADER) / 4;
+                if (s[1] as usize) < crate::creds::RECORD_HEADER {
+                    return Ok(Some([err(libc::EINVAL), 0]));
+                }
+                let rec = c.record(room);
+                env.write(s[0], &rec)?;
+                [rec.len() as u64, 0]
+            }
             nr::CAPGET => return self.capget(env, pid, s).map(Some),
             nr::CAPSET => return self.capset(env, pid, s).map(Some),
             _ => return Ok(None),

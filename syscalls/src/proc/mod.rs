@@ -223,6 +223,10 @@ pub mod op {
     /// The caller's resource limit a1 (RLIMIT_*): a0 = soft, a1 = hard. For the
     /// services that enforce one (vfs: RLIMIT_FSIZE on writes and truncates).
     pub const RLIMIT: u64 = 0x1017;
+    /// The caller's credentials for a permission check (vfs): a1 = a buffer lent W
+    /// of a2 bytes, filled with `Creds::record` (as many groups as fit); a0 = the
+    /// bytes written, or -ESRCH.
+    pub const CREDS: u64 = 0x1030;
 }
 
 /// What delivering a signal does (a1 of NEXT_SIGNAL and DELIVER).

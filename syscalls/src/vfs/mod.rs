@@ -10,7 +10,8 @@
 //! (synthesized /proc and /dev), `ready` (readiness, poll, select), `epoll`, `eventfd`,
 //! `timerfd`, `net` (socket syscalls) with `unix` and `inet`, `wait` (blocking), `host`
 //! (the raw host calls), `abi` (guest structure layouts), `lends` (what each syscall may
-//! touch), `path` (resolution inside the root).
+//! touch), `path` (resolution inside the root), `perm` (permission checks against
+//! file modes with the caller's credentials).
 
 pub mod abi;
 mod attrs;
@@ -28,6 +29,7 @@ pub mod locks;
 mod mapping;
 mod net;
 pub mod path;
+mod perm;
 mod pipe;
 pub mod prefix;
 mod procfs;
@@ -72,7 +74,8 @@ pub mod op {
     /// RLIMIT_NOFILE of the caller := a1.
     pub const SET_LIMIT: u64 = 0x3008;
     /// Record the command line of pid a1 for /proc/PID/cmdline: a2 = the NUL-separated
-    /// arguments (lent R), a3 = their length.
+    /// arguments (lent R), a3 = their length; with a4 = 1, the NUL-separated
+    /// environment for /proc/PID/environ instead.
     pub const SET_CMDLINE: u64 = 0x3009;
     /// A thread ended (its process may go on): forget its retry state.
     pub const THREAD_EXIT: u64 = 0x300a;
@@ -147,6 +150,8 @@ pub struct FdTable {
     pub exe: String,
     /// The NUL-separated command line.
     pub cmdline: Vec<u8>,
+    /// The NUL-separated environment exec gave the process (/proc/PID/environ).
+    pub environ: Vec<u8>,
     /// The auxiliary vector's bytes (/proc/PID/auxv).
     pub auxv: Vec<u8>,
     pub limit: u64,
@@ -181,6 +186,9 @@ pub struct Vfs {
     pub mapped: std::collections::BTreeSet<(u64, u64)>,
     /// Bumped at every restart by the supervisor.
     pub generation: u32,
+    /// The credentials the current call acts with (`perm`): fetched from proc at its
+    /// first check, forgotten when the call returns.
+    acting: std::cell::RefCell<Option<(u32, crate::creds::Creds)>>,
 }
 
 /// Result registers of a handler.
@@ -219,6 +227,7 @@ impl Vfs {
             threads: BTreeMap::new(),
             mapped: Default::default(),
             generation: 0,
+            acting: Default::default(),
         }
     }
 
@@ -271,6 +280,13 @@ impl Vfs {
     pub fn set_cmdline(&mut self, pid: u32, argv: &[Vec<u8>]) {
         if let Some(t) = self.tables.get_mut(&pid) {
             t.cmdline = argv.iter().flat_map(|a| a.iter().copied().chain([0])).collect();
+        }
+    }
+
+    /// Records the environment of `pid` (board use for the first process).
+    pub fn set_environ(&mut self, pid: u32, envp: &[Vec<u8>]) {
+        if let Some(t) = self.tables.get_mut(&pid) {
+            t.environ = envp.iter().flat_map(|a| a.iter().copied().chain([0])).collect();
         }
     }
 
@@ -498,7 +514,9 @@ impl Vfs {
                 let mut b = vec![0u8; (s[2] as usize).min(1 << 20)];
                 env.read(s[1], &mut b)?;
                 if let Some(t) = self.tables.get_mut(&(s[0] as u32)) {
-                    if op == op::SET_CMDLINE {
+                    if op == op::SET_CMDLINE && s[3] == 1 {
+                        t.environ = b;
+                    } else if op == op::SET_CMDLINE {
                         t.cmdline = b;
                     } else {
                         t.auxv = b;
@@ -628,6 +646,7 @@ impl Service for Vfs {
             self.threads.entry(who.tid).or_insert(who.pid);
         }
         self.waits.begin(who);
+        self.acting.take();
         let r = if (op::FORK..=op::POLL_LIMIT).contains(&op) { self.board_op(env, who, op, s) } else { self.syscall(env, who, op, s) };
         if r.as_ref().is_ok_and(|v| v[0] != BLOCK) {
             self.waits.done(who);
