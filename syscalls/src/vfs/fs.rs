@@ -232,6 +232,10 @@ pub fn openat(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
     let creating = r.node == Node::Missing;
     if !opath && !creating {
         tri!(v.check(env, pid, &r.path, super::perm::open_want(flags)));
+        // A FIFO opened one way is a vfs pipe shared by its openers (`fifo`).
+        if let Some(ino) = super::fifo::inode(&v.host(&r.path)).filter(|_| acc != o::RDWR) {
+            return super::fifo::open(v, env, who, ino, flags, kept, cloexec, r.path.clone());
+        }
         // A device node in the tree (mknod) opens grantix's device of that number,
         // never the host's; one grantix has no driver for is ENXIO, as on Linux.
         if let Some(rdev) = super::procfs::device_number(&v.host(&r.path)) {

@@ -6,7 +6,8 @@
 //! Module map: `fs` (open, stat, directories, cwd), `links` (mkdir, unlink, rename,
 //! links), `attrs` (access, chmod, chown, times, truncate, statfs), `io` (read, write, seek,
 //! sendfile), `vectored` (readv and friends), `ioctl`, `mapping` (mm's file mappings),
-//! `fds` (dup, fcntl, close), `locks` (record locks, flock), `pipe`, `procfs`
+//! `fds` (dup, fcntl, close), `locks` (record locks, flock), `pipe`, `fifo` (named
+//! pipes), `procfs`
 //! (synthesized /proc and /dev), `ready` (readiness, poll, select), `epoll`, `eventfd`,
 //! `timerfd`, `net` (socket syscalls) with `unix` and `inet`, `wait` (blocking), `host`
 //! (the raw host calls), `abi` (guest structure layouts), `lends` (what each syscall may
@@ -18,6 +19,7 @@ mod attrs;
 mod epoll;
 mod eventfd;
 mod fds;
+mod fifo;
 mod fs;
 mod host;
 mod inet;
@@ -165,6 +167,8 @@ pub struct Vfs {
     pub tables: BTreeMap<u32, FdTable>,
     pub files: BTreeMap<u64, OpenFile>,
     pub pipes: BTreeMap<u64, pipe::Pipe>,
+    /// Named pipes: the pipe of each FIFO inode in use, and the opens waiting.
+    pub fifos: fifo::Fifos,
     next_id: u64,
     /// Host directory the guest's / maps to.
     pub root: PathBuf,
@@ -216,6 +220,7 @@ impl Vfs {
             tables: BTreeMap::new(),
             files: BTreeMap::new(),
             pipes: BTreeMap::new(),
+            fifos: Default::default(),
             next_id: 1,
             root,
             prefix: None,
@@ -247,6 +252,7 @@ impl Vfs {
         }
         self.files.retain(|id, _| console.contains(id));
         self.pipes.clear();
+        self.fifos = Default::default();
         self.locks = Default::default();
         self.waits = Default::default();
         self.unix = Default::default();
@@ -475,6 +481,7 @@ impl Vfs {
         for t in tids.into_iter().chain([pid]) {
             self.threads.remove(&t);
             self.waits.forget_thread(t);
+            self.fifos.forget_thread(t);
         }
     }
 
@@ -547,6 +554,7 @@ impl Vfs {
             }
             op::THREAD_EXIT => {
                 self.waits.forget_thread(who.tid);
+                self.fifos.forget_thread(who.tid);
                 self.threads.remove(&who.tid);
                 val(0)
             }
