@@ -133,7 +133,13 @@ pub fn memfd_create(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Re
     }
     // The host names it "memfd:NAME" as Linux does (/proc/self/fd shows the host's link).
     let Ok(c) = std::ffi::CString::new(name.as_str()) else { return fail(libc::EINVAL) };
-    match nix::sys::memfd::memfd_create(&c, nix::sys::memfd::MemFdCreateFlag::MFD_CLOEXEC) {
+    // Sealing is the host's: without MFD_ALLOW_SEALING the host memfd carries
+    // F_SEAL_SEAL from the start, as Linux's does.
+    let mut hf = nix::sys::memfd::MemFdCreateFlag::MFD_CLOEXEC;
+    if s[1] & ALLOW_SEALING != 0 {
+        hf |= nix::sys::memfd::MemFdCreateFlag::MFD_ALLOW_SEALING;
+    }
+    match nix::sys::memfd::memfd_create(&c, hf) {
         Ok(fd) => {
             let id = v.new_file(Backend::Host(std::fs::File::from(fd)), o::RDWR | o::LARGEFILE, format!("/memfd:{name} (deleted)"));
             val(v.install_new(env, who.pid, id, s[1] & CLOEXEC != 0))
