@@ -144,7 +144,7 @@ syscall_table! {
     // The third argument is a pointer or a value, by request (`vfs::lends`).
     nr::IOCTL => Vfs(Fd, Hex, Hex) RESTART, Support::Partial("terminal and FIONREAD/FIONBIO/FIOCLEX requests");
     nr::FLOCK => Vfs(Fd, Hex) RESTART;
-    nr::MKNODAT => Vfs(DirFd, Path, Mode, Hex) NONE, Support::Partial("FIFOs and regular files");
+    nr::MKNODAT => Vfs(DirFd, Path, Mode, Hex) NONE, Support::Partial("device nodes (CAP_MKNOD) open grantix's own null, zero, full, random, urandom and tty; any other number is ENXIO");
     nr::MKDIRAT => Vfs(DirFd, Path, Mode) NONE;
     nr::UNLINKAT => Vfs(DirFd, Path, Hex) NONE;
     nr::SYMLINKAT => Vfs(Path, DirFd, Path) NONE;
@@ -158,7 +158,7 @@ syscall_table! {
     nr::FACCESSAT => Vfs(DirFd, Path, Hex) IDEMPOTENT | PURE;
     nr::CHDIR => Vfs(Path) NONE;
     nr::FCHDIR => Vfs(Fd) NONE;
-    nr::CHROOT => Vfs(Path) NONE, Support::Partial("always EPERM: the root is --root");
+    nr::CHROOT => Vfs(Path) NONE, Support::Partial("inside the guest's tree (--root); /proc and /dev are not inside the new root unless it has them");
     nr::FCHMOD => Vfs(Fd, Mode) NONE;
     nr::FCHMODAT => Vfs(DirFd, Path, Mode) NONE;
     nr::FCHOWNAT => Vfs(DirFd, Path, Int, Int, Hex) NONE;

@@ -71,7 +71,21 @@ impl Vfs {
         // Search permission on every directory the walk looks in (may_lookup).
         let c = self.creds(env, pid);
         let mut seen = std::collections::BTreeMap::new();
-        path::resolve(&start, p, follow, &mut |g| if self.may_search(&c, g, &mut seen) { self.lookup(env, pid, g) } else { Node::Error(libc::EACCES) })
+        let root = self.tables.get(&pid).map_or(String::new(), |t| t.root.clone());
+        // After chroot the walk runs in the new root's coordinates ("/" is the root,
+        // ".." stops there, absolute links restart there). A working directory left
+        // outside the root walks the whole tree, as on Linux.
+        if root.is_empty() || root == "/" || !(p.starts_with('/') || path::is_under(&start, &root)) {
+            return path::resolve(&start, p, follow, &mut |g| if self.may_search(&c, g, &mut seen) { self.lookup(env, pid, g) } else { Node::Error(libc::EACCES) });
+        }
+        let outer = |g: &str| if g == "/" { root.clone() } else { format!("{root}{g}") };
+        let inner = if p.starts_with('/') { "/".to_string() } else { start[root.len()..].to_string() };
+        let inner = if inner.is_empty() { "/".to_string() } else { inner };
+        let r = path::resolve(&inner, p, follow, &mut |g| {
+            let g = outer(g);
+            if self.may_search(&c, &g, &mut seen) { self.lookup(env, pid, &g) } else { Node::Error(libc::EACCES) }
+        })?;
+        Ok(Resolved { path: outer(&r.path), ..r })
     }
 
     /// The host path of a canonical guest path.
@@ -453,6 +467,9 @@ pub fn getcwd(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
     if !matches!(v.lookup(env, who.pid, &cwd), Node::Dir) {
         return fail(libc::ENOENT);
     }
+    // Seen from the process's root (chroot).
+    let root = v.tables.get(&who.pid).map_or(String::new(), |t| t.root.clone());
+    let cwd = if root.len() > 1 && path::is_under(&cwd, &root) { if cwd == root { "/".to_string() } else { cwd[root.len()..].to_string() } } else { cwd };
     if cwd.len() + 1 > s[1] as usize {
         return fail(libc::ERANGE);
     }
@@ -484,6 +501,28 @@ pub fn chdir(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> R
     tri!(v.check(env, who.pid, &target, may::EXEC));
     if let Some(t) = v.tables.get_mut(&who.pid) {
         t.cwd = target;
+    }
+    val(0)
+}
+
+/// chroot(path): the caller's root becomes the directory `path` names (search
+/// permission on it, then CAP_SYS_CHROOT, as the kernel checks them). The working
+/// directory stays where it is.
+pub fn chroot(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
+    let g = path_arg!(v, env, s[0]);
+    let r = tri!(v.resolve_at(env, who.pid, at::FDCWD, &g, true));
+    match r.node {
+        Node::Dir => {}
+        Node::Missing => return fail(libc::ENOENT),
+        Node::Error(e) => return fail(e),
+        _ => return fail(libc::ENOTDIR),
+    }
+    tri!(v.check(env, who.pid, &r.path, may::EXEC));
+    if !v.creds(env, who.pid).capable(crate::creds::cap::SYS_CHROOT) {
+        return fail(libc::EPERM);
+    }
+    if let Some(t) = v.tables.get_mut(&who.pid) {
+        t.root = r.path;
     }
     val(0)
 }

@@ -148,6 +148,8 @@ pub struct FdTable {
     pub fds: BTreeMap<i32, (u64, bool)>,
     /// Canonical guest path of the working directory.
     pub cwd: String,
+    /// Canonical guest path of the process's root (chroot); empty means "/".
+    pub root: String,
     /// Guest path of the executable.
     pub exe: String,
     /// The NUL-separated command line.
@@ -585,7 +587,7 @@ impl Vfs {
             nr::GETDENTS64 => fs::getdents(self, env, who, s),
             nr::GETCWD => fs::getcwd(self, env, who, s),
             nr::CHDIR | nr::FCHDIR => fs::chdir(self, env, who, n, s),
-            nr::CHROOT => fail(libc::EPERM),
+            nr::CHROOT => fs::chroot(self, env, who, s),
             nr::MKDIRAT | nr::MKNODAT => links::mknod(self, env, who, n, s),
             nr::UNLINKAT => links::unlinkat(self, env, who, s),
             nr::RENAMEAT | nr::RENAMEAT2 => links::rename(self, env, who, n, s),
