@@ -201,7 +201,7 @@ syscall_table! {
     nr::FACCESSAT2 => Vfs(DirFd, Path, Hex, Hex) IDEMPOTENT | PURE;
     nr::EPOLL_PWAIT2 => Vfs(Fd, Ptr, Int, Ptr, Ptr, Uint) PURE;
     nr::FCHMODAT2 => Vfs(DirFd, Path, Mode, Hex) NONE;
-    nr::MEMFD_CREATE => Vfs(Path, Hex) NONE, Support::Partial("a host memfd; seals are not kept");
+    nr::MEMFD_CREATE => Vfs(Path, Hex) NONE, Support::Partial("a host memfd with the host's seals; F_SEAL_WRITE is not refused while a writable shared mapping exists (the host does not see guest mappings)");
     // Sockets (vfs): AF_UNIX inside the vfs, AF_INET/AF_INET6 on host sockets.
     nr::SOCKET => Vfs(Int, Hex, Int) NONE;
     nr::SOCKETPAIR => Vfs(Int, Hex, Int, Ptr) NONE;
