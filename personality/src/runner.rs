@@ -225,7 +225,7 @@ impl Runtime {
         let (mm_sid, linux_sid) = (self.sid(ServiceId::Mm), self.sid(ServiceId::Linux));
         let pid = service_mut::<Proc>(&mut self.m, &self.wiring, cfg, ServiceId::Proc).map(|p| p.alloc_pid()).ok_or_else(|| StartError::Machine("no proc".into()))?;
         let mut mm = std::mem::take(service_mut::<syscalls::mm::Mm>(&mut self.m, &self.wiring, cfg, ServiceId::Mm).ok_or_else(|| StartError::Machine("no mm".into()))?);
-        let r = mm.load_new(&mut self.m.mem, mm_sid, linux_sid, pid, path, argv.clone(), envp, path.as_bytes().to_vec());
+        let r = mm.load_new(&mut self.m.mem, mm_sid, linux_sid, pid, path, argv.clone(), envp.clone(), path.as_bytes().to_vec());
         let ((entry, sp, code, data, _brk), pm) = match r {
             Ok(x) => x,
             Err(e) => {
@@ -240,6 +240,7 @@ impl Runtime {
         if let Some(v) = service_mut::<syscalls::vfs::Vfs>(&mut self.m, &self.wiring, cfg, ServiceId::Vfs) {
             v.init_process(pid, &exe);
             v.set_cmdline(pid, &argv);
+            v.set_environ(pid, &envp);
         }
         let mem = &self.m.mem;
         let auxv = syscalls::vfs::auxv_from_stack(|p, b| mem.peek(data, p, b).is_ok(), sp);

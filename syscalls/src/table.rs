@@ -145,7 +145,7 @@ syscall_table! {
     // The third argument is a pointer or a value, by request (`vfs::lends`).
     nr::IOCTL => Vfs(Fd, Hex, Hex) RESTART, Support::Partial("terminal and FIONREAD/FIONBIO/FIOCLEX requests");
     nr::FLOCK => Vfs(Fd, Hex) RESTART;
-    nr::MKNODAT => Vfs(DirFd, Path, Mode, Hex) NONE, Support::Partial("FIFOs and regular files");
+    nr::MKNODAT => Vfs(DirFd, Path, Mode, Hex) NONE, Support::Partial("device nodes (CAP_MKNOD) open grantix's own null, zero, full, random, urandom and tty; any other number is ENXIO");
     nr::MKDIRAT => Vfs(DirFd, Path, Mode) NONE;
     nr::UNLINKAT => Vfs(DirFd, Path, Hex) NONE;
     nr::SYMLINKAT => Vfs(Path, DirFd, Path) NONE;
@@ -159,7 +159,7 @@ syscall_table! {
     nr::FACCESSAT => Vfs(DirFd, Path, Hex) IDEMPOTENT | PURE;
     nr::CHDIR => Vfs(Path) NONE;
     nr::FCHDIR => Vfs(Fd) NONE;
-    nr::CHROOT => Vfs(Path) NONE, Support::Partial("always EPERM: the root is --root");
+    nr::CHROOT => Vfs(Path) NONE, Support::Partial("inside the guest's tree (--root); /proc and /dev are not inside the new root unless it has them");
     nr::FCHMOD => Vfs(Fd, Mode) NONE;
     nr::FCHMODAT => Vfs(DirFd, Path, Mode) NONE;
     nr::FCHOWNAT => Vfs(DirFd, Path, Int, Int, Hex) NONE;
@@ -202,7 +202,7 @@ syscall_table! {
     nr::FACCESSAT2 => Vfs(DirFd, Path, Hex, Hex) IDEMPOTENT | PURE;
     nr::EPOLL_PWAIT2 => Vfs(Fd, Ptr, Int, Ptr, Ptr, Uint) PURE;
     nr::FCHMODAT2 => Vfs(DirFd, Path, Mode, Hex) NONE;
-    nr::MEMFD_CREATE => Vfs(Path, Hex) NONE, Support::Partial("a host memfd; seals are not kept");
+    nr::MEMFD_CREATE => Vfs(Path, Hex) NONE, Support::Partial("a host memfd with the host's seals; F_SEAL_WRITE is not refused while a writable shared mapping exists (the host does not see guest mappings)");
     // Sockets (vfs): AF_UNIX inside the vfs, AF_INET/AF_INET6 on host sockets.
     nr::SOCKET => Vfs(Int, Hex, Int) NONE;
     nr::SOCKETPAIR => Vfs(Int, Hex, Int, Ptr) NONE;

@@ -101,6 +101,13 @@ pub fn execve(env: &mut dyn Env, c: &Caller, a: [u64; 6]) -> Outcome {
         let n = cmdline.len() as u64;
         let _ = env.call(ServiceId::Vfs, vfs_op::SET_CMDLINE, [c.word(), c.pid as u64, at(scratch::BLOB), n, 0, 0], &[Lend::read(at(scratch::BLOB), n)]);
     }
+    // /proc/self/environ: the environment the new image starts with.
+    let environ: Vec<u8> = envp.iter().flat_map(|s| s.iter().copied().chain(std::iter::once(0))).collect();
+    if environ.len() as u64 <= scratch::BLOB_MAX && env.write(at(scratch::BLOB), &environ).is_ok() {
+        let n = environ.len() as u64;
+        let lends = if n == 0 { Vec::new() } else { vec![Lend::read(at(scratch::BLOB), n)] };
+        let _ = env.call(ServiceId::Vfs, vfs_op::SET_CMDLINE, [c.word(), c.pid as u64, at(scratch::BLOB), n, 1, 0], &lends);
+    }
     // The thread is named after the file it now runs (Linux: the path's last part).
     let comm = syscalls::proc::comm_of(&String::from_utf8_lossy(&path));
     let word = |i: usize| u64::from_le_bytes(comm[i..i + 8].try_into().unwrap_or_default());

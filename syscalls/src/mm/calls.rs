@@ -110,6 +110,17 @@ impl Mm {
             if acc == libc::O_WRONLY || (shared && prot & PROT_WRITE != 0 && (acc != libc::O_RDWR || fl & libc::O_APPEND != 0)) {
                 return err(libc::EACCES);
             }
+            // A file sealed against writing (memfd F_SEAL_WRITE, F_SEAL_FUTURE_WRITE)
+            // cannot be mapped shared and writable.
+            const F_GET_SEALS: u64 = 1034;
+            const SEALS_NO_WRITE: u64 = 0x8 | 0x10;
+            if shared && prot & PROT_WRITE != 0 {
+                if let Ok([seals, _]) = env.call(ServiceId::Vfs, nr::FCNTL, [word(pid), fd as u32 as u64, F_GET_SEALS, 0, 0, 0], &[]) {
+                    if !is_err(seals) && seals & SEALS_NO_WRITE != 0 {
+                        return err(libc::EPERM);
+                    }
+                }
+            }
             match st.mode & S_IFMT {
                 S_IFREG => file = Some((st, acc == libc::O_RDWR && fl & libc::O_APPEND == 0)),
                 S_IFCHR if st.rdev == DEV_ZERO_RDEV => anon = true,

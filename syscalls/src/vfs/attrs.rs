@@ -1,10 +1,12 @@
 //! What a file is allowed and when it was touched: access checks, permissions,
 //! ownership, times, size (truncate) and the filesystem it is on (statfs).
 
-use super::abi::{self, StatFs, at, o, s as mode};
+use super::abi::{self, StatFs, at, o};
 use super::fs::{path_arg, tri};
 use super::path::{self, Node};
+use super::perm;
 use super::wait::Who;
+use crate::creds::{self, Inode, may};
 use super::{Backend, Regs, Vfs, fail, io_errno, val};
 use crate::service::{Env, err};
 use crate::sysno as nr;
@@ -21,20 +23,31 @@ pub fn faccessat(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) 
         return fail(libc::EINVAL);
     }
     let g = path_arg!(v, env, s[1]);
-    let st = if g.is_empty() && flags & at::EMPTY_PATH != 0 {
+    // access(2) checks with the real ids (and capabilities only for real root),
+    // the path walk included; AT_EACCESS keeps the effective ones.
+    let c = v.creds(env, who.pid);
+    let c = if flags & at::EACCESS == 0 { c.for_access() } else { c };
+    v.act_as(who.pid, c.clone());
+    // Whether what is checked is a host file (anything else, /proc's files, pipes,
+    // sockets, belongs to the caller).
+    let host_file = |v: &Vfs, file: u64| v.files.get(&file).is_some_and(|f| matches!(f.backend, Backend::Host(_)) || matches!(f.backend, Backend::Dir(_)) && !v.is_synth(&f.path));
+    let (st, host) = if g.is_empty() && flags & at::EMPTY_PATH != 0 {
         let (id, _) = tri!(v.get(who.pid, s[0] as i32));
-        tri!(v.fstat_of(who.pid, id))
+        (tri!(v.fstat_of(who.pid, id)), host_file(v, id))
     } else {
         let r = tri!(v.resolve_at(env, who.pid, s[0] as i32, &g, flags & at::SYMLINK_NOFOLLOW == 0));
         match &r.node {
-            Node::Magic(file, _) => tri!(v.fstat_of(who.pid, *file)),
-            _ => tri!(v.stat_resolved(who.pid, &r)),
+            Node::Magic(file, _) if flags & at::SYMLINK_NOFOLLOW == 0 => (tri!(v.fstat_of(who.pid, *file)), host_file(v, *file)),
+            _ => (tri!(v.stat_resolved(who.pid, &r)), !v.is_synth(&r.path)),
         }
     };
-    // The guest runs as root: reading and writing are always allowed; executing needs
-    // an x bit somewhere (or a directory).
-    let ok = amode & libc::X_OK == 0 || st.mode & mode::IFMT == mode::IFDIR || st.mode & 0o111 != 0;
-    val(if ok { 0 } else { err(libc::EACCES) })
+    // F_OK asks only that it exists.
+    let synth = !host;
+    let i = Inode { uid: if synth { c.fsuid } else { st.uid }, gid: st.gid, mode: st.mode };
+    val(match creds::may_access(&c, i, amode as u32) {
+        Ok(()) => 0,
+        Err(e) => err(e),
+    })
 }
 
 /// fchmod(fd, mode), fchmodat(dirfd, path, mode) and fchmodat2(..., flags).
@@ -45,12 +58,7 @@ pub fn chmod(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> R
             return fail(libc::EBADF);
         }
         match &f.backend {
-            Backend::Host(h) => {
-                return val(match h.set_permissions(std::fs::Permissions::from_mode(s[1] as u32 & 0o7777)) {
-                    Ok(()) => 0,
-                    Err(e) => io_errno(&e),
-                });
-            }
+            Backend::Host(h) => (s[1] as u32, PathBuf::from(format!("/proc/self/fd/{}", h.as_raw_fd()))),
             Backend::Dir(_) if !v.is_synth(&f.path) => (s[1] as u32, v.host(&f.path)),
             // Anonymous objects (pipes, sockets): nothing on the host to change.
             _ => return val(0),
@@ -73,6 +81,12 @@ pub fn chmod(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> R
         }
         (s[2] as u32, v.host(&r.path))
     };
+    // Only the owner (or CAP_FOWNER) changes a mode; set-group-id may be dropped.
+    let i = match std::fs::metadata(&h) {
+        Ok(m) => perm::inode_of(&m),
+        Err(e) => return val(io_errno(&e)),
+    };
+    let perm = tri!(creds::may_chmod(&v.creds(env, who.pid), i, perm));
     val(match std::fs::set_permissions(&h, std::fs::Permissions::from_mode(perm & 0o7777)) {
         Ok(()) => 0,
         Err(e) => io_errno(&e),
@@ -109,6 +123,13 @@ pub fn chown(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> R
         }
         (v.host(&r.path), id(s[2]), id(s[3]), flags & at::SYMLINK_NOFOLLOW == 0)
     };
+    // CAP_CHOWN, or the owner giving the file to one of its own groups.
+    let m = if follow { std::fs::metadata(&h) } else { std::fs::symlink_metadata(&h) };
+    let i = match m {
+        Ok(m) => perm::inode_of(&m),
+        Err(e) => return val(io_errno(&e)),
+    };
+    tri!(creds::may_chown(&v.creds(env, who.pid), i, uid.unwrap_or(creds::NO_ID), gid.unwrap_or(creds::NO_ID)));
     val(match super::host::chown(&h, uid, gid, follow) {
         Ok(()) => 0,
         Err(e) => err(e),
@@ -159,6 +180,21 @@ pub fn utimensat(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs 
         }
         (v.host(&r.path), flags & at::SYMLINK_NOFOLLOW == 0)
     };
+    // Explicit times: the owner or CAP_FOWNER (EPERM). The current time: also anyone
+    // who may write the file (EACCES). Nothing to change asks nothing.
+    if times.iter().any(|t| t.1 != UTIME_OMIT) {
+        let m = if follow { std::fs::metadata(&h) } else { std::fs::symlink_metadata(&h) };
+        let i = match m {
+            Ok(m) => perm::inode_of(&m),
+            Err(e) => return val(io_errno(&e)),
+        };
+        if !v.owns(env, who.pid, i) {
+            if times.iter().any(|t| t.1 != UTIME_OMIT && t.1 != UTIME_NOW) {
+                return fail(libc::EPERM);
+            }
+            tri!(v.check_inode(env, who.pid, i, may::WRITE));
+        }
+    }
     let ts = |t: (i64, i64)| nix::sys::time::TimeSpec::new(t.0, t.1);
     let fl = if follow { nix::sys::stat::UtimensatFlags::FollowSymlink } else { nix::sys::stat::UtimensatFlags::NoFollowSymlink };
     val(match nix::sys::stat::utimensat(None, &h, &ts(times[0]), &ts(times[1]), fl) {
@@ -194,6 +230,7 @@ pub fn truncate(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -
         if v.is_synth(&r.path) {
             return fail(libc::EACCES);
         }
+        tri!(v.check(env, who.pid, &r.path, may::WRITE));
         match std::fs::OpenOptions::new().write(true).custom_flags(libc::O_NONBLOCK).open(v.host(&r.path)) {
             Ok(f) => Err(f),
             Err(e) => return val(io_errno(&e)),

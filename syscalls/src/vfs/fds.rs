@@ -113,7 +113,18 @@ pub fn fcntl(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
             Backend::PipeRead(p) | Backend::PipeWrite(p) => val(pipe::size(v, p, (cmd == F_SETPIPE_SZ).then_some(arg))),
             _ => fail(libc::EBADF),
         },
-        F_ADD_SEALS | F_GET_SEALS => fail(libc::EINVAL),
+        // Seals live on the host memfd (the host enforces them on write and
+        // truncate; mm asks before a shared writable mapping). Other files: EINVAL.
+        F_ADD_SEALS | F_GET_SEALS => match &f.backend {
+            Backend::Host(h) => {
+                use std::os::fd::AsRawFd;
+                match super::host::seals(h.as_raw_fd(), cmd == F_ADD_SEALS, arg as u32) {
+                    Ok(r) => val(r as u64),
+                    Err(e) => fail(e),
+                }
+            }
+            _ => fail(libc::EINVAL),
+        },
         _ => val(err(libc::EINVAL)),
     }
 }

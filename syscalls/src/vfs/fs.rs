@@ -4,13 +4,14 @@
 
 use super::abi::{self, Stat, at, o, s as mode};
 use super::path::{self, Node, Resolved};
+use crate::creds::may;
 use super::wait::Who;
 use super::{Backend, OpenFile, Regs, Vfs, fail, io_errno, val};
 use crate::service::Env;
 use crate::sysno as nr;
 use std::os::fd::AsRawFd;
 use zerocopy::IntoBytes;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 
 /// An open directory: its entries, read at the first getdents, and the position.
@@ -57,7 +58,8 @@ impl Vfs {
         }
     }
 
-    /// Resolves guest `p` relative to `dirfd` of `pid` (see `path::resolve`).
+    /// Resolves guest `p` relative to `dirfd` of `pid` (see `path::resolve`), with
+    /// search permission checked on each directory looked in (EACCES).
     pub(super) fn resolve_at(&self, env: &mut dyn Env, pid: u32, dirfd: i32, p: &str, follow: bool) -> Result<Resolved, i32> {
         let start = if p.starts_with('/') {
             "/".to_string()
@@ -66,7 +68,24 @@ impl Vfs {
         } else {
             self.start_dir(pid, dirfd)?
         };
-        path::resolve(&start, p, follow, &mut |g| self.lookup(env, pid, g))
+        // Search permission on every directory the walk looks in (may_lookup).
+        let c = self.creds(env, pid);
+        let mut seen = std::collections::BTreeMap::new();
+        let root = self.tables.get(&pid).map_or(String::new(), |t| t.root.clone());
+        // After chroot the walk runs in the new root's coordinates ("/" is the root,
+        // ".." stops there, absolute links restart there). A working directory left
+        // outside the root walks the whole tree, as on Linux.
+        if root.is_empty() || root == "/" || !(p.starts_with('/') || path::is_under(&start, &root)) {
+            return path::resolve(&start, p, follow, &mut |g| if self.may_search(&c, g, &mut seen) { self.lookup(env, pid, g) } else { Node::Error(libc::EACCES) });
+        }
+        let outer = |g: &str| if g == "/" { root.clone() } else { format!("{root}{g}") };
+        let inner = if p.starts_with('/') { "/".to_string() } else { start[root.len()..].to_string() };
+        let inner = if inner.is_empty() { "/".to_string() } else { inner };
+        let r = path::resolve(&inner, p, follow, &mut |g| {
+            let g = outer(g);
+            if self.may_search(&c, &g, &mut seen) { self.lookup(env, pid, &g) } else { Node::Error(libc::EACCES) }
+        })?;
+        Ok(Resolved { path: outer(&r.path), ..r })
     }
 
     /// The host path of a canonical guest path.
@@ -129,7 +148,13 @@ pub fn memfd_create(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Re
     }
     // The host names it "memfd:NAME" as Linux does (/proc/self/fd shows the host's link).
     let Ok(c) = std::ffi::CString::new(name.as_str()) else { return fail(libc::EINVAL) };
-    match nix::sys::memfd::memfd_create(&c, nix::sys::memfd::MemFdCreateFlag::MFD_CLOEXEC) {
+    // Sealing is the host's: without MFD_ALLOW_SEALING the host memfd carries
+    // F_SEAL_SEAL from the start, as Linux's does.
+    let mut hf = nix::sys::memfd::MemFdCreateFlag::MFD_CLOEXEC;
+    if s[1] & ALLOW_SEALING != 0 {
+        hf |= nix::sys::memfd::MemFdCreateFlag::MFD_ALLOW_SEALING;
+    }
+    match nix::sys::memfd::memfd_create(&c, hf) {
         Ok(fd) => {
             let id = v.new_file(Backend::Host(std::fs::File::from(fd)), o::RDWR | o::LARGEFILE, format!("/memfd:{name} (deleted)"));
             val(v.install_new(env, who.pid, id, s[1] & CLOEXEC != 0))
@@ -159,6 +184,7 @@ pub fn openat(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
         if r.node != Node::Dir || v.is_synth(&r.path) {
             return fail(if r.node == Node::Missing { libc::ENOENT } else { libc::ENOTDIR });
         }
+        tri!(v.check(env, pid, &r.path, may::WRITE | may::EXEC));
         let um = v.umask(env, who);
         let mut oo = std::fs::OpenOptions::new();
         oo.read(acc == o::RDWR).write(true).custom_flags(libc::O_TMPFILE | (flags & o::EXCL)).mode(perm & 0o7777 & !um);
@@ -193,6 +219,7 @@ pub fn openat(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
             if v.is_synth(&r.path) || path::is_under(&r.path, "/proc") {
                 return fail(libc::EACCES);
             }
+            tri!(v.may_create(env, pid, &r.path));
         }
         Node::Dir => {
             if excl {
@@ -200,6 +227,9 @@ pub fn openat(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
             }
             if !opath && (acc != o::RDONLY || flags & o::CREAT != 0) {
                 return fail(libc::EISDIR);
+            }
+            if !opath {
+                tri!(v.check(env, pid, &r.path, may::READ));
             }
             let id = v.new_file(Backend::Dir(DirState::default()), kept, r.path.clone());
             return val(v.install_new(env, pid, id, cloexec));
@@ -220,7 +250,24 @@ pub fn openat(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
             }
         }
     }
+    let creating = r.node == Node::Missing;
+    if !opath && !creating {
+        tri!(v.check(env, pid, &r.path, super::perm::open_want(flags)));
+        // A FIFO opened one way is a vfs pipe shared by its openers (`fifo`).
+        if let Some(ino) = super::fifo::inode(&v.host(&r.path)).filter(|_| acc != o::RDWR) {
+            return super::fifo::open(v, env, who, ino, flags, kept, cloexec, r.path.clone());
+        }
+        // A device node in the tree (mknod) opens grantix's device of that number,
+        // never the host's; one grantix has no driver for is ENXIO, as on Linux.
+        if let Some(rdev) = super::procfs::device_number(&v.host(&r.path)) {
+            let b = tri!(super::procfs::Dev::from_rdev(rdev).map(|d| d.backend()).ok_or(libc::ENXIO));
+            let b = tri!(b);
+            let id = v.new_file(b, kept, r.path.clone());
+            return val(v.install_new(env, pid, id, cloexec));
+        }
+    }
     let mut oo = std::fs::OpenOptions::new();
+    let mut new_mode = None;
     if opath {
         oo.read(true).custom_flags(libc::O_PATH | (flags & o::NOFOLLOW));
     } else {
@@ -230,11 +277,17 @@ pub fn openat(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
         let pass = flags & (o::APPEND | o::TRUNC | o::EXCL | o::CREAT | o::NOFOLLOW | o::DSYNC | o::SYNC | o::NOATIME);
         oo.custom_flags(pass | libc::O_NONBLOCK | libc::O_NOCTTY);
         if flags & o::CREAT != 0 {
-            oo.mode(perm & 0o7777 & !v.umask(env, who));
+            let m = perm & 0o7777 & !v.umask(env, who);
+            new_mode = Some(m);
+            oo.mode(m);
         }
     }
-    match oo.open(v.host(&r.path)) {
+    let h = v.host(&r.path);
+    match oo.open(&h) {
         Ok(file) => {
+            if creating {
+                v.created(env, pid, &r.path, &h, new_mode);
+            }
             let id = v.new_file(Backend::Host(file), kept, r.path.clone());
             if flags & o::TRUNC != 0 && acc != o::RDONLY {
                 if let Some(k) = v.mapped_inode(id) {
@@ -416,6 +469,9 @@ pub fn getcwd(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
     if !matches!(v.lookup(env, who.pid, &cwd), Node::Dir) {
         return fail(libc::ENOENT);
     }
+    // Seen from the process's root (chroot).
+    let root = v.tables.get(&who.pid).map_or(String::new(), |t| t.root.clone());
+    let cwd = if root.len() > 1 && path::is_under(&cwd, &root) { if cwd == root { "/".to_string() } else { cwd[root.len()..].to_string() } } else { cwd };
     if cwd.len() + 1 > s[1] as usize {
         return fail(libc::ERANGE);
     }
@@ -443,8 +499,32 @@ pub fn chdir(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> R
             _ => return fail(libc::ENOTDIR),
         }
     };
+    // chdir needs search permission on the new working directory.
+    tri!(v.check(env, who.pid, &target, may::EXEC));
     if let Some(t) = v.tables.get_mut(&who.pid) {
         t.cwd = target;
+    }
+    val(0)
+}
+
+/// chroot(path): the caller's root becomes the directory `path` names (search
+/// permission on it, then CAP_SYS_CHROOT, as the kernel checks them). The working
+/// directory stays where it is.
+pub fn chroot(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
+    let g = path_arg!(v, env, s[0]);
+    let r = tri!(v.resolve_at(env, who.pid, at::FDCWD, &g, true));
+    match r.node {
+        Node::Dir => {}
+        Node::Missing => return fail(libc::ENOENT),
+        Node::Error(e) => return fail(e),
+        _ => return fail(libc::ENOTDIR),
+    }
+    tri!(v.check(env, who.pid, &r.path, may::EXEC));
+    if !v.creds(env, who.pid).capable(crate::creds::cap::SYS_CHROOT) {
+        return fail(libc::EPERM);
+    }
+    if let Some(t) = v.tables.get_mut(&who.pid) {
+        t.root = r.path;
     }
     val(0)
 }
@@ -467,10 +547,10 @@ pub fn resolve_exec(v: &mut Vfs, env: &mut dyn Env, pid: u32, s: [u64; 5]) -> Re
         },
         _ => v.host(&r.path),
     };
+    // A regular file the caller may execute (for root: one with an x bit).
     match std::fs::metadata(&host) {
         Ok(m) if !m.is_file() => return fail(libc::EACCES),
-        Ok(m) if m.permissions().mode() & 0o111 == 0 => return fail(libc::EACCES),
-        Ok(_) => {}
+        Ok(m) => tri!(v.check_inode(env, pid, super::perm::inode_of(&m), may::EXEC)),
         Err(e) => return val(io_errno(&e)),
     }
     let h = host.to_string_lossy().into_owned();

@@ -226,3 +226,16 @@ pub fn fstat(fd: RawFd) -> Result<super::abi::Stat, i32> {
         btime: None,
     })
 }
+
+/// F_GET_SEALS (`add` false) or F_ADD_SEALS of `seals` on host descriptor `fd`:
+/// the seals, or 0 after adding.
+pub fn seals(fd: RawFd, add: bool, seals: u32) -> Result<i32, i32> {
+    let r = if add {
+        // SAFETY: plain fcntl with an int argument.
+        unsafe { libc::fcntl(fd, libc::F_ADD_SEALS, seals as libc::c_int) }
+    } else {
+        // SAFETY: plain fcntl without an argument.
+        unsafe { libc::fcntl(fd, libc::F_GET_SEALS) }
+    };
+    if r < 0 { Err(errno()) } else { Ok(r) }
+}

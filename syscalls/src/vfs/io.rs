@@ -186,7 +186,8 @@ pub fn read(v: &mut Vfs, env: &mut dyn Env, who: Who, fd: i32, buf: u64, len: u6
     if f.flags & o::PATH != 0 || f.flags & o::ACCMODE == o::WRONLY {
         return fail(libc::EBADF);
     }
-    if at.is_some() && !seekable(&f.backend) {
+    // A directory is positioned (pread on it is EISDIR, as read is).
+    if at.is_some() && !seekable(&f.backend) && !matches!(f.backend, Backend::Dir(_)) {
         return fail(libc::ESPIPE);
     }
     if at.is_some_and(|a| (a as i64) < 0) {

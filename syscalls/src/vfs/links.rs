@@ -21,8 +21,13 @@ pub fn mknod(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> R
     let perm = s[2] as u32;
     if n == nr::MKDIRAT {
         use std::os::unix::fs::DirBuilderExt;
-        return val(match std::fs::DirBuilder::new().mode(perm & 0o1777 & !um).create(&h) {
-            Ok(()) => 0,
+        tri!(v.may_create(env, who.pid, &r.path));
+        let bits = perm & 0o1777 & !um;
+        return val(match std::fs::DirBuilder::new().mode(bits).create(&h) {
+            Ok(()) => {
+                v.created(env, who.pid, &r.path, &h, Some(bits));
+                0
+            }
             Err(e) => io_errno(&e),
         });
     }
@@ -31,14 +36,25 @@ pub fn mknod(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> R
     }
     let kind = perm & mode::IFMT;
     let bits = perm & 0o7777 & !um;
+    if !matches!(kind, 0 | mode::IFREG | mode::IFIFO | mode::IFSOCK | mode::IFCHR | mode::IFBLK) {
+        return fail(libc::EINVAL);
+    }
+    // The directory first, then CAP_MKNOD for a device node (vfs_mknod's order).
+    // Opening a device node reaches grantix's own devices, never the host's.
+    tri!(v.may_create(env, who.pid, &r.path));
+    if matches!(kind, mode::IFCHR | mode::IFBLK) && !v.creds(env, who.pid).capable(crate::creds::cap::MKNOD) {
+        return fail(libc::EPERM);
+    }
     let res = match kind {
         0 | mode::IFREG => std::fs::OpenOptions::new().write(true).create_new(true).mode(bits).open(&h).map(|_| ()).map_err(|e| e.raw_os_error().unwrap_or(libc::EIO)),
-        mode::IFIFO | mode::IFSOCK => super::host::mknod(&h, kind | bits, 0),
-        mode::IFCHR | mode::IFBLK => Err(libc::EPERM),
-        _ => Err(libc::EINVAL),
+        mode::IFCHR | mode::IFBLK => super::host::mknod(&h, kind | bits, s[3]),
+        _ => super::host::mknod(&h, kind | bits, 0),
     };
     val(match res {
-        Ok(()) => 0,
+        Ok(()) => {
+            v.created(env, who.pid, &r.path, &h, Some(bits));
+            0
+        }
         Err(e) => err(e),
     })
 }
@@ -59,6 +75,9 @@ pub fn unlinkat(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
     }
     if v.is_synth(&r.path) {
         return fail(if path::is_under(&r.path, "/proc") { libc::EACCES } else { libc::EPERM });
+    }
+    if last != "." && last != ".." {
+        tri!(v.may_remove(env, who.pid, &r.path));
     }
     let h = v.host(&r.path);
     let res = if flags & at::REMOVEDIR != 0 {
@@ -108,6 +127,21 @@ pub fn rename(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> 
     if v.is_synth(&ro.path) || v.is_synth(&rn.path) {
         return fail(libc::EXDEV);
     }
+    // Removing the old name, making (or replacing) the new one; a directory moving to
+    // another directory also needs write on itself (its ".." changes).
+    tri!(v.may_remove(env, who.pid, &ro.path));
+    if rn.node == Node::Missing {
+        tri!(v.may_create(env, who.pid, &rn.path));
+    } else {
+        tri!(v.may_remove(env, who.pid, &rn.path));
+    }
+    let moves = path::split_last(&ro.path).0 != path::split_last(&rn.path).0;
+    if moves && ro.node == Node::Dir {
+        tri!(v.check(env, who.pid, &ro.path, crate::creds::may::WRITE));
+    }
+    if moves && flags & EXCHANGE != 0 && rn.node == Node::Dir {
+        tri!(v.check(env, who.pid, &rn.path, crate::creds::may::WRITE));
+    }
     let (ho, hn) = (v.host(&ro.path), v.host(&rn.path));
     let r = if flags == 0 {
         std::fs::rename(&ho, &hn).map_err(|e| e.raw_os_error().unwrap_or(libc::EIO))
@@ -129,6 +163,7 @@ pub fn linkat(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
     let old = path_arg!(v, env, s[1]);
     let new = path_arg!(v, env, s[3]);
     let rn = tri!(new_name(v, env, who.pid, s[2] as i32, &new, libc::EXDEV));
+    tri!(v.may_create(env, who.pid, &rn.path));
     let hn = v.host(&rn.path);
     let src = if old.is_empty() && flags & at::EMPTY_PATH != 0 {
         let (_, f) = tri!(v.get(who.pid, s[0] as i32));
@@ -176,9 +211,14 @@ pub fn symlinkat(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs 
         return fail(libc::ENOENT);
     }
     let r = tri!(new_name(v, env, who.pid, s[1] as i32, &link, libc::ENOENT));
+    tri!(v.may_create(env, who.pid, &r.path));
     // The target is stored as given: it is resolved (inside the root) when followed.
-    val(match std::os::unix::fs::symlink(&target, v.host(&r.path)) {
-        Ok(()) => 0,
+    let h = v.host(&r.path);
+    val(match std::os::unix::fs::symlink(&target, &h) {
+        Ok(()) => {
+            v.created(env, who.pid, &r.path, &h, None);
+            0
+        }
         Err(e) => io_errno(&e),
     })
 }

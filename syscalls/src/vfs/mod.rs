@@ -6,17 +6,20 @@
 //! Module map: `fs` (open, stat, directories, cwd), `links` (mkdir, unlink, rename,
 //! links), `attrs` (access, chmod, chown, times, truncate, statfs), `io` (read, write, seek,
 //! sendfile), `vectored` (readv and friends), `ioctl`, `mapping` (mm's file mappings),
-//! `fds` (dup, fcntl, close), `locks` (record locks, flock), `pipe`, `procfs`
+//! `fds` (dup, fcntl, close), `locks` (record locks, flock), `pipe`, `fifo` (named
+//! pipes), `procfs`
 //! (synthesized /proc and /dev), `ready` (readiness, poll, select), `epoll`, `eventfd`,
 //! `timerfd`, `net` (socket syscalls) with `unix` and `inet`, `wait` (blocking), `host`
 //! (the raw host calls), `abi` (guest structure layouts), `lends` (what each syscall may
-//! touch), `path` (resolution inside the root), `state` (what outlives a restart).
+//! touch), `path` (resolution inside the root), `perm` (permission checks against
+//! file modes with the caller's credentials), `state` (what outlives a restart).
 
 pub mod abi;
 mod attrs;
 mod epoll;
 mod eventfd;
 mod fds;
+mod fifo;
 mod fs;
 mod host;
 mod inet;
@@ -29,6 +32,7 @@ mod mapping;
 mod mq;
 mod net;
 pub mod path;
+mod perm;
 mod pipe;
 pub mod state;
 pub mod prefix;
@@ -73,7 +77,8 @@ pub mod op {
     /// RLIMIT_NOFILE of the caller := a1.
     pub const SET_LIMIT: u64 = 0x3008;
     /// Record the command line of pid a1 for /proc/PID/cmdline: a2 = the NUL-separated
-    /// arguments (lent R), a3 = their length.
+    /// arguments (lent R), a3 = their length; with a4 = 1, the NUL-separated
+    /// environment for /proc/PID/environ instead.
     pub const SET_CMDLINE: u64 = 0x3009;
     /// A thread ended (its process may go on): forget its retry state.
     pub const THREAD_EXIT: u64 = 0x300a;
@@ -152,10 +157,14 @@ pub struct FdTable {
     pub fds: BTreeMap<i32, (u64, bool)>,
     /// Canonical guest path of the working directory.
     pub cwd: String,
+    /// Canonical guest path of the process's root (chroot); empty means "/".
+    pub root: String,
     /// Guest path of the executable.
     pub exe: String,
     /// The NUL-separated command line.
     pub cmdline: Vec<u8>,
+    /// The NUL-separated environment exec gave the process (/proc/PID/environ).
+    pub environ: Vec<u8>,
     /// The auxiliary vector's bytes (/proc/PID/auxv).
     pub auxv: Vec<u8>,
     pub limit: u64,
@@ -180,6 +189,9 @@ pub struct Vfs {
     pub prefix: Option<PathBuf>,
     /// Bumped at every restart by the supervisor.
     pub generation: u32,
+    /// The credentials the current call acts with (`perm`): fetched from proc at its
+    /// first check, forgotten when the call returns.
+    acting: std::cell::RefCell<Option<(u32, crate::creds::Creds)>>,
 }
 
 /// Result registers of a handler.
@@ -203,7 +215,7 @@ fn io_errno(e: &std::io::Error) -> u64 {
 impl Vfs {
     /// A vfs whose / is the host directory `root`.
     pub fn new(root: PathBuf) -> Vfs {
-        Vfs { st: state::VfsState::new(), changed: false, root, prefix: None, generation: 0 }
+        Vfs { st: state::VfsState::new(), changed: false, root, prefix: None, generation: 0, acting: Default::default() }
     }
 
     /// A restart after a fault: a new instance of the vfs takes over the state of the
@@ -216,7 +228,7 @@ impl Vfs {
         if !repairs.is_empty() {
             tracing::warn!(target: "grantix::fault", "vfs state repaired on restart: {repairs:?}");
         }
-        *self = Vfs { st, changed: false, root: std::mem::take(&mut self.root), prefix: self.prefix.take(), generation: self.generation + 1 };
+        *self = Vfs { st, changed: false, root: std::mem::take(&mut self.root), prefix: self.prefix.take(), generation: self.generation + 1, acting: Default::default() };
         repairs
     }
 
@@ -247,6 +259,13 @@ impl Vfs {
     pub fn set_cmdline(&mut self, pid: u32, argv: &[Vec<u8>]) {
         if let Some(t) = self.tables.get_mut(&pid) {
             t.cmdline = argv.iter().flat_map(|a| a.iter().copied().chain([0])).collect();
+        }
+    }
+
+    /// Records the environment of `pid` (board use for the first process).
+    pub fn set_environ(&mut self, pid: u32, envp: &[Vec<u8>]) {
+        if let Some(t) = self.tables.get_mut(&pid) {
+            t.environ = envp.iter().flat_map(|a| a.iter().copied().chain([0])).collect();
         }
     }
 
@@ -437,6 +456,7 @@ impl Vfs {
         for t in tids.into_iter().chain([pid]) {
             self.threads.remove(&t);
             self.waits.forget_thread(t);
+            self.fifos.forget_thread(t);
         }
     }
 
@@ -476,7 +496,9 @@ impl Vfs {
                 let mut b = vec![0u8; (s[2] as usize).min(1 << 20)];
                 env.read(s[1], &mut b)?;
                 if let Some(t) = self.tables.get_mut(&(s[0] as u32)) {
-                    if op == op::SET_CMDLINE {
+                    if op == op::SET_CMDLINE && s[3] == 1 {
+                        t.environ = b;
+                    } else if op == op::SET_CMDLINE {
                         t.cmdline = b;
                     } else {
                         t.auxv = b;
@@ -507,6 +529,7 @@ impl Vfs {
             }
             op::THREAD_EXIT => {
                 self.waits.forget_thread(who.tid);
+                self.fifos.forget_thread(who.tid);
                 self.threads.remove(&who.tid);
                 val(0)
             }
@@ -537,7 +560,7 @@ impl Vfs {
             nr::GETDENTS64 => fs::getdents(self, env, who, s),
             nr::GETCWD => fs::getcwd(self, env, who, s),
             nr::CHDIR | nr::FCHDIR => fs::chdir(self, env, who, n, s),
-            nr::CHROOT => fail(libc::EPERM),
+            nr::CHROOT => fs::chroot(self, env, who, s),
             nr::MKDIRAT | nr::MKNODAT => links::mknod(self, env, who, n, s),
             nr::UNLINKAT => links::unlinkat(self, env, who, s),
             nr::RENAMEAT | nr::RENAMEAT2 => links::rename(self, env, who, n, s),
@@ -614,6 +637,7 @@ impl Service for Vfs {
         // The bookkeeping above is the same on a retry; the call's own changes start here.
         self.st.journal.clear();
         self.changed = false;
+        self.acting.take();
         let r = if (op::FORK..=op::POLL_LIMIT).contains(&op) { self.board_op(env, who, op, s) } else { self.syscall(env, who, op, s) };
         // The call returned: its changes stand (a later fault must not undo them).
         self.st.journal.clear();

@@ -37,6 +37,28 @@ impl Dev {
         })
     }
 
+    /// The device of number `rdev` (a node made by mknod), if grantix has it.
+    pub(super) fn from_rdev(rdev: u64) -> Option<Dev> {
+        [Dev::Null, Dev::Zero, Dev::Full, Dev::Random, Dev::Urandom, Dev::Tty].into_iter().find(|d| d.rdev() == rdev)
+    }
+
+    /// What opening it gives (the controlling terminal: the console, or ENXIO for a
+    /// process without one, as on the host).
+    pub(super) fn backend(self) -> Result<Backend, i32> {
+        Ok(match self {
+            Dev::Null => Backend::Null,
+            Dev::Zero => Backend::Zero,
+            Dev::Full => Backend::Full,
+            Dev::Random | Dev::Urandom => Backend::Random,
+            Dev::Tty => {
+                if let Err(e) = std::fs::OpenOptions::new().read(true).open("/dev/tty") {
+                    return Err(e.raw_os_error().unwrap_or(libc::ENXIO));
+                }
+                Backend::Console(0)
+            }
+        })
+    }
+
     /// Its device number (as on Linux).
     fn rdev(self) -> u64 {
         match self {
@@ -287,19 +309,7 @@ impl Vfs {
     pub(super) fn synth_open(&mut self, env: &mut dyn Env, who: Who, g: &str, acc: i32, sid: machine::Sid) -> Option<Result<Backend, i32>> {
         if let Some(d) = g.strip_prefix("/dev/").and_then(Dev::from_name) {
             self.synth_known(who.pid, g)?;
-            return Some(Ok(match d {
-                Dev::Null => Backend::Null,
-                Dev::Zero => Backend::Zero,
-                Dev::Full => Backend::Full,
-                Dev::Random | Dev::Urandom => Backend::Random,
-                Dev::Tty => {
-                    // Like the host: a process without a controlling terminal gets ENXIO.
-                    if let Err(e) = std::fs::OpenOptions::new().read(true).open("/dev/tty") {
-                        return Some(Err(e.raw_os_error().unwrap_or(libc::ENXIO)));
-                    }
-                    Backend::Console(0)
-                }
-            }));
+            return Some(d.backend());
         }
         let rest = g.strip_prefix("/proc/")?;
         let parts: Vec<&str> = rest.split('/').collect();
@@ -354,7 +364,7 @@ impl Vfs {
         Some(match f {
             "cmdline" => t.cmdline.clone(),
             "comm" => format!("{name}\n").into_bytes(),
-            "environ" => Vec::new(),
+            "environ" => t.environ.clone(),
             "auxv" => t.auxv.clone(),
             "mounts" => b"rootfs / rootfs rw 0 0\nproc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\ndevtmpfs /dev devtmpfs rw 0 0\n".to_vec(),
             "stat" => {
@@ -470,4 +480,12 @@ impl Vfs {
             _ => Err(libc::ESRCH),
         }
     }
+}
+
+/// The device number of the character or block device node at host path `h`, if it
+/// is one.
+pub(super) fn device_number(h: &std::path::Path) -> Option<u64> {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    let m = std::fs::metadata(h).ok()?;
+    (m.file_type().is_char_device() || m.file_type().is_block_device()).then(|| m.rdev())
 }

@@ -20,6 +20,8 @@ pub struct VfsState {
     pub tables: BTreeMap<u32, FdTable>,
     pub files: BTreeMap<u64, OpenFile>,
     pub pipes: BTreeMap<u64, super::pipe::Pipe>,
+    /// Named pipes: the pipe of each FIFO inode in use, and the opens waiting.
+    pub fifos: super::fifo::Fifos,
     pub(super) next_id: u64,
     pub(super) rng: u64,
     /// Record locks and flocks.
@@ -90,6 +92,7 @@ impl VfsState {
             tables: BTreeMap::new(),
             files: BTreeMap::new(),
             pipes: BTreeMap::new(),
+            fifos: Default::default(),
             next_id: 1,
             rng: 0x9e37_79b9_7f4a_7c15,
             locks: Default::default(),

@@ -135,7 +135,7 @@ fn readv_scattered(v: &mut Vfs, env: &mut dyn Env, who: Who, fd: i32, id: u64, i
     if f.flags & o::PATH != 0 || f.flags & o::ACCMODE == o::WRONLY {
         return fail(libc::EBADF);
     }
-    if at.is_some() && !seekable(&f.backend) {
+    if at.is_some() && !seekable(&f.backend) && !matches!(f.backend, super::Backend::Dir(_)) {
         return fail(libc::ESPIPE);
     }
     let total: u64 = iov.iter().map(|x| x.1).sum();

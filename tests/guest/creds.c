@@ -24,7 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../ltp.h"
+#include "ltp.h"
 
 static char dir[] = "/tmp/gx_creds_XXXXXX";
 
