@@ -202,6 +202,10 @@ syscall_table! {
     nr::EPOLL_PWAIT2 => Vfs(Fd, Ptr, Int, Ptr, Ptr, Uint) PURE;
     nr::FCHMODAT2 => Vfs(DirFd, Path, Mode, Hex) NONE;
     nr::MEMFD_CREATE => Vfs(Path, Hex) NONE, Support::Partial("a host memfd; seals are not kept");
+    // Pipes without user buffers (vfs::splice).
+    nr::SPLICE => Vfs(Fd, Ptr, Fd, Ptr, Uint, Hex) RESTART | SIGPIPE;
+    nr::TEE => Vfs(Fd, Fd, Uint, Hex) RESTART | SIGPIPE;
+    nr::VMSPLICE => Vfs(Fd, Ptr, Uint, Hex) RESTART | SIGPIPE, Support::Partial("into a pipe; from a pipe's read end into memory is EINVAL");
     // Sockets (vfs): AF_UNIX inside the vfs, AF_INET/AF_INET6 on host sockets.
     nr::SOCKET => Vfs(Int, Hex, Int) NONE;
     nr::SOCKETPAIR => Vfs(Int, Hex, Int, Ptr) NONE;

@@ -253,6 +253,12 @@ pub fn lends(op: u64, a: &[u64; 6], mut mem: impl ProcessMemory) -> Result<Vec<L
             opt(&mut v, Lend::read_write(a[1], 8));
             opt(&mut v, Lend::read_write(a[2], 8));
         }
+        nr::SPLICE => {
+            opt(&mut v, Lend::read_write(a[1], 8));
+            opt(&mut v, Lend::read_write(a[2], 8));
+        }
+        // Into a pipe: the buffers are read (`splice::vmsplice`).
+        nr::VMSPLICE => iovec(mem, a[1], a[2], false, &mut v)?,
         nr::IOCTL => match a[1] as u32 {
             0x5401 => v.push(Lend::write(a[2], 36)),
             0x5413 => v.push(Lend::write(a[2], 8)),
@@ -357,7 +363,7 @@ fn is_lock_cmd(cmd: u64) -> bool {
 }
 
 /// Qualifies the pointer arguments of vfs syscall `n` (the five after the caller word).
-/// Packed forms: preadv2/pwritev2 (fd | flags << 32, iov*, iovcnt, pos, pos_h), copy_file_range (in | out << 32, off_in*, off_out*, len, flags),
+/// Packed forms: preadv2/pwritev2 (fd | flags << 32, iov*, iovcnt, pos, pos_h), copy_file_range and splice (in | out << 32, off_in*, off_out*, len, flags),
 /// epoll_pwait/epoll_pwait2 (epfd | maxevents << 32, events*, timeout, sigmask*,
 /// sigsetsize), sendto (fd | flags << 32, buf*, len, dest*, addrlen), recvfrom (fd |
 /// flags << 32, buf*, len, src*, addrlen*), pselect6 (see `ready::Select`).
@@ -382,6 +388,8 @@ pub fn qualify(n: u64, a: &[u64; 6], q: impl Fn(u64) -> u64) -> [u64; 5] {
         nr::FCNTL if is_lock_cmd(a[1]) => [a[0], a[1], q(a[2]), a[3], a[4]],
         nr::SENDFILE => [a[0], a[1], q(a[2]), a[3], a[4]],
         nr::COPY_FILE_RANGE => [lo(a[0]) | a[2] << 32, q(a[1]), q(a[3]), a[4], a[5]],
+        nr::SPLICE => [lo(a[0]) | lo(a[2]) << 32, q(a[1]), q(a[3]), a[4], a[5]],
+        nr::VMSPLICE => [a[0], q(a[1]), a[2], a[3], a[4]],
         nr::PPOLL => [q(a[0]), a[1], q(a[2]), q(a[3]), a[4]],
         nr::PSELECT6 => Select::pack(a, &q, q(1) >> 48),
         nr::EPOLL_CTL => [a[0], a[1], a[2], q(a[3]), a[4]],

@@ -31,6 +31,7 @@ pub mod path;
 mod pipe;
 pub mod prefix;
 mod procfs;
+mod splice;
 mod ready;
 mod timerfd;
 mod unix;
@@ -591,6 +592,9 @@ impl Vfs {
             nr::EVENTFD2 => eventfd::create(self, env, who, s[0] as u32, s[1] as i32),
             nr::TIMERFD_CREATE => timerfd::create(self, env, who, s[0] as i32, s[1] as i32),
             nr::TIMERFD_SETTIME | nr::TIMERFD_GETTIME => timerfd::time(self, env, who, n, s),
+            nr::SPLICE => splice::splice(self, env, who, s),
+            nr::TEE => splice::tee(self, env, who, s),
+            nr::VMSPLICE => splice::vmsplice(self, env, who, s),
             // The socket calls; anything else is -ENOSYS there.
             n => net::syscall(self, env, who, n, s),
         }

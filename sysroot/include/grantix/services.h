@@ -117,6 +117,9 @@
 #define GX_VFS_SENDFILE 71 /* pointers: arg2 */
 #define GX_VFS_PSELECT6 72 /* pointers: arg1, arg2, arg3, arg4, arg5 */
 #define GX_VFS_PPOLL 73 /* pointers: arg0, arg2, arg3 */
+#define GX_VFS_VMSPLICE 75 /* pointers: arg1 */
+#define GX_VFS_SPLICE 76 /* pointers: arg1, arg3 */
+#define GX_VFS_TEE 77
 #define GX_VFS_READLINKAT 78 /* pointers: arg1, arg2 */
 #define GX_VFS_NEWFSTATAT 79 /* pointers: arg1, arg2 */
 #define GX_VFS_FSTAT 80 /* pointers: arg1 */
