@@ -201,6 +201,7 @@ syscall_table! {
     nr::FACCESSAT2 => Vfs(DirFd, Path, Hex, Hex) IDEMPOTENT | PURE;
     nr::EPOLL_PWAIT2 => Vfs(Fd, Ptr, Int, Ptr, Ptr, Uint) PURE;
     nr::FCHMODAT2 => Vfs(DirFd, Path, Mode, Hex) NONE;
+    nr::OPENAT2 => Vfs(DirFd, Path, Ptr, Uint) RESTART;
     nr::MEMFD_CREATE => Vfs(Path, Hex) NONE, Support::Partial("a host memfd; seals are not kept");
     // Pipes without user buffers (vfs::splice).
     nr::SPLICE => Vfs(Fd, Ptr, Fd, Ptr, Uint, Hex) RESTART | SIGPIPE;

@@ -139,6 +139,12 @@ pub fn memfd_create(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Re
 
 pub fn openat(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
     let g = path_arg!(v, env, s[1]);
+    open_path(v, env, who, g, s)
+}
+
+/// openat with its path already read (`openat2` resolves it first, under its
+/// RESOLVE_* rules, and passes the canonical result).
+pub(super) fn open_path(v: &mut Vfs, env: &mut dyn Env, who: Who, g: String, s: [u64; 5]) -> Regs {
     let (dirfd, flags, perm) = (s[0] as i32, s[2] as i32, s[3] as u32);
     let pid = who.pid;
     let acc = flags & o::ACCMODE;

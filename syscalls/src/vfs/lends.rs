@@ -253,6 +253,13 @@ pub fn lends(op: u64, a: &[u64; 6], mut mem: impl ProcessMemory) -> Result<Vec<L
             opt(&mut v, Lend::read_write(a[1], 8));
             opt(&mut v, Lend::read_write(a[2], 8));
         }
+        nr::OPENAT2 => {
+            v.push(path(mem, a[1])?);
+            // A size the vfs refuses (EINVAL, E2BIG) is never read.
+            if (super::openat2::OPEN_HOW_SIZE_VER0..=super::openat2::OPEN_HOW_MAX).contains(&a[3]) {
+                v.push(Lend::read(a[2], a[3]));
+            }
+        }
         nr::SPLICE => {
             opt(&mut v, Lend::read_write(a[1], 8));
             opt(&mut v, Lend::read_write(a[2], 8));
@@ -388,6 +395,7 @@ pub fn qualify(n: u64, a: &[u64; 6], q: impl Fn(u64) -> u64) -> [u64; 5] {
         nr::FCNTL if is_lock_cmd(a[1]) => [a[0], a[1], q(a[2]), a[3], a[4]],
         nr::SENDFILE => [a[0], a[1], q(a[2]), a[3], a[4]],
         nr::COPY_FILE_RANGE => [lo(a[0]) | a[2] << 32, q(a[1]), q(a[3]), a[4], a[5]],
+        nr::OPENAT2 => [a[0], q(a[1]), q(a[2]), a[3], a[4]],
         nr::SPLICE => [lo(a[0]) | lo(a[2]) << 32, q(a[1]), q(a[3]), a[4], a[5]],
         nr::VMSPLICE => [a[0], q(a[1]), a[2], a[3], a[4]],
         nr::PPOLL => [q(a[0]), a[1], q(a[2]), q(a[3]), a[4]],

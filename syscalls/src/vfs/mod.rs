@@ -27,6 +27,7 @@ mod links;
 pub mod locks;
 mod mapping;
 mod net;
+mod openat2;
 pub mod path;
 mod pipe;
 pub mod prefix;
@@ -593,6 +594,7 @@ impl Vfs {
             nr::TIMERFD_CREATE => timerfd::create(self, env, who, s[0] as i32, s[1] as i32),
             nr::TIMERFD_SETTIME | nr::TIMERFD_GETTIME => timerfd::time(self, env, who, n, s),
             nr::SPLICE => splice::splice(self, env, who, s),
+            nr::OPENAT2 => openat2::openat2(self, env, who, s),
             nr::TEE => splice::tee(self, env, who, s),
             nr::VMSPLICE => splice::vmsplice(self, env, who, s),
             // The socket calls; anything else is -ENOSYS there.

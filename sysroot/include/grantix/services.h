@@ -156,6 +156,7 @@
 #define GX_VFS_PWRITEV2 287 /* pointers: arg1 */
 #define GX_VFS_STATX 291 /* pointers: arg1, arg4 */
 #define GX_VFS_CLOSE_RANGE 436
+#define GX_VFS_OPENAT2 437 /* pointers: arg1, arg2 */
 #define GX_VFS_FACCESSAT2 439 /* pointers: arg1 */
 #define GX_VFS_EPOLL_PWAIT2 441 /* pointers: arg1, arg3, arg4 */
 #define GX_VFS_FCHMODAT2 452 /* pointers: arg1 */
