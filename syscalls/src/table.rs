@@ -129,6 +129,7 @@ use flag::*;
 use Arg::*;
 
 const PER_PROCESS: &str = "credentials are per process: the raw call changes every thread's (libc's set*id does the same)";
+const XATTR: &str = "user.* attributes, kept by the vfs for the guest tree's files (not on the host file); security.*, system.* and trusted.* are EOPNOTSUPP";
 const ONE_HART: &str = "one hart, SCHED_OTHER: policies and affinity are accepted and change nothing";
 
 syscall_table! {
@@ -207,6 +208,19 @@ syscall_table! {
     nr::SPLICE => Vfs(Fd, Ptr, Fd, Ptr, Uint, Hex) RESTART | SIGPIPE;
     nr::TEE => Vfs(Fd, Fd, Uint, Hex) RESTART | SIGPIPE;
     nr::VMSPLICE => Vfs(Fd, Ptr, Uint, Hex) RESTART | SIGPIPE, Support::Partial("into a pipe; from a pipe's read end into memory is EINVAL");
+    // Extended attributes (vfs::xattr).
+    nr::SETXATTR => Vfs(Path, Path, In(3), Uint, Hex) NONE, Support::Partial(XATTR);
+    nr::LSETXATTR => Vfs(Path, Path, In(3), Uint, Hex) NONE, Support::Partial(XATTR);
+    nr::FSETXATTR => Vfs(Fd, Path, In(3), Uint, Hex) NONE, Support::Partial(XATTR);
+    nr::GETXATTR => Vfs(Path, Path, Out(3), Uint) IDEMPOTENT | PURE, Support::Partial(XATTR);
+    nr::LGETXATTR => Vfs(Path, Path, Out(3), Uint) IDEMPOTENT | PURE, Support::Partial(XATTR);
+    nr::FGETXATTR => Vfs(Fd, Path, Out(3), Uint) IDEMPOTENT | PURE, Support::Partial(XATTR);
+    nr::LISTXATTR => Vfs(Path, Out(2), Uint) IDEMPOTENT | PURE, Support::Partial(XATTR);
+    nr::LLISTXATTR => Vfs(Path, Out(2), Uint) IDEMPOTENT | PURE, Support::Partial(XATTR);
+    nr::FLISTXATTR => Vfs(Fd, Out(2), Uint) IDEMPOTENT | PURE, Support::Partial(XATTR);
+    nr::REMOVEXATTR => Vfs(Path, Path) NONE, Support::Partial(XATTR);
+    nr::LREMOVEXATTR => Vfs(Path, Path) NONE, Support::Partial(XATTR);
+    nr::FREMOVEXATTR => Vfs(Fd, Path) NONE, Support::Partial(XATTR);
     // Sockets (vfs): AF_UNIX inside the vfs, AF_INET/AF_INET6 on host sockets.
     nr::SOCKET => Vfs(Int, Hex, Int) NONE;
     nr::SOCKETPAIR => Vfs(Int, Hex, Int, Ptr) NONE;

@@ -255,10 +255,10 @@ pub fn lends(op: u64, a: &[u64; 6], mut mem: impl ProcessMemory) -> Result<Vec<L
         }
         nr::OPENAT2 => {
             v.push(path(mem, a[1])?);
-            // A size the vfs refuses (EINVAL, E2BIG) is never read.
-            if (super::openat2::OPEN_HOW_SIZE_VER0..=super::openat2::OPEN_HOW_MAX).contains(&a[3]) {
-                v.push(Lend::read(a[2], a[3]));
-            }
+            // A size the vfs refuses (EINVAL, E2BIG) is never read: nothing is lent,
+            // so a bad pointer with it is not EFAULT.
+            let ok = (super::openat2::OPEN_HOW_SIZE_VER0..=super::openat2::OPEN_HOW_MAX).contains(&a[3]);
+            v.push(Lend::read(a[2], if ok { a[3] } else { 0 }));
         }
         nr::SPLICE => {
             opt(&mut v, Lend::read_write(a[1], 8));

@@ -38,6 +38,7 @@ mod timerfd;
 mod unix;
 mod vectored;
 pub mod wait;
+mod xattr;
 
 pub use lends::{LentReader, ProcessMemory, Reader, handles, lends, qualify};
 pub use procfs::auxv_from_stack;
@@ -183,6 +184,8 @@ pub struct Vfs {
     pub mapped: std::collections::BTreeSet<(u64, u64)>,
     /// Bumped at every restart by the supervisor.
     pub generation: u32,
+    /// The user.* extended attributes of the guest tree's files.
+    pub xattrs: xattr::Store,
 }
 
 /// Result registers of a handler.
@@ -221,6 +224,7 @@ impl Vfs {
             threads: BTreeMap::new(),
             mapped: Default::default(),
             generation: 0,
+            xattrs: Default::default(),
         }
     }
 
@@ -595,6 +599,10 @@ impl Vfs {
             nr::TIMERFD_SETTIME | nr::TIMERFD_GETTIME => timerfd::time(self, env, who, n, s),
             nr::SPLICE => splice::splice(self, env, who, s),
             nr::OPENAT2 => openat2::openat2(self, env, who, s),
+            nr::SETXATTR | nr::LSETXATTR | nr::FSETXATTR => xattr::set(self, env, who, n, s),
+            nr::GETXATTR | nr::LGETXATTR | nr::FGETXATTR => xattr::get(self, env, who, n, s),
+            nr::LISTXATTR | nr::LLISTXATTR | nr::FLISTXATTR => xattr::list(self, env, who, n, s),
+            nr::REMOVEXATTR | nr::LREMOVEXATTR | nr::FREMOVEXATTR => xattr::remove(self, env, who, n, s),
             nr::TEE => splice::tee(self, env, who, s),
             nr::VMSPLICE => splice::vmsplice(self, env, who, s),
             // The socket calls; anything else is -ENOSYS there.

@@ -72,6 +72,18 @@
 #define GX_MM_MADVISE 233
 
 /* service "vfs" */
+#define GX_VFS_SETXATTR 5 /* pointers: arg0, arg1, arg2 */
+#define GX_VFS_LSETXATTR 6 /* pointers: arg0, arg1, arg2 */
+#define GX_VFS_FSETXATTR 7 /* pointers: arg1, arg2 */
+#define GX_VFS_GETXATTR 8 /* pointers: arg0, arg1, arg2 */
+#define GX_VFS_LGETXATTR 9 /* pointers: arg0, arg1, arg2 */
+#define GX_VFS_FGETXATTR 10 /* pointers: arg1, arg2 */
+#define GX_VFS_LISTXATTR 11 /* pointers: arg0, arg1 */
+#define GX_VFS_LLISTXATTR 12 /* pointers: arg0, arg1 */
+#define GX_VFS_FLISTXATTR 13 /* pointers: arg1 */
+#define GX_VFS_REMOVEXATTR 14 /* pointers: arg0, arg1 */
+#define GX_VFS_LREMOVEXATTR 15 /* pointers: arg0, arg1 */
+#define GX_VFS_FREMOVEXATTR 16 /* pointers: arg1 */
 #define GX_VFS_GETCWD 17 /* pointers: arg0 */
 #define GX_VFS_EVENTFD2 19
 #define GX_VFS_EPOLL_CREATE1 20
