@@ -221,6 +221,10 @@ syscall_table! {
     nr::REMOVEXATTR => Vfs(Path, Path) NONE, Support::Partial(XATTR);
     nr::LREMOVEXATTR => Vfs(Path, Path) NONE, Support::Partial(XATTR);
     nr::FREMOVEXATTR => Vfs(Fd, Path) NONE, Support::Partial(XATTR);
+    // inotify (vfs::inotify): events from the vfs's own operations.
+    nr::INOTIFY_INIT1 => Vfs(Hex) NONE;
+    nr::INOTIFY_ADD_WATCH => Vfs(Fd, Path, Hex) NONE, Support::Partial("events of the guest's own vfs calls; not of changes made by the host, nor closes at exit or exec");
+    nr::INOTIFY_RM_WATCH => Vfs(Fd, Int) NONE;
     // Sockets (vfs): AF_UNIX inside the vfs, AF_INET/AF_INET6 on host sockets.
     nr::SOCKET => Vfs(Int, Hex, Int) NONE;
     nr::SOCKETPAIR => Vfs(Int, Hex, Int, Ptr) NONE;

@@ -129,6 +129,7 @@ impl Vfs {
             }
             Backend::Event(_) => eventfd::read(self, env, who, id, len),
             Backend::Timer(_) => timerfd::read(self, env, who, id, len),
+            Backend::Inotify => super::inotify::read(self, env, who, id, len),
             Backend::Epoll(_) => Err(Stop::Err(libc::EINVAL)),
             Backend::Unix(_) | Backend::Inet(_) => net::recv_vec(self, env, who, id, len, 0).map(|(d, _)| d),
         }
@@ -169,7 +170,7 @@ impl Vfs {
                 self.comm_write(env, who, p, t, data).map_err(Stop::Err)
             }
             Backend::Event(_) => eventfd::write(self, env, who, id, data),
-            Backend::Timer(_) | Backend::Epoll(_) => Err(Stop::Err(libc::EINVAL)),
+            Backend::Timer(_) | Backend::Epoll(_) | Backend::Inotify => Err(Stop::Err(libc::EINVAL)),
             Backend::Unix(_) | Backend::Inet(_) => net::send_slice(self, env, who, id, data, 0, None),
         }
     }
@@ -189,7 +190,7 @@ pub fn read(v: &mut Vfs, env: &mut dyn Env, who: Who, fd: i32, buf: u64, len: u6
     }
     let len = (len as usize).min(MAX_IO);
     // Nothing asked, nothing to wait for (what says EINVAL or EISDIR still does).
-    if len == 0 && !matches!(f.backend, Backend::Dir(_) | Backend::Event(_) | Backend::Timer(_) | Backend::Epoll(_)) {
+    if len == 0 && !matches!(f.backend, Backend::Dir(_) | Backend::Event(_) | Backend::Timer(_) | Backend::Epoll(_) | Backend::Inotify) {
         return val(0);
     }
     if let Backend::Console(hfd) = f.backend {

@@ -20,6 +20,7 @@ mod fds;
 mod fs;
 mod host;
 mod inet;
+mod inotify;
 mod io;
 mod ioctl;
 mod lends;
@@ -126,6 +127,8 @@ pub enum Backend {
     Unix(u64),
     /// An AF_INET or AF_INET6 socket on a host socket.
     Inet(inet::InetSock),
+    /// An inotify instance (its state lives in `Vfs::inotify`, under the file's id).
+    Inotify,
 }
 
 /// An open file description (shared by dup'ed fds).
@@ -186,6 +189,10 @@ pub struct Vfs {
     pub generation: u32,
     /// The user.* extended attributes of the guest tree's files.
     pub xattrs: xattr::Store,
+    /// inotify instances by open file id.
+    pub inotify: BTreeMap<u64, inotify::Instance>,
+    /// The last rename cookie handed out (IN_MOVED_FROM/IN_MOVED_TO pairs).
+    cookie: u32,
 }
 
 /// Result registers of a handler.
@@ -225,6 +232,8 @@ impl Vfs {
             mapped: Default::default(),
             generation: 0,
             xattrs: Default::default(),
+            inotify: BTreeMap::new(),
+            cookie: 0,
         }
     }
 
@@ -248,6 +257,7 @@ impl Vfs {
         self.waits = Default::default();
         self.unix = Default::default();
         self.mapped.clear();
+        self.inotify.clear();
     }
 
     /// The guest path of host path `p` (a host path outside the root shows as is, as
@@ -383,6 +393,9 @@ impl Vfs {
             Backend::PipeRead(p) => self.pipe_end_closed(env, p, true),
             Backend::PipeWrite(p) => self.pipe_end_closed(env, p, false),
             Backend::Unix(s) => self.unix_closed(env, s),
+            Backend::Inotify => {
+                self.inotify.remove(&file);
+            }
             _ => {}
         }
     }
@@ -599,6 +612,9 @@ impl Vfs {
             nr::TIMERFD_SETTIME | nr::TIMERFD_GETTIME => timerfd::time(self, env, who, n, s),
             nr::SPLICE => splice::splice(self, env, who, s),
             nr::OPENAT2 => openat2::openat2(self, env, who, s),
+            nr::INOTIFY_INIT1 => inotify::init(self, env, who, s[0] as i32),
+            nr::INOTIFY_ADD_WATCH => inotify::add_watch(self, env, who, s),
+            nr::INOTIFY_RM_WATCH => inotify::rm_watch(self, who, s),
             nr::SETXATTR | nr::LSETXATTR | nr::FSETXATTR => xattr::set(self, env, who, n, s),
             nr::GETXATTR | nr::LGETXATTR | nr::FGETXATTR => xattr::get(self, env, who, n, s),
             nr::LISTXATTR | nr::LLISTXATTR | nr::FLISTXATTR => xattr::list(self, env, who, n, s),
@@ -642,7 +658,7 @@ impl Service for Vfs {
             self.threads.entry(who.tid).or_insert(who.pid);
         }
         self.waits.begin(who);
-        let r = if (op::FORK..=op::POLL_LIMIT).contains(&op) { self.board_op(env, who, op, s) } else { self.syscall(env, who, op, s) };
+        let r = if (op::FORK..=op::POLL_LIMIT).contains(&op) { self.board_op(env, who, op, s) } else { self.watched_syscall(env, who, op, s) };
         if r.as_ref().is_ok_and(|v| v[0] != BLOCK) {
             self.waits.done(who);
         }

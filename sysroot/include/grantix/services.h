@@ -92,6 +92,9 @@
 #define GX_VFS_DUP 23
 #define GX_VFS_DUP3 24
 #define GX_VFS_FCNTL 25
+#define GX_VFS_INOTIFY_INIT1 26
+#define GX_VFS_INOTIFY_ADD_WATCH 27 /* pointers: arg1 */
+#define GX_VFS_INOTIFY_RM_WATCH 28
 #define GX_VFS_IOCTL 29
 #define GX_VFS_FLOCK 32
 #define GX_VFS_MKNODAT 33 /* pointers: arg1 */
