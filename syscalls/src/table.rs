@@ -203,6 +203,7 @@ syscall_table! {
     nr::EPOLL_PWAIT2 => Vfs(Fd, Ptr, Int, Ptr, Ptr, Uint) PURE;
     nr::FCHMODAT2 => Vfs(DirFd, Path, Mode, Hex) NONE;
     nr::OPENAT2 => Vfs(DirFd, Path, Ptr, Uint) RESTART;
+    nr::READAHEAD => Vfs(Fd, Int, Uint) NONE, Support::Partial("a hint: checked, then left to the host's page cache");
     nr::MEMFD_CREATE => Vfs(Path, Hex) NONE, Support::Partial("a host memfd; seals are not kept");
     // Pipes without user buffers (vfs::splice).
     nr::SPLICE => Vfs(Fd, Ptr, Fd, Ptr, Uint, Hex) RESTART | SIGPIPE;
@@ -242,6 +243,8 @@ syscall_table! {
     nr::SENDMSG => Vfs(Fd, Ptr, Hex) RESTART;
     nr::RECVMSG => Vfs(Fd, Ptr, Hex) RESTART;
     nr::ACCEPT4 => Vfs(Fd, Ptr, Ptr, Hex) RESTART;
+    nr::SENDMMSG => Vfs(Fd, Ptr, Uint, Hex) RESTART, Support::Partial("messages after the first are sent only if they need no wait");
+    nr::RECVMMSG => Vfs(Fd, Ptr, Uint, Hex, Ptr) RESTART, Support::Partial("returns after the first message what needs no wait, as with MSG_WAITFORONE; the timeout is checked, not applied");
     // Processes, threads, signals, limits (proc).
     nr::EXIT => Proc(Int) NO_NATIVE;
     nr::EXIT_GROUP => Proc(Int) NO_NATIVE;

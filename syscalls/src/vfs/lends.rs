@@ -341,6 +341,17 @@ pub fn lends(op: u64, a: &[u64; 6], mut mem: impl ProcessMemory) -> Result<Vec<L
         nr::SETSOCKOPT => v.push(Lend::read(a[3], a[4].min(256))),
         nr::GETSOCKOPT => out_with_len(mem, a[3], a[4], false, &mut v),
         nr::SENDMSG | nr::RECVMSG => msghdr(mem, a[1], op == nr::RECVMSG, &mut v)?,
+        nr::SENDMMSG | nr::RECVMMSG => {
+            use super::mmsg::{MMSGHDR_SIZE, MSG_LEN};
+            for i in 0..a[2].min(UIO_MAXIOV) {
+                let m = a[1].wrapping_add(i * MMSGHDR_SIZE);
+                msghdr(mem, m, op == nr::RECVMMSG, &mut v)?;
+                v.push(Lend::write(m.wrapping_add(MSG_LEN), 4));
+            }
+            if op == nr::RECVMMSG {
+                opt(&mut v, Lend::read(a[4], 16));
+            }
+        }
         // The rest need nothing beyond what their table row says.
         _ => {
             for (i, t) in typed(op).iter().enumerate() {
@@ -405,7 +416,8 @@ pub fn qualify(n: u64, a: &[u64; 6], q: impl Fn(u64) -> u64) -> [u64; 5] {
         nr::EPOLL_PWAIT2 => [lo(a[0]) | lo(a[2]) << 32, q(a[1]), q(a[3]), q(a[4]), a[5]],
         nr::TIMERFD_SETTIME => [a[0], a[1], q(a[2]), q(a[3]), a[4]],
         nr::SOCKETPAIR => [a[0], a[1], a[2], q(a[3]), a[4]],
-        nr::BIND | nr::CONNECT | nr::SENDMSG | nr::RECVMSG => [a[0], q(a[1]), a[2], a[3], a[4]],
+        nr::BIND | nr::CONNECT | nr::SENDMSG | nr::RECVMSG | nr::SENDMMSG => [a[0], q(a[1]), a[2], a[3], a[4]],
+        nr::RECVMMSG => [a[0], q(a[1]), a[2], a[3], q(a[4])],
         nr::ACCEPT | nr::ACCEPT4 | nr::GETSOCKNAME | nr::GETPEERNAME => [a[0], q(a[1]), q(a[2]), a[3], a[4]],
         nr::SENDTO => [lo(a[0]) | lo(a[3]) << 32, q(a[1]), a[2], q(a[4]), a[5]],
         nr::RECVFROM => [lo(a[0]) | lo(a[3]) << 32, q(a[1]), a[2], q(a[4]), q(a[5])],

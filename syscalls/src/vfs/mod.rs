@@ -27,6 +27,7 @@ mod lends;
 mod links;
 pub mod locks;
 mod mapping;
+mod mmsg;
 mod net;
 mod openat2;
 pub mod path;
@@ -612,6 +613,9 @@ impl Vfs {
             nr::TIMERFD_SETTIME | nr::TIMERFD_GETTIME => timerfd::time(self, env, who, n, s),
             nr::SPLICE => splice::splice(self, env, who, s),
             nr::OPENAT2 => openat2::openat2(self, env, who, s),
+            nr::SENDMMSG => mmsg::mmsg(self, env, who, false, s),
+            nr::RECVMMSG => mmsg::mmsg(self, env, who, true, s),
+            nr::READAHEAD => mmsg::readahead(self, who, s),
             nr::INOTIFY_INIT1 => inotify::init(self, env, who, s[0] as i32),
             nr::INOTIFY_ADD_WATCH => inotify::add_watch(self, env, who, s),
             nr::INOTIFY_RM_WATCH => inotify::rm_watch(self, who, s),

@@ -161,9 +161,12 @@
 #define GX_VFS_SHUTDOWN 210
 #define GX_VFS_SENDMSG 211 /* pointers: arg1 */
 #define GX_VFS_RECVMSG 212 /* pointers: arg1 */
+#define GX_VFS_READAHEAD 213
 #define GX_VFS_FADVISE64 223
 #define GX_VFS_ACCEPT4 242 /* pointers: arg1, arg2 */
+#define GX_VFS_RECVMMSG 243 /* pointers: arg1, arg4 */
 #define GX_VFS_SYNCFS 267
+#define GX_VFS_SENDMMSG 269 /* pointers: arg1 */
 #define GX_VFS_RENAMEAT2 276 /* pointers: arg1, arg3 */
 #define GX_VFS_MEMFD_CREATE 279 /* pointers: arg0 */
 #define GX_VFS_COPY_FILE_RANGE 285 /* pointers: arg1, arg3 */
