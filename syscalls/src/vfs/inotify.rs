@@ -248,6 +248,9 @@ impl Vfs {
 
     /// Runs vfs syscall `n`, queueing the inotify events it causes.
     pub(super) fn watched_syscall(&mut self, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> Regs {
+        if matches!(n, nr::PPOLL | nr::PSELECT6 | nr::EPOLL_PWAIT | nr::EPOLL_PWAIT2) {
+            self.note_pending(env, who);
+        }
         if !self.watching() {
             return self.syscall(env, who, n, s);
         }

@@ -130,6 +130,7 @@ impl Vfs {
             Backend::Event(_) => eventfd::read(self, env, who, id, len),
             Backend::Timer(_) => timerfd::read(self, env, who, id, len),
             Backend::Inotify => super::inotify::read(self, env, who, id, len),
+            Backend::Signal(_) => super::signalfd::read(self, env, who, id, len),
             Backend::Epoll(_) => Err(Stop::Err(libc::EINVAL)),
             Backend::Unix(_) | Backend::Inet(_) => net::recv_vec(self, env, who, id, len, 0).map(|(d, _)| d),
         }
@@ -170,7 +171,7 @@ impl Vfs {
                 self.comm_write(env, who, p, t, data).map_err(Stop::Err)
             }
             Backend::Event(_) => eventfd::write(self, env, who, id, data),
-            Backend::Timer(_) | Backend::Epoll(_) | Backend::Inotify => Err(Stop::Err(libc::EINVAL)),
+            Backend::Timer(_) | Backend::Epoll(_) | Backend::Inotify | Backend::Signal(_) => Err(Stop::Err(libc::EINVAL)),
             Backend::Unix(_) | Backend::Inet(_) => net::send_slice(self, env, who, id, data, 0, None),
         }
     }
@@ -190,7 +191,7 @@ pub fn read(v: &mut Vfs, env: &mut dyn Env, who: Who, fd: i32, buf: u64, len: u6
     }
     let len = (len as usize).min(MAX_IO);
     // Nothing asked, nothing to wait for (what says EINVAL or EISDIR still does).
-    if len == 0 && !matches!(f.backend, Backend::Dir(_) | Backend::Event(_) | Backend::Timer(_) | Backend::Epoll(_) | Backend::Inotify) {
+    if len == 0 && !matches!(f.backend, Backend::Dir(_) | Backend::Event(_) | Backend::Timer(_) | Backend::Epoll(_) | Backend::Inotify | Backend::Signal(_)) {
         return val(0);
     }
     if let Backend::Console(hfd) = f.backend {

@@ -253,6 +253,8 @@ pub fn lends(op: u64, a: &[u64; 6], mut mem: impl ProcessMemory) -> Result<Vec<L
             opt(&mut v, Lend::read_write(a[1], 8));
             opt(&mut v, Lend::read_write(a[2], 8));
         }
+        // The mask is read only with the one size Linux takes.
+        nr::SIGNALFD4 => v.push(Lend::read(a[1], if a[2] == 8 { 8 } else { 0 })),
         nr::OPENAT2 => {
             v.push(path(mem, a[1])?);
             // A size the vfs refuses (EINVAL, E2BIG) is never read: nothing is lent,
@@ -407,6 +409,7 @@ pub fn qualify(n: u64, a: &[u64; 6], q: impl Fn(u64) -> u64) -> [u64; 5] {
         nr::SENDFILE => [a[0], a[1], q(a[2]), a[3], a[4]],
         nr::COPY_FILE_RANGE => [lo(a[0]) | a[2] << 32, q(a[1]), q(a[3]), a[4], a[5]],
         nr::OPENAT2 => [a[0], q(a[1]), q(a[2]), a[3], a[4]],
+        nr::SIGNALFD4 => [a[0], q(a[1]), a[2], a[3], a[4]],
         nr::SPLICE => [lo(a[0]) | lo(a[2]) << 32, q(a[1]), q(a[3]), a[4], a[5]],
         nr::VMSPLICE => [a[0], q(a[1]), a[2], a[3], a[4]],
         nr::PPOLL => [q(a[0]), a[1], q(a[2]), q(a[3]), a[4]],

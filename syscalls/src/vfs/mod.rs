@@ -34,6 +34,7 @@ pub mod path;
 mod pipe;
 pub mod prefix;
 mod procfs;
+mod signalfd;
 mod splice;
 mod ready;
 mod timerfd;
@@ -130,6 +131,8 @@ pub enum Backend {
     Inet(inet::InetSock),
     /// An inotify instance (its state lives in `Vfs::inotify`, under the file's id).
     Inotify,
+    /// A signalfd: the signals it reads.
+    Signal(u64),
 }
 
 /// An open file description (shared by dup'ed fds).
@@ -194,6 +197,9 @@ pub struct Vfs {
     pub inotify: BTreeMap<u64, inotify::Instance>,
     /// The last rename cookie handed out (IN_MOVED_FROM/IN_MOVED_TO pairs).
     cookie: u32,
+    /// The caller's pending signals, noted at the start of a poll-family call that
+    /// may look at a signalfd.
+    sig_pending: u64,
 }
 
 /// Result registers of a handler.
@@ -235,6 +241,7 @@ impl Vfs {
             xattrs: Default::default(),
             inotify: BTreeMap::new(),
             cookie: 0,
+            sig_pending: 0,
         }
     }
 
@@ -616,6 +623,7 @@ impl Vfs {
             nr::SENDMMSG => mmsg::mmsg(self, env, who, false, s),
             nr::RECVMMSG => mmsg::mmsg(self, env, who, true, s),
             nr::READAHEAD => mmsg::readahead(self, who, s),
+            nr::SIGNALFD4 => signalfd::signalfd4(self, env, who, s),
             nr::INOTIFY_INIT1 => inotify::init(self, env, who, s[0] as i32),
             nr::INOTIFY_ADD_WATCH => inotify::add_watch(self, env, who, s),
             nr::INOTIFY_RM_WATCH => inotify::rm_watch(self, who, s),

@@ -41,6 +41,7 @@ impl Vfs {
             Backend::PipeWrite(p) => self.pipes.get(p).map_or(ev::ERR, |p| p.events(false)),
             Backend::Event(e) => e.events(),
             Backend::Inotify => self.inotify.get(&id).map_or(0, |i| i.events()),
+            Backend::Signal(m) => self.signal_events(*m, set),
             Backend::Timer(t) => {
                 let e = t.events(self.boot);
                 if let Some(at) = t.wake_at(self.boot) {

@@ -132,6 +132,7 @@
 #define GX_VFS_SENDFILE 71 /* pointers: arg2 */
 #define GX_VFS_PSELECT6 72 /* pointers: arg1, arg2, arg3, arg4, arg5 */
 #define GX_VFS_PPOLL 73 /* pointers: arg0, arg2, arg3 */
+#define GX_VFS_SIGNALFD4 74 /* pointers: arg1 */
 #define GX_VFS_VMSPLICE 75 /* pointers: arg1 */
 #define GX_VFS_SPLICE 76 /* pointers: arg1, arg3 */
 #define GX_VFS_TEE 77
