@@ -1,7 +1,7 @@
 //! The vfs service: per-process fd tables and open files, with backends for host files
 //! and directories, pipes, /dev, /proc, the console (delegated to tty), eventfd,
-//! timerfd, epoll, and sockets (AF_UNIX inside the vfs, AF_INET/AF_INET6 on host
-//! sockets).
+//! timerfd, epoll, inotify, signalfd, and sockets (AF_UNIX inside the vfs,
+//! AF_INET/AF_INET6 on host sockets).
 //!
 //! Module map: `fs` (open, stat, directories, cwd), `links` (mkdir, unlink, rename,
 //! links), `attrs` (access, chmod, chown, times, truncate, statfs), `io` (read, write, seek,
@@ -10,7 +10,10 @@
 //! (synthesized /proc and /dev), `ready` (readiness, poll, select), `epoll`, `eventfd`,
 //! `timerfd`, `net` (socket syscalls) with `unix` and `inet`, `wait` (blocking), `host`
 //! (the raw host calls), `abi` (guest structure layouts), `lends` (what each syscall may
-//! touch), `path` (resolution inside the root).
+//! touch), `path` (resolution inside the root), `splice` (splice, tee, vmsplice),
+//! `openat2` (RESOLVE_* resolution), `xattr` (extended attributes), `inotify`
+//! (watches and the events of the vfs's own calls), `signalfd`, `mmsg` (sendmmsg,
+//! recvmmsg, readahead).
 
 pub mod abi;
 mod attrs;
