@@ -263,6 +263,9 @@ impl Vfs {
                 let follow = s[2] as i32 & o::NOFOLLOW == 0;
                 self.peek_path(env, pid, s[0] as i32, s[1], follow).map_or(Pre::None, |g| Pre::Path(self.before(&g)))
             }
+            // (openat2's flags are in its how structure: an O_NOFOLLOW open of a
+            // missing name through a dangling symlink is the one case this misreads.)
+            nr::OPENAT2 => self.peek_path(env, pid, s[0] as i32, s[1], true).map_or(Pre::None, |g| Pre::Path(self.before(&g))),
             nr::RENAMEAT | nr::RENAMEAT2 => match (self.peek_path(env, pid, s[0] as i32, s[1], false), self.peek_path(env, pid, s[2] as i32, s[3], false)) {
                 (Some(a), Some(b)) => Pre::Rename(self.before(&a), self.before(&b)),
                 _ => Pre::None,
@@ -332,7 +335,7 @@ impl Vfs {
                         let parent = self.inode_of(&dir).map(|p| p.0);
                         let name = name.unwrap_or_default();
                         self.notify_all(parent.map(|p| (p, name.as_str())), None, mask::CREATE, 0, false);
-                    } else if s[2] as i32 & o::TRUNC != 0 && s[2] as i32 & o::ACCMODE != o::RDONLY {
+                    } else if n == nr::OPENAT && s[2] as i32 & o::TRUNC != 0 && s[2] as i32 & o::ACCMODE != o::RDONLY {
                         self.notify_path(&g, mask::MODIFY);
                     }
                 }
@@ -447,7 +450,7 @@ pub fn add_watch(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs 
         return val(*wd as u64);
     }
     let wd = i.next_wd;
-    i.next_wd += 1;
+    i.next_wd = i.next_wd.checked_add(1).unwrap_or(1);
     i.watches.insert(wd, Watch { inode, mask: want });
     val(wd as u64)
 }
