@@ -130,6 +130,7 @@ use Arg::*;
 
 const PER_PROCESS: &str = "credentials are per process: the raw call changes every thread's (libc's set*id does the same)";
 const NO_STAT_BY_INDEX: &str = "the *_STAT and *_STAT_ANY commands (by index) are EINVAL; /proc/sysvipc is absent";
+const XATTR: &str = "user.* attributes, kept by the vfs for the guest tree's files (not on the host file); security.*, system.* and trusted.* are EOPNOTSUPP";
 const ONE_HART: &str = "one hart, SCHED_OTHER: policies and affinity are accepted and change nothing";
 
 syscall_table! {
@@ -202,7 +203,31 @@ syscall_table! {
     nr::FACCESSAT2 => Vfs(DirFd, Path, Hex, Hex) IDEMPOTENT | PURE;
     nr::EPOLL_PWAIT2 => Vfs(Fd, Ptr, Int, Ptr, Ptr, Uint) PURE;
     nr::FCHMODAT2 => Vfs(DirFd, Path, Mode, Hex) NONE;
+    nr::OPENAT2 => Vfs(DirFd, Path, Ptr, Uint) RESTART;
+    nr::SIGNALFD4 => Vfs(Fd, Ptr, Uint, Hex) NONE, Support::Partial("a poll or epoll wait notices a signal's arrival within 10 ms");
+    nr::READAHEAD => Vfs(Fd, Int, Uint) NONE, Support::Partial("a hint: checked, then left to the host's page cache");
     nr::MEMFD_CREATE => Vfs(Path, Hex) NONE, Support::Partial("a host memfd with the host's seals; F_SEAL_WRITE is not refused while a writable shared mapping exists (the host does not see guest mappings)");
+    // Pipes without user buffers (vfs::splice).
+    nr::SPLICE => Vfs(Fd, Ptr, Fd, Ptr, Uint, Hex) RESTART | SIGPIPE;
+    nr::TEE => Vfs(Fd, Fd, Uint, Hex) RESTART | SIGPIPE;
+    nr::VMSPLICE => Vfs(Fd, Ptr, Uint, Hex) RESTART | SIGPIPE, Support::Partial("into a pipe; from a pipe's read end into memory is EINVAL");
+    // Extended attributes (vfs::xattr).
+    nr::SETXATTR => Vfs(Path, Path, In(3), Uint, Hex) NONE, Support::Partial(XATTR);
+    nr::LSETXATTR => Vfs(Path, Path, In(3), Uint, Hex) NONE, Support::Partial(XATTR);
+    nr::FSETXATTR => Vfs(Fd, Path, In(3), Uint, Hex) NONE, Support::Partial(XATTR);
+    nr::GETXATTR => Vfs(Path, Path, Out(3), Uint) IDEMPOTENT | PURE, Support::Partial(XATTR);
+    nr::LGETXATTR => Vfs(Path, Path, Out(3), Uint) IDEMPOTENT | PURE, Support::Partial(XATTR);
+    nr::FGETXATTR => Vfs(Fd, Path, Out(3), Uint) IDEMPOTENT | PURE, Support::Partial(XATTR);
+    nr::LISTXATTR => Vfs(Path, Out(2), Uint) IDEMPOTENT | PURE, Support::Partial(XATTR);
+    nr::LLISTXATTR => Vfs(Path, Out(2), Uint) IDEMPOTENT | PURE, Support::Partial(XATTR);
+    nr::FLISTXATTR => Vfs(Fd, Out(2), Uint) IDEMPOTENT | PURE, Support::Partial(XATTR);
+    nr::REMOVEXATTR => Vfs(Path, Path) NONE, Support::Partial(XATTR);
+    nr::LREMOVEXATTR => Vfs(Path, Path) NONE, Support::Partial(XATTR);
+    nr::FREMOVEXATTR => Vfs(Fd, Path) NONE, Support::Partial(XATTR);
+    // inotify (vfs::inotify): events from the vfs's own operations.
+    nr::INOTIFY_INIT1 => Vfs(Hex) NONE;
+    nr::INOTIFY_ADD_WATCH => Vfs(Fd, Path, Hex) NONE, Support::Partial("events of the guest's own vfs calls; not of changes made by the host, nor closes at exit or exec");
+    nr::INOTIFY_RM_WATCH => Vfs(Fd, Int) NONE;
     // Sockets (vfs): AF_UNIX inside the vfs, AF_INET/AF_INET6 on host sockets.
     nr::SOCKET => Vfs(Int, Hex, Int) NONE;
     nr::SOCKETPAIR => Vfs(Int, Hex, Int, Ptr) NONE;
@@ -220,6 +245,8 @@ syscall_table! {
     nr::SENDMSG => Vfs(Fd, Ptr, Hex) RESTART;
     nr::RECVMSG => Vfs(Fd, Ptr, Hex) RESTART;
     nr::ACCEPT4 => Vfs(Fd, Ptr, Ptr, Hex) RESTART;
+    nr::SENDMMSG => Vfs(Fd, Ptr, Uint, Hex) RESTART, Support::Partial("messages after the first are sent only if they need no wait");
+    nr::RECVMMSG => Vfs(Fd, Ptr, Uint, Hex, Ptr) RESTART, Support::Partial("returns after the first message what needs no wait, as with MSG_WAITFORONE; the timeout is checked, not applied");
     // Processes, threads, signals, limits (proc).
     nr::EXIT => Proc(Int) NO_NATIVE;
     nr::EXIT_GROUP => Proc(Int) NO_NATIVE;

@@ -1,6 +1,6 @@
 /* ltp.h — the checks every Linux-Test-Project-style guest program shares: one line per
  * check ("name: ok" / "name: FAIL got X want Y"), errno names, and the closing count.
- * Included by tests/guest/creds_ids.c and the programs in tests/guest/pending/. */
+ * Included by tests/guest/creds_ids.c, splice.c, inotify.c, inotify_wait.c, signalfd.c, openat2.c, xattr.c, io_more.c and the programs in tests/guest/pending/. */
 #ifndef GRANTIX_LTP_H
 #define GRANTIX_LTP_H
 #include <errno.h>
@@ -16,7 +16,7 @@ static const char *ename(int e)
     E(ENOMEM); E(EACCES); E(EFAULT); E(EBUSY); E(EEXIST); E(EXDEV); E(ENOTDIR); E(EISDIR); E(EINVAL);
     E(EMFILE); E(ENOSPC); E(ESPIPE); E(EPIPE); E(ERANGE); E(EDEADLK); E(ENAMETOOLONG); E(ENOSYS);
     E(ENOTEMPTY); E(ELOOP); E(ENOMSG); E(EIDRM); E(EOVERFLOW); E(ENOTSUP); E(EOWNERDEAD);
-    E(ENOTRECOVERABLE); E(ETIMEDOUT); E(EMSGSIZE); E(ENOTBLK); E(ENOEXEC); E(EFBIG); E(EBADMSG); E(ECHRNG); E(EROFS); E(ENODEV);
+    E(ENOTRECOVERABLE); E(ETIMEDOUT); E(EMSGSIZE); E(ENOTBLK); E(ENOEXEC); E(EFBIG); E(EBADMSG); E(ECHRNG); E(EROFS); E(ENODEV); E(ENOTSOCK); E(ENODATA);
 #undef E
     default: return "E?";
     }

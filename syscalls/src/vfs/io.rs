@@ -22,6 +22,9 @@ use std::os::unix::fs::FileExt;
 /// past 2 GiB; the bound keeps host buffers small).
 pub const MAX_IO: usize = 1 << 24;
 
+/// The most one read, write or sendfile moves on Linux (INT_MAX rounded down to a page).
+pub const MAX_RW_COUNT: u64 = 0x7fff_f000;
+
 /// Why a transfer did not complete.
 pub enum Stop {
     /// A negated-errno-worthy error.
@@ -132,6 +135,8 @@ impl Vfs {
             }
             Backend::Event(_) => eventfd::read(self, env, who, id, len),
             Backend::Timer(_) => timerfd::read(self, env, who, id, len),
+            Backend::Inotify => super::inotify::read(self, env, who, id, len),
+            Backend::Signal(_) => super::signalfd::read(self, env, who, id, len),
             Backend::Epoll(_) => Err(Stop::Err(libc::EINVAL)),
             Backend::Mq(_) => Err(Stop::Err(libc::EINVAL)),
             Backend::Unix(_) | Backend::Inet(_) => net::recv_vec(self, env, who, id, len, 0).map(|(d, _)| d),
@@ -173,7 +178,7 @@ impl Vfs {
                 self.comm_write(env, who, p, t, data).map_err(Stop::Err)
             }
             Backend::Event(_) => eventfd::write(self, env, who, id, data),
-            Backend::Timer(_) | Backend::Epoll(_) => Err(Stop::Err(libc::EINVAL)),
+            Backend::Timer(_) | Backend::Epoll(_) | Backend::Inotify | Backend::Signal(_) => Err(Stop::Err(libc::EINVAL)),
             Backend::Mq(_) => Err(Stop::Err(libc::EINVAL)),
             Backend::Unix(_) | Backend::Inet(_) => net::send_slice(self, env, who, id, data, 0, None),
         }
@@ -195,7 +200,7 @@ pub fn read(v: &mut Vfs, env: &mut dyn Env, who: Who, fd: i32, buf: u64, len: u6
     }
     let len = (len as usize).min(MAX_IO);
     // Nothing asked, nothing to wait for (what says EINVAL or EISDIR still does).
-    if len == 0 && !matches!(f.backend, Backend::Dir(_) | Backend::Event(_) | Backend::Timer(_) | Backend::Epoll(_)) {
+    if len == 0 && !matches!(f.backend, Backend::Dir(_) | Backend::Event(_) | Backend::Timer(_) | Backend::Epoll(_) | Backend::Inotify | Backend::Signal(_)) {
         return val(0);
     }
     if let Backend::Console(hfd) = f.backend {
@@ -445,41 +450,56 @@ pub fn sendfile(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
     } else {
         None
     };
-    let len = (count as usize).min(MAX_IO);
-    // Read what is there, write what the output takes, and put back (by offset) what
-    // it did not.
+    // Up to Linux's MAX_RW_COUNT in one call, moved MAX_IO bytes at a time (host
+    // buffers stay small) for as long as the input gives and the output takes whole
+    // chunks.
+    let mut left = count.min(MAX_RW_COUNT) as usize;
     let start = match at {
         Some(a) => a,
         None => lseek(v, who.pid, in_fd, 0, libc::SEEK_CUR),
     };
-    let data = match v.read_vec(env, who, in_id, len, Some(start)) {
-        Ok(d) => d,
-        Err(st) => return stop_regs(st),
-    };
-    let n = if data.is_empty() {
-        0
-    } else {
-        match write_out(v, env, who, out_id, &data) {
-            Ok(n) => n,
+    let mut done = 0usize;
+    while left > 0 {
+        let want = left.min(MAX_IO);
+        let pos = start + done as u64;
+        // Read what is there, write what the output takes, and put back (by offset)
+        // what it did not.
+        let data = match v.read_vec(env, who, in_id, want, Some(pos)) {
+            Ok(d) => d,
+            Err(_) if done > 0 => break,
             Err(st) => return stop_regs(st),
+        };
+        let n = if data.is_empty() {
+            0
+        } else {
+            match write_out(v, env, who, out_id, &data) {
+                Ok(n) => n,
+                Err(_) if done > 0 => break,
+                Err(st) => return stop_regs(st),
+            }
+        };
+        if n > 0 && v.mapped_inode(out_id).is_some() {
+            let landed = lseek(v, who.pid, out_fd, 0, libc::SEEK_CUR).saturating_sub(n as u64);
+            v.report_bytes(env, who, out_id, landed, &data[..n]);
         }
-    };
-    if n > 0 && v.mapped_inode(out_id).is_some() {
-        let landed = lseek(v, who.pid, out_fd, 0, libc::SEEK_CUR).saturating_sub(n as u64);
-        v.report_bytes(env, who, out_id, landed, &data[..n]);
+        done += n;
+        left -= n;
+        if n < want {
+            break;
+        }
     }
     match at {
-        Some(a) => env.write(offp, &(a + n as u64).to_le_bytes())?,
+        Some(a) => env.write(offp, &(a + done as u64).to_le_bytes())?,
         None => {
-            lseek(v, who.pid, in_fd, (start + n as u64) as i64, libc::SEEK_SET);
+            lseek(v, who.pid, in_fd, (start + done as u64) as i64, libc::SEEK_SET);
         }
     }
-    val(n as u64)
+    val(done as u64)
 }
 
 /// Writes bytes the vfs holds to `out`: the console needs them in lendable memory (the
 /// vfs scratch area, when mapped; else straight to the host descriptor).
-fn write_out(v: &mut Vfs, env: &mut dyn Env, who: Who, out: u64, data: &[u8]) -> Result<usize, Stop> {
+pub(super) fn write_out(v: &mut Vfs, env: &mut dyn Env, who: Who, out: u64, data: &[u8]) -> Result<usize, Stop> {
     let console = match v.files.get(&out).map(|f| &f.backend) {
         Some(Backend::Console(h)) => Some(if *h == 0 { 1 } else { *h }),
         _ => None,

@@ -74,6 +74,7 @@ pub fn ioctl(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
         FIONREAD => {
             let n: i64 = match &f.backend {
                 Backend::PipeRead(p) => v.pipes.get(p).map_or(0, |p| p.len() as i64),
+                Backend::Inotify => v.inotify.get(&id).map_or(0, |i| i.pending() as i64),
                 Backend::Unix(sk) => v.unix.readable_bytes(*sk) as i64,
                 Backend::Inet(i) => tri!(super::host::pending_bytes(i.fd.as_raw_fd())) as i64,
                 Backend::Console(h) => super::host::pending_bytes(*h).unwrap_or(0) as i64,

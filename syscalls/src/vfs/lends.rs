@@ -253,6 +253,21 @@ pub fn lends(op: u64, a: &[u64; 6], mut mem: impl ProcessMemory) -> Result<Vec<L
             opt(&mut v, Lend::read_write(a[1], 8));
             opt(&mut v, Lend::read_write(a[2], 8));
         }
+        // The mask is read only with the one size Linux takes.
+        nr::SIGNALFD4 => v.push(Lend::read(a[1], if a[2] == 8 { 8 } else { 0 })),
+        nr::OPENAT2 => {
+            v.push(path(mem, a[1])?);
+            // A size the vfs refuses (EINVAL, E2BIG) is never read: nothing is lent,
+            // so a bad pointer with it is not EFAULT.
+            let ok = (super::openat2::OPEN_HOW_SIZE_VER0..=super::openat2::OPEN_HOW_MAX).contains(&a[3]);
+            v.push(Lend::read(a[2], if ok { a[3] } else { 0 }));
+        }
+        nr::SPLICE => {
+            opt(&mut v, Lend::read_write(a[1], 8));
+            opt(&mut v, Lend::read_write(a[2], 8));
+        }
+        // Into a pipe: the buffers are read (`splice::vmsplice`).
+        nr::VMSPLICE => iovec(mem, a[1], a[2], false, &mut v)?,
         nr::IOCTL => match a[1] as u32 {
             0x5401 => v.push(Lend::write(a[2], 36)),
             0x5413 => v.push(Lend::write(a[2], 8)),
@@ -328,6 +343,17 @@ pub fn lends(op: u64, a: &[u64; 6], mut mem: impl ProcessMemory) -> Result<Vec<L
         nr::SETSOCKOPT => v.push(Lend::read(a[3], a[4].min(256))),
         nr::GETSOCKOPT => out_with_len(mem, a[3], a[4], false, &mut v),
         nr::SENDMSG | nr::RECVMSG => msghdr(mem, a[1], op == nr::RECVMSG, &mut v)?,
+        nr::SENDMMSG | nr::RECVMMSG => {
+            use super::mmsg::{MMSGHDR_SIZE, MSG_LEN};
+            for i in 0..a[2].min(UIO_MAXIOV) {
+                let m = a[1].wrapping_add(i * MMSGHDR_SIZE);
+                msghdr(mem, m, op == nr::RECVMMSG, &mut v)?;
+                v.push(Lend::write(m.wrapping_add(MSG_LEN), 4));
+            }
+            if op == nr::RECVMMSG {
+                opt(&mut v, Lend::read(a[4], 16));
+            }
+        }
         // The rest need nothing beyond what their table row says.
         _ => {
             for (i, t) in typed(op).iter().enumerate() {
@@ -357,7 +383,7 @@ fn is_lock_cmd(cmd: u64) -> bool {
 }
 
 /// Qualifies the pointer arguments of vfs syscall `n` (the five after the caller word).
-/// Packed forms: preadv2/pwritev2 (fd | flags << 32, iov*, iovcnt, pos, pos_h), copy_file_range (in | out << 32, off_in*, off_out*, len, flags),
+/// Packed forms: preadv2/pwritev2 (fd | flags << 32, iov*, iovcnt, pos, pos_h), copy_file_range and splice (in | out << 32, off_in*, off_out*, len, flags),
 /// epoll_pwait/epoll_pwait2 (epfd | maxevents << 32, events*, timeout, sigmask*,
 /// sigsetsize), sendto (fd | flags << 32, buf*, len, dest*, addrlen), recvfrom (fd |
 /// flags << 32, buf*, len, src*, addrlen*), pselect6 (see `ready::Select`).
@@ -382,6 +408,10 @@ pub fn qualify(n: u64, a: &[u64; 6], q: impl Fn(u64) -> u64) -> [u64; 5] {
         nr::FCNTL if is_lock_cmd(a[1]) => [a[0], a[1], q(a[2]), a[3], a[4]],
         nr::SENDFILE => [a[0], a[1], q(a[2]), a[3], a[4]],
         nr::COPY_FILE_RANGE => [lo(a[0]) | a[2] << 32, q(a[1]), q(a[3]), a[4], a[5]],
+        nr::OPENAT2 => [a[0], q(a[1]), q(a[2]), a[3], a[4]],
+        nr::SIGNALFD4 => [a[0], q(a[1]), a[2], a[3], a[4]],
+        nr::SPLICE => [lo(a[0]) | lo(a[2]) << 32, q(a[1]), q(a[3]), a[4], a[5]],
+        nr::VMSPLICE => [a[0], q(a[1]), a[2], a[3], a[4]],
         nr::PPOLL => [q(a[0]), a[1], q(a[2]), q(a[3]), a[4]],
         nr::PSELECT6 => Select::pack(a, &q, q(1) >> 48),
         nr::EPOLL_CTL => [a[0], a[1], a[2], q(a[3]), a[4]],
@@ -389,7 +419,8 @@ pub fn qualify(n: u64, a: &[u64; 6], q: impl Fn(u64) -> u64) -> [u64; 5] {
         nr::EPOLL_PWAIT2 => [lo(a[0]) | lo(a[2]) << 32, q(a[1]), q(a[3]), q(a[4]), a[5]],
         nr::TIMERFD_SETTIME => [a[0], a[1], q(a[2]), q(a[3]), a[4]],
         nr::SOCKETPAIR => [a[0], a[1], a[2], q(a[3]), a[4]],
-        nr::BIND | nr::CONNECT | nr::SENDMSG | nr::RECVMSG => [a[0], q(a[1]), a[2], a[3], a[4]],
+        nr::BIND | nr::CONNECT | nr::SENDMSG | nr::RECVMSG | nr::SENDMMSG => [a[0], q(a[1]), a[2], a[3], a[4]],
+        nr::RECVMMSG => [a[0], q(a[1]), a[2], a[3], q(a[4])],
         nr::ACCEPT | nr::ACCEPT4 | nr::GETSOCKNAME | nr::GETPEERNAME => [a[0], q(a[1]), q(a[2]), a[3], a[4]],
         nr::SENDTO => [lo(a[0]) | lo(a[3]) << 32, q(a[1]), a[2], q(a[4]), a[5]],
         nr::RECVFROM => [lo(a[0]) | lo(a[3]) << 32, q(a[1]), a[2], q(a[4]), q(a[5])],

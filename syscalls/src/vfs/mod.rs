@@ -1,7 +1,7 @@
 //! The vfs service: per-process fd tables and open files, with backends for host files
 //! and directories, pipes, /dev, /proc, the console (delegated to tty), eventfd,
-//! timerfd, epoll, and sockets (AF_UNIX inside the vfs, AF_INET/AF_INET6 on host
-//! sockets).
+//! timerfd, epoll, inotify, signalfd, and sockets (AF_UNIX inside the vfs,
+//! AF_INET/AF_INET6 on host sockets).
 //!
 //! Module map: `fs` (open, stat, directories, cwd), `links` (mkdir, unlink, rename,
 //! links), `attrs` (access, chmod, chown, times, truncate, statfs), `io` (read, write, seek,
@@ -12,7 +12,10 @@
 //! `timerfd`, `net` (socket syscalls) with `unix` and `inet`, `wait` (blocking), `host`
 //! (the raw host calls), `abi` (guest structure layouts), `lends` (what each syscall may
 //! touch), `path` (resolution inside the root), `perm` (permission checks against
-//! file modes with the caller's credentials), `state` (what outlives a restart).
+//! file modes with the caller's credentials), `state` (what outlives a restart),
+//! `splice` (splice, tee, vmsplice), `openat2` (RESOLVE_* resolution), `xattr`
+//! (extended attributes), `inotify` (watches and the events of the vfs's own calls),
+//! `signalfd`, `mmsg` (sendmmsg, recvmmsg, readahead).
 
 pub mod abi;
 mod attrs;
@@ -23,25 +26,31 @@ mod fifo;
 mod fs;
 mod host;
 mod inet;
+mod inotify;
 mod io;
 mod ioctl;
 mod lends;
 mod links;
 pub mod locks;
 mod mapping;
+mod mmsg;
 mod mq;
 mod net;
+mod openat2;
 pub mod path;
 mod perm;
 mod pipe;
 pub mod state;
 pub mod prefix;
 mod procfs;
+mod signalfd;
+mod splice;
 mod ready;
 mod timerfd;
 mod unix;
 mod vectored;
 pub mod wait;
+mod xattr;
 
 pub use lends::{LentReader, ProcessMemory, Reader, handles, lends, qualify};
 pub use procfs::auxv_from_stack;
@@ -137,6 +146,10 @@ pub enum Backend {
     Inet(inet::InetSock),
     /// A POSIX message queue descriptor: the queue is ipc's (`mq`).
     Mq(u64),
+    /// An inotify instance (its state lives in `Vfs::inotify`, under the file's id).
+    Inotify,
+    /// A signalfd: the signals it reads.
+    Signal(u64),
 }
 
 /// An open file description (shared by dup'ed fds).
@@ -192,6 +205,9 @@ pub struct Vfs {
     /// The credentials the current call acts with (`perm`): fetched from proc at its
     /// first check, forgotten when the call returns.
     acting: std::cell::RefCell<Option<(u32, crate::creds::Creds)>>,
+    /// The caller's pending signals, noted at the start of a poll-family call that
+    /// may look at a signalfd.
+    sig_pending: u64,
 }
 
 /// Result registers of a handler.
@@ -215,7 +231,7 @@ fn io_errno(e: &std::io::Error) -> u64 {
 impl Vfs {
     /// A vfs whose / is the host directory `root`.
     pub fn new(root: PathBuf) -> Vfs {
-        Vfs { st: state::VfsState::new(), changed: false, root, prefix: None, generation: 0, acting: Default::default() }
+        Vfs { st: state::VfsState::new(), changed: false, root, prefix: None, generation: 0, acting: Default::default(), sig_pending: 0 }
     }
 
     /// A restart after a fault: a new instance of the vfs takes over the state of the
@@ -228,7 +244,7 @@ impl Vfs {
         if !repairs.is_empty() {
             tracing::warn!(target: "grantix::fault", "vfs state repaired on restart: {repairs:?}");
         }
-        *self = Vfs { st, changed: false, root: std::mem::take(&mut self.root), prefix: self.prefix.take(), generation: self.generation + 1, acting: Default::default() };
+        *self = Vfs { st, changed: false, root: std::mem::take(&mut self.root), prefix: self.prefix.take(), generation: self.generation + 1, acting: Default::default(), sig_pending: 0 };
         repairs
     }
 
@@ -373,6 +389,9 @@ impl Vfs {
             Backend::PipeWrite(p) => self.pipe_end_closed(env, p, false),
             Backend::Unix(s) => self.unix_closed(env, s),
             Backend::Mq(q) => mq::released(env, q),
+            Backend::Inotify => {
+                self.inotify.remove(&file);
+            }
             _ => {}
         }
     }
@@ -593,6 +612,21 @@ impl Vfs {
             nr::TIMERFD_CREATE => timerfd::create(self, env, who, s[0] as i32, s[1] as i32),
             nr::TIMERFD_SETTIME | nr::TIMERFD_GETTIME => timerfd::time(self, env, who, n, s),
             op::MQ_INSTALL | op::MQ_LOOKUP | op::MQ_SETFL => mq::handle(self, who, n, s),
+            nr::SPLICE => splice::splice(self, env, who, s),
+            nr::OPENAT2 => openat2::openat2(self, env, who, s),
+            nr::SENDMMSG => mmsg::mmsg(self, env, who, false, s),
+            nr::RECVMMSG => mmsg::mmsg(self, env, who, true, s),
+            nr::READAHEAD => mmsg::readahead(self, who, s),
+            nr::SIGNALFD4 => signalfd::signalfd4(self, env, who, s),
+            nr::INOTIFY_INIT1 => inotify::init(self, env, who, s[0] as i32),
+            nr::INOTIFY_ADD_WATCH => inotify::add_watch(self, env, who, s),
+            nr::INOTIFY_RM_WATCH => inotify::rm_watch(self, who, s),
+            nr::SETXATTR | nr::LSETXATTR | nr::FSETXATTR => xattr::set(self, env, who, n, s),
+            nr::GETXATTR | nr::LGETXATTR | nr::FGETXATTR => xattr::get(self, env, who, n, s),
+            nr::LISTXATTR | nr::LLISTXATTR | nr::FLISTXATTR => xattr::list(self, env, who, n, s),
+            nr::REMOVEXATTR | nr::LREMOVEXATTR | nr::FREMOVEXATTR => xattr::remove(self, env, who, n, s),
+            nr::TEE => splice::tee(self, env, who, s),
+            nr::VMSPLICE => splice::vmsplice(self, env, who, s),
             // The socket calls; anything else is -ENOSYS there.
             n => net::syscall(self, env, who, n, s),
         }
@@ -638,7 +672,7 @@ impl Service for Vfs {
         self.st.journal.clear();
         self.changed = false;
         self.acting.take();
-        let r = if (op::FORK..=op::POLL_LIMIT).contains(&op) { self.board_op(env, who, op, s) } else { self.syscall(env, who, op, s) };
+        let r = if (op::FORK..=op::POLL_LIMIT).contains(&op) { self.board_op(env, who, op, s) } else { self.watched_syscall(env, who, op, s) };
         // The call returned: its changes stand (a later fault must not undo them).
         self.st.journal.clear();
         if r.as_ref().is_ok_and(|v| v[0] != BLOCK) {

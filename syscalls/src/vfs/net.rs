@@ -504,7 +504,7 @@ fn read_msghdr(env: &mut dyn Env, p: u64) -> Result<Result<MsgHdr, i32>, Fault> 
 }
 
 /// sendmsg(fd, msg*, flags).
-fn sendmsg(v: &mut Vfs, env: &mut dyn Env, who: Who, fd: i32, p: u64, flags: i32) -> Regs {
+pub(super) fn sendmsg(v: &mut Vfs, env: &mut dyn Env, who: Who, fd: i32, p: u64, flags: i32) -> Regs {
     let id = tri!(sock(v, who.pid, fd));
     let h = match read_msghdr(env, p)? {
         Ok(h) => h,
@@ -565,7 +565,7 @@ fn sendmsg(v: &mut Vfs, env: &mut dyn Env, who: Who, fd: i32, p: u64, flags: i32
 }
 
 /// recvmsg(fd, msg*, flags).
-fn recvmsg(v: &mut Vfs, env: &mut dyn Env, who: Who, fd: i32, p: u64, flags: i32) -> Regs {
+pub(super) fn recvmsg(v: &mut Vfs, env: &mut dyn Env, who: Who, fd: i32, p: u64, flags: i32) -> Regs {
     let id = tri!(sock(v, who.pid, fd));
     let h = match read_msghdr(env, p)? {
         Ok(h) => h,

@@ -50,12 +50,12 @@ impl Pipe {
         self.bufs.is_empty()
     }
 
-    fn full(&self) -> bool {
+    pub(super) fn full(&self) -> bool {
         self.bufs.len() >= (self.capacity / PAGE).max(1)
     }
 
     /// Takes up to `n` bytes from the front.
-    fn take(&mut self, n: usize) -> Vec<u8> {
+    pub(super) fn take(&mut self, n: usize) -> Vec<u8> {
         let mut out = Vec::with_capacity(n.min(self.capacity));
         while out.len() < n {
             let Some(b) = self.bufs.front_mut() else { break };
@@ -97,7 +97,7 @@ impl Pipe {
     /// Linux's pipe_write: the part of the write past whole pages first merges into the
     /// last page if it fits there, then whole new pages while slots are free. Returns
     /// how many bytes went in.
-    fn put(&mut self, data: &[u8]) -> usize {
+    pub(super) fn put(&mut self, data: &[u8]) -> usize {
         let mut done = 0;
         let chars = data.len() % PAGE;
         if chars > 0 {
@@ -115,6 +115,17 @@ impl Pipe {
             done += n;
         }
         done
+    }
+
+    /// Copies up to `n` bytes from the front without taking them (tee, and splice to
+    /// a file, which takes only what the file accepted).
+    pub(super) fn peek(&self, n: usize) -> Vec<u8> {
+        self.bufs.iter().flat_map(|b| b.data.iter().copied()).take(n).collect()
+    }
+
+    /// Bytes that whole free page slots can take now (what splice into a pipe moves).
+    pub(super) fn room(&self) -> usize {
+        (self.capacity / PAGE).max(1).saturating_sub(self.bufs.len()) * PAGE
     }
 
     /// Poll events of the read end (`read_end`) or the write end.
@@ -140,7 +151,7 @@ impl Pipe {
 }
 
 impl Vfs {
-    fn wake_pipe(&mut self, env: &mut dyn Env, p: u64) {
+    pub(super) fn wake_pipe(&mut self, env: &mut dyn Env, p: u64) {
         if let Some(pp) = self.pipes.get_mut(&p) {
             pp.generation += 1;
         }

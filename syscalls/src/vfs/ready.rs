@@ -40,6 +40,8 @@ impl Vfs {
             Backend::PipeRead(p) => self.pipes.get(p).map_or(ev::HUP, |p| p.events(true)),
             Backend::PipeWrite(p) => self.pipes.get(p).map_or(ev::ERR, |p| p.events(false)),
             Backend::Event(e) => e.events(),
+            Backend::Inotify => self.inotify.get(&id).map_or(0, |i| i.events()),
+            Backend::Signal(m) => self.signal_events(*m, set),
             Backend::Timer(t) => {
                 let e = t.events(self.boot);
                 if let Some(at) = t.wake_at(self.boot) {
@@ -68,6 +70,7 @@ impl Vfs {
         match &f.backend {
             Backend::PipeRead(p) | Backend::PipeWrite(p) => self.pipes.get(p).map_or(0, |p| p.generation),
             Backend::Event(e) => e.generation,
+            Backend::Inotify => self.inotify.get(&id).map_or(0, |i| i.generation),
             Backend::Timer(t) => t.generation(self.boot),
             Backend::Unix(s) => self.unix.generation(*s),
             Backend::Inet(i) => i.generation,

@@ -40,6 +40,12 @@ pub struct VfsState {
     /// The undo journal of the call in progress (emptied as each call starts): what
     /// a restart takes back if the call faulted before returning.
     pub journal: Vec<Undo>,
+    /// The user.* extended attributes of the guest tree's files.
+    pub xattrs: super::xattr::Store,
+    /// inotify instances by open file id.
+    pub inotify: BTreeMap<u64, super::inotify::Instance>,
+    /// The last rename cookie handed out (IN_MOVED_FROM/IN_MOVED_TO pairs).
+    pub(super) cookie: u32,
 }
 
 /// One journaled change of the call in progress, with what undoes it.
@@ -102,6 +108,9 @@ impl VfsState {
             threads: BTreeMap::new(),
             mapped: BTreeSet::new(),
             journal: Vec::new(),
+            xattrs: Default::default(),
+            inotify: BTreeMap::new(),
+            cookie: 0,
         }
     }
 

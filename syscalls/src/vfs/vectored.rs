@@ -24,7 +24,7 @@ mod rwf {
 /// Reads an iovec array: (qualified base, length) pairs, the lengths clamped so they
 /// add up to at most MAX_IO (a longer request completes partially, as Linux's past
 /// 2 GiB).
-fn read_iov(env: &mut dyn Env, iov: u64, cnt: u64) -> Result<Result<Vec<(u64, u64)>, i32>, Fault> {
+pub(super) fn read_iov(env: &mut dyn Env, iov: u64, cnt: u64) -> Result<Result<Vec<(u64, u64)>, i32>, Fault> {
     if cnt > super::net::UIO_MAXIOV {
         return Ok(Err(libc::EINVAL));
     }

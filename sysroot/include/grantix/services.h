@@ -73,6 +73,18 @@
 #define GX_MM_RISCV_FLUSH_ICACHE 259
 
 /* service "vfs" */
+#define GX_VFS_SETXATTR 5 /* pointers: arg0, arg1, arg2 */
+#define GX_VFS_LSETXATTR 6 /* pointers: arg0, arg1, arg2 */
+#define GX_VFS_FSETXATTR 7 /* pointers: arg1, arg2 */
+#define GX_VFS_GETXATTR 8 /* pointers: arg0, arg1, arg2 */
+#define GX_VFS_LGETXATTR 9 /* pointers: arg0, arg1, arg2 */
+#define GX_VFS_FGETXATTR 10 /* pointers: arg1, arg2 */
+#define GX_VFS_LISTXATTR 11 /* pointers: arg0, arg1 */
+#define GX_VFS_LLISTXATTR 12 /* pointers: arg0, arg1 */
+#define GX_VFS_FLISTXATTR 13 /* pointers: arg1 */
+#define GX_VFS_REMOVEXATTR 14 /* pointers: arg0, arg1 */
+#define GX_VFS_LREMOVEXATTR 15 /* pointers: arg0, arg1 */
+#define GX_VFS_FREMOVEXATTR 16 /* pointers: arg1 */
 #define GX_VFS_GETCWD 17 /* pointers: arg0 */
 #define GX_VFS_EVENTFD2 19
 #define GX_VFS_EPOLL_CREATE1 20
@@ -81,6 +93,9 @@
 #define GX_VFS_DUP 23
 #define GX_VFS_DUP3 24
 #define GX_VFS_FCNTL 25
+#define GX_VFS_INOTIFY_INIT1 26
+#define GX_VFS_INOTIFY_ADD_WATCH 27 /* pointers: arg1 */
+#define GX_VFS_INOTIFY_RM_WATCH 28
 #define GX_VFS_IOCTL 29
 #define GX_VFS_FLOCK 32
 #define GX_VFS_MKNODAT 33 /* pointers: arg1 */
@@ -118,6 +133,10 @@
 #define GX_VFS_SENDFILE 71 /* pointers: arg2 */
 #define GX_VFS_PSELECT6 72 /* pointers: arg1, arg2, arg3, arg4, arg5 */
 #define GX_VFS_PPOLL 73 /* pointers: arg0, arg2, arg3 */
+#define GX_VFS_SIGNALFD4 74 /* pointers: arg1 */
+#define GX_VFS_VMSPLICE 75 /* pointers: arg1 */
+#define GX_VFS_SPLICE 76 /* pointers: arg1, arg3 */
+#define GX_VFS_TEE 77
 #define GX_VFS_READLINKAT 78 /* pointers: arg1, arg2 */
 #define GX_VFS_NEWFSTATAT 79 /* pointers: arg1, arg2 */
 #define GX_VFS_FSTAT 80 /* pointers: arg1 */
@@ -144,9 +163,12 @@
 #define GX_VFS_SHUTDOWN 210
 #define GX_VFS_SENDMSG 211 /* pointers: arg1 */
 #define GX_VFS_RECVMSG 212 /* pointers: arg1 */
+#define GX_VFS_READAHEAD 213
 #define GX_VFS_FADVISE64 223
 #define GX_VFS_ACCEPT4 242 /* pointers: arg1, arg2 */
+#define GX_VFS_RECVMMSG 243 /* pointers: arg1, arg4 */
 #define GX_VFS_SYNCFS 267
+#define GX_VFS_SENDMMSG 269 /* pointers: arg1 */
 #define GX_VFS_RENAMEAT2 276 /* pointers: arg1, arg3 */
 #define GX_VFS_MEMFD_CREATE 279 /* pointers: arg0 */
 #define GX_VFS_COPY_FILE_RANGE 285 /* pointers: arg1, arg3 */
@@ -154,6 +176,7 @@
 #define GX_VFS_PWRITEV2 287 /* pointers: arg1 */
 #define GX_VFS_STATX 291 /* pointers: arg1, arg4 */
 #define GX_VFS_CLOSE_RANGE 436
+#define GX_VFS_OPENAT2 437 /* pointers: arg1, arg2 */
 #define GX_VFS_FACCESSAT2 439 /* pointers: arg1 */
 #define GX_VFS_EPOLL_PWAIT2 441 /* pointers: arg1, arg3, arg4 */
 #define GX_VFS_FCHMODAT2 452 /* pointers: arg1 */

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../ltp.h"
+#include "ltp.h"
 
 static int ifd;
 static uint32_t cookies[8];

@@ -13,7 +13,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "../ltp.h"
+#include "ltp.h"
 
 int main(void)
 {
