@@ -79,7 +79,6 @@ impl Linux {
                     Err(e) => Value(call_errno(&e)),
                 }
             }
-            nr::SET_ROBUST_LIST => Value(if a[1] == 24 { 0 } else { err(libc::EINVAL) }),
             nr::GETRANDOM => Value(misc::getrandom(env, c, &mut self.random, a)),
             nr::SCHED_GETAFFINITY => Value(misc::getaffinity(env, c, a)),
             nr::SCHED_SETAFFINITY | nr::SCHED_SETSCHEDULER | nr::SCHED_SETPARAM | nr::SCHED_GETSCHEDULER | nr::SCHED_GETPARAM | nr::SCHED_GET_PRIORITY_MAX

@@ -316,6 +316,11 @@ impl Runtime {
                 }
                 None => self.m.run(t.hart, self.quantum),
             };
+            // The slice's instructions and syscalls are the thread's CPU time (it may
+            // have ended meanwhile: exit charged it then).
+            if let Some((i, e)) = self.m.hart(t.hart).map(|h| (h.counters.instret, h.counters.ecalls)) {
+                self.proc().charge(tid, i, e);
+            }
             if let Some(status) = self.after(&t, exit) {
                 break status;
             }

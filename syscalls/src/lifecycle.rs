@@ -33,6 +33,8 @@ pub fn handle(p: &mut Proc, env: &mut dyn Env, op: u64, a: [u64; 6]) -> Option<[
             let status = a[1] as u8;
             let group = a[2] == 1;
             let by_signal = a[3] as u8;
+            // What it ran since its last time slice ended counts too.
+            p.charge_live(tid, env.machine());
             let ctid = p.threads.get(&tid).map_or(0, |t| t.clear_child_tid);
             let alone = p.processes.get(&pid).is_none_or(|pr| pr.threads.len() <= 1);
             if group || alone {
@@ -77,6 +79,7 @@ pub fn handle(p: &mut Proc, env: &mut dyn Env, op: u64, a: [u64; 6]) -> Option<[
             }
             if let Some(t) = p.threads.get_mut(&tid) {
                 t.altstack = (0, 2, 0);
+                t.robust_list = 0;
                 t.comm[..8].copy_from_slice(&a[3].to_le_bytes());
                 t.comm[8..].copy_from_slice(&a[4].to_le_bytes());
                 t.comm[15] = 0;

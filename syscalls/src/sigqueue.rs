@@ -33,6 +33,9 @@ pub mod sig {
     pub const SIGCONT: u32 = 18;
     pub const SIGSTOP: u32 = 19;
     pub const SIGALRM: u32 = 14;
+    pub const SIGXCPU: u32 = 24;
+    pub const SIGVTALRM: u32 = 26;
+    pub const SIGPROF: u32 = 27;
     /// The first real-time signal (the kernel's; libcs reserve a few above it).
     pub const SIGRTMIN: u32 = 32;
 }

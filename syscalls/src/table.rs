@@ -129,6 +129,8 @@ use flag::*;
 use Arg::*;
 
 const PER_PROCESS: &str = "credentials are per process: the raw call changes every thread's (libc's set*id does the same)";
+const GUEST_CLOCK: &str = "moves the guest's realtime clock (an offset), never the host's";
+const GUEST_CLOCK_ADJ: &str = "NTP variables kept; the guest clock is stepped, not slewed";
 const ONE_HART: &str = "one hart, SCHED_OTHER: policies and affinity are accepted and change nothing";
 
 syscall_table! {
@@ -268,6 +270,9 @@ syscall_table! {
     nr::RT_TGSIGQUEUEINFO => Proc(Int, Int, Signal, Ptr) NONE;
     nr::WAIT4 => Proc(Int, Ptr, Hex, Ptr) RESTART;
     nr::PRLIMIT64 => Proc(Int, Int, Ptr, Ptr) NONE;
+    // Robust futex lists (proc::robust): walked by the personality when a thread dies.
+    nr::SET_ROBUST_LIST => Proc(Addr, Uint) NONE;
+    nr::GET_ROBUST_LIST => Proc(Int, Ptr, Ptr) NONE;
     // Memory (mm).
     nr::BRK => Mm(Addr) NONE;
     nr::MUNMAP => Mm(Addr, Uint) NONE;
@@ -283,14 +288,18 @@ syscall_table! {
     nr::CLOCK_GETTIME => Time(Int, Ptr) IDEMPOTENT;
     nr::CLOCK_GETRES => Time(Int, Ptr) IDEMPOTENT;
     nr::CLOCK_NANOSLEEP => Time(Int, Hex, Ptr, Ptr) NONE;
-    nr::TIMES => Time(Ptr) IDEMPOTENT, Support::Partial("CPU times are not accounted per process");
+    nr::TIMES => Time(Ptr) IDEMPOTENT;
     nr::UNAME => Time(Ptr) IDEMPOTENT;
     nr::GETTIMEOFDAY => Time(Ptr, Addr) IDEMPOTENT, Support::Partial("no time zone: tz is not written");
     nr::SYSINFO => Time(Ptr) IDEMPOTENT;
+    // Setting the guest's clock (time::clockset): an offset of the guest's own.
+    nr::CLOCK_SETTIME => Time(Int, Ptr) NONE, Support::Partial(GUEST_CLOCK);
+    nr::SETTIMEOFDAY => Time(Ptr, Ptr) NONE, Support::Partial(GUEST_CLOCK);
+    nr::ADJTIMEX => Time(Ptr) NONE, Support::Partial(GUEST_CLOCK_ADJ);
+    nr::CLOCK_ADJTIME => Time(Int, Ptr) NONE, Support::Partial(GUEST_CLOCK_ADJ);
     // Wait queues (futex).
     nr::FUTEX => Futex(Ptr, Hex, Uint, Ptr, Ptr, Uint) RESTART;
     // Answered by the personality itself (linux).
-    nr::SET_ROBUST_LIST => Linux(Ptr, Uint) NONE, Support::Partial("the list is not walked when a thread dies");
     nr::SCHED_SETPARAM => Linux(Int, Ptr) NONE, Support::Partial(ONE_HART);
     nr::SCHED_SETSCHEDULER => Linux(Int, Int, Ptr) NONE, Support::Partial(ONE_HART);
     nr::SCHED_GETSCHEDULER => Linux(Int) NONE, Support::Partial(ONE_HART);
@@ -305,13 +314,12 @@ syscall_table! {
     nr::RT_SIGRETURN => Linux() NONE;
     nr::SETPRIORITY => Linux(Int, Int, Int) NONE, Support::Partial("the nice value is kept and changes nothing");
     nr::GETPRIORITY => Linux(Int, Int) NONE, Support::Partial("the nice value is kept and changes nothing");
-    nr::GETRUSAGE => Linux(Int, Ptr) NONE, Support::Partial("ru_maxrss only");
+    nr::GETRUSAGE => Linux(Int, Ptr) NONE, Support::Partial("CPU times and ru_maxrss; the other counts read zero");
     nr::PRCTL => Linux(Int, Hex, Hex, Hex, Hex) NONE, Support::Partial("thread names, the parent-death signal, dumpable and no_new_privs");
     nr::GETCPU => Linux(Ptr, Ptr, Ptr) NONE, Support::Partial(ONE_HART);
     nr::RISCV_HWPROBE => Linux(Ptr, Uint, Uint, Ptr, Hex) NONE;
     nr::GETRANDOM => Linux(Out(1), Uint, Hex) NONE, Support::Partial("deterministic bytes from a per-run generator");
     nr::MEMBARRIER => Linux(Int, Hex, Int) NONE, Support::Partial("one hart runs at a time: nothing to order");
-    nr::GET_ROBUST_LIST => Linux(Int, Ptr, Ptr) NONE, Support::Refused("optional; libc does without");
     nr::RSEQ => Linux(Ptr, Uint, Hex, Uint) NONE, Support::Refused("optional; libc does without");
     nr::CLONE3 => Linux(Ptr, Uint) NONE, Support::Refused("libc falls back to clone");
     // The native directory service (private numbers).

@@ -12,6 +12,8 @@ use syscalls::{Env, Lend, ServiceId};
 /// exit (`group` false) and exit_group: ends the thread or the whole process.
 pub fn exit(linux: &mut Linux, env: &mut dyn Env, c: &Caller, status: u64, group: bool) -> Outcome {
     let code = status & 0xff;
+    // Robust futexes the dying threads held are released first (Linux: exit_mm).
+    crate::sys::robust::owner_died(env, c, group);
     let rss = rss_kb(env, c);
     let r = env.call(ServiceId::Proc, syscalls::lifecycle::EXIT, [c.word(), code, group as u64, 0, rss, 0], &[]);
     if let Ok([last, ctid]) = r {

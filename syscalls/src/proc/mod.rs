@@ -5,8 +5,10 @@
 //! the dispositions, masks, pending queues and interval timers, and decides which
 //! signal is delivered next and what it does.
 
+pub mod cpu;
 pub mod ids;
 pub mod limits;
+pub mod robust;
 pub mod signal;
 pub mod stop;
 pub mod timer;
@@ -121,6 +123,12 @@ pub struct Process {
     /// the host user's, a child with a copy of its parent's, exec applies
     /// `Creds::exec`. Kept per process (see `ids`).
     pub creds: Creds,
+    /// CPU time of the threads that ended (`cpu`).
+    pub cpu_ended: cpu::Times,
+    /// CPU time of the children it reaped, theirs included (RUSAGE_CHILDREN, times).
+    pub cpu_children: cpu::Times,
+    /// The CPU second at which RLIMIT_CPU's soft limit last sent SIGXCPU.
+    pub xcpu_at: Option<u64>,
 }
 
 /// State of a thread.
@@ -155,6 +163,10 @@ pub struct Thread {
     pub also: Block,
     /// The thread's name (prctl PR_SET_NAME, /proc/PID/task/TID/comm), NUL-padded.
     pub comm: [u8; 16],
+    /// Its CPU time (`cpu`).
+    pub cpu: cpu::ThreadClock,
+    /// Its robust futex list head (set_robust_list; 0: none), a process address.
+    pub robust_list: u64,
 }
 
 /// The name a thread of a process running `exe` starts with: the file name,
@@ -223,6 +235,17 @@ pub mod op {
     /// The caller's resource limit a1 (RLIMIT_*): a0 = soft, a1 = hard. For the
     /// services that enforce one (vfs: RLIMIT_FSIZE on writes and truncates).
     pub const RLIMIT: u64 = 0x1017;
+    /// CPU time: a1 = which clock (`cpu::which`), a2 = thread or process id (0 = the
+    /// caller's). a0 = user ns, a1 = system ns; a0 = -EINVAL for no such clock.
+    pub const CPU_TIME: u64 = 0x1180;
+    /// a0 = 1 if the caller's process holds capability a1 (CAP_*), else 0.
+    pub const CAPABLE: u64 = 0x1181;
+    /// a0 = 1 if thread a1 exists (the owner a PI futex word names).
+    pub const THREAD_ALIVE: u64 = 0x1182;
+    /// The robust list heads of the caller (a3 = 0) or of every thread of its process
+    /// (a3 = 1): records of `robust::RECORD_SIZE` bytes (tid, head) written to a1
+    /// (lent W), at most a2 of them. a0 = how many.
+    pub const ROBUST_LISTS: u64 = 0x1183;
 }
 
 /// What delivering a signal does (a1 of NEXT_SIGNAL and DELIVER).
@@ -300,6 +323,9 @@ impl Proc {
                 children_maxrss_kb: 0,
                 pdeath_signal: 0,
                 creds,
+                cpu_ended: cpu::Times::default(),
+                cpu_children: cpu::Times::default(),
+                xcpu_at: None,
             },
         );
         if let Some(parent) = self.processes.get_mut(&ppid) {
@@ -330,6 +356,8 @@ impl Proc {
                 sigwait: 0,
                 also: Block::default(),
                 comm: self.processes.get(&pid).map_or([0; 16], |p| comm_of(&p.exe)),
+                cpu: cpu::ThreadClock::default(),
+                robust_list: 0,
             },
         );
         if tid != pid {
@@ -389,11 +417,16 @@ impl Proc {
         let children = std::mem::take(&mut p.children);
         let (ppid, exit_signal) = (p.ppid, p.exit_signal);
         let mut harts = Vec::new();
+        let mut ended = cpu::Times::default();
         for tid in threads {
             if let Some(t) = self.threads.remove(&tid) {
                 self.by_hart.remove(&t.hart);
                 harts.push(t.hart);
+                ended = ended.add(t.cpu.charged);
             }
+        }
+        if let Some(p) = self.processes.get_mut(&pid) {
+            p.cpu_ended = p.cpu_ended.add(ended);
         }
         self.run_queue.retain(|t| self.threads.contains_key(t));
         for c in children {
@@ -440,6 +473,7 @@ impl Proc {
         self.by_hart.remove(&t.hart);
         if let Some(p) = self.processes.get_mut(&t.pid) {
             p.threads.retain(|x| *x != tid);
+            p.cpu_ended = p.cpu_ended.add(t.cpu.charged);
             // Signals queued for the dead thread alone are lost with it, as on Linux.
         }
         self.run_queue.retain(|x| *x != tid);
@@ -521,6 +555,9 @@ impl Service for Proc {
         if let Some(r) = self.ids_op(env, op, pid, s)? {
             return Ok(r);
         }
+        if let Some(r) = self.robust_op(env, op, pid, tid, s)? {
+            return Ok(r);
+        }
         Ok(match op {
             op::ENTER => self.enter(a[0] as HartId, a[1] == 1),
             op::BLOCK => self.block(tid, a[1], a[2], a[3] as i64, a[4] as i16),
@@ -584,6 +621,11 @@ impl Service for Proc {
                 Some(&(soft, hard)) => [soft, hard],
                 None => [err(libc::EINVAL), 0],
             },
+            op::CPU_TIME => match self.cpu_time(env.machine(), pid, tid, a[1], a[2]) {
+                Some(t) => [t.user, t.sys],
+                None => [err(libc::EINVAL), 0],
+            },
+            op::CAPABLE => [self.creds(pid).is_some_and(|c| c.capable(a[1] as u32)) as u64, 0],
             op::CHILDREN_MAXRSS => [self.processes.get(&pid).map_or(0, |p| p.children_maxrss_kb), 0],
             op::FINISH => {
                 if let Some(t) = self.threads.get_mut(&tid) {
@@ -674,6 +716,7 @@ pub fn lends(op: u64, a: &[u64; 6]) -> Vec<Lend> {
         nr::RT_SIGTIMEDWAIT => [req(a[0], 8, false), opt(a[1], 128, true), opt(a[2], 16, false)],
         nr::SETITIMER => [opt(a[1], 32, false), opt(a[2], 32, true), None],
         nr::GETITIMER => [req(a[1], 32, true), None, None],
+        nr::GET_ROBUST_LIST => [req(a[1], 8, true), req(a[2], 8, true), None],
         nr::PRLIMIT64 => [opt(a[2], 16, false), opt(a[3], 16, true), None],
         nr::GETRLIMIT => [req(a[1], 16, true), None, None],
         nr::SETRLIMIT => [req(a[1], 16, false), None, None],
@@ -701,6 +744,7 @@ pub fn pointer_args(op: u64) -> &'static [usize] {
         nr::RT_SIGTIMEDWAIT => &[0, 1, 2],
         nr::SETITIMER => &[1, 2],
         nr::GETITIMER => &[1],
+        nr::GET_ROBUST_LIST => &[1, 2],
         nr::PRLIMIT64 => &[2, 3],
         nr::GETRLIMIT | nr::SETRLIMIT => &[1],
         nr::GETRESUID | nr::GETRESGID => &[0, 1, 2],

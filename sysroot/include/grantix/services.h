@@ -21,6 +21,8 @@
 #define GX_PROC_CAPSET 91 /* pointers: arg0, arg1 */
 #define GX_PROC_WAITID 95 /* pointers: arg2, arg4 */
 #define GX_PROC_SET_TID_ADDRESS 96
+#define GX_PROC_SET_ROBUST_LIST 99
+#define GX_PROC_GET_ROBUST_LIST 100 /* pointers: arg1, arg2 */
 #define GX_PROC_GETITIMER 102 /* pointers: arg1 */
 #define GX_PROC_SETITIMER 103 /* pointers: arg1, arg2 */
 #define GX_PROC_KILL 129
@@ -162,12 +164,16 @@
 
 /* service "time" */
 #define GX_TIME_NANOSLEEP 101 /* pointers: arg0, arg1 */ /* pointers in a2, a3 (lend them) */
+#define GX_TIME_CLOCK_SETTIME 112 /* pointers: arg1 */
 #define GX_TIME_CLOCK_GETTIME 113 /* pointers: arg1 */ /* a2 = clock, a3 = ts* (lend W) */
 #define GX_TIME_CLOCK_GETRES 114 /* pointers: arg1 */ /* a2 = clock, a3 = ts* (lend W) */
 #define GX_TIME_CLOCK_NANOSLEEP 115 /* pointers: arg2, arg3 */ /* a2 = clock, a3 = flags, a4 = req*, a5 = rem* */
 #define GX_TIME_TIMES 153 /* pointers: arg0 */ /* pointers in a2, a3 (lend them) */
 #define GX_TIME_UNAME 160 /* pointers: arg0 */ /* pointers in a2, a3 (lend them) */
 #define GX_TIME_GETTIMEOFDAY 169 /* pointers: arg0 */ /* pointers in a2, a3 (lend them) */
+#define GX_TIME_SETTIMEOFDAY 170 /* pointers: arg0, arg1 */
+#define GX_TIME_ADJTIMEX 171 /* pointers: arg0 */
 #define GX_TIME_SYSINFO 179 /* pointers: arg0 */ /* pointers in a2, a3 (lend them) */
+#define GX_TIME_CLOCK_ADJTIME 266 /* pointers: arg1 */
 
 #endif
