@@ -65,6 +65,7 @@ pub fn handle(p: &mut Proc, env: &mut dyn Env, op: u64, a: [u64; 6]) -> Option<[
             }
             if let Some(pr) = p.processes.get_mut(&pid) {
                 pr.code = a[1] as u16;
+                pr.ptimers.clear();
                 pr.data = a[2] as u16;
                 for act in pr.actions.iter_mut() {
                     if act.handler != crate::proc::SIG_IGN {

@@ -170,6 +170,12 @@ impl SigQueue {
         Some(info)
     }
 
+    /// The first queued siginfo that `f` accepts, to update in place (a timer's
+    /// overrun count).
+    pub fn find_mut(&mut self, f: impl Fn(&SigInfo) -> bool) -> Option<&mut SigInfo> {
+        self.queue.iter_mut().find(|i| f(i))
+    }
+
     /// Drops every instance of the signals in `mask`.
     pub fn discard(&mut self, mask: u64) {
         self.queue.retain(|s| sigbit(s.signo) & mask == 0);

@@ -270,6 +270,12 @@ syscall_table! {
     nr::RT_TGSIGQUEUEINFO => Proc(Int, Int, Signal, Ptr) NONE;
     nr::WAIT4 => Proc(Int, Ptr, Hex, Ptr) RESTART;
     nr::PRLIMIT64 => Proc(Int, Int, Ptr, Ptr) NONE;
+    // POSIX timers (proc::ptimer): wall and CPU-time clocks, signals with SI_TIMER.
+    nr::TIMER_CREATE => Proc(Int, Ptr, Ptr) NONE;
+    nr::TIMER_SETTIME => Proc(Int, Hex, Ptr, Ptr) NONE;
+    nr::TIMER_GETTIME => Proc(Int, Ptr) NONE;
+    nr::TIMER_GETOVERRUN => Proc(Int) NONE;
+    nr::TIMER_DELETE => Proc(Int) NONE;
     // Robust futex lists (proc::robust): walked by the personality when a thread dies.
     nr::SET_ROBUST_LIST => Proc(Addr, Uint) NONE;
     nr::GET_ROBUST_LIST => Proc(Int, Ptr, Ptr) NONE;

@@ -95,6 +95,7 @@ impl Proc {
         if d == Times::default() {
             return;
         }
+        self.tick_ptimers(pid, tid, d);
         let mut send = Vec::new();
         let Some(p) = self.processes.get_mut(&pid) else { return };
         if p.itimers.tick(1, d.user) {

@@ -8,6 +8,7 @@
 pub mod cpu;
 pub mod ids;
 pub mod limits;
+pub mod ptimer;
 pub mod robust;
 pub mod signal;
 pub mod stop;
@@ -129,6 +130,8 @@ pub struct Process {
     pub cpu_children: cpu::Times,
     /// The CPU second at which RLIMIT_CPU's soft limit last sent SIGXCPU.
     pub xcpu_at: Option<u64>,
+    /// POSIX timers (timer_create), by id.
+    pub ptimers: BTreeMap<usize, ptimer::PTimer>,
 }
 
 /// State of a thread.
@@ -326,6 +329,7 @@ impl Proc {
                 cpu_ended: cpu::Times::default(),
                 cpu_children: cpu::Times::default(),
                 xcpu_at: None,
+                ptimers: BTreeMap::new(),
             },
         );
         if let Some(parent) = self.processes.get_mut(&ppid) {
@@ -413,6 +417,7 @@ impl Proc {
         }
         p.exit = Some(status);
         p.itimers = timer::ITimers::default();
+        p.ptimers.clear();
         let threads = std::mem::take(&mut p.threads);
         let children = std::mem::take(&mut p.children);
         let (ppid, exit_signal) = (p.ppid, p.exit_signal);
@@ -682,6 +687,7 @@ impl Service for Proc {
             nr::WAIT4 => return self.wait4(env, pid, s),
             nr::WAITID => return self.waitid(env, pid, s),
             nr::SETITIMER | nr::GETITIMER => return self.itimer(env, pid, op, s),
+            nr::TIMER_CREATE | nr::TIMER_SETTIME | nr::TIMER_GETTIME | nr::TIMER_GETOVERRUN | nr::TIMER_DELETE => return self.ptimer(env, pid, tid, op, s),
             nr::PRLIMIT64 | nr::GETRLIMIT | nr::SETRLIMIT => return self.rlimit(env, pid, op, s),
             nr::UMASK => match self.processes.get_mut(&pid) {
                 Some(p) => {
@@ -717,6 +723,9 @@ pub fn lends(op: u64, a: &[u64; 6]) -> Vec<Lend> {
         nr::SETITIMER => [opt(a[1], 32, false), opt(a[2], 32, true), None],
         nr::GETITIMER => [req(a[1], 32, true), None, None],
         nr::GET_ROBUST_LIST => [req(a[1], 8, true), req(a[2], 8, true), None],
+        nr::TIMER_CREATE => [opt(a[1], ptimer::SIGEVENT_SIZE, false), req(a[2], 4, true), None],
+        nr::TIMER_SETTIME => [req(a[2], ptimer::ITIMERSPEC_SIZE, false), opt(a[3], ptimer::ITIMERSPEC_SIZE, true), None],
+        nr::TIMER_GETTIME => [req(a[1], ptimer::ITIMERSPEC_SIZE, true), None, None],
         nr::PRLIMIT64 => [opt(a[2], 16, false), opt(a[3], 16, true), None],
         nr::GETRLIMIT => [req(a[1], 16, true), None, None],
         nr::SETRLIMIT => [req(a[1], 16, false), None, None],
@@ -745,6 +754,9 @@ pub fn pointer_args(op: u64) -> &'static [usize] {
         nr::SETITIMER => &[1, 2],
         nr::GETITIMER => &[1],
         nr::GET_ROBUST_LIST => &[1, 2],
+        nr::TIMER_CREATE => &[1, 2],
+        nr::TIMER_SETTIME => &[2, 3],
+        nr::TIMER_GETTIME => &[1],
         nr::PRLIMIT64 => &[2, 3],
         nr::GETRLIMIT | nr::SETRLIMIT => &[1],
         nr::GETRESUID | nr::GETRESGID => &[0, 1, 2],

@@ -114,6 +114,9 @@ impl Proc {
 
     /// Sends SIGALRM for every ITIMER_REAL due at `now`, re-arming periodic ones.
     pub fn fire_timers(&mut self, now: Instant) {
+        for (pid, id) in self.due_ptimers(now) {
+            self.ptimer_expired(pid, id, now, 0);
+        }
         let due: Vec<Pid> = self.processes.values().filter(|p| p.exit.is_none() && p.itimers.0[0].next.is_some_and(|n| n <= now)).map(|p| p.pid).collect();
         for pid in due {
             if let Some(p) = self.processes.get_mut(&pid) {
@@ -135,6 +138,6 @@ impl Proc {
 
     /// The earliest armed ITIMER_REAL expiry.
     pub fn next_timer(&self) -> Option<Instant> {
-        self.processes.values().filter(|p| p.exit.is_none()).filter_map(|p| p.itimers.0[0].next).min()
+        self.processes.values().filter(|p| p.exit.is_none()).filter_map(|p| p.itimers.0[0].next).chain(self.next_ptimer()).min()
     }
 }

@@ -25,6 +25,11 @@
 #define GX_PROC_GET_ROBUST_LIST 100 /* pointers: arg1, arg2 */
 #define GX_PROC_GETITIMER 102 /* pointers: arg1 */
 #define GX_PROC_SETITIMER 103 /* pointers: arg1, arg2 */
+#define GX_PROC_TIMER_CREATE 107 /* pointers: arg1, arg2 */
+#define GX_PROC_TIMER_GETTIME 108 /* pointers: arg1 */
+#define GX_PROC_TIMER_GETOVERRUN 109
+#define GX_PROC_TIMER_SETTIME 110 /* pointers: arg2, arg3 */
+#define GX_PROC_TIMER_DELETE 111
 #define GX_PROC_KILL 129
 #define GX_PROC_TKILL 130
 #define GX_PROC_TGKILL 131
