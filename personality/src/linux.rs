@@ -32,7 +32,15 @@ impl Linux {
             nr::EXIT => sys::process::exit(self, env, c, a[0], false),
             nr::EXIT_GROUP => sys::process::exit(self, env, c, a[0], true),
             nr::EXECVE => sys::process::execve(env, c, a),
-            nr::CLONE => Value(sys::process::clone(env, c, a)),
+            nr::CLONE => {
+                let v = sys::process::clone(env, c, a);
+                // vfork: proc holds the parent until the child execs or exits; it
+                // leaves the hart with the child's pid in a0.
+                if sys::process::is_vfork(a[0]) && !is_err(v) {
+                    self.stop = Some(stop::BLOCKED);
+                }
+                Value(v)
+            }
             nr::RT_SIGRETURN => signal::sigreturn(self, env, c),
             nr::RT_SIGSUSPEND => signal::sigsuspend(self, env, c, a),
             nr::SCHED_YIELD => {

@@ -266,7 +266,7 @@ syscall_table! {
     nr::GETGID => Proc() NONE;
     nr::GETEGID => Proc() NONE;
     nr::GETTID => Proc() IDEMPOTENT;
-    nr::CLONE => Proc(Hex, Ptr, Ptr, Ptr, Ptr) NO_NATIVE, Support::Partial("vfork is a fork; no namespaces");
+    nr::CLONE => Proc(Hex, Ptr, Ptr, Ptr, Ptr) NO_NATIVE, Support::Partial("no namespaces; CLONE_VM without CLONE_THREAD only with CLONE_VFORK");
     nr::RT_TGSIGQUEUEINFO => Proc(Int, Int, Signal, Ptr) NONE;
     nr::WAIT4 => Proc(Int, Ptr, Hex, Ptr) RESTART;
     nr::PRLIMIT64 => Proc(Int, Int, Ptr, Ptr) NONE;
@@ -276,6 +276,10 @@ syscall_table! {
     nr::TIMER_GETTIME => Proc(Int, Ptr) NONE;
     nr::TIMER_GETOVERRUN => Proc(Int) NONE;
     nr::TIMER_DELETE => Proc(Int) NONE;
+    // pidfds (proc::pidfd; the descriptor is the vfs's).
+    nr::PIDFD_OPEN => Proc(Int, Hex) NONE;
+    nr::PIDFD_SEND_SIGNAL => Proc(Fd, Signal, Ptr, Hex) NONE;
+    nr::PIDFD_GETFD => Proc(Fd, Int, Hex) NONE;
     // Robust futex lists (proc::robust): walked by the personality when a thread dies.
     nr::SET_ROBUST_LIST => Proc(Addr, Uint) NONE;
     nr::GET_ROBUST_LIST => Proc(Int, Ptr, Ptr) NONE;

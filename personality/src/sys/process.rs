@@ -194,6 +194,11 @@ fn set_auxv_ids(env: &mut dyn Env, c: &Caller, data: Sid, sp: u64, secure: bool)
     }
 }
 
+/// Whether clone `flags` make a vfork child (memory shared, the parent waits).
+pub fn is_vfork(flags: u64) -> bool {
+    flags & (libc::CLONE_VM | libc::CLONE_VFORK | libc::CLONE_THREAD) as u64 == (libc::CLONE_VM | libc::CLONE_VFORK) as u64
+}
+
 /// clone(flags, stack, parent_tid, tls, child_tid): a thread or a forked process.
 pub fn clone(env: &mut dyn Env, c: &Caller, a: [u64; 6]) -> u64 {
     let flags = a[0];

@@ -20,6 +20,7 @@ mod calls;
 mod faults;
 mod files;
 mod lifecycle;
+mod vfork;
 pub mod vma;
 
 use crate::service::{Template, call_errno, err, is_err, Env, Lend, Service, ServiceId};
@@ -64,6 +65,9 @@ pub mod op {
     /// a5 = their length. a0 = 1 if mm caches the file (keep reporting it), 0 if not.
     /// Never called for mm's own write-back (`vfs_op::PWRITE_FROM`).
     pub const FILE_CHANGED: u64 = 0x2006;
+    /// vfork: child a1 shares the caller's spaces until it execs or exits (`vfork`).
+    /// a0 = its DATA space, a1 = its CODE space.
+    pub const VFORK: u64 = 0x2080;
 }
 
 /// The top of the user address space mm manages (riscv64 sv48's TASK_SIZE): MAP_FIXED
@@ -153,6 +157,8 @@ pub struct Mm {
     pub stack_size: u64,
     /// Where interpreters of dynamically linked programs are found.
     pub paths: interp::Paths,
+    /// vfork children sharing a process's memory: child -> the pid whose record it uses.
+    pub vfork: BTreeMap<u32, u32>,
 }
 
 /// Page rights for a mapping's protection. Data spaces never hold X pages: code
@@ -222,10 +228,15 @@ impl Service for Mm {
     }
 
     fn handle(&mut self, env: &mut dyn Env, op: u64, a: [u64; 6]) -> Result<[u64; 2], Fault> {
-        let pid = (a[0] >> 32) as u32;
+        let raw = (a[0] >> 32) as u32;
+        // A vfork child's memory calls act on its parent's spaces; its own exec and
+        // exit leave them alone.
+        let pid = if matches!(op, op::EXEC | op::EXIT) { raw } else { self.owner_of(raw) };
         let s = [a[1], a[2], a[3], a[4], a[5], 0];
         Ok(match op {
+            op::VFORK => self.vfork(pid, s[0] as u32),
             op::EXEC => {
+                self.unshare(pid);
                 if s[1] > 4096 || s[3] > (1 << 24) {
                     return Ok([err(libc::E2BIG), 0]);
                 }
@@ -257,7 +268,7 @@ impl Service for Mm {
                 self.exit(env, pid);
                 [0, 0]
             }
-            op::SPACES => match self.procs.get(&(s[0] as u32)) {
+            op::SPACES => match self.procs.get(&self.owner_of(s[0] as u32)) {
                 Some(pm) => [pm.code as u64, pm.data as u64],
                 None => [err(libc::ESRCH), 0],
             },

@@ -8,6 +8,7 @@
 pub mod cpu;
 pub mod ids;
 pub mod limits;
+pub mod pidfd;
 pub mod ptimer;
 pub mod robust;
 pub mod signal;
@@ -170,6 +171,9 @@ pub struct Thread {
     pub cpu: cpu::ThreadClock,
     /// Its robust futex list head (set_robust_list; 0: none), a process address.
     pub robust_list: u64,
+    /// The vfork child it waits for (0: none): until that child execs or exits the
+    /// thread is blocked and no wake-up but that one resumes it.
+    pub vfork: Pid,
 }
 
 /// The name a thread of a process running `exe` starts with: the file name,
@@ -362,6 +366,7 @@ impl Proc {
                 comm: self.processes.get(&pid).map_or([0; 16], |p| comm_of(&p.exe)),
                 cpu: cpu::ThreadClock::default(),
                 robust_list: 0,
+                vfork: 0,
             },
         );
         if tid != pid {
@@ -398,7 +403,7 @@ impl Proc {
     /// not blocked.
     pub fn wake_thread(&mut self, tid: Pid, why: Wake) -> bool {
         let Some(t) = self.threads.get_mut(&tid) else { return false };
-        if !matches!(t.state, ThreadState::Blocked(_)) {
+        if !matches!(t.state, ThreadState::Blocked(_)) || t.vfork != 0 {
             return false;
         }
         t.state = ThreadState::Runnable;
@@ -446,6 +451,7 @@ impl Proc {
                 }
             }
         }
+        self.vfork_done(pid);
         if pid == self.init_pid {
             self.init_exit = Some(status);
         }
@@ -470,6 +476,20 @@ impl Proc {
         }
         self.wake_key(key(kind::CHILD, ppid as u64));
         harts
+    }
+
+    /// vfork child `child` exec'd or ended: the parent thread waiting for it resumes
+    /// after its vfork call (no wake reason: the call is complete, not re-executed).
+    pub fn vfork_done(&mut self, child: Pid) {
+        let waiting: Vec<Pid> = self.threads.values().filter(|t| t.vfork == child).map(|t| t.tid).collect();
+        for tid in waiting {
+            if let Some(t) = self.threads.get_mut(&tid) {
+                t.vfork = 0;
+                t.state = ThreadState::Runnable;
+                t.wake = None;
+                self.run_queue.push_back(tid);
+            }
+        }
     }
 
     /// Removes one thread (not the last one of its process); returns its clear_child_tid.
@@ -687,6 +707,7 @@ impl Service for Proc {
             nr::WAIT4 => return self.wait4(env, pid, s),
             nr::WAITID => return self.waitid(env, pid, s),
             nr::SETITIMER | nr::GETITIMER => return self.itimer(env, pid, op, s),
+            nr::PIDFD_OPEN | nr::PIDFD_SEND_SIGNAL | nr::PIDFD_GETFD => return self.pidfd(env, a[0] & !0xff00_0000, pid, op, s),
             nr::TIMER_CREATE | nr::TIMER_SETTIME | nr::TIMER_GETTIME | nr::TIMER_GETOVERRUN | nr::TIMER_DELETE => return self.ptimer(env, pid, tid, op, s),
             nr::PRLIMIT64 | nr::GETRLIMIT | nr::SETRLIMIT => return self.rlimit(env, pid, op, s),
             nr::UMASK => match self.processes.get_mut(&pid) {
@@ -724,6 +745,7 @@ pub fn lends(op: u64, a: &[u64; 6]) -> Vec<Lend> {
         nr::GETITIMER => [req(a[1], 32, true), None, None],
         nr::GET_ROBUST_LIST => [req(a[1], 8, true), req(a[2], 8, true), None],
         nr::TIMER_CREATE => [opt(a[1], ptimer::SIGEVENT_SIZE, false), req(a[2], 4, true), None],
+        nr::PIDFD_SEND_SIGNAL => [opt(a[2], 128, false), None, None],
         nr::TIMER_SETTIME => [req(a[2], ptimer::ITIMERSPEC_SIZE, false), opt(a[3], ptimer::ITIMERSPEC_SIZE, true), None],
         nr::TIMER_GETTIME => [req(a[1], ptimer::ITIMERSPEC_SIZE, true), None, None],
         nr::PRLIMIT64 => [opt(a[2], 16, false), opt(a[3], 16, true), None],
@@ -755,6 +777,7 @@ pub fn pointer_args(op: u64) -> &'static [usize] {
         nr::GETITIMER => &[1],
         nr::GET_ROBUST_LIST => &[1, 2],
         nr::TIMER_CREATE => &[1, 2],
+        nr::PIDFD_SEND_SIGNAL => &[2],
         nr::TIMER_SETTIME => &[2, 3],
         nr::TIMER_GETTIME => &[1],
         nr::PRLIMIT64 => &[2, 3],

@@ -166,6 +166,11 @@ impl Proc {
             0 => Which::Any,
             1 => Which::Pid(id),
             2 => Which::Group(if id == 0 { self.processes.get(&pid).map_or(0, |p| p.pgid) } else { id }),
+            // P_PIDFD: the process a pidfd of the caller names.
+            3 => match super::pidfd::pidfd_target(env, (pid as u64) << 32, id as u64) {
+                Ok(p) => Which::Pid(p),
+                Err(e) => return Ok([e, 0]),
+            },
             _ => return Ok([err(libc::EINVAL), 0]),
         };
         let (any, found) = self.waitable(pid, which, options);

@@ -16,6 +16,7 @@ pub mod abi;
 mod attrs;
 mod epoll;
 mod eventfd;
+mod pidfd;
 mod fds;
 mod fs;
 mod host;
@@ -83,6 +84,13 @@ pub mod op {
     /// the personality asks when ppoll's array cannot be lent, to answer EINVAL for a
     /// count over the limit as Linux does before it looks at the array.
     pub const POLL_LIMIT: u64 = 0x300c;
+    /// pidfd_open for proc: a1 = the process, a2 = flags (O_NONBLOCK). a0 = the fd.
+    pub const PIDFD_NEW: u64 = 0x3080;
+    /// a0 = the process pidfd a1 of the caller refers to, or -EBADF.
+    pub const PIDFD_PID: u64 = 0x3081;
+    /// pidfd_getfd for proc (which checked the permission): a1 = the process, a2 = its
+    /// fd. a0 = a close-on-exec duplicate in the caller's table, or -EBADF.
+    pub const GETFD: u64 = 0x3082;
 }
 
 /// Capacity of a pipe, as Linux's default.
@@ -123,6 +131,8 @@ pub enum Backend {
     Unix(u64),
     /// An AF_INET or AF_INET6 socket on a host socket.
     Inet(inet::InetSock),
+    /// A pidfd: the process it refers to (`pidfd`).
+    Pidfd(u32),
 }
 
 /// An open file description (shared by dup'ed fds).
@@ -181,6 +191,8 @@ pub struct Vfs {
     pub mapped: std::collections::BTreeSet<(u64, u64)>,
     /// Bumped at every restart by the supervisor.
     pub generation: u32,
+    /// Processes that have exited (their pidfds are readable).
+    pub exited: std::collections::BTreeSet<u32>,
 }
 
 /// Result registers of a handler.
@@ -219,6 +231,7 @@ impl Vfs {
             threads: BTreeMap::new(),
             mapped: Default::default(),
             generation: 0,
+            exited: Default::default(),
         }
     }
 
@@ -525,8 +538,12 @@ impl Vfs {
             }
             op::EXIT => {
                 self.exit_process(env, pid);
+                self.exited.insert(pid);
                 val(0)
             }
+            op::PIDFD_NEW => self.pidfd_new(env, pid, s[0] as u32, s[1] as i32),
+            op::PIDFD_PID => self.pidfd_pid(pid, fd),
+            op::GETFD => self.getfd(pid, s[0] as u32, s[1] as i32),
             op::THREAD_EXIT => {
                 self.waits.forget_thread(who.tid);
                 self.threads.remove(&who.tid);
@@ -628,7 +645,7 @@ impl Service for Vfs {
             self.threads.entry(who.tid).or_insert(who.pid);
         }
         self.waits.begin(who);
-        let r = if (op::FORK..=op::POLL_LIMIT).contains(&op) { self.board_op(env, who, op, s) } else { self.syscall(env, who, op, s) };
+        let r = if (op::FORK..=op::POLL_LIMIT).contains(&op) || (op::PIDFD_NEW..=op::GETFD).contains(&op) { self.board_op(env, who, op, s) } else { self.syscall(env, who, op, s) };
         if r.as_ref().is_ok_and(|v| v[0] != BLOCK) {
             self.waits.done(who);
         }

@@ -40,6 +40,7 @@ impl Vfs {
             Backend::PipeRead(p) => self.pipes.get(p).map_or(ev::HUP, |p| p.events(true)),
             Backend::PipeWrite(p) => self.pipes.get(p).map_or(ev::ERR, |p| p.events(false)),
             Backend::Event(e) => e.events(),
+            Backend::Pidfd(p) => self.pidfd_events(*p),
             Backend::Timer(t) => {
                 let e = t.events(self.boot);
                 if let Some(at) = t.wake_at(self.boot) {

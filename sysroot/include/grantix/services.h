@@ -67,6 +67,9 @@
 #define GX_PROC_RT_TGSIGQUEUEINFO 240 /* pointers: arg3 */
 #define GX_PROC_WAIT4 260 /* pointers: arg1, arg3 */
 #define GX_PROC_PRLIMIT64 261 /* pointers: arg2, arg3 */
+#define GX_PROC_PIDFD_SEND_SIGNAL 424 /* pointers: arg2 */
+#define GX_PROC_PIDFD_OPEN 434
+#define GX_PROC_PIDFD_GETFD 438
 
 /* service "mm" */
 #define GX_MM_BRK 214
