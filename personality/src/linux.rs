@@ -88,9 +88,9 @@ impl Linux {
                 }
             }
             nr::GETRANDOM => Value(misc::getrandom(env, c, &mut self.random, a)),
-            nr::SCHED_GETAFFINITY => Value(misc::getaffinity(env, c, a)),
-            nr::SCHED_SETAFFINITY | nr::SCHED_SETSCHEDULER | nr::SCHED_SETPARAM | nr::SCHED_GETSCHEDULER | nr::SCHED_GETPARAM | nr::SCHED_GET_PRIORITY_MAX
-            | nr::SCHED_GET_PRIORITY_MIN | nr::SCHED_RR_GET_INTERVAL | nr::GETCPU => Value(misc::sched(env, c, n, a)),
+            nr::SCHED_SETAFFINITY | nr::SCHED_SETSCHEDULER | nr::SCHED_SETPARAM | nr::SCHED_GETSCHEDULER | nr::SCHED_GETPARAM | nr::SCHED_RR_GET_INTERVAL
+            | nr::SCHED_SETATTR | nr::SCHED_GETATTR | nr::SCHED_GETAFFINITY => Value(crate::sched::call(self, env, c, n, a)),
+            nr::SCHED_GET_PRIORITY_MAX | nr::SCHED_GET_PRIORITY_MIN | nr::GETCPU => Value(misc::sched(env, c, n, a)),
             nr::SETPRIORITY | nr::GETPRIORITY => Value(misc::priority(self, env, c, n, a)),
             nr::GETRUSAGE => Value(misc::getrusage(env, c, a)),
             nr::PRCTL => Value(misc::prctl(env, c, a)),

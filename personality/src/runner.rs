@@ -229,9 +229,8 @@ impl Runtime {
             }
         }
         let p = service_mut::<Proc>(&mut self.m, &self.wiring, cfg, ServiceId::Proc).expect("proc");
-        // The first process's parent is reported as 1 (it was started by init), as
-        // for a program started from a shell its parent pid is never 0.
-        p.add_process(pid, 1, code, data, hart, exe, argv);
+        // The first process is init (pid 1, as in a container): its parent is 0.
+        p.add_process(pid, 0, code, data, hart, exe, argv);
         Ok(pid)
     }
 

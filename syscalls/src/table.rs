@@ -131,6 +131,7 @@ use Arg::*;
 const PER_PROCESS: &str = "credentials are per process: the raw call changes every thread's (libc's set*id does the same)";
 const GUEST_CLOCK: &str = "moves the guest's realtime clock (an offset), never the host's";
 const GUEST_CLOCK_ADJ: &str = "NTP variables kept; the guest clock is stepped, not slewed";
+const NO_SWAP: &str = "nothing is ever swapped out: locks are accounted against RLIMIT_MEMLOCK; MCL_FUTURE does not count later mappings";
 const ONE_HART: &str = "one hart, SCHED_OTHER: policies and affinity are accepted and change nothing";
 
 syscall_table! {
@@ -259,6 +260,7 @@ syscall_table! {
     nr::GETRLIMIT => Proc(Int, Ptr) NONE;
     nr::SETRLIMIT => Proc(Int, Ptr) NONE;
     nr::UMASK => Proc(Mode) NONE;
+    nr::PERSONALITY => Proc(Hex) NONE, Support::Partial("the persona is kept and inherited; its flags change nothing");
     nr::GETPID => Proc() IDEMPOTENT;
     nr::GETPPID => Proc() IDEMPOTENT;
     nr::GETUID => Proc() NONE;
@@ -292,6 +294,11 @@ syscall_table! {
     nr::MPROTECT => Mm(Addr, Uint, Hex) NONE;
     nr::MSYNC => Mm(Addr, Uint, Hex) NONE;
     nr::MINCORE => Mm(Addr, Uint, Ptr) NONE;
+    nr::MLOCK => Mm(Addr, Uint) NONE, Support::Partial(NO_SWAP);
+    nr::MUNLOCK => Mm(Addr, Uint) NONE, Support::Partial(NO_SWAP);
+    nr::MLOCKALL => Mm(Hex) NONE, Support::Partial(NO_SWAP);
+    nr::MUNLOCKALL => Mm() NONE, Support::Partial(NO_SWAP);
+    nr::MLOCK2 => Mm(Addr, Uint, Hex) NONE, Support::Partial(NO_SWAP);
     nr::MADVISE => Mm(Addr, Uint, Int) NONE, Support::Partial("DONTNEED zeroes private pages; other advice is accepted");
     // Clocks, sleeping, the system's identity (time).
     nr::NANOSLEEP => Time(Ptr, Ptr) NONE;
@@ -316,6 +323,8 @@ syscall_table! {
     nr::SCHED_GETPARAM => Linux(Int, Ptr) NONE, Support::Partial(ONE_HART);
     nr::SCHED_SETAFFINITY => Linux(Int, Uint, Ptr) NONE, Support::Partial(ONE_HART);
     nr::SCHED_GETAFFINITY => Linux(Int, Uint, Ptr) NONE, Support::Partial(ONE_HART);
+    nr::SCHED_SETATTR => Linux(Int, Ptr, Hex) NONE, Support::Partial(ONE_HART);
+    nr::SCHED_GETATTR => Linux(Int, Ptr, Uint, Hex) NONE, Support::Partial(ONE_HART);
     nr::SCHED_YIELD => Linux() NONE;
     nr::SCHED_GET_PRIORITY_MAX => Linux(Int) NONE;
     nr::SCHED_GET_PRIORITY_MIN => Linux(Int) NONE;

@@ -20,6 +20,7 @@ mod calls;
 mod faults;
 mod files;
 mod lifecycle;
+mod mlock;
 mod vfork;
 pub mod vma;
 
@@ -159,6 +160,8 @@ pub struct Mm {
     pub paths: interp::Paths,
     /// vfork children sharing a process's memory: child -> the pid whose record it uses.
     pub vfork: BTreeMap<u32, u32>,
+    /// Locked pages per process (`mlock`).
+    pub mlocks: BTreeMap<u32, mlock::Locks>,
 }
 
 /// Page rights for a mapping's protection. Data spaces never hold X pages: code
@@ -237,6 +240,7 @@ impl Service for Mm {
             op::VFORK => self.vfork(pid, s[0] as u32),
             op::EXEC => {
                 self.unshare(pid);
+                self.forget_locks(pid);
                 if s[1] > 4096 || s[3] > (1 << 24) {
                     return Ok([err(libc::E2BIG), 0]);
                 }
@@ -265,6 +269,7 @@ impl Service for Mm {
                 [data, code]
             }
             op::EXIT => {
+                self.forget_locks(pid);
                 self.exit(env, pid);
                 [0, 0]
             }
@@ -290,6 +295,7 @@ impl Service for Mm {
             nr::MADVISE => [self.madvise(env, pid, s[0], s[1], s[2] as i32), 0],
             nr::MSYNC => [self.msync(env, pid, s[0], s[1], s[2]), 0],
             nr::MINCORE => [self.mincore(env, pid, s[0], s[1], s[2]), 0],
+            nr::MLOCK | nr::MLOCK2 | nr::MUNLOCK | nr::MLOCKALL | nr::MUNLOCKALL => [self.mlock_call(env, a[0] & !0xff00_0000, pid, op, s), 0],
             _ => [err(libc::ENOSYS), 0],
         })
     }

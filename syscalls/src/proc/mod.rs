@@ -32,11 +32,11 @@ pub use crate::sigqueue::{default_action, DefaultAction};
 /// A process id or thread id.
 pub type Pid = u32;
 
-/// The first pid handed out; deterministic so runs are reproducible.
-pub const FIRST_PID: Pid = 100;
+/// The first pid handed out: the first process is pid 1, as in a container (and
+/// deterministic, so runs are reproducible).
+pub const FIRST_PID: Pid = 1;
 
-/// The parent pid of orphans and of the first process: a parent that is not in the
-/// table (the host side, playing init) and reaps whatever it is given.
+/// The pid of init: the first process, whose parent is 0, and which adopts orphans.
 pub const INIT_PID: Pid = 1;
 
 /// One signal's disposition (struct sigaction as riscv64 Linux lays it out).
@@ -133,6 +133,9 @@ pub struct Process {
     pub xcpu_at: Option<u64>,
     /// POSIX timers (timer_create), by id.
     pub ptimers: BTreeMap<usize, ptimer::PTimer>,
+    /// The execution domain (personality(2)): kept, inherited by fork, and reported;
+    /// none of its flags changes what grantix does.
+    pub persona: u32,
 }
 
 /// State of a thread.
@@ -334,6 +337,7 @@ impl Proc {
                 cpu_children: cpu::Times::default(),
                 xcpu_at: None,
                 ptimers: BTreeMap::new(),
+                persona: self.processes.get(&ppid).map_or(0, |p| p.persona),
             },
         );
         if let Some(parent) = self.processes.get_mut(&ppid) {
@@ -439,17 +443,37 @@ impl Proc {
             p.cpu_ended = p.cpu_ended.add(ended);
         }
         self.run_queue.retain(|t| self.threads.contains_key(t));
+        // Orphans go to init (the first process), which reaps them like its own
+        // children; when init itself ends, nobody is left to: its zombies go at once.
+        let init = self.init_pid;
+        let adopter = (pid != init && self.processes.get(&init).is_some_and(|p| p.exit.is_none())).then_some(init);
+        let mut adopted_zombie = false;
         for c in children {
-            // Zombies nobody will wait for any more go at once; live orphans when they end.
-            if self.processes.get(&c).is_some_and(|cp| cp.exit.is_some()) {
-                self.processes.remove(&c);
-            } else if let Some(cp) = self.processes.get_mut(&c) {
-                cp.ppid = INIT_PID;
+            let zombie = self.processes.get(&c).is_some_and(|cp| cp.exit.is_some());
+            match adopter {
+                None if zombie => {
+                    self.processes.remove(&c);
+                    continue;
+                }
+                Some(a) => {
+                    if let Some(ip) = self.processes.get_mut(&a) {
+                        ip.children.push(c);
+                    }
+                    adopted_zombie |= zombie;
+                }
+                None => {}
+            }
+            if let Some(cp) = self.processes.get_mut(&c) {
+                cp.ppid = adopter.unwrap_or(0);
                 let pdeath = cp.pdeath_signal;
-                if pdeath != 0 {
+                if pdeath != 0 && !zombie {
                     self.send(c, None, SigInfo::from(pdeath, code::SI_USER, pid));
                 }
             }
+        }
+        if adopted_zombie {
+            // A waiting init learns it has children to reap.
+            self.wake_key(key(kind::CHILD, init as u64));
         }
         self.vfork_done(pid);
         if pid == self.init_pid {
@@ -710,6 +734,17 @@ impl Service for Proc {
             nr::PIDFD_OPEN | nr::PIDFD_SEND_SIGNAL | nr::PIDFD_GETFD => return self.pidfd(env, a[0] & !0xff00_0000, pid, op, s),
             nr::TIMER_CREATE | nr::TIMER_SETTIME | nr::TIMER_GETTIME | nr::TIMER_GETOVERRUN | nr::TIMER_DELETE => return self.ptimer(env, pid, tid, op, s),
             nr::PRLIMIT64 | nr::GETRLIMIT | nr::SETRLIMIT => return self.rlimit(env, pid, op, s),
+            nr::PERSONALITY => match self.processes.get_mut(&pid) {
+                Some(p) => {
+                    // 0xffffffff asks without changing it.
+                    let old = p.persona;
+                    if s[0] as u32 != 0xffff_ffff {
+                        p.persona = s[0] as u32;
+                    }
+                    [old as u64, 0]
+                }
+                None => [err(libc::ESRCH), 0],
+            },
             nr::UMASK => match self.processes.get_mut(&pid) {
                 Some(p) => {
                     let old = p.umask;

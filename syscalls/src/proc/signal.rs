@@ -205,7 +205,8 @@ impl Proc {
                 let pg = self.processes.get(&me).map_or(0, |p| p.pgid);
                 self.processes.values().filter(alive).filter(|p| p.pgid == pg).map(|p| p.pid).collect()
             }
-            -1 => self.processes.values().filter(alive).filter(|p| p.pid != me).map(|p| p.pid).collect(),
+            // Everyone but the caller and init (Linux: pids above 1).
+            -1 => self.processes.values().filter(alive).filter(|p| p.pid != me && p.pid != super::INIT_PID).map(|p| p.pid).collect(),
             t => self.processes.values().filter(alive).filter(|p| p.pgid == t.unsigned_abs() as Pid).map(|p| p.pid).collect(),
         };
         if targets.is_empty() {

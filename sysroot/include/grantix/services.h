@@ -19,6 +19,7 @@
 /* service "proc" */
 #define GX_PROC_CAPGET 90 /* pointers: arg0, arg1 */
 #define GX_PROC_CAPSET 91 /* pointers: arg0, arg1 */
+#define GX_PROC_PERSONALITY 92
 #define GX_PROC_WAITID 95 /* pointers: arg2, arg4 */
 #define GX_PROC_SET_TID_ADDRESS 96
 #define GX_PROC_SET_ROBUST_LIST 99
@@ -78,8 +79,13 @@
 #define GX_MM_MMAP 222 /* a2 = addr, a3 = len, a4 = prot, a5 = flags, a6 = fd, a7 = off */
 #define GX_MM_MPROTECT 226
 #define GX_MM_MSYNC 227
+#define GX_MM_MLOCK 228
+#define GX_MM_MUNLOCK 229
+#define GX_MM_MLOCKALL 230
+#define GX_MM_MUNLOCKALL 231
 #define GX_MM_MINCORE 232 /* pointers: arg2 */
 #define GX_MM_MADVISE 233
+#define GX_MM_MLOCK2 284
 
 /* service "vfs" */
 #define GX_VFS_GETCWD 17 /* pointers: arg0 */
