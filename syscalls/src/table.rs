@@ -278,6 +278,7 @@ syscall_table! {
     nr::TIMER_GETTIME => Proc(Int, Ptr) NONE;
     nr::TIMER_GETOVERRUN => Proc(Int) NONE;
     nr::TIMER_DELETE => Proc(Int) NONE;
+    nr::KCMP => Proc(Int, Int, Int, Hex, Hex) NONE, Support::Partial("threads share everything; processes nothing but open files (and memory with a vfork child); no KCMP_EPOLL_TFD");
     // pidfds (proc::pidfd; the descriptor is the vfs's).
     nr::PIDFD_OPEN => Proc(Int, Hex) NONE;
     nr::PIDFD_SEND_SIGNAL => Proc(Fd, Signal, Ptr, Hex) NONE;
@@ -294,6 +295,8 @@ syscall_table! {
     nr::MPROTECT => Mm(Addr, Uint, Hex) NONE;
     nr::MSYNC => Mm(Addr, Uint, Hex) NONE;
     nr::MINCORE => Mm(Addr, Uint, Ptr) NONE;
+    nr::PROCESS_VM_READV => Mm(Int, Ptr, Uint, Ptr, Uint, Hex) NONE;
+    nr::PROCESS_VM_WRITEV => Mm(Int, Ptr, Uint, Ptr, Uint, Hex) NONE;
     nr::MLOCK => Mm(Addr, Uint) NONE, Support::Partial(NO_SWAP);
     nr::MUNLOCK => Mm(Addr, Uint) NONE, Support::Partial(NO_SWAP);
     nr::MLOCKALL => Mm(Hex) NONE, Support::Partial(NO_SWAP);

@@ -22,6 +22,7 @@ mod files;
 mod lifecycle;
 mod mlock;
 mod vfork;
+pub mod vmrw;
 pub mod vma;
 
 use crate::service::{Template, call_errno, err, is_err, Env, Lend, Service, ServiceId};
@@ -295,6 +296,7 @@ impl Service for Mm {
             nr::MADVISE => [self.madvise(env, pid, s[0], s[1], s[2] as i32), 0],
             nr::MSYNC => [self.msync(env, pid, s[0], s[1], s[2]), 0],
             nr::MINCORE => [self.mincore(env, pid, s[0], s[1], s[2]), 0],
+            nr::PROCESS_VM_READV | nr::PROCESS_VM_WRITEV => [self.process_vm(env, a[0] & !0xff00_0000, pid, op == nr::PROCESS_VM_WRITEV, s), 0],
             nr::MLOCK | nr::MLOCK2 | nr::MUNLOCK | nr::MLOCKALL | nr::MUNLOCKALL => [self.mlock_call(env, a[0] & !0xff00_0000, pid, op, s), 0],
             _ => [err(libc::ENOSYS), 0],
         })
@@ -333,6 +335,10 @@ pub fn qualify(n: u64, a: &[u64; 6], q: impl Fn(u64) -> u64) -> [u64; 6] {
     if n == nr::MINCORE {
         out[2] = q(a[2]);
     }
+    if matches!(n, nr::PROCESS_VM_READV | nr::PROCESS_VM_WRITEV) {
+        // Six arguments: the two counts travel packed in one word, the flags after.
+        out = [a[0], q(a[1]), vmrw::pack_counts(a[2], a[4]), q(a[3]), a[5], 0];
+    }
     out
 }
 
@@ -340,6 +346,12 @@ pub fn qualify(n: u64, a: &[u64; 6], q: impl Fn(u64) -> u64) -> [u64; 6] {
 /// byte per page of its range. The rest need none: mm works on the process's spaces
 /// directly as their memory authority.
 pub fn lends(n: u64, qa: &[u64; 6]) -> Vec<Lend> {
+    if matches!(n, nr::PROCESS_VM_READV | nr::PROCESS_VM_WRITEV) {
+        // The two iovec arrays (none for a count process_vm refuses).
+        let (lcnt, rcnt) = (qa[2] & 0xffff_ffff, qa[2] >> 32);
+        let arr = |p: u64, c: u64| (c > 0 && c <= vmrw::IOV_MAX).then(|| Lend::read(p, c * 16));
+        return [arr(qa[1], lcnt), arr(qa[3], rcnt)].into_iter().flatten().collect();
+    }
     if n == nr::MINCORE {
         // Linux checks the range (EINVAL, ENOMEM) before the vector (EFAULT): no lend
         // for a range mincore refuses anyway (nor a huge one for the checks to walk).

@@ -7,6 +7,7 @@
 
 pub mod cpu;
 pub mod ids;
+pub mod kcmp;
 pub mod limits;
 pub mod pidfd;
 pub mod ptimer;
@@ -256,6 +257,9 @@ pub mod op {
     /// (a3 = 1): records of `robust::RECORD_SIZE` bytes (tid, head) written to a1
     /// (lent W), at most a2 of them. a0 = how many.
     pub const ROBUST_LISTS: u64 = 0x1183;
+    /// Whether the caller may read and write process a1's memory (ptrace attach
+    /// access): a0 = 0, -ESRCH (no such live process) or -EPERM.
+    pub const MAY_ACCESS: u64 = 0x1184;
 }
 
 /// What delivering a signal does (a1 of NEXT_SIGNAL and DELIVER).
@@ -674,6 +678,16 @@ impl Service for Proc {
                 Some(t) => [t.user, t.sys],
                 None => [err(libc::EINVAL), 0],
             },
+            op::MAY_ACCESS => {
+                let target = a[1] as Pid;
+                match (self.processes.get(&pid), self.processes.get(&target).filter(|p| p.exit.is_none())) {
+                    (Some(me), Some(t)) => {
+                        let ok = pid == target || crate::creds::may_ptrace(&me.creds, &t.creds, false, true, crate::creds::PtraceCreds::Real).is_ok();
+                        [if ok { 0 } else { err(libc::EPERM) }, 0]
+                    }
+                    _ => [err(libc::ESRCH), 0],
+                }
+            }
             op::CAPABLE => [self.creds(pid).is_some_and(|c| c.capable(a[1] as u32)) as u64, 0],
             op::CHILDREN_MAXRSS => [self.processes.get(&pid).map_or(0, |p| p.children_maxrss_kb), 0],
             op::FINISH => {
@@ -731,6 +745,7 @@ impl Service for Proc {
             nr::WAIT4 => return self.wait4(env, pid, s),
             nr::WAITID => return self.waitid(env, pid, s),
             nr::SETITIMER | nr::GETITIMER => return self.itimer(env, pid, op, s),
+            nr::KCMP => [self.kcmp(env, a[0] & !0xff00_0000, pid, s), 0],
             nr::PIDFD_OPEN | nr::PIDFD_SEND_SIGNAL | nr::PIDFD_GETFD => return self.pidfd(env, a[0] & !0xff00_0000, pid, op, s),
             nr::TIMER_CREATE | nr::TIMER_SETTIME | nr::TIMER_GETTIME | nr::TIMER_GETOVERRUN | nr::TIMER_DELETE => return self.ptimer(env, pid, tid, op, s),
             nr::PRLIMIT64 | nr::GETRLIMIT | nr::SETRLIMIT => return self.rlimit(env, pid, op, s),

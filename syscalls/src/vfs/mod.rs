@@ -91,6 +91,9 @@ pub mod op {
     /// pidfd_getfd for proc (which checked the permission): a1 = the process, a2 = its
     /// fd. a0 = a close-on-exec duplicate in the caller's table, or -EBADF.
     pub const GETFD: u64 = 0x3082;
+    /// kcmp for proc: a0 = the open file description behind fd a2 of process a1 (a
+    /// number equal for fds sharing one), or -EBADF.
+    pub const FILE_ID: u64 = 0x3083;
 }
 
 /// Capacity of a pipe, as Linux's default.
@@ -544,6 +547,7 @@ impl Vfs {
             op::PIDFD_NEW => self.pidfd_new(env, pid, s[0] as u32, s[1] as i32),
             op::PIDFD_PID => self.pidfd_pid(pid, fd),
             op::GETFD => self.getfd(pid, s[0] as u32, s[1] as i32),
+            op::FILE_ID => self.file_of(s[0] as u32, s[1] as i32).map_or(fail(libc::EBADF), val),
             op::THREAD_EXIT => {
                 self.waits.forget_thread(who.tid);
                 self.threads.remove(&who.tid);
@@ -645,7 +649,7 @@ impl Service for Vfs {
             self.threads.entry(who.tid).or_insert(who.pid);
         }
         self.waits.begin(who);
-        let r = if (op::FORK..=op::POLL_LIMIT).contains(&op) || (op::PIDFD_NEW..=op::GETFD).contains(&op) { self.board_op(env, who, op, s) } else { self.syscall(env, who, op, s) };
+        let r = if (op::FORK..=op::POLL_LIMIT).contains(&op) || (op::PIDFD_NEW..=op::FILE_ID).contains(&op) { self.board_op(env, who, op, s) } else { self.syscall(env, who, op, s) };
         if r.as_ref().is_ok_and(|v| v[0] != BLOCK) {
             self.waits.done(who);
         }

@@ -68,6 +68,7 @@
 #define GX_PROC_RT_TGSIGQUEUEINFO 240 /* pointers: arg3 */
 #define GX_PROC_WAIT4 260 /* pointers: arg1, arg3 */
 #define GX_PROC_PRLIMIT64 261 /* pointers: arg2, arg3 */
+#define GX_PROC_KCMP 272
 #define GX_PROC_PIDFD_SEND_SIGNAL 424 /* pointers: arg2 */
 #define GX_PROC_PIDFD_OPEN 434
 #define GX_PROC_PIDFD_GETFD 438
@@ -85,6 +86,8 @@
 #define GX_MM_MUNLOCKALL 231
 #define GX_MM_MINCORE 232 /* pointers: arg2 */
 #define GX_MM_MADVISE 233
+#define GX_MM_PROCESS_VM_READV 270 /* pointers: arg1, arg3 */
+#define GX_MM_PROCESS_VM_WRITEV 271 /* pointers: arg1, arg3 */
 #define GX_MM_MLOCK2 284
 
 /* service "vfs" */
