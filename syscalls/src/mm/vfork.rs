@@ -45,3 +45,29 @@ impl Mm {
         true
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_vfork_child_uses_its_parents_record_and_keeps_it_if_the_parent_goes_first() {
+        let mut mm = Mm::new();
+        mm.procs.insert(1, ProcMem { code: 3, data: 4, brk_start: 0, brk: 0, vmas: VmaList::new() });
+        assert_eq!(mm.vfork(1, 2), [4, 0]);
+        assert_eq!(mm.owner_of(2), 1);
+        // A grandchild vforked by the child shares the same record.
+        assert_eq!(mm.vfork(2, 5), [4, 0]);
+        assert_eq!(mm.owner_of(5), 1);
+        // The parent ends first: its memory goes on with a child, the other follows.
+        assert!(mm.hand_on(1));
+        let heir = if mm.procs.contains_key(&2) { 2 } else { 5 };
+        assert_eq!(mm.procs.get(&heir).map(|p| p.data), Some(4));
+        assert!(!mm.procs.contains_key(&1));
+        let other = if heir == 2 { 5 } else { 2 };
+        assert_eq!(mm.owner_of(other), heir);
+        // The other one's exec or exit releases nothing.
+        assert!(mm.unshare(other));
+        assert!(!mm.hand_on(heir));
+    }
+}

@@ -306,7 +306,10 @@ impl Proc {
     /// Registers a new process with its first thread on `hart` (board use for the
     /// first process; clone for the others).
     pub fn add_process(&mut self, pid: Pid, ppid: Pid, code: Sid, data: Sid, hart: HartId, exe: String, cmdline: Vec<Vec<u8>>) {
-        let (pgid, sid) = self.processes.get(&ppid).map_or((pid, pid), |p| (p.pgid, p.sid));
+        // The first process leads its own process group, in a session whose leader
+        // is outside the guest (sid 0, as a container's init sees it): like a
+        // program a shell started, it may setpgid but not setsid.
+        let (pgid, sid) = self.processes.get(&ppid).map_or((pid, 0), |p| (p.pgid, p.sid));
         let rlimits = self.processes.get(&ppid).map_or(limits::DEFAULTS, |p| p.rlimits);
         // The first process (its parent is not in the table) runs as the host user,
         // as under qemu-user; any other starts with its parent's credentials.
@@ -709,17 +712,22 @@ impl Service for Proc {
             nr::SETPGID => {
                 let who = if s[0] == 0 { pid } else { s[0] as Pid };
                 let pg = if s[1] == 0 { who } else { s[1] as Pid };
-                if (s[1] as i64) < 0 {
+                if (pg as i32) < 0 || (s[1] as i64) < 0 {
                     return Ok([err(libc::EINVAL), 0]);
                 }
                 let mine = who == pid || self.processes.get(&who).is_some_and(|p| p.ppid == pid);
-                match self.processes.get_mut(&who) {
-                    Some(p) if mine && p.exit.is_none() => {
-                        p.pgid = pg;
-                        [0, 0]
-                    }
-                    _ => [err(libc::ESRCH), 0],
+                let my_sid = self.processes.get(&pid).map_or(0, |p| p.sid);
+                let Some(target) = self.processes.get(&who).filter(|p| mine && p.exit.is_none()) else { return Ok([err(libc::ESRCH), 0]) };
+                // Linux's other refusals: a child in another session, a session
+                // leader, and a group that does not exist in the caller's session.
+                let group_exists = pg == who || self.processes.values().any(|p| p.exit.is_none() && p.pgid == pg && p.sid == my_sid);
+                if target.sid != my_sid || target.sid == who || !group_exists {
+                    return Ok([err(libc::EPERM), 0]);
                 }
+                if let Some(p) = self.processes.get_mut(&who) {
+                    p.pgid = pg;
+                }
+                [0, 0]
             }
             nr::GETSID => {
                 let who = if s[0] == 0 { pid } else { s[0] as Pid };
