@@ -59,7 +59,9 @@ impl Linux {
             // process): the call goes on as if nothing happened. A handler: -EINTR
             // unless SA_RESTART and a restartable call.
             let restart = match what {
-                syscalls::proc::action::HANDLER => false,
+                // LOCK_PI is always restarted (Linux: -ERESTARTNOINTR): a libc takes
+                // its return as having the lock.
+                syscalls::proc::action::HANDLER => n == nr::FUTEX && matches!(a[1] & 0x7f, 6 | 13),
                 syscalls::proc::action::HANDLER_RESTART => restartable(n, a),
                 _ => true,
             };

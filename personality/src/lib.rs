@@ -16,6 +16,7 @@ pub mod native;
 pub mod report;
 pub mod retry;
 pub mod runner;
+pub mod sched;
 pub mod signal;
 pub mod split;
 pub mod state;

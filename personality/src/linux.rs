@@ -33,7 +33,15 @@ impl Linux {
             nr::EXIT => sys::process::exit(self, env, c, a[0], false),
             nr::EXIT_GROUP => sys::process::exit(self, env, c, a[0], true),
             nr::EXECVE => sys::process::execve(env, c, a),
-            nr::CLONE => Value(sys::process::clone(env, c, a)),
+            nr::CLONE => {
+                let v = sys::process::clone(env, c, a);
+                // vfork: proc holds the parent until the child execs or exits; it
+                // leaves the hart with the child's pid in a0.
+                if sys::process::is_vfork(a[0]) && !is_err(v) {
+                    self.stop = Some(stop::BLOCKED);
+                }
+                Value(v)
+            }
             nr::RT_SIGRETURN => signal::sigreturn(self, env, c),
             nr::RT_SIGSUSPEND => signal::sigsuspend(self, env, c, a),
             nr::SCHED_YIELD => {
@@ -80,11 +88,10 @@ impl Linux {
                     Err(e) => Value(call_errno(&e)),
                 }
             }
-            nr::SET_ROBUST_LIST => Value(if a[1] == 24 { 0 } else { err(libc::EINVAL) }),
             nr::GETRANDOM => Value(misc::getrandom(env, c, &mut self.random, a)),
-            nr::SCHED_GETAFFINITY => Value(misc::getaffinity(env, c, a)),
-            nr::SCHED_SETAFFINITY | nr::SCHED_SETSCHEDULER | nr::SCHED_SETPARAM | nr::SCHED_GETSCHEDULER | nr::SCHED_GETPARAM | nr::SCHED_GET_PRIORITY_MAX
-            | nr::SCHED_GET_PRIORITY_MIN | nr::SCHED_RR_GET_INTERVAL | nr::GETCPU => Value(misc::sched(env, c, n, a)),
+            nr::SCHED_SETAFFINITY | nr::SCHED_SETSCHEDULER | nr::SCHED_SETPARAM | nr::SCHED_GETSCHEDULER | nr::SCHED_GETPARAM | nr::SCHED_RR_GET_INTERVAL
+            | nr::SCHED_SETATTR | nr::SCHED_GETATTR | nr::SCHED_GETAFFINITY => Value(crate::sched::call(self, env, c, n, a)),
+            nr::SCHED_GET_PRIORITY_MAX | nr::SCHED_GET_PRIORITY_MIN | nr::GETCPU => Value(misc::sched(env, c, n, a)),
             nr::SETPRIORITY | nr::GETPRIORITY => Value(misc::priority(self, env, c, n, a)),
             nr::GETRUSAGE => Value(misc::getrusage(env, c, a)),
             nr::PRCTL => Value(misc::prctl(env, c, a)),

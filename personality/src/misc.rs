@@ -53,16 +53,22 @@ pub fn getaffinity(env: &mut dyn Env, c: &Caller, a: [u64; 6]) -> u64 {
     if put(env, c, a[2], &1u64.to_le_bytes()) { 8 } else { err(libc::EFAULT) }
 }
 
-/// getrusage: ru_maxrss only (the process's resident pages now, or the largest of
-/// its reaped children's); CPU times and counts are not accounted and read zero.
+/// getrusage: CPU times (proc's, from the instruction counts: `proc::cpu`) and
+/// ru_maxrss (the process's resident pages now, or the largest of its reaped
+/// children's); the other counts are not accounted and read zero.
 pub fn getrusage(env: &mut dyn Env, c: &Caller, a: [u64; 6]) -> u64 {
-    let maxrss = match a[0] as i32 {
-        libc::RUSAGE_SELF | libc::RUSAGE_THREAD => rss_kb(env, c),
-        libc::RUSAGE_CHILDREN => proc_call(env, c, proc_op::CHILDREN_MAXRSS, [0; 5], &[]),
+    use syscalls::proc::cpu::{which, Times};
+    let (maxrss, clock) = match a[0] as i32 {
+        libc::RUSAGE_SELF => (rss_kb(env, c), which::PROCESS),
+        libc::RUSAGE_THREAD => (rss_kb(env, c), which::THREAD),
+        libc::RUSAGE_CHILDREN => (proc_call(env, c, proc_op::CHILDREN_MAXRSS, [0; 5], &[]), which::CHILDREN),
         _ => return err(libc::EINVAL),
     };
-    let mut ru = [0u8; 144];
-    ru[32..40].copy_from_slice(&maxrss.to_le_bytes());
+    let cpu = match env.call(ServiceId::Proc, proc_op::CPU_TIME, [c.word(), clock, 0, 0, 0, 0], &[]) {
+        Ok([u, s]) if !is_err(u) => Times { user: u, sys: s },
+        _ => Times::default(),
+    };
+    let ru = syscalls::proc::wait::rusage(cpu, maxrss);
     if put(env, c, a[1], &ru) { 0 } else { err(libc::EFAULT) }
 }
 

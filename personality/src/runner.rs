@@ -250,9 +250,8 @@ impl Runtime {
             }
         }
         let p = service_mut::<Proc>(&mut self.m, &self.wiring, cfg, ServiceId::Proc).expect("proc");
-        // The first process's parent is reported as 1 (it was started by init), as
-        // for a program started from a shell its parent pid is never 0.
-        p.add_process(pid, 1, code, data, hart, exe, argv);
+        // The first process is init (pid 1, as in a container): its parent is 0.
+        p.add_process(pid, 0, code, data, hart, exe, argv);
         Ok(pid)
     }
 
@@ -338,6 +337,11 @@ impl Runtime {
                 }
                 None => self.m.run(t.hart, self.quantum),
             };
+            // The slice's instructions and syscalls are the thread's CPU time (it may
+            // have ended meanwhile: exit charged it then).
+            if let Some((i, e)) = self.m.hart(t.hart).map(|h| (h.counters.instret, h.counters.ecalls)) {
+                self.proc().charge(tid, i, e);
+            }
             if let Some(status) = self.after(&t, exit) {
                 break status;
             }

@@ -42,6 +42,7 @@ pub fn peek(env: &mut dyn Env, c: &Caller) -> (u64, u64) {
 
 /// Ends the caller's process by signal `sig` (default action).
 fn terminate(linux: &mut Linux, env: &mut dyn Env, c: &Caller, sig: u64) {
+    crate::sys::robust::owner_died(env, c, true);
     let rss = rss_kb(env, c);
     let r = env.call(ServiceId::Proc, syscalls::lifecycle::EXIT, [c.word(), 0, 1, sig, rss, 0], &[]);
     if let Ok([1, _]) = r {

@@ -28,6 +28,8 @@ pub struct Linux {
     pub nice: std::collections::BTreeMap<u32, i32>,
     /// getrandom's generator state.
     pub random: u64,
+    /// Scheduling policies set by thread (`sched`; SCHED_OTHER when absent).
+    pub sched: std::collections::BTreeMap<u32, crate::sched::Policy>,
 }
 
 impl Linux {

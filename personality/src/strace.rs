@@ -1,5 +1,5 @@
 //! strace-style lines, decoded from the syscall table's argument types:
-//! `[pid 100] openat(AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC) = 3`.
+//! `[pid 1] openat(AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC) = 3`.
 
 use crate::call::Caller;
 use std::collections::BTreeSet;

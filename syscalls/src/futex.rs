@@ -1,5 +1,6 @@
 //! The futex service: wait queues on 32-bit words, with bitsets, requeue, wake-op,
-//! and shared (cross-process) futexes.
+//! and shared (cross-process) futexes; the priority-inheritance operations and the
+//! death of a robust futex's owner are `pi`'s.
 //!
 //! A waiter is keyed by the word's qualified address (its process's DATA space and
 //! offset) and, for a shared futex, also by the physical word (frame and offset) it
@@ -16,6 +17,8 @@ use crate::sysno as nr;
 use machine::{addr, Fault};
 use std::any::Any;
 
+pub mod pi;
+
 /// A thread waiting on a futex word.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Waiter {
@@ -25,6 +28,8 @@ struct Waiter {
     addr: u64,
     /// The physical word (frame << 12 | offset in page), for a shared futex.
     phys: Option<u64>,
+    /// What it waits for (a plain wake, or to own a PI word).
+    kind: pi::Kind,
 }
 
 /// The futex service.
@@ -47,7 +52,7 @@ const FUTEX_CLOCK_REALTIME: u64 = 256;
 /// Which word a call is about: its address, and its physical word when the call
 /// is a shared one.
 #[derive(Clone, Copy, Debug)]
-struct Word {
+pub(crate) struct Word {
     addr: u64,
     phys: Option<u64>,
 }
@@ -78,7 +83,7 @@ impl Futex {
         let mut i = 0;
         while i < self.waiters.len() && (woken.len() as u64) < n {
             let w = self.waiters[i];
-            if word.matches(&w) && w.bits & bits != 0 {
+            if word.matches(&w) && w.bits & bits != 0 && w.kind != pi::Kind::Pi {
                 self.waiters.remove(i);
                 woken.push(w.tid);
             } else {
@@ -96,7 +101,7 @@ impl Futex {
             if moved >= n {
                 break;
             }
-            if from.matches(w) {
+            if from.matches(w) && w.kind == pi::Kind::Plain {
                 w.addr = to.addr;
                 w.phys = to.phys;
                 moved += 1;
@@ -165,6 +170,9 @@ impl Service for Futex {
     }
 
     fn handle(&mut self, env: &mut dyn Env, op: u64, a: [u64; 6]) -> Result<[u64; 2], Fault> {
+        if op == pi::OWNER_DIED {
+            return Ok([self.owner_died(env, a[1], a[2] as u32, a[3])?, 0]);
+        }
         if op != nr::FUTEX {
             return Ok([err(libc::ENOSYS), 0]);
         }
@@ -223,9 +231,10 @@ impl Service for Futex {
                     let _ = env.call(ServiceId::Proc, proc_op::DEADLINE, [caller & 0xff_ffff, ns, 0, 0, 0, 0], &[]);
                 }
                 let word = Word::of(env, uaddr, shared);
-                self.waiters.push(Waiter { tid, bits, addr: word.addr, phys: word.phys });
+                self.waiters.push(Waiter { tid, bits, addr: word.addr, phys: word.phys, kind: pi::Kind::Plain });
                 [BLOCK, key(kind::FUTEX, uaddr)]
             }
+            pi::LOCK_PI | pi::LOCK_PI2 | pi::TRYLOCK_PI | pi::UNLOCK_PI | pi::WAIT_REQUEUE_PI | pi::CMP_REQUEUE_PI => return self.pi_op(env, fop, a, wake),
             FUTEX_WAKE => {
                 let word = Word::of(env, uaddr, shared);
                 [self.wake(env, word, val as u64, u32::MAX), 0]
@@ -273,7 +282,7 @@ pub fn val3_of(a: &[u64; 6]) -> u32 {
 /// Whether the fourth argument of futex op `flags` is a number (val2) rather than a
 /// pointer to a timeout.
 pub fn arg4_is_value(flags: u64) -> bool {
-    matches!(flags & 0x7f, FUTEX_REQUEUE | FUTEX_CMP_REQUEUE | FUTEX_WAKE_OP)
+    matches!(flags & 0x7f, FUTEX_REQUEUE | FUTEX_CMP_REQUEUE | FUTEX_WAKE_OP | pi::CMP_REQUEUE_PI)
 }
 
 /// Lends of futex (`a`: uaddr, op, val, timeout or val2, uaddr2, qualified): the
@@ -281,9 +290,14 @@ pub fn arg4_is_value(flags: u64) -> bool {
 /// the timeout are required: the personality answers -EFAULT for a NULL one.
 pub fn lends(a: &[u64; 6]) -> Vec<Lend> {
     let fop = a[1] & 0x7f;
-    let mut v = vec![Lend::read(a[0], 4)];
-    if (fop == FUTEX_WAIT || fop == FUTEX_WAIT_BITSET) && a[3] != 0 {
+    // The PI operations write the owner's tid into the word.
+    let rw = matches!(fop, pi::LOCK_PI | pi::LOCK_PI2 | pi::TRYLOCK_PI | pi::UNLOCK_PI);
+    let mut v = vec![if rw { Lend::read_write(a[0], 4) } else { Lend::read(a[0], 4) }];
+    if matches!(fop, FUTEX_WAIT | FUTEX_WAIT_BITSET | pi::LOCK_PI | pi::LOCK_PI2 | pi::WAIT_REQUEUE_PI) && a[3] != 0 {
         v.push(Lend::read(a[3], 16));
+    }
+    if matches!(fop, pi::WAIT_REQUEUE_PI | pi::CMP_REQUEUE_PI) {
+        v.push(Lend::read_write(a[4], 4));
     }
     if fop == FUTEX_WAKE_OP {
         v.push(Lend::read_write(a[4], 4));

@@ -33,6 +33,8 @@ pub fn handle(p: &mut Proc, env: &mut dyn Env, op: u64, a: [u64; 6]) -> Option<[
             let status = a[1] as u8;
             let group = a[2] == 1;
             let by_signal = a[3] as u8;
+            // What it ran since its last time slice ended counts too.
+            p.charge_live(tid, env.machine());
             let ctid = p.threads.get(&tid).map_or(0, |t| t.clear_child_tid);
             let alone = p.processes.get(&pid).is_none_or(|pr| pr.threads.len() <= 1);
             if group || alone {
@@ -53,6 +55,8 @@ pub fn handle(p: &mut Proc, env: &mut dyn Env, op: u64, a: [u64; 6]) -> Option<[
             }
         }
         EXEC => {
+            // A vfork parent resumes once its child has a memory of its own.
+            p.vfork_done(pid);
             let others: Vec<u32> = p.processes.get(&pid).map(|pr| pr.threads.iter().copied().filter(|t| *t != tid).collect()).unwrap_or_default();
             for t in others {
                 if let Some((h, _)) = p.end_thread(t) {
@@ -63,6 +67,7 @@ pub fn handle(p: &mut Proc, env: &mut dyn Env, op: u64, a: [u64; 6]) -> Option<[
             }
             if let Some(pr) = p.processes.get_mut(&pid) {
                 pr.code = a[1] as u16;
+                pr.ptimers.clear();
                 pr.data = a[2] as u16;
                 for act in pr.actions.iter_mut() {
                     if act.handler != crate::proc::SIG_IGN {
@@ -77,6 +82,7 @@ pub fn handle(p: &mut Proc, env: &mut dyn Env, op: u64, a: [u64; 6]) -> Option<[
             }
             if let Some(t) = p.threads.get_mut(&tid) {
                 t.altstack = (0, 2, 0);
+                t.robust_list = 0;
                 t.comm[..8].copy_from_slice(&a[3].to_le_bytes());
                 t.comm[8..].copy_from_slice(&a[4].to_le_bytes());
                 t.comm[15] = 0;
@@ -109,12 +115,10 @@ fn clone(p: &mut Proc, env: &mut dyn Env, pid: u32, tid: u32, a: [u64; 6]) -> [u
     if thread && flags & libc::CLONE_VM as u64 == 0 {
         return [err(libc::EINVAL), 0];
     }
-    if !thread && flags & libc::CLONE_VM as u64 != 0 {
-        // vfork-style sharing of memory between processes is not supported; plain fork
-        // semantics are what callers (posix_spawn) fall back to.
-        if flags & libc::CLONE_VFORK as u64 == 0 {
-            return [err(libc::EINVAL), 0];
-        }
+    // Memory shared between processes exists only for vfork, whose parent waits.
+    let vfork = !thread && flags & libc::CLONE_VM as u64 != 0;
+    if vfork && flags & libc::CLONE_VFORK as u64 == 0 {
+        return [err(libc::EINVAL), 0];
     }
     // The parent's registers as they were at its ecall.
     let (mut ctx, code, data) = {
@@ -146,7 +150,8 @@ fn clone(p: &mut Proc, env: &mut dyn Env, pid: u32, tid: u32, a: [u64; 6]) -> [u
         return [new as u64, data as u64];
     }
     let w = (pid as u64) << 32 | tid as u64;
-    let (child_data, code) = match env.call(ServiceId::Mm, mm_op::FORK, [w, new as u64, 0, 0, 0, 0], &[]) {
+    let mm_op = if vfork { mm_op::VFORK } else { mm_op::FORK };
+    let (child_data, code) = match env.call(ServiceId::Mm, mm_op, [w, new as u64, 0, 0, 0, 0], &[]) {
         Ok([d, c]) if !is_err(d) => (d as u16, if c == 0 { code } else { c as u16 }),
         Ok([e, _]) => return [e, 0],
         Err(e) => return [call_errno(&e), 0],
@@ -170,6 +175,14 @@ fn clone(p: &mut Proc, env: &mut dyn Env, pid: u32, tid: u32, a: [u64; 6]) -> [u
         if flags & libc::CLONE_CHILD_CLEARTID as u64 != 0 {
             t.clear_child_tid = ctid;
         }
+    }
+    if vfork {
+        // The parent waits, off the run queue, until the child execs or exits.
+        if let Some(t) = p.threads.get_mut(&tid) {
+            t.vfork = new;
+            t.state = crate::proc::ThreadState::Blocked(Default::default());
+        }
+        p.run_queue.retain(|x| *x != tid);
     }
     [new as u64, child_data as u64]
 }

@@ -33,6 +33,9 @@ pub mod sig {
     pub const SIGCONT: u32 = 18;
     pub const SIGSTOP: u32 = 19;
     pub const SIGALRM: u32 = 14;
+    pub const SIGXCPU: u32 = 24;
+    pub const SIGVTALRM: u32 = 26;
+    pub const SIGPROF: u32 = 27;
     /// The first real-time signal (the kernel's; libcs reserve a few above it).
     pub const SIGRTMIN: u32 = 32;
 }
@@ -165,6 +168,12 @@ impl SigQueue {
             self.set &= !sigbit(sig);
         }
         Some(info)
+    }
+
+    /// The first queued siginfo that `f` accepts, to update in place (a timer's
+    /// overrun count).
+    pub fn find_mut(&mut self, f: impl Fn(&SigInfo) -> bool) -> Option<&mut SigInfo> {
+        self.queue.iter_mut().find(|i| f(i))
     }
 
     /// Drops every instance of the signals in `mask`.

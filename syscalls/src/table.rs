@@ -131,6 +131,9 @@ use Arg::*;
 const PER_PROCESS: &str = "credentials are per process: the raw call changes every thread's (libc's set*id does the same)";
 const NO_STAT_BY_INDEX: &str = "the *_STAT and *_STAT_ANY commands (by index) are EINVAL; /proc/sysvipc is absent";
 const XATTR: &str = "user.* attributes, kept by the vfs for the guest tree's files (not on the host file); security.*, system.* and trusted.* are EOPNOTSUPP";
+const GUEST_CLOCK: &str = "moves the guest's realtime clock (an offset), never the host's";
+const GUEST_CLOCK_ADJ: &str = "NTP variables kept; the guest clock is stepped, not slewed";
+const NO_SWAP: &str = "nothing is ever swapped out: locks are accounted against RLIMIT_MEMLOCK; MCL_FUTURE does not count later mappings";
 const ONE_HART: &str = "one hart, SCHED_OTHER: policies and affinity are accepted and change nothing";
 
 syscall_table! {
@@ -285,6 +288,7 @@ syscall_table! {
     nr::GETRLIMIT => Proc(Int, Ptr) NONE;
     nr::SETRLIMIT => Proc(Int, Ptr) NONE;
     nr::UMASK => Proc(Mode) NONE;
+    nr::PERSONALITY => Proc(Hex) NONE, Support::Partial("the persona is kept and inherited; its flags change nothing");
     nr::GETPID => Proc() IDEMPOTENT;
     nr::GETPPID => Proc() IDEMPOTENT;
     nr::GETUID => Proc() NONE;
@@ -292,10 +296,24 @@ syscall_table! {
     nr::GETGID => Proc() NONE;
     nr::GETEGID => Proc() NONE;
     nr::GETTID => Proc() IDEMPOTENT;
-    nr::CLONE => Proc(Hex, Ptr, Ptr, Ptr, Ptr) NO_NATIVE, Support::Partial("vfork is a fork; no namespaces");
+    nr::CLONE => Proc(Hex, Ptr, Ptr, Ptr, Ptr) NO_NATIVE, Support::Partial("no namespaces; CLONE_VM without CLONE_THREAD only with CLONE_VFORK");
     nr::RT_TGSIGQUEUEINFO => Proc(Int, Int, Signal, Ptr) NONE;
     nr::WAIT4 => Proc(Int, Ptr, Hex, Ptr) RESTART;
     nr::PRLIMIT64 => Proc(Int, Int, Ptr, Ptr) NONE;
+    // POSIX timers (proc::ptimer): wall and CPU-time clocks, signals with SI_TIMER.
+    nr::TIMER_CREATE => Proc(Int, Ptr, Ptr) NONE;
+    nr::TIMER_SETTIME => Proc(Int, Hex, Ptr, Ptr) NONE;
+    nr::TIMER_GETTIME => Proc(Int, Ptr) NONE;
+    nr::TIMER_GETOVERRUN => Proc(Int) NONE;
+    nr::TIMER_DELETE => Proc(Int) NONE;
+    nr::KCMP => Proc(Int, Int, Int, Hex, Hex) NONE, Support::Partial("threads share everything; processes nothing but open files (and memory with a vfork child); no KCMP_EPOLL_TFD");
+    // pidfds (proc::pidfd; the descriptor is the vfs's).
+    nr::PIDFD_OPEN => Proc(Int, Hex) NONE;
+    nr::PIDFD_SEND_SIGNAL => Proc(Fd, Signal, Ptr, Hex) NONE;
+    nr::PIDFD_GETFD => Proc(Fd, Int, Hex) NONE;
+    // Robust futex lists (proc::robust): walked by the personality when a thread dies.
+    nr::SET_ROBUST_LIST => Proc(Addr, Uint) NONE;
+    nr::GET_ROBUST_LIST => Proc(Int, Ptr, Ptr) NONE;
     // Memory (mm).
     nr::BRK => Mm(Addr) NONE;
     nr::MUNMAP => Mm(Addr, Uint) NONE;
@@ -306,16 +324,28 @@ syscall_table! {
     nr::MSYNC => Mm(Addr, Uint, Hex) NONE;
     nr::MINCORE => Mm(Addr, Uint, Ptr) NONE;
     nr::RISCV_FLUSH_ICACHE => Mm(Addr, Addr, Hex) NONE, Support::Partial("flushes every thread's instruction cache: LOCAL is as global (one hart runs at a time)");
+    nr::PROCESS_VM_READV => Mm(Int, Ptr, Uint, Ptr, Uint, Hex) NONE;
+    nr::PROCESS_VM_WRITEV => Mm(Int, Ptr, Uint, Ptr, Uint, Hex) NONE;
+    nr::MLOCK => Mm(Addr, Uint) NONE, Support::Partial(NO_SWAP);
+    nr::MUNLOCK => Mm(Addr, Uint) NONE, Support::Partial(NO_SWAP);
+    nr::MLOCKALL => Mm(Hex) NONE, Support::Partial(NO_SWAP);
+    nr::MUNLOCKALL => Mm() NONE, Support::Partial(NO_SWAP);
+    nr::MLOCK2 => Mm(Addr, Uint, Hex) NONE, Support::Partial(NO_SWAP);
     nr::MADVISE => Mm(Addr, Uint, Int) NONE, Support::Partial("DONTNEED zeroes private pages; other advice is accepted");
     // Clocks, sleeping, the system's identity (time).
     nr::NANOSLEEP => Time(Ptr, Ptr) NONE;
     nr::CLOCK_GETTIME => Time(Int, Ptr) IDEMPOTENT;
     nr::CLOCK_GETRES => Time(Int, Ptr) IDEMPOTENT;
     nr::CLOCK_NANOSLEEP => Time(Int, Hex, Ptr, Ptr) NONE;
-    nr::TIMES => Time(Ptr) IDEMPOTENT, Support::Partial("CPU times are not accounted per process");
+    nr::TIMES => Time(Ptr) IDEMPOTENT;
     nr::UNAME => Time(Ptr) IDEMPOTENT;
     nr::GETTIMEOFDAY => Time(Ptr, Addr) IDEMPOTENT, Support::Partial("no time zone: tz is not written");
     nr::SYSINFO => Time(Ptr) IDEMPOTENT;
+    // Setting the guest's clock (time::clockset): an offset of the guest's own.
+    nr::CLOCK_SETTIME => Time(Int, Ptr) NONE, Support::Partial(GUEST_CLOCK);
+    nr::SETTIMEOFDAY => Time(Ptr, Ptr) NONE, Support::Partial(GUEST_CLOCK);
+    nr::ADJTIMEX => Time(Ptr) NONE, Support::Partial(GUEST_CLOCK_ADJ);
+    nr::CLOCK_ADJTIME => Time(Int, Ptr) NONE, Support::Partial(GUEST_CLOCK_ADJ);
     // Wait queues (futex).
     nr::FUTEX => Futex(Ptr, Hex, Uint, Ptr, Ptr, Uint) RESTART;
     // System V IPC and POSIX message queues (ipc).
@@ -338,13 +368,14 @@ syscall_table! {
     nr::MQ_NOTIFY => Ipc(Fd, Ptr) NONE, Support::Partial("SIGEV_SIGNAL and SIGEV_NONE; SIGEV_THREAD is EINVAL");
     nr::MQ_GETSETATTR => Ipc(Fd, Ptr, Ptr) NONE;
     // Answered by the personality itself (linux).
-    nr::SET_ROBUST_LIST => Linux(Ptr, Uint) NONE, Support::Partial("the list is not walked when a thread dies");
     nr::SCHED_SETPARAM => Linux(Int, Ptr) NONE, Support::Partial(ONE_HART);
     nr::SCHED_SETSCHEDULER => Linux(Int, Int, Ptr) NONE, Support::Partial(ONE_HART);
     nr::SCHED_GETSCHEDULER => Linux(Int) NONE, Support::Partial(ONE_HART);
     nr::SCHED_GETPARAM => Linux(Int, Ptr) NONE, Support::Partial(ONE_HART);
     nr::SCHED_SETAFFINITY => Linux(Int, Uint, Ptr) NONE, Support::Partial(ONE_HART);
     nr::SCHED_GETAFFINITY => Linux(Int, Uint, Ptr) NONE, Support::Partial(ONE_HART);
+    nr::SCHED_SETATTR => Linux(Int, Ptr, Hex) NONE, Support::Partial(ONE_HART);
+    nr::SCHED_GETATTR => Linux(Int, Ptr, Uint, Hex) NONE, Support::Partial(ONE_HART);
     nr::SCHED_YIELD => Linux() NONE;
     nr::SCHED_GET_PRIORITY_MAX => Linux(Int) NONE;
     nr::SCHED_GET_PRIORITY_MIN => Linux(Int) NONE;
@@ -353,13 +384,12 @@ syscall_table! {
     nr::RT_SIGRETURN => Linux() NONE;
     nr::SETPRIORITY => Linux(Int, Int, Int) NONE, Support::Partial("the nice value is kept and changes nothing");
     nr::GETPRIORITY => Linux(Int, Int) NONE, Support::Partial("the nice value is kept and changes nothing");
-    nr::GETRUSAGE => Linux(Int, Ptr) NONE, Support::Partial("ru_maxrss only");
+    nr::GETRUSAGE => Linux(Int, Ptr) NONE, Support::Partial("CPU times and ru_maxrss; the other counts read zero");
     nr::PRCTL => Linux(Int, Hex, Hex, Hex, Hex) NONE, Support::Partial("thread names, the parent-death signal, dumpable and no_new_privs");
     nr::GETCPU => Linux(Ptr, Ptr, Ptr) NONE, Support::Partial(ONE_HART);
     nr::RISCV_HWPROBE => Linux(Ptr, Uint, Uint, Ptr, Hex) NONE;
     nr::GETRANDOM => Linux(Out(1), Uint, Hex) NONE, Support::Partial("deterministic bytes from a per-run generator");
     nr::MEMBARRIER => Linux(Int, Hex, Int) NONE, Support::Partial("one hart runs at a time: nothing to order");
-    nr::GET_ROBUST_LIST => Linux(Int, Ptr, Ptr) NONE, Support::Refused("optional; libc does without");
     nr::RSEQ => Linux(Ptr, Uint, Hex, Uint) NONE, Support::Refused("optional; libc does without");
     nr::CLONE3 => Linux(Ptr, Uint) NONE, Support::Refused("libc falls back to clone");
     // The native directory service (private numbers).

@@ -1,4 +1,9 @@
 //! The time service: clocks, sleeping, and the system's identity (uname, sysinfo).
+//!
+//! The guest's realtime clock is the host's plus an offset of the guest's own:
+//! clock_settime, settimeofday, adjtimex and clock_adjtime (`clockset`) move the
+//! offset, with CAP_SYS_TIME, and never the host's clock. The CPU-time clocks read
+//! proc's accounting (`proc::cpu`).
 
 use crate::proc::op as proc_op;
 use crate::sched::Wake;
@@ -8,12 +13,18 @@ use abi::structs::{Sysinfo, Timespec, Timeval, Tms, Utsname};
 use abi::UserPtr;
 use machine::Fault;
 use std::any::Any;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::OnceLock;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+pub mod clockset;
+
 /// The time service.
 #[derive(Default)]
-pub struct Time {}
+pub struct Time {
+    /// adjtimex's NTP variables.
+    ntp: clockset::Ntp,
+}
 
 /// Guest CLOCK_MONOTONIC counts from a fixed point this long before the machine
 /// booted, so it is never small enough to look like an uninitialised value.
@@ -27,6 +38,45 @@ fn boot() -> Instant {
     *BOOT.get_or_init(Instant::now)
 }
 
+/// The guest's realtime clock minus the host's, in nanoseconds: one per machine (a
+/// grantix process runs one), shared by every service that reads realtime (futex and
+/// timerfd deadlines) and kept across a restart of the time service.
+static REALTIME_OFFSET_NS: AtomicI64 = AtomicI64::new(0);
+
+/// The guest's realtime clock now, in nanoseconds since the epoch.
+pub fn realtime_ns() -> u128 {
+    let host = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos()) as i128;
+    (host + REALTIME_OFFSET_NS.load(Ordering::Relaxed) as i128).max(0) as u128
+}
+
+/// Sets the guest's realtime clock to `ns` since the epoch.
+pub fn set_realtime_ns(ns: u128) {
+    let host = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos()) as i128;
+    let off = (ns as i128 - host).clamp(i64::MIN as i128, i64::MAX as i128) as i64;
+    REALTIME_OFFSET_NS.store(off, Ordering::Relaxed);
+}
+
+/// A CPU-time clock id: the clock proc reads (`proc::cpu::which`), whose id (0 = the
+/// caller), and whether it counts user time only (CPUCLOCK_VIRT). Linux's encoding:
+/// CLOCK_PROCESS_CPUTIME_ID and CLOCK_THREAD_CPUTIME_ID, or a negative id
+/// `~pid << 3 | thread << 2 | kind` (clock_getcpuclockid, pthread_getcpuclockid).
+pub fn cpu_clock(clock: i32) -> Option<(u64, u64, bool)> {
+    use crate::proc::cpu::which;
+    match clock {
+        libc::CLOCK_PROCESS_CPUTIME_ID => Some((which::PROCESS, 0, false)),
+        libc::CLOCK_THREAD_CPUTIME_ID => Some((which::THREAD, 0, false)),
+        c if c < 0 => {
+            let kind = c & 3;
+            if kind == 3 {
+                return None;
+            }
+            let id = !(c >> 3) as u32 as u64;
+            Some((if c & 4 != 0 { which::THREAD } else { which::PROCESS }, id, kind == 1))
+        }
+        _ => None,
+    }
+}
+
 /// The timespec at `p`, or None (EINVAL) if it is not a valid one.
 fn read_timespec(env: &mut dyn Env, p: u64) -> Result<Option<u128>, Fault> {
     Ok(UserPtr::<Timespec>::new(p).read(env)?.to_ns())
@@ -36,7 +86,7 @@ fn read_timespec(env: &mut dyn Env, p: u64) -> Result<Option<u128>, Fault> {
 pub fn clock_ns(clock: i32) -> Option<u128> {
     match clock {
         libc::CLOCK_REALTIME | libc::CLOCK_REALTIME_COARSE | libc::CLOCK_TAI | libc::CLOCK_REALTIME_ALARM => {
-            Some(SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_nanos())
+            Some(realtime_ns())
         }
         libc::CLOCK_MONOTONIC | libc::CLOCK_MONOTONIC_RAW | libc::CLOCK_MONOTONIC_COARSE | libc::CLOCK_BOOTTIME | libc::CLOCK_BOOTTIME_ALARM => {
             Some(boot().elapsed().as_nanos() + MONOTONIC_OFFSET_NS)
@@ -56,6 +106,17 @@ pub fn now_ns(clock: i32) -> u128 {
 impl Time {
     fn now(&self, clock: i32) -> Option<u128> {
         clock_ns(clock)
+    }
+
+    /// Now on any clock the caller may read: the CPU-time clocks are asked of proc.
+    fn now_for(&self, env: &mut dyn Env, caller: u64, clock: i32) -> Option<u128> {
+        match cpu_clock(clock) {
+            Some((which, id, user_only)) => match env.call(ServiceId::Proc, proc_op::CPU_TIME, [caller & !0xff00_0000, which, id, 0, 0, 0], &[]) {
+                Ok([u, s]) if !crate::service::is_err(u) => Some(if user_only { u } else { u.saturating_add(s) } as u128),
+                _ => None,
+            },
+            None => self.now(clock),
+        }
     }
 
     /// Sleeps for `ns` (relative); on an interruption writes what is left to `rem`.
@@ -98,14 +159,14 @@ impl Service for Time {
         let caller = a[0];
         let s = [a[1], a[2], a[3], a[4], a[5], 0];
         Ok(match op {
-            nr::CLOCK_GETTIME => match self.now(s[0] as i32) {
+            nr::CLOCK_GETTIME => match self.now_for(env, caller, s[0] as i32) {
                 Some(ns) => {
                     UserPtr::new(s[1]).write(env, &Timespec::from_ns(ns))?;
                     [0, 0]
                 }
                 None => [err(libc::EINVAL), 0],
             },
-            nr::CLOCK_GETRES => match self.now(s[0] as i32) {
+            nr::CLOCK_GETRES => match self.now_for(env, caller, s[0] as i32) {
                 Some(_) => {
                     UserPtr::new(s[1]).write_opt(env, &Timespec::from_ns(1))?;
                     [0, 0]
@@ -124,6 +185,10 @@ impl Service for Time {
             },
             nr::CLOCK_NANOSLEEP => {
                 let Some(req) = read_timespec(env, s[2])? else { return Ok([err(libc::EINVAL), 0]) };
+                // A thread's CPU clock cannot be slept on (Linux: EINVAL).
+                if cpu_clock(s[0] as i32).is_some_and(|(w, _, _)| w == crate::proc::cpu::which::THREAD) {
+                    return Ok([err(libc::EINVAL), 0]);
+                }
                 let Some(now) = self.now(s[0] as i32) else { return Ok([err(libc::EINVAL), 0]) };
                 let abs = s[1] as i32 & libc::TIMER_ABSTIME != 0;
                 let ns = if abs { req.saturating_sub(now) } else { req };
@@ -131,10 +196,18 @@ impl Service for Time {
                 return self.sleep(env, caller, ns, if abs { 0 } else { s[3] });
             }
             nr::TIMES => {
+                // Clock ticks of 10 ms (USER_HZ 100): the process's CPU times and its
+                // reaped children's, from proc's accounting.
                 let ticks = (boot().elapsed().as_millis() / 10) as u64;
-                UserPtr::new(s[0]).write_opt(env, &Tms { utime: ticks as i64, ..Tms::default() })?;
+                let mut cpu = |w: u64| match env.call(ServiceId::Proc, proc_op::CPU_TIME, [caller & !0xff00_0000, w, 0, 0, 0, 0], &[]) {
+                    Ok([u, s]) if !crate::service::is_err(u) => ((u / 10_000_000) as i64, (s / 10_000_000) as i64),
+                    _ => (0, 0),
+                };
+                let ((utime, stime), (cutime, cstime)) = (cpu(crate::proc::cpu::which::PROCESS), cpu(crate::proc::cpu::which::CHILDREN));
+                UserPtr::new(s[0]).write_opt(env, &Tms { utime, stime, cutime, cstime })?;
                 [ticks, 0]
             }
+            nr::CLOCK_SETTIME | nr::SETTIMEOFDAY | nr::ADJTIMEX | nr::CLOCK_ADJTIME => return clockset::handle(&mut self.ntp, env, caller, op, s),
             nr::UNAME => {
                 let u = Utsname::new(["Linux", "grantix", "6.6.0-grantix", "#1 SMP grantix", "riscv64", "(none)"]);
                 UserPtr::new(s[0]).write(env, &u)?;
@@ -160,7 +233,7 @@ impl Service for Time {
 /// Qualifies the pointer arguments of time syscall `n` with `q`.
 pub fn qualify(n: u64, a: &[u64; 6], q: impl Fn(u64) -> u64) -> [u64; 6] {
     match n {
-        nr::CLOCK_GETTIME | nr::CLOCK_GETRES => [a[0], q(a[1]), 0, 0, 0, 0],
+        nr::CLOCK_GETTIME | nr::CLOCK_GETRES | nr::CLOCK_SETTIME | nr::CLOCK_ADJTIME => [a[0], q(a[1]), 0, 0, 0, 0],
         nr::CLOCK_NANOSLEEP => [a[0], a[1], q(a[2]), q(a[3]), 0, 0],
         // The time zone is not kept: tz is never written.
         nr::GETTIMEOFDAY => [q(a[0]), a[1], 0, 0, 0, 0],
@@ -188,6 +261,10 @@ pub fn lends(op: u64, a: &[u64; 6]) -> Vec<Lend> {
         nr::NANOSLEEP => [Some(Lend::read(a[0], 16)), opt(a[1], 16, true)].into_iter().flatten().collect(),
         nr::CLOCK_NANOSLEEP => [Some(Lend::read(a[2], 16)), opt(a[3], 16, true)].into_iter().flatten().collect(),
         nr::TIMES => opt(a[0], 32, true).into_iter().collect(),
+        nr::CLOCK_SETTIME => vec![Lend::read(a[1], 16)],
+        nr::SETTIMEOFDAY => [opt(a[0], 16, false), opt(a[1], 8, false)].into_iter().flatten().collect(),
+        nr::ADJTIMEX => vec![Lend::read_write(a[0], clockset::TIMEX_SIZE)],
+        nr::CLOCK_ADJTIME => vec![Lend::read_write(a[1], clockset::TIMEX_SIZE)],
         nr::UNAME => vec![Lend::write(a[0], size_of::<Utsname>() as u64)],
         nr::SYSINFO => vec![Lend::write(a[0], size_of::<Sysinfo>() as u64)],
         _ => Vec::new(),

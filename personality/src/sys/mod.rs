@@ -3,3 +3,4 @@
 
 pub mod directory;
 pub mod process;
+pub mod robust;

@@ -12,6 +12,8 @@ use syscalls::{Env, Lend, ServiceId};
 /// exit (`group` false) and exit_group: ends the thread or the whole process.
 pub fn exit(linux: &mut Linux, env: &mut dyn Env, c: &Caller, status: u64, group: bool) -> Outcome {
     let code = status & 0xff;
+    // Robust futexes the dying threads held are released first (Linux: exit_mm).
+    crate::sys::robust::owner_died(env, c, group);
     let rss = rss_kb(env, c);
     let r = env.call(ServiceId::Proc, syscalls::lifecycle::EXIT, [c.word(), code, group as u64, 0, rss, 0], &[]);
     if let Ok([last, ctid]) = r {
@@ -197,6 +199,11 @@ fn set_auxv_ids(env: &mut dyn Env, c: &Caller, data: Sid, sp: u64, secure: bool)
         }
         p += 16;
     }
+}
+
+/// Whether clone `flags` make a vfork child (memory shared, the parent waits).
+pub fn is_vfork(flags: u64) -> bool {
+    flags & (libc::CLONE_VM | libc::CLONE_VFORK | libc::CLONE_THREAD) as u64 == (libc::CLONE_VM | libc::CLONE_VFORK) as u64
 }
 
 /// clone(flags, stack, parent_tid, tls, child_tid): a thread or a forked process.

@@ -125,6 +125,9 @@ impl Mm {
     /// write-back: what its shared file mappings held since the last msync stays in
     /// the page cache only while another process maps the file).
     pub fn reap(&mut self, mem: &mut Memory, pid: u32) {
+        if self.unshare(pid) || self.hand_on(pid) {
+            return;
+        }
         if let Some(pm) = self.procs.remove(&pid) {
             self.release_in(mem, pm);
         }
@@ -208,6 +211,11 @@ impl Mm {
     }
 
     pub(super) fn exit(&mut self, env: &mut dyn Env, pid: u32) {
+        // A vfork child's memory is its parent's; a parent's still in use by a vfork
+        // child goes on with the child.
+        if self.unshare(pid) || self.hand_on(pid) {
+            return;
+        }
         if let Some(pm) = self.procs.get(&pid).cloned() {
             self.write_back_all(env, pid, &pm);
         }

@@ -20,7 +20,10 @@ mod calls;
 mod faults;
 mod files;
 mod lifecycle;
+mod mlock;
 mod shm;
+mod vfork;
+pub mod vmrw;
 pub mod vma;
 
 use crate::service::{Template, call_errno, err, is_err, Env, Lend, Service, ServiceId};
@@ -72,6 +75,9 @@ pub mod op {
     pub const SHM_DETACH: u64 = 0x2011;
     /// ipc destroyed segment a1: release its frames.
     pub const SHM_FREE: u64 = 0x2012;
+    /// vfork: child a1 shares the caller's spaces until it execs or exits (`vfork`).
+    /// a0 = its DATA space, a1 = its CODE space.
+    pub const VFORK: u64 = 0x2080;
 }
 
 /// The top of the user address space mm manages (riscv64 sv48's TASK_SIZE): MAP_FIXED
@@ -163,6 +169,10 @@ pub struct Mm {
     pub paths: interp::Paths,
     /// System V shared memory: segments' frames and attaches.
     pub shm: shm::Segments,
+    /// vfork children sharing a process's memory: child -> the pid whose record it uses.
+    pub vfork: BTreeMap<u32, u32>,
+    /// Locked pages per process (`mlock`).
+    pub mlocks: BTreeMap<u32, mlock::Locks>,
 }
 
 /// Page rights for a mapping's protection. Data spaces never hold X pages: code
@@ -232,10 +242,16 @@ impl Service for Mm {
     }
 
     fn handle(&mut self, env: &mut dyn Env, op: u64, a: [u64; 6]) -> Result<[u64; 2], Fault> {
-        let pid = (a[0] >> 32) as u32;
+        let raw = (a[0] >> 32) as u32;
+        // A vfork child's memory calls act on its parent's spaces; its own exec and
+        // exit leave them alone.
+        let pid = if matches!(op, op::EXEC | op::EXIT) { raw } else { self.owner_of(raw) };
         let s = [a[1], a[2], a[3], a[4], a[5], 0];
         Ok(match op {
+            op::VFORK => self.vfork(pid, s[0] as u32),
             op::EXEC => {
+                self.unshare(pid);
+                self.forget_locks(pid);
                 if s[1] > 4096 || s[3] > (1 << 24) {
                     return Ok([err(libc::E2BIG), 0]);
                 }
@@ -269,10 +285,11 @@ impl Service for Mm {
             }
             op::EXIT => {
                 self.shm_exit(env, pid);
+                self.forget_locks(pid);
                 self.exit(env, pid);
                 [0, 0]
             }
-            op::SPACES => match self.procs.get(&(s[0] as u32)) {
+            op::SPACES => match self.procs.get(&self.owner_of(s[0] as u32)) {
                 Some(pm) => [pm.code as u64, pm.data as u64],
                 None => [err(libc::ESRCH), 0],
             },
@@ -301,6 +318,8 @@ impl Service for Mm {
             nr::MSYNC => [self.msync(env, pid, s[0], s[1], s[2]), 0],
             nr::MINCORE => [self.mincore(env, pid, s[0], s[1], s[2]), 0],
             nr::RISCV_FLUSH_ICACHE => [calls::flush_icache(env, s[2]), 0],
+            nr::PROCESS_VM_READV | nr::PROCESS_VM_WRITEV => [self.process_vm(env, a[0] & !0xff00_0000, pid, op == nr::PROCESS_VM_WRITEV, s), 0],
+            nr::MLOCK | nr::MLOCK2 | nr::MUNLOCK | nr::MLOCKALL | nr::MUNLOCKALL => [self.mlock_call(env, a[0] & !0xff00_0000, pid, op, s), 0],
             _ => [err(libc::ENOSYS), 0],
         })
     }
@@ -338,6 +357,10 @@ pub fn qualify(n: u64, a: &[u64; 6], q: impl Fn(u64) -> u64) -> [u64; 6] {
     if n == nr::MINCORE {
         out[2] = q(a[2]);
     }
+    if matches!(n, nr::PROCESS_VM_READV | nr::PROCESS_VM_WRITEV) {
+        // Six arguments: the two counts travel packed in one word, the flags after.
+        out = [a[0], q(a[1]), vmrw::pack_counts(a[2], a[4]), q(a[3]), a[5], 0];
+    }
     out
 }
 
@@ -345,6 +368,12 @@ pub fn qualify(n: u64, a: &[u64; 6], q: impl Fn(u64) -> u64) -> [u64; 6] {
 /// byte per page of its range. The rest need none: mm works on the process's spaces
 /// directly as their memory authority.
 pub fn lends(n: u64, qa: &[u64; 6]) -> Vec<Lend> {
+    if matches!(n, nr::PROCESS_VM_READV | nr::PROCESS_VM_WRITEV) {
+        // The two iovec arrays (none for a count process_vm refuses).
+        let (lcnt, rcnt) = (qa[2] & 0xffff_ffff, qa[2] >> 32);
+        let arr = |p: u64, c: u64| (c > 0 && c <= vmrw::IOV_MAX).then(|| Lend::read(p, c * 16));
+        return [arr(qa[1], lcnt), arr(qa[3], rcnt)].into_iter().flatten().collect();
+    }
     if n == nr::MINCORE {
         // Linux checks the range (EINVAL, ENOMEM) before the vector (EFAULT): no lend
         // for a range mincore refuses anyway (nor a huge one for the checks to walk).

@@ -5,10 +5,15 @@
 //! the dispositions, masks, pending queues and interval timers, and decides which
 //! signal is delivered next and what it does.
 
+pub mod cpu;
 pub mod credrec;
 pub mod ids;
+pub mod kcmp;
 pub mod limits;
+pub mod pidfd;
+pub mod ptimer;
 pub mod published;
+pub mod robust;
 pub mod signal;
 pub mod stop;
 pub mod timer;
@@ -30,11 +35,11 @@ pub use crate::sigqueue::{default_action, DefaultAction};
 /// A process id or thread id.
 pub type Pid = u32;
 
-/// The first pid handed out; deterministic so runs are reproducible.
-pub const FIRST_PID: Pid = 100;
+/// The first pid handed out: the first process is pid 1, as in a container (and
+/// deterministic, so runs are reproducible).
+pub const FIRST_PID: Pid = 1;
 
-/// The parent pid of orphans and of the first process: a parent that is not in the
-/// table (the host side, playing init) and reaps whatever it is given.
+/// The pid of init: the first process, whose parent is 0, and which adopts orphans.
 pub const INIT_PID: Pid = 1;
 
 /// One signal's disposition (struct sigaction as riscv64 Linux lays it out).
@@ -123,6 +128,17 @@ pub struct Process {
     /// the host user's, a child with a copy of its parent's, exec applies
     /// `Creds::exec`. Kept per process (see `ids`).
     pub creds: Creds,
+    /// CPU time of the threads that ended (`cpu`).
+    pub cpu_ended: cpu::Times,
+    /// CPU time of the children it reaped, theirs included (RUSAGE_CHILDREN, times).
+    pub cpu_children: cpu::Times,
+    /// The CPU second at which RLIMIT_CPU's soft limit last sent SIGXCPU.
+    pub xcpu_at: Option<u64>,
+    /// POSIX timers (timer_create), by id.
+    pub ptimers: BTreeMap<usize, ptimer::PTimer>,
+    /// The execution domain (personality(2)): kept, inherited by fork, and reported;
+    /// none of its flags changes what grantix does.
+    pub persona: u32,
 }
 
 /// State of a thread.
@@ -157,6 +173,13 @@ pub struct Thread {
     pub also: Block,
     /// The thread's name (prctl PR_SET_NAME, /proc/PID/task/TID/comm), NUL-padded.
     pub comm: [u8; 16],
+    /// Its CPU time (`cpu`).
+    pub cpu: cpu::ThreadClock,
+    /// Its robust futex list head (set_robust_list; 0: none), a process address.
+    pub robust_list: u64,
+    /// The vfork child it waits for (0: none): until that child execs or exits the
+    /// thread is blocked and no wake-up but that one resumes it.
+    pub vfork: Pid,
 }
 
 /// The name a thread of a process running `exe` starts with: the file name,
@@ -232,6 +255,20 @@ pub mod op {
     /// permission check: a1 = process, a2 = signal, a3 = si_code, a4 = si_value,
     /// a5 = si_pid | si_uid << 32.
     pub const QUEUE_SIGNAL: u64 = 0x1021;
+    /// CPU time: a1 = which clock (`cpu::which`), a2 = thread or process id (0 = the
+    /// caller's). a0 = user ns, a1 = system ns; a0 = -EINVAL for no such clock.
+    pub const CPU_TIME: u64 = 0x1180;
+    /// a0 = 1 if the caller's process holds capability a1 (CAP_*), else 0.
+    pub const CAPABLE: u64 = 0x1181;
+    /// a0 = 1 if thread a1 exists (the owner a PI futex word names).
+    pub const THREAD_ALIVE: u64 = 0x1182;
+    /// The robust list heads of the caller (a3 = 0) or of every thread of its process
+    /// (a3 = 1): records of `robust::RECORD_SIZE` bytes (tid, head) written to a1
+    /// (lent W), at most a2 of them. a0 = how many.
+    pub const ROBUST_LISTS: u64 = 0x1183;
+    /// Whether the caller may read and write process a1's memory (ptrace attach
+    /// access): a0 = 0, -ESRCH (no such live process) or -EPERM.
+    pub const MAY_ACCESS: u64 = 0x1184;
 }
 
 /// What delivering a signal does (a1 of NEXT_SIGNAL and DELIVER).
@@ -280,7 +317,10 @@ impl Proc {
     /// Registers a new process with its first thread on `hart` (board use for the
     /// first process; clone for the others).
     pub fn add_process(&mut self, pid: Pid, ppid: Pid, code: Sid, data: Sid, hart: HartId, exe: String, cmdline: Vec<Vec<u8>>) {
-        let (pgid, sid) = self.processes.get(&ppid).map_or((pid, pid), |p| (p.pgid, p.sid));
+        // The first process leads its own process group, in a session whose leader
+        // is outside the guest (sid 0, as a container's init sees it): like a
+        // program a shell started, it may setpgid but not setsid.
+        let (pgid, sid) = self.processes.get(&ppid).map_or((pid, 0), |p| (p.pgid, p.sid));
         let rlimits = self.processes.get(&ppid).map_or(limits::DEFAULTS, |p| p.rlimits);
         // The first process (its parent is not in the table) runs as the host user,
         // as under qemu-user; any other starts with its parent's credentials.
@@ -311,6 +351,11 @@ impl Proc {
                 children_maxrss_kb: 0,
                 pdeath_signal: 0,
                 creds,
+                cpu_ended: cpu::Times::default(),
+                cpu_children: cpu::Times::default(),
+                xcpu_at: None,
+                ptimers: BTreeMap::new(),
+                persona: self.processes.get(&ppid).map_or(0, |p| p.persona),
             },
         );
         if let Some(parent) = self.processes.get_mut(&ppid) {
@@ -341,6 +386,9 @@ impl Proc {
                 sigwait: 0,
                 also: Block::default(),
                 comm: self.processes.get(&pid).map_or([0; 16], |p| comm_of(&p.exe)),
+                cpu: cpu::ThreadClock::default(),
+                robust_list: 0,
+                vfork: 0,
             },
         );
         if tid != pid {
@@ -377,7 +425,7 @@ impl Proc {
     /// not blocked.
     pub fn wake_thread(&mut self, tid: Pid, why: Wake) -> bool {
         let Some(t) = self.threads.get_mut(&tid) else { return false };
-        if !matches!(t.state, ThreadState::Blocked(_)) {
+        if !matches!(t.state, ThreadState::Blocked(_)) || t.vfork != 0 {
             return false;
         }
         t.state = ThreadState::Runnable;
@@ -396,29 +444,56 @@ impl Proc {
         }
         p.exit = Some(status);
         p.itimers = timer::ITimers::default();
+        p.ptimers.clear();
         let threads = std::mem::take(&mut p.threads);
         let children = std::mem::take(&mut p.children);
         let (ppid, exit_signal) = (p.ppid, p.exit_signal);
         let mut harts = Vec::new();
+        let mut ended = cpu::Times::default();
         for tid in threads {
             if let Some(t) = self.threads.remove(&tid) {
                 self.by_hart.remove(&t.hart);
                 harts.push(t.hart);
+                ended = ended.add(t.cpu.charged);
             }
         }
+        if let Some(p) = self.processes.get_mut(&pid) {
+            p.cpu_ended = p.cpu_ended.add(ended);
+        }
         self.run_queue.retain(|t| self.threads.contains_key(t));
+        // Orphans go to init (the first process), which reaps them like its own
+        // children; when init itself ends, nobody is left to: its zombies go at once.
+        let init = self.init_pid;
+        let adopter = (pid != init && self.processes.get(&init).is_some_and(|p| p.exit.is_none())).then_some(init);
+        let mut adopted_zombie = false;
         for c in children {
-            // Zombies nobody will wait for any more go at once; live orphans when they end.
-            if self.processes.get(&c).is_some_and(|cp| cp.exit.is_some()) {
-                self.processes.remove(&c);
-            } else if let Some(cp) = self.processes.get_mut(&c) {
-                cp.ppid = INIT_PID;
+            let zombie = self.processes.get(&c).is_some_and(|cp| cp.exit.is_some());
+            match adopter {
+                None if zombie => {
+                    self.processes.remove(&c);
+                    continue;
+                }
+                Some(a) => {
+                    if let Some(ip) = self.processes.get_mut(&a) {
+                        ip.children.push(c);
+                    }
+                    adopted_zombie |= zombie;
+                }
+                None => {}
+            }
+            if let Some(cp) = self.processes.get_mut(&c) {
+                cp.ppid = adopter.unwrap_or(0);
                 let pdeath = cp.pdeath_signal;
-                if pdeath != 0 {
+                if pdeath != 0 && !zombie {
                     self.send(c, None, SigInfo::from(pdeath, code::SI_USER, pid));
                 }
             }
         }
+        if adopted_zombie {
+            // A waiting init learns it has children to reap.
+            self.wake_key(key(kind::CHILD, init as u64));
+        }
+        self.vfork_done(pid);
         if pid == self.init_pid {
             self.init_exit = Some(status);
         }
@@ -445,12 +520,27 @@ impl Proc {
         harts
     }
 
+    /// vfork child `child` exec'd or ended: the parent thread waiting for it resumes
+    /// after its vfork call (no wake reason: the call is complete, not re-executed).
+    pub fn vfork_done(&mut self, child: Pid) {
+        let waiting: Vec<Pid> = self.threads.values().filter(|t| t.vfork == child).map(|t| t.tid).collect();
+        for tid in waiting {
+            if let Some(t) = self.threads.get_mut(&tid) {
+                t.vfork = 0;
+                t.state = ThreadState::Runnable;
+                t.wake = None;
+                self.run_queue.push_back(tid);
+            }
+        }
+    }
+
     /// Removes one thread (not the last one of its process); returns its clear_child_tid.
     pub fn end_thread(&mut self, tid: Pid) -> Option<(HartId, u64)> {
         let t = self.threads.remove(&tid)?;
         self.by_hart.remove(&t.hart);
         if let Some(p) = self.processes.get_mut(&t.pid) {
             p.threads.retain(|x| *x != tid);
+            p.cpu_ended = p.cpu_ended.add(t.cpu.charged);
             // Signals queued for the dead thread alone are lost with it, as on Linux.
         }
         self.run_queue.retain(|x| *x != tid);
@@ -541,6 +631,9 @@ impl Proc {
         if let Some(r) = self.ids_op(env, op, pid, s)? {
             return Ok(r);
         }
+        if let Some(r) = self.robust_op(env, op, pid, tid, s)? {
+            return Ok(r);
+        }
         Ok(match op {
             op::ENTER => self.enter(a[0] as HartId, a[1] == 1),
             op::BLOCK => self.block(tid, a[1], a[2], a[3] as i64, a[4] as i16),
@@ -606,6 +699,21 @@ impl Proc {
             },
             op::CREDS => return self.creds_op(env, pid, a[1], a[2], a[3]),
             op::QUEUE_SIGNAL => self.queue_signal_op(s),
+            op::CPU_TIME => match self.cpu_time(env.machine(), pid, tid, a[1], a[2]) {
+                Some(t) => [t.user, t.sys],
+                None => [err(libc::EINVAL), 0],
+            },
+            op::MAY_ACCESS => {
+                let target = a[1] as Pid;
+                match (self.processes.get(&pid), self.processes.get(&target).filter(|p| p.exit.is_none())) {
+                    (Some(me), Some(t)) => {
+                        let ok = pid == target || crate::creds::may_ptrace(&me.creds, &t.creds, false, true, crate::creds::PtraceCreds::Real).is_ok();
+                        [if ok { 0 } else { err(libc::EPERM) }, 0]
+                    }
+                    _ => [err(libc::ESRCH), 0],
+                }
+            }
+            op::CAPABLE => [self.creds(pid).is_some_and(|c| c.capable(a[1] as u32)) as u64, 0],
             op::CHILDREN_MAXRSS => [self.processes.get(&pid).map_or(0, |p| p.children_maxrss_kb), 0],
             op::FINISH => {
                 if let Some(t) = self.threads.get_mut(&tid) {
@@ -626,17 +734,22 @@ impl Proc {
             nr::SETPGID => {
                 let who = if s[0] == 0 { pid } else { s[0] as Pid };
                 let pg = if s[1] == 0 { who } else { s[1] as Pid };
-                if (s[1] as i64) < 0 {
+                if (pg as i32) < 0 || (s[1] as i64) < 0 {
                     return Ok([err(libc::EINVAL), 0]);
                 }
                 let mine = who == pid || self.processes.get(&who).is_some_and(|p| p.ppid == pid);
-                match self.processes.get_mut(&who) {
-                    Some(p) if mine && p.exit.is_none() => {
-                        p.pgid = pg;
-                        [0, 0]
-                    }
-                    _ => [err(libc::ESRCH), 0],
+                let my_sid = self.processes.get(&pid).map_or(0, |p| p.sid);
+                let Some(target) = self.processes.get(&who).filter(|p| mine && p.exit.is_none()) else { return Ok([err(libc::ESRCH), 0]) };
+                // Linux's other refusals: a child in another session, a session
+                // leader, and a group that does not exist in the caller's session.
+                let group_exists = pg == who || self.processes.values().any(|p| p.exit.is_none() && p.pgid == pg && p.sid == my_sid);
+                if target.sid != my_sid || target.sid == who || !group_exists {
+                    return Ok([err(libc::EPERM), 0]);
                 }
+                if let Some(p) = self.processes.get_mut(&who) {
+                    p.pgid = pg;
+                }
+                [0, 0]
             }
             nr::GETSID => {
                 let who = if s[0] == 0 { pid } else { s[0] as Pid };
@@ -662,7 +775,21 @@ impl Proc {
             nr::WAIT4 => return self.wait4(env, pid, s),
             nr::WAITID => return self.waitid(env, pid, s),
             nr::SETITIMER | nr::GETITIMER => return self.itimer(env, pid, op, s),
+            nr::KCMP => [self.kcmp(env, a[0] & !0xff00_0000, pid, s), 0],
+            nr::PIDFD_OPEN | nr::PIDFD_SEND_SIGNAL | nr::PIDFD_GETFD => return self.pidfd(env, a[0] & !0xff00_0000, pid, op, s),
+            nr::TIMER_CREATE | nr::TIMER_SETTIME | nr::TIMER_GETTIME | nr::TIMER_GETOVERRUN | nr::TIMER_DELETE => return self.ptimer(env, pid, tid, op, s),
             nr::PRLIMIT64 | nr::GETRLIMIT | nr::SETRLIMIT => return self.rlimit(env, pid, op, s),
+            nr::PERSONALITY => match self.processes.get_mut(&pid) {
+                Some(p) => {
+                    // 0xffffffff asks without changing it.
+                    let old = p.persona;
+                    if s[0] as u32 != 0xffff_ffff {
+                        p.persona = s[0] as u32;
+                    }
+                    [old as u64, 0]
+                }
+                None => [err(libc::ESRCH), 0],
+            },
             nr::UMASK => match self.processes.get_mut(&pid) {
                 Some(p) => {
                     let old = p.umask;
@@ -696,6 +823,11 @@ pub fn lends(op: u64, a: &[u64; 6]) -> Vec<Lend> {
         nr::RT_SIGTIMEDWAIT => [req(a[0], 8, false), opt(a[1], 128, true), opt(a[2], 16, false)],
         nr::SETITIMER => [opt(a[1], 32, false), opt(a[2], 32, true), None],
         nr::GETITIMER => [req(a[1], 32, true), None, None],
+        nr::GET_ROBUST_LIST => [req(a[1], 8, true), req(a[2], 8, true), None],
+        nr::TIMER_CREATE => [opt(a[1], ptimer::SIGEVENT_SIZE, false), req(a[2], 4, true), None],
+        nr::PIDFD_SEND_SIGNAL => [opt(a[2], 128, false), None, None],
+        nr::TIMER_SETTIME => [req(a[2], ptimer::ITIMERSPEC_SIZE, false), opt(a[3], ptimer::ITIMERSPEC_SIZE, true), None],
+        nr::TIMER_GETTIME => [req(a[1], ptimer::ITIMERSPEC_SIZE, true), None, None],
         nr::PRLIMIT64 => [opt(a[2], 16, false), opt(a[3], 16, true), None],
         nr::GETRLIMIT => [req(a[1], 16, true), None, None],
         nr::SETRLIMIT => [req(a[1], 16, false), None, None],
@@ -723,6 +855,11 @@ pub fn pointer_args(op: u64) -> &'static [usize] {
         nr::RT_SIGTIMEDWAIT => &[0, 1, 2],
         nr::SETITIMER => &[1, 2],
         nr::GETITIMER => &[1],
+        nr::GET_ROBUST_LIST => &[1, 2],
+        nr::TIMER_CREATE => &[1, 2],
+        nr::PIDFD_SEND_SIGNAL => &[2],
+        nr::TIMER_SETTIME => &[2, 3],
+        nr::TIMER_GETTIME => &[1],
         nr::PRLIMIT64 => &[2, 3],
         nr::GETRLIMIT | nr::SETRLIMIT => &[1],
         nr::GETRESUID | nr::GETRESGID => &[0, 1, 2],

@@ -107,13 +107,17 @@ impl Proc {
     /// then the process's, as Linux's dequeue_signal.
     pub fn dequeue(&mut self, tid: Pid, allowed: u64) -> Option<SigInfo> {
         let t = self.threads.get_mut(&tid)?;
-        if let Some(s) = first_of(t.pending.set & allowed) {
-            return t.pending.take(s);
-        }
         let pid = t.pid;
-        let p = self.processes.get_mut(&pid)?;
-        let s = first_of(p.pending.set & allowed)?;
-        p.pending.take(s)
+        let info = match first_of(t.pending.set & allowed) {
+            Some(s) => t.pending.take(s),
+            None => {
+                let p = self.processes.get_mut(&pid)?;
+                let s = first_of(p.pending.set & allowed)?;
+                p.pending.take(s)
+            }
+        }?;
+        self.ptimer_taken(pid, &info);
+        Some(info)
     }
 
     /// Drops pending instances of the signals in `mask` everywhere in process `pid`.
@@ -201,7 +205,8 @@ impl Proc {
                 let pg = self.processes.get(&me).map_or(0, |p| p.pgid);
                 self.processes.values().filter(alive).filter(|p| p.pgid == pg).map(|p| p.pid).collect()
             }
-            -1 => self.processes.values().filter(alive).filter(|p| p.pid != me).map(|p| p.pid).collect(),
+            // Everyone but the caller and init (Linux: pids above 1).
+            -1 => self.processes.values().filter(alive).filter(|p| p.pid != me && p.pid != super::INIT_PID).map(|p| p.pid).collect(),
             t => self.processes.values().filter(alive).filter(|p| p.pgid == t.unsigned_abs() as Pid).map(|p| p.pid).collect(),
         };
         if targets.is_empty() {

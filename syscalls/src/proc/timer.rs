@@ -2,8 +2,8 @@
 //! time and sends SIGALRM; the board fires due timers between time slices and counts
 //! the earliest one as a deadline when it waits on the host.
 //!
-//! ITIMER_VIRTUAL and ITIMER_PROF are kept and reported but never fire: grantix does
-//! not account CPU time per process.
+//! ITIMER_VIRTUAL and ITIMER_PROF count down the process's CPU time (`cpu`: user
+//! time, and user and system time) and fire as the threads are charged with it.
 
 use super::{u64_at, Pid, Proc};
 use crate::service::{err, Env};
@@ -15,8 +15,11 @@ use std::time::{Duration, Instant};
 /// One interval timer: when it next expires and its reload interval.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ITimer {
+    /// ITIMER_REAL: when it next expires.
     pub next: Option<Instant>,
     pub interval: Duration,
+    /// ITIMER_VIRTUAL and ITIMER_PROF: nanoseconds of CPU time left (0: disarmed).
+    pub left_ns: u64,
 }
 
 /// A process's three interval timers, by ITIMER_* number.
@@ -42,11 +45,35 @@ impl ITimer {
     fn to_bytes(self, now: Instant) -> [u8; 32] {
         let mut b = [0u8; 32];
         put_timeval(&mut b, 0, self.interval);
-        if let Some(n) = self.next {
-            let us = n.saturating_duration_since(now).as_nanos().div_ceil(1000).max(1);
+        let left = match self.next {
+            Some(n) => n.saturating_duration_since(now).as_nanos().max(1),
+            None => self.left_ns as u128,
+        };
+        if left > 0 {
+            let us = left.div_ceil(1000);
             put_timeval(&mut b, 16, Duration::from_micros(us.min(u64::MAX as u128) as u64));
         }
         b
+    }
+}
+
+impl ITimers {
+    /// Counts `ns` of CPU time down on CPU-time timer `which` (1: VIRTUAL, 2: PROF);
+    /// true if it expired. A periodic timer reloads with its interval less the
+    /// overshoot; expiries that passed within one charge are one signal, as on Linux.
+    pub fn tick(&mut self, which: usize, ns: u64) -> bool {
+        let t = &mut self.0[which];
+        if t.left_ns == 0 || ns == 0 {
+            return false;
+        }
+        if ns < t.left_ns {
+            t.left_ns -= ns;
+            return false;
+        }
+        let over = ns - t.left_ns;
+        let iv = t.interval.as_nanos().min(u64::MAX as u128) as u64;
+        t.left_ns = if iv == 0 { 0 } else { iv - over % iv };
+        true
     }
 }
 
@@ -67,8 +94,12 @@ impl Proc {
             let mut b = [0u8; 32];
             env.read(s[1], &mut b)?;
             let (Some(interval), Some(value)) = (timeval(&b, 0), timeval(&b, 16)) else { return Ok([err(libc::EINVAL), 0]) };
-            // A value too far in the future to represent never expires.
-            ITimer { next: if value.is_zero() { None } else { now.checked_add(value) }, interval }
+            if which == 0 {
+                // A value too far in the future to represent never expires.
+                ITimer { next: if value.is_zero() { None } else { now.checked_add(value) }, interval, left_ns: 0 }
+            } else {
+                ITimer { next: None, interval, left_ns: value.as_nanos().min(u64::MAX as u128) as u64 }
+            }
         } else {
             ITimer::default()
         };
@@ -83,6 +114,9 @@ impl Proc {
 
     /// Sends SIGALRM for every ITIMER_REAL due at `now`, re-arming periodic ones.
     pub fn fire_timers(&mut self, now: Instant) {
+        for (pid, id) in self.due_ptimers(now) {
+            self.ptimer_expired(pid, id, now, 0);
+        }
         let due: Vec<Pid> = self.processes.values().filter(|p| p.exit.is_none() && p.itimers.0[0].next.is_some_and(|n| n <= now)).map(|p| p.pid).collect();
         for pid in due {
             if let Some(p) = self.processes.get_mut(&pid) {
@@ -104,6 +138,6 @@ impl Proc {
 
     /// The earliest armed ITIMER_REAL expiry.
     pub fn next_timer(&self) -> Option<Instant> {
-        self.processes.values().filter(|p| p.exit.is_none()).filter_map(|p| p.itimers.0[0].next).min()
+        self.processes.values().filter(|p| p.exit.is_none()).filter_map(|p| p.itimers.0[0].next).chain(self.next_ptimer()).min()
     }
 }

@@ -97,10 +97,13 @@ impl Proc {
     fn collect(&mut self, parent: Pid, child: Pid, event: Event) {
         match event {
             Event::Exited(_) => {
-                let rss = self.processes.remove(&child).map_or(0, |c| c.maxrss_kb.max(c.children_maxrss_kb));
+                let gone = self.processes.remove(&child);
+                let rss = gone.as_ref().map_or(0, |c| c.maxrss_kb.max(c.children_maxrss_kb));
+                let cpu = gone.map_or(Default::default(), |c| c.cpu_ended.add(c.cpu_children));
                 if let Some(me) = self.processes.get_mut(&parent) {
                     me.children.retain(|c| *c != child);
                     me.children_maxrss_kb = me.children_maxrss_kb.max(rss);
+                    me.cpu_children = me.cpu_children.add(cpu);
                 }
             }
             Event::Stopped(_) | Event::Continued => {
@@ -111,12 +114,13 @@ impl Proc {
         }
     }
 
-    /// The rusage a wait reports for `child`: only ru_maxrss is accounted.
+    /// The rusage a wait reports for `child`: its CPU times (its own and its reaped
+    /// children's) and ru_maxrss.
     fn child_rusage(&self, child: Pid) -> [u8; RUSAGE_SIZE as usize] {
-        let mut ru = [0u8; RUSAGE_SIZE as usize];
-        let rss = self.processes.get(&child).map_or(0, |c| c.maxrss_kb);
-        ru[RU_MAXRSS..RU_MAXRSS + 8].copy_from_slice(&rss.to_le_bytes());
-        ru
+        let c = self.processes.get(&child);
+        let rss = c.map_or(0, |c| c.maxrss_kb);
+        let cpu = c.map_or(Default::default(), |c| c.cpu_ended.add(c.cpu_children));
+        rusage(cpu, rss)
     }
 
     /// wait4(pid, status, options, rusage).
@@ -162,6 +166,11 @@ impl Proc {
             0 => Which::Any,
             1 => Which::Pid(id),
             2 => Which::Group(if id == 0 { self.processes.get(&pid).map_or(0, |p| p.pgid) } else { id }),
+            // P_PIDFD: the process a pidfd of the caller names.
+            3 => match super::pidfd::pidfd_target(env, (pid as u64) << 32, id as u64) {
+                Ok(p) => Which::Pid(p),
+                Err(e) => return Ok([e, 0]),
+            },
             _ => return Ok([err(libc::EINVAL), 0]),
         };
         let (any, found) = self.waitable(pid, which, options);
@@ -191,4 +200,15 @@ impl Proc {
         }
         Ok([0, 0])
     }
+}
+
+/// A struct rusage with ru_utime, ru_stime and ru_maxrss filled in.
+pub fn rusage(cpu: super::cpu::Times, maxrss_kb: u64) -> [u8; RUSAGE_SIZE as usize] {
+    let mut ru = [0u8; RUSAGE_SIZE as usize];
+    for (o, ns) in [(0, cpu.user), (16, cpu.sys)] {
+        ru[o..o + 8].copy_from_slice(&(ns / 1_000_000_000).to_le_bytes());
+        ru[o + 8..o + 16].copy_from_slice(&((ns % 1_000_000_000) / 1000).to_le_bytes());
+    }
+    ru[RU_MAXRSS..RU_MAXRSS + 8].copy_from_slice(&maxrss_kb.to_le_bytes());
+    ru
 }

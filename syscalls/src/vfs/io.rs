@@ -137,7 +137,7 @@ impl Vfs {
             Backend::Timer(_) => timerfd::read(self, env, who, id, len),
             Backend::Inotify => super::inotify::read(self, env, who, id, len),
             Backend::Signal(_) => super::signalfd::read(self, env, who, id, len),
-            Backend::Epoll(_) => Err(Stop::Err(libc::EINVAL)),
+            Backend::Epoll(_) | Backend::Pidfd(_) => Err(Stop::Err(libc::EINVAL)),
             Backend::Mq(_) => Err(Stop::Err(libc::EINVAL)),
             Backend::Unix(_) | Backend::Inet(_) => net::recv_vec(self, env, who, id, len, 0).map(|(d, _)| d),
         }
@@ -178,7 +178,7 @@ impl Vfs {
                 self.comm_write(env, who, p, t, data).map_err(Stop::Err)
             }
             Backend::Event(_) => eventfd::write(self, env, who, id, data),
-            Backend::Timer(_) | Backend::Epoll(_) | Backend::Inotify | Backend::Signal(_) => Err(Stop::Err(libc::EINVAL)),
+            Backend::Timer(_) | Backend::Epoll(_) | Backend::Inotify | Backend::Signal(_) | Backend::Pidfd(_) => Err(Stop::Err(libc::EINVAL)),
             Backend::Mq(_) => Err(Stop::Err(libc::EINVAL)),
             Backend::Unix(_) | Backend::Inet(_) => net::send_slice(self, env, who, id, data, 0, None),
         }

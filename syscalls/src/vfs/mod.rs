@@ -21,6 +21,7 @@ pub mod abi;
 mod attrs;
 mod epoll;
 mod eventfd;
+mod pidfd;
 mod fds;
 mod fifo;
 mod fs;
@@ -104,6 +105,16 @@ pub mod op {
     pub const MQ_LOOKUP: u64 = 0x3011;
     /// ipc's mq_setattr: O_NONBLOCK of descriptor a1 := a2 (1 or 0).
     pub const MQ_SETFL: u64 = 0x3012;
+    /// pidfd_open for proc: a1 = the process, a2 = flags (O_NONBLOCK). a0 = the fd.
+    pub const PIDFD_NEW: u64 = 0x3080;
+    /// a0 = the process pidfd a1 of the caller refers to, or -EBADF.
+    pub const PIDFD_PID: u64 = 0x3081;
+    /// pidfd_getfd for proc (which checked the permission): a1 = the process, a2 = its
+    /// fd. a0 = a close-on-exec duplicate in the caller's table, or -EBADF.
+    pub const GETFD: u64 = 0x3082;
+    /// kcmp for proc: a0 = the open file description behind fd a2 of process a1 (a
+    /// number equal for fds sharing one), or -EBADF.
+    pub const FILE_ID: u64 = 0x3083;
 }
 
 /// Capacity of a pipe, as Linux's default.
@@ -150,6 +161,8 @@ pub enum Backend {
     Inotify,
     /// A signalfd: the signals it reads.
     Signal(u64),
+    /// A pidfd: the process it refers to (`pidfd`).
+    Pidfd(u32),
 }
 
 /// An open file description (shared by dup'ed fds).
@@ -544,8 +557,13 @@ impl Vfs {
             }
             op::EXIT => {
                 self.exit_process(env, pid);
+                self.exited.insert(pid);
                 val(0)
             }
+            op::PIDFD_NEW => self.pidfd_new(env, pid, s[0] as u32, s[1] as i32),
+            op::PIDFD_PID => self.pidfd_pid(pid, fd),
+            op::GETFD => self.getfd(pid, s[0] as u32, s[1] as i32),
+            op::FILE_ID => self.file_of(s[0] as u32, s[1] as i32).map_or(fail(libc::EBADF), val),
             op::THREAD_EXIT => {
                 self.waits.forget_thread(who.tid);
                 self.fifos.forget_thread(who.tid);
@@ -672,7 +690,7 @@ impl Service for Vfs {
         self.st.journal.clear();
         self.changed = false;
         self.acting.take();
-        let r = if (op::FORK..=op::POLL_LIMIT).contains(&op) { self.board_op(env, who, op, s) } else { self.watched_syscall(env, who, op, s) };
+        let r = if (op::FORK..=op::POLL_LIMIT).contains(&op) || (op::PIDFD_NEW..=op::FILE_ID).contains(&op) { self.board_op(env, who, op, s) } else { self.watched_syscall(env, who, op, s) };
         // The call returned: its changes stand (a later fault must not undo them).
         self.st.journal.clear();
         if r.as_ref().is_ok_and(|v| v[0] != BLOCK) {

@@ -42,6 +42,7 @@ impl Vfs {
             Backend::Event(e) => e.events(),
             Backend::Inotify => self.inotify.get(&id).map_or(0, |i| i.events()),
             Backend::Signal(m) => self.signal_events(*m, set),
+            Backend::Pidfd(p) => self.pidfd_events(*p),
             Backend::Timer(t) => {
                 let e = t.events(self.boot);
                 if let Some(at) = t.wake_at(self.boot) {

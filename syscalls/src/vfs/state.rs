@@ -46,6 +46,8 @@ pub struct VfsState {
     pub inotify: BTreeMap<u64, super::inotify::Instance>,
     /// The last rename cookie handed out (IN_MOVED_FROM/IN_MOVED_TO pairs).
     pub(super) cookie: u32,
+    /// Processes that have exited (their pidfds are readable).
+    pub exited: BTreeSet<u32>,
 }
 
 /// One journaled change of the call in progress, with what undoes it.
@@ -111,6 +113,7 @@ impl VfsState {
             xattrs: Default::default(),
             inotify: BTreeMap::new(),
             cookie: 0,
+            exited: BTreeSet::new(),
         }
     }
 

@@ -9,7 +9,7 @@ use super::wait::{WaitSet, Who};
 use super::{Backend, Regs, Vfs, fail, val};
 use crate::service::Env;
 use crate::sysno as nr;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 const TFD_TIMER_ABSTIME: u64 = 1;
 const TFD_TIMER_CANCEL_ON_SET: u64 = 2;
@@ -23,7 +23,7 @@ pub fn monotonic_ns(boot: Instant) -> u128 {
 /// Now on `clock`, in nanoseconds; None for a clock timerfd does not support.
 pub fn clock_ns(clock: i32, boot: Instant) -> Option<u128> {
     match clock {
-        libc::CLOCK_REALTIME | libc::CLOCK_REALTIME_ALARM => Some(SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_nanos()),
+        libc::CLOCK_REALTIME | libc::CLOCK_REALTIME_ALARM => Some(crate::time::realtime_ns()),
         libc::CLOCK_MONOTONIC | libc::CLOCK_BOOTTIME | libc::CLOCK_BOOTTIME_ALARM => Some(monotonic_ns(boot)),
         _ => None,
     }

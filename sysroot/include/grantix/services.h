@@ -19,10 +19,18 @@
 /* service "proc" */
 #define GX_PROC_CAPGET 90 /* pointers: arg0, arg1 */
 #define GX_PROC_CAPSET 91 /* pointers: arg0, arg1 */
+#define GX_PROC_PERSONALITY 92
 #define GX_PROC_WAITID 95 /* pointers: arg2, arg4 */
 #define GX_PROC_SET_TID_ADDRESS 96
+#define GX_PROC_SET_ROBUST_LIST 99
+#define GX_PROC_GET_ROBUST_LIST 100 /* pointers: arg1, arg2 */
 #define GX_PROC_GETITIMER 102 /* pointers: arg1 */
 #define GX_PROC_SETITIMER 103 /* pointers: arg1, arg2 */
+#define GX_PROC_TIMER_CREATE 107 /* pointers: arg1, arg2 */
+#define GX_PROC_TIMER_GETTIME 108 /* pointers: arg1 */
+#define GX_PROC_TIMER_GETOVERRUN 109
+#define GX_PROC_TIMER_SETTIME 110 /* pointers: arg2, arg3 */
+#define GX_PROC_TIMER_DELETE 111
 #define GX_PROC_KILL 129
 #define GX_PROC_TKILL 130
 #define GX_PROC_TGKILL 131
@@ -60,6 +68,10 @@
 #define GX_PROC_RT_TGSIGQUEUEINFO 240 /* pointers: arg3 */
 #define GX_PROC_WAIT4 260 /* pointers: arg1, arg3 */
 #define GX_PROC_PRLIMIT64 261 /* pointers: arg2, arg3 */
+#define GX_PROC_KCMP 272
+#define GX_PROC_PIDFD_SEND_SIGNAL 424 /* pointers: arg2 */
+#define GX_PROC_PIDFD_OPEN 434
+#define GX_PROC_PIDFD_GETFD 438
 
 /* service "mm" */
 #define GX_MM_BRK 214
@@ -68,9 +80,16 @@
 #define GX_MM_MMAP 222 /* a2 = addr, a3 = len, a4 = prot, a5 = flags, a6 = fd, a7 = off */
 #define GX_MM_MPROTECT 226
 #define GX_MM_MSYNC 227
+#define GX_MM_MLOCK 228
+#define GX_MM_MUNLOCK 229
+#define GX_MM_MLOCKALL 230
+#define GX_MM_MUNLOCKALL 231
 #define GX_MM_MINCORE 232 /* pointers: arg2 */
 #define GX_MM_MADVISE 233
 #define GX_MM_RISCV_FLUSH_ICACHE 259
+#define GX_MM_PROCESS_VM_READV 270 /* pointers: arg1, arg3 */
+#define GX_MM_PROCESS_VM_WRITEV 271 /* pointers: arg1, arg3 */
+#define GX_MM_MLOCK2 284
 
 /* service "vfs" */
 #define GX_VFS_SETXATTR 5 /* pointers: arg0, arg1, arg2 */
@@ -186,12 +205,16 @@
 
 /* service "time" */
 #define GX_TIME_NANOSLEEP 101 /* pointers: arg0, arg1 */ /* pointers in a2, a3 (lend them) */
+#define GX_TIME_CLOCK_SETTIME 112 /* pointers: arg1 */
 #define GX_TIME_CLOCK_GETTIME 113 /* pointers: arg1 */ /* a2 = clock, a3 = ts* (lend W) */
 #define GX_TIME_CLOCK_GETRES 114 /* pointers: arg1 */ /* a2 = clock, a3 = ts* (lend W) */
 #define GX_TIME_CLOCK_NANOSLEEP 115 /* pointers: arg2, arg3 */ /* a2 = clock, a3 = flags, a4 = req*, a5 = rem* */
 #define GX_TIME_TIMES 153 /* pointers: arg0 */ /* pointers in a2, a3 (lend them) */
 #define GX_TIME_UNAME 160 /* pointers: arg0 */ /* pointers in a2, a3 (lend them) */
 #define GX_TIME_GETTIMEOFDAY 169 /* pointers: arg0 */ /* pointers in a2, a3 (lend them) */
+#define GX_TIME_SETTIMEOFDAY 170 /* pointers: arg0, arg1 */
+#define GX_TIME_ADJTIMEX 171 /* pointers: arg0 */
 #define GX_TIME_SYSINFO 179 /* pointers: arg0 */ /* pointers in a2, a3 (lend them) */
+#define GX_TIME_CLOCK_ADJTIME 266 /* pointers: arg1 */
 
 #endif

@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../ltp.h"
+#include "ltp.h"
 
 static long long ns_of(clockid_t c)
 {

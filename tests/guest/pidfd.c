@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../ltp.h"
+#include "ltp.h"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../ltp.h"
+#include "ltp.h"
 
 static long long ns(const struct timespec *t)
 {

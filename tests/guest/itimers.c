@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../ltp.h"
+#include "ltp.h"
 
 static volatile sig_atomic_t fired[65];
 

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../ltp.h"
+#include "ltp.h"
 
 static long long now_ms(void)
 {
