@@ -192,14 +192,16 @@ impl Runtime {
         // The vfs's own scratch memory: what it lends onwards (mm's /proc/PID/maps text).
         let v = wiring.sids[ServiceId::Vfs as usize];
         m.mem.map_lazy(v, syscalls::vfs::SCRATCH, syscalls::vfs::SCRATCH_SIZE, PageRights::RW).map_err(merr)?;
-        // proc's published slots (`syscalls::proc::published`): proc writes them, linux
+        // proc's published slots (`syscalls::proc::published`): proc writes them; linux
         // reads them through a read-only grant of proc's (the board makes it for proc,
-        // as it makes the C grants of the call graph), instead of calling proc twice
-        // per syscall. In the monolithic kernel they are the kernel's own memory.
+        // as it makes the C grants of the call graph) instead of calling proc twice per
+        // syscall, and every other service reads them the same way to tell who makes a
+        // native call (`ServiceHost::call`) instead of asking proc. In the monolithic
+        // kernel they are the kernel's own memory.
         let p = wiring.sids[ServiceId::Proc as usize];
         m.mem.map_zero(p, published::BASE, published::SIZE, PageRights::RW).map_err(merr)?;
-        if p != l {
-            let req = GrantRequest { owner: p, lo: published::BASE, len: published::SIZE, rights: GrantRights::R, grantee: l, transient: false };
+        for reader in ServiceId::ALL.iter().map(|id| wiring.sids[*id as usize]).filter(|s| *s != p) {
+            let req = GrantRequest { owner: p, lo: published::BASE, len: published::SIZE, rights: GrantRights::R, grantee: reader, transient: false };
             m.mem.grant(p, p, &req).map_err(merr)?;
         }
         // ipc's: where proc writes a caller's credentials.

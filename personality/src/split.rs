@@ -165,9 +165,15 @@ impl HostSpace for ServiceHost {
                 if !crate::native::allowed(id, a[0]) {
                     return Ok(HostReply::Return([syscalls::service::err(libc::EPERM), 0]));
                 }
-                let who = [env.ctx.hart_id() as u64, 1, 0, 0, 0, 0];
+                // Who runs on this hart: proc's published slot, read through this
+                // service's grant on proc's pages; proc's ENTER (identification only)
+                // when the slot is unreadable or empty.
+                let hart = env.ctx.hart_id();
+                let who = [hart as u64, 1, 0, 0, 0, 0];
                 let w = if id == ServiceId::Proc {
                     self.service.handle(&mut env, syscalls::proc::op::ENTER, who)?[0]
+                } else if let Some(s) = syscalls::proc::published::read(&mut env, hart) {
+                    (u64::from(s.pid) << 32) | u64::from(s.tid)
                 } else {
                     env.call(ServiceId::Proc, syscalls::proc::op::ENTER, who, &[]).map_or(syscalls::service::err(libc::ESRCH), |v| v[0])
                 };
