@@ -3,7 +3,7 @@
 //!
 //! Every operation is a pure function on raw IEEE bit patterns, generic over the
 //! width `W` ([`S`]: `u32` bits, [`D`]: `u64` bits; see [`Width`]). Register
-//! NaN-boxing is in [`moves`]. Each rounding operation returns its result and ORs the
+//! NaN-boxing is in `moves`. Each rounding operation returns its result and ORs the
 //! exception flags it raised into `flags` (bit layout of `fcsr.fflags`: NV DZ OF UF NX).
 //!
 //! The arithmetic is Berkeley SoftFloat 3 built with its RISC-V specialization
