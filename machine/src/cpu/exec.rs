@@ -1,4 +1,5 @@
-//! Execution: the interpreter loop and the semantics of every instruction.
+//! Execution: the interpreter loop and the semantics of every instruction (F and D in
+//! `exec_fp`).
 //!
 //! Loads and stores take the TLB fast path and fall back to the checked slow path in
 //! `Memory`; native instructions call into the machine's grant and portal protocol.
