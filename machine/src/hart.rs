@@ -104,7 +104,18 @@ pub struct Hart {
     /// Spaces in which this hart was given a stacklet (unmapped when it ends).
     pub stacklet_spaces: Vec<Sid>,
     /// How the last frame a host caller waits on ended (nested emulated calls).
-    pub(crate) last_host_return: Option<crate::machine::FrameEnd>,
+    pub(crate) last_host_return: Option<FrameEnd>,
+}
+
+/// How a portal frame ends: a hart's own state (a host caller waiting on a nested
+/// emulated call finds it in `last_host_return`), so it is defined with the hart and
+/// the machine, which pops frames, uses it from here.
+#[derive(Clone, Debug)]
+pub(crate) enum FrameEnd {
+    Return([u64; 2]),
+    Resume,
+    Faulted(Fault),
+    Stop(u64),
 }
 
 impl Hart {

@@ -7,7 +7,7 @@ use crate::counters::{Counters, Level, Usage};
 use crate::cpu::icache::Icache;
 use crate::error::{Fault, FaultKind, GxError};
 use crate::grants::{GrantRequest, Handle};
-use crate::hart::{reg, CallKind, Context, ControlFrame, Hart, HartId};
+use crate::hart::{reg, CallKind, Context, ControlFrame, FrameEnd, Hart, HartId};
 use crate::host::{CallError, HostCtx, HostReply, HostSpace};
 use crate::memory::{Memory, MemoryLimits};
 use crate::portal::{Portal, PortalLimits, PortalTable};
@@ -66,15 +66,6 @@ pub enum Exit {
     Fault(Fault),
     /// The control stack returned below the depth a nested run was waiting for.
     Returned,
-}
-
-/// How a frame ends.
-#[derive(Clone, Debug)]
-pub(crate) enum FrameEnd {
-    Return([u64; 2]),
-    Resume,
-    Faulted(Fault),
-    Stop(u64),
 }
 
 /// What a portal call turned into.

@@ -10,7 +10,7 @@
 
 use crate::call::Caller;
 use crate::misc;
-use crate::state::Linux;
+use crate::state::{Linux, Policy};
 use syscalls::proc::op as proc_op;
 use syscalls::service::err;
 use syscalls::sysno as nr;
@@ -27,15 +27,6 @@ const SCHED_FLAG_KEEP_PARAMS: u64 = 0x10;
 const ATTR_VER0: u64 = 48;
 const ATTR_SIZE: u64 = 56;
 const CAP_SYS_NICE: u64 = 23;
-
-/// A thread's policy and real-time priority as set (SCHED_OTHER, 0 by default).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Policy {
-    pub policy: i32,
-    pub priority: u32,
-    /// SCHED_DEADLINE's runtime, deadline, period (ns).
-    pub dl: [u64; 3],
-}
 
 fn realtime(p: i32) -> bool {
     matches!(p, libc::SCHED_FIFO | libc::SCHED_RR)

@@ -29,7 +29,17 @@ pub struct Linux {
     /// getrandom's generator state.
     pub random: u64,
     /// Scheduling policies set by thread (`sched`; SCHED_OTHER when absent).
-    pub sched: std::collections::BTreeMap<u32, crate::sched::Policy>,
+    pub sched: std::collections::BTreeMap<u32, Policy>,
+}
+
+/// A thread's policy and real-time priority as `sched` sets them (SCHED_OTHER, 0 by
+/// default). Part of the state, so the handlers depend on it and not the reverse.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Policy {
+    pub policy: i32,
+    pub priority: u32,
+    /// SCHED_DEADLINE's runtime, deadline, period (ns).
+    pub dl: [u64; 3],
 }
 
 impl Linux {

@@ -1,10 +1,10 @@
-//! Execution: the interpreter loop and the semantics of every instruction.
+//! Execution: the interpreter loop and the semantics of every instruction (F and D in
+//! `exec_fp`).
 //!
 //! Loads and stores take the TLB fast path and fall back to the checked slow path in
 //! `Memory`; native instructions call into the machine's grant and portal protocol.
 
 use super::decode::decode;
-use super::fp::{self, Rounding};
 use super::icache::{ends_block, Block, MAX_BLOCK};
 use super::inst::{Inst, Op};
 use super::Engine;
@@ -13,25 +13,14 @@ use crate::addr::{self, Sid, PAGE_SHIFT, PAGE_SIZE};
 use std::rc::Rc;
 use crate::error::{Fault, FaultKind, GxError};
 use crate::grants::GrantRequest;
-use crate::hart::{reg, CallKind, Hart};
-use crate::machine::{Entered, Exit, FrameEnd, Machine};
+use crate::hart::{reg, CallKind, FrameEnd, Hart};
+use crate::machine::{Entered, Exit, Machine};
 use crate::rights::{Access, GrantRights, PageRights};
 
 /// What one instruction asks the loop to do besides moving on.
 enum Flow {
     Next,
     Exit(Exit),
-}
-
-/// A NaN-boxed single read from a 64-bit FP register.
-#[inline(always)]
-fn unbox(v: u64) -> u32 {
-    if v >> 32 == 0xffff_ffff { v as u32 } else { 0x7fc0_0000 }
-}
-
-#[inline(always)]
-fn boxed(v: u32) -> u64 {
-    0xffff_ffff_0000_0000 | v as u64
 }
 
 /// Size of the `struct gx_grant` descriptor read by gx.grant.
@@ -426,11 +415,6 @@ impl Machine {
         }
     }
 
-    fn rounding(hart: &Hart, rm: u8) -> Result<Rounding, FaultKind> {
-        let r = if rm == 7 { ((hart.ctx.fcsr >> 5) & 7) as u8 } else { rm };
-        Rounding::from_bits(r).ok_or(FaultKind::Illegal { raw: 0 })
-    }
-
     /// Executes one instruction at `pc` that neither ends a run nor leaves the hart
     /// (for translated code's `step_helper`: FP, A, the FP CSRs, gx.qualify).
     pub(crate) fn step_one(&mut self, hart: &mut Hart, i: Inst, pc: u64) -> Result<(), FaultKind> {
@@ -646,117 +630,5 @@ impl Machine {
         }
         hart.ctx.pc = next;
         Ok(Flow::Next)
-    }
-
-    /// Executes one F or D instruction (everything but the pc update).
-    fn step_fp(&mut self, hart: &mut Hart, i: Inst, rs1: u64, imm: u64) -> Result<(), FaultKind> {
-        let rd = i.rd as usize;
-        let mut fflags = 0u8;
-        macro_rules! wr {
-            ($v:expr) => {{
-                let v: u64 = $v;
-                if rd != 0 {
-                    hart.ctx.x[rd] = v;
-                }
-            }};
-        }
-        macro_rules! frd {
-            ($v:expr) => {{
-                hart.ctx.f[rd] = $v;
-            }};
-        }
-        let f1 = hart.ctx.f[i.rs1 as usize];
-        let f2 = hart.ctx.f[i.rs2 as usize];
-        let f3 = hart.ctx.f[i.rs3 as usize];
-        let (s1, s2, s3) = (unbox(f1), unbox(f2), unbox(f3));
-        match i.op {
-            Op::Flw => { let v = self.load::<4>(hart, rs1.wrapping_add(imm))?; frd!(boxed(u32::from_le_bytes(v))) }
-            Op::Fld => { let v = self.load::<8>(hart, rs1.wrapping_add(imm))?; frd!(u64::from_le_bytes(v)) }
-            Op::Fsw => self.store::<4>(hart, rs1.wrapping_add(imm), (f2 as u32).to_le_bytes())?,
-            Op::Fsd => self.store::<8>(hart, rs1.wrapping_add(imm), f2.to_le_bytes())?,
-            Op::FmaddS | Op::FmsubS | Op::FnmsubS | Op::FnmaddS | Op::FaddS | Op::FsubS | Op::FmulS | Op::FdivS | Op::FsqrtS
-            | Op::FcvtSW | Op::FcvtSWu | Op::FcvtSL | Op::FcvtSLu | Op::FcvtSD => {
-                let rm = Self::rounding(hart, i.rm)?;
-                let r = match i.op {
-                    Op::FmaddS => fp::madd_s(s1, s2, s3, rm, &mut fflags),
-                    Op::FmsubS => fp::msub_s(s1, s2, s3, rm, &mut fflags),
-                    Op::FnmsubS => fp::nmsub_s(s1, s2, s3, rm, &mut fflags),
-                    Op::FnmaddS => fp::nmadd_s(s1, s2, s3, rm, &mut fflags),
-                    Op::FaddS => fp::add_s(s1, s2, rm, &mut fflags),
-                    Op::FsubS => fp::sub_s(s1, s2, rm, &mut fflags),
-                    Op::FmulS => fp::mul_s(s1, s2, rm, &mut fflags),
-                    Op::FdivS => fp::div_s(s1, s2, rm, &mut fflags),
-                    Op::FsqrtS => fp::sqrt_s(s1, rm, &mut fflags),
-                    Op::FcvtSW => fp::from_i32_s(rs1 as i32, rm, &mut fflags),
-                    Op::FcvtSWu => fp::from_u32_s(rs1 as u32, rm, &mut fflags),
-                    Op::FcvtSL => fp::from_i64_s(rs1 as i64, rm, &mut fflags),
-                    Op::FcvtSLu => fp::from_u64_s(rs1, rm, &mut fflags),
-                    _ => fp::d_to_s(f1, rm, &mut fflags),
-                };
-                frd!(boxed(r));
-            }
-            Op::FmaddD | Op::FmsubD | Op::FnmsubD | Op::FnmaddD | Op::FaddD | Op::FsubD | Op::FmulD | Op::FdivD | Op::FsqrtD
-            | Op::FcvtDW | Op::FcvtDWu | Op::FcvtDL | Op::FcvtDLu => {
-                let rm = Self::rounding(hart, i.rm)?;
-                let r = match i.op {
-                    Op::FmaddD => fp::madd_d(f1, f2, f3, rm, &mut fflags),
-                    Op::FmsubD => fp::msub_d(f1, f2, f3, rm, &mut fflags),
-                    Op::FnmsubD => fp::nmsub_d(f1, f2, f3, rm, &mut fflags),
-                    Op::FnmaddD => fp::nmadd_d(f1, f2, f3, rm, &mut fflags),
-                    Op::FaddD => fp::add_d(f1, f2, rm, &mut fflags),
-                    Op::FsubD => fp::sub_d(f1, f2, rm, &mut fflags),
-                    Op::FmulD => fp::mul_d(f1, f2, rm, &mut fflags),
-                    Op::FdivD => fp::div_d(f1, f2, rm, &mut fflags),
-                    Op::FsqrtD => fp::sqrt_d(f1, rm, &mut fflags),
-                    Op::FcvtDW => fp::from_i32_d(rs1 as i32, rm, &mut fflags),
-                    Op::FcvtDWu => fp::from_u32_d(rs1 as u32, rm, &mut fflags),
-                    Op::FcvtDL => fp::from_i64_d(rs1 as i64, rm, &mut fflags),
-                    _ => fp::from_u64_d(rs1, rm, &mut fflags),
-                };
-                frd!(r);
-            }
-            Op::FcvtDS => frd!(fp::s_to_d(s1, &mut fflags)),
-            Op::FcvtWS | Op::FcvtWuS | Op::FcvtLS | Op::FcvtLuS | Op::FcvtWD | Op::FcvtWuD | Op::FcvtLD | Op::FcvtLuD => {
-                let rm = Self::rounding(hart, i.rm)?;
-                let v = match i.op {
-                    Op::FcvtWS => fp::to_i32_s(s1, rm, &mut fflags) as i32 as i64 as u64,
-                    Op::FcvtWuS => fp::to_u32_s(s1, rm, &mut fflags) as i32 as i64 as u64,
-                    Op::FcvtLS => fp::to_i64_s(s1, rm, &mut fflags),
-                    Op::FcvtLuS => fp::to_u64_s(s1, rm, &mut fflags),
-                    Op::FcvtWD => fp::to_i32_d(f1, rm, &mut fflags) as i32 as i64 as u64,
-                    Op::FcvtWuD => fp::to_u32_d(f1, rm, &mut fflags) as i32 as i64 as u64,
-                    Op::FcvtLD => fp::to_i64_d(f1, rm, &mut fflags),
-                    _ => fp::to_u64_d(f1, rm, &mut fflags),
-                };
-                wr!(v);
-            }
-            Op::FsgnjS => frd!(boxed((s1 & 0x7fff_ffff) | (s2 & 0x8000_0000))),
-            Op::FsgnjnS => frd!(boxed((s1 & 0x7fff_ffff) | (!s2 & 0x8000_0000))),
-            Op::FsgnjxS => frd!(boxed(s1 ^ (s2 & 0x8000_0000))),
-            Op::FsgnjD => frd!((f1 & !(1 << 63)) | (f2 & (1 << 63))),
-            Op::FsgnjnD => frd!((f1 & !(1 << 63)) | (!f2 & (1 << 63))),
-            Op::FsgnjxD => frd!(f1 ^ (f2 & (1 << 63))),
-            Op::FminS => frd!(boxed(fp::min_s(s1, s2, &mut fflags))),
-            Op::FmaxS => frd!(boxed(fp::max_s(s1, s2, &mut fflags))),
-            Op::FminD => frd!(fp::min_d(f1, f2, &mut fflags)),
-            Op::FmaxD => frd!(fp::max_d(f1, f2, &mut fflags)),
-            Op::FmvXW => wr!(f1 as u32 as i32 as i64 as u64),
-            Op::FmvWX => frd!(boxed(rs1 as u32)),
-            Op::FmvXD => wr!(f1),
-            Op::FmvDX => frd!(rs1),
-            Op::FeqS => wr!(fp::eq_s(s1, s2, &mut fflags) as u64),
-            Op::FltS => wr!(fp::lt_s(s1, s2, &mut fflags) as u64),
-            Op::FleS => wr!(fp::le_s(s1, s2, &mut fflags) as u64),
-            Op::FeqD => wr!(fp::eq_d(f1, f2, &mut fflags) as u64),
-            Op::FltD => wr!(fp::lt_d(f1, f2, &mut fflags) as u64),
-            Op::FleD => wr!(fp::le_d(f1, f2, &mut fflags) as u64),
-            Op::FclassS => wr!(fp::class_s(s1)),
-            Op::FclassD => wr!(fp::class_d(f1)),
-            _ => return Err(FaultKind::Illegal { raw: 0 }),
-        }
-        if fflags != 0 {
-            hart.ctx.fcsr |= fflags as u32;
-        }
-        Ok(())
     }
 }

@@ -4,6 +4,7 @@ pub mod compressed;
 pub mod decode;
 pub mod disasm;
 pub mod exec;
+mod exec_fp;
 pub mod fp;
 pub mod icache;
 pub mod inst;

@@ -9,16 +9,19 @@
 //! returns the keys to wake) the syscall is executed again with `Attempt::Woken`, or
 //! `TimedOut`/`Signalled`, exactly as futex and pipes do.
 //!
-//! The service (`service`: the `Ipc` type, its ops for the other services, the
+//! The service (`service`: its ops for the other services and the dispatch;
+//! `namespace`: the `Ipc` state; `caller`: what the handlers share, the
 //! credentials asked of proc) wires them to their syscalls: `sysv` (msg*, sem*,
 //! shm*: mm maps the segments, `mm::shm`) and `posix` (mq_*: queue descriptors are
 //! vfs descriptors, `vfs::mq`); `lends` says what each syscall may touch, for the
 //! personality's marshalling.
 
 pub mod abi;
+pub mod caller;
 pub mod lends;
 pub mod mq;
 pub mod msg;
+pub mod namespace;
 pub mod posix;
 pub mod registry;
 pub mod sem;
@@ -26,7 +29,8 @@ pub mod service;
 pub mod shm;
 pub mod sysv;
 
-pub use service::{op, Ipc};
+pub use namespace::Ipc;
+pub use service::op;
 
 use crate::creds::Errno;
 use crate::sched::{key, WaitKey};

@@ -9,7 +9,8 @@
 
 use super::abi;
 use super::mq::{MqAttr, Open, HARD_MSGSIZEMAX, SIGEV_SIGNAL, SIGEV_THREAD};
-use super::service::{creds, fail, stopped, timed, timespec_ns, umask, val, wake, Ipc, Regs, Who};
+use super::caller::{creds, fail, stopped, timed, timespec_ns, umask, val, wake, Regs, Who};
+use super::namespace::Ipc;
 use crate::proc::op as proc_op;
 use crate::service::{is_err, Env, ServiceId};
 use crate::sysno as nr;
