@@ -70,6 +70,11 @@ pub struct RunArgs {
     /// Print only these syscalls (`trace=openat,read`, as strace -e; implies --strace).
     #[arg(long)]
     pub strace_filter: Option<String>,
+    /// Under each syscall, the portal calls, grants and revocations it made in the
+    /// kernel (the in-kernel service calls when monolithic); implies --strace
+    /// (GRANTIX_STRACE_CALLS).
+    #[arg(long)]
+    pub strace_calls: bool,
     /// Print every instruction (very slow; same as -d in_asm).
     #[arg(long)]
     pub trace: bool,
@@ -155,7 +160,8 @@ fn run(args: RunArgs) -> Result<i32, Stop> {
     if args.root.is_some() {
         spec.root = args.root;
     }
-    spec.strace |= args.strace || args.strace_filter.is_some();
+    spec.strace |= args.strace || args.strace_filter.is_some() || args.strace_calls;
+    spec.strace_calls |= args.strace_calls;
     if args.strace_filter.is_some() {
         spec.strace_filter = args.strace_filter;
     }

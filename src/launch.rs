@@ -34,6 +34,8 @@ pub struct EnvSettings {
     pub strace: bool,
     /// GRANTIX_STRACE_FILTER: `trace=NAME,...`, the syscalls strace shows.
     pub strace_filter: Option<String>,
+    /// GRANTIX_STRACE_CALLS: under each strace line, the portal calls and grants.
+    pub strace_calls: bool,
     pub gdb: Option<String>,
     pub log: Option<String>,
     pub log_file: Option<PathBuf>,
@@ -128,8 +130,9 @@ impl EnvSettings {
         let bad = |name: &str, e: String| Stop::usage(format!("{name}: {e}"));
         Ok(EnvSettings {
             ld_prefix: var("GRANTIX_LD_PREFIX").map(PathBuf::from),
-            strace: var("GRANTIX_STRACE").is_some() || var("GRANTIX_STRACE_FILTER").is_some(),
+            strace: var("GRANTIX_STRACE").is_some() || var("GRANTIX_STRACE_FILTER").is_some() || var("GRANTIX_STRACE_CALLS").is_some(),
             strace_filter: text("GRANTIX_STRACE_FILTER"),
+            strace_calls: var("GRANTIX_STRACE_CALLS").is_some(),
             gdb: text("GRANTIX_GDB"),
             log: text("GRANTIX_LOG"),
             log_file: var("GRANTIX_LOG_FILENAME").map(PathBuf::from),
@@ -156,6 +159,8 @@ pub struct RunSpec {
     pub strace: bool,
     /// `trace=NAME,...`: the syscalls strace shows (all when None).
     pub strace_filter: Option<String>,
+    /// Under each strace line, the portal calls, grants and revocations of the syscall.
+    pub strace_calls: bool,
     pub trace: bool,
     pub stats: bool,
     pub stats_json: Option<PathBuf>,
@@ -192,6 +197,7 @@ impl RunSpec {
             ld_prefix: e.ld_prefix,
             strace: e.strace,
             strace_filter: e.strace_filter,
+            strace_calls: e.strace_calls,
             trace: false,
             stats: false,
             stats_json: None,
@@ -254,7 +260,7 @@ pub fn run(mut spec: RunSpec) -> Result<i32, Stop> {
         Some(f) => Some(personality::strace::parse_filter(f).map_err(|e| Stop::usage(format!("strace filter {f:?}: {e}")))?),
         None => None,
     };
-    let mut opts = Options { config: spec.config, strace: spec.strace || log.strace, strace_filter, quantum: spec.quantum.max(1), inject: spec.inject, syscall_times: spec.stats || spec.stats_json.is_some(), ..Options::default() };
+    let mut opts = Options { config: spec.config, strace: spec.strace || log.strace, strace_filter, strace_calls: spec.strace_calls, quantum: spec.quantum.max(1), inject: spec.inject, syscall_times: spec.stats || spec.stats_json.is_some(), ..Options::default() };
     if let Some(root) = &spec.root {
         match std::fs::canonicalize(root) {
             Ok(r) if r.is_dir() => opts.root = r,

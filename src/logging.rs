@@ -14,7 +14,8 @@ use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::EnvFilter;
 
 /// Lines of target `grantix` (the front end's own messages) read as a command-line
-/// tool's: `grantix: warning: ...`; every other target keeps tracing's format with
+/// tool's: `grantix: warning: ...`; those of `grantix::strace` (the personality's
+/// strace lines) as strace's, bare; every other target keeps tracing's format with
 /// level and target, which `-d` users filter on.
 struct Lines {
     full: Format<tracing_subscriber::fmt::format::Full, ()>,
@@ -26,6 +27,11 @@ where
     N: for<'a> FormatFields<'a> + 'static,
 {
     fn format_event(&self, ctx: &FmtContext<'_, S, N>, mut w: Writer<'_>, event: &Event<'_>) -> std::fmt::Result {
+        // strace lines (and the call lines under them) read as strace's own.
+        if event.metadata().target() == "grantix::strace" {
+            ctx.field_format().format_fields(w.by_ref(), event)?;
+            return writeln!(w);
+        }
         if event.metadata().target() != "grantix" {
             return self.full.format_event(ctx, w, event);
         }

@@ -40,6 +40,7 @@ const FLAGS: &[Flag] = &[
     Flag { name: "D", arg: Some("logfile"), env: "GRANTIX_LOG_FILENAME", help: "write logs to logfile (%d: grantix's pid) instead of stderr" },
     Flag { name: "strace", arg: None, env: "GRANTIX_STRACE", help: "log system calls" },
     Flag { name: "strace-filter", arg: Some("trace=name,..."), env: "GRANTIX_STRACE_FILTER", help: "grantix only: log only these system calls (as strace -e trace=; implies -strace)" },
+    Flag { name: "strace-calls", arg: None, env: "GRANTIX_STRACE_CALLS", help: "grantix only: under each system call, its portal calls, grants and revocations (implies -strace)" },
     Flag { name: "seed", arg: Some("number"), env: "GRANTIX_RAND_SEED", help: "seed the guest's randomness (AT_RANDOM, getrandom)" },
     Flag { name: "version", arg: None, env: "", help: "display version information and exit" },
     Flag { name: "one-insn-per-tb", arg: None, env: "", help: "accepted for compatibility (grantix interprets one instruction at a time)" },
@@ -129,6 +130,10 @@ pub fn parse(args: &[OsString], preserve_argv0: bool) -> Result<Action, Stop> {
             }
             "D" => spec.log.file = value.map(PathBuf::from),
             "strace" => spec.strace = true,
+            "strace-calls" => {
+                spec.strace = true;
+                spec.strace_calls = true;
+            }
             "strace-filter" => {
                 spec.strace = true;
                 spec.strace_filter = Some(v);

@@ -238,4 +238,19 @@ impl<'a> HostCtx<'a> {
     pub fn hart(&self) -> &Hart {
         self.hart
     }
+
+    /// Logs a call this host space makes to a part of itself, without a portal (the
+    /// monolithic kernel's same-space calls), `nesting` such calls deep, when the call
+    /// log is on.
+    pub fn note_direct_call(&mut self, to: u64, op: u64, nesting: usize) {
+        if let Some(log) = &mut self.m.call_log {
+            log.push(crate::calltrace::CallEvent::Direct { depth: self.hart.control.len() + nesting, to, op });
+        }
+    }
+
+    /// The machine's call log, when it is on (a host reads and clears it around the
+    /// spans it reports on).
+    pub fn call_log(&mut self) -> Option<&mut crate::calltrace::CallLog> {
+        self.m.call_log.as_mut()
+    }
 }

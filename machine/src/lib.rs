@@ -7,6 +7,7 @@
 #![forbid(unsafe_op_in_unsafe_fn)]
 
 pub mod addr;
+pub mod calltrace;
 pub mod cost;
 pub mod counters;
 pub mod cpu;

@@ -4,6 +4,7 @@
 use crate::addr::{self, Sid, PAGE_SIZE, SPACE_SIZE};
 use crate::cost::CostModel;
 use crate::counters::{Counters, Level, Usage};
+use crate::calltrace::{CallEvent, CallLog};
 use crate::cpu::icache::Icache;
 use crate::error::{Fault, FaultKind, GxError};
 use crate::grants::{GrantRequest, Handle};
@@ -94,6 +95,9 @@ pub struct Machine {
     pub(crate) jit: crate::jit::Jit,
     /// Trace every instruction to the `grantix::trace` tracing target.
     pub trace: bool,
+    /// The portal calls, grants and revocations made, when a host asked for them
+    /// (`calltrace`); None: not logged.
+    pub call_log: Option<CallLog>,
 }
 
 impl Default for Machine {
@@ -119,6 +123,7 @@ impl Machine {
             icache: Icache::new(),
             jit: crate::jit::Jit::default(),
             trace: false,
+            call_log: None,
             config,
         }
     }
@@ -336,8 +341,8 @@ impl Machine {
         let n = hart.control.len();
         self.settle(&mut hart);
         while let Some(f) = hart.control.pop() {
-            self.revoke_transients(&mut hart, f.callee_data, &f.made);
-            self.revoke_transients(&mut hart, f.caller_data, &f.passed);
+            self.revoke_transients(&mut hart, f.callee_data, f.callee_data, &f.made);
+            self.revoke_transients(&mut hart, f.caller_data, f.callee_data, &f.passed);
             hart.code = f.caller_code;
             hart.data = f.caller_data;
             // A host-to-host frame kept no registers (`portal_call`).
@@ -391,6 +396,9 @@ impl Machine {
             hart.counters.grants_persistent += 1;
         }
         hart.counters.bytes_granted += req.len;
+        if let Some(log) = &mut self.call_log {
+            log.push(CallEvent::Grant { depth: hart.control.len(), by: data, space: req.owner, offset: req.lo, len: req.len, rights: req.rights, grantee: req.grantee, transient: req.transient });
+        }
         self.count(data, |c| {
             if req.transient {
                 c.grants_transient += 1
@@ -407,11 +415,15 @@ impl Machine {
         let gone = self.mem.revoke(h, by)?;
         hart.counters.cycles += self.costs.revoke as u64 * gone.len() as u64;
         hart.counters.revokes += gone.len() as u64;
+        if let Some(log) = &mut self.call_log {
+            log.push(CallEvent::Revoke { depth: hart.control.len(), by, count: gone.len() as u64, returned: None });
+        }
         self.count(by, |c| c.revokes += gone.len() as u64);
         Ok(())
     }
 
-    fn revoke_transients(&mut self, hart: &mut Hart, by: Sid, list: &[Handle]) {
+    /// Revokes the transient grants in `list` as the frame of `returned` ends.
+    fn revoke_transients(&mut self, hart: &mut Hart, by: Sid, returned: Sid, list: &[Handle]) {
         let mut n = 0;
         for g in list {
             n += self.mem.revoke_unchecked(*g).len() as u64;
@@ -419,6 +431,9 @@ impl Machine {
         if n > 0 {
             hart.counters.cycles += self.costs.revoke as u64 * n;
             hart.counters.revokes += n;
+            if let Some(log) = &mut self.call_log {
+                log.push(CallEvent::Revoke { depth: hart.control.len(), by, count: n, returned: Some(returned) });
+            }
             self.count(by, |c| c.revokes += n);
         }
     }
@@ -459,7 +474,12 @@ impl Machine {
         match &kind {
             CallKind::Ecall => hart.counters_ecall(),
             CallKind::Fault(_) => hart.counters.fault_calls += 1,
-            _ => hart.counters.pcalls += 1,
+            _ => {
+                hart.counters.pcalls += 1;
+                if let Some(log) = &mut self.call_log {
+                    log.push(CallEvent::Call { depth: hart.control.len(), caller: hart.data, callee: p.data, op: args[0] });
+                }
+            }
         }
         let caller_data = hart.data;
         if !matches!(kind, CallKind::Voluntary { .. } | CallKind::Ecall) {
@@ -550,11 +570,14 @@ impl Machine {
         self.settle(hart);
         if let FrameEnd::Faulted(f) = &end {
             *hart.counters.faults.entry(f.kind_name()).or_default() += 1;
+            if let Some(log) = &mut self.call_log {
+                log.push(CallEvent::Fault { depth: hart.control.len(), space: frame.callee_data, kind: f.kind_name() });
+            }
             self.count(frame.callee_data, |c| *c.faults.entry(f.kind_name()).or_default() += 1);
         }
         let callee = frame.callee_data;
-        self.revoke_transients(hart, callee, &frame.made);
-        self.revoke_transients(hart, frame.caller_data, &frame.passed);
+        self.revoke_transients(hart, callee, callee, &frame.made);
+        self.revoke_transients(hart, frame.caller_data, callee, &frame.passed);
         hart.counters.prets += 1;
         self.count(callee, |c| c.prets += 1);
         hart.code = frame.caller_code;

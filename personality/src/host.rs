@@ -48,6 +48,9 @@ macro_rules! env_from_ctx {
         fn machine(&self) -> &Machine {
             self.ctx.machine()
         }
+        fn call_log(&mut self) -> Option<&mut machine::calltrace::CallLog> {
+            self.ctx.call_log()
+        }
         fn leak_grant(&mut self, grantee: Sid) -> Result<(), GxError> {
             let me = self.ctx.me();
             self.ctx.grant(machine::addr::qualified(me, 0), machine::addr::PAGE_SIZE, grantee, machine::GrantRights::R, false).map(|_| ())

@@ -127,7 +127,39 @@ impl Linux {
         Some(Caller { pid: (w >> 32) as u32, tid: w as u32, wake: Wake::from_code(wake), data, code })
     }
 
+    /// A syscall, and its strace line when it has finished: with --strace-calls, the
+    /// portal calls, grants and revocations it made under it (the machine's call log,
+    /// cleared as the syscall starts).
     fn ecall(&mut self, env: &mut dyn Env) -> Result<(), Fault> {
+        if self.strace_calls
+            && let Some(log) = env.call_log()
+        {
+            log.clear();
+        }
+        let r = self.syscall(env);
+        if let Some(mut text) = self.traced.take() {
+            if self.strace_calls {
+                for l in self.call_lines(env) {
+                    text.push('\n');
+                    text.push_str(&l);
+                }
+            }
+            tracing::info!(target: "grantix::strace", "{text}");
+        }
+        r
+    }
+
+    /// The lines under a syscall's strace line: its call log, services named by the wiring.
+    fn call_lines(&self, env: &mut dyn Env) -> Vec<String> {
+        let sids = env.wiring().and_then(|w| w.downcast_ref::<crate::board::Wiring>()).map(|w| w.sids).unwrap_or_default();
+        // One kernel space holds every service when they all have the same space.
+        let monolithic = sids.iter().all(|s| *s == sids[0]);
+        let service = move |sid: machine::Sid| ServiceId::ALL.into_iter().find(|s| sids[*s as usize] == sid);
+        let spaces = strace::Spaces { service: &service, monolithic };
+        env.call_log().map(|log| strace::calls(log, &spaces)).unwrap_or_default()
+    }
+
+    fn syscall(&mut self, env: &mut dyn Env) -> Result<(), Fault> {
         let Some(ctx) = env.context() else { return Ok(()) };
         let n = ctx.x[reg::A7];
         let a = [ctx.x[10], ctx.x[11], ctx.x[12], ctx.x[13], ctx.x[14], ctx.x[15]];
@@ -140,7 +172,7 @@ impl Linux {
         let out = self.dispatch(env, &c, n, a);
         if self.strace && strace::wanted(&self.strace_filter, n) {
             let v = if let Outcome::Value(v) = out { Some(v) } else { None };
-            eprintln!("{}", strace::line(env, &c, n, &a, v));
+            self.traced = Some(strace::line(env, &c, n, &a, v));
         }
         match out {
             Outcome::Exited => {

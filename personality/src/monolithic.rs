@@ -16,6 +16,8 @@ pub struct MonoEnv<'c, 'm> {
     pub ctx: &'c mut HostCtx<'m>,
     pub services: &'c mut Vec<Option<Box<dyn Service>>>,
     pub wiring: &'c mut Wiring,
+    /// How many same-space service calls deep this env is (for the call log's nesting).
+    pub nesting: usize,
 }
 
 impl MonoEnv<'_, '_> {
@@ -32,6 +34,8 @@ impl Env for MonoEnv<'_, '_> {
         // An ordinary same-space call: no grant, no portal.
         let mut svc = self.services.get_mut(to as usize).and_then(|s| s.take()).ok_or(CallError::Gx(GxError::Busy))?;
         self.wiring.direct_calls += 1;
+        self.ctx.note_direct_call(to as u64, op, self.nesting);
+        self.nesting += 1;
         // The service body does the same work as in the split configuration.
         let body = self.ctx.machine().costs.host_call as u64;
         self.ctx.charge_cycles(body);
@@ -47,6 +51,7 @@ impl Env for MonoEnv<'_, '_> {
             None => svc.handle(self, op, args),
         }))
         .unwrap_or_else(|p| Err(Fault::new(machine::FaultKind::HostPanic(panic_text(&p)), me, 0)));
+        self.nesting -= 1;
         self.services[to as usize] = Some(svc);
         r.map_err(|f| {
             // One kernel, one fault domain: any service fault is a kernel fault.
@@ -91,7 +96,7 @@ impl HostSpace for KernelHost {
         let (services, wiring) = (&mut self.services, &mut self.wiring);
         let me = ctx.me();
         let mut go = |ctx: &mut HostCtx<'_>| {
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| linux.handle(&mut MonoEnv { ctx, services, wiring }, op, args).map(|_| ())))
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| linux.handle(&mut MonoEnv { ctx, services, wiring, nesting: 0 }, op, args).map(|_| ())))
                 .unwrap_or_else(|p| Err(Fault::new(machine::FaultKind::HostPanic(panic_text(&p)), me, 0)))
         };
         let r = if entry == entry::ECALL { accounted(ctx, &mut self.stats, a[7], go) } else { go(ctx) };
@@ -122,7 +127,7 @@ impl KernelHost {
             return [err(libc::EPERM), 0];
         }
         let hart = ctx.hart_id() as u64;
-        let mut env = MonoEnv { ctx, services: &mut self.services, wiring: &mut self.wiring };
+        let mut env = MonoEnv { ctx, services: &mut self.services, wiring: &mut self.wiring, nesting: 0 };
         let w = match env.call(ServiceId::Proc, syscalls::proc::op::ENTER, [hart, 1, 0, 0, 0, 0], &[]) {
             Ok([w, _]) if !is_err(w) => w,
             _ => return [err(libc::ESRCH), 0],

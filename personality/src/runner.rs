@@ -33,6 +33,9 @@ pub struct Options {
     pub strace: bool,
     /// Which syscalls --strace shows (None: all).
     pub strace_filter: crate::strace::Filter,
+    /// Under each strace line, the portal calls and grants of the syscall (turns the
+    /// machine's call log on).
+    pub strace_calls: bool,
     pub quantum: u64,
     pub machine: MachineConfig,
     /// A fault to inject (`--inject`).
@@ -43,7 +46,7 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { config: Config::Split, root: PathBuf::from("/"), strace: false, strace_filter: None, quantum: DEFAULT_QUANTUM, machine: MachineConfig::default(), inject: None, syscall_times: false }
+        Options { config: Config::Split, root: PathBuf::from("/"), strace: false, strace_filter: None, strace_calls: false, quantum: DEFAULT_QUANTUM, machine: MachineConfig::default(), inject: None, syscall_times: false }
     }
 }
 
@@ -81,17 +84,18 @@ pub struct Runtime {
     pub debugger: Option<Box<dyn crate::debug::Debugger>>,
 }
 
-fn services(root: PathBuf, strace: bool, filter: &crate::strace::Filter, record: &crate::supervisor::SharedRecord) -> Vec<Box<dyn Service>> {
+fn services(opts: &Options, record: &crate::supervisor::SharedRecord) -> Vec<Box<dyn Service>> {
     vec![
         Box::new({
             let mut l = Linux::default();
-            l.strace = strace;
-            l.strace_filter = filter.clone();
+            l.strace = opts.strace || opts.strace_calls;
+            l.strace_filter = opts.strace_filter.clone();
+            l.strace_calls = opts.strace_calls;
             l
         }),
         Box::new(Proc::new()),
         Box::new(syscalls::mm::Mm::new()),
-        Box::new(syscalls::vfs::Vfs::new(root)),
+        Box::new(syscalls::vfs::Vfs::new(opts.root.clone())),
         Box::new(syscalls::futex::Futex::default()),
         Box::new(syscalls::time::Time::default()),
         Box::new(syscalls::tty::Tty::default()),
@@ -133,6 +137,9 @@ impl Runtime {
     /// Builds the machine and its services.
     pub fn boot(opts: &Options) -> Result<Runtime, StartError> {
         let mut m = Machine::new(opts.machine.clone());
+        if opts.strace_calls {
+            m.call_log = Some(Default::default());
+        }
         let merr = |e: machine::GxError| StartError::Machine(e.to_string());
         let mut wiring = Wiring::default();
         wiring.inject = opts.inject.map(|s| std::sync::Arc::new(std::sync::Mutex::new(crate::inject::Injector::new(s))));
@@ -141,7 +148,7 @@ impl Runtime {
         let signal;
         match opts.config {
             Config::Split => {
-                for svc in services(opts.root.clone(), opts.strace, &opts.strace_filter, &wiring.record) {
+                for svc in services(opts, &wiring.record) {
                     let id = svc.id();
                     let auth = spec(id).authority;
                     let mut host = ServiceHost::new(svc);
@@ -172,7 +179,7 @@ impl Runtime {
                 signal = m.create_portal(l, l, entry::SIGNAL).map_err(merr)?;
             }
             Config::Monolithic => {
-                let svcs: Vec<Option<Box<dyn Service>>> = services(opts.root.clone(), opts.strace, &opts.strace_filter, &wiring.record).into_iter().map(Some).collect();
+                let svcs: Vec<Option<Box<dyn Service>>> = services(opts, &wiring.record).into_iter().map(Some).collect();
                 let k = m.add_host_space("kernel", Box::new(KernelHost { services: svcs, wiring: Wiring::default(), stats: SyscallStats { timed: opts.syscall_times, ..Default::default() } }), kernel_authority()).map_err(merr)?;
                 wiring.sids = [k; ServiceId::COUNT];
                 // One portal per service for native callers (`entry::NATIVE`).
@@ -302,7 +309,7 @@ impl Runtime {
             let next = self.proc().run_queue.pop_front();
             let Some(tid) = next else {
                 if !self.wait_host(true) {
-                    eprintln!("grantix: every thread is blocked with nothing to wake it (deadlock)");
+                    tracing::error!(target: "grantix", "every thread is blocked with nothing to wake it (deadlock)");
                     break 124;
                 }
                 continue;
@@ -388,7 +395,7 @@ impl Runtime {
             Ok(Exit::Stop(linux::stop::PANIC)) => {
                 // One fault domain: the kernel is gone, and every process with it.
                 let why = self.wiring.record.lock().ok().and_then(|r| r.panic.clone()).unwrap_or_default();
-                eprintln!("grantix: kernel panic: {why}");
+                tracing::error!(target: "grantix", "kernel panic: {why}");
                 return Some(KERNEL_PANIC_STATUS);
             }
             Ok(Exit::Stop(linux::stop::EXITED)) => {

@@ -22,6 +22,11 @@ pub struct Linux {
     pub strace: bool,
     /// Which syscalls --strace shows (`-e trace=`; None: all).
     pub strace_filter: crate::strace::Filter,
+    /// Show under each strace line the portal calls, grants and revocations the
+    /// syscall made (--strace-calls; the machine's call log is on).
+    pub strace_calls: bool,
+    /// The strace line of the syscall in progress, shown when it has finished.
+    pub(crate) traced: Option<String>,
     /// Wait key of the last call that asked to block.
     pub pending_key: u64,
     /// Nice values set with setpriority, by pid (0 when absent).
@@ -94,8 +99,10 @@ impl Linux {
     pub(crate) fn warn_unknown(&mut self, n: u64) {
         if self.warned.insert(n) {
             let name = table::name(n).unwrap_or("unknown");
+            // Once to the category -d unimp shows, once to the user (target grantix:
+            // `grantix: warning: ...`, always shown).
             tracing::warn!("syscall {n} ({name}) is not implemented: returning -ENOSYS");
-            eprintln!("grantix: warning: syscall {n} ({name}) is not implemented; returning -ENOSYS");
+            tracing::warn!(target: "grantix", "syscall {n} ({name}) is not implemented; returning -ENOSYS");
         }
     }
 

@@ -1,7 +1,11 @@
 //! strace-style lines, decoded from the syscall table's argument types:
-//! `[pid 1] openat(AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC) = 3`.
+//! `[pid 1] openat(AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC) = 3`; and with
+//! `--strace-calls`, under each, the portal calls, grants and revocations it made
+//! (`  -> vfs.openat lend R space 9 [0x11b40, +12)`), from the machine's call log.
 
 use crate::call::Caller;
+use machine::calltrace::{CallEvent, CallLog};
+use machine::{GrantRights, Sid};
 use std::collections::BTreeSet;
 use std::fmt::Write;
 use syscalls::service::{is_err, BLOCK};
@@ -180,6 +184,123 @@ fn signal(s: i32) -> String {
     nix::sys::signal::Signal::try_from(s).map_or_else(|_| s.to_string(), |sig| sig.as_str().to_string())
 }
 
+/// The ops of the services this crate defines (linux, supervisor), generated from
+/// their `op` modules by build.rs, as `syscalls::opnames` is for the others.
+const OWN_OPS: &[(ServiceId, u64, &str)] = include!(concat!(env!("OUT_DIR"), "/op_names.rs"));
+
+/// `service.op` for a call: the service's own op name (`proc.ENTER`, from its `op`
+/// module), else the Linux syscall it implements (`vfs.write`), else the number.
+pub fn op_name(service: ServiceId, op: u64) -> String {
+    let own = OWN_OPS.iter().find(|(s, o, _)| *s == service && *o == op).map(|(_, _, n)| *n).or_else(|| syscalls::opnames::name(service, op));
+    match own.or_else(|| syscalls::sysno::name(op)) {
+        Some(n) => format!("{}.{n}", service.name()),
+        None => format!("{}.{op:#x}", service.name()),
+    }
+}
+
+/// Rights as letters: `R`, `RW`, `C`.
+fn rights(r: GrantRights) -> String {
+    [(GrantRights::R, 'R'), (GrantRights::W, 'W'), (GrantRights::C, 'C'), (GrantRights::G, 'G')].iter().filter(|(b, _)| r.contains(*b)).map(|(_, c)| *c).collect()
+}
+
+/// How the call lines name spaces: which service a space is (None: a process's, or
+/// one no service owns), and whether the services share one kernel space.
+pub struct Spaces<'a> {
+    pub service: &'a dyn Fn(Sid) -> Option<ServiceId>,
+    pub monolithic: bool,
+}
+
+impl Spaces<'_> {
+    fn name(&self, sid: Sid) -> String {
+        match (self.service)(sid) {
+            Some(_) if self.monolithic => "kernel".into(),
+            Some(s) => s.name().into(),
+            None => format!("space {sid}"),
+        }
+    }
+
+    /// A range of a space: `space 9 [0x1000, +4096)`, `linux [0x10000000, +48)`.
+    fn range(&self, sid: Sid, offset: u64, len: u64) -> String {
+        match (self.service)(sid) {
+            Some(_) => format!("{} [{offset:#x}, +{len})", self.name(sid)),
+            None => format!("space {sid} [{offset:#x}, +{len})"),
+        }
+    }
+}
+
+/// The lines shown under a syscall for the events of its call log: one per portal
+/// call (with the transient grants passed to it as its lends), per other grant, per
+/// revocation, per in-kernel call of the monolithic kernel, and the totals, which count
+/// what `--stats` counts (portal calls, grants, revocations).
+pub fn calls(log: &CallLog, spaces: &Spaces<'_>) -> Vec<String> {
+    let base = log.events.iter().map(CallEvent::depth).min().unwrap_or(0);
+    let indent = |d: usize| "  ".repeat(1 + d.saturating_sub(base));
+    let mut out = Vec::new();
+    let (mut pcalls, mut grants, mut revokes, mut direct) = (0u64, 0u64, 0u64, 0u64);
+    // Transient grants not yet shown: they belong to the next call at their depth.
+    let mut pending: Vec<&CallEvent> = Vec::new();
+    let grant_line = |e: &CallEvent| match e {
+        CallEvent::Grant { depth, space, offset, len, rights: r, grantee, transient, .. } => {
+            format!("{}grant {} {} to {}{}", indent(*depth), rights(*r), spaces.range(*space, *offset, *len), spaces.name(*grantee), if *transient { " (transient)" } else { "" })
+        }
+        _ => String::new(),
+    };
+    for e in &log.events {
+        if let CallEvent::Grant { transient: true, .. } = e {
+            grants += 1;
+            pending.push(e);
+            continue;
+        }
+        let (lends, rest): (Vec<&CallEvent>, Vec<&CallEvent>) = match e {
+            CallEvent::Call { depth, callee, .. } => pending.drain(..).partition(|g| matches!(g, CallEvent::Grant { depth: d, grantee, .. } if d == depth && grantee == callee)),
+            _ => (Vec::new(), pending.drain(..).collect()),
+        };
+        out.extend(rest.into_iter().map(grant_line));
+        match e {
+            CallEvent::Call { depth, callee, op, .. } => {
+                pcalls += 1;
+                let target = match (spaces.service)(*callee) {
+                    Some(s) => op_name(s, *op),
+                    None => format!("{}.{op:#x}", spaces.name(*callee)),
+                };
+                let mut line = format!("{}-> {target}", indent(*depth));
+                for l in lends {
+                    if let CallEvent::Grant { space, offset, len, rights: r, .. } = l {
+                        let _ = write!(line, " lend {} {}", rights(*r), spaces.range(*space, *offset, *len));
+                    }
+                }
+                out.push(line);
+            }
+            CallEvent::Grant { .. } => {
+                grants += 1;
+                out.push(grant_line(e));
+            }
+            CallEvent::Revoke { depth, count, returned, .. } => {
+                revokes += count;
+                let why = returned.map_or(String::new(), |r| format!(" (return from {})", spaces.name(r)));
+                out.push(format!("{}revoke {count}{why}", indent(*depth)));
+            }
+            CallEvent::Direct { depth, to, op } => {
+                direct += 1;
+                let target = ServiceId::ALL.get(*to as usize).map_or_else(|| format!("{to}.{op:#x}"), |s| op_name(*s, *op));
+                out.push(format!("{}-> {target} (in-kernel call, no portal)", indent(*depth)));
+            }
+            CallEvent::Fault { depth, space, kind } => out.push(format!("{}!! {} faulted ({kind})", indent(*depth), spaces.name(*space))),
+        }
+    }
+    out.extend(pending.drain(..).map(grant_line));
+    let plural = |n: u64, one: &str| if n == 1 { format!("{n} {one}") } else { format!("{n} {one}s") };
+    let mut total = format!("  = {}, {}, {}", plural(pcalls, "portal call"), plural(grants, "grant"), plural(revokes, "revoke"));
+    if spaces.monolithic {
+        let _ = write!(total, " (monolithic: {} inside the kernel space)", plural(direct, "service call"));
+    }
+    if log.dropped > 0 {
+        let _ = write!(total, " ({} more events not logged)", log.dropped);
+    }
+    out.push(total);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,5 +315,60 @@ mod tests {
         assert!(parse_filter("trace=nosuchcall").is_err());
         assert!(wanted(&None, 1) && wanted(&Some(f.clone()), syscalls::sysno::READ) && !wanted(&Some(f), syscalls::sysno::WRITE));
         assert_eq!(quoted(b"hi\n", false), "\"hi\\n\"");
+    }
+
+    #[test]
+    fn call_lines_name_services_ops_lends_and_count_as_the_counters_do() {
+        use syscalls::proc::op as proc_op;
+        // Spaces 2..: linux, proc, vfs; 40 is a process's DATA.
+        let service = |s: Sid| match s {
+            2 => Some(ServiceId::Linux),
+            3 => Some(ServiceId::Proc),
+            4 => Some(ServiceId::Vfs),
+            _ => None,
+        };
+        let spaces = Spaces { service: &service, monolithic: false };
+        let mut log = CallLog::default();
+        for e in [
+            CallEvent::Call { depth: 1, caller: 2, callee: 3, op: proc_op::ENTER },
+            CallEvent::Grant { depth: 1, by: 2, space: 40, offset: 0x1000, len: 5, rights: GrantRights::R, grantee: 4, transient: true },
+            CallEvent::Call { depth: 1, caller: 2, callee: 4, op: syscalls::sysno::WRITE },
+            CallEvent::Grant { depth: 2, by: 4, space: 4, offset: 0x2000_0000, len: 64, rights: GrantRights::W, grantee: 3, transient: true },
+            CallEvent::Call { depth: 2, caller: 4, callee: 3, op: proc_op::CREDS },
+            CallEvent::Revoke { depth: 2, by: 4, count: 1, returned: Some(3) },
+            CallEvent::Revoke { depth: 1, by: 2, count: 1, returned: Some(4) },
+            CallEvent::Grant { depth: 1, by: 2, space: 2, offset: 0x1000_0000, len: 4096, rights: GrantRights::RW, grantee: 3, transient: false },
+        ] {
+            log.push(e);
+        }
+        let lines = calls(&log, &spaces);
+        assert_eq!(
+            lines,
+            [
+                "  -> proc.ENTER",
+                "  -> vfs.write lend R space 40 [0x1000, +5)",
+                "    -> proc.CREDS lend W vfs [0x20000000, +64)",
+                "    revoke 1 (return from proc)",
+                "  revoke 1 (return from vfs)",
+                "  grant RW linux [0x10000000, +4096) to proc",
+                "  = 3 portal calls, 3 grants, 2 revokes",
+            ]
+        );
+        // Monolithic: the service calls inside the kernel space, no portal.
+        let mut mono = CallLog::default();
+        mono.push(CallEvent::Direct { depth: 1, to: ServiceId::Vfs as u64, op: syscalls::sysno::WRITE });
+        mono.push(CallEvent::Direct { depth: 2, to: ServiceId::Tty as u64, op: syscalls::tty::op::WRITE });
+        let kernel = |_: Sid| Some(ServiceId::Linux);
+        let lines = calls(&mono, &Spaces { service: &kernel, monolithic: true });
+        assert_eq!(
+            lines,
+            [
+                "  -> vfs.write (in-kernel call, no portal)",
+                "    -> tty.WRITE (in-kernel call, no portal)",
+                "  = 0 portal calls, 0 grants, 0 revokes (monolithic: 2 service calls inside the kernel space)",
+            ]
+        );
+        assert_eq!(op_name(ServiceId::Supervisor, crate::supervisor::op::RESTART), "supervisor.RESTART");
+        assert_eq!(op_name(ServiceId::Mm, 0x7777), "mm.0x7777");
     }
 }

@@ -6,6 +6,7 @@ pub mod creds;
 pub mod futex;
 pub mod ipc;
 pub mod lifecycle;
+pub mod opnames;
 pub mod mm;
 pub mod proc;
 pub mod sched;

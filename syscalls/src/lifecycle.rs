@@ -8,19 +8,23 @@ use crate::service::{call_errno, err, is_err};
 use crate::vfs::op as vfs_op;
 use crate::{Env, ServiceId};
 
-/// Clone: a1 = flags, a2 = new sp, a3 = tls, a4 = child tid pointer (process-local).
-/// a0 = new tid, a1 = the child's DATA space.
-pub const CLONE: u64 = 0x1100;
-/// Exit: a1 = status, a2 = 1 for the whole group, a3 = the signal that kills the
-/// process (0 = a plain exit), a4 = its resident set in KiB (for getrusage and wait).
-/// a0 = 1 if the process is gone, a1 = clear_child_tid of the exiting thread.
-pub const EXIT: u64 = 0x1101;
-/// Exec succeeded: a1 = new code, a2 = new data, a3..a4 = the new thread name (16
-/// bytes, NUL-padded: the executable's file name), a5 = the executed file's owner and
-/// mode as an `EXEC_FILE_SIZE`-byte record (st_mode, st_uid, st_gid: u32 each, lent
-/// R), or 0 when unknown (then no set-id bits apply). a0 = 0, a1 = 1 when the new
-/// image runs with more privilege than its caller (AT_SECURE).
-pub const EXEC: u64 = 0x1102;
+/// proc's lifecycle ops (proc's `op` module has the others).
+pub mod op {
+    /// Clone: a1 = flags, a2 = new sp, a3 = tls, a4 = child tid pointer (process-local).
+    /// a0 = new tid, a1 = the child's DATA space.
+    pub const CLONE: u64 = 0x1100;
+    /// Exit: a1 = status, a2 = 1 for the whole group, a3 = the signal that kills the
+    /// process (0 = a plain exit), a4 = its resident set in KiB (for getrusage and wait).
+    /// a0 = 1 if the process is gone, a1 = clear_child_tid of the exiting thread.
+    pub const EXIT: u64 = 0x1101;
+    /// Exec succeeded: a1 = new code, a2 = new data, a3..a4 = the new thread name (16
+    /// bytes, NUL-padded: the executable's file name), a5 = the executed file's owner and
+    /// mode as an `EXEC_FILE_SIZE`-byte record (st_mode, st_uid, st_gid: u32 each, lent
+    /// R), or 0 when unknown (then no set-id bits apply). a0 = 0, a1 = 1 when the new
+    /// image runs with more privilege than its caller (AT_SECURE).
+    pub const EXEC: u64 = 0x1102;
+}
+pub use op::{CLONE, EXEC, EXIT};
 /// Size of the file record of EXEC.
 pub const EXEC_FILE_SIZE: u64 = 12;
 

@@ -132,6 +132,11 @@ pub trait Env {
     fn wiring(&self) -> Option<&dyn Any> {
         None
     }
+    /// The machine's log of portal calls, grants and revocations, when it is on
+    /// (`--strace-calls`: the personality reads it around each syscall).
+    fn call_log(&mut self) -> Option<&mut machine::calltrace::CallLog> {
+        None
+    }
 }
 
 /// Typed user pointers (`abi::UserPtr`) are read and written through a service's `Env`,

@@ -30,9 +30,13 @@ pub const FUTEX_WAITERS: u32 = 0x8000_0000;
 pub const FUTEX_OWNER_DIED: u32 = 0x4000_0000;
 pub const FUTEX_TID_MASK: u32 = 0x3fff_ffff;
 
-/// A futex op of the personality (not a syscall): the owner of the word at a1 (lent
-/// RW, 4 bytes), thread a2, died; a3 = `died::PI` | `died::PENDING`. a0 = 0.
-pub const OWNER_DIED: u64 = 0x1000;
+/// Operations of futex besides Linux syscall numbers.
+pub mod op {
+    /// A futex op of the personality (not a syscall): the owner of the word at a1 (lent
+    /// RW, 4 bytes), thread a2, died; a3 = `died::PI` | `died::PENDING`. a0 = 0.
+    pub const OWNER_DIED: u64 = 0x1000;
+}
+pub use op::OWNER_DIED;
 
 /// Flags of OWNER_DIED.
 pub mod died {
