@@ -39,6 +39,14 @@ fn name(env: &mut dyn Env, p: u64, len: u64) -> Result<String, i32> {
     Ok(String::from_utf8_lossy(&b[..end]).into_owned())
 }
 
+/// What a timed send or receive checks first, in Linux's order: the absolute
+/// timeout (EINVAL/EFAULT), then the descriptor (EBADF).
+fn timed_queue(env: &mut dyn Env, who: &Who, fd: u64, ts: u64) -> Result<(Option<u128>, u64, Open), i32> {
+    let timeout = abs_timeout(env, ts)?;
+    let (q, o) = lookup(env, who, fd)?;
+    Ok((timeout, q, o))
+}
+
 /// An absolute CLOCK_REALTIME timeout at `p` (0: none) as nanoseconds from now, or
 /// EINVAL for a malformed one.
 fn abs_timeout(env: &mut dyn Env, p: u64) -> Result<Option<u128>, i32> {
@@ -106,11 +114,7 @@ pub fn mq(ipc: &mut Ipc, env: &mut dyn Env, who: &mut Who, n: u64, s: [u64; 5]) 
             if prio >= super::mq::MQ_PRIO_MAX as u64 {
                 return fail(libc::EINVAL);
             }
-            let timeout = match abs_timeout(env, ts) {
-                Ok(t) => t,
-                Err(e) => return fail(e),
-            };
-            let (q, o) = match lookup(env, who, fd) {
+            let (timeout, q, o) = match timed_queue(env, who, fd, ts) {
                 Ok(x) => x,
                 Err(e) => return fail(e),
             };
@@ -136,11 +140,7 @@ pub fn mq(ipc: &mut Ipc, env: &mut dyn Env, who: &mut Who, n: u64, s: [u64; 5]) 
         }
         nr::MQ_TIMEDRECEIVE => {
             let (fd, p, len, prio_p, ts) = (s[0], s[1], s[2], s[3], s[4]);
-            let timeout = match abs_timeout(env, ts) {
-                Ok(t) => t,
-                Err(e) => return fail(e),
-            };
-            let (q, o) = match lookup(env, who, fd) {
+            let (timeout, q, o) = match timed_queue(env, who, fd, ts) {
                 Ok(x) => x,
                 Err(e) => return fail(e),
             };
