@@ -331,7 +331,7 @@ impl Mm {
         }
         // A sealed source (or, with MREMAP_FIXED, destination) is neither moved,
         // resized nor replaced.
-        if self.sealed_in(pid, old, old + old_len.max(PAGE_SIZE)) || (flags & MREMAP_FIXED != 0 && self.sealed_in(pid, new_addr, new_addr.saturating_add(new_len))) {
+        if self.sealed_in(pid, old, old.saturating_add(old_len.max(PAGE_SIZE))) || (flags & MREMAP_FIXED != 0 && self.sealed_in(pid, new_addr, new_addr.saturating_add(new_len))) {
             return err(libc::EPERM);
         }
         let Some(pm) = self.procs.get(&pid) else { return err(libc::ESRCH) };
