@@ -5,6 +5,7 @@
  * wrap are EINVAL, an unmapped hole ENOMEM. */
 #define _GNU_SOURCE
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -22,6 +23,37 @@
 static long mseal_(void *a, size_t len, unsigned long flags)
 {
     return syscall(SYS_mseal, a, len, flags);
+}
+
+/* The permissions /proc/self/maps shows for the mapping holding `a` ("rw-p"). */
+static const char *perms(void *a)
+{
+    static char out[8];
+    char line[512];
+    strcpy(out, "none");
+    FILE *f = fopen("/proc/self/maps", "r");
+    while (f && fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        char pr[8];
+        if (sscanf(line, "%lx-%lx %7s", &lo, &hi, pr) == 3 && (unsigned long)a >= lo && (unsigned long)a < hi) {
+            strcpy(out, pr);
+            break;
+        }
+    }
+    if (f)
+        fclose(f);
+    return out;
+}
+
+static void check_perms(const char *name, void *a, const char *want)
+{
+    const char *got = perms(a);
+    if (strcmp(got, want) == 0) {
+        printf("%s: ok\n", name);
+    } else {
+        printf("%s: FAIL got %s want %s\n", name, got, want);
+        failures++;
+    }
 }
 
 int main(void)
@@ -63,6 +95,16 @@ int main(void)
     CHECK_OK("madvise WILLNEED read-only sealed", madvise(p + 4 * pg, pg, MADV_WILLNEED));
     CHECK_OK("madvise DONTNEED writable sealed", madvise(p + pg, pg, MADV_DONTNEED));
     check("writable sealed page discarded", p[pg], 0);
+    /* mprotect and madvise go mapping by mapping (Linux 6.18): the ones before the
+     * sealed mapping change, then EPERM. */
+    CHECK_ERR("mprotect unsealed then sealed", mprotect(p, 2 * pg, PROT_READ), EPERM);
+    check_perms("page before the sealed one changed", p, "r--p");
+    check_perms("sealed page unchanged", p + pg, "rw-p");
+    CHECK_OK("page 0 writable again", mprotect(p, pg, PROT_READ | PROT_WRITE));
+    p[3 * pg] = 'c';
+    CHECK_ERR("madvise DONTNEED unsealed then sealed read-only", madvise(p + 3 * pg, 2 * pg, MADV_DONTNEED), EPERM);
+    check("page before the sealed one discarded", p[3 * pg], 0);
+    check("sealed read-only page kept", p[4 * pg], 'a');
     CHECK_OK("munmap next to sealed", munmap(p + 5 * pg, pg));
     CHECK_OK("mprotect unsealed page 0", mprotect(p, pg, PROT_READ));
     /* The seal is inherited by a fork child. */

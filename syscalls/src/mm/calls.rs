@@ -246,16 +246,15 @@ impl Mm {
         let Some(end) = start.checked_add(len).filter(|e| *e <= TASK_SIZE) else { return err(libc::ENOMEM) };
         let Some(pm) = self.procs.get(&pid) else { return err(libc::ESRCH) };
         let data = pm.data;
-        // Linux changes the mappings in order up to the first hole, then fails.
+        // Linux changes the mappings in order up to the first hole (ENOMEM) or sealed
+        // mapping (EPERM), then fails.
         let hole = pm.vmas.first_hole(start, end);
-        let stop = hole.unwrap_or(end);
+        let sealed = pm.vmas.overlapping(start, hole.unwrap_or(end)).find(|v| v.sealed).map(|v| v.start.max(start));
+        let stop = sealed.or(hole).unwrap_or(end);
         if stop == start {
-            return err(libc::ENOMEM);
+            return err(if sealed.is_some() { libc::EPERM } else { libc::ENOMEM });
         }
         let pieces: Vec<Vma> = pm.vmas.overlapping(start, stop).map(|v| v.slice(start, stop)).collect();
-        if pieces.iter().any(|v| v.sealed) {
-            return err(libc::EPERM);
-        }
         if prot & PROT_WRITE != 0 && pieces.iter().any(|v| v.shared && v.file().is_some_and(|f| !f.may_write)) {
             return err(libc::EACCES);
         }
@@ -283,7 +282,13 @@ impl Mm {
         {
             return err(libc::ENOMEM);
         }
-        if hole.is_some() { err(libc::ENOMEM) } else { 0 }
+        if sealed.is_some() {
+            err(libc::EPERM)
+        } else if hole.is_some() {
+            err(libc::ENOMEM)
+        } else {
+            0
+        }
     }
 
     /// Moves the page-table entries of `[from, from+len)` to `to` (frames, rights and
@@ -479,9 +484,9 @@ impl Mm {
             return 0;
         }
         let Some(end) = start.checked_add(len).filter(|e| *e <= TASK_SIZE) else { return err(libc::ENOMEM) };
-        if self.seal_forbids_advice(pid, start, end, advice) {
-            return err(libc::EPERM);
-        }
+        // Advised up to a sealed mapping it may not discard, then EPERM.
+        let sealed = self.seal_stops_advice(pid, start, end, advice);
+        let end = sealed.unwrap_or(end);
         let Some(pm) = self.procs.get(&pid) else { return err(libc::ESRCH) };
         let data = pm.data;
         let hole = pm.vmas.first_hole(start, end);
@@ -514,7 +519,13 @@ impl Mm {
             // Hints (and MADV_FREE, which may keep the contents): nothing to do.
             _ => {}
         }
-        if hole.is_some() { err(libc::ENOMEM) } else { 0 }
+        if sealed.is_some() {
+            err(libc::EPERM)
+        } else if hole.is_some() {
+            err(libc::ENOMEM)
+        } else {
+            0
+        }
     }
 
     pub(super) fn msync(&mut self, env: &mut dyn Env, pid: u32, start: u64, len: u64, flags: u64) -> u64 {

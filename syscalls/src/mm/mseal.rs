@@ -1,9 +1,10 @@
 //! mseal: sealing mappings against change (Linux 6.10, 64-bit only).
 //!
 //! A sealed VMA (`Vma::sealed`) keeps its place, size and protection for the life of
-//! the process: munmap, mremap (of it, or onto it), mmap MAP_FIXED over it, mprotect
-//! and brk shrinking over it fail with EPERM and change nothing, and so does madvise
-//! with discarding advice on a sealed read-only private anonymous mapping. The seal is
+//! the process: munmap, mremap (of it, or onto it), mmap MAP_FIXED over it and brk
+//! shrinking over it fail with EPERM and change nothing; mprotect, and madvise with
+//! discarding advice on a sealed read-only private anonymous mapping, change the
+//! mappings before the sealed one, as Linux 6.18 does VMA by VMA, then fail with EPERM. The seal is
 //! inherited across fork with the VMA; exec starts a new address space without seals.
 //! The checks live here; the mapping calls (`calls`) ask `sealed_in` first.
 
@@ -43,10 +44,14 @@ impl Mm {
         self.procs.get(&pid).is_some_and(|pm| pm.vmas.overlapping(start, end).any(|v| v.sealed))
     }
 
-    /// Whether madvise `advice` over `[start, end)` would discard a sealed read-only
-    /// private anonymous mapping's contents (can_madvise_modify).
-    pub(super) fn seal_forbids_advice(&self, pid: u32, start: u64, end: u64, advice: i32) -> bool {
-        discards(advice)
-            && self.procs.get(&pid).is_some_and(|pm| pm.vmas.overlapping(start, end).any(|v| v.sealed && !v.shared && v.file().is_none() && v.prot & PROT_WRITE == 0))
+    /// Where madvise `advice` over `[start, end)` meets a sealed read-only private
+    /// anonymous mapping whose contents it would discard (can_madvise_modify): Linux
+    /// advises the mappings before it, then fails with EPERM.
+    pub(super) fn seal_stops_advice(&self, pid: u32, start: u64, end: u64, advice: i32) -> Option<u64> {
+        if !discards(advice) {
+            return None;
+        }
+        let pm = self.procs.get(&pid)?;
+        pm.vmas.overlapping(start, end).find(|v| v.sealed && !v.shared && v.file().is_none() && v.prot & PROT_WRITE == 0).map(|v| v.start.max(start))
     }
 }
