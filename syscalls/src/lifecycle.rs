@@ -151,6 +151,8 @@ fn clone(p: &mut Proc, env: &mut dyn Env, pid: u32, tid: u32, a: [u64; 6]) -> [u
                 t.clear_child_tid = ctid;
             }
         }
+        // The new thread starts with its creator's memory policy.
+        let _ = env.call(ServiceId::Mm, mm_op::THREAD, [(pid as u64) << 32 | tid as u64, new as u64, 0, 0, 0, 0], &[]);
         return [new as u64, data as u64];
     }
     let w = (pid as u64) << 32 | tid as u64;

@@ -134,6 +134,9 @@ const XATTR: &str = "user.* attributes, kept by the vfs for the guest tree's fil
 const GUEST_CLOCK: &str = "moves the guest's realtime clock (an offset), never the host's";
 const GUEST_CLOCK_ADJ: &str = "NTP variables kept; the guest clock is stepped, not slewed";
 const NO_SWAP: &str = "nothing is ever swapped out: locks are accounted against RLIMIT_MEMLOCK; MCL_FUTURE does not count later mappings";
+const ONE_NODE: &str = "one memory node (0): policies are kept per thread and per mapping and read back; no page moves";
+const NO_SWAP_AREA: &str = "EPERM without CAP_SYS_ADMIN; with it ENOSYS, as a kernel without swap support (grantix never swaps)";
+const NO_PKEYS: &str = "riscv64 has no protection keys: Linux builds these calls only with CONFIG_ARCH_HAS_PKEYS";
 const ONE_HART: &str = "one hart, SCHED_OTHER: policies and affinity are accepted and change nothing";
 
 syscall_table! {
@@ -332,6 +335,25 @@ syscall_table! {
     nr::MUNLOCKALL => Mm() NONE, Support::Partial(NO_SWAP);
     nr::MLOCK2 => Mm(Addr, Uint, Hex) NONE, Support::Partial(NO_SWAP);
     nr::MADVISE => Mm(Addr, Uint, Int) NONE, Support::Partial("DONTNEED zeroes private pages; other advice is accepted");
+    // NUMA memory policy on one node (mm::mempolicy).
+    nr::GET_MEMPOLICY => Mm(Ptr, Ptr, Uint, Addr, Hex) NONE, Support::Partial(ONE_NODE);
+    nr::SET_MEMPOLICY => Mm(Hex, Ptr, Uint) NONE, Support::Partial(ONE_NODE);
+    nr::MBIND => Mm(Addr, Uint, Hex, Ptr, Uint, Hex) NONE, Support::Partial(ONE_NODE);
+    nr::SET_MEMPOLICY_HOME_NODE => Mm(Addr, Uint, Uint, Hex) NONE, Support::Partial(ONE_NODE);
+    nr::MIGRATE_PAGES => Mm(Int, Uint, Ptr, Ptr) NONE, Support::Partial(ONE_NODE);
+    nr::MOVE_PAGES => Mm(Int, Uint, Ptr, Ptr, Ptr, Hex) NONE, Support::Partial("one node (0): a page with a frame is on node 0, one never touched -ENOENT; a page only read is on node 0 (Linux: -EFAULT, the shared zero page); a page shared with another process is not EACCES");
+    // Sealing, the remap and advice calls, swap, cache statistics (mm::mseal, remap, advise, swap, cachestat).
+    nr::MSEAL => Mm(Addr, Uint, Hex) NONE;
+    nr::REMAP_FILE_PAGES => Mm(Addr, Uint, Hex, Uint, Hex) NONE, Support::Partial("emulated with mmap(MAP_SHARED | MAP_FIXED) as Linux does; shared anonymous mappings are EINVAL, and the descriptor the mapping was made through must still be open (EBADF)");
+    nr::PROCESS_MADVISE => Mm(Fd, Ptr, Uint, Int, Hex) NONE, Support::Partial("advice as madvise's: the remote hints (COLD, PAGEOUT, WILLNEED, COLLAPSE) change nothing");
+    nr::SWAPON => Mm(Path, Hex) NONE, Support::Partial(NO_SWAP_AREA);
+    nr::SWAPOFF => Mm(Path) NONE, Support::Partial(NO_SWAP_AREA);
+    nr::CACHESTAT => Mm(Fd, Ptr, Ptr, Hex) NONE, Support::Partial("counts the pages mm caches (those of mapped files); no dirty, writeback or eviction counts");
+    // riscv64 has no memory protection keys: Linux builds these only with
+    // CONFIG_ARCH_HAS_PKEYS (mm/mprotect.c), so a riscv64 kernel answers ENOSYS.
+    nr::PKEY_MPROTECT => Mm(Addr, Uint, Hex, Int) NONE, Support::Refused(NO_PKEYS);
+    nr::PKEY_ALLOC => Mm(Hex, Hex) NONE, Support::Refused(NO_PKEYS);
+    nr::PKEY_FREE => Mm(Int) NONE, Support::Refused(NO_PKEYS);
     // Clocks, sleeping, the system's identity (time).
     nr::NANOSLEEP => Time(Ptr, Ptr) NONE;
     nr::CLOCK_GETTIME => Time(Int, Ptr) IDEMPOTENT;

@@ -29,6 +29,9 @@ impl Mm {
                 pm.vmas.insert(Vma { role: Role::Heap, ..Vma::anon(old_end, new_end, PROT_READ | PROT_WRITE) });
             }
         } else if new_end < old_end {
+            if self.sealed_in(pid, new_end, old_end) {
+                return cur;
+            }
             self.unmap_range(env, pid, new_end, old_end);
         }
         if let Some(pm) = self.procs.get_mut(&pid) {
@@ -170,8 +173,11 @@ impl Mm {
                 return err(libc::ENOMEM);
             }
         }
-        // MAP_FIXED replaces what was there.
+        // MAP_FIXED replaces what was there, unless it is sealed.
         if !pm.vmas.is_free(start, end) {
+            if self.sealed_in(pid, start, end) {
+                return err(libc::EPERM);
+            }
             self.unmap_range(env, pid, start, end);
         }
         let backing = match file {
@@ -184,7 +190,7 @@ impl Mm {
             }
             None => Backing::Anon,
         };
-        let v = Vma { start, end, prot, shared, backing, populated, role: Role::Mmap, dontfork: false, wipeonfork: false };
+        let v = Vma { start, end, prot, shared, backing, populated, role: Role::Mmap, dontfork: false, wipeonfork: false, policy: None, sealed: false };
         if v.file().is_some() {
             if let Err(e) = self.populate_file(env, pid, data, &v) {
                 if let Ok(mem) = env.memory() {
@@ -220,6 +226,10 @@ impl Mm {
         if !self.procs.contains_key(&pid) {
             return err(libc::ESRCH);
         }
+        // Nothing is unmapped when any of the range is sealed.
+        if self.sealed_in(pid, start, start + len) {
+            return err(libc::EPERM);
+        }
         self.unmap_range(env, pid, start, start + len);
         0
     }
@@ -236,11 +246,13 @@ impl Mm {
         let Some(end) = start.checked_add(len).filter(|e| *e <= TASK_SIZE) else { return err(libc::ENOMEM) };
         let Some(pm) = self.procs.get(&pid) else { return err(libc::ESRCH) };
         let data = pm.data;
-        // Linux changes the mappings in order up to the first hole, then fails.
+        // Linux changes the mappings in order up to the first hole (ENOMEM) or sealed
+        // mapping (EPERM), then fails.
         let hole = pm.vmas.first_hole(start, end);
-        let stop = hole.unwrap_or(end);
+        let sealed = pm.vmas.overlapping(start, hole.unwrap_or(end)).find(|v| v.sealed).map(|v| v.start.max(start));
+        let stop = sealed.or(hole).unwrap_or(end);
         if stop == start {
-            return err(libc::ENOMEM);
+            return err(if sealed.is_some() { libc::EPERM } else { libc::ENOMEM });
         }
         let pieces: Vec<Vma> = pm.vmas.overlapping(start, stop).map(|v| v.slice(start, stop)).collect();
         if prot & PROT_WRITE != 0 && pieces.iter().any(|v| v.shared && v.file().is_some_and(|f| !f.may_write)) {
@@ -270,7 +282,13 @@ impl Mm {
         {
             return err(libc::ENOMEM);
         }
-        if hole.is_some() { err(libc::ENOMEM) } else { 0 }
+        if sealed.is_some() {
+            err(libc::EPERM)
+        } else if hole.is_some() {
+            err(libc::ENOMEM)
+        } else {
+            0
+        }
     }
 
     /// Moves the page-table entries of `[from, from+len)` to `to` (frames, rights and
@@ -316,6 +334,11 @@ impl Mm {
         if new_len == 0 || new_len > TASK_SIZE {
             return err(libc::EINVAL);
         }
+        // A sealed source (or, with MREMAP_FIXED, destination) is neither moved,
+        // resized nor replaced.
+        if self.sealed_in(pid, old, old.saturating_add(old_len.max(PAGE_SIZE))) || (flags & MREMAP_FIXED != 0 && self.sealed_in(pid, new_addr, new_addr.saturating_add(new_len))) {
+            return err(libc::EPERM);
+        }
         let Some(pm) = self.procs.get(&pid) else { return err(libc::ESRCH) };
         let data = pm.data;
         let Some(v) = pm.vmas.find(old).cloned() else { return err(libc::EFAULT) };
@@ -358,6 +381,12 @@ impl Mm {
             }
             if let Some(pm) = self.procs.get_mut(&pid) {
                 pm.vmas.insert(grown.slice(v.end, grow_end));
+            }
+            if super::interp::is_exec(v.prot)
+                && let (Some(pm), Ok(mem)) = (self.procs.get(&pid), env.memory())
+                && super::interp::sync_code(mem, pm, v.end, grow_end, true, v.prot).is_err()
+            {
+                return err(libc::ENOMEM);
             }
             return old;
         }
@@ -417,7 +446,27 @@ impl Mm {
         if let Err(e) = self.populate(env, pid, data, &moved, dst + covered, dst + new_len) {
             return e;
         }
+        if super::interp::is_exec(v.prot) && self.move_code(env, pid, old, old_len, dst, new_len, duplicate).is_err() {
+            return err(libc::ENOMEM);
+        }
         dst
+    }
+
+    /// The CODE side of moving executable pages (mremap): the old range's
+    /// translations go (unless the CODE space is still shared after fork, as in
+    /// `unmap_range`; a duplicate keeps them), the new range maps the moved frames RX.
+    /// The machine's code epoch moves with each change, so no stale translation of
+    /// either range survives.
+    #[allow(clippy::too_many_arguments)]
+    fn move_code(&mut self, env: &mut dyn Env, pid: u32, old: u64, old_len: u64, dst: u64, new_len: u64, duplicate: bool) -> Result<(), machine::GxError> {
+        let Some(pm) = self.procs.get(&pid) else { return Ok(()) };
+        let code_shared = self.procs.iter().any(|(p, m)| *p != pid && m.code == pm.code);
+        let prot = pm.vmas.find(dst).map_or(0, |v| v.prot);
+        let Ok(mem) = env.memory() else { return Ok(()) };
+        if !duplicate && !code_shared && old_len > 0 {
+            mem.unmap(pm.code, old, old_len)?;
+        }
+        super::interp::sync_code(mem, pm, dst, dst + new_len, true, prot)
     }
 
     pub(super) fn madvise(&mut self, env: &mut dyn Env, pid: u32, start: u64, len: u64, advice: i32) -> u64 {
@@ -435,6 +484,9 @@ impl Mm {
             return 0;
         }
         let Some(end) = start.checked_add(len).filter(|e| *e <= TASK_SIZE) else { return err(libc::ENOMEM) };
+        // Advised up to a sealed mapping it may not discard, then EPERM.
+        let sealed = self.seal_stops_advice(pid, start, end, advice);
+        let end = sealed.unwrap_or(end);
         let Some(pm) = self.procs.get(&pid) else { return err(libc::ESRCH) };
         let data = pm.data;
         let hole = pm.vmas.first_hole(start, end);
@@ -467,7 +519,13 @@ impl Mm {
             // Hints (and MADV_FREE, which may keep the contents): nothing to do.
             _ => {}
         }
-        if hole.is_some() { err(libc::ENOMEM) } else { 0 }
+        if sealed.is_some() {
+            err(libc::EPERM)
+        } else if hole.is_some() {
+            err(libc::ENOMEM)
+        } else {
+            0
+        }
     }
 
     pub(super) fn msync(&mut self, env: &mut dyn Env, pid: u32, start: u64, len: u64, flags: u64) -> u64 {

@@ -14,14 +14,20 @@
 //! - shared mappings (file or anonymous) keep sharing frames across fork;
 //! - shared file mappings are written back to the file on msync, munmap, exit and exec.
 
+mod advise;
 pub mod cache;
+mod cachestat;
 pub mod interp;
 mod calls;
 mod faults;
 mod files;
 mod lifecycle;
+pub mod mempolicy;
 mod mlock;
+mod mseal;
+mod remap;
 mod shm;
+mod swap;
 mod vfork;
 pub mod vmrw;
 pub mod vma;
@@ -36,7 +42,7 @@ use machine::memory::Memory;
 use machine::{Fault, GrantRights, PageRights};
 use std::any::Any;
 use std::collections::BTreeMap;
-pub use vma::{Backing, FileKey, FileMap, Role, Vma, VmaList, PROT_EXEC, PROT_READ, PROT_WRITE};
+pub use vma::{Backing, FileKey, FileMap, Policy, Role, Vma, VmaList, PROT_EXEC, PROT_READ, PROT_WRITE};
 
 /// Operations of mm besides Linux syscall numbers.
 pub mod op {
@@ -75,6 +81,9 @@ pub mod op {
     pub const SHM_DETACH: u64 = 0x2011;
     /// ipc destroyed segment a1: release its frames.
     pub const SHM_FREE: u64 = 0x2012;
+    /// proc made thread a1 in the caller's process: it starts with the calling
+    /// thread's memory policy (`mempolicy`).
+    pub const THREAD: u64 = 0x2013;
     /// vfork: child a1 shares the caller's spaces until it execs or exits (`vfork`).
     /// a0 = its DATA space, a1 = its CODE space.
     pub const VFORK: u64 = 0x2080;
@@ -173,6 +182,8 @@ pub struct Mm {
     pub vfork: BTreeMap<u32, u32>,
     /// Locked pages per process (`mlock`).
     pub mlocks: BTreeMap<u32, mlock::Locks>,
+    /// Threads' memory policies (set_mempolicy), by (process, thread) (`mempolicy`).
+    pub policies: BTreeMap<(u32, u32), Policy>,
 }
 
 /// Page rights for a mapping's protection. Data spaces never hold X pages: code
@@ -269,6 +280,7 @@ impl Service for Mm {
                         }
                         env.write(s[4], &out)?;
                         self.shm_exit(env, pid);
+                        self.exec_policy(a[0], true);
                         [0, 0]
                     }
                     Err(e) => [err(e), 0],
@@ -278,6 +290,7 @@ impl Service for Mm {
                 let data = self.fork(env, pid, s[0] as u32);
                 if !is_err(data) {
                     self.shm_fork(env, pid, s[0] as u32);
+                    self.fork_policy(a[0], s[0] as u32);
                 }
                 // a1: the child's CODE space when it has one of its own.
                 let code = self.procs.get(&(s[0] as u32)).filter(|c| !is_err(data) && self.procs.get(&pid).is_none_or(|p| p.code != c.code)).map_or(0, |c| c.code as u64);
@@ -286,6 +299,7 @@ impl Service for Mm {
             op::EXIT => {
                 self.shm_exit(env, pid);
                 self.forget_locks(pid);
+                self.exec_policy(a[0], false);
                 self.exit(env, pid);
                 [0, 0]
             }
@@ -305,6 +319,10 @@ impl Service for Mm {
             op::FILE_CHANGED => [self.file_changed(env, FileKey { dev: s[0], ino: s[1] }, s[2], s[3], s[4]), 0],
             op::SHM_ATTACH => [self.shm_attach(env, pid, s[0] as i32, s[1], s[2], s[3]), 0],
             op::SHM_DETACH => [self.shm_detach(env, pid, s[0]), 0],
+            op::THREAD => {
+                self.thread_policy(a[0], s[0] as u32);
+                [0, 0]
+            }
             op::SHM_FREE => {
                 self.shm_free(env, s[0] as i32);
                 [0, 0]
@@ -320,6 +338,12 @@ impl Service for Mm {
             nr::RISCV_FLUSH_ICACHE => [calls::flush_icache(env, s[2]), 0],
             nr::PROCESS_VM_READV | nr::PROCESS_VM_WRITEV => [self.process_vm(env, a[0] & !0xff00_0000, pid, op == nr::PROCESS_VM_WRITEV, s), 0],
             nr::MLOCK | nr::MLOCK2 | nr::MUNLOCK | nr::MLOCKALL | nr::MUNLOCKALL => [self.mlock_call(env, a[0] & !0xff00_0000, pid, op, s), 0],
+            nr::GET_MEMPOLICY | nr::SET_MEMPOLICY | nr::MBIND | nr::SET_MEMPOLICY_HOME_NODE | nr::MIGRATE_PAGES | nr::MOVE_PAGES => [self.mempolicy_call(env, a[0] & !0xff00_0000, pid, op, s), 0],
+            nr::MSEAL => [self.mseal(pid, s[0], s[1], s[2]), 0],
+            nr::REMAP_FILE_PAGES => [self.remap_file_pages(env, pid, s), 0],
+            nr::PROCESS_MADVISE => [self.process_madvise(env, a[0] & !0xff00_0000, pid, s), 0],
+            nr::SWAPON | nr::SWAPOFF => [Self::swap_call(env, a[0] & !0xff00_0000, op, s[1]), 0],
+            nr::CACHESTAT => [self.cachestat(env, pid, s), 0],
             _ => [err(libc::ENOSYS), 0],
         })
     }
@@ -361,6 +385,16 @@ pub fn qualify(n: u64, a: &[u64; 6], q: impl Fn(u64) -> u64) -> [u64; 6] {
         // Six arguments: the two counts travel packed in one word, the flags after.
         out = [a[0], q(a[1]), vmrw::pack_counts(a[2], a[4]), q(a[3]), a[5], 0];
     }
+    if let Some(m) = mempolicy::qualify(n, a, &q) {
+        out = m;
+    }
+    match n {
+        nr::PROCESS_MADVISE => out[1] = q(a[1]),
+        nr::CACHESTAT => (out[1], out[2]) = (q(a[1]), q(a[2])),
+        // mm never reads the path: swapping is refused before it would be.
+        nr::SWAPON | nr::SWAPOFF => out[0] = 0,
+        _ => {}
+    }
     out
 }
 
@@ -373,6 +407,13 @@ pub fn lends(n: u64, qa: &[u64; 6]) -> Vec<Lend> {
         let (lcnt, rcnt) = (qa[2] & 0xffff_ffff, qa[2] >> 32);
         let arr = |p: u64, c: u64| (c > 0 && c <= vmrw::IOV_MAX).then(|| Lend::read(p, c * 16));
         return [arr(qa[1], lcnt), arr(qa[3], rcnt)].into_iter().flatten().collect();
+    }
+    match n {
+        nr::GET_MEMPOLICY | nr::SET_MEMPOLICY | nr::MBIND | nr::MIGRATE_PAGES | nr::MOVE_PAGES => return mempolicy::lends(n, qa),
+        // The iovec array, unless flags or the count are refused first.
+        nr::PROCESS_MADVISE if qa[4] as u32 == 0 && qa[2] <= vmrw::IOV_MAX => return (qa[2] > 0).then(|| Lend::read(qa[1], qa[2] * 16)).into_iter().collect(),
+        nr::CACHESTAT => return vec![Lend::read(qa[1], 16), Lend::write(qa[2], 40)],
+        _ => {}
     }
     if n == nr::MINCORE {
         // Linux checks the range (EINVAL, ENOMEM) before the vector (EFAULT): no lend

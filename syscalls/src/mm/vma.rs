@@ -80,12 +80,33 @@ pub struct Vma {
     pub dontfork: bool,
     /// madvise(MADV_WIPEONFORK): the child gets zero-filled memory here.
     pub wipeonfork: bool,
+    /// mbind's memory policy for the range (None: the process's, MPOL_DEFAULT).
+    pub policy: Option<Policy>,
+    /// mseal: the mapping can no longer be unmapped, moved, reprotected or discarded.
+    pub sealed: bool,
+}
+
+/// A NUMA memory policy as mbind and set_mempolicy keep it (`mm::mempolicy`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Policy {
+    /// MPOL_PREFERRED, MPOL_BIND, ... (never MPOL_DEFAULT: that is no policy).
+    pub mode: u16,
+    /// The mode flags the program gave (MPOL_F_STATIC_NODES, _RELATIVE_NODES,
+    /// _NUMA_BALANCING).
+    pub flags: u16,
+    /// The nodes the policy uses, after intersecting with the online ones.
+    pub nodes: u64,
+    /// The node mask as given (kept with STATIC or RELATIVE nodes: get_mempolicy
+    /// returns it then).
+    pub user_nodes: u64,
+    /// set_mempolicy_home_node's node (-1: none).
+    pub home: i32,
 }
 
 impl Vma {
     /// An anonymous private mapping.
     pub fn anon(start: u64, end: u64, prot: u32) -> Vma {
-        Vma { start, end, prot, shared: false, backing: Backing::Anon, populated: true, role: Role::Mmap, dontfork: false, wipeonfork: false }
+        Vma { start, end, prot, shared: false, backing: Backing::Anon, populated: true, role: Role::Mmap, dontfork: false, wipeonfork: false, policy: None, sealed: false }
     }
 
     /// Length in bytes.
@@ -132,6 +153,8 @@ impl Vma {
             || self.role != next.role
             || self.dontfork != next.dontfork
             || self.wipeonfork != next.wipeonfork
+            || self.policy != next.policy
+            || self.sealed != next.sealed
         {
             return false;
         }

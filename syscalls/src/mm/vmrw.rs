@@ -21,7 +21,7 @@ pub fn pack_counts(liovcnt: u64, riovcnt: u64) -> u64 {
 
 impl Mm {
     /// Reads `n` iovecs at qualified `p`: (base, len) pairs.
-    fn iovecs(env: &mut dyn Env, p: u64, n: u64) -> Option<Vec<(u64, u64)>> {
+    pub(super) fn iovecs(env: &mut dyn Env, p: u64, n: u64) -> Option<Vec<(u64, u64)>> {
         let mut b = vec![0u8; (n * 16) as usize];
         if n > 0 {
             env.read(p, &mut b).ok()?;

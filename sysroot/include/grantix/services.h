@@ -78,6 +78,8 @@
 #define GX_MM_MUNMAP 215
 #define GX_MM_MREMAP 216
 #define GX_MM_MMAP 222 /* a2 = addr, a3 = len, a4 = prot, a5 = flags, a6 = fd, a7 = off */
+#define GX_MM_SWAPON 224 /* pointers: arg0 */
+#define GX_MM_SWAPOFF 225 /* pointers: arg0 */
 #define GX_MM_MPROTECT 226
 #define GX_MM_MSYNC 227
 #define GX_MM_MLOCK 228
@@ -86,10 +88,20 @@
 #define GX_MM_MUNLOCKALL 231
 #define GX_MM_MINCORE 232 /* pointers: arg2 */
 #define GX_MM_MADVISE 233
+#define GX_MM_REMAP_FILE_PAGES 234
+#define GX_MM_MBIND 235 /* pointers: arg3 */
+#define GX_MM_GET_MEMPOLICY 236 /* pointers: arg0, arg1 */
+#define GX_MM_SET_MEMPOLICY 237 /* pointers: arg1 */
+#define GX_MM_MIGRATE_PAGES 238 /* pointers: arg2, arg3 */
+#define GX_MM_MOVE_PAGES 239 /* pointers: arg2, arg3, arg4 */
 #define GX_MM_RISCV_FLUSH_ICACHE 259
 #define GX_MM_PROCESS_VM_READV 270 /* pointers: arg1, arg3 */
 #define GX_MM_PROCESS_VM_WRITEV 271 /* pointers: arg1, arg3 */
 #define GX_MM_MLOCK2 284
+#define GX_MM_PROCESS_MADVISE 440 /* pointers: arg1 */
+#define GX_MM_SET_MEMPOLICY_HOME_NODE 450
+#define GX_MM_CACHESTAT 451 /* pointers: arg1, arg2 */
+#define GX_MM_MSEAL 462
 
 /* service "vfs" */
 #define GX_VFS_SETXATTR 5 /* pointers: arg0, arg1, arg2 */
