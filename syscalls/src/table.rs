@@ -135,7 +135,7 @@ const GUEST_CLOCK: &str = "moves the guest's realtime clock (an offset), never t
 const GUEST_CLOCK_ADJ: &str = "NTP variables kept; the guest clock is stepped, not slewed";
 const NO_SWAP: &str = "nothing is ever swapped out: locks are accounted against RLIMIT_MEMLOCK; MCL_FUTURE does not count later mappings";
 const CLONE_LIMITS: &str = "namespaces: CLONE_NEWUTS only (others EPERM or EINVAL); CLONE_VM without CLONE_THREAD only with CLONE_VFORK; pidfds name processes (CLONE_PIDFD with CLONE_THREAD is EINVAL); clone3's set_tid takes a free pid (CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE); CLONE_INTO_CGROUP is EBADF (no cgroup file system)";
-const IOPRIO: &str = "kept per thread and reported (class NONE reads as best effort 4, nice 0); no I/O is scheduled by it";
+const IOPRIO: &str = "kept per thread and reported; no I/O is scheduled by it";
 const FUTEX2: &str = "32-bit words; FUTEX2_NUMA and FUTEX2_MPOL are EINVAL (as before Linux 6.16)";
 const ONE_HART: &str = "one hart, SCHED_OTHER: policies and affinity are accepted and change nothing";
 

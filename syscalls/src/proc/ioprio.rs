@@ -22,15 +22,10 @@ fn class(v: u32) -> u32 {
     (v >> CLASS_SHIFT) & 7
 }
 
-/// What a thread reports (get_task_ioprio): 0 (IOPRIO_DEFAULT) until a value was
-/// set; a set value of class NONE reads as the class and level its nice value maps
-/// to (best effort, (nice + 20) / 5: 4 for nice 0, which grantix's threads keep).
+/// What a thread reports (get_task_ioprio): the value it set, or 0
+/// (IOPRIO_DEFAULT: class NONE) if it never set one.
 pub fn reported(set: Option<u32>) -> u32 {
-    match set {
-        None => 0,
-        Some(v) if class(v) == CLASS_NONE => (CLASS_BE << CLASS_SHIFT) | 4,
-        Some(v) => v,
-    }
+    set.unwrap_or(0)
 }
 
 /// ioprio_best: the higher priority of two (an invalid class counts as the default).
