@@ -42,6 +42,20 @@ impl Linux {
                 }
                 Value(v)
             }
+            nr::CLONE3 => {
+                let (v, vfork) = sys::clone3::clone3(env, c, a);
+                // A vfork child (CLONE_VM | CLONE_VFORK, as glibc's posix_spawn asks):
+                // the parent waits as for clone.
+                if vfork && !is_err(v) {
+                    self.stop = Some(stop::BLOCKED);
+                }
+                Value(v)
+            }
+            nr::EXECVEAT => sys::execveat::execveat(env, c, a),
+            nr::FUTEX_WAKE | nr::FUTEX_WAIT | nr::FUTEX_REQUEUE | nr::FUTEX_WAITV => sys::futex2::call(self, env, c, n, a),
+            nr::REBOOT => sys::admin::reboot(self, env, c, a),
+            nr::ACCT => sys::admin::acct(self, env, c, a),
+            nr::UNSHARE => sys::admin::unshare(env, c, a),
             nr::RT_SIGRETURN => signal::sigreturn(self, env, c),
             nr::RT_SIGSUSPEND => signal::sigsuspend(self, env, c, a),
             nr::SCHED_YIELD => {

@@ -18,6 +18,7 @@ use machine::{addr, Fault};
 use std::any::Any;
 
 pub mod pi;
+pub mod waitv;
 
 /// A thread waiting on a futex word.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,6 +31,8 @@ struct Waiter {
     phys: Option<u64>,
     /// What it waits for (a plain wake, or to own a PI word).
     kind: pi::Kind,
+    /// Its word's index in a futex_waitv (`waitv`); None for the other waits.
+    index: Option<u32>,
 }
 
 /// The futex service.
@@ -37,6 +40,8 @@ struct Waiter {
 pub struct Futex {
     /// Every waiter, in arrival order (wakes go first come, first served).
     waiters: Vec<Waiter>,
+    /// Which word of its futex_waitv woke a thread, for its re-executed call.
+    woken: std::collections::BTreeMap<u32, u32>,
 }
 
 const FUTEX_WAIT: u64 = 0;
@@ -86,6 +91,14 @@ impl Futex {
             if word.matches(&w) && w.bits & bits != 0 && w.kind != pi::Kind::Pi {
                 self.waiters.remove(i);
                 woken.push(w.tid);
+                if let Some(ix) = w.index {
+                    // A futex_waitv is woken once: its other words stop waiting.
+                    // (Those before `i` did not match: scanning again from the start
+                    // is correct, as the removal shifted the rest.)
+                    self.woken.insert(w.tid, ix);
+                    self.waiters.retain(|o| o.tid != w.tid);
+                    i = 0;
+                }
             } else {
                 i += 1;
             }
@@ -173,6 +186,10 @@ impl Service for Futex {
         if op == pi::OWNER_DIED {
             return Ok([self.owner_died(env, a[1], a[2] as u32, a[3])?, 0]);
         }
+        if op == waitv::WAITV {
+            let wake = Wake::from_code((a[0] >> 24) & 0xff);
+            return self.waitv(env, a, wake);
+        }
         if op != nr::FUTEX {
             return Ok([err(libc::ENOSYS), 0]);
         }
@@ -231,7 +248,7 @@ impl Service for Futex {
                     let _ = env.call(ServiceId::Proc, proc_op::DEADLINE, [caller & 0xff_ffff, ns, 0, 0, 0, 0], &[]);
                 }
                 let word = Word::of(env, uaddr, shared);
-                self.waiters.push(Waiter { tid, bits, addr: word.addr, phys: word.phys, kind: pi::Kind::Plain });
+                self.waiters.push(Waiter { tid, bits, addr: word.addr, phys: word.phys, kind: pi::Kind::Plain, index: None });
                 [BLOCK, key(kind::FUTEX, uaddr)]
             }
             pi::LOCK_PI | pi::LOCK_PI2 | pi::TRYLOCK_PI | pi::UNLOCK_PI | pi::WAIT_REQUEUE_PI | pi::CMP_REQUEUE_PI => return self.pi_op(env, fop, a, wake),

@@ -10,7 +10,9 @@ use crate::{Env, ServiceId};
 
 /// proc's lifecycle ops (proc's `op` module has the others).
 pub mod op {
-    /// Clone: a1 = flags, a2 = new sp, a3 = tls, a4 = child tid pointer (process-local).
+    /// Clone: a1 = flags (the exit signal in the low byte; clone3's CLONE_CLEAR_SIGHAND
+    /// and CLONE_INTO_CGROUP above bit 31), a2 = new sp, a3 = tls, a4 = child tid pointer
+    /// (process-local), a5 = clone3's extras: `SET_TID` | the pid asked for, `NEWTIME`.
     /// a0 = new tid, a1 = the child's DATA space.
     pub const CLONE: u64 = 0x1100;
     /// Exit: a1 = status, a2 = 1 for the whole group, a3 = the signal that kills the
@@ -25,6 +27,12 @@ pub mod op {
     pub const EXEC: u64 = 0x1102;
 }
 pub use op::{CLONE, EXEC, EXIT};
+/// a5 of CLONE: a pid is asked for (clone3's set_tid) in the low 32 bits.
+pub const SET_TID: u64 = 1 << 32;
+/// a5 of CLONE: clone3 asked for CLONE_NEWTIME (whose bit the exit signal holds).
+pub const NEWTIME: u64 = 1 << 33;
+/// The largest pid (pid_max): a set_tid must be below it.
+pub const PID_MAX: u64 = 4_194_304;
 /// Size of the file record of EXEC.
 pub const EXEC_FILE_SIZE: u64 = 12;
 
@@ -87,6 +95,7 @@ pub fn handle(p: &mut Proc, env: &mut dyn Env, op: u64, a: [u64; 6]) -> Option<[
             if let Some(t) = p.threads.get_mut(&tid) {
                 t.altstack = (0, 2, 0);
                 t.robust_list = 0;
+                t.rseq = None;
                 t.comm[..8].copy_from_slice(&a[3].to_le_bytes());
                 t.comm[8..].copy_from_slice(&a[4].to_le_bytes());
                 t.comm[15] = 0;
@@ -114,10 +123,32 @@ fn exec_file(env: &mut dyn Env, rec: u64, c: &crate::creds::Creds) -> crate::cre
 }
 
 fn clone(p: &mut Proc, env: &mut dyn Env, pid: u32, tid: u32, a: [u64; 6]) -> [u64; 2] {
+    use crate::proc::cloneflags as cf;
     let (flags, newsp, tls, ctid) = (a[1], a[2], a[3], a[4]);
     let thread = flags & libc::CLONE_THREAD as u64 != 0;
+    let Some(creds) = p.creds(pid).cloned() else { return [err(libc::ESRCH), 0] };
+    if let Err(e) = cf::check(flags & !0xff, &creds, pid == p.init_pid, a[5] & NEWTIME != 0) {
+        return [err(e), 0];
+    }
     if thread && flags & libc::CLONE_VM as u64 == 0 {
         return [err(libc::EINVAL), 0];
+    }
+    // clone3's set_tid (alloc_pid's checks), then its cgroup: grantix has no cgroup
+    // file system, so no descriptor names a cgroup (EBADF, as for any other file).
+    let want = (a[5] & SET_TID != 0).then_some(a[5] & 0xffff_ffff);
+    if let Some(w) = want {
+        if w < 1 || w >= PID_MAX {
+            return [err(libc::EINVAL), 0];
+        }
+        if !creds.capable(crate::creds::cap::CHECKPOINT_RESTORE) && !creds.capable(crate::creds::cap::SYS_ADMIN) {
+            return [err(libc::EPERM), 0];
+        }
+        if p.pid_in_use(w as u32) {
+            return [err(libc::EEXIST), 0];
+        }
+    }
+    if flags & cf::CLONE_INTO_CGROUP != 0 {
+        return [err(libc::EBADF), 0];
     }
     // Memory shared between processes exists only for vfork, whose parent waits.
     let vfork = !thread && flags & libc::CLONE_VM as u64 != 0;
@@ -137,14 +168,19 @@ fn clone(p: &mut Proc, env: &mut dyn Env, pid: u32, tid: u32, a: [u64; 6]) -> [u
     if flags & libc::CLONE_SETTLS as u64 != 0 {
         ctx.x[4] = tls;
     }
-    let (sigmask, comm) = p.threads.get(&tid).map_or((0, [0; 16]), |t| (t.sigmask, t.comm));
-    let new = p.alloc_pid();
+    let (sigmask, comm, ioprio, rseq) = p.threads.get(&tid).map_or((0, [0; 16], None, None), |t| (t.sigmask, t.comm, t.ioprio, t.rseq));
+    let new = match want {
+        Some(w) => w as u32,
+        None => p.alloc_pid(),
+    };
     if thread {
         let Ok((m, _)) = env.harts() else { return [err(libc::EPERM), 0] };
         let Ok(h) = m.create_hart(code, data, ctx) else { return [err(libc::EAGAIN), 0] };
         p.add_thread(new, pid, h, sigmask);
         if let Some(t) = p.threads.get_mut(&new) {
+            // A thread inherits the I/O priority, not the rseq registration.
             t.comm = comm;
+            t.ioprio = ioprio;
         }
         if flags & libc::CLONE_CHILD_CLEARTID as u64 != 0 {
             if let Some(t) = p.threads.get_mut(&new) {
@@ -173,11 +209,28 @@ fn clone(p: &mut Proc, env: &mut dyn Env, pid: u32, tid: u32, a: [u64; 6]) -> [u
         pr.actions = parent.actions;
         pr.umask = parent.umask;
         pr.exit_signal = (flags & 0xff) as u32;
+        if flags & cf::CLONE_CLEAR_SIGHAND != 0 {
+            // flush_signal_handlers: handlers go back to SIG_DFL (SIG_IGN stays).
+            for act in pr.actions.iter_mut() {
+                if act.handler != crate::proc::SIG_IGN {
+                    act.handler = crate::proc::SIG_DFL;
+                }
+                act.flags = 0;
+                act.mask = 0;
+            }
+        }
+    }
+    if flags & cf::CLONE_NEWUTS != 0 {
+        p.new_uts_ns(new);
     }
     if let Some(t) = p.threads.get_mut(&new) {
         t.sigmask = sigmask;
         t.altstack = altstack;
         t.comm = comm;
+        t.ioprio = ioprio;
+        // A forked child keeps the registration (its copy of the area is at the
+        // same address); a vfork child shares the parent's memory, so it has none.
+        t.rseq = if vfork { None } else { rseq };
         if flags & libc::CLONE_CHILD_CLEARTID as u64 != 0 {
             t.clear_child_tid = ctid;
         }

@@ -137,6 +137,9 @@ const NO_SWAP: &str = "nothing is ever swapped out: locks are accounted against 
 const ONE_NODE: &str = "one memory node (0): policies are kept per thread and per mapping and read back; no page moves";
 const NO_SWAP_AREA: &str = "EPERM without CAP_SYS_ADMIN; with it ENOSYS, as a kernel without swap support (grantix never swaps)";
 const NO_PKEYS: &str = "riscv64 has no protection keys: Linux builds these calls only with CONFIG_ARCH_HAS_PKEYS";
+const CLONE_LIMITS: &str = "namespaces: CLONE_NEWUTS only (others EPERM or EINVAL); CLONE_VM without CLONE_THREAD only with CLONE_VFORK; pidfds name processes (CLONE_PIDFD with CLONE_THREAD is EINVAL); clone3's set_tid takes a free pid (CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE); CLONE_INTO_CGROUP is EBADF (no cgroup file system)";
+const IOPRIO: &str = "kept per thread and reported; no I/O is scheduled by it";
+const FUTEX2: &str = "32-bit words; FUTEX2_NUMA and FUTEX2_MPOL are EINVAL (as before Linux 6.16)";
 const ONE_HART: &str = "one hart, SCHED_OTHER: policies and affinity are accepted and change nothing";
 
 syscall_table! {
@@ -299,7 +302,7 @@ syscall_table! {
     nr::GETGID => Proc() NONE;
     nr::GETEGID => Proc() NONE;
     nr::GETTID => Proc() IDEMPOTENT;
-    nr::CLONE => Proc(Hex, Ptr, Ptr, Ptr, Ptr) NO_NATIVE, Support::Partial("no namespaces; CLONE_VM without CLONE_THREAD only with CLONE_VFORK");
+    nr::CLONE => Proc(Hex, Ptr, Ptr, Ptr, Ptr) NO_NATIVE, Support::Partial(CLONE_LIMITS);
     nr::RT_TGSIGQUEUEINFO => Proc(Int, Int, Signal, Ptr) NONE;
     nr::WAIT4 => Proc(Int, Ptr, Hex, Ptr) RESTART;
     nr::PRLIMIT64 => Proc(Int, Int, Ptr, Ptr) NONE;
@@ -317,11 +320,26 @@ syscall_table! {
     // Robust futex lists (proc::robust): walked by the personality when a thread dies.
     nr::SET_ROBUST_LIST => Proc(Addr, Uint) NONE;
     nr::GET_ROBUST_LIST => Proc(Int, Ptr, Ptr) NONE;
+    // The UTS names and their namespaces (proc::uts).
+    nr::UNAME => Proc(Ptr) IDEMPOTENT;
+    nr::SETHOSTNAME => Proc(In(1), Uint) NONE;
+    nr::SETDOMAINNAME => Proc(In(1), Uint) NONE;
+    nr::UNSHARE => Linux(Hex) NONE, Support::Partial("CLONE_NEWUTS makes a UTS namespace; CLONE_FILES and CLONE_FS have nothing to unshare in a single-threaded process and are EINVAL in a multi-threaded one (descriptors and working directory are per process); other namespaces are EPERM without CAP_SYS_ADMIN, else EINVAL, as a kernel built without them");
+    nr::IOPRIO_GET => Proc(Int, Int) NONE, Support::Partial(IOPRIO);
+    nr::IOPRIO_SET => Proc(Int, Int, Hex) NONE, Support::Partial(IOPRIO);
+    nr::RSEQ => Proc(Ptr, Uint, Hex, Hex) NONE, Support::Partial("registration and unregistration with Linux's checks; cpu_id is 0 (one hart); a critical section is never aborted: preemption happens only at quantum ends, where rseq_cs is not looked at");
+    // System administration (proc::admin; reboot and acct finish in linux).
+    nr::SYSLOG => Proc(Int, Addr, Int) RESTART, Support::Partial("the kernel log is empty: reads copy nothing, SYSLOG_ACTION_READ waits for a signal; dmesg_restrict is 0");
+    nr::VHANGUP => Proc() NONE, Support::Partial("with CAP_SYS_TTY_CONFIG it succeeds and leaves the console (the host's terminal) alone");
+    nr::REBOOT => Linux(Hex, Hex, Hex, Ptr) NO_NATIVE, Support::Partial("as in a container's pid namespace: RESTART/RESTART2 end the guest with init killed by SIGHUP, HALT/POWER_OFF by SIGINT; CAD_ON/CAD_OFF are kept; KEXEC and SW_SUSPEND are EINVAL");
+    nr::ACCT => Linux(Path) NONE, Support::Partial("the file is opened and checked as Linux does; no accounting records are written");
+    nr::PROCESS_MRELEASE => Proc(Fd, Hex) NONE, Support::Partial("a dying process's memory goes when it ends (at once), not earlier");
     // Memory (mm).
     nr::BRK => Mm(Addr) NONE;
     nr::MUNMAP => Mm(Addr, Uint) NONE;
     nr::MREMAP => Mm(Addr, Uint, Uint, Hex, Addr) NONE;
     nr::EXECVE => Mm(Path, Ptr, Ptr) NO_NATIVE;
+    nr::EXECVEAT => Linux(DirFd, Path, Ptr, Ptr, Hex) NO_NATIVE;
     nr::MMAP => Mm(Addr, Uint, Hex, Hex, Fd, Int) NONE;
     nr::MPROTECT => Mm(Addr, Uint, Hex) NONE;
     nr::MSYNC => Mm(Addr, Uint, Hex) NONE;
@@ -354,13 +372,12 @@ syscall_table! {
     nr::PKEY_MPROTECT => Mm(Addr, Uint, Hex, Int) NONE, Support::Refused(NO_PKEYS);
     nr::PKEY_ALLOC => Mm(Hex, Hex) NONE, Support::Refused(NO_PKEYS);
     nr::PKEY_FREE => Mm(Int) NONE, Support::Refused(NO_PKEYS);
-    // Clocks, sleeping, the system's identity (time).
+    // Clocks, sleeping, sysinfo (time).
     nr::NANOSLEEP => Time(Ptr, Ptr) NONE;
     nr::CLOCK_GETTIME => Time(Int, Ptr) IDEMPOTENT;
     nr::CLOCK_GETRES => Time(Int, Ptr) IDEMPOTENT;
     nr::CLOCK_NANOSLEEP => Time(Int, Hex, Ptr, Ptr) NONE;
     nr::TIMES => Time(Ptr) IDEMPOTENT;
-    nr::UNAME => Time(Ptr) IDEMPOTENT;
     nr::GETTIMEOFDAY => Time(Ptr, Addr) IDEMPOTENT, Support::Partial("no time zone: tz is not written");
     nr::SYSINFO => Time(Ptr) IDEMPOTENT;
     // Setting the guest's clock (time::clockset): an offset of the guest's own.
@@ -370,6 +387,11 @@ syscall_table! {
     nr::CLOCK_ADJTIME => Time(Int, Ptr) NONE, Support::Partial(GUEST_CLOCK_ADJ);
     // Wait queues (futex).
     nr::FUTEX => Futex(Ptr, Hex, Uint, Ptr, Ptr, Uint) RESTART;
+    // futex2 (futex::waitv; the others become futex operations in linux).
+    nr::FUTEX_WAKE => Futex(Ptr, Hex, Int, Hex) NONE, Support::Partial(FUTEX2);
+    nr::FUTEX_WAIT => Futex(Ptr, Uint, Hex, Hex, Ptr, Int) RESTART, Support::Partial(FUTEX2);
+    nr::FUTEX_REQUEUE => Futex(Ptr, Hex, Int, Int) NONE, Support::Partial(FUTEX2);
+    nr::FUTEX_WAITV => Futex(Ptr, Uint, Hex, Ptr, Int) RESTART, Support::Partial(FUTEX2);
     // System V IPC and POSIX message queues (ipc).
     nr::MSGGET => Ipc(Hex, Hex) NONE;
     nr::MSGSND => Ipc(Int, Ptr, Uint, Hex) NONE;
@@ -412,8 +434,7 @@ syscall_table! {
     nr::RISCV_HWPROBE => Linux(Ptr, Uint, Uint, Ptr, Hex) NONE;
     nr::GETRANDOM => Linux(Out(1), Uint, Hex) NONE, Support::Partial("deterministic bytes from a per-run generator");
     nr::MEMBARRIER => Linux(Int, Hex, Int) NONE, Support::Partial("one hart runs at a time: nothing to order");
-    nr::RSEQ => Linux(Ptr, Uint, Hex, Uint) NONE, Support::Refused("optional; libc does without");
-    nr::CLONE3 => Linux(Ptr, Uint) NONE, Support::Refused("libc falls back to clone");
+    nr::CLONE3 => Linux(Ptr, Uint) NO_NATIVE, Support::Partial(CLONE_LIMITS);
     // The native directory service (private numbers).
     private::LOOKUP => Linux(In(1), Uint) NONE;
     private::REGISTER => Linux(In(1), Uint, Hex) NONE;
@@ -474,7 +495,8 @@ mod tests {
                 }
             }
         }
-        assert_eq!(owner(nr::CLONE3), None);
+        assert_eq!(owner(nr::CLONE3), Some(ServiceId::Linux));
+        assert_eq!(owner(nr::IO_SETUP), None);
         assert_eq!(owner(nr::READ), Some(ServiceId::Vfs));
         assert_eq!(owner(private::LOOKUP), Some(ServiceId::Linux));
         assert!(entry(nr::IO_SETUP).is_none());

@@ -1,4 +1,4 @@
-//! The time service: clocks, sleeping, and the system's identity (uname, sysinfo).
+//! The time service: clocks, sleeping, and sysinfo (uname is proc's: `proc::uts`).
 //!
 //! The guest's realtime clock is the host's plus an offset of the guest's own:
 //! clock_settime, settimeofday, adjtimex and clock_adjtime (`clockset`) move the
@@ -9,7 +9,7 @@ use crate::proc::op as proc_op;
 use crate::sched::Wake;
 use crate::service::{Template, err, Env, Lend, Service, ServiceId, BLOCK};
 use crate::sysno as nr;
-use abi::structs::{Sysinfo, Timespec, Timeval, Tms, Utsname};
+use abi::structs::{Sysinfo, Timespec, Timeval, Tms};
 use abi::UserPtr;
 use machine::Fault;
 use std::any::Any;
@@ -208,11 +208,6 @@ impl Service for Time {
                 [ticks, 0]
             }
             nr::CLOCK_SETTIME | nr::SETTIMEOFDAY | nr::ADJTIMEX | nr::CLOCK_ADJTIME => return clockset::handle(&mut self.ntp, env, caller, op, s),
-            nr::UNAME => {
-                let u = Utsname::new(["Linux", "grantix", "6.6.0-grantix", "#1 SMP grantix", "riscv64", "(none)"]);
-                UserPtr::new(s[0]).write(env, &u)?;
-                [0, 0]
-            }
             nr::SYSINFO => {
                 let info = Sysinfo {
                     uptime: (boot().elapsed().as_secs() + 3600) as i64,
@@ -265,7 +260,6 @@ pub fn lends(op: u64, a: &[u64; 6]) -> Vec<Lend> {
         nr::SETTIMEOFDAY => [opt(a[0], 16, false), opt(a[1], 8, false)].into_iter().flatten().collect(),
         nr::ADJTIMEX => vec![Lend::read_write(a[0], clockset::TIMEX_SIZE)],
         nr::CLOCK_ADJTIME => vec![Lend::read_write(a[1], clockset::TIMEX_SIZE)],
-        nr::UNAME => vec![Lend::write(a[0], size_of::<Utsname>() as u64)],
         nr::SYSINFO => vec![Lend::write(a[0], size_of::<Sysinfo>() as u64)],
         _ => Vec::new(),
     }

@@ -60,6 +60,14 @@ fn read_strv(env: &mut dyn Env, c: &Caller, p: u64) -> Option<Vec<Vec<u8>>> {
 /// resets what exec resets, and the thread resumes at the new entry point.
 pub fn execve(env: &mut dyn Env, c: &Caller, a: [u64; 6]) -> Outcome {
     let Some(path) = Linux::read_cstr(env, c.q(a[0])) else { return Outcome::Value(err(libc::EFAULT)) };
+    exec_path(env, c, path, a[1], a[2])
+}
+
+/// The exec path of execve and execveat: runs the file at guest path `path` (as the
+/// caller's working directory resolves it) with the argument and environment vectors
+/// at process pointers `argv` and `envp`.
+pub fn exec_path(env: &mut dyn Env, c: &Caller, path: Vec<u8>, argv: u64, envp: u64) -> Outcome {
+    let a = [0, argv, envp];
     let (Some(argv), Some(envp)) = (read_strv(env, c, a[1]), read_strv(env, c, a[2])) else {
         return Outcome::Value(err(libc::EFAULT));
     };
@@ -208,8 +216,22 @@ pub fn is_vfork(flags: u64) -> bool {
 
 /// clone(flags, stack, parent_tid, tls, child_tid): a thread or a forked process.
 pub fn clone(env: &mut dyn Env, c: &Caller, a: [u64; 6]) -> u64 {
+    // Only the low 32 bits are flags; CLONE_PIDFD puts the descriptor where
+    // CLONE_PARENT_SETTID puts the tid, so not both.
+    let flags = a[0] & 0xffff_ffff;
+    let pidfd = syscalls::proc::cloneflags::CLONE_PIDFD;
+    if flags & pidfd != 0 && flags & libc::CLONE_PARENT_SETTID as u64 != 0 {
+        return err(libc::EINVAL);
+    }
+    clone_with(env, c, [flags, a[1], a[2], a[3], a[4], 0], a[2])
+}
+
+/// The clone path of clone and clone3: `a` = flags (exit signal in the low byte),
+/// new sp, parent_tid, tls, child_tid, proc's extras (`syscalls::lifecycle::CLONE`);
+/// `pidfd_at`: where CLONE_PIDFD's descriptor goes.
+pub fn clone_with(env: &mut dyn Env, c: &Caller, a: [u64; 6], pidfd_at: u64) -> u64 {
     let flags = a[0];
-    let r = match env.call(ServiceId::Proc, syscalls::lifecycle::CLONE, [c.word(), flags, a[1], a[3], a[4], 0], &[]) {
+    let r = match env.call(ServiceId::Proc, syscalls::lifecycle::CLONE, [c.word(), flags, a[1], a[3], a[4], a[5]], &[]) {
         Ok(r) => r,
         Err(e) => return call_errno(&e),
     };
@@ -218,6 +240,14 @@ pub fn clone(env: &mut dyn Env, c: &Caller, a: [u64; 6]) -> u64 {
         return tid;
     }
     let bytes = (tid as u32).to_le_bytes();
+    if flags & syscalls::proc::cloneflags::CLONE_PIDFD != 0 {
+        // The parent's descriptor for its child (close-on-exec, as Linux makes it),
+        // made after the child's descriptor table was copied: the child has none.
+        let fd = env.call(ServiceId::Proc, syscalls::sysno::PIDFD_OPEN, [c.word(), tid, 0, 0, 0, 0], &[]).map_or(err(libc::EMFILE), |v| v[0]);
+        if !is_err(fd) {
+            let _ = env.write(c.q(pidfd_at), &(fd as u32).to_le_bytes());
+        }
+    }
     if flags & libc::CLONE_PARENT_SETTID as u64 != 0 && a[2] != 0 {
         let _ = env.write(c.q(a[2]), &bytes);
     }

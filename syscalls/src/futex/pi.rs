@@ -160,7 +160,7 @@ impl Futex {
                     let _ = env.call(ServiceId::Proc, proc_op::DEADLINE, [caller & 0xff_ffff, ns, 0, 0, 0, 0], &[]);
                 }
                 Self::write_word(env, uaddr, cur | FUTEX_WAITERS)?;
-                self.waiters.push(Waiter { tid, bits: u32::MAX, addr: word.addr, phys: word.phys, kind: Kind::Pi });
+                self.waiters.push(Waiter { tid, bits: u32::MAX, addr: word.addr, phys: word.phys, kind: Kind::Pi, index: None });
                 [BLOCK, key(kind::FUTEX, uaddr)]
             }
             UNLOCK_PI => {
@@ -209,7 +209,7 @@ impl Futex {
                     let _ = env.call(ServiceId::Proc, proc_op::DEADLINE, [caller & 0xff_ffff, ns, 0, 0, 0, 0], &[]);
                 }
                 let to = Word::of(env, uaddr2, shared).addr;
-                self.waiters.push(Waiter { tid, bits: u32::MAX, addr: word.addr, phys: word.phys, kind: Kind::RequeuePi { to } });
+                self.waiters.push(Waiter { tid, bits: u32::MAX, addr: word.addr, phys: word.phys, kind: Kind::RequeuePi { to }, index: None });
                 [BLOCK, key(kind::FUTEX, uaddr)]
             }
             CMP_REQUEUE_PI => {

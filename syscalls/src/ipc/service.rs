@@ -36,6 +36,9 @@ pub mod op {
     pub const MQ_RELEASE: u64 = 0x5003;
     /// linux: the caller's process ended: undo its SEM_UNDO adjustments.
     pub const EXIT: u64 = 0x5004;
+    /// linux: the caller's process left its semaphore undo list (unshare's
+    /// CLONE_SYSVSEM): undo its SEM_UNDO adjustments, as at exit.
+    pub const SEM_UNDO_EXIT: u64 = 0x5005;
 }
 
 impl Template for Ipc {
@@ -67,6 +70,11 @@ impl Service for Ipc {
             }
             op::MQ_RELEASE => {
                 self.mq.close(s[0], 0);
+                val(0)
+            }
+            op::SEM_UNDO_EXIT => {
+                let keys = self.sem.exit(who.pid as i32);
+                wake(env, &keys);
                 val(0)
             }
             op::EXIT => {

@@ -5,23 +5,34 @@
 //! the dispositions, masks, pending queues and interval timers, and decides which
 //! signal is delivered next and what it does.
 
+pub mod action;
+pub mod admin;
+pub mod cloneflags;
 pub mod cpu;
 pub mod credrec;
 pub mod ids;
+pub mod ioprio;
 pub mod kcmp;
+mod lends;
 pub mod limits;
+pub mod op;
 pub mod pidfd;
 pub mod ptimer;
 pub mod published;
 pub mod robust;
+pub mod rseq;
+mod session;
 pub mod signal;
 pub mod stop;
 pub mod timer;
+pub mod uts;
 pub mod wait;
+
+pub use lends::{lends, pointer_args};
 
 use crate::creds::Creds;
 use crate::sched::{key, kind, Block, Wake, WaitKey};
-use crate::service::{Template, err, Env, Lend, Service, ServiceId, BLOCK};
+use crate::service::{Template, err, Env, Service, ServiceId, BLOCK};
 use crate::sigqueue::{code, sig, SigInfo, SigQueue};
 use crate::sysno as nr;
 use machine::hart::reg;
@@ -139,6 +150,8 @@ pub struct Process {
     /// The execution domain (personality(2)): kept, inherited by fork, and reported;
     /// none of its flags changes what grantix does.
     pub persona: u32,
+    /// Its UTS namespace (`uts`): an index into `Proc::uts`.
+    pub uts_ns: usize,
 }
 
 /// State of a thread.
@@ -180,6 +193,10 @@ pub struct Thread {
     /// The vfork child it waits for (0: none): until that child execs or exits the
     /// thread is blocked and no wake-up but that one resumes it.
     pub vfork: Pid,
+    /// Its I/O priority as ioprio_set left it (`ioprio`; None: never set).
+    pub ioprio: Option<u32>,
+    /// Its restartable-sequence registration (`rseq`).
+    pub rseq: Option<rseq::Rseq>,
 }
 
 /// The name a thread of a process running `exe` starts with: the file name,
@@ -190,100 +207,6 @@ pub fn comm_of(exe: &str) -> [u8; 16] {
     let n = base.len().min(15);
     c[..n].copy_from_slice(&base[..n]);
     c
-}
-
-/// Operations of proc besides Linux syscall numbers (which it takes as ops too).
-pub mod op {
-    /// a0 = hart, a1 = 1 to leave the wake reason in place (an interrupt, not a
-    /// syscall) -> a0 = pid<<32|tid, a1 = wake code (consumed).
-    pub const ENTER: u64 = 0x1000;
-    /// Block the caller: a1 = key (0 = none), a2 = deadline in ns from now (u64::MAX = none),
-    /// a3 = host fd (or -1), a4 = poll events.
-    pub const BLOCK: u64 = 0x1001;
-    /// Wake every thread waiting on key a1; a0 = how many.
-    pub const WAKE: u64 = 0x1002;
-    /// Add to the caller's next block (poll on several objects): a1 = key (0 = none);
-    /// a2 = host fd and a3 = its poll events (fd ignored when a3 is 0).
-    pub const BLOCK_ALSO: u64 = 0x1003;
-    /// Record the deadline for the current syscall's retries: a1 = ns from now.
-    pub const DEADLINE: u64 = 0x1004;
-    /// Peek: a0 = the signal the caller would take next (0 = none), a1 = what it would
-    /// do: one of the `action` codes.
-    pub const NEXT_SIGNAL: u64 = 0x1005;
-    /// Reads the action of signal a1 into (a0 = handler, a1 = flags).
-    pub const ACTION: u64 = 0x1006;
-    /// a0 = caller's signal mask; if a1 == 1, set it to a2.
-    pub const MASK: u64 = 0x1007;
-    /// Ends the process of the caller with signal a1 (default action "terminate").
-    pub const KILL_SELF: u64 = 0x1008;
-    /// (sp, flags | size<<32) of the caller's altstack.
-    pub const ALTSTACK: u64 = 0x100a;
-    /// Remember mask a1 to restore after the next signal delivery (sigsuspend).
-    pub const SAVE_MASK: u64 = 0x100b;
-    /// Take the saved mask (a0 = 1 if there was one, a1 = mask).
-    pub const TAKE_SAVED_MASK: u64 = 0x100c;
-    /// Wake thread a1 (a futex waiter); a0 = 1 if it was blocked.
-    pub const WAKE_TID: u64 = 0x100d;
-    /// The caller's syscall completed: forget its retry deadline.
-    pub const FINISH: u64 = 0x100e;
-    /// Dequeue the caller's next deliverable signal and commit its delivery: a1 = lent
-    /// W buffer of `signal::DELIVERY_SIZE` bytes for the delivery record. a0 = signal
-    /// (0 = none), a1 = `action` code. For a handler, the mask is already updated.
-    pub const DELIVER: u64 = 0x1013;
-    /// A fault of the caller: force signal a1 with si_code a2 and si_addr a3 (a blocked
-    /// or ignored one is unblocked and reset to SIG_DFL, as Linux's force_sig_fault).
-    pub const FORCE: u64 = 0x1010;
-    /// Wake the caller (just blocked) at once with reason Signal: a signal is pending.
-    pub const INTERRUPT: u64 = 0x1011;
-    /// a0 = nanoseconds left before the caller's deadline (u64::MAX = none).
-    pub const DEADLINE_LEFT: u64 = 0x1012;
-    /// The name of thread a1 of the caller's process (0 = the caller): a2 = a 16-byte
-    /// buffer, lent W to read the name into (a3 = 0) or R to set it from (a3 = 1).
-    /// a0 = 0, or -ESRCH for no such thread.
-    pub const COMM: u64 = 0x1014;
-    /// The caller's parent-death signal: a0 = its value; set to a2 when a1 = 1.
-    pub const PDEATHSIG: u64 = 0x1015;
-    /// a0 = the largest ru_maxrss (KiB) of the children the caller has reaped.
-    pub const CHILDREN_MAXRSS: u64 = 0x1016;
-    /// The caller's resource limit a1 (RLIMIT_*): a0 = soft, a1 = hard. For the
-    /// services that enforce one (vfs: RLIMIT_FSIZE on writes and truncates).
-    pub const RLIMIT: u64 = 0x1017;
-    /// The credentials of process a1 (0: the caller) for another service's permission
-    /// checks: a `credrec` record into a2 (lent W, a3 bytes). a0 = bytes written.
-    pub const CREDS: u64 = 0x1020;
-    /// A signal the kernel sends on its own behalf (an mq notification), without a
-    /// permission check: a1 = process, a2 = signal, a3 = si_code, a4 = si_value,
-    /// a5 = si_pid | si_uid << 32.
-    pub const QUEUE_SIGNAL: u64 = 0x1021;
-    /// CPU time: a1 = which clock (`cpu::which`), a2 = thread or process id (0 = the
-    /// caller's). a0 = user ns, a1 = system ns; a0 = -EINVAL for no such clock.
-    pub const CPU_TIME: u64 = 0x1180;
-    /// a0 = 1 if the caller's process holds capability a1 (CAP_*), else 0.
-    pub const CAPABLE: u64 = 0x1181;
-    /// a0 = 1 if thread a1 exists (the owner a PI futex word names).
-    pub const THREAD_ALIVE: u64 = 0x1182;
-    /// The robust list heads of the caller (a3 = 0) or of every thread of its process
-    /// (a3 = 1): records of `robust::RECORD_SIZE` bytes (tid, head) written to a1
-    /// (lent W), at most a2 of them. a0 = how many.
-    pub const ROBUST_LISTS: u64 = 0x1183;
-    /// Whether the caller may read and write process a1's memory (ptrace attach
-    /// access): a0 = 0, -ESRCH (no such live process) or -EPERM.
-    pub const MAY_ACCESS: u64 = 0x1184;
-}
-
-/// What delivering a signal does (a1 of NEXT_SIGNAL and DELIVER).
-pub mod action {
-    pub const NONE: u64 = 0;
-    /// Discarded: SIG_IGN, or a default action of "ignore".
-    pub const IGNORE: u64 = 1;
-    /// The process ends (default action).
-    pub const TERMINATE: u64 = 2;
-    /// A handler runs, and the interrupted syscall is not restarted.
-    pub const HANDLER: u64 = 3;
-    /// A handler runs, installed with SA_RESTART.
-    pub const HANDLER_RESTART: u64 = 4;
-    /// The process stops (default action of a stop signal).
-    pub const STOP: u64 = 5;
 }
 
 /// The proc service.
@@ -299,6 +222,10 @@ pub struct Proc {
     pub init_pid: Pid,
     /// The slots last written for linux (`published`).
     pub published: published::Published,
+    /// The UTS namespaces (`uts`); the first is everybody's at boot.
+    pub uts: Vec<uts::UtsNames>,
+    /// What syslog, reboot and friends keep (`admin`).
+    pub admin: admin::AdminState,
 }
 
 impl Proc {
@@ -309,9 +236,18 @@ impl Proc {
 
     /// A fresh pid/tid.
     pub fn alloc_pid(&mut self) -> Pid {
+        // Skipping ids clone3's set_tid took out of turn.
+        while self.pid_in_use(self.next_pid) {
+            self.next_pid += 1;
+        }
         let p = self.next_pid;
         self.next_pid += 1;
         p
+    }
+
+    /// Whether `p` names a process (a zombie included) or a thread.
+    pub fn pid_in_use(&self, p: Pid) -> bool {
+        self.processes.contains_key(&p) || self.threads.contains_key(&p)
     }
 
     /// Registers a new process with its first thread on `hart` (board use for the
@@ -356,6 +292,7 @@ impl Proc {
                 xcpu_at: None,
                 ptimers: BTreeMap::new(),
                 persona: self.processes.get(&ppid).map_or(0, |p| p.persona),
+                uts_ns: self.processes.get(&ppid).map_or(0, |p| p.uts_ns),
             },
         );
         if let Some(parent) = self.processes.get_mut(&ppid) {
@@ -389,6 +326,8 @@ impl Proc {
                 cpu: cpu::ThreadClock::default(),
                 robust_list: 0,
                 vfork: 0,
+                ioprio: None,
+                rseq: None,
             },
         );
         if tid != pid {
@@ -438,6 +377,11 @@ impl Proc {
     /// by init), the parent gets its exit signal and waiters are woken. The caller
     /// destroys harts and spaces. Returns the harts of the process's threads.
     pub fn end_process(&mut self, pid: Pid, status: ExitStatus) -> Vec<HartId> {
+        // After reboot's command init is reported killed by its signal (`admin`).
+        let status = match self.admin.reboot_signal {
+            s if s != 0 && pid == self.init_pid => ExitStatus::Signaled { sig: s, core: false },
+            _ => status,
+        };
         let Some(p) = self.processes.get_mut(&pid) else { return Vec::new() };
         if p.exit.is_some() {
             return Vec::new();
@@ -634,6 +578,18 @@ impl Proc {
         if let Some(r) = self.robust_op(env, op, pid, tid, s)? {
             return Ok(r);
         }
+        if let Some(r) = self.uts_op(env, op, pid, s)? {
+            return Ok(r);
+        }
+        if let Some(r) = self.rseq_op(env, op, tid, s)? {
+            return Ok(r);
+        }
+        if let Some(r) = self.admin_op(env, op, a[0] & !0xff00_0000, pid, tid, wake, s)? {
+            return Ok(r);
+        }
+        if let Some(r) = self.ioprio_op(op, pid, tid, s).or_else(|| self.unshare_op(op, pid, s)) {
+            return Ok(r);
+        }
         Ok(match op {
             op::ENTER => self.enter(a[0] as HartId, a[1] == 1),
             op::BLOCK => self.block(tid, a[1], a[2], a[3] as i64, a[4] as i16),
@@ -724,48 +680,7 @@ impl Proc {
             nr::GETPID => [pid as u64, 0],
             nr::GETTID => [tid as u64, 0],
             nr::GETPPID => [self.processes.get(&pid).map_or(0, |p| p.ppid) as u64, 0],
-            nr::GETPGID => {
-                let who = if s[0] == 0 { pid } else { s[0] as Pid };
-                match self.processes.get(&who) {
-                    Some(p) if p.exit.is_none() => [p.pgid as u64, 0],
-                    _ => [err(libc::ESRCH), 0],
-                }
-            }
-            nr::SETPGID => {
-                let who = if s[0] == 0 { pid } else { s[0] as Pid };
-                let pg = if s[1] == 0 { who } else { s[1] as Pid };
-                if (pg as i32) < 0 || (s[1] as i64) < 0 {
-                    return Ok([err(libc::EINVAL), 0]);
-                }
-                let mine = who == pid || self.processes.get(&who).is_some_and(|p| p.ppid == pid);
-                let my_sid = self.processes.get(&pid).map_or(0, |p| p.sid);
-                let Some(target) = self.processes.get(&who).filter(|p| mine && p.exit.is_none()) else { return Ok([err(libc::ESRCH), 0]) };
-                // Linux's other refusals: a child in another session, a session
-                // leader, and a group that does not exist in the caller's session.
-                let group_exists = pg == who || self.processes.values().any(|p| p.exit.is_none() && p.pgid == pg && p.sid == my_sid);
-                if target.sid != my_sid || target.sid == who || !group_exists {
-                    return Ok([err(libc::EPERM), 0]);
-                }
-                if let Some(p) = self.processes.get_mut(&who) {
-                    p.pgid = pg;
-                }
-                [0, 0]
-            }
-            nr::GETSID => {
-                let who = if s[0] == 0 { pid } else { s[0] as Pid };
-                match self.processes.get(&who) {
-                    Some(p) if p.exit.is_none() => [p.sid as u64, 0],
-                    _ => [err(libc::ESRCH), 0],
-                }
-            }
-            nr::SETSID => match self.processes.get_mut(&pid) {
-                Some(p) if p.pgid != pid => {
-                    p.sid = pid;
-                    p.pgid = pid;
-                    [pid as u64, 0]
-                }
-                _ => [err(libc::EPERM), 0],
-            },
+            nr::GETPGID | nr::SETPGID | nr::GETSID | nr::SETSID => self.session(op, pid, s),
             nr::SET_TID_ADDRESS => {
                 if let Some(t) = self.threads.get_mut(&tid) {
                     t.clear_child_tid = s[0];
@@ -800,72 +715,6 @@ impl Proc {
             },
             _ => [err(libc::ENOSYS), 0],
         })
-    }
-}
-
-/// Lends needed by the proc syscalls that take pointers (for the personality), given
-/// the arguments with pointers already qualified. An optional pointer that is NULL is
-/// not lent; a required one is lent even when NULL, so the personality answers -EFAULT
-/// (proc never touches a pointer it was not lent).
-pub fn lends(op: u64, a: &[u64; 6]) -> Vec<Lend> {
-    let opt = |p: u64, len: u64, write: bool| (p != 0).then(|| if write { Lend::write(p, len) } else { Lend::read(p, len) });
-    let req = |p: u64, len: u64, write: bool| Some(if write { Lend::write(p, len) } else { Lend::read(p, len) });
-    let req_rw = |p: u64, len: u64| Some(Lend::read_write(p, len));
-    let v: [Option<Lend>; 3] = match op {
-        nr::WAIT4 => [opt(a[1], 4, true), opt(a[3], limits::RUSAGE_SIZE, true), None],
-        nr::WAITID => [opt(a[2], 128, true), opt(a[4], limits::RUSAGE_SIZE, true), None],
-        nr::RT_SIGACTION => [opt(a[1], 24, false), opt(a[2], 24, true), None],
-        nr::RT_SIGPROCMASK => [opt(a[1], 8, false), opt(a[2], 8, true), None],
-        nr::RT_SIGPENDING => [req(a[0], 8, true), None, None],
-        nr::SIGALTSTACK => [opt(a[0], 24, false), opt(a[1], 24, true), None],
-        nr::RT_SIGQUEUEINFO => [req(a[2], 128, false), None, None],
-        nr::RT_TGSIGQUEUEINFO => [req(a[3], 128, false), None, None],
-        nr::RT_SIGTIMEDWAIT => [req(a[0], 8, false), opt(a[1], 128, true), opt(a[2], 16, false)],
-        nr::SETITIMER => [opt(a[1], 32, false), opt(a[2], 32, true), None],
-        nr::GETITIMER => [req(a[1], 32, true), None, None],
-        nr::GET_ROBUST_LIST => [req(a[1], 8, true), req(a[2], 8, true), None],
-        nr::TIMER_CREATE => [opt(a[1], ptimer::SIGEVENT_SIZE, false), req(a[2], 4, true), None],
-        nr::PIDFD_SEND_SIGNAL => [opt(a[2], 128, false), None, None],
-        nr::TIMER_SETTIME => [req(a[2], ptimer::ITIMERSPEC_SIZE, false), opt(a[3], ptimer::ITIMERSPEC_SIZE, true), None],
-        nr::TIMER_GETTIME => [req(a[1], ptimer::ITIMERSPEC_SIZE, true), None, None],
-        nr::PRLIMIT64 => [opt(a[2], 16, false), opt(a[3], 16, true), None],
-        nr::GETRLIMIT => [req(a[1], 16, true), None, None],
-        nr::SETRLIMIT => [req(a[1], 16, false), None, None],
-        nr::GETRESUID | nr::GETRESGID => [req(a[0], 4, true), req(a[1], 4, true), req(a[2], 4, true)],
-        nr::GETGROUPS => [(ids::groups_len(a[0]) > 0).then(|| Lend::write(a[1], ids::groups_len(a[0]))), None, None],
-        nr::SETGROUPS => [(ids::groups_len(a[0]) > 0).then(|| Lend::read(a[1], ids::groups_len(a[0]))), None, None],
-        // The header is read, and written back when its version is unknown.
-        nr::CAPGET => [req_rw(a[0], ids::CAP_HEADER_SIZE), opt(a[1], ids::CAP_DATA_SIZE, true), None],
-        nr::CAPSET => [req_rw(a[0], ids::CAP_HEADER_SIZE), opt(a[1], ids::CAP_DATA_SIZE, false), None],
-        _ => [None, None, None],
-    };
-    v.into_iter().flatten().collect()
-}
-
-/// Which arguments of a proc syscall are pointers into the caller's memory.
-pub fn pointer_args(op: u64) -> &'static [usize] {
-    match op {
-        nr::WAIT4 => &[1, 3],
-        nr::WAITID => &[2, 4],
-        nr::RT_SIGACTION | nr::RT_SIGPROCMASK => &[1, 2],
-        nr::RT_SIGPENDING => &[0],
-        nr::SIGALTSTACK => &[0, 1],
-        nr::RT_SIGQUEUEINFO => &[2],
-        nr::RT_TGSIGQUEUEINFO => &[3],
-        nr::RT_SIGTIMEDWAIT => &[0, 1, 2],
-        nr::SETITIMER => &[1, 2],
-        nr::GETITIMER => &[1],
-        nr::GET_ROBUST_LIST => &[1, 2],
-        nr::TIMER_CREATE => &[1, 2],
-        nr::PIDFD_SEND_SIGNAL => &[2],
-        nr::TIMER_SETTIME => &[2, 3],
-        nr::TIMER_GETTIME => &[1],
-        nr::PRLIMIT64 => &[2, 3],
-        nr::GETRLIMIT | nr::SETRLIMIT => &[1],
-        nr::GETRESUID | nr::GETRESGID => &[0, 1, 2],
-        nr::GETGROUPS | nr::SETGROUPS => &[1],
-        nr::CAPGET | nr::CAPSET => &[0, 1],
-        _ => &[],
     }
 }
 

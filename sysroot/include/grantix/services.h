@@ -17,6 +17,9 @@
 #define GX_INTERNAL_OPS 0x1000
 
 /* service "proc" */
+#define GX_PROC_IOPRIO_SET 30
+#define GX_PROC_IOPRIO_GET 31
+#define GX_PROC_VHANGUP 58
 #define GX_PROC_CAPGET 90 /* pointers: arg0, arg1 */
 #define GX_PROC_CAPSET 91 /* pointers: arg0, arg1 */
 #define GX_PROC_PERSONALITY 92
@@ -31,6 +34,7 @@
 #define GX_PROC_TIMER_GETOVERRUN 109
 #define GX_PROC_TIMER_SETTIME 110 /* pointers: arg2, arg3 */
 #define GX_PROC_TIMER_DELETE 111
+#define GX_PROC_SYSLOG 116
 #define GX_PROC_KILL 129
 #define GX_PROC_TKILL 130
 #define GX_PROC_TGKILL 131
@@ -55,6 +59,9 @@
 #define GX_PROC_SETSID 157
 #define GX_PROC_GETGROUPS 158 /* pointers: arg1 */
 #define GX_PROC_SETGROUPS 159 /* pointers: arg1 */
+#define GX_PROC_UNAME 160 /* pointers: arg0 */ /* pointers in a2, a3 (lend them) */
+#define GX_PROC_SETHOSTNAME 161 /* pointers: arg0 */
+#define GX_PROC_SETDOMAINNAME 162 /* pointers: arg0 */
 #define GX_PROC_GETRLIMIT 163 /* pointers: arg1 */
 #define GX_PROC_SETRLIMIT 164 /* pointers: arg1 */
 #define GX_PROC_UMASK 166
@@ -69,9 +76,11 @@
 #define GX_PROC_WAIT4 260 /* pointers: arg1, arg3 */
 #define GX_PROC_PRLIMIT64 261 /* pointers: arg2, arg3 */
 #define GX_PROC_KCMP 272
+#define GX_PROC_RSEQ 293 /* pointers: arg0 */
 #define GX_PROC_PIDFD_SEND_SIGNAL 424 /* pointers: arg2 */
 #define GX_PROC_PIDFD_OPEN 434
 #define GX_PROC_PIDFD_GETFD 438
+#define GX_PROC_PROCESS_MRELEASE 448
 
 /* service "mm" */
 #define GX_MM_BRK 214
@@ -222,7 +231,6 @@
 #define GX_TIME_CLOCK_GETRES 114 /* pointers: arg1 */ /* a2 = clock, a3 = ts* (lend W) */
 #define GX_TIME_CLOCK_NANOSLEEP 115 /* pointers: arg2, arg3 */ /* a2 = clock, a3 = flags, a4 = req*, a5 = rem* */
 #define GX_TIME_TIMES 153 /* pointers: arg0 */ /* pointers in a2, a3 (lend them) */
-#define GX_TIME_UNAME 160 /* pointers: arg0 */ /* pointers in a2, a3 (lend them) */
 #define GX_TIME_GETTIMEOFDAY 169 /* pointers: arg0 */ /* pointers in a2, a3 (lend them) */
 #define GX_TIME_SETTIMEOFDAY 170 /* pointers: arg0, arg1 */
 #define GX_TIME_ADJTIMEX 171 /* pointers: arg0 */
