@@ -10,6 +10,7 @@ pub mod credrec;
 pub mod ids;
 pub mod kcmp;
 pub mod limits;
+pub mod oom;
 pub mod pidfd;
 pub mod ptimer;
 pub mod published;
@@ -139,6 +140,8 @@ pub struct Process {
     /// The execution domain (personality(2)): kept, inherited by fork, and reported;
     /// none of its flags changes what grantix does.
     pub persona: u32,
+    /// oom_score_adj and whether the OOM killer chose it (`oom`).
+    pub oom: oom::OomState,
 }
 
 /// State of a thread.
@@ -269,6 +272,15 @@ pub mod op {
     /// Whether the caller may read and write process a1's memory (ptrace attach
     /// access): a0 = 0, -ESRCH (no such live process) or -EPERM.
     pub const MAY_ACCESS: u64 = 0x1184;
+    /// Process a1's oom_score_adj for the caller: a2 = 0 reads it (a0 = the value as
+    /// i64), 1 sets it to a3 (a0 = 0, -EINVAL, -EACCES, -ESRCH), 2 asks whether the
+    /// caller may open the file for writing (a0 = 0 or -EACCES).
+    pub const OOM_ADJ: u64 = 0x1185;
+    /// a0 = /proc/PID/oom_score of process a1.
+    pub const OOM_SCORE: u64 = 0x1186;
+    /// The caller's allocation found no frame: run the OOM killer (`oom`). a0 = the
+    /// pid it sent SIGKILL to, or `oom::outcome::WAIT` / `oom::outcome::NONE`.
+    pub const OOM_KILL: u64 = 0x1187;
 }
 
 /// What delivering a signal does (a1 of NEXT_SIGNAL and DELIVER).
@@ -356,6 +368,8 @@ impl Proc {
                 xcpu_at: None,
                 ptimers: BTreeMap::new(),
                 persona: self.processes.get(&ppid).map_or(0, |p| p.persona),
+                // Inherited (copy_signal), but a child is no victim of its parent's OOM kill.
+                oom: self.processes.get(&ppid).map_or_else(oom::OomState::default, |p| oom::OomState { victim: false, ..p.oom }),
             },
         );
         if let Some(parent) = self.processes.get_mut(&ppid) {
@@ -713,6 +727,13 @@ impl Proc {
                     _ => [err(libc::ESRCH), 0],
                 }
             }
+            op::OOM_ADJ => match a[2] {
+                0 => [self.oom_adj(pid, a[1] as Pid, None), 0],
+                1 => [self.oom_adj(pid, a[1] as Pid, Some(a[3] as i64)), 0],
+                _ => [self.oom_adj_may_write(pid, a[1] as Pid), 0],
+            },
+            op::OOM_SCORE => [self.oom_score(env.machine(), a[1] as Pid), 0],
+            op::OOM_KILL => [self.oom_kill(env.machine()), 0],
             op::CAPABLE => [self.creds(pid).is_some_and(|c| c.capable(a[1] as u32)) as u64, 0],
             op::CHILDREN_MAXRSS => [self.processes.get(&pid).map_or(0, |p| p.children_maxrss_kb), 0],
             op::FINISH => {
