@@ -14,6 +14,7 @@ pub mod oom;
 pub mod pidfd;
 pub mod ptimer;
 pub mod published;
+pub mod queue;
 pub mod robust;
 pub mod signal;
 pub mod stop;
@@ -28,7 +29,7 @@ use crate::sysno as nr;
 use machine::hart::reg;
 use machine::{Context, Fault, HartId, Sid};
 use std::any::Any;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 pub use crate::sigqueue::{default_action, DefaultAction};
@@ -304,7 +305,15 @@ pub struct Proc {
     pub processes: BTreeMap<Pid, Process>,
     pub threads: BTreeMap<Pid, Thread>,
     pub by_hart: BTreeMap<HartId, Pid>,
-    pub run_queue: VecDeque<Pid>,
+    pub run_queue: queue::RunQueue,
+    /// Blocked threads by wait key, deadline and host descriptor (`queue`).
+    pub blocked: queue::BlockedIndex,
+    /// Processes that may have an armed wall-clock timer (ITIMER_REAL or a POSIX timer
+    /// on a wall clock): a superset, pruned as timers fire, so the board's look for
+    /// due timers at every step walks these, not every process.
+    pub timed: std::collections::BTreeSet<Pid>,
+    /// vfork child -> the parent thread waiting for it.
+    pub vfork_waiters: BTreeMap<Pid, Pid>,
     next_pid: Pid,
     /// Status of the first process, once it has exited: the run's exit status.
     pub init_exit: Option<ExitStatus>,
@@ -422,15 +431,13 @@ impl Proc {
     /// Wakes every thread waiting on `k`, in tid order (deterministic).
     pub fn wake_key(&mut self, k: WaitKey) -> u64 {
         let mut n = 0;
-        for t in self.threads.values_mut() {
-            if let ThreadState::Blocked(b) = &t.state {
-                if b.keys.contains(&k) {
-                    t.state = ThreadState::Runnable;
-                    t.wake = Some(Wake::Key);
-                    self.run_queue.push_back(t.tid);
-                    n += 1;
-                }
+        for tid in self.blocked_on(k) {
+            self.set_runnable(tid);
+            if let Some(t) = self.threads.get_mut(&tid) {
+                t.wake = Some(Wake::Key);
             }
+            self.run_queue.push_back(tid);
+            n += 1;
         }
         n
     }
@@ -442,8 +449,8 @@ impl Proc {
         if !matches!(t.state, ThreadState::Blocked(_)) || t.vfork != 0 {
             return false;
         }
-        t.state = ThreadState::Runnable;
         t.wake = Some(why);
+        self.set_runnable(tid);
         self.run_queue.push_back(tid);
         true
     }
@@ -465,6 +472,7 @@ impl Proc {
         let mut harts = Vec::new();
         let mut ended = cpu::Times::default();
         for tid in threads {
+            self.unindex(tid);
             if let Some(t) = self.threads.remove(&tid) {
                 self.by_hart.remove(&t.hart);
                 harts.push(t.hart);
@@ -474,7 +482,6 @@ impl Proc {
         if let Some(p) = self.processes.get_mut(&pid) {
             p.cpu_ended = p.cpu_ended.add(ended);
         }
-        self.run_queue.retain(|t| self.threads.contains_key(t));
         // Orphans go to init (the first process), which reaps them like its own
         // children; when init itself ends, nobody is left to: its zombies go at once.
         let init = self.init_pid;
@@ -537,19 +544,18 @@ impl Proc {
     /// vfork child `child` exec'd or ended: the parent thread waiting for it resumes
     /// after its vfork call (no wake reason: the call is complete, not re-executed).
     pub fn vfork_done(&mut self, child: Pid) {
-        let waiting: Vec<Pid> = self.threads.values().filter(|t| t.vfork == child).map(|t| t.tid).collect();
-        for tid in waiting {
-            if let Some(t) = self.threads.get_mut(&tid) {
-                t.vfork = 0;
-                t.state = ThreadState::Runnable;
-                t.wake = None;
-                self.run_queue.push_back(tid);
-            }
+        let Some(tid) = self.vfork_waiters.remove(&child) else { return };
+        if let Some(t) = self.threads.get_mut(&tid).filter(|t| t.vfork == child) {
+            t.vfork = 0;
+            t.wake = None;
+            self.set_runnable(tid);
+            self.run_queue.push_back(tid);
         }
     }
 
     /// Removes one thread (not the last one of its process); returns its clear_child_tid.
     pub fn end_thread(&mut self, tid: Pid) -> Option<(HartId, u64)> {
+        self.unindex(tid);
         let t = self.threads.remove(&tid)?;
         self.by_hart.remove(&t.hart);
         if let Some(p) = self.processes.get_mut(&t.pid) {
@@ -557,7 +563,6 @@ impl Proc {
             p.cpu_ended = p.cpu_ended.add(t.cpu.charged);
             // Signals queued for the dead thread alone are lost with it, as on Linux.
         }
-        self.run_queue.retain(|x| *x != tid);
         Some((t.hart, t.clear_child_tid))
     }
 
@@ -601,8 +606,7 @@ impl Proc {
             b.host_fds.push((fd as i32, ev));
         }
         b.deadline = t.deadline;
-        t.state = ThreadState::Blocked(b);
-        self.run_queue.retain(|x| *x != tid);
+        self.set_blocked(tid, b);
         [0, 0]
     }
 }

@@ -50,7 +50,7 @@ pub fn resident_pages(m: &Machine, sid: machine::Sid) -> u64 {
 impl Proc {
     /// Whether process `pid` is a vfork child still running in its parent's memory.
     fn in_vfork(&self, pid: Pid) -> bool {
-        self.threads.values().any(|t| t.vfork == pid)
+        self.vfork_waiters.contains_key(&pid)
     }
 
     /// Linux's oom_badness of `pid` against `total` pages; None when it may not be
