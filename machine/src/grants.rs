@@ -100,6 +100,9 @@ pub struct GrantTable {
     made: FxHashMap<Sid, HandleSet>,
     /// owner -> grants over its memory (for space destruction).
     over: FxHashMap<Sid, HandleSet>,
+    /// sid -> the sids it shares a `held` key with (as grantee or owner), so the
+    /// destruction of a space drops its empty `held` sets without walking every key.
+    partners: FxHashMap<Sid, rustc_hash::FxHashSet<Sid>>,
     pub limits: GrantLimits,
     live: usize,
     peak: usize,
@@ -244,7 +247,18 @@ impl GrantTable {
                 pg.children.insert(handle);
             }
         }
-        self.held.entry((req.grantee, req.owner)).or_default().insert(handle);
+        let mut fresh = false;
+        self.held
+            .entry((req.grantee, req.owner))
+            .or_insert_with(|| {
+                fresh = true;
+                HandleSet::default()
+            })
+            .insert(handle);
+        if fresh {
+            self.partners.entry(req.grantee).or_default().insert(req.owner);
+            self.partners.entry(req.owner).or_default().insert(req.grantee);
+        }
         self.holds.entry(req.grantee).or_default().insert(handle);
         self.made.entry(creator).or_default().insert(handle);
         self.over.entry(req.owner).or_default().insert(handle);
@@ -310,7 +324,26 @@ impl GrantTable {
         }
         // The space's sets are empty now (`unlist` keeps them): drop them, so a run
         // that makes and destroys many spaces does not keep a set for each.
-        self.held.retain(|&(g, o), v| !(v.is_empty() && (g == sid || o == sid)));
+        for p in self.partners.remove(&sid).unwrap_or_default() {
+            let mut kept = false;
+            for k in [(sid, p), (p, sid)] {
+                match self.held.get(&k) {
+                    Some(v) if v.is_empty() => {
+                        self.held.remove(&k);
+                    }
+                    Some(_) => kept = true,
+                    None => {}
+                }
+            }
+            if kept {
+                self.partners.entry(sid).or_default().insert(p);
+            } else if let Some(set) = self.partners.get_mut(&p) {
+                set.remove(&sid);
+                if set.is_empty() {
+                    self.partners.remove(&p);
+                }
+            }
+        }
         for m in [&mut self.holds, &mut self.made, &mut self.over] {
             if m.get(&sid).is_some_and(|v| v.is_empty()) {
                 m.remove(&sid);
@@ -409,6 +442,11 @@ mod tests {
         }
         assert!(t.get(other).is_some());
         assert_eq!(t.live(), 1);
+        // Space 5's sets are gone (4 held a grant over 1 only: its set stays, empty);
+        // 1 and 2 still share a key.
+        assert!(t.held.keys().all(|&(g, o)| g != 5 && o != 5));
+        assert!(!t.partners.contains_key(&5) && t.partners.values().all(|s| !s.contains(&5)));
+        assert!(t.partners[&1].contains(&2) && t.partners[&2].contains(&1));
     }
 
     #[test]

@@ -242,7 +242,7 @@ impl Runtime {
                 return Err(StartError::Machine(format!("{path}: {}", std::io::Error::from_raw_os_error(e))));
             }
         };
-        mm.procs.insert(pid, pm);
+        mm.insert_proc(pid, pm);
         *service_mut::<syscalls::mm::Mm>(&mut self.m, &self.wiring, cfg, ServiceId::Mm).expect("mm") = mm;
         let hart = self.m.create_hart(code, data, syscalls::proc::initial_context(entry, sp)).map_err(|e| StartError::Machine(e.to_string()))?;
         let exe = std::fs::canonicalize(path).map(|p| p.display().to_string()).unwrap_or_else(|_| path.to_string());
@@ -319,7 +319,7 @@ impl Runtime {
             if t.state != ThreadState::Runnable || self.proc().is_stopped(t.pid) {
                 continue;
             }
-            self.publish();
+            self.publish(t.hart);
             // A thread woken in a syscall re-executes it first and takes its signals on
             // the way out; any other is interrupted where it is.
             if t.wake.is_none() && self.proc().deliverable(tid) != 0 {
@@ -362,11 +362,12 @@ impl Runtime {
         status
     }
 
-    /// Writes the slots proc publishes for linux that changed since proc last wrote
-    /// them: the board changed proc's tables itself (timers fired, sleepers woken,
-    /// processes killed), and linux must not act on the old words.
-    fn publish(&mut self) {
-        let changes = self.proc().published_changes();
+    /// Writes the slot proc publishes for linux of `hart`, whose thread is about to
+    /// run, if it changed since proc last wrote it: the board changed proc's tables
+    /// itself (timers fired, sleepers woken, processes killed), and linux must not act
+    /// on the old words.
+    fn publish(&mut self, hart: machine::HartId) {
+        let changes = self.proc().published_changes(&[hart]);
         let sid = self.sid(ServiceId::Proc);
         for (off, b) in changes {
             if self.m.mem.poke(sid, published::BASE + off, &b).is_err() {
@@ -388,7 +389,7 @@ impl Runtime {
         match exit {
             Ok(Exit::Budget) | Ok(Exit::Stop(linux::stop::YIELD)) => {
                 let p = self.proc();
-                if p.threads.get(&tid).is_some_and(|t| t.state == ThreadState::Runnable) && !p.run_queue.contains(&tid) {
+                if p.threads.get(&tid).is_some_and(|t| t.state == ThreadState::Runnable) && !p.run_queue.contains(tid) {
                     p.run_queue.push_back(tid);
                 }
             }
@@ -415,16 +416,18 @@ impl Runtime {
     /// ready. With `wait`, first waits on the host (poll, no spinning) until one of
     /// those happens; false if nothing ever could.
     fn wait_host(&mut self, wait: bool) -> bool {
-        let blocked: Vec<(u32, syscalls::sched::Block)> =
-            self.proc().threads.values().filter_map(|t| if let ThreadState::Blocked(b) = &t.state { Some((t.tid, b.clone())) } else { None }).collect();
-        if blocked.is_empty() {
+        // From proc's blocked index: the cost does not grow with the threads that wait
+        // on keys only (every idle thread of a many-threaded program).
+        let p = self.proc();
+        let fds = p.host_waits();
+        // An interval timer may be what wakes someone (SIGALRM into sigsuspend).
+        let timer = p.next_timer();
+        let deadline = p.next_deadline().into_iter().chain(timer).min();
+        if deadline.is_none() && fds.is_empty() {
             return false;
         }
-        // An interval timer may be what wakes someone (SIGALRM into sigsuspend).
-        let timer = self.proc().next_timer();
-        let deadline = blocked.iter().filter_map(|(_, b)| b.deadline).chain(timer).min();
-        let fds: Vec<(u32, i32, i16)> = blocked.iter().flat_map(|(t, b)| b.host_fds.iter().map(move |(fd, ev)| (*t, *fd, *ev))).collect();
-        if deadline.is_none() && fds.is_empty() {
+        // Nothing blocked: nothing for a timer to wake either.
+        if wait && fds.is_empty() && !p.any_blocked() {
             return false;
         }
         // Rounded up: waking before the deadline would only poll again.
@@ -444,12 +447,8 @@ impl Runtime {
                 }
             }
         }
-        for (t, b) in &blocked {
-            if b.deadline.is_some_and(|d| d <= now) {
-                woke.push((*t, Wake::Timeout));
-            }
-        }
         let p = self.proc();
+        woke.extend(p.deadlines_due(now).into_iter().map(|t| (t, Wake::Timeout)));
         for (t, w) in woke {
             p.wake_thread(t, w);
         }

@@ -196,7 +196,6 @@ fn fault_signal(env: &mut dyn Env, c: &Caller, cause: u64, addr: u64, pc: u64) -
         2 => (libc::SIGILL as u64, 1, pc),           // ILL_ILLOPC
         3 => (libc::SIGTRAP as u64, 1, pc),          // TRAP_BRKPT
         0 | 4 | 6 => (libc::SIGBUS as u64, 1, addr), // BUS_ADRALN
-        28 => (libc::SIGKILL as u64, 0x80, addr),    // out of memory: the OOM kill (SI_KERNEL)
         12 | 13 | 15 => {
             let [sig, code] = env.call(ServiceId::Mm, syscalls::mm::op::FAULT_KIND, [c.word(), addr, cause, 0, 0, 0], &[]).unwrap_or([libc::SIGSEGV as u64, 1]);
             if sig == 0 {
@@ -208,6 +207,27 @@ fn fault_signal(env: &mut dyn Env, c: &Caller, cause: u64, addr: u64, pc: u64) -
     })
 }
 
+/// The machine's cause for an access that needed a frame when none was left.
+const OUT_OF_MEMORY: u64 = 28;
+
+/// An access of the caller found no frame (the run's memory limit): proc's OOM
+/// killer picks the victim (`syscalls::proc::oom`). When that is another process, the
+/// caller yields and retries the access once the victim has run and ended (its
+/// frames freed), as Linux's allocator retries after an OOM kill; when it is the
+/// caller, its SIGKILL is delivered now. With nobody killable the caller itself is
+/// killed (Linux would panic: "Out of memory and no killable processes").
+fn out_of_memory(linux: &mut Linux, env: &mut dyn Env, c: &Caller, addr: u64) {
+    use syscalls::proc::oom::outcome;
+    let victim = env.call(ServiceId::Proc, proc_op::OOM_KILL, [c.word(), 0, 0, 0, 0, 0], &[]).map_or(outcome::NONE, |r| r[0]);
+    if victim == outcome::NONE {
+        let _ = env.call(ServiceId::Proc, proc_op::FORCE, [c.word(), libc::SIGKILL as u64, 0x80, addr, 0, 0], &[]);
+    } else if victim != c.pid as u64 {
+        linux.stop = Some(stop::YIELD);
+        return;
+    }
+    deliver_pending(linux, env, c);
+}
+
 /// A machine fault of a process: the matching signal, forced (a blocked or ignored
 /// synchronous signal kills, as on Linux), then delivered at once.
 pub fn fault(linux: &mut Linux, env: &mut dyn Env, a: [u64; 6]) -> Result<(), machine::Fault> {
@@ -216,6 +236,9 @@ pub fn fault(linux: &mut Linux, env: &mut dyn Env, a: [u64; 6]) -> Result<(), ma
         linux.stop = Some(stop::EXITED);
         return Ok(());
     };
+    if cause == OUT_OF_MEMORY {
+        return Ok(out_of_memory(linux, env, &c, addr));
+    }
     let Some((sig, code, si_addr)) = fault_signal(env, &c, cause, addr, pc) else { return Ok(()) };
     let _ = env.call(ServiceId::Proc, proc_op::FORCE, [c.word(), sig, code, si_addr, 0, 0], &[]);
     deliver_pending(linux, env, &c);

@@ -239,9 +239,9 @@ fn clone(p: &mut Proc, env: &mut dyn Env, pid: u32, tid: u32, a: [u64; 6]) -> [u
         // The parent waits, off the run queue, until the child execs or exits.
         if let Some(t) = p.threads.get_mut(&tid) {
             t.vfork = new;
-            t.state = crate::proc::ThreadState::Blocked(Default::default());
         }
-        p.run_queue.retain(|x| *x != tid);
+        p.vfork_waiters.insert(new, tid);
+        p.set_blocked(tid, Default::default());
     }
     [new as u64, child_data as u64]
 }

@@ -46,7 +46,7 @@ impl Mm {
         let Some(pm) = self.procs.get(&pid) else { return };
         let (data, code) = (pm.data, pm.code);
         let pieces: Vec<Vma> = pm.vmas.overlapping(start, end).map(|v| v.slice(start, end)).collect();
-        let code_shared = !pieces.is_empty() && self.procs.iter().any(|(p, m)| *p != pid && m.code == code);
+        let code_shared = !pieces.is_empty() && self.code_users(code) > 1;
         for v in pieces.iter().filter(|v| v.shared && v.file().is_some()) {
             self.write_back(env, pid, data, v);
         }
@@ -64,8 +64,9 @@ impl Mm {
                 }
             }
         }
-        if pieces.iter().any(|v| v.file().is_some()) {
-            self.gc_cache(env);
+        let keys: Vec<FileKey> = pieces.iter().filter_map(|v| v.file().map(|f| f.key)).collect();
+        if !keys.is_empty() {
+            self.gc_files(env, keys);
         }
     }
 
@@ -196,7 +197,9 @@ impl Mm {
                 if let Ok(mem) = env.memory() {
                     let _ = mem.unmap(data, start, len);
                 }
-                self.gc_cache(env);
+                if let Some(f) = v.file() {
+                    self.gc_files(env, vec![f.key]);
+                }
                 return e;
             }
         } else if populated {

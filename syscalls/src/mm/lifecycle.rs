@@ -22,7 +22,7 @@ impl Mm {
         if let Some(old) = self.procs.get(&pid).cloned() {
             self.write_back_all(env, pid, &old);
         }
-        if let Some(old) = self.procs.insert(pid, pm) {
+        if let Some(old) = self.insert_proc(pid, pm) {
             self.release(env, old);
         }
         Ok(loaded)
@@ -113,12 +113,12 @@ impl Mm {
     /// Destroys a process's DATA space (and its CODE space unless another process of
     /// a fork still runs it) and drops cache entries nothing maps any more.
     pub(super) fn release_in(&mut self, mem: &mut Memory, pm: ProcMem) {
-        let code_shared = self.procs.values().any(|p| p.code == pm.code);
+        let code_shared = self.code_users(pm.code) > 0;
         let _ = mem.destroy_space(pm.data);
         if !code_shared {
             let _ = mem.destroy_space(pm.code);
         }
-        self.gc_cache_in(mem);
+        self.gc_files_in(mem, pm.vmas.file_keys().collect());
     }
 
     /// The board's cleanup of a process the machine killed (no service context, so no
@@ -128,23 +128,26 @@ impl Mm {
         if self.unshare(pid) || self.hand_on(pid) {
             return;
         }
-        if let Some(pm) = self.procs.remove(&pid) {
+        if let Some(pm) = self.remove_proc(pid) {
             self.release_in(mem, pm);
         }
     }
 
     /// Drops the cache entries of files no VMA maps any more.
-    pub(super) fn gc_cache(&mut self, env: &mut dyn Env) {
+    pub(super) fn gc_files(&mut self, env: &mut dyn Env, keys: Vec<FileKey>) {
         if let Ok(mem) = env.memory() {
-            self.gc_cache_in(mem);
+            self.gc_files_in(mem, keys);
         }
     }
 
-    pub(super) fn gc_cache_in(&mut self, mem: &mut Memory) {
-        let used: std::collections::BTreeSet<FileKey> = self.procs.values().flat_map(|p| p.vmas.iter().filter_map(|v| v.file().map(|f| f.key))).collect();
-        let stale: Vec<FileKey> = self.cache.files.keys().filter(|k| !used.contains(k)).copied().collect();
-        for k in stale {
-            self.cache.drop_file(mem, k);
+    /// Drops the cache entries of files among `keys` (those a removed mapping
+    /// mapped: no other can have lost its last one) that no VMA maps any more. Only a
+    /// cached file costs a look at the processes.
+    pub(super) fn gc_files_in(&mut self, mem: &mut Memory, keys: Vec<FileKey>) {
+        for k in keys {
+            if self.cache.files.contains_key(&k) && !self.procs.values().any(|p| p.vmas.maps_file(k)) {
+                self.cache.drop_file(mem, k);
+            }
         }
     }
 
@@ -206,7 +209,7 @@ impl Mm {
             Ok(c) => c,
             Err(_) => return fail(mem, libc::ENOMEM),
         };
-        self.procs.insert(child, ProcMem { data, code, vmas, ..parent });
+        self.insert_proc(child, ProcMem { data, code, vmas, ..parent });
         data as u64
     }
 
@@ -219,7 +222,7 @@ impl Mm {
         if let Some(pm) = self.procs.get(&pid).cloned() {
             self.write_back_all(env, pid, &pm);
         }
-        if let Some(pm) = self.procs.remove(&pid) {
+        if let Some(pm) = self.remove_proc(pid) {
             self.release(env, pm);
         }
     }

@@ -184,6 +184,44 @@ pub struct Mm {
     pub mlocks: BTreeMap<u32, mlock::Locks>,
     /// Threads' memory policies (set_mempolicy), by (process, thread) (`mempolicy`).
     pub policies: BTreeMap<(u32, u32), Policy>,
+    /// How many records of `procs` run in each CODE space (a fork shares its
+    /// parent's until it maps code of its own): whether unmapping or releasing code
+    /// would take it from another process, without a walk over every process. Kept by
+    /// `insert_proc` and `remove_proc`, the only ways into and out of `procs`.
+    code_users: rustc_hash::FxHashMap<Sid, u32>,
+}
+
+impl Mm {
+    /// Records process `pid`'s memory (replacing and returning an older record).
+    pub fn insert_proc(&mut self, pid: u32, pm: ProcMem) -> Option<ProcMem> {
+        *self.code_users.entry(pm.code).or_default() += 1;
+        let old = self.procs.insert(pid, pm);
+        if let Some(o) = &old {
+            self.drop_code_user(o.code);
+        }
+        old
+    }
+
+    /// Takes process `pid`'s memory record out.
+    pub fn remove_proc(&mut self, pid: u32) -> Option<ProcMem> {
+        let pm = self.procs.remove(&pid)?;
+        self.drop_code_user(pm.code);
+        Some(pm)
+    }
+
+    fn drop_code_user(&mut self, code: Sid) {
+        if let Some(n) = self.code_users.get_mut(&code) {
+            *n -= 1;
+            if *n == 0 {
+                self.code_users.remove(&code);
+            }
+        }
+    }
+
+    /// How many process records run in CODE space `code`.
+    pub fn code_users(&self, code: Sid) -> u32 {
+        self.code_users.get(&code).copied().unwrap_or(0)
+    }
 }
 
 /// Page rights for a mapping's protection. Data spaces never hold X pages: code

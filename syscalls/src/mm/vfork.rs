@@ -34,14 +34,14 @@ impl Mm {
     /// (its other sharers then alias that child). True if it was handed on.
     pub(super) fn hand_on(&mut self, pid: u32) -> bool {
         let Some(heir) = self.vfork.iter().find(|(_, o)| **o == pid).map(|(c, _)| *c) else { return false };
-        let Some(pm) = self.procs.remove(&pid) else { return false };
+        let Some(pm) = self.remove_proc(pid) else { return false };
         self.vfork.remove(&heir);
         for o in self.vfork.values_mut() {
             if *o == pid {
                 *o = heir;
             }
         }
-        self.procs.insert(heir, pm);
+        self.insert_proc(heir, pm);
         true
     }
 }
@@ -53,7 +53,7 @@ mod tests {
     #[test]
     fn a_vfork_child_uses_its_parents_record_and_keeps_it_if_the_parent_goes_first() {
         let mut mm = Mm::new();
-        mm.procs.insert(1, ProcMem { code: 3, data: 4, brk_start: 0, brk: 0, vmas: VmaList::new() });
+        mm.insert_proc(1, ProcMem { code: 3, data: 4, brk_start: 0, brk: 0, vmas: VmaList::new() });
         assert_eq!(mm.vfork(1, 2), [4, 0]);
         assert_eq!(mm.owner_of(2), 1);
         // A grandchild vforked by the child shares the same record.

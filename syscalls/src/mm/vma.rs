@@ -174,6 +174,12 @@ pub struct VmaList {
     map: BTreeMap<u64, Vma>,
     /// Sum of the lengths of populated VMAs, kept as the map changes.
     populated: u64,
+    /// The mapped address ranges with neighbouring VMAs joined (start -> end), kept
+    /// as the map changes: `find_free` walks the holes between them, so a search past
+    /// thousands of adjacent mappings (thread stacks) is one step, not thousands.
+    runs: BTreeMap<u64, u64>,
+    /// How many VMAs map each file, kept as the map changes.
+    files: BTreeMap<FileKey, u32>,
 }
 
 impl VmaList {
@@ -231,14 +237,15 @@ impl VmaList {
 
     /// Adds a VMA to the map (its range must be free).
     fn put(&mut self, v: Vma) {
+        self.take(v.start);
         if v.populated {
             self.populated += v.len();
         }
-        if let Some(old) = self.map.insert(v.start, v)
-            && old.populated
-        {
-            self.populated -= old.len();
+        self.occupy(v.start, v.end);
+        if let Some(f) = v.file() {
+            *self.files.entry(f.key).or_default() += 1;
         }
+        self.map.insert(v.start, v);
     }
 
     /// Takes the VMA starting at `start` out of the map.
@@ -247,7 +254,47 @@ impl VmaList {
         if v.populated {
             self.populated -= v.len();
         }
+        self.vacate(v.start, v.end);
+        if let Some(f) = v.file() {
+            if let Some(n) = self.files.get_mut(&f.key) {
+                *n -= 1;
+                if *n == 0 {
+                    self.files.remove(&f.key);
+                }
+            }
+        }
         Some(v)
+    }
+
+    /// Adds `[start, end)` (free until now) to the runs, joining its neighbours.
+    fn occupy(&mut self, start: u64, end: u64) {
+        let (mut lo, mut hi) = (start, end);
+        if let Some((&s, &e)) = self.runs.range(..=start).next_back() {
+            if e >= start {
+                lo = s;
+                hi = hi.max(e);
+                self.runs.remove(&s);
+            }
+        }
+        if let Some(e) = self.runs.remove(&end) {
+            hi = hi.max(e);
+        }
+        self.runs.insert(lo, hi);
+    }
+
+    /// Takes `[start, end)` (one VMA's range) out of the run holding it.
+    fn vacate(&mut self, start: u64, end: u64) {
+        let Some((&s, &e)) = self.runs.range(..=start).next_back() else { return };
+        if e < end {
+            return;
+        }
+        self.runs.remove(&s);
+        if s < start {
+            self.runs.insert(s, start);
+        }
+        if end < e {
+            self.runs.insert(end, e);
+        }
     }
 
     /// Makes `addr` a VMA boundary (splits the VMA containing it).
@@ -334,12 +381,14 @@ impl VmaList {
         if len == 0 || top < bottom || top - bottom < len {
             return None;
         }
+        // Top-down first fit over the holes: the same answer as walking every VMA
+        // (there is no hole between VMAs of one run).
         let mut hi = top;
-        for v in self.map.range(..top).rev().map(|(_, v)| v) {
-            if v.end <= hi && hi - v.end >= len {
+        for (&start, &end) in self.runs.range(..top).rev() {
+            if end <= hi && hi - end >= len {
                 return Some(hi - len);
             }
-            hi = hi.min(v.start);
+            hi = hi.min(start);
             if hi < bottom.saturating_add(len) {
                 return None;
             }
@@ -352,6 +401,16 @@ impl VmaList {
     pub fn populated_bytes(&self) -> u64 {
         debug_assert_eq!(self.populated, self.map.values().filter(|v| v.populated).map(|v| v.len()).sum::<u64>());
         self.populated
+    }
+
+    /// Whether some VMA maps file `key`.
+    pub fn maps_file(&self, key: FileKey) -> bool {
+        self.files.contains_key(&key)
+    }
+
+    /// The files some VMA maps.
+    pub fn file_keys(&self) -> impl Iterator<Item = FileKey> + '_ {
+        self.files.keys().copied()
     }
 
     /// The VMA that starts exactly at `addr`.
@@ -367,6 +426,66 @@ pub fn page_round(len: u64) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    /// find_free as a walk over every VMA: what the runs must agree with.
+    fn find_free_slow(l: &VmaList, len: u64, bottom: u64, top: u64) -> Option<u64> {
+        if len == 0 || top < bottom || top - bottom < len {
+            return None;
+        }
+        let mut hi = top;
+        for v in l.iter().rev().filter(|v| v.start < top) {
+            if v.end <= hi && hi - v.end >= len {
+                return Some(hi - len);
+            }
+            hi = hi.min(v.start);
+            if hi < bottom.saturating_add(len) {
+                return None;
+            }
+        }
+        (hi >= bottom && hi - bottom >= len).then(|| hi - len)
+    }
+
+    #[test]
+    fn find_free_over_runs_matches_the_walk_over_vmas() {
+        let mut l = VmaList::new();
+        let mut x: u64 = 12345;
+        let mut rnd = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        let page = 4096;
+        for _ in 0..3000 {
+            let start = (rnd(256) + 16) * page;
+            let end = start + (rnd(8) + 1) * page;
+            match rnd(4) {
+                0 => {
+                    l.remove(start, end);
+                }
+                1 => {
+                    l.update(start, end, |v| v.prot ^= PROT_WRITE);
+                }
+                _ => {
+                    l.remove(start, end);
+                    l.insert(Vma::anon(start, end, PROT_READ));
+                }
+            }
+            let (len, bottom, top) = ((rnd(6) + 1) * page, rnd(64) * page, (rnd(300) + 8) * page);
+            assert_eq!(l.find_free(len, bottom, top), find_free_slow(&l, len, bottom, top));
+            let mut joined: Vec<(u64, u64)> = Vec::new();
+            for v in l.iter() {
+                match joined.last_mut() {
+                    Some(r) if r.1 == v.start => r.1 = v.end,
+                    _ => joined.push((v.start, v.end)),
+                }
+            }
+            assert_eq!(l.runs.iter().map(|(a, b)| (*a, *b)).collect::<Vec<_>>(), joined);
+            assert!(l.files.is_empty());
+        }
+    }
+
     use super::*;
 
     const P: u64 = PAGE_SIZE;

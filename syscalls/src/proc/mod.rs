@@ -16,9 +16,11 @@ pub mod kcmp;
 mod lends;
 pub mod limits;
 pub mod op;
+pub mod oom;
 pub mod pidfd;
 pub mod ptimer;
 pub mod published;
+pub mod queue;
 pub mod robust;
 pub mod rseq;
 mod session;
@@ -38,7 +40,7 @@ use crate::sysno as nr;
 use machine::hart::reg;
 use machine::{Context, Fault, HartId, Sid};
 use std::any::Any;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 pub use crate::sigqueue::{default_action, DefaultAction};
@@ -152,6 +154,8 @@ pub struct Process {
     pub persona: u32,
     /// Its UTS namespace (`uts`): an index into `Proc::uts`.
     pub uts_ns: usize,
+    /// oom_score_adj and whether the OOM killer chose it (`oom`).
+    pub oom: oom::OomState,
 }
 
 /// State of a thread.
@@ -215,7 +219,15 @@ pub struct Proc {
     pub processes: BTreeMap<Pid, Process>,
     pub threads: BTreeMap<Pid, Thread>,
     pub by_hart: BTreeMap<HartId, Pid>,
-    pub run_queue: VecDeque<Pid>,
+    pub run_queue: queue::RunQueue,
+    /// Blocked threads by wait key, deadline and host descriptor (`queue`).
+    pub blocked: queue::BlockedIndex,
+    /// Processes that may have an armed wall-clock timer (ITIMER_REAL or a POSIX timer
+    /// on a wall clock): a superset, pruned as timers fire, so the board's look for
+    /// due timers at every step walks these, not every process.
+    pub timed: std::collections::BTreeSet<Pid>,
+    /// vfork child -> the parent thread waiting for it.
+    pub vfork_waiters: BTreeMap<Pid, Pid>,
     next_pid: Pid,
     /// Status of the first process, once it has exited: the run's exit status.
     pub init_exit: Option<ExitStatus>,
@@ -293,6 +305,8 @@ impl Proc {
                 ptimers: BTreeMap::new(),
                 persona: self.processes.get(&ppid).map_or(0, |p| p.persona),
                 uts_ns: self.processes.get(&ppid).map_or(0, |p| p.uts_ns),
+                // Inherited (copy_signal), but a child is no victim of its parent's OOM kill.
+                oom: self.processes.get(&ppid).map_or_else(oom::OomState::default, |p| oom::OomState { victim: false, ..p.oom }),
             },
         );
         if let Some(parent) = self.processes.get_mut(&ppid) {
@@ -347,15 +361,13 @@ impl Proc {
     /// Wakes every thread waiting on `k`, in tid order (deterministic).
     pub fn wake_key(&mut self, k: WaitKey) -> u64 {
         let mut n = 0;
-        for t in self.threads.values_mut() {
-            if let ThreadState::Blocked(b) = &t.state {
-                if b.keys.contains(&k) {
-                    t.state = ThreadState::Runnable;
-                    t.wake = Some(Wake::Key);
-                    self.run_queue.push_back(t.tid);
-                    n += 1;
-                }
+        for tid in self.blocked_on(k) {
+            self.set_runnable(tid);
+            if let Some(t) = self.threads.get_mut(&tid) {
+                t.wake = Some(Wake::Key);
             }
+            self.run_queue.push_back(tid);
+            n += 1;
         }
         n
     }
@@ -367,8 +379,8 @@ impl Proc {
         if !matches!(t.state, ThreadState::Blocked(_)) || t.vfork != 0 {
             return false;
         }
-        t.state = ThreadState::Runnable;
         t.wake = Some(why);
+        self.set_runnable(tid);
         self.run_queue.push_back(tid);
         true
     }
@@ -395,6 +407,7 @@ impl Proc {
         let mut harts = Vec::new();
         let mut ended = cpu::Times::default();
         for tid in threads {
+            self.unindex(tid);
             if let Some(t) = self.threads.remove(&tid) {
                 self.by_hart.remove(&t.hart);
                 harts.push(t.hart);
@@ -404,7 +417,6 @@ impl Proc {
         if let Some(p) = self.processes.get_mut(&pid) {
             p.cpu_ended = p.cpu_ended.add(ended);
         }
-        self.run_queue.retain(|t| self.threads.contains_key(t));
         // Orphans go to init (the first process), which reaps them like its own
         // children; when init itself ends, nobody is left to: its zombies go at once.
         let init = self.init_pid;
@@ -467,19 +479,18 @@ impl Proc {
     /// vfork child `child` exec'd or ended: the parent thread waiting for it resumes
     /// after its vfork call (no wake reason: the call is complete, not re-executed).
     pub fn vfork_done(&mut self, child: Pid) {
-        let waiting: Vec<Pid> = self.threads.values().filter(|t| t.vfork == child).map(|t| t.tid).collect();
-        for tid in waiting {
-            if let Some(t) = self.threads.get_mut(&tid) {
-                t.vfork = 0;
-                t.state = ThreadState::Runnable;
-                t.wake = None;
-                self.run_queue.push_back(tid);
-            }
+        let Some(tid) = self.vfork_waiters.remove(&child) else { return };
+        if let Some(t) = self.threads.get_mut(&tid).filter(|t| t.vfork == child) {
+            t.vfork = 0;
+            t.wake = None;
+            self.set_runnable(tid);
+            self.run_queue.push_back(tid);
         }
     }
 
     /// Removes one thread (not the last one of its process); returns its clear_child_tid.
     pub fn end_thread(&mut self, tid: Pid) -> Option<(HartId, u64)> {
+        self.unindex(tid);
         let t = self.threads.remove(&tid)?;
         self.by_hart.remove(&t.hart);
         if let Some(p) = self.processes.get_mut(&t.pid) {
@@ -487,7 +498,6 @@ impl Proc {
             p.cpu_ended = p.cpu_ended.add(t.cpu.charged);
             // Signals queued for the dead thread alone are lost with it, as on Linux.
         }
-        self.run_queue.retain(|x| *x != tid);
         Some((t.hart, t.clear_child_tid))
     }
 
@@ -531,8 +541,7 @@ impl Proc {
             b.host_fds.push((fd as i32, ev));
         }
         b.deadline = t.deadline;
-        t.state = ThreadState::Blocked(b);
-        self.run_queue.retain(|x| *x != tid);
+        self.set_blocked(tid, b);
         [0, 0]
     }
 }
@@ -669,6 +678,13 @@ impl Proc {
                     _ => [err(libc::ESRCH), 0],
                 }
             }
+            op::OOM_ADJ => match a[2] {
+                0 => [self.oom_adj(pid, a[1] as Pid, None), 0],
+                1 => [self.oom_adj(pid, a[1] as Pid, Some(a[3] as i64)), 0],
+                _ => [self.oom_adj_may_write(pid, a[1] as Pid), 0],
+            },
+            op::OOM_SCORE => [self.oom_score(env.machine(), a[1] as Pid), 0],
+            op::OOM_KILL => [self.oom_kill(env.machine()), 0],
             op::CAPABLE => [self.creds(pid).is_some_and(|c| c.capable(a[1] as u32)) as u64, 0],
             op::CHILDREN_MAXRSS => [self.processes.get(&pid).map_or(0, |p| p.children_maxrss_kb), 0],
             op::FINISH => {

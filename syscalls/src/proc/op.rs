@@ -76,3 +76,12 @@ pub const ROBUST_LISTS: u64 = 0x1183;
 /// Whether the caller may read and write process a1's memory (ptrace attach
 /// access): a0 = 0, -ESRCH (no such live process) or -EPERM.
 pub const MAY_ACCESS: u64 = 0x1184;
+/// Process a1's oom_score_adj for the caller: a2 = 0 reads it (a0 = the value as
+/// i64), 1 sets it to a3 (a0 = 0, -EINVAL, -EACCES, -ESRCH), 2 asks whether the
+/// caller may open the file for writing (a0 = 0 or -EACCES).
+pub const OOM_ADJ: u64 = 0x1185;
+/// a0 = /proc/PID/oom_score of process a1.
+pub const OOM_SCORE: u64 = 0x1186;
+/// The caller's allocation found no frame: run the OOM killer (`oom`). a0 = the
+/// pid it sent SIGKILL to, or `oom::outcome::WAIT` / `oom::outcome::NONE`.
+pub const OOM_KILL: u64 = 0x1187;

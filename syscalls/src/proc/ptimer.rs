@@ -146,6 +146,7 @@ impl Proc {
                 let t = PTimer { clock, notify, signo, value: value.unwrap_or(slot as u64), thread, next: None, left_ns: 0, interval: Duration::ZERO, overrun_last: 0 };
                 env.write(s[2], &(slot as u32).to_le_bytes())?;
                 p.ptimers.insert(slot, t);
+                self.timed.insert(pid);
                 Ok([0, 0])
             }
             nr::TIMER_SETTIME => {
@@ -179,6 +180,7 @@ impl Proc {
                 }
                 if let Some(p) = self.processes.get_mut(&pid) {
                     p.ptimers.insert(id, t);
+                    self.timed.insert(pid);
                 }
                 // A deadline already passed fires now, not at the next time slice.
                 self.fire_timers(now);
@@ -262,12 +264,12 @@ impl Proc {
 
     /// Wall-clock POSIX timers due at `now`, as (pid, id).
     pub(super) fn due_ptimers(&self, now: Instant) -> Vec<(Pid, usize)> {
-        self.processes.values().filter(|p| p.exit.is_none()).flat_map(|p| p.ptimers.iter().filter(|(_, t)| t.next.is_some_and(|n| n <= now)).map(move |(i, _)| (p.pid, *i))).collect()
+        self.timed_processes().flat_map(|p| p.ptimers.iter().filter(|(_, t)| t.next.is_some_and(|n| n <= now)).map(move |(i, _)| (p.pid, *i))).collect()
     }
 
     /// The earliest armed wall-clock POSIX timer.
     pub(super) fn next_ptimer(&self) -> Option<Instant> {
-        self.processes.values().filter(|p| p.exit.is_none()).flat_map(|p| p.ptimers.values().filter_map(|t| t.next)).min()
+        self.timed_processes().flat_map(|p| p.ptimers.values().filter_map(|t| t.next)).min()
     }
 
     /// Counts CPU time down on the CPU-clock timers of process `pid` after thread

@@ -18,7 +18,6 @@ use super::{Pid, Proc, ThreadState};
 use crate::service::{Env, ServiceId};
 use machine::addr::{qualified, PAGE_SIZE};
 use machine::HartId;
-use std::collections::{BTreeMap, BTreeSet};
 
 /// Where the slots live in proc's space (the monolithic kernel space too: clear of
 /// linux's scratch at 0x1000_0000 and the vfs's at 0x2000_0000).
@@ -80,14 +79,11 @@ pub fn read(env: &mut dyn Env, h: HartId) -> Option<Slot> {
     (s.flags & flag::VALID != 0).then_some(s)
 }
 
-/// What proc last wrote, by hart in hart order (so only changed slots are written
-/// again), and the slots whose last write failed (written again at the next chance).
+/// What proc last wrote, by hart (so only changed slots are written again). A slot
+/// whose write failed is forgotten, so it is written again at the next chance.
 #[derive(Clone, Debug, Default)]
 pub struct Published {
-    slots: Vec<(HartId, Slot)>,
-    /// The next `slots`, kept to reuse its allocation: this runs at every call to proc.
-    next: Vec<(HartId, Slot)>,
-    stale: BTreeSet<HartId>,
+    slots: rustc_hash::FxHashMap<HartId, Slot>,
 }
 
 impl Proc {
@@ -105,47 +101,41 @@ impl Proc {
         Some(Slot { pid: t.pid, tid, flags })
     }
 
-    /// The slots that changed since the last call, as (offset in the published area,
-    /// bytes), recorded as written. The caller writes them: proc through its `Env` at
-    /// the end of each call (`publish`), the board with its physical access after it
-    /// changed proc's tables itself (timers, wake-ups, kills), and reports a failed
+    /// The slots of `harts` that changed since they were last written, as (offset in
+    /// the published area, bytes), recorded as written. The caller writes them: proc
+    /// through its `Env` at the end of each call for the hart that called (`publish`),
+    /// the board with its physical access for the thread it is about to run (after it
+    /// changed proc's tables itself: timers, wake-ups, kills), and reports a failed
     /// write with `publish_failed`.
-    pub fn published_changes(&mut self) -> Vec<(u64, [u8; SLOT_SIZE as usize])> {
-        let mut now = std::mem::take(&mut self.published.next);
-        now.clear();
-        for (&h, &tid) in &self.by_hart {
-            if offset(h).is_some() {
-                if let Some(s) = self.slot_of(tid) {
-                    now.push((h, s));
-                }
+    ///
+    /// Only those slots: linux reads the slot of the hart that is running, so a slot
+    /// is right when it is right from the start of its thread's time slice (the board
+    /// publishes it) through the slice (each proc call publishes the caller's). Looking
+    /// at every thread at every call made each call cost as much as the number of
+    /// threads.
+    pub fn published_changes(&mut self, harts: &[HartId]) -> Vec<(u64, [u8; SLOT_SIZE as usize])> {
+        let mut out = Vec::new();
+        for &h in harts {
+            let Some(off) = offset(h) else { continue };
+            let now = self.by_hart.get(&h).and_then(|t| self.slot_of(*t)).unwrap_or_default();
+            if self.published.slots.get(&h) != Some(&now) {
+                self.published.slots.insert(h, now);
+                out.push((off, now.bytes()));
             }
         }
-        let p = &mut self.published;
-        if now == p.slots && p.stale.is_empty() {
-            p.next = now;
-            return Vec::new();
-        }
-        let (old, new): (BTreeMap<HartId, Slot>, BTreeMap<HartId, Slot>) = (p.slots.iter().copied().collect(), now.iter().copied().collect());
-        let stale = std::mem::take(&mut p.stale);
-        let harts: BTreeSet<HartId> = stale.iter().chain(old.keys()).chain(new.keys()).copied().collect();
-        let out = harts
-            .into_iter()
-            .filter(|h| stale.contains(h) || new.get(h) != old.get(h))
-            .filter_map(|h| Some((offset(h)?, new.get(&h).copied().unwrap_or_default().bytes())))
-            .collect();
-        p.next = std::mem::replace(&mut p.slots, now);
         out
     }
 
     /// A write `published_changes` asked for failed: the slot is written again next time.
     pub fn publish_failed(&mut self, off: u64) {
-        self.published.stale.insert((off / SLOT_SIZE) as HartId);
+        self.published.slots.remove(&((off / SLOT_SIZE) as HartId));
     }
 
     /// Brings the published slots up to date through proc's own `Env`.
     pub fn publish(&mut self, env: &mut dyn Env) {
         let me = env.me();
-        for (off, b) in self.published_changes() {
+        let hart = env.hart();
+        for (off, b) in self.published_changes(&[hart]) {
             if env.write(qualified(me, BASE + off), &b).is_err() {
                 self.publish_failed(off);
             }

@@ -51,7 +51,7 @@ impl Proc {
             p.report = Some(JobReport::Continued);
         }
         for tid in threads {
-            if self.threads.get(&tid).is_some_and(|t| t.state == ThreadState::Runnable) && !self.run_queue.contains(&tid) {
+            if self.threads.get(&tid).is_some_and(|t| t.state == ThreadState::Runnable) && !self.run_queue.contains(tid) {
                 self.run_queue.push_back(tid);
             }
         }

@@ -108,6 +108,9 @@ impl Proc {
         }
         if let Some(p) = self.processes.get_mut(&pid) {
             p.itimers.0[which] = new;
+            if which == 0 && new.next.is_some() {
+                self.timed.insert(pid);
+            }
         }
         Ok([0, 0])
     }
@@ -117,7 +120,12 @@ impl Proc {
         for (pid, id) in self.due_ptimers(now) {
             self.ptimer_expired(pid, id, now, 0);
         }
-        let due: Vec<Pid> = self.processes.values().filter(|p| p.exit.is_none() && p.itimers.0[0].next.is_some_and(|n| n <= now)).map(|p| p.pid).collect();
+        // Processes with nothing armed on a wall clock any more leave the set.
+        let idle: Vec<Pid> = self.timed.iter().copied().filter(|pid| !self.processes.get(pid).is_some_and(|p| p.exit.is_none() && (p.itimers.0[0].next.is_some() || p.ptimers.values().any(|t| t.next.is_some())))).collect();
+        for pid in idle {
+            self.timed.remove(&pid);
+        }
+        let due: Vec<Pid> = self.timed_processes().filter(|p| p.itimers.0[0].next.is_some_and(|n| n <= now)).map(|p| p.pid).collect();
         for pid in due {
             if let Some(p) = self.processes.get_mut(&pid) {
                 let t = &mut p.itimers.0[0];
@@ -138,6 +146,11 @@ impl Proc {
 
     /// The earliest armed ITIMER_REAL expiry.
     pub fn next_timer(&self) -> Option<Instant> {
-        self.processes.values().filter(|p| p.exit.is_none()).filter_map(|p| p.itimers.0[0].next).chain(self.next_ptimer()).min()
+        self.timed_processes().filter_map(|p| p.itimers.0[0].next).chain(self.next_ptimer()).min()
+    }
+
+    /// The live processes that may have an armed wall-clock timer (`Proc::timed`).
+    pub(super) fn timed_processes(&self) -> impl Iterator<Item = &super::Process> {
+        self.timed.iter().filter_map(|pid| self.processes.get(pid)).filter(|p| p.exit.is_none())
     }
 }

@@ -63,7 +63,7 @@ fn writes_all(v: &Vfs, b: &Backend) -> bool {
 
 /// Whether reads at an offset make sense for this backend.
 pub(super) fn seekable(b: &Backend) -> bool {
-    matches!(b, Backend::Host(_) | Backend::Text(_) | Backend::Comm(..) | Backend::Null | Backend::Zero | Backend::Full | Backend::Random)
+    matches!(b, Backend::Host(_) | Backend::Text(_) | Backend::Comm(..) | Backend::OomAdj(_) | Backend::Null | Backend::Zero | Backend::Full | Backend::Random)
 }
 
 impl Vfs {
@@ -123,9 +123,15 @@ impl Vfs {
                 }
                 Ok(v)
             }
-            Backend::Comm(p, t) => {
-                let (p, t, off) = (*p, *t, at.unwrap_or(f.offset));
-                let v = self.comm_read(env, p, t, off, len);
+            Backend::Comm(..) | Backend::OomAdj(_) => {
+                let off = at.unwrap_or(f.offset);
+                // (pid, tid) of a comm file; tid 0 for oom_score_adj.
+                let (p, t) = match f.backend {
+                    Backend::Comm(p, t) => (p, t),
+                    Backend::OomAdj(p) => (p, 0),
+                    _ => (0, 0),
+                };
+                let v = if t == 0 { self.oom_adj_read(env, who, p, off, len) } else { self.comm_read(env, p, t, off, len) };
                 if at.is_none() {
                     if let Some(f) = self.files.get_mut(&id) {
                         f.offset += v.len() as u64;
@@ -176,6 +182,10 @@ impl Vfs {
             Backend::Comm(p, t) => {
                 let (p, t) = (*p, *t);
                 self.comm_write(env, who, p, t, data).map_err(Stop::Err)
+            }
+            Backend::OomAdj(p) => {
+                let p = *p;
+                self.oom_adj_write(env, who, p, data).map_err(Stop::Err)
             }
             Backend::Event(_) => eventfd::write(self, env, who, id, data),
             Backend::Timer(_) | Backend::Epoll(_) | Backend::Inotify | Backend::Signal(_) | Backend::Pidfd(_) => Err(Stop::Err(libc::EINVAL)),
@@ -374,7 +384,7 @@ pub fn lseek(v: &mut Vfs, pid: u32, fd: i32, off: i64, whence: i32) -> u64 {
             }
             p
         }
-        Backend::Comm(..) => {
+        Backend::Comm(..) | Backend::OomAdj(_) => {
             let base = match whence {
                 libc::SEEK_SET => 0,
                 libc::SEEK_CUR => f.offset as i64,

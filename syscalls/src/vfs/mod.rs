@@ -148,6 +148,8 @@ pub enum Backend {
     /// /proc/PID/comm or /proc/PID/task/TID/comm: the thread's name, read when read,
     /// set by writing (proc keeps it).
     Comm(u32, u32),
+    /// /proc/PID/oom_score_adj: proc keeps the value; read when read, set by writing.
+    OomAdj(u32),
     Event(eventfd::EventFd),
     Timer(timerfd::TimerFd),
     Epoll(epoll::Epoll),

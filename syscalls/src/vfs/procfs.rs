@@ -73,7 +73,7 @@ impl Dev {
 }
 
 /// The /proc files of a process directory (besides the fd directory and the links).
-const PID_FILES: [&str; 9] = ["cmdline", "comm", "environ", "maps", "mounts", "stat", "statm", "status", "auxv"];
+const PID_FILES: [&str; 11] = ["cmdline", "comm", "environ", "maps", "mounts", "stat", "statm", "status", "auxv", "oom_score", "oom_score_adj"];
 /// The files at the top of /proc.
 const TOP_FILES: [&str; 7] = ["cpuinfo", "meminfo", "uptime", "version", "loadavg", "filesystems", "stat"];
 /// The files of /proc/sys/kernel.
@@ -285,7 +285,7 @@ impl Vfs {
         let ino = ino_of(g);
         Some(match node {
             Node::Dir => Stat { nlink: 2, ..Stat::synth(s::IFDIR | 0o555, ino, 0, 0) },
-            _ if g.ends_with("/comm") => Stat::synth(s::IFREG | 0o644, ino, 0, 0),
+            _ if g.ends_with("/comm") || g.ends_with("/oom_score_adj") => Stat::synth(s::IFREG | 0o644, ino, 0, 0),
             Node::Link(t) => Stat::synth(s::IFLNK | 0o777, ino, t.len() as u64, 0),
             Node::Magic(file, _) => {
                 let acc = self.files.get(file).map_or(0, |f| f.flags & abi::o::ACCMODE);
@@ -316,6 +316,17 @@ impl Vfs {
         match parts.as_slice() {
             [p, "comm"] => return Some(self.proc_pid(p).map(|p| Backend::Comm(p, p)).ok_or(libc::ENOENT)),
             [p, "task", t, "comm"] => return Some(self.proc_pid(p).zip(t.parse().ok()).map(|(p, t)| Backend::Comm(p, t)).ok_or(libc::ENOENT)),
+            [p, "oom_score_adj"] => {
+                let Some(p) = self.proc_pid(p) else { return Some(Err(libc::ENOENT)) };
+                // Mode 0644, owned by the process's effective uid: proc says who may write.
+                if acc != abi::o::RDONLY {
+                    let r = env.call(ServiceId::Proc, crate::proc::op::OOM_ADJ, [who.word, p as u64, 2, 0, 0, 0], &[]).map_or(err_code(libc::ESRCH), |r| r[0]);
+                    if crate::service::is_err(r) {
+                        return Some(Err(-(r as i64) as i32));
+                    }
+                }
+                return Some(Ok(Backend::OomAdj(p)));
+            }
             _ => {}
         }
         if acc != abi::o::RDONLY {
@@ -372,6 +383,10 @@ impl Vfs {
                 format!("{p} ({name}) {state} {ppid} {p} {p} 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 {threads} 0 0 0 0 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n").into_bytes()
             }
             "statm" => b"0 0 0 0 0 0 0\n".to_vec(),
+            "oom_score" => {
+                let r = env.call(ServiceId::Proc, crate::proc::op::OOM_SCORE, [who.word, p as u64, 0, 0, 0, 0], &[]).map_or(0, |r| r[0]);
+                format!("{r}\n").into_bytes()
+            }
             "status" => {
                 let state = if p == who.pid { "R (running)" } else { "S (sleeping)" };
                 let fdsize = t.fds.keys().next_back().map_or(64, |m| ((*m as u32 + 64) / 64) * 64);
@@ -488,4 +503,88 @@ pub(super) fn device_number(h: &std::path::Path) -> Option<u64> {
     use std::os::unix::fs::{FileTypeExt, MetadataExt};
     let m = std::fs::metadata(h).ok()?;
     (m.file_type().is_char_device() || m.file_type().is_block_device()).then(|| m.rdev())
+}
+
+/// A -errno word.
+fn err_code(e: i32) -> u64 {
+    crate::service::err(e)
+}
+
+/// The integer of a write to oom_score_adj as kstrtoint(strstrip(buf), 0) reads it:
+/// leading and trailing white space ignored, a sign, then decimal, 0x-hex or 0-octal
+/// digits, all of them. Err(EINVAL) for anything else, Err(ERANGE) past an int.
+pub fn parse_kstrtoint(b: &[u8]) -> Result<i64, i32> {
+    // The buffer is a C string: it ends at the first NUL.
+    let b = &b[..b.iter().position(|c| *c == 0).unwrap_or(b.len())];
+    let t = b.trim_ascii();
+    let (neg, t) = match t.first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let (radix, digits) = match t {
+        [b'0', x, d, ..] if (*x | 0x20) == b'x' && d.is_ascii_hexdigit() => (16, &t[2..]),
+        [b'0', ..] => (8, t),
+        _ => (10, t),
+    };
+    if digits.is_empty() {
+        return Err(libc::EINVAL);
+    }
+    let mut v: u64 = 0;
+    for c in digits {
+        let d = (*c as char).to_digit(radix).ok_or(libc::EINVAL)? as u64;
+        v = v.checked_mul(radix as u64).and_then(|v| v.checked_add(d)).ok_or(libc::ERANGE)?;
+    }
+    let v = if neg { -(i64::try_from(v).map_err(|_| libc::ERANGE)?) } else { i64::try_from(v).map_err(|_| libc::ERANGE)? };
+    if i32::try_from(v).is_err() {
+        return Err(libc::ERANGE);
+    }
+    Ok(v)
+}
+
+impl Vfs {
+    /// Reading oom_score_adj: the value and a newline, from `off`.
+    pub(super) fn oom_adj_read(&self, env: &mut dyn Env, who: Who, pid: u32, off: u64, len: usize) -> Vec<u8> {
+        let v = env.call(ServiceId::Proc, crate::proc::op::OOM_ADJ, [who.word, pid as u64, 0, 0, 0, 0], &[]).map_or(0, |r| r[0] as i64);
+        let text = format!("{v}\n").into_bytes();
+        text.get(off as usize..).map(|s| s[..s.len().min(len)].to_vec()).unwrap_or_default()
+    }
+
+    /// Writing oom_score_adj, as fs/proc/base.c's oom_score_adj_write: at most 12
+    /// bytes are looked at (PROC_NUMBUF - 1) and that many are reported written; the
+    /// value must parse and lie in -1000..=1000 (EINVAL); proc applies the
+    /// CAP_SYS_RESOURCE rule (EACCES).
+    pub(super) fn oom_adj_write(&mut self, env: &mut dyn Env, who: Who, pid: u32, data: &[u8]) -> Result<usize, i32> {
+        let data = &data[..data.len().min(12)];
+        let v = parse_kstrtoint(data)?;
+        if !(crate::proc::oom::ADJ_MIN..=crate::proc::oom::ADJ_MAX).contains(&v) {
+            return Err(libc::EINVAL);
+        }
+        match env.call(ServiceId::Proc, crate::proc::op::OOM_ADJ, [who.word, pid as u64, 1, v as u64, 0, 0], &[]) {
+            Ok([0, _]) => Ok(data.len()),
+            Ok([e, _]) if crate::service::is_err(e) => Err(-(e as i64) as i32),
+            _ => Err(libc::ESRCH),
+        }
+    }
+}
+
+#[cfg(test)]
+mod oom_tests {
+    use super::parse_kstrtoint;
+
+    #[test]
+    fn kstrtoint_rules() {
+        assert_eq!(parse_kstrtoint(b"500\n"), Ok(500));
+        assert_eq!(parse_kstrtoint(b"  -1000  "), Ok(-1000));
+        assert_eq!(parse_kstrtoint(b"+7"), Ok(7));
+        assert_eq!(parse_kstrtoint(b"0x10"), Ok(16));
+        assert_eq!(parse_kstrtoint(b"010"), Ok(8));
+        assert_eq!(parse_kstrtoint(b"0"), Ok(0));
+        assert_eq!(parse_kstrtoint(b"08"), Err(libc::EINVAL));
+        assert_eq!(parse_kstrtoint(b""), Err(libc::EINVAL));
+        assert_eq!(parse_kstrtoint(b"12abc"), Err(libc::EINVAL));
+        assert_eq!(parse_kstrtoint(b"1 2"), Err(libc::EINVAL));
+        assert_eq!(parse_kstrtoint(b"9999999999"), Err(libc::ERANGE));
+        assert_eq!(parse_kstrtoint(b"5\0garbage"), Ok(5));
+    }
 }
