@@ -22,6 +22,11 @@
 //! moves, and a helper that sees the epoch move mid-chain stops the chain, so a chain
 //! never runs code the interpreter would have re-decoded.
 //!
+//! A whole hot block is translated as a region: with the whole integer blocks already
+//! decoded that its known edges reach (`region`), edges among them being jumps inside
+//! the translation, each block keeping its own budget check. Own-space accesses check
+//! a per-run micro-TLB in `JitEnv` before the TLB; every helper empties it.
+//!
 //! Translations live in one JIT module bounded by `MAX_TRANSLATIONS` and
 //! `MAX_CODE_BYTES`: past either, the whole module is freed and translation starts
 //! over (a generation number makes the handles blocks still hold stale).

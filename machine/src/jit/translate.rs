@@ -1,4 +1,4 @@
-//! Translation of one decoded block to Cranelift IR and host code.
+//! Translation of a region of decoded blocks to Cranelift IR and host code.
 //!
 //! A translation is a function in the tail-call convention, `f(env, x) -> status`:
 //! it takes its instructions from `env.budget` and charges their instructions and
