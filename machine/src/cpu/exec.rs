@@ -147,7 +147,7 @@ impl Machine {
             return None;
         }
         block.runs.set(0);
-        let h = self.jit.compile(block, self.mem.code_epoch);
+        let h = self.jit.compile(block, &self.icache, self.mem.code_epoch);
         block.jit.set(Some(h));
         self.jit.get(h).map(|f| (f, h))
     }

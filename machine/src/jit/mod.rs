@@ -22,15 +22,19 @@
 //! moves, and a helper that sees the epoch move mid-chain stops the chain, so a chain
 //! never runs code the interpreter would have re-decoded.
 //!
+//! A whole hot block is translated as a region: with the whole integer blocks already
+//! decoded that its known edges reach (`region`), edges among them being jumps inside
+//! the translation, each block keeping its own budget check. Own-space accesses check
+//! a per-run micro-TLB in `JitEnv` before the TLB; every helper empties it.
+//!
 //! Translations live in one JIT module bounded by `MAX_TRANSLATIONS` and
 //! `MAX_CODE_BYTES`: past either, the whole module is freed and translation starts
 //! over (a generation number makes the handles blocks still hold stale).
 
 mod translate;
 
-use crate::cpu::icache::Block;
+use crate::cpu::icache::{Block, Icache};
 use crate::cpu::inst::Inst;
-use crate::counters::Counters;
 use crate::error::FaultKind;
 use crate::hart::Hart;
 use crate::machine::Machine;
@@ -43,6 +47,9 @@ pub const HOT: u32 = 32;
 pub const MAX_TRANSLATIONS: usize = 1 << 15;
 /// Host code bytes held at most before a flush.
 pub const MAX_CODE_BYTES: usize = 64 << 20;
+/// Blocks in one region at most, and instructions.
+pub const MAX_REGION_BLOCKS: usize = 6;
+pub const MAX_REGION_INSTS: usize = 64;
 /// Entries in the chain table (a power of two).
 pub(crate) const CHAIN_BITS: u32 = 12;
 
@@ -56,12 +63,15 @@ pub(crate) struct JitEnv {
     pub next_pc: u64,
     /// The fault a helper met (the translation then returns `status::FAULT`).
     pub fault: Option<FaultKind>,
-    /// For the inline TLB probe: the entry table, the principal (the hart's DATA),
-    /// its part of the index hash, and the hart's counters.
+    /// For the inline TLB probe of own-space accesses (principal and target both the
+    /// hart's DATA): the entry table, the index hash's part that does not depend on
+    /// the page, the key's target half, and the (principal, rights) word an entry
+    /// allowing R, or W, has.
     pub tlb: *const u8,
-    pub data: u64,
-    pub principal_mix: u64,
-    pub counters: *mut Counters,
+    pub own_mix: u64,
+    pub own_key: u64,
+    pub own_r: u64,
+    pub own_w: u64,
     /// Instructions the run may still retire (the quantum's remainder): each block
     /// takes its length on entry, or declines if fewer are left.
     pub budget: u64,
@@ -70,6 +80,35 @@ pub(crate) struct JitEnv {
     pub code: u64,
     /// The code epoch the run started in.
     pub epoch: u64,
+    /// The micro-TLB: own pages this run has already probed, for reads (`[0]`) and
+    /// writes (`[1]`), direct-mapped by page. An entry is a copy of what a TLB entry
+    /// allowed when the probe hit; the TLB changes only inside the machine's memory
+    /// operations, which translated code reaches only through the helpers, and every
+    /// helper empties the micro-TLB, so an entry is never staler than the TLB.
+    pub micro: [[Micro; MICRO]; 2],
+}
+
+/// Entries in each micro-TLB (a power of two).
+pub(crate) const MICRO: usize = 16;
+
+/// A micro-TLB entry: the page (`ptr >> PAGE_SHIFT`, own space) and the host
+/// address of its byte 0 less the page's guest address, so host = `base + ptr`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub(crate) struct Micro {
+    pub page: u64,
+    pub base: u64,
+}
+
+/// No page has this number (pages of a pointer are below 2^52).
+pub(crate) const NO_MICRO: Micro = Micro { page: u64::MAX, base: 0 };
+
+impl JitEnv {
+    /// Empties the micro-TLB (after anything that may have changed the TLB).
+    #[inline(always)]
+    fn forget_pages(&mut self) {
+        self.micro = [[NO_MICRO; MICRO]; 2];
+    }
 }
 
 /// What a translation returns.
@@ -181,6 +220,9 @@ fn new_module() -> Option<JITModule> {
     flags.set("opt_level", "speed").ok()?;
     flags.set("use_colocated_libcalls", "false").ok()?;
     flags.set("is_pic", "false").ok()?;
+    // Translations are small and made at run time: the IR verifier's cost is not
+    // worth paying on every one.
+    flags.set("enable_verifier", "false").ok()?;
     // Cranelift's tail calls (chaining) rely on frame pointers.
     flags.set("preserve_frame_pointers", "true").ok()?;
     // Translated code reads guest memory in place: little-endian hosts only.
@@ -244,9 +286,10 @@ impl Jit {
         self.chain[chain_index(pc)] = ChainEntry { pc, code, f: f as usize, _pad: 0 };
     }
 
-    /// Translates `block` (its translatable prefix); returns its handle, or
+    /// Translates `block` (its translatable prefix) and, if it is whole, the region
+    /// of decoded blocks it reaches by known edges; returns its handle, or
     /// `UNTRANSLATABLE` if it has no translatable prefix or the host has no backend.
-    pub(crate) fn compile(&mut self, block: &Block, epoch: u64) -> u64 {
+    pub(crate) fn compile(&mut self, block: &Block, icache: &Icache, epoch: u64) -> u64 {
         let len = translate::prefix(block);
         if len == 0 || self.unavailable {
             return UNTRANSLATABLE;
@@ -261,7 +304,9 @@ impl Jit {
                 return UNTRANSLATABLE;
             }
         }
-        let Some(module) = self.module.as_mut() else { return UNTRANSLATABLE };
+        let Some(module) = self.module.as_mut() else {
+            return UNTRANSLATABLE;
+        };
         if self.trampoline.is_none() {
             match translate::trampoline(module, &mut self.ctx, &mut self.fctx) {
                 Ok(t) => {
@@ -277,11 +322,18 @@ impl Jit {
                 }
             }
         }
+        let blocks = region(block, len, icache, epoch);
         let start = self.insts.len();
-        self.insts.extend(block.insts[..len].iter().map(|i| Box::new(*i)));
-        let insts: Vec<*const Inst> = self.insts[start..].iter().map(|b| &**b as *const Inst).collect();
+        let mut parts = Vec::with_capacity(blocks.len());
+        for (k, b) in blocks.iter().enumerate() {
+            let n = if k == 0 { len } else { b.len() };
+            let at = self.insts.len();
+            self.insts.extend(b.insts[..n].iter().map(|i| Box::new(*i)));
+            let insts = self.insts[at..].iter().map(|b| &**b as *const Inst).collect();
+            parts.push(translate::Part { block: b, len: n, insts });
+        }
         let chain = self.chain.as_ptr();
-        match translate::compile(module, &mut self.ctx, &mut self.fctx, block, len, &insts, chain) {
+        match translate::compile(module, &mut self.ctx, &mut self.fctx, &parts, chain) {
             Ok((f, bytes)) => {
                 self.fns.push(f);
                 self.stats.compiled += 1;
@@ -299,6 +351,39 @@ impl Jit {
             }
         }
     }
+}
+
+/// The region entered at `block`: the block itself (its first `len` instructions)
+/// and, if that is all of it, the whole translatable blocks already decoded (so
+/// forming a region never fetches) that known edges reach from it, breadth first,
+/// within the region bounds. Only blocks the interpreter has run are decoded, so a
+/// region follows the paths taken so far; an edge out of it chains as usual.
+fn region<'a>(block: &'a Block, len: usize, icache: &'a Icache, epoch: u64) -> Vec<&'a Block> {
+    let mut out = vec![block];
+    if len < block.len() || translate::heavy(block) {
+        return out;
+    }
+    let mut insts = len;
+    let mut k = 0;
+    while k < out.len() && out.len() < MAX_REGION_BLOCKS {
+        for pc in translate::successors(out[k]) {
+            if out.len() >= MAX_REGION_BLOCKS || out.iter().any(|b| b.pc == pc) {
+                continue;
+            }
+            let Some(b) = icache.get(block.code, pc, epoch) else {
+                continue;
+            };
+            // Blocks with FP or helper instructions stay out: their guarded paths make
+            // large code, and the time goes to the FP work, not the block exits.
+            if insts + b.len() > MAX_REGION_INSTS || translate::prefix(b) < b.len() || translate::heavy(b) {
+                continue;
+            }
+            insts += b.len();
+            out.push(&**b);
+        }
+        k += 1;
+    }
+    out
 }
 
 impl Machine {
@@ -326,27 +411,27 @@ impl Machine {
         // SAFETY: `hart` comes from a live `&mut Hart`; these only compute addresses
         // and read two fields. Every pointer below derives from `m` and `hart`, and
         // neither reference is used again until the translation returns.
-        let (data, code, counters, x) = unsafe {
-            ((*hart).data, (*hart).code, std::ptr::addr_of_mut!((*hart).counters), std::ptr::addr_of_mut!((*hart).ctx.x).cast::<u64>())
-        };
+        let (data, code, x) = unsafe { ((*hart).data, (*hart).code, std::ptr::addr_of_mut!((*hart).ctx.x).cast::<u64>()) };
         let mut env = JitEnv {
             m,
             hart,
             next_pc: block.pc,
             fault: None,
             tlb,
-            data: data as u64,
-            principal_mix: crate::tlb::probe::principal_mix(data),
-            counters,
+            own_mix: (data as u64).wrapping_mul(crate::tlb::probe::TARGET_MUL as u64) ^ crate::tlb::probe::principal_mix(data),
+            own_key: (data as u64) << crate::tlb::probe::KEY_SHIFT,
+            own_r: data as u64 | (crate::rights::PageRights::R.0 as u64) << 16,
+            own_w: data as u64 | (crate::rights::PageRights::W.0 as u64) << 16,
             budget: *left,
             code: code as u64,
             epoch,
+            micro: [[NO_MICRO; MICRO]; 2],
         };
         // SAFETY: `f` was produced by `translate::compile` and is still in the live
         // module (checked by `Jit::get`), as is everything the chain table points to
         // (the table is emptied before the module is freed). Translated code reads and
         // writes the registers at `x` (the `Context` of the hart: integer and FP
-        // registers, fcsr), the counters at `env.counters` and `env`'s fields; it reads
+        // registers, fcsr), the hart's counters (at their fixed offset from `x` in the same `Hart`) and `env`'s fields; it reads
         // TLB entries at `env.tlb` and, on a hit, the guest bytes their frame pointer
         // covers (within the page, with the rights the entry grants: see `tlb.rs` for
         // why a live entry's frame is live); and it calls the helpers below with
@@ -407,6 +492,7 @@ pub(crate) extern "C" fn load_helper(env: *mut JitEnv, ptr: u64, w: u32) -> Load
         _ => m.load::<4>(hart, ptr).map(|v| u32::from_le_bytes(v) as u64),
     };
     check_epoch(env, m);
+    env.forget_pages();
     match r {
         Ok(value) => Loaded { value, fault: 0 },
         Err(kind) => {
@@ -428,6 +514,7 @@ pub(crate) extern "C" fn store_helper(env: *mut JitEnv, ptr: u64, value: u64, lo
         _ => m.store::<8>(hart, ptr, value.to_le_bytes()),
     };
     check_epoch(env, m);
+    env.forget_pages();
     match r {
         Ok(()) => 0,
         Err(kind) => {
@@ -447,6 +534,7 @@ pub(crate) extern "C" fn step_helper(env: *mut JitEnv, inst: *const Inst, pc: u6
     let (env, m, hart, inst) = unsafe { (&mut *env, &mut *(*env).m, &mut *(*env).hart, *inst) };
     let r = m.step_one(hart, inst, pc);
     check_epoch(env, m);
+    env.forget_pages();
     match r {
         Ok(()) => 0,
         Err(kind) => {

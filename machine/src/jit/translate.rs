@@ -1,4 +1,4 @@
-//! Translation of one decoded block to Cranelift IR and host code.
+//! Translation of a region of decoded blocks to Cranelift IR and host code.
 //!
 //! A translation is a function in the tail-call convention, `f(env, x) -> status`:
 //! it takes its instructions from `env.budget` and charges their instructions and
@@ -14,12 +14,13 @@
 //! boxing and canonical NaNs never come into it). Anything else goes to the
 //! interpreter's SoftFloat path through `step_helper`.
 
-use super::{load_helper, status, step_helper, store_helper, width, BlockFn, ChainEntry, JitEnv, CHAIN_BITS};
-use crate::addr::{OFFSET_BITS, OFFSET_MASK, PAGE_SHIFT, PAGE_SIZE};
+use super::{load_helper, status, step_helper, store_helper, width, BlockFn, ChainEntry, JitEnv, Micro, CHAIN_BITS, MICRO};
+use crate::addr::{OFFSET_BITS, PAGE_SHIFT, PAGE_SIZE};
 use crate::counters::Counters;
 use crate::cpu::icache::Block;
 use crate::cpu::inst::{Inst, Op};
 use crate::hart::Context;
+use crate::hart::Hart;
 use crate::rights::PageRights;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::types::{F32, F64, I32, I64, I8};
@@ -85,6 +86,12 @@ pub(super) fn prefix(block: &Block) -> usize {
     block.insts.iter().take_while(|i| supported(i)).count()
 }
 
+/// Whether a block has instructions with large translations (FP, helpers): a region
+/// does not take such blocks in beyond its entry.
+pub(super) fn heavy(block: &Block) -> bool {
+    block.insts.iter().any(|i| !integer(i.op))
+}
+
 /// Whether an FP instruction writes an integer register (else an FP one, or none).
 fn fp_writes_x(op: Op) -> bool {
     use Op::*;
@@ -111,12 +118,12 @@ struct Tr<'a, 'b> {
     store_sig: SigRef,
     step_sig: SigRef,
     tail_sig: SigRef,
-    /// `JitEnv::tlb`, `data`, `principal_mix` and `counters`, loaded once.
-    tlb: Value,
-    data: Value,
-    pmix: Value,
-    counters: Value,
-    /// The translated length, the block's cycle sums and each instruction's pc.
+    /// The budget left, taken per block in a host register (written back at exits).
+    budget: Variable,
+    /// The region's blocks: pc and the Cranelift block of its budget check.
+    heads: Vec<(u64, cranelift_codegen::ir::Block)>,
+    /// The block being translated: its translated length, cycle sums and each
+    /// instruction's pc and stable copy.
     len: usize,
     cum: Vec<u64>,
     pcs: Vec<u64>,
@@ -185,6 +192,7 @@ impl Tr<'_, '_> {
     /// translation if the chain table has it for this CODE space, else returns.
     fn leave(&mut self, next: Value, known: Option<u64>) {
         self.spill();
+        self.flush(None);
         let entry = match known {
             Some(pc) => {
                 let addr = self.chain as usize + super::chain_index(pc) * std::mem::size_of::<ChainEntry>();
@@ -218,6 +226,25 @@ impl Tr<'_, '_> {
         self.ret(status::EXIT);
     }
 
+    /// Writes the budget back to `env.budget` on the way out. With `Some(k)`,
+    /// instruction `k` of the current block faulted: what was charged for the
+    /// instructions after it (and its retirement) is taken back, as the interpreter
+    /// does.
+    fn flush(&mut self, fault: Option<usize>) {
+        let bud = self.b.use_var(self.budget);
+        let left = match fault {
+            None => bud,
+            Some(k) => {
+                let n = self.len;
+                let counters = self.counters_at(0);
+                self.add_at(counters, offset_of!(Counters, instret), -((n - k) as i64));
+                self.add_at(counters, offset_of!(Counters, cycles), -((self.cum[n] - self.cum[k + 1]) as i64));
+                self.b.ins().iadd_imm_s(bud, (n - k - 1) as i64)
+            }
+        };
+        self.b.ins().store(trusted(), left, self.env, offset_of!(JitEnv, budget) as i32);
+    }
+
     /// Adds `delta` to the u64 at `base + off`.
     fn add_at(&mut self, base: Value, off: usize, delta: i64) {
         let v = self.b.ins().load(I64, trusted(), base, off as i32);
@@ -225,15 +252,20 @@ impl Tr<'_, '_> {
         self.b.ins().store(trusted(), v, base, off as i32);
     }
 
-    /// Exits reporting a fault at instruction `k`: what was charged for the
-    /// instructions after it (and its retirement) is taken back, as the interpreter
-    /// does, and its pc is left in `env.next_pc`.
+    /// Leaves the region for `pc` without chaining (the budget cannot cover the block
+    /// there, or the code epoch moved).
+    fn exit_to(&mut self, pc: u64) {
+        self.spill();
+        self.flush(None);
+        let v = self.b.ins().iconst(I64, pc as i64);
+        self.set_next_pc(v);
+        self.ret(status::EXIT);
+    }
+
+    /// Exits reporting a fault at instruction `k`, its pc left in `env.next_pc`.
     fn fault_exit(&mut self, k: usize) {
         self.spill();
-        let (n, counters, env) = (self.len, self.counters, self.env);
-        self.add_at(counters, offset_of!(Counters, instret), -((n - k) as i64));
-        self.add_at(counters, offset_of!(Counters, cycles), -((self.cum[n] - self.cum[k + 1]) as i64));
-        self.add_at(env, offset_of!(JitEnv, budget), (n - k - 1) as i64);
+        self.flush(Some(k));
         let pc = self.b.ins().iconst(I64, self.pcs[k] as i64);
         self.set_next_pc(pc);
         self.ret(status::FAULT);
@@ -251,50 +283,105 @@ impl Tr<'_, '_> {
         self.b.seal_block(cont);
     }
 
-    /// The inline TLB probe, as `Tlb::lookup` does it: if an entry for (principal,
-    /// target, page) allows `right` and the `n` bytes at `ptr` stay in its page,
-    /// counts the access (own or foreign) and continues in a new block with the host
-    /// address as the result; else goes to `slow`, which does all of that itself.
-    fn probe(&mut self, ptr: Value, n: i64, right: PageRights, own: usize, foreign: usize, slow: cranelift_codegen::ir::Block) -> Value {
-        use crate::tlb::probe::*;
+    /// The inline grant check of an access to the hart's own space: the micro-TLB,
+    /// then the TLB probe (`probe`), which fills the micro-TLB on a hit. On either
+    /// hit, counts the access (counter at offset `own`) and continues in a new block
+    /// with the host address as the result; else goes to `slow`, which does all of
+    /// that itself (as does every foreign access: those always take the checked path).
+    fn check_access(&mut self, ptr: Value, n: i64, right: PageRights, own: usize, slow: cranelift_codegen::ir::Block) -> Value {
+        let env = self.env;
+        let which = if right == PageRights::W { 1 } else { 0 };
+        let micro = offset_of!(JitEnv, micro) + which * MICRO * std::mem::size_of::<Micro>();
         let b = &mut *self.b;
-        let sid = b.ins().ushr_imm_s(ptr, OFFSET_BITS as i64);
-        let off = b.ins().band_imm_s(ptr, OFFSET_MASK as i64);
-        let local = b.ins().icmp_imm_s(IntCC::Equal, sid, 0);
-        let target = b.ins().select(local, self.data, sid);
-        let page = b.ins().ushr_imm_s(off, PAGE_SHIFT as i64);
-        let th = b.ins().imul_imm_s(target, TARGET_MUL);
-        let h = b.ins().bxor(page, th);
-        let h = b.ins().bxor(h, self.pmix);
+        let page = b.ins().ushr_imm_s(ptr, PAGE_SHIFT as i64);
+        let i = b.ins().band_imm_s(page, MICRO as i64 - 1);
+        let i = b.ins().ishl_imm_s(i, std::mem::size_of::<Micro>().trailing_zeros() as i64);
+        let slot = b.ins().iadd(env, i);
+        let tag = b.ins().load(I64, trusted(), slot, (micro + offset_of!(Micro, page)) as i32);
+        let mut d = b.ins().bxor(tag, page);
+        if n > 1 {
+            // The last byte on the same page too.
+            let last = b.ins().iadd_imm_s(ptr, n - 1);
+            let lpage = b.ins().ushr_imm_s(last, PAGE_SHIFT as i64);
+            let d2 = b.ins().bxor(tag, lpage);
+            d = b.ins().bor(d, d2);
+        }
+        let hit = b.create_block();
+        let probe = b.create_block();
+        let join = b.create_block();
+        b.append_block_param(join, I64);
+        b.ins().brif(d, probe, &[], hit, &[]);
+        b.switch_to_block(hit);
+        b.seal_block(hit);
+        let base = b.ins().load(I64, trusted(), slot, (micro + offset_of!(Micro, base)) as i32);
+        let host = b.ins().iadd(base, ptr);
+        b.ins().jump(join, &[host.into()]);
+        b.switch_to_block(probe);
+        b.seal_block(probe);
+        let host = self.probe(ptr, page, n, right, slow);
+        // Remember the page: base = host - ptr, so that host = base + ptr.
+        let base = self.b.ins().isub(host, ptr);
+        self.b.ins().store(trusted(), page, slot, (micro + offset_of!(Micro, page)) as i32);
+        self.b.ins().store(trusted(), base, slot, (micro + offset_of!(Micro, base)) as i32);
+        self.b.ins().jump(join, &[host.into()]);
+        self.b.switch_to_block(join);
+        self.b.seal_block(join);
+        let counters = self.counters_at(own);
+        let c = self.b.ins().load(I64, trusted(), counters, 0);
+        let c = self.b.ins().iadd_imm_s(c, 1);
+        self.b.ins().store(trusted(), c, counters, 0);
+        self.b.block_params(join)[0]
+    }
+
+    /// The address of the hart's counter at offset `off` in `Counters` (the counters
+    /// and the registers are both in the hart: one base serves both).
+    fn counters_at(&mut self, off: usize) -> Value {
+        let d = offset_of!(Hart, counters) as i64 - (offset_of!(Hart, ctx) + offset_of!(Context, x)) as i64 + off as i64;
+        self.b.ins().iadd_imm_s(self.x, d)
+    }
+
+    /// The TLB probe, as `Tlb::lookup` does it with principal and target both the
+    /// hart's DATA: if the entry for `page` (of `ptr`) allows `right` and the `n`
+    /// bytes at `ptr` stay in the page, continues in a new block with the host
+    /// address as the result, else goes to `slow`. The four conditions are one OR of
+    /// differences, so the hit path is one branch.
+    fn probe(&mut self, ptr: Value, page: Value, n: i64, right: PageRights, slow: cranelift_codegen::ir::Block) -> Value {
+        use crate::tlb::probe::*;
+        let env = self.env;
+        let b = &mut *self.b;
+        let tlb = b.ins().load(I64, trusted(), env, offset_of!(JitEnv, tlb) as i32);
+        let hmix = b.ins().load(I64, trusted(), env, offset_of!(JitEnv, own_mix) as i32);
+        let h = b.ins().bxor(page, hmix);
         let idx = b.ins().band_imm_s(h, INDEX_MASK);
         let eoff = b.ins().imul_imm_s(idx, ENTRY_SIZE);
-        let e = b.ins().iadd(self.tlb, eoff);
-        let key = b.ins().load(I64, MemFlagsData::trusted(), e, KEY);
-        let tk = b.ins().ishl_imm_s(target, KEY_SHIFT);
-        let want = b.ins().bor(tk, page);
-        let ok = b.ins().icmp(IntCC::Equal, key, want);
-        let pr = b.ins().uload16(I64, MemFlagsData::trusted(), e, PRINCIPAL);
-        let ok2 = b.ins().icmp(IntCC::Equal, pr, self.data);
-        let ok = b.ins().band(ok, ok2);
-        let rights = b.ins().uload8(I64, MemFlagsData::trusted(), e, RIGHTS);
-        let has = b.ins().band_imm_s(rights, right.0 as i64);
-        let ok3 = b.ins().icmp_imm_s(IntCC::NotEqual, has, 0);
-        let ok = b.ins().band(ok, ok3);
-        let in_page = b.ins().band_imm_s(off, PAGE_SIZE as i64 - 1);
-        let fits = b.ins().icmp_imm_s(IntCC::UnsignedLessThanOrEqual, in_page, PAGE_SIZE as i64 - n);
-        let ok = b.ins().band(ok, fits);
+        let e = b.ins().iadd(tlb, eoff);
+        let key = b.ins().load(I64, trusted(), e, KEY);
+        let keyhi = b.ins().load(I64, trusted(), env, offset_of!(JitEnv, own_key) as i32);
+        let want = b.ins().bor(page, keyhi);
+        let d_key = b.ins().bxor(key, want);
+        // The principal (16 bits) and the rights byte after it, read as one word; the
+        // byte past them is padding and masked off.
+        const _: () = assert!(PRINCIPAL + 2 == RIGHTS);
+        let pr = b.ins().uload32(trusted(), e, PRINCIPAL);
+        let pr = b.ins().band_imm_s(pr, 0xffff | (right.0 as i64) << 16);
+        let want_pr = if right == PageRights::W { offset_of!(JitEnv, own_w) } else { offset_of!(JitEnv, own_r) };
+        let want_pr = b.ins().load(I64, trusted(), env, want_pr as i32);
+        let d_pr = b.ins().bxor(pr, want_pr);
+        let sid = b.ins().ushr_imm_s(ptr, OFFSET_BITS as i64);
+        let bad = b.ins().bor(d_key, d_pr);
+        let mut bad = b.ins().bor(bad, sid);
+        if n > 1 {
+            let in_page = b.ins().band_imm_s(ptr, PAGE_SIZE as i64 - 1);
+            let last = b.ins().iadd_imm_s(in_page, n - 1);
+            let over = b.ins().ushr_imm_s(last, PAGE_SHIFT as i64);
+            bad = b.ins().bor(bad, over);
+        }
         let fast = b.create_block();
-        b.ins().brif(ok, fast, &[], slow, &[]);
+        b.ins().brif(bad, slow, &[], fast, &[]);
         b.switch_to_block(fast);
         b.seal_block(fast);
-        let own_c = b.ins().iconst(I64, own as i64);
-        let foreign_c = b.ins().iconst(I64, foreign as i64);
-        let which = b.ins().select(local, own_c, foreign_c);
-        let caddr = b.ins().iadd(self.counters, which);
-        let c = b.ins().load(I64, MemFlagsData::trusted(), caddr, 0);
-        let c = b.ins().iadd_imm_s(c, 1);
-        b.ins().store(MemFlagsData::trusted(), c, caddr, 0);
-        let frame = b.ins().load(I64, MemFlagsData::trusted(), e, PTR);
+        let frame = b.ins().load(I64, trusted(), e, PTR);
+        let in_page = b.ins().band_imm_s(ptr, PAGE_SIZE as i64 - 1);
         b.ins().iadd(frame, in_page)
     }
 
@@ -317,7 +404,7 @@ impl Tr<'_, '_> {
         let slow = self.b.create_block();
         let join = self.b.create_block();
         self.b.append_block_param(join, I64);
-        let host = self.probe(ptr, n, PageRights::R, offset_of!(Counters, loads_own), offset_of!(Counters, loads_foreign), slow);
+        let host = self.check_access(ptr, n, PageRights::R, offset_of!(Counters, loads_own), slow);
         let mem = guest_mem();
         let fast_v = match w {
             width::B => self.b.ins().sload8(I64, mem, host, 0),
@@ -349,7 +436,7 @@ impl Tr<'_, '_> {
     fn store(&mut self, k: usize, ptr: Value, v: Value, log2: u32) {
         let slow = self.b.create_block();
         let join = self.b.create_block();
-        let host = self.probe(ptr, 1 << log2, PageRights::W, offset_of!(Counters, stores_own), offset_of!(Counters, stores_foreign), slow);
+        let host = self.check_access(ptr, 1 << log2, PageRights::W, offset_of!(Counters, stores_own), slow);
         let mem = guest_mem();
         match log2 {
             0 => self.b.ins().istore8(mem, v, host, 0),
@@ -626,7 +713,9 @@ impl Tr<'_, '_> {
             }
             FaddD | FsubD | FmulD | FdivD | FsqrtD | FmaddD | FmsubD | FnmsubD | FnmaddD => {
                 let fused = matches!(i.op, FmaddD | FmsubD | FnmsubD | FnmaddD);
-                let Some(g) = self.rne_nx(i.rm) else { return self.helper_only(k, i) };
+                let Some(g) = self.rne_nx(i.rm) else {
+                    return self.helper_only(k, i);
+                };
                 if fused && !self.fma {
                     return self.helper_only(k, i);
                 }
@@ -660,7 +749,9 @@ impl Tr<'_, '_> {
             }
             FaddS | FsubS | FmulS | FdivS | FsqrtS | FmaddS | FmsubS | FnmsubS | FnmaddS => {
                 let fused = matches!(i.op, FmaddS | FmsubS | FnmsubS | FnmaddS);
-                let Some(g) = self.rne_nx(i.rm) else { return self.helper_only(k, i) };
+                let Some(g) = self.rne_nx(i.rm) else {
+                    return self.helper_only(k, i);
+                };
                 if fused && !self.fma {
                     return self.helper_only(k, i);
                 }
@@ -717,7 +808,9 @@ impl Tr<'_, '_> {
             }
             FcvtDW | FcvtDWu => {
                 // Always exact; only the rounding field's validity matters.
-                let Some(ok) = self.rm_valid(i.rm) else { return self.helper_only(k, i) };
+                let Some(ok) = self.rm_valid(i.rm) else {
+                    return self.helper_only(k, i);
+                };
                 let a = self.get(i.rs1);
                 self.guarded(k, i, ok, |t| {
                     let w = t.w(a);
@@ -987,16 +1080,43 @@ pub(super) fn trampoline(module: &mut JITModule, ctx: &mut cranelift_codegen::Co
     Ok(module.get_finalized_function(id))
 }
 
-/// Compiles the first `len` instructions of `block` (all supported); returns the entry
-/// point and the size of the host code. `insts[k]` is a stable copy of instruction `k`
-/// for `step_helper`; `chain` is the chain table.
+/// One block of a region: the decoded block, how many of its instructions are
+/// translated (all of them but possibly in the first block, which is then the only
+/// one) and stable copies of those instructions for `step_helper`.
+pub(super) struct Part<'a> {
+    pub block: &'a Block,
+    pub len: usize,
+    pub insts: Vec<*const Inst>,
+}
+
+/// The pcs a whole block can go to next without computing them (branch targets, jal,
+/// the fallthrough of a block cut at a length or page limit); empty after jalr.
+pub(super) fn successors(block: &Block) -> Vec<u64> {
+    let Some(last) = block.insts.last() else {
+        return Vec::new();
+    };
+    let at = block.pc_of(block.len() - 1);
+    let end = at.wrapping_add(last.len as u64);
+    let target = at.wrapping_add(last.imm as i64 as u64);
+    match last.op {
+        Op::Jal => vec![target],
+        Op::Beq | Op::Bne | Op::Blt | Op::Bge | Op::Bltu | Op::Bgeu => vec![target, end],
+        Op::Jalr => Vec::new(),
+        _ => vec![end],
+    }
+}
+
+/// Compiles a region: `parts[0]` is its entry, the others whole blocks of the same
+/// CODE space it reaches by known edges. Each block keeps the interpreter's
+/// per-block budget check (so a quantum ends where it would there); an edge to a block
+/// of the region is a jump (loops iterate with the guest registers in host
+/// registers); any other exit writes back and chains. Returns the entry point and the
+/// size of the host code. `chain` is the chain table.
 pub(super) fn compile(
     module: &mut JITModule,
     ctx: &mut cranelift_codegen::Context,
     fctx: &mut FunctionBuilderContext,
-    block: &Block,
-    len: usize,
-    insts_ptr: &[*const Inst],
+    parts: &[Part],
     chain: *const ChainEntry,
 ) -> Result<(BlockFn, usize), String> {
     let ptr = I64;
@@ -1017,27 +1137,6 @@ pub(super) fn compile(
     step_sig.params.extend([AbiParam::new(ptr), AbiParam::new(ptr), AbiParam::new(I64)]);
     step_sig.returns.push(AbiParam::new(I64));
 
-    let insts = &block.insts[..len];
-    // Registers to load on entry: those any instruction names, as x or f (a
-    // superset is harmless).
-    let mut used = 0u32;
-    let mut fused = 0u32;
-    for i in insts {
-        let m = 1 << i.rs1 | 1 << i.rs2 | 1 << i.rd;
-        if is_fp(i.op) {
-            fused |= m | 1 << i.rs3;
-        }
-        used |= m;
-    }
-    used &= !1;
-    let mut pcs = Vec::with_capacity(len);
-    let mut pc = block.pc;
-    for i in insts {
-        pcs.push(pc);
-        pc = pc.wrapping_add(i.len as u64);
-    }
-    let end_pc = pc;
-
     let mut b = FunctionBuilder::new(&mut ctx.func, fctx);
     let load_sig = b.import_signature(load_sig);
     let store_sig = b.import_signature(store_sig);
@@ -1050,125 +1149,159 @@ pub(super) fn compile(
     let env = b.block_params(entry)[0];
     let x = b.block_params(entry)[1];
 
-    // A block that branches or jumps back to its own start is a loop: it iterates
-    // inside the function (the guest registers stay in host registers across
-    // iterations), paying the budget and the counters per iteration at `head`.
-    let self_loop = len == block.len()
-        && insts.last().is_some_and(|i| {
-            matches!(i.op, Op::Jal | Op::Beq | Op::Bne | Op::Blt | Op::Bge | Op::Bltu | Op::Bgeu)
-                && pcs[len - 1].wrapping_add(i.imm as i64 as u64) == block.pc
-        });
-
     let regs: [Variable; 32] = std::array::from_fn(|_| b.declare_var(I64));
     let fregs: [Variable; 32] = std::array::from_fn(|_| b.declare_var(I64));
-    for (r, var) in regs.iter().enumerate().skip(1) {
-        let v = if used & (1 << r) != 0 { b.ins().load(I64, trusted(), x, (r * 8) as i32) } else { b.ins().iconst(I64, 0) };
-        b.def_var(*var, v);
-    }
-    for (r, var) in fregs.iter().enumerate() {
-        let v = if fused & (1 << r) != 0 { b.ins().load(I64, trusted(), x, f_off(r)) } else { b.ins().iconst(I64, 0) };
-        b.def_var(*var, v);
-    }
     let field = |b: &mut FunctionBuilder, off: usize| b.ins().load(I64, trusted(), env, off as i32);
-    let tlb = field(&mut b, offset_of!(JitEnv, tlb));
-    let data = field(&mut b, offset_of!(JitEnv, data));
-    let pmix = field(&mut b, offset_of!(JitEnv, principal_mix));
-    let counters = field(&mut b, offset_of!(JitEnv, counters));
-    let head = b.create_block();
-    b.ins().jump(head, &[]);
-    b.switch_to_block(head);
-
-    // The budget: take this block's instructions, or decline.
-    let budget = b.ins().load(I64, trusted(), env, offset_of!(JitEnv, budget) as i32);
-    let enough = b.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, budget, len as i64);
-    let body = b.create_block();
-    let decline = b.create_block();
-    b.ins().brif(enough, body, &[], decline, &[]);
-    b.switch_to_block(body);
-    b.seal_block(body);
-    let rest = b.ins().iadd_imm_s(budget, -(len as i64));
-    b.ins().store(trusted(), rest, env, offset_of!(JitEnv, budget) as i32);
+    let budget = b.declare_var(I64);
+    let start = field(&mut b, offset_of!(JitEnv, budget));
+    b.def_var(budget, start);
+    let heads: Vec<_> = parts.iter().map(|p| (p.block.pc, b.create_block())).collect();
+    b.ins().jump(heads[0].1, &[]);
 
     let mut t = Tr {
         b: &mut b,
         regs,
         fregs,
-        // In a loop, a register written late in one iteration still differs from
-        // memory early in the next: count everything named as changed.
-        dirty: if self_loop { used } else { 0 },
-        fdirty: if self_loop { fused } else { 0 },
+        dirty: 0,
+        fdirty: 0,
         env,
         x,
         load_sig,
         store_sig,
         step_sig,
         tail_sig,
-        tlb,
-        data,
-        pmix,
-        counters,
-        len,
-        cum: block.cum[..=len].to_vec(),
-        pcs: pcs.clone(),
-        insts: insts_ptr,
+        budget,
+        heads: heads.clone(),
+        len: 0,
+        cum: Vec::new(),
+        pcs: Vec::new(),
+        insts: &[],
         chain,
         fma,
     };
-    t.add_at(counters, offset_of!(Counters, instret), len as i64);
-    t.add_at(counters, offset_of!(Counters, cycles), block.cum[len] as i64);
-    let mut next = None;
-    for (k, i) in insts.iter().enumerate() {
-        if let Some(n) = t.inst(k, *i, pcs[k]) {
-            next = Some(n);
+    for (p, &(pc0, head)) in parts.iter().zip(&heads) {
+        let len = p.len;
+        let insts = &p.block.insts[..len];
+        t.b.switch_to_block(head);
+        // Every edge into a block writes back first, so its registers (those it
+        // names, as x or f: a superset is harmless) come from memory here: no guest register stays in a host register across blocks
+        // (which would crowd the host registers with the whole region's), except
+        // around a block that loops to itself, which jumps to `lp` instead.
+        let (mut bused, mut bfused) = (0u32, 0u32);
+        for i in insts {
+            let m = 1 << i.rs1 | 1 << i.rs2 | 1 << i.rd;
+            if is_fp(i.op) {
+                bfused |= m | 1 << i.rs3;
+            }
+            bused |= m;
         }
-    }
-    let go = |t: &mut Tr, pc: u64| {
-        if self_loop && pc == block.pc {
-            // Unless a helper saw the code epoch move (then the loop re-decodes).
-            let code = t.b.ins().load(I64, trusted(), t.env, offset_of!(JitEnv, code) as i32);
-            let moved = t.b.ins().icmp_imm_s(IntCC::Equal, code, -1);
-            let out = t.b.create_block();
-            t.b.ins().brif(moved, out, &[], head, &[]);
-            t.b.switch_to_block(out);
-            t.b.seal_block(out);
-            t.spill();
-            let here = t.b.ins().iconst(I64, block.pc as i64);
-            t.set_next_pc(here);
-            t.ret(status::EXIT);
-        } else {
-            let v = t.b.ins().iconst(I64, pc as i64);
-            t.leave(v, Some(pc));
+        for r in 1..32 {
+            if bused & (1 << r) != 0 {
+                let v = t.b.ins().load(I64, trusted(), x, (r * 8) as i32);
+                t.b.def_var(regs[r], v);
+            }
+            if bfused & (1 << r) != 0 {
+                let v = t.b.ins().load(I64, trusted(), x, f_off(r));
+                t.b.def_var(fregs[r], v);
+            }
         }
-    };
-    match next.unwrap_or(Next::Const(end_pc)) {
-        Next::Const(pc) => go(&mut t, pc),
-        Next::Dyn(v) => t.leave(v, None),
-        Next::Cond(c, taken, fall) => {
-            let tb = t.b.create_block();
-            let fb = t.b.create_block();
-            t.b.ins().brif(c, tb, &[], fb, &[]);
-            for (blk, pc) in [(tb, taken), (fb, fall)] {
-                t.b.switch_to_block(blk);
-                t.b.seal_block(blk);
-                go(&mut t, pc);
+        if bfused & 1 != 0 {
+            let v = t.b.ins().load(I64, trusted(), x, f_off(0));
+            t.b.def_var(fregs[0], v);
+        }
+        let lp = t.b.create_block();
+        t.b.ins().jump(lp, &[]);
+        t.b.switch_to_block(lp);
+        // The budget: take this block's instructions, or leave for the loop (which
+        // runs what the budget allows of it).
+        let bud = t.b.use_var(budget);
+        let enough = t.b.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, bud, len as i64);
+        let body = t.b.create_block();
+        let decline = t.b.create_block();
+        t.b.ins().brif(enough, body, &[], decline, &[]);
+        t.b.switch_to_block(decline);
+        t.b.seal_block(decline);
+        // Every edge into a block writes back first (below), so at its start memory
+        // holds every register: an exit writes back what this block changed only.
+        (t.dirty, t.fdirty) = (0, 0);
+        t.exit_to(pc0);
+        t.b.switch_to_block(body);
+        t.b.seal_block(body);
+        let rest = t.b.ins().iadd_imm_s(bud, -(len as i64));
+        t.b.def_var(budget, rest);
+        // Instructions and cycles charged up front, as the interpreter does.
+        let counters = t.counters_at(0);
+        t.add_at(counters, offset_of!(Counters, instret), len as i64);
+        t.add_at(counters, offset_of!(Counters, cycles), p.block.cum[len] as i64);
+
+        let mut pcs = Vec::with_capacity(len);
+        let mut pc = pc0;
+        for i in insts {
+            pcs.push(pc);
+            pc = pc.wrapping_add(i.len as u64);
+        }
+        let end_pc = pc;
+        t.len = len;
+        t.cum = p.block.cum[..=len].to_vec();
+        t.pcs = pcs.clone();
+        t.insts = &p.insts;
+        let mut next = None;
+        for (k, i) in insts.iter().enumerate() {
+            if let Some(n) = t.inst(k, *i, pcs[k]) {
+                next = Some(n);
+            }
+        }
+        let go = |t: &mut Tr, pc: u64| {
+            if let Some(&(_, h)) = t.heads.iter().find(|(hp, _)| *hp == pc) {
+                let h = if pc == pc0 { lp } else { h };
+                // Stores are cheap and keep every exit small: write back what this
+                // block changed (the values stay in host registers).
+                let dirty = (t.dirty, t.fdirty);
+                t.spill();
+                // Unless a helper saw the code epoch move (then the loop re-decodes).
+                let code = t.b.ins().load(I64, trusted(), t.env, offset_of!(JitEnv, code) as i32);
+                let m = t.b.ins().icmp_imm_s(IntCC::Equal, code, -1);
+                let out = t.b.create_block();
+                t.b.ins().brif(m, out, &[], h, &[]);
+                t.b.switch_to_block(out);
+                t.b.seal_block(out);
+                (t.dirty, t.fdirty) = (0, 0);
+                t.exit_to(pc);
+                (t.dirty, t.fdirty) = dirty;
+            } else {
+                let v = t.b.ins().iconst(I64, pc as i64);
+                t.leave(v, Some(pc));
+            }
+        };
+        match next.unwrap_or(Next::Const(end_pc)) {
+            Next::Const(pc) => go(&mut t, pc),
+            Next::Dyn(v) => t.leave(v, None),
+            Next::Cond(c, taken, fall) => {
+                let tb = t.b.create_block();
+                let fb = t.b.create_block();
+                t.b.ins().brif(c, tb, &[], fb, &[]);
+                for (blk, pc) in [(tb, taken), (fb, fall)] {
+                    t.b.switch_to_block(blk);
+                    t.b.seal_block(blk);
+                    go(&mut t, pc);
+                }
             }
         }
     }
-    // Declining: on the first iteration nothing changed yet; on a later one the
-    // registers the loop changed are written back first.
-    t.b.switch_to_block(decline);
-    t.b.seal_block(decline);
-    if self_loop {
-        t.spill();
-    }
-    let here = t.b.ins().iconst(I64, block.pc as i64);
-    t.set_next_pc(here);
-    t.ret(status::EXIT);
-    b.seal_block(head);
+    b.seal_all_blocks();
     b.finalize(fcfg);
 
     let id = module.declare_anonymous_function(&sig).map_err(|e| e.to_string())?;
+    // GRANTIX_JIT_DUMP prints each translation's blocks and host code (for profiling).
+    let dump = std::env::var_os("GRANTIX_JIT_DUMP").is_some();
+    if dump {
+        ctx.set_disasm(true);
+    }
     module.define_function(id, ctx).map_err(|e| format!("{e:?}"))?;
+    if dump {
+        let pcs: Vec<String> = parts.iter().map(|p| format!("{:#x}+{}", p.block.pc, p.len)).collect();
+        eprintln!("=== fn {:#x} {}\n{}", id.as_u32(), pcs.join(" "), ctx.compiled_code().and_then(|c| c.vcode.clone()).unwrap_or_default());
+    }
     let bytes = ctx.compiled_code().map(|c| c.code_buffer().len()).unwrap_or(0);
     module.clear_context(ctx);
     module.finalize_definitions().map_err(|e| e.to_string())?;
