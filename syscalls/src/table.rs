@@ -210,6 +210,9 @@ syscall_table! {
     nr::SIGNALFD4 => Vfs(Fd, Ptr, Uint, Hex) NONE, Support::Partial("a poll or epoll wait notices a signal's arrival within 10 ms");
     nr::READAHEAD => Vfs(Fd, Int, Uint) NONE, Support::Partial("a hint: checked, then left to the host's page cache");
     nr::MEMFD_CREATE => Vfs(Path, Hex) NONE, Support::Partial("a host memfd with the host's seals; F_SEAL_WRITE is not refused while a writable shared mapping exists (the host does not see guest mappings)");
+    // Mounts in the guest's namespace (vfs::mounts).
+    nr::MOUNT => Vfs(Path, Path, Path, Hex, Ptr) NONE, Support::Partial("tmpfs and ramfs (a private host directory each; size= is reported by statfs, not enforced), bind mounts (MS_REC), MS_REMOUNT, MS_MOVE, read-only, nodev and noexec mounts, propagation types recorded (nothing propagates); other filesystem types are ENODEV");
+    nr::UMOUNT2 => Vfs(Path, Hex) NONE, Support::Partial("MNT_FORCE is an ordinary unmount (tmpfs has nothing to abort); a mount kept by a file mapping alone is not busy; MNT_EXPIRE's mark is not cleared by a use of the mount in between");
     // Pipes without user buffers (vfs::splice).
     nr::SPLICE => Vfs(Fd, Ptr, Fd, Ptr, Uint, Hex) RESTART | SIGPIPE;
     nr::TEE => Vfs(Fd, Fd, Uint, Hex) RESTART | SIGPIPE;

@@ -90,12 +90,26 @@ impl Vfs {
 
     /// The host path of a canonical guest path.
     pub(super) fn host(&self, g: &str) -> PathBuf {
+        if let Some(h) = self.mounts.host(g) {
+            return h;
+        }
         super::prefix::host(&self.root, self.prefix.as_deref(), g)
     }
 
     /// The stat of open file `file`.
     pub(super) fn fstat_of(&self, pid: u32, file: u64) -> Result<Stat, i32> {
         let f = self.files.get(&file).ok_or(libc::EBADF)?;
+        let mut st = self.fstat_backend(pid, file, f)?;
+        // A file of a tmpfs is on that filesystem's device, not the host directory's.
+        if matches!(f.backend, Backend::Host(_) | Backend::Dir(_)) {
+            if let Some(dev) = self.mount_dev(&f.path) {
+                st.dev = dev;
+            }
+        }
+        Ok(st)
+    }
+
+    fn fstat_backend(&self, pid: u32, file: u64, f: &OpenFile) -> Result<Stat, i32> {
         let anon = |m: u32, ino: u64| Stat::synth(m, ino, 0, 0);
         Ok(match &f.backend {
             Backend::Host(h) => Stat::from_host(&h.metadata().map_err(|e| e.raw_os_error().unwrap_or(libc::EIO))?),
@@ -128,7 +142,11 @@ impl Vfs {
         if let Some(st) = self.synth_stat(pid, &r.path, &r.node) {
             return Ok(st);
         }
-        std::fs::symlink_metadata(self.host(&r.path)).map(|m| Stat::from_host(&m)).map_err(|e| e.raw_os_error().unwrap_or(libc::EIO))
+        let mut st = std::fs::symlink_metadata(self.host(&r.path)).map(|m| Stat::from_host(&m)).map_err(|e| e.raw_os_error().unwrap_or(libc::EIO))?;
+        if let Some(dev) = self.mount_dev(&r.path) {
+            st.dev = dev;
+        }
+        Ok(st)
     }
 }
 
@@ -266,6 +284,10 @@ pub(super) fn open_path(v: &mut Vfs, env: &mut dyn Env, who: Who, g: String, s: 
         // A device node in the tree (mknod) opens grantix's device of that number,
         // never the host's; one grantix has no driver for is ENXIO, as on Linux.
         if let Some(rdev) = super::procfs::device_number(&v.host(&r.path)) {
+            // A nodev mount's device nodes cannot be opened (may_open).
+            if v.mount_flag(&r.path, super::mounts::ms::NODEV) {
+                return fail(libc::EACCES);
+            }
             let b = tri!(super::procfs::Dev::from_rdev(rdev).map(|d| d.backend()).ok_or(libc::ENXIO));
             let b = tri!(b);
             let id = v.new_file(b, kept, r.path.clone());
@@ -556,6 +578,8 @@ pub fn resolve_exec(v: &mut Vfs, env: &mut dyn Env, pid: u32, s: [u64; 5]) -> Re
     // A regular file the caller may execute (for root: one with an x bit).
     match std::fs::metadata(&host) {
         Ok(m) if !m.is_file() => return fail(libc::EACCES),
+        // Nothing on a noexec mount runs.
+        Ok(_) if v.mount_flag(&r.path, super::mounts::ms::NOEXEC) => return fail(libc::EACCES),
         Ok(m) => tri!(v.check_inode(env, pid, super::perm::inode_of(&m), may::EXEC)),
         Err(e) => return val(io_errno(&e)),
     }

@@ -239,6 +239,22 @@ pub fn lends(op: u64, a: &[u64; 6], mut mem: impl ProcessMemory) -> Result<Vec<L
         nr::PIPE2 => v.push(Lend::write(a[0], 8)),
         nr::GETCWD => v.push(Lend::write(a[0], a[1].min(4096))),
         nr::CHDIR | nr::CHROOT | nr::TRUNCATE => v.push(path(mem, a[0])?),
+        // Source, type and data may be NULL; the data is a string of options (Linux
+        // copies up to a page of it: a longer one is lent up to PATH_MAX).
+        nr::MOUNT => {
+            for i in [0, 1, 2] {
+                if a[i] != 0 || i == 1 {
+                    v.push(path(mem, a[i])?);
+                }
+            }
+            if a[4] != 0 {
+                v.push(match mem.strlen(a[4]) {
+                    Ok(n) => Lend::read(a[4], n),
+                    Err(libc::ENAMETOOLONG) => Lend::read(a[4], super::path::PATH_MAX as u64),
+                    Err(e) => return Err(e),
+                });
+            }
+        }
         nr::READLINKAT => v.extend([path(mem, a[1])?, Lend::write(a[2], a[3].min(4096))]),
         nr::RENAMEAT | nr::RENAMEAT2 | nr::LINKAT => v.extend([path(mem, a[1])?, path(mem, a[3])?]),
         nr::SYMLINKAT => v.extend([path(mem, a[0])?, path(mem, a[2])?]),
@@ -400,6 +416,7 @@ pub fn qualify(n: u64, a: &[u64; 6], q: impl Fn(u64) -> u64) -> [u64; 5] {
         nr::RENAMEAT | nr::RENAMEAT2 | nr::LINKAT => [a[0], q(a[1]), a[2], q(a[3]), a[4]],
         nr::SYMLINKAT => [q(a[0]), a[1], q(a[2]), a[3], a[4]],
         nr::STATFS => [q(a[0]), q(a[1]), a[2], a[3], a[4]],
+        nr::MOUNT => [q(a[0]), q(a[1]), q(a[2]), a[3], q(a[4])],
         nr::PIPE2 | nr::GETCWD | nr::CHDIR | nr::CHROOT | nr::TRUNCATE => [q(a[0]), a[1], a[2], a[3], a[4]],
         nr::IOCTL => match a[1] as u32 {
             0x5401 | 0x5413 | 0x541b | 0x540f | 0x5421 => [a[0], a[1], q(a[2]), a[3], a[4]],

@@ -15,7 +15,8 @@
 //! file modes with the caller's credentials), `state` (what outlives a restart),
 //! `splice` (splice, tee, vmsplice), `openat2` (RESOLVE_* resolution), `xattr`
 //! (extended attributes), `inotify` (watches and the events of the vfs's own calls),
-//! `signalfd`, `mmsg` (sendmmsg, recvmmsg, readahead).
+//! `signalfd`, `mmsg` (sendmmsg, recvmmsg, readahead), `mounts` (mount, umount2, and
+//! which host path each guest path names).
 
 pub mod abi;
 mod attrs;
@@ -35,6 +36,7 @@ mod links;
 pub mod locks;
 mod mapping;
 mod mmsg;
+pub mod mounts;
 mod mq;
 mod net;
 mod openat2;
@@ -644,6 +646,8 @@ impl Vfs {
             nr::LISTXATTR | nr::LLISTXATTR | nr::FLISTXATTR => xattr::list(self, env, who, n, s),
             nr::REMOVEXATTR | nr::LREMOVEXATTR | nr::FREMOVEXATTR => xattr::remove(self, env, who, n, s),
             nr::TEE => splice::tee(self, env, who, s),
+            nr::MOUNT => mounts::mount(self, env, who, s),
+            nr::UMOUNT2 => mounts::umount2(self, env, who, s),
             nr::VMSPLICE => splice::vmsplice(self, env, who, s),
             // The socket calls; anything else is -ENOSYS there.
             n => net::syscall(self, env, who, n, s),

@@ -73,7 +73,7 @@ impl Dev {
 }
 
 /// The /proc files of a process directory (besides the fd directory and the links).
-const PID_FILES: [&str; 9] = ["cmdline", "comm", "environ", "maps", "mounts", "stat", "statm", "status", "auxv"];
+const PID_FILES: [&str; 10] = ["cmdline", "comm", "environ", "maps", "mounts", "mountinfo", "stat", "statm", "status", "auxv"];
 /// The files at the top of /proc.
 const TOP_FILES: [&str; 7] = ["cpuinfo", "meminfo", "uptime", "version", "loadavg", "filesystems", "stat"];
 /// The files of /proc/sys/kernel.
@@ -93,7 +93,10 @@ impl Vfs {
         // A thread the vfs has not met yet is asked of proc (tgkill with signal 0).
         let mut task_ok =
             |p: u32, t: u32| self.tasks(p).contains(&t) || matches!(env.call(ServiceId::Proc, crate::sysno::TGKILL, [(pid as u64) << 32 | pid as u64, p as u64, t as u64, 0, 0, 0], &[]), Ok([0, _]));
-        self.synth_node(pid, g, &mut task_ok).unwrap_or_else(|| super::prefix::node(&self.root, self.prefix.as_deref(), g))
+        self.synth_node(pid, g, &mut task_ok).unwrap_or_else(|| match self.mounts.host(g) {
+            Some(h) => path::node_of(&h),
+            None => super::prefix::node(&self.root, self.prefix.as_deref(), g),
+        })
     }
 
     /// `synth_node` for threads the vfs has seen.
@@ -196,6 +199,10 @@ impl Vfs {
                     Some(p) => (p.to_string(), " (deleted)"),
                     None => (s.into_owned(), ""),
                 };
+                // On a mount of the guest's: where the file is inside that mount.
+                if let Some(g) = self.mounts.guest_of(&f.path, std::path::Path::new(&p)) {
+                    return format!("{g}{deleted}");
+                }
                 if let Some(g) = path::to_guest(&self.root, std::path::Path::new(&p)) {
                     return format!("{g}{deleted}");
                 }
@@ -366,7 +373,7 @@ impl Vfs {
             "comm" => format!("{name}\n").into_bytes(),
             "environ" => t.environ.clone(),
             "auxv" => t.auxv.clone(),
-            "mounts" => b"rootfs / rootfs rw 0 0\nproc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\ndevtmpfs /dev devtmpfs rw 0 0\n".to_vec(),
+            "mounts" | "mountinfo" => self.mounts_text(&t.root, f == "mountinfo"),
             "stat" => {
                 let state = if p == who.pid { 'R' } else { 'S' };
                 format!("{p} ({name}) {state} {ppid} {p} {p} 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 {threads} 0 0 0 0 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n").into_bytes()

@@ -48,6 +48,8 @@ pub struct VfsState {
     pub(super) cookie: u32,
     /// Processes that have exited (their pidfds are readable).
     pub exited: BTreeSet<u32>,
+    /// The mounts the guest made (`mounts`).
+    pub mounts: super::mounts::Mounts,
 }
 
 /// One journaled change of the call in progress, with what undoes it.
@@ -114,6 +116,7 @@ impl VfsState {
             inotify: BTreeMap::new(),
             cookie: 0,
             exited: BTreeSet::new(),
+            mounts: Default::default(),
         }
     }
 
