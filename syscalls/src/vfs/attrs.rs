@@ -290,7 +290,7 @@ pub fn statfs(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> 
     } else {
         let (_, f) = tri!(v.get(who.pid, s[0] as i32));
         match &f.backend {
-            Backend::Host(_) | Backend::Dir(_) | Backend::Text(_) | Backend::Comm(..) => (Ok(f.path.clone()), s[1]),
+            Backend::Host(_) | Backend::Dir(_) | Backend::Text(_) | Backend::Comm(..) | Backend::Proc(_) => (Ok(f.path.clone()), s[1]),
             Backend::PipeRead(_) | Backend::PipeWrite(_) => (Err(Backend::PipeRead(0)), s[1]),
             Backend::Unix(_) | Backend::Inet(_) => (Err(Backend::Unix(0)), s[1]),
             Backend::Console(_) | Backend::Null | Backend::Zero | Backend::Full | Backend::Random => (Ok("/dev".into()), s[1]),

@@ -124,7 +124,7 @@ impl Vfs {
             Backend::Zero => Stat::synth(mode::IFCHR | 0o666, 5, 0, abi::makedev(1, 5)),
             Backend::Full => Stat::synth(mode::IFCHR | 0o666, 6, 0, abi::makedev(1, 7)),
             Backend::Random => Stat::synth(mode::IFCHR | 0o666, 7, 0, abi::makedev(1, 9)),
-            Backend::Text(_) | Backend::Comm(..) => self.synth_stat(pid, &f.path, &Node::Other).unwrap_or_else(|| anon(mode::IFREG | 0o444, 8)),
+            Backend::Text(_) | Backend::Comm(..) | Backend::Proc(_) => self.synth_stat(pid, &f.path, &Node::Other).unwrap_or_else(|| anon(mode::IFREG | 0o444, 8)),
             Backend::Event(_) | Backend::Timer(_) | Backend::Epoll(_) | Backend::Inotify | Backend::Signal(_) | Backend::Pidfd(_) => Stat { blksize: 4096, ..anon(0o600, 0x2000 + file) },
             Backend::Unix(s) => Stat { dev: 8, ..anon(mode::IFSOCK | 0o777, 0x3000 + s) },
             Backend::Inet(i) => Stat { dev: 8, ..anon(mode::IFSOCK | 0o777, 0x4000 + i.fd.as_raw_fd() as u64) },
@@ -371,6 +371,7 @@ fn reopen(v: &mut Vfs, env: &mut dyn Env, who: Who, file: u64, flags: i32, kept:
         Backend::Random => Backend::Random,
         Backend::Text(t) => Backend::Text(t.clone()),
         Backend::Comm(p, t) => Backend::Comm(*p, *t),
+        Backend::Proc(l) => Backend::Proc(l.clone()),
         Backend::Unix(_) | Backend::Inet(_) => return fail(libc::ENXIO),
         // Anonymous inodes: the same open file again.
         Backend::Event(_) | Backend::Timer(_) | Backend::Epoll(_) | Backend::Inotify | Backend::Signal(_) | Backend::Pidfd(_) => return val(v.install(who.pid, file, cloexec, 0)),

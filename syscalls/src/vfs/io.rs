@@ -63,7 +63,7 @@ fn writes_all(v: &Vfs, b: &Backend) -> bool {
 
 /// Whether reads at an offset make sense for this backend.
 pub(super) fn seekable(b: &Backend) -> bool {
-    matches!(b, Backend::Host(_) | Backend::Text(_) | Backend::Comm(..) | Backend::Null | Backend::Zero | Backend::Full | Backend::Random)
+    matches!(b, Backend::Host(_) | Backend::Text(_) | Backend::Comm(..) | Backend::Proc(_) | Backend::Null | Backend::Zero | Backend::Full | Backend::Random)
 }
 
 impl Vfs {
@@ -133,6 +133,16 @@ impl Vfs {
                 }
                 Ok(v)
             }
+            Backend::Proc(l) => {
+                let (l, off) = (l.clone(), at.unwrap_or(f.offset));
+                let v = self.live_read(env, who, &l, off, len).map_err(Stop::Err)?;
+                if at.is_none() {
+                    if let Some(f) = self.files.get_mut(&id) {
+                        f.offset += v.len() as u64;
+                    }
+                }
+                Ok(v)
+            }
             Backend::Event(_) => eventfd::read(self, env, who, id, len),
             Backend::Timer(_) => timerfd::read(self, env, who, id, len),
             Backend::Inotify => super::inotify::read(self, env, who, id, len),
@@ -176,6 +186,16 @@ impl Vfs {
             Backend::Comm(p, t) => {
                 let (p, t) = (*p, *t);
                 self.comm_write(env, who, p, t, data).map_err(Stop::Err)
+            }
+            Backend::Proc(l) => {
+                let (l, off) = (l.clone(), at.unwrap_or(f.offset));
+                let n = self.live_write(env, who, &l, off, data).map_err(Stop::Err)?;
+                if at.is_none() {
+                    if let Some(f) = self.files.get_mut(&id) {
+                        f.offset += n as u64;
+                    }
+                }
+                Ok(n)
             }
             Backend::Event(_) => eventfd::write(self, env, who, id, data),
             Backend::Timer(_) | Backend::Epoll(_) | Backend::Inotify | Backend::Signal(_) | Backend::Pidfd(_) => Err(Stop::Err(libc::EINVAL)),
@@ -374,7 +394,7 @@ pub fn lseek(v: &mut Vfs, pid: u32, fd: i32, off: i64, whence: i32) -> u64 {
             }
             p
         }
-        Backend::Comm(..) => {
+        Backend::Comm(..) | Backend::Proc(_) => {
             let base = match whence {
                 libc::SEEK_SET => 0,
                 libc::SEEK_CUR => f.offset as i64,

@@ -16,7 +16,8 @@
 //! `splice` (splice, tee, vmsplice), `openat2` (RESOLVE_* resolution), `xattr`
 //! (extended attributes), `inotify` (watches and the events of the vfs's own calls),
 //! `signalfd`, `mmsg` (sendmmsg, recvmmsg, readahead), `mounts` (mount, umount2, and
-//! which host path each guest path names).
+//! which host path each guest path names), `procsys` (sysctls, timerslack_ns, pagemap,
+//! config.gz).
 
 pub mod abi;
 mod attrs;
@@ -37,6 +38,7 @@ pub mod locks;
 mod mapping;
 mod mmsg;
 pub mod mounts;
+mod procsys;
 mod mq;
 mod net;
 mod openat2;
@@ -165,6 +167,9 @@ pub enum Backend {
     Signal(u64),
     /// A pidfd: the process it refers to (`pidfd`).
     Pidfd(u32),
+    /// A /proc file read and written live: a sysctl, timerslack_ns, pagemap
+    /// (`procsys`).
+    Proc(procsys::Live),
 }
 
 /// An open file description (shared by dup'ed fds).
@@ -486,6 +491,7 @@ impl Vfs {
         }
         self.locks.release_process(pid, None);
         self.tables.remove(&pid);
+        self.slack.remove(&pid);
         let tids: Vec<u32> = self.threads.iter().filter(|(_, p)| **p == pid).map(|(t, _)| *t).collect();
         for t in tids.into_iter().chain([pid]) {
             self.threads.remove(&t);
@@ -542,6 +548,10 @@ impl Vfs {
             }
             op::FORK => {
                 let Some(t) = self.tables.get(&pid).cloned() else { return fail(libc::ESRCH) };
+                // The child's timer slack, and its default, are the parent's slack.
+                if let Some(&(cur, _)) = self.slack.get(&pid) {
+                    self.slack.insert(s[0] as u32, (cur, cur));
+                }
                 for (file, _) in t.fds.values() {
                     if let Some(f) = self.files.get_mut(file) {
                         f.refs += 1;

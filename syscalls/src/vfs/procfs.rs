@@ -73,11 +73,9 @@ impl Dev {
 }
 
 /// The /proc files of a process directory (besides the fd directory and the links).
-const PID_FILES: [&str; 10] = ["cmdline", "comm", "environ", "maps", "mounts", "mountinfo", "stat", "statm", "status", "auxv"];
+const PID_FILES: [&str; 12] = ["cmdline", "comm", "environ", "maps", "mounts", "mountinfo", "stat", "statm", "status", "auxv", "timerslack_ns", "pagemap"];
 /// The files at the top of /proc.
-const TOP_FILES: [&str; 7] = ["cpuinfo", "meminfo", "uptime", "version", "loadavg", "filesystems", "stat"];
-/// The files of /proc/sys/kernel.
-const SYS_KERNEL: [&str; 5] = ["ostype", "osrelease", "hostname", "version", "pid_max"];
+const TOP_FILES: [&str; 8] = ["cpuinfo", "meminfo", "uptime", "version", "loadavg", "filesystems", "stat", "config.gz"];
 /// The files of a /proc/PID/task/TID directory.
 const TASK_FILES: [&str; 4] = ["comm", "stat", "status", "cmdline"];
 
@@ -147,8 +145,11 @@ impl Vfs {
             ["self"] => Node::Link(pid.to_string()),
             ["mounts"] => Node::Link("self/mounts".into()),
             [f] if TOP_FILES.contains(f) => Node::Other,
-            ["sys"] | ["sys", "kernel"] => Node::Dir,
-            ["sys", "kernel", f] if SYS_KERNEL.contains(f) => Node::Other,
+            ["sys", rest @ ..] => match super::procsys::sys_node(&rest.join("/")) {
+                Some(true) => Node::Dir,
+                Some(false) => Node::Other,
+                None => Node::Missing,
+            },
             [p, tail @ ..] => {
                 let Some(p) = self.proc_pid(p) else { return Node::Missing };
                 let Some(t) = self.tables.get(&p) else { return Node::Missing };
@@ -240,18 +241,12 @@ impl Vfs {
         }
         let rest = g.strip_prefix("/proc/")?;
         let parts: Vec<&str> = rest.split('/').collect();
-        match parts.as_slice() {
-            ["sys"] => {
-                v.push(("kernel".into(), ino_of("/proc/sys/kernel"), 4));
-                return Some(v);
+        if let ["sys", rest @ ..] = parts.as_slice() {
+            for (name, dir) in super::procsys::sys_list(&rest.join("/")) {
+                let ino = ino_of(&format!("{g}/{name}"));
+                v.push((name, ino, if dir { 4 } else { 8 }));
             }
-            ["sys", "kernel"] => {
-                for f in SYS_KERNEL {
-                    v.push((f.into(), ino_of(&format!("{g}/{f}")), 8));
-                }
-                return Some(v);
-            }
-            _ => {}
+            return Some(v);
         }
         let p = self.proc_pid(parts.first()?)?;
         let t = self.tables.get(&p)?;
@@ -303,6 +298,11 @@ impl Vfs {
                 };
                 Stat::synth(s::IFLNK | mode, ino, 64, 0)
             }
+            _ if g.starts_with("/proc/sys/") => Stat::synth(s::IFREG | super::procsys::sys_mode(&g["/proc/sys/".len()..]), ino, 0, 0),
+            _ if g.ends_with("/timerslack_ns") => Stat::synth(s::IFREG | 0o666, ino, 0, 0),
+            _ if g.ends_with("/pagemap") => Stat::synth(s::IFREG | 0o400, ino, 0, 0),
+            // Linux gives config.gz its real size.
+            _ if g == "/proc/config.gz" => Stat::synth(s::IFREG | 0o444, ino, super::procsys::config_gz().len() as u64, 0),
             _ => match g.strip_prefix("/dev/").and_then(Dev::from_name) {
                 Some(d) => Stat::synth(s::IFCHR | 0o666, ino, 0, d.rdev()),
                 // /proc files say size 0, as Linux's do: their text exists when read.
@@ -323,6 +323,15 @@ impl Vfs {
         match parts.as_slice() {
             [p, "comm"] => return Some(self.proc_pid(p).map(|p| Backend::Comm(p, p)).ok_or(libc::ENOENT)),
             [p, "task", t, "comm"] => return Some(self.proc_pid(p).zip(t.parse().ok()).map(|(p, t)| Backend::Comm(p, t)).ok_or(libc::ENOENT)),
+            ["sys", rest @ ..] => return Some(self.sysctl_open(env, who.pid, &rest.join("/"), acc).map(Backend::Proc)),
+            [p, "timerslack_ns"] => return Some(self.proc_pid(p).map(|p| Backend::Proc(super::procsys::Live::Slack(p))).ok_or(libc::ENOENT)),
+            [p, "pagemap"] => {
+                let p = self.proc_pid(p)?;
+                if acc != abi::o::RDONLY {
+                    return Some(Err(libc::EACCES));
+                }
+                return Some(self.pagemap_open(env, who, p).map(Backend::Proc));
+            }
             _ => {}
         }
         if acc != abi::o::RDONLY {
@@ -337,16 +346,10 @@ impl Vfs {
             }
             ["version"] => "Linux version 6.6.0-grantix (grantix) #1 SMP grantix\n".to_string(),
             ["loadavg"] => "0.00 0.00 0.00 1/1 1\n".to_string(),
-            ["filesystems"] => "nodev\tproc\nnodev\ttmpfs\n\text4\n".to_string(),
+            // What mount(2) takes (`mounts`), and /proc.
+            ["filesystems"] => "nodev\tproc\nnodev\ttmpfs\nnodev\tramfs\n".to_string(),
+            ["config.gz"] => return Some(Ok(Backend::Text(super::procsys::config_gz()))),
             ["stat"] => "cpu  0 0 0 0 0 0 0 0 0 0\ncpu0 0 0 0 0 0 0 0 0 0 0\nbtime 0\nprocesses 1\nprocs_running 1\nprocs_blocked 0\n".to_string(),
-            ["sys", "kernel", f] => match *f {
-                "ostype" => "Linux\n".to_string(),
-                "osrelease" => "6.6.0-grantix\n".to_string(),
-                "hostname" => "grantix\n".to_string(),
-                "version" => "#1 SMP grantix\n".to_string(),
-                "pid_max" => "4194304\n".to_string(),
-                _ => return None,
-            },
             [p, f] => {
                 let p = self.proc_pid(p)?;
                 return Some(Ok(Backend::Text(self.pid_file(env, who, p, p, f, sid)?)));

@@ -50,6 +50,12 @@ pub struct VfsState {
     pub exited: BTreeSet<u32>,
     /// The mounts the guest made (`mounts`).
     pub mounts: super::mounts::Mounts,
+    /// Sysctls written since boot (`procsys`), by path under /proc/sys.
+    pub sysctl: BTreeMap<String, String>,
+    /// /proc/sys/fs/pipe-max-size: the most an unprivileged F_SETPIPE_SZ may ask.
+    pub pipe_max: u64,
+    /// Each process's timer slack and its default (/proc/PID/timerslack_ns).
+    pub slack: BTreeMap<u32, (u64, u64)>,
 }
 
 /// One journaled change of the call in progress, with what undoes it.
@@ -117,6 +123,9 @@ impl VfsState {
             cookie: 0,
             exited: BTreeSet::new(),
             mounts: Default::default(),
+            sysctl: BTreeMap::new(),
+            pipe_max: super::procsys::PIPE_MAX_DEFAULT,
+            slack: BTreeMap::new(),
         }
     }
 
