@@ -16,10 +16,11 @@
 //! `splice` (splice, tee, vmsplice), `openat2` (RESOLVE_* resolution), `xattr`
 //! (extended attributes), `inotify` (watches and the events of the vfs's own calls),
 //! `signalfd`, `mmsg` (sendmmsg, recvmmsg, readahead), `mounts` (mount, umount2, and
-//! which host path each guest path names), `procsys` (sysctls, timerslack_ns, pagemap,
+//! which host path each guest path names), `aio` (the Linux AIO calls), `procsys` (sysctls, timerslack_ns, pagemap,
 //! config.gz).
 
 pub mod abi;
+mod aio;
 mod attrs;
 mod epoll;
 mod eventfd;
@@ -492,6 +493,7 @@ impl Vfs {
         self.locks.release_process(pid, None);
         self.tables.remove(&pid);
         self.slack.remove(&pid);
+        self.aio_exit(pid);
         let tids: Vec<u32> = self.threads.iter().filter(|(_, p)| **p == pid).map(|(t, _)| *t).collect();
         for t in tids.into_iter().chain([pid]) {
             self.threads.remove(&t);
@@ -561,6 +563,7 @@ impl Vfs {
                 val(0)
             }
             op::EXEC => {
+                self.aio_exit(pid);
                 let close: Vec<i32> = self.tables.get(&pid).map(|t| t.fds.iter().filter(|(_, v)| v.1).map(|(k, _)| *k).collect()).unwrap_or_default();
                 for fd in close {
                     self.close(env, pid, fd);
@@ -656,6 +659,11 @@ impl Vfs {
             nr::LISTXATTR | nr::LLISTXATTR | nr::FLISTXATTR => xattr::list(self, env, who, n, s),
             nr::REMOVEXATTR | nr::LREMOVEXATTR | nr::FREMOVEXATTR => xattr::remove(self, env, who, n, s),
             nr::TEE => splice::tee(self, env, who, s),
+            nr::IO_SETUP => aio::setup(self, env, who, s),
+            nr::IO_DESTROY => aio::destroy(self, env, who, s),
+            nr::IO_SUBMIT => aio::submit(self, env, who, s),
+            nr::IO_CANCEL => aio::cancel(self, env, who, s),
+            nr::IO_GETEVENTS | nr::IO_PGETEVENTS => aio::getevents(self, env, who, n, s),
             nr::MOUNT => mounts::mount(self, env, who, s),
             nr::UMOUNT2 => mounts::umount2(self, env, who, s),
             nr::VMSPLICE => splice::vmsplice(self, env, who, s),

@@ -49,6 +49,8 @@ pub const PIPE_MAX_DEFAULT: u64 = 1 << 20;
 
 /// The sysctls: path under /proc/sys, initial value, how it is written.
 const SYSCTLS: &[(&str, &str, Kind)] = &[
+    ("fs/aio-max-nr", "65536", Kind::ReadOnly),
+    ("fs/aio-nr", "0", Kind::ReadOnly),
     ("fs/file-max", "9223372036854775807", Kind::ReadOnly),
     ("fs/lease-break-time", "45", Kind::ReadOnly),
     ("fs/mqueue/msg_default", "10", Kind::ReadOnly),
@@ -148,6 +150,9 @@ impl Vfs {
     fn sysctl_text(&self, path: &'static str) -> String {
         if path == "fs/pipe-max-size" {
             return format!("{}\n", self.pipe_max);
+        }
+        if path == "fs/aio-nr" {
+            return format!("{}\n", self.aio.nr);
         }
         let v = self.sysctl.get(path).cloned().unwrap_or_else(|| knob(path).map_or("", |k| k.1).to_string());
         format!("{v}\n")
@@ -317,11 +322,11 @@ pub fn config_text() -> String {
         "64BIT", "RISCV", "MMU", "MULTIUSER", "SYSVIPC", "SYSVIPC_SYSCTL", "POSIX_MQUEUE", "POSIX_MQUEUE_SYSCTL", "FUTEX", "FUTEX_PI", "EPOLL", "SIGNALFD",
         "TIMERFD", "EVENTFD", "SHMEM", "TMPFS", "MEMFD_CREATE", "INOTIFY_USER", "PROC_FS", "PROC_SYSCTL", "PROC_PAGE_MONITOR", "IKCONFIG", "IKCONFIG_PROC",
         "POSIX_TIMERS", "HIGH_RES_TIMERS", "ADVISE_SYSCALLS", "CROSS_MEMORY_ATTACH", "KCMP", "CHECKPOINT_RESTORE", "FILE_LOCKING", "NET", "UNIX", "INET",
-        "IPV6", "BINFMT_ELF", "SYSCTL", "TTY",
+        "IPV6", "BINFMT_ELF", "SYSCTL", "TTY", "AIO",
     ];
     const OFF: &[&str] = &[
         "SMP", "MODULES", "SWAP", "NAMESPACES", "USER_NS", "PID_NS", "NET_NS", "UTS_NS", "IPC_NS", "CGROUPS", "SECCOMP", "BPF_SYSCALL", "USERFAULTFD",
-        "FANOTIFY", "IO_URING", "AIO", "KEXEC", "PERF_EVENTS", "BLOCK", "BLK_DEV_LOOP", "EXT2_FS", "EXT4_FS", "SYSFS", "DEVPTS_MULTIPLE_INSTANCES",
+        "FANOTIFY", "IO_URING", "KEXEC", "PERF_EVENTS", "BLOCK", "BLK_DEV_LOOP", "EXT2_FS", "EXT4_FS", "SYSFS", "DEVPTS_MULTIPLE_INSTANCES",
         "QUOTA", "KEYS", "AUDIT", "MEM_SOFT_DIRTY", "HUGETLBFS", "TRANSPARENT_HUGEPAGE", "NUMA", "TMPFS_XATTR", "TMPFS_POSIX_ACL", "FS_POSIX_ACL",
         "SECURITY", "PROFILING", "FTRACE", "KPROBES", "MAGIC_SYSRQ", "COREDUMP", "RELAY", "ZRAM", "RSEQ", "FHANDLE", "UNIX98_PTYS",
     ];

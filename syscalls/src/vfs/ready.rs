@@ -81,7 +81,7 @@ impl Vfs {
 }
 
 /// Reads the optional timeout at `tsp` (None: wait forever); Err(EINVAL) if malformed.
-fn timeout(env: &mut dyn Env, tsp: u64) -> Result<Result<Option<u128>, i32>, machine::Fault> {
+pub(super) fn timeout(env: &mut dyn Env, tsp: u64) -> Result<Result<Option<u128>, i32>, machine::Fault> {
     if tsp == 0 {
         return Ok(Ok(None));
     }

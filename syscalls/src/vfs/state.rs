@@ -56,6 +56,8 @@ pub struct VfsState {
     pub pipe_max: u64,
     /// Each process's timer slack and its default (/proc/PID/timerslack_ns).
     pub slack: BTreeMap<u32, (u64, u64)>,
+    /// AIO contexts (`aio`).
+    pub aio: super::aio::Aio,
 }
 
 /// One journaled change of the call in progress, with what undoes it.
@@ -126,6 +128,7 @@ impl VfsState {
             sysctl: BTreeMap::new(),
             pipe_max: super::procsys::PIPE_MAX_DEFAULT,
             slack: BTreeMap::new(),
+            aio: Default::default(),
         }
     }
 
