@@ -140,6 +140,7 @@ const NO_PKEYS: &str = "riscv64 has no protection keys: Linux builds these calls
 const CLONE_LIMITS: &str = "namespaces: CLONE_NEWUTS only (others EPERM or EINVAL); CLONE_VM without CLONE_THREAD only with CLONE_VFORK; pidfds name processes (CLONE_PIDFD with CLONE_THREAD is EINVAL); clone3's set_tid takes a free pid (CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE); CLONE_INTO_CGROUP is EBADF (no cgroup file system)";
 const IOPRIO: &str = "kept per thread and reported; no I/O is scheduled by it";
 const FUTEX2: &str = "32-bit words; FUTEX2_NUMA and FUTEX2_MPOL are EINVAL (as before Linux 6.16)";
+const AIO: &str = "reads, writes (and vectored), fsync and fdatasync, done at submission; IOCB_CMD_POLL is EINVAL; a request that would wait (an empty pipe) completes with -EAGAIN";
 const ONE_HART: &str = "one hart, SCHED_OTHER: policies and affinity are accepted and change nothing";
 
 syscall_table! {
@@ -216,6 +217,16 @@ syscall_table! {
     nr::SIGNALFD4 => Vfs(Fd, Ptr, Uint, Hex) NONE, Support::Partial("a poll or epoll wait notices a signal's arrival within 10 ms");
     nr::READAHEAD => Vfs(Fd, Int, Uint) NONE, Support::Partial("a hint: checked, then left to the host's page cache");
     nr::MEMFD_CREATE => Vfs(Path, Hex) NONE, Support::Partial("a host memfd with the host's seals; F_SEAL_WRITE is not refused while a writable shared mapping exists (the host does not see guest mappings)");
+    // Linux AIO (vfs::aio): performed at submission, completions in a ring per context.
+    nr::IO_SETUP => Vfs(Uint, Ptr) NONE;
+    nr::IO_DESTROY => Vfs(Addr) NONE;
+    nr::IO_SUBMIT => Vfs(Addr, Int, Ptr) NONE, Support::Partial(AIO);
+    nr::IO_CANCEL => Vfs(Addr, Ptr, Addr) NONE, Support::Partial("requests complete when submitted: there is never one to cancel (EINVAL)");
+    nr::IO_GETEVENTS => Vfs(Addr, Int, Int, Ptr, Ptr) NONE;
+    nr::IO_PGETEVENTS => Vfs(Addr, Int, Int, Ptr, Ptr, Ptr) NONE;
+    // Mounts in the guest's namespace (vfs::mounts).
+    nr::MOUNT => Vfs(Path, Path, Path, Hex, Ptr) NONE, Support::Partial("tmpfs and ramfs (a private host directory each; size= is reported by statfs, not enforced), bind mounts (MS_REC), MS_REMOUNT, MS_MOVE, read-only, nodev and noexec mounts, propagation types recorded (nothing propagates); other filesystem types are ENODEV");
+    nr::UMOUNT2 => Vfs(Path, Hex) NONE, Support::Partial("MNT_FORCE is an ordinary unmount (tmpfs has nothing to abort); a mount kept by a file mapping alone is not busy; MNT_EXPIRE's mark is not cleared by a use of the mount in between");
     // Pipes without user buffers (vfs::splice).
     nr::SPLICE => Vfs(Fd, Ptr, Fd, Ptr, Uint, Hex) RESTART | SIGPIPE;
     nr::TEE => Vfs(Fd, Fd, Uint, Hex) RESTART | SIGPIPE;
@@ -499,7 +510,7 @@ mod tests {
         assert_eq!(owner(nr::IO_SETUP), None);
         assert_eq!(owner(nr::READ), Some(ServiceId::Vfs));
         assert_eq!(owner(private::LOOKUP), Some(ServiceId::Linux));
-        assert!(entry(nr::IO_SETUP).is_none());
+        assert_eq!(owner(nr::IO_SETUP), Some(ServiceId::Vfs));
         assert_eq!(name(private::REGISTER), Some("gx_register"));
     }
 }

@@ -1,6 +1,6 @@
 /* ltp.h — the checks every Linux-Test-Project-style guest program shares: one line per
  * check ("name: ok" / "name: FAIL got X want Y"), errno names, and the closing count.
- * Included by tests/guest/creds_ids.c, splice.c, inotify.c, inotify_wait.c, signalfd.c, openat2.c, xattr.c, io_more.c and the programs in tests/guest/pending/. */
+ * Included by tests/guest/creds_ids.c, splice.c, inotify.c, inotify_wait.c, signalfd.c, openat2.c, xattr.c, io_more.c, mount.c and the programs in tests/guest/pending/. */
 #ifndef GRANTIX_LTP_H
 #define GRANTIX_LTP_H
 #include <errno.h>

@@ -31,20 +31,32 @@ pub fn faccessat(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) 
     // Whether what is checked is a host file (anything else, /proc's files, pipes,
     // sockets, belongs to the caller).
     let host_file = |v: &Vfs, file: u64| v.files.get(&file).is_some_and(|f| matches!(f.backend, Backend::Host(_)) || matches!(f.backend, Backend::Dir(_)) && !v.is_synth(&f.path));
+    let mut gp = String::new();
     let (st, host) = if g.is_empty() && flags & at::EMPTY_PATH != 0 {
-        let (id, _) = tri!(v.get(who.pid, s[0] as i32));
+        let (id, f) = tri!(v.get(who.pid, s[0] as i32));
+        gp = f.path.clone();
         (tri!(v.fstat_of(who.pid, id)), host_file(v, id))
     } else {
         let r = tri!(v.resolve_at(env, who.pid, s[0] as i32, &g, flags & at::SYMLINK_NOFOLLOW == 0));
         match &r.node {
             Node::Magic(file, _) if flags & at::SYMLINK_NOFOLLOW == 0 => (tri!(v.fstat_of(who.pid, *file)), host_file(v, *file)),
-            _ => (tri!(v.stat_resolved(who.pid, &r)), !v.is_synth(&r.path)),
+            _ => {
+                gp = r.path.clone();
+                (tri!(v.stat_resolved(who.pid, &r)), !v.is_synth(&r.path))
+            }
         }
     };
     // F_OK asks only that it exists.
     let synth = !host;
     let i = Inode { uid: if synth { c.fsuid } else { st.uid }, gid: st.gid, mode: st.mode };
-    val(match creds::may_access(&c, i, amode as u32) {
+    let r = creds::may_access(&c, i, amode as u32);
+    // W_OK on a file, directory or link of a read-only mount (do_faccessat: after the
+    // permission check).
+    let kind = st.mode & abi::s::IFMT;
+    if r.is_ok() && amode & 2 != 0 && matches!(kind, abi::s::IFREG | abi::s::IFDIR | abi::s::IFLNK) && v.writable(&gp).is_err() {
+        return fail(libc::EROFS);
+    }
+    val(match r {
         Ok(()) => 0,
         Err(e) => err(e),
     })
@@ -57,6 +69,7 @@ pub fn chmod(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> R
         if f.flags & o::PATH != 0 {
             return fail(libc::EBADF);
         }
+        tri!(v.writable(&f.path));
         match &f.backend {
             Backend::Host(h) => (s[1] as u32, PathBuf::from(format!("/proc/self/fd/{}", h.as_raw_fd()))),
             Backend::Dir(_) if !v.is_synth(&f.path) => (s[1] as u32, v.host(&f.path)),
@@ -79,6 +92,7 @@ pub fn chmod(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> R
         if v.is_synth(&r.path) {
             return fail(libc::EPERM);
         }
+        tri!(v.writable(&r.path));
         (s[2] as u32, v.host(&r.path))
     };
     // Only the owner (or CAP_FOWNER) changes a mode; set-group-id may be dropped.
@@ -98,6 +112,7 @@ pub fn chown(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> R
     let id = |x: u64| if x as u32 == u32::MAX { None } else { Some(x as u32) };
     let (h, uid, gid, follow) = if n == nr::FCHOWN {
         let (_, f) = tri!(v.get(who.pid, s[0] as i32));
+        tri!(v.writable(&f.path));
         match &f.backend {
             Backend::Host(h) => (PathBuf::from(format!("/proc/self/fd/{}", h.as_raw_fd())), id(s[1]), id(s[2]), true),
             Backend::Dir(_) if !v.is_synth(&f.path) => (v.host(&f.path), id(s[1]), id(s[2]), true),
@@ -121,6 +136,7 @@ pub fn chown(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> R
         if v.is_synth(&r.path) {
             return fail(libc::EPERM);
         }
+        tri!(v.writable(&r.path));
         (v.host(&r.path), id(s[2]), id(s[3]), flags & at::SYMLINK_NOFOLLOW == 0)
     };
     // CAP_CHOWN, or the owner giving the file to one of its own groups.
@@ -162,6 +178,7 @@ pub fn utimensat(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs 
             return fail(libc::EFAULT);
         }
         let (_, f) = tri!(v.get(who.pid, s[0] as i32));
+        tri!(v.writable(&f.path));
         match &f.backend {
             Backend::Host(h) => (PathBuf::from(format!("/proc/self/fd/{}", h.as_raw_fd())), true),
             Backend::Dir(_) if !v.is_synth(&f.path) => (v.host(&f.path), true),
@@ -178,6 +195,7 @@ pub fn utimensat(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs 
         if v.is_synth(&r.path) {
             return val(0);
         }
+        tri!(v.writable(&r.path));
         (v.host(&r.path), flags & at::SYMLINK_NOFOLLOW == 0)
     };
     // Explicit times: the owner or CAP_FOWNER (EPERM). The current time: also anyone
@@ -272,7 +290,7 @@ pub fn statfs(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> 
     } else {
         let (_, f) = tri!(v.get(who.pid, s[0] as i32));
         match &f.backend {
-            Backend::Host(_) | Backend::Dir(_) | Backend::Text(_) | Backend::Comm(..) | Backend::OomAdj(_) => (Ok(f.path.clone()), s[1]),
+            Backend::Host(_) | Backend::Dir(_) | Backend::Text(_) | Backend::Comm(..) | Backend::Proc(_) => (Ok(f.path.clone()), s[1]),
             Backend::PipeRead(_) | Backend::PipeWrite(_) => (Err(Backend::PipeRead(0)), s[1]),
             Backend::Unix(_) | Backend::Inet(_) => (Err(Backend::Unix(0)), s[1]),
             Backend::Console(_) | Backend::Null | Backend::Zero | Backend::Full | Backend::Random => (Ok("/dev".into()), s[1]),
@@ -282,7 +300,10 @@ pub fn statfs(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> 
     let sf = match target {
         Ok(g) if path::is_under(&g, "/proc") => StatFs::synth(abi::PROC_SUPER_MAGIC),
         Ok(g) if v.is_synth(&g) => StatFs::synth(abi::TMPFS_MAGIC),
-        Ok(g) => tri!(host_statfs(&v.host(&g))),
+        Ok(g) => match v.mount_statfs(&g, host_statfs) {
+            Some(sf) => tri!(sf),
+            None => tri!(host_statfs(&v.host(&g))),
+        },
         Err(Backend::PipeRead(_)) => StatFs::synth(abi::PIPEFS_MAGIC),
         Err(Backend::Unix(_)) => StatFs::synth(abi::SOCKFS_MAGIC),
         Err(_) => StatFs::synth(abi::ANON_INODE_FS_MAGIC),

@@ -76,7 +76,7 @@ fn pollable(v: &Vfs, file: u64) -> bool {
     match v.files.get(&file).map(|f| &f.backend) {
         Some(Backend::Host(h)) => !host::is_regular(h.as_raw_fd()),
         Some(Backend::Console(h)) => !host::is_regular(*h),
-        Some(Backend::Dir(_) | Backend::Text(_) | Backend::Comm(..) | Backend::OomAdj(_) | Backend::Null | Backend::Zero | Backend::Full) => false,
+        Some(Backend::Dir(_) | Backend::Text(_) | Backend::Comm(..) | Backend::Proc(_) | Backend::Null | Backend::Zero | Backend::Full) => false,
         Some(_) => true,
         None => false,
     }

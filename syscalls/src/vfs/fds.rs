@@ -110,7 +110,10 @@ pub fn fcntl(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
         F_SETOWN | F_SETSIG => val(0),
         F_SETLEASE => fail(libc::EAGAIN),
         F_SETPIPE_SZ | F_GETPIPE_SZ => match f.backend {
-            Backend::PipeRead(p) | Backend::PipeWrite(p) => val(pipe::size(v, p, (cmd == F_SETPIPE_SZ).then_some(arg))),
+            Backend::PipeRead(p) | Backend::PipeWrite(p) => {
+                let privileged = cmd == F_SETPIPE_SZ && v.creds(env, who.pid).capable(crate::creds::cap::SYS_RESOURCE);
+                val(pipe::size(v, p, (cmd == F_SETPIPE_SZ).then_some(arg as u32 as u64), privileged))
+            }
             _ => fail(libc::EBADF),
         },
         // Seals live on the host memfd (the host enforces them on write and

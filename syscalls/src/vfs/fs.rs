@@ -90,12 +90,26 @@ impl Vfs {
 
     /// The host path of a canonical guest path.
     pub(super) fn host(&self, g: &str) -> PathBuf {
+        if let Some(h) = self.mounts.host(g) {
+            return h;
+        }
         super::prefix::host(&self.root, self.prefix.as_deref(), g)
     }
 
     /// The stat of open file `file`.
     pub(super) fn fstat_of(&self, pid: u32, file: u64) -> Result<Stat, i32> {
         let f = self.files.get(&file).ok_or(libc::EBADF)?;
+        let mut st = self.fstat_backend(pid, file, f)?;
+        // A file of a tmpfs is on that filesystem's device, not the host directory's.
+        if matches!(f.backend, Backend::Host(_) | Backend::Dir(_)) {
+            if let Some(dev) = self.mount_dev(&f.path) {
+                st.dev = dev;
+            }
+        }
+        Ok(st)
+    }
+
+    fn fstat_backend(&self, pid: u32, file: u64, f: &OpenFile) -> Result<Stat, i32> {
         let anon = |m: u32, ino: u64| Stat::synth(m, ino, 0, 0);
         Ok(match &f.backend {
             Backend::Host(h) => Stat::from_host(&h.metadata().map_err(|e| e.raw_os_error().unwrap_or(libc::EIO))?),
@@ -110,7 +124,7 @@ impl Vfs {
             Backend::Zero => Stat::synth(mode::IFCHR | 0o666, 5, 0, abi::makedev(1, 5)),
             Backend::Full => Stat::synth(mode::IFCHR | 0o666, 6, 0, abi::makedev(1, 7)),
             Backend::Random => Stat::synth(mode::IFCHR | 0o666, 7, 0, abi::makedev(1, 9)),
-            Backend::Text(_) | Backend::Comm(..) | Backend::OomAdj(_) => self.synth_stat(pid, &f.path, &Node::Other).unwrap_or_else(|| anon(mode::IFREG | 0o444, 8)),
+            Backend::Text(_) | Backend::Comm(..) | Backend::Proc(_) => self.synth_stat(pid, &f.path, &Node::Other).unwrap_or_else(|| anon(mode::IFREG | 0o444, 8)),
             Backend::Event(_) | Backend::Timer(_) | Backend::Epoll(_) | Backend::Inotify | Backend::Signal(_) | Backend::Pidfd(_) => Stat { blksize: 4096, ..anon(0o600, 0x2000 + file) },
             Backend::Unix(s) => Stat { dev: 8, ..anon(mode::IFSOCK | 0o777, 0x3000 + s) },
             Backend::Inet(i) => Stat { dev: 8, ..anon(mode::IFSOCK | 0o777, 0x4000 + i.fd.as_raw_fd() as u64) },
@@ -128,7 +142,11 @@ impl Vfs {
         if let Some(st) = self.synth_stat(pid, &r.path, &r.node) {
             return Ok(st);
         }
-        std::fs::symlink_metadata(self.host(&r.path)).map(|m| Stat::from_host(&m)).map_err(|e| e.raw_os_error().unwrap_or(libc::EIO))
+        let mut st = std::fs::symlink_metadata(self.host(&r.path)).map(|m| Stat::from_host(&m)).map_err(|e| e.raw_os_error().unwrap_or(libc::EIO))?;
+        if let Some(dev) = self.mount_dev(&r.path) {
+            st.dev = dev;
+        }
+        Ok(st)
     }
 }
 
@@ -266,6 +284,10 @@ pub(super) fn open_path(v: &mut Vfs, env: &mut dyn Env, who: Who, g: String, s: 
         // A device node in the tree (mknod) opens grantix's device of that number,
         // never the host's; one grantix has no driver for is ENXIO, as on Linux.
         if let Some(rdev) = super::procfs::device_number(&v.host(&r.path)) {
+            // A nodev mount's device nodes cannot be opened (may_open).
+            if v.mount_flag(&r.path, super::mounts::ms::NODEV) {
+                return fail(libc::EACCES);
+            }
             let b = tri!(super::procfs::Dev::from_rdev(rdev).map(|d| d.backend()).ok_or(libc::ENXIO));
             let b = tri!(b);
             let id = v.new_file(b, kept, r.path.clone());
@@ -349,7 +371,7 @@ fn reopen(v: &mut Vfs, env: &mut dyn Env, who: Who, file: u64, flags: i32, kept:
         Backend::Random => Backend::Random,
         Backend::Text(t) => Backend::Text(t.clone()),
         Backend::Comm(p, t) => Backend::Comm(*p, *t),
-        Backend::OomAdj(p) => Backend::OomAdj(*p),
+        Backend::Proc(l) => Backend::Proc(l.clone()),
         Backend::Unix(_) | Backend::Inet(_) => return fail(libc::ENXIO),
         // Anonymous inodes: the same open file again.
         Backend::Event(_) | Backend::Timer(_) | Backend::Epoll(_) | Backend::Inotify | Backend::Signal(_) | Backend::Pidfd(_) => return val(v.install(who.pid, file, cloexec, 0)),
@@ -557,6 +579,8 @@ pub fn resolve_exec(v: &mut Vfs, env: &mut dyn Env, pid: u32, s: [u64; 5]) -> Re
     // A regular file the caller may execute (for root: one with an x bit).
     match std::fs::metadata(&host) {
         Ok(m) if !m.is_file() => return fail(libc::EACCES),
+        // Nothing on a noexec mount runs.
+        Ok(_) if v.mount_flag(&r.path, super::mounts::ms::NOEXEC) => return fail(libc::EACCES),
         Ok(m) => tri!(v.check_inode(env, pid, super::perm::inode_of(&m), may::EXEC)),
         Err(e) => return val(io_errno(&e)),
     }

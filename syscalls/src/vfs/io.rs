@@ -63,7 +63,7 @@ fn writes_all(v: &Vfs, b: &Backend) -> bool {
 
 /// Whether reads at an offset make sense for this backend.
 pub(super) fn seekable(b: &Backend) -> bool {
-    matches!(b, Backend::Host(_) | Backend::Text(_) | Backend::Comm(..) | Backend::OomAdj(_) | Backend::Null | Backend::Zero | Backend::Full | Backend::Random)
+    matches!(b, Backend::Host(_) | Backend::Text(_) | Backend::Comm(..) | Backend::Proc(_) | Backend::Null | Backend::Zero | Backend::Full | Backend::Random)
 }
 
 impl Vfs {
@@ -123,15 +123,19 @@ impl Vfs {
                 }
                 Ok(v)
             }
-            Backend::Comm(..) | Backend::OomAdj(_) => {
-                let off = at.unwrap_or(f.offset);
-                // (pid, tid) of a comm file; tid 0 for oom_score_adj.
-                let (p, t) = match f.backend {
-                    Backend::Comm(p, t) => (p, t),
-                    Backend::OomAdj(p) => (p, 0),
-                    _ => (0, 0),
-                };
-                let v = if t == 0 { self.oom_adj_read(env, who, p, off, len) } else { self.comm_read(env, p, t, off, len) };
+            Backend::Comm(p, t) => {
+                let (p, t, off) = (*p, *t, at.unwrap_or(f.offset));
+                let v = self.comm_read(env, p, t, off, len);
+                if at.is_none() {
+                    if let Some(f) = self.files.get_mut(&id) {
+                        f.offset += v.len() as u64;
+                    }
+                }
+                Ok(v)
+            }
+            Backend::Proc(l) => {
+                let (l, off) = (l.clone(), at.unwrap_or(f.offset));
+                let v = self.live_read(env, who, &l, off, len).map_err(Stop::Err)?;
                 if at.is_none() {
                     if let Some(f) = self.files.get_mut(&id) {
                         f.offset += v.len() as u64;
@@ -183,9 +187,15 @@ impl Vfs {
                 let (p, t) = (*p, *t);
                 self.comm_write(env, who, p, t, data).map_err(Stop::Err)
             }
-            Backend::OomAdj(p) => {
-                let p = *p;
-                self.oom_adj_write(env, who, p, data).map_err(Stop::Err)
+            Backend::Proc(l) => {
+                let (l, off) = (l.clone(), at.unwrap_or(f.offset));
+                let n = self.live_write(env, who, &l, off, data).map_err(Stop::Err)?;
+                if at.is_none() {
+                    if let Some(f) = self.files.get_mut(&id) {
+                        f.offset += n as u64;
+                    }
+                }
+                Ok(n)
             }
             Backend::Event(_) => eventfd::write(self, env, who, id, data),
             Backend::Timer(_) | Backend::Epoll(_) | Backend::Inotify | Backend::Signal(_) | Backend::Pidfd(_) => Err(Stop::Err(libc::EINVAL)),
@@ -384,7 +394,7 @@ pub fn lseek(v: &mut Vfs, pid: u32, fd: i32, off: i64, whence: i32) -> u64 {
             }
             p
         }
-        Backend::Comm(..) | Backend::OomAdj(_) => {
+        Backend::Comm(..) | Backend::Proc(_) => {
             let base = match whence {
                 libc::SEEK_SET => 0,
                 libc::SEEK_CUR => f.offset as i64,

@@ -239,6 +239,60 @@ pub fn lends(op: u64, a: &[u64; 6], mut mem: impl ProcessMemory) -> Result<Vec<L
         nr::PIPE2 => v.push(Lend::write(a[0], 8)),
         nr::GETCWD => v.push(Lend::write(a[0], a[1].min(4096))),
         nr::CHDIR | nr::CHROOT | nr::TRUNCATE => v.push(path(mem, a[0])?),
+        nr::IO_SETUP => v.push(Lend::read_write(a[1], 8)),
+        nr::IO_CANCEL => v.push(Lend::read(a[1], 12)),
+        // Each iocb (its key is written) and the buffers it names.
+        nr::IO_SUBMIT if (a[1] as i64) > 0 => {
+            let n = a[1].min(super::aio::MAX_SUBMIT);
+            v.push(Lend::read(a[2], n * 8));
+            for i in 0..n {
+                let Some(p) = u64_of(mem, a[2].wrapping_add(i * 8)) else { break };
+                let cb = same_space(a[2], p)?;
+                if cb == 0 {
+                    continue;
+                }
+                v.push(Lend::read_write(cb, super::aio::IOCB_SIZE));
+                let (Some(op), Some(buf), Some(len)) = (u32_of(mem, cb.wrapping_add(16)), u64_of(mem, cb.wrapping_add(24)), u64_of(mem, cb.wrapping_add(32))) else { continue };
+                let buf = same_space(cb, buf)?;
+                match op as u16 {
+                    0 | 1 if (len as i64) > 0 => v.push(if op as u16 == 0 { Lend::write(buf, io(len)) } else { Lend::read(buf, io(len)) }),
+                    7 | 8 => iovec(mem, buf, len, op as u16 == 7, &mut v)?,
+                    _ => {}
+                }
+            }
+        }
+        nr::IO_GETEVENTS | nr::IO_PGETEVENTS => {
+            // io_pgetevents: (ctx, min | nr << 32, events, timeout, usig), see `qualify`.
+            let pg = op == nr::IO_PGETEVENTS;
+            let (n, events, ts) = if pg { ((a[1] >> 32) as u32 as i32 as i64, a[2], a[3]) } else { (a[2] as i64, a[3], a[4]) };
+            if n > 0 {
+                v.push(Lend::write(events, (n as u64).min(2 * super::aio::AIO_MAX_NR) * super::aio::EVENT_SIZE));
+            }
+            opt(&mut v, Lend::read(ts, 16));
+            if pg && a[4] != 0 {
+                let usig = a[4];
+                v.push(Lend::read(usig, 16));
+                if let (Some(mask), Some(8)) = (u64_of(mem, usig), u64_of(mem, usig.wrapping_add(8))) {
+                    opt(&mut v, Lend::read(same_space(usig, mask)?, 8));
+                }
+            }
+        }
+        // Source, type and data may be NULL; the data is a string of options (Linux
+        // copies up to a page of it: a longer one is lent up to PATH_MAX).
+        nr::MOUNT => {
+            for i in [0, 1, 2] {
+                if a[i] != 0 || i == 1 {
+                    v.push(path(mem, a[i])?);
+                }
+            }
+            if a[4] != 0 {
+                v.push(match mem.strlen(a[4]) {
+                    Ok(n) => Lend::read(a[4], n),
+                    Err(libc::ENAMETOOLONG) => Lend::read(a[4], super::path::PATH_MAX as u64),
+                    Err(e) => return Err(e),
+                });
+            }
+        }
         nr::READLINKAT => v.extend([path(mem, a[1])?, Lend::write(a[2], a[3].min(4096))]),
         nr::RENAMEAT | nr::RENAMEAT2 | nr::LINKAT => v.extend([path(mem, a[1])?, path(mem, a[3])?]),
         nr::SYMLINKAT => v.extend([path(mem, a[0])?, path(mem, a[2])?]),
@@ -400,6 +454,16 @@ pub fn qualify(n: u64, a: &[u64; 6], q: impl Fn(u64) -> u64) -> [u64; 5] {
         nr::RENAMEAT | nr::RENAMEAT2 | nr::LINKAT => [a[0], q(a[1]), a[2], q(a[3]), a[4]],
         nr::SYMLINKAT => [q(a[0]), a[1], q(a[2]), a[3], a[4]],
         nr::STATFS => [q(a[0]), q(a[1]), a[2], a[3], a[4]],
+        nr::MOUNT => [q(a[0]), q(a[1]), q(a[2]), a[3], q(a[4])],
+        nr::IO_SETUP => [a[0], q(a[1]), a[2], a[3], a[4]],
+        nr::IO_SUBMIT => [a[0], a[1], q(a[2]), a[3], a[4]],
+        nr::IO_CANCEL => [a[0], q(a[1]), a[2], a[3], a[4]],
+        nr::IO_GETEVENTS => [a[0], a[1], a[2], q(a[3]), q(a[4])],
+        // Six arguments: the two counts as i32 halves (clamped) of one register.
+        nr::IO_PGETEVENTS => {
+            let c = |x: u64| (x as i64).clamp(i32::MIN as i64, i32::MAX as i64) as i32 as u32 as u64;
+            [a[0], c(a[1]) | c(a[2]) << 32, q(a[3]), q(a[4]), q(a[5])]
+        }
         nr::PIPE2 | nr::GETCWD | nr::CHDIR | nr::CHROOT | nr::TRUNCATE => [q(a[0]), a[1], a[2], a[3], a[4]],
         nr::IOCTL => match a[1] as u32 {
             0x5401 | 0x5413 | 0x541b | 0x540f | 0x5421 => [a[0], a[1], q(a[2]), a[3], a[4]],

@@ -79,6 +79,9 @@ pub fn unlinkat(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
     if last != "." && last != ".." {
         tri!(v.may_remove(env, who.pid, &r.path));
     }
+    if v.is_mount_point(&r.path) {
+        return fail(libc::EBUSY);
+    }
     let h = v.host(&r.path);
     let res = if flags & at::REMOVEDIR != 0 {
         if last == "." {
@@ -124,8 +127,11 @@ pub fn rename(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> 
     if rn.node == Node::Missing && flags & EXCHANGE != 0 {
         return fail(libc::ENOENT);
     }
-    if v.is_synth(&ro.path) || v.is_synth(&rn.path) {
+    if v.is_synth(&ro.path) || v.is_synth(&rn.path) || v.cross_mount(&path::split_last(&ro.path).0, &path::split_last(&rn.path).0) {
         return fail(libc::EXDEV);
+    }
+    if v.is_mount_point(&ro.path) || v.is_mount_point(&rn.path) {
+        return fail(libc::EBUSY);
     }
     // Removing the old name, making (or replacing) the new one; a directory moving to
     // another directory also needs write on itself (its ".." changes).
@@ -186,7 +192,7 @@ pub fn linkat(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
             },
             _ => {}
         }
-        if v.is_synth(&ro.path) {
+        if v.is_synth(&ro.path) || v.cross_mount(&ro.path, &rn.path) {
             return fail(libc::EXDEV);
         }
         v.host(&ro.path)

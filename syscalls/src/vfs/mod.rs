@@ -15,9 +15,12 @@
 //! file modes with the caller's credentials), `state` (what outlives a restart),
 //! `splice` (splice, tee, vmsplice), `openat2` (RESOLVE_* resolution), `xattr`
 //! (extended attributes), `inotify` (watches and the events of the vfs's own calls),
-//! `signalfd`, `mmsg` (sendmmsg, recvmmsg, readahead).
+//! `signalfd`, `mmsg` (sendmmsg, recvmmsg, readahead), `mounts` (mount, umount2, and
+//! which host path each guest path names), `aio` (the Linux AIO calls), `procsys` (sysctls, timerslack_ns, pagemap,
+//! config.gz).
 
 pub mod abi;
+mod aio;
 mod attrs;
 mod epoll;
 mod eventfd;
@@ -35,6 +38,8 @@ mod links;
 pub mod locks;
 mod mapping;
 mod mmsg;
+pub mod mounts;
+mod procsys;
 mod mq;
 mod net;
 mod openat2;
@@ -148,8 +153,6 @@ pub enum Backend {
     /// /proc/PID/comm or /proc/PID/task/TID/comm: the thread's name, read when read,
     /// set by writing (proc keeps it).
     Comm(u32, u32),
-    /// /proc/PID/oom_score_adj: proc keeps the value; read when read, set by writing.
-    OomAdj(u32),
     Event(eventfd::EventFd),
     Timer(timerfd::TimerFd),
     Epoll(epoll::Epoll),
@@ -165,6 +168,9 @@ pub enum Backend {
     Signal(u64),
     /// A pidfd: the process it refers to (`pidfd`).
     Pidfd(u32),
+    /// A /proc file read and written live: a sysctl, timerslack_ns, pagemap
+    /// (`procsys`).
+    Proc(procsys::Live),
 }
 
 /// An open file description (shared by dup'ed fds).
@@ -486,6 +492,8 @@ impl Vfs {
         }
         self.locks.release_process(pid, None);
         self.tables.remove(&pid);
+        self.slack.remove(&pid);
+        self.aio_exit(pid);
         let tids: Vec<u32> = self.threads.iter().filter(|(_, p)| **p == pid).map(|(t, _)| *t).collect();
         for t in tids.into_iter().chain([pid]) {
             self.threads.remove(&t);
@@ -542,6 +550,10 @@ impl Vfs {
             }
             op::FORK => {
                 let Some(t) = self.tables.get(&pid).cloned() else { return fail(libc::ESRCH) };
+                // The child's timer slack, and its default, are the parent's slack.
+                if let Some(&(cur, _)) = self.slack.get(&pid) {
+                    self.slack.insert(s[0] as u32, (cur, cur));
+                }
                 for (file, _) in t.fds.values() {
                     if let Some(f) = self.files.get_mut(file) {
                         f.refs += 1;
@@ -551,6 +563,7 @@ impl Vfs {
                 val(0)
             }
             op::EXEC => {
+                self.aio_exit(pid);
                 let close: Vec<i32> = self.tables.get(&pid).map(|t| t.fds.iter().filter(|(_, v)| v.1).map(|(k, _)| *k).collect()).unwrap_or_default();
                 for fd in close {
                     self.close(env, pid, fd);
@@ -646,6 +659,13 @@ impl Vfs {
             nr::LISTXATTR | nr::LLISTXATTR | nr::FLISTXATTR => xattr::list(self, env, who, n, s),
             nr::REMOVEXATTR | nr::LREMOVEXATTR | nr::FREMOVEXATTR => xattr::remove(self, env, who, n, s),
             nr::TEE => splice::tee(self, env, who, s),
+            nr::IO_SETUP => aio::setup(self, env, who, s),
+            nr::IO_DESTROY => aio::destroy(self, env, who, s),
+            nr::IO_SUBMIT => aio::submit(self, env, who, s),
+            nr::IO_CANCEL => aio::cancel(self, env, who, s),
+            nr::IO_GETEVENTS | nr::IO_PGETEVENTS => aio::getevents(self, env, who, n, s),
+            nr::MOUNT => mounts::mount(self, env, who, s),
+            nr::UMOUNT2 => mounts::umount2(self, env, who, s),
             nr::VMSPLICE => splice::vmsplice(self, env, who, s),
             // The socket calls; anything else is -ENOSYS there.
             n => net::syscall(self, env, who, n, s),

@@ -179,9 +179,14 @@ pub fn to_guest(root: &Path, host: &Path) -> Option<String> {
 
 /// What a canonical guest path names on the host below `root` (no symlink followed).
 pub fn host_node(root: &Path, guest: &str) -> Node {
-    match std::fs::symlink_metadata(to_host(root, guest)) {
+    node_of(&to_host(root, guest))
+}
+
+/// What host path `h` is, as resolution sees it (no symlink followed).
+pub fn node_of(h: &Path) -> Node {
+    match std::fs::symlink_metadata(h) {
         Ok(m) if m.is_dir() => Node::Dir,
-        Ok(m) if m.file_type().is_symlink() => match std::fs::read_link(to_host(root, guest)) {
+        Ok(m) if m.file_type().is_symlink() => match std::fs::read_link(h) {
             Ok(t) => Node::Link(t.to_string_lossy().into_owned()),
             Err(e) => Node::Error(e.raw_os_error().unwrap_or(libc::EIO)),
         },

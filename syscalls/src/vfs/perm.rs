@@ -30,6 +30,8 @@ const _: () = assert!(CREDS_AT + CREDS_ROOM <= SCRATCH_SIZE);
 const S_ISGID: u32 = 0o2000;
 const S_IFMT: u32 = 0o170000;
 const S_IFDIR: u32 = 0o040000;
+const S_IFREG: u32 = 0o100000;
+const S_IFLNK: u32 = 0o120000;
 
 /// The owner, group and mode of host metadata.
 pub(super) fn inode_of(m: &std::fs::Metadata) -> Inode {
@@ -92,6 +94,15 @@ impl Vfs {
         if want == 0 || self.is_synth(g) {
             return Ok(());
         }
+        // A read-only mount refuses writes to its files, directories and links
+        // before any mode is looked at (sb_permission); devices and FIFOs stay writable.
+        if want & may::WRITE != 0 && self.writable(g).is_err() {
+            if let Ok(i) = self.host_inode(g) {
+                if matches!(i.mode & S_IFMT, S_IFREG | S_IFDIR | S_IFLNK) {
+                    return Err(libc::EROFS);
+                }
+            }
+        }
         let c = self.creds(env, pid);
         match self.host_inode(g) {
             Ok(i) => creds::may_access(&c, i, want),
@@ -108,6 +119,7 @@ impl Vfs {
 
     /// Making a new name `g`: write and search permission on its directory.
     pub(super) fn may_create(&self, env: &mut dyn Env, pid: u32, g: &str) -> Result<(), i32> {
+        self.writable(g)?;
         self.check(env, pid, &path::split_last(g).0, may::WRITE | may::EXEC)
     }
 
@@ -118,6 +130,7 @@ impl Vfs {
         if self.is_synth(&dir) {
             return Ok(());
         }
+        self.writable(&dir)?;
         let (Ok(d), Ok(victim)) = (self.host_inode(&dir), self.host_inode(g)) else { return Ok(()) };
         creds::may_delete(&self.creds(env, pid), d, victim)
     }

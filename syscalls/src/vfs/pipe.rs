@@ -244,15 +244,23 @@ pub fn write(v: &mut Vfs, env: &mut dyn Env, p: u64, data: &[u8], nonblock: bool
     Ok(n)
 }
 
-/// F_GETPIPE_SZ / F_SETPIPE_SZ.
-pub fn size(v: &mut Vfs, p: u64, set: Option<u64>) -> u64 {
+/// Linux's round_pipe_size: a power-of-two number of pages, at least one; None above
+/// 2 GiB.
+pub fn round_size(n: u64) -> Option<u64> {
+    (n <= 1 << 31).then(|| n.max(4096).next_power_of_two())
+}
+
+/// F_GETPIPE_SZ / F_SETPIPE_SZ. Past /proc/sys/fs/pipe-max-size only with
+/// CAP_SYS_RESOURCE (`privileged`), as pipe_set_size.
+pub fn size(v: &mut Vfs, p: u64, set: Option<u64>, privileged: bool) -> u64 {
+    let max = v.pipe_max;
     let Some(pipe) = v.pipes.get_mut(&p) else { return crate::service::err(libc::EBADF) };
     if let Some(n) = set {
-        // Linux rounds up to a power-of-two number of pages, at least one.
-        if n > 1 << 20 {
+        let Some(want) = round_size(n) else { return crate::service::err(libc::EINVAL) };
+        if want as usize > pipe.capacity && want > max && !privileged {
             return crate::service::err(libc::EPERM);
         }
-        let want = (n.max(4096) as usize).next_power_of_two();
+        let want = want as usize;
         if want / PAGE < pipe.bufs.len() {
             return crate::service::err(libc::EBUSY);
         }

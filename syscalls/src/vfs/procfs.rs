@@ -73,11 +73,9 @@ impl Dev {
 }
 
 /// The /proc files of a process directory (besides the fd directory and the links).
-const PID_FILES: [&str; 11] = ["cmdline", "comm", "environ", "maps", "mounts", "stat", "statm", "status", "auxv", "oom_score", "oom_score_adj"];
+const PID_FILES: [&str; 14] = ["cmdline", "comm", "environ", "maps", "mounts", "mountinfo", "stat", "statm", "status", "auxv", "timerslack_ns", "pagemap", "oom_score", "oom_score_adj"];
 /// The files at the top of /proc.
-const TOP_FILES: [&str; 7] = ["cpuinfo", "meminfo", "uptime", "version", "loadavg", "filesystems", "stat"];
-/// The files of /proc/sys/kernel.
-const SYS_KERNEL: [&str; 5] = ["ostype", "osrelease", "hostname", "version", "pid_max"];
+const TOP_FILES: [&str; 8] = ["cpuinfo", "meminfo", "uptime", "version", "loadavg", "filesystems", "stat", "config.gz"];
 /// The files of a /proc/PID/task/TID directory.
 const TASK_FILES: [&str; 4] = ["comm", "stat", "status", "cmdline"];
 
@@ -93,7 +91,10 @@ impl Vfs {
         // A thread the vfs has not met yet is asked of proc (tgkill with signal 0).
         let mut task_ok =
             |p: u32, t: u32| self.tasks(p).contains(&t) || matches!(env.call(ServiceId::Proc, crate::sysno::TGKILL, [(pid as u64) << 32 | pid as u64, p as u64, t as u64, 0, 0, 0], &[]), Ok([0, _]));
-        self.synth_node(pid, g, &mut task_ok).unwrap_or_else(|| super::prefix::node(&self.root, self.prefix.as_deref(), g))
+        self.synth_node(pid, g, &mut task_ok).unwrap_or_else(|| match self.mounts.host(g) {
+            Some(h) => path::node_of(&h),
+            None => super::prefix::node(&self.root, self.prefix.as_deref(), g),
+        })
     }
 
     /// `synth_node` for threads the vfs has seen.
@@ -144,8 +145,11 @@ impl Vfs {
             ["self"] => Node::Link(pid.to_string()),
             ["mounts"] => Node::Link("self/mounts".into()),
             [f] if TOP_FILES.contains(f) => Node::Other,
-            ["sys"] | ["sys", "kernel"] => Node::Dir,
-            ["sys", "kernel", f] if SYS_KERNEL.contains(f) => Node::Other,
+            ["sys", rest @ ..] => match super::procsys::sys_node(&rest.join("/")) {
+                Some(true) => Node::Dir,
+                Some(false) => Node::Other,
+                None => Node::Missing,
+            },
             [p, tail @ ..] => {
                 let Some(p) = self.proc_pid(p) else { return Node::Missing };
                 let Some(t) = self.tables.get(&p) else { return Node::Missing };
@@ -196,6 +200,10 @@ impl Vfs {
                     Some(p) => (p.to_string(), " (deleted)"),
                     None => (s.into_owned(), ""),
                 };
+                // On a mount of the guest's: where the file is inside that mount.
+                if let Some(g) = self.mounts.guest_of(&f.path, std::path::Path::new(&p)) {
+                    return format!("{g}{deleted}");
+                }
                 if let Some(g) = path::to_guest(&self.root, std::path::Path::new(&p)) {
                     return format!("{g}{deleted}");
                 }
@@ -233,18 +241,12 @@ impl Vfs {
         }
         let rest = g.strip_prefix("/proc/")?;
         let parts: Vec<&str> = rest.split('/').collect();
-        match parts.as_slice() {
-            ["sys"] => {
-                v.push(("kernel".into(), ino_of("/proc/sys/kernel"), 4));
-                return Some(v);
+        if let ["sys", rest @ ..] = parts.as_slice() {
+            for (name, dir) in super::procsys::sys_list(&rest.join("/")) {
+                let ino = ino_of(&format!("{g}/{name}"));
+                v.push((name, ino, if dir { 4 } else { 8 }));
             }
-            ["sys", "kernel"] => {
-                for f in SYS_KERNEL {
-                    v.push((f.into(), ino_of(&format!("{g}/{f}")), 8));
-                }
-                return Some(v);
-            }
-            _ => {}
+            return Some(v);
         }
         let p = self.proc_pid(parts.first()?)?;
         let t = self.tables.get(&p)?;
@@ -296,6 +298,11 @@ impl Vfs {
                 };
                 Stat::synth(s::IFLNK | mode, ino, 64, 0)
             }
+            _ if g.starts_with("/proc/sys/") => Stat::synth(s::IFREG | super::procsys::sys_mode(&g["/proc/sys/".len()..]), ino, 0, 0),
+            _ if g.ends_with("/timerslack_ns") => Stat::synth(s::IFREG | 0o666, ino, 0, 0),
+            _ if g.ends_with("/pagemap") => Stat::synth(s::IFREG | 0o400, ino, 0, 0),
+            // Linux gives config.gz its real size.
+            _ if g == "/proc/config.gz" => Stat::synth(s::IFREG | 0o444, ino, super::procsys::config_gz().len() as u64, 0),
             _ => match g.strip_prefix("/dev/").and_then(Dev::from_name) {
                 Some(d) => Stat::synth(s::IFCHR | 0o666, ino, 0, d.rdev()),
                 // /proc files say size 0, as Linux's do: their text exists when read.
@@ -325,7 +332,16 @@ impl Vfs {
                         return Some(Err(-(r as i64) as i32));
                     }
                 }
-                return Some(Ok(Backend::OomAdj(p)));
+                return Some(Ok(Backend::Proc(super::procsys::Live::OomAdj(p))));
+            }
+            ["sys", rest @ ..] => return Some(self.sysctl_open(env, who.pid, &rest.join("/"), acc).map(Backend::Proc)),
+            [p, "timerslack_ns"] => return Some(self.proc_pid(p).map(|p| Backend::Proc(super::procsys::Live::Slack(p))).ok_or(libc::ENOENT)),
+            [p, "pagemap"] => {
+                let p = self.proc_pid(p)?;
+                if acc != abi::o::RDONLY {
+                    return Some(Err(libc::EACCES));
+                }
+                return Some(self.pagemap_open(env, who, p).map(Backend::Proc));
             }
             _ => {}
         }
@@ -341,16 +357,10 @@ impl Vfs {
             }
             ["version"] => "Linux version 6.6.0-grantix (grantix) #1 SMP grantix\n".to_string(),
             ["loadavg"] => "0.00 0.00 0.00 1/1 1\n".to_string(),
-            ["filesystems"] => "nodev\tproc\nnodev\ttmpfs\n\text4\n".to_string(),
+            // What mount(2) takes (`mounts`), and /proc.
+            ["filesystems"] => "nodev\tproc\nnodev\ttmpfs\nnodev\tramfs\n".to_string(),
+            ["config.gz"] => return Some(Ok(Backend::Text(super::procsys::config_gz()))),
             ["stat"] => "cpu  0 0 0 0 0 0 0 0 0 0\ncpu0 0 0 0 0 0 0 0 0 0 0\nbtime 0\nprocesses 1\nprocs_running 1\nprocs_blocked 0\n".to_string(),
-            ["sys", "kernel", f] => match *f {
-                "ostype" => "Linux\n".to_string(),
-                "osrelease" => "6.6.0-grantix\n".to_string(),
-                "hostname" => "grantix\n".to_string(),
-                "version" => "#1 SMP grantix\n".to_string(),
-                "pid_max" => "4194304\n".to_string(),
-                _ => return None,
-            },
             [p, f] => {
                 let p = self.proc_pid(p)?;
                 return Some(Ok(Backend::Text(self.pid_file(env, who, p, p, f, sid)?)));
@@ -377,7 +387,7 @@ impl Vfs {
             "comm" => format!("{name}\n").into_bytes(),
             "environ" => t.environ.clone(),
             "auxv" => t.auxv.clone(),
-            "mounts" => b"rootfs / rootfs rw 0 0\nproc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\ndevtmpfs /dev devtmpfs rw 0 0\n".to_vec(),
+            "mounts" | "mountinfo" => self.mounts_text(&t.root, f == "mountinfo"),
             "stat" => {
                 let state = if p == who.pid { 'R' } else { 'S' };
                 format!("{p} ({name}) {state} {ppid} {p} {p} 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 {threads} 0 0 0 0 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n").into_bytes()

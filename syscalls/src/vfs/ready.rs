@@ -36,7 +36,7 @@ impl Vfs {
                 if host::is_regular(fd) { ev::DEFAULT } else { host_poll(fd, set) }
             }
             Backend::Console(h) => host_poll(*h, set),
-            Backend::Dir(_) | Backend::Text(_) | Backend::Comm(..) | Backend::OomAdj(_) | Backend::Null | Backend::Zero | Backend::Full | Backend::Random => ev::DEFAULT,
+            Backend::Dir(_) | Backend::Text(_) | Backend::Comm(..) | Backend::Proc(_) | Backend::Null | Backend::Zero | Backend::Full | Backend::Random => ev::DEFAULT,
             Backend::PipeRead(p) => self.pipes.get(p).map_or(ev::HUP, |p| p.events(true)),
             Backend::PipeWrite(p) => self.pipes.get(p).map_or(ev::ERR, |p| p.events(false)),
             Backend::Event(e) => e.events(),
@@ -81,7 +81,7 @@ impl Vfs {
 }
 
 /// Reads the optional timeout at `tsp` (None: wait forever); Err(EINVAL) if malformed.
-fn timeout(env: &mut dyn Env, tsp: u64) -> Result<Result<Option<u128>, i32>, machine::Fault> {
+pub(super) fn timeout(env: &mut dyn Env, tsp: u64) -> Result<Result<Option<u128>, i32>, machine::Fault> {
     if tsp == 0 {
         return Ok(Ok(None));
     }

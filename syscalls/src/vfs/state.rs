@@ -48,6 +48,16 @@ pub struct VfsState {
     pub(super) cookie: u32,
     /// Processes that have exited (their pidfds are readable).
     pub exited: BTreeSet<u32>,
+    /// The mounts the guest made (`mounts`).
+    pub mounts: super::mounts::Mounts,
+    /// Sysctls written since boot (`procsys`), by path under /proc/sys.
+    pub sysctl: BTreeMap<String, String>,
+    /// /proc/sys/fs/pipe-max-size: the most an unprivileged F_SETPIPE_SZ may ask.
+    pub pipe_max: u64,
+    /// Each process's timer slack and its default (/proc/PID/timerslack_ns).
+    pub slack: BTreeMap<u32, (u64, u64)>,
+    /// AIO contexts (`aio`).
+    pub aio: super::aio::Aio,
 }
 
 /// One journaled change of the call in progress, with what undoes it.
@@ -114,6 +124,11 @@ impl VfsState {
             inotify: BTreeMap::new(),
             cookie: 0,
             exited: BTreeSet::new(),
+            mounts: Default::default(),
+            sysctl: BTreeMap::new(),
+            pipe_max: super::procsys::PIPE_MAX_DEFAULT,
+            slack: BTreeMap::new(),
+            aio: Default::default(),
         }
     }
 
