@@ -115,6 +115,11 @@ pub struct RunArgs {
     /// Seed of the guest's randomness (AT_RANDOM, getrandom), as qemu's -seed.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// The guest's clock: `host`, or `virtual` (moves 1 ns per retired instruction,
+    /// jumps to the next deadline when every thread sleeps: runs repeat exactly)
+    /// (GRANTIX_CLOCK).
+    #[arg(long, value_parser = crate::launch::parse_clock)]
+    pub clock: Option<bool>,
     /// The program and its arguments.
     #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
     pub program: Vec<OsString>,
@@ -189,6 +194,9 @@ fn run(args: RunArgs) -> Result<i32, Stop> {
     }
     if args.seed.is_some() {
         spec.seed = args.seed;
+    }
+    if let Some(v) = args.clock {
+        spec.virtual_clock = v;
     }
     spec.program = args.program;
     launch::run(spec)

@@ -51,6 +51,8 @@ pub struct EnvSettings {
     pub mem: Option<u64>,
     /// GRANTIX_ENGINE: jit or interp.
     pub engine: Option<crate::EngineArg>,
+    /// GRANTIX_CLOCK: `virtual` for the instruction-driven clock, `host` (the default).
+    pub virtual_clock: Option<bool>,
 }
 
 fn var(name: &str) -> Option<OsString> {
@@ -100,7 +102,6 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     num.parse::<u64>().ok().and_then(|n| n.checked_mul(mult)).filter(|n| *n > 0).ok_or_else(|| format!("invalid size '{s}'"))
 }
 
-/// A seed as qemu takes it: decimal, or hex with 0x.
 /// A guest memory limit: a size of at least 16 MiB (less cannot hold the services).
 pub fn parse_mem(s: &str) -> Result<u64, String> {
     let bytes = parse_size(s)?;
@@ -108,6 +109,15 @@ pub fn parse_mem(s: &str) -> Result<u64, String> {
         return Err(format!("'{s}': at least 16M"));
     }
     Ok(bytes)
+}
+
+/// `host` or `virtual`: whether the guest's clock is the instruction-driven one.
+pub fn parse_clock(s: &str) -> Result<bool, String> {
+    match s {
+        "host" => Ok(false),
+        "virtual" => Ok(true),
+        _ => Err(format!("unknown clock '{s}' (host or virtual)")),
+    }
 }
 
 /// A seed as qemu takes it: decimal, or hex with 0x.
@@ -146,6 +156,7 @@ impl EnvSettings {
             root: var("GRANTIX_ROOT").map(PathBuf::from),
             mem: text("GRANTIX_MEM").map(|s| parse_mem(&s)).transpose().map_err(|e| bad("GRANTIX_MEM", e))?,
             engine: text("GRANTIX_ENGINE").map(|s| crate::EngineArg::parse(&s)).transpose().map_err(|e| bad("GRANTIX_ENGINE", e))?,
+            virtual_clock: text("GRANTIX_CLOCK").map(|s| parse_clock(&s)).transpose().map_err(|e| bad("GRANTIX_CLOCK", e))?,
         })
     }
 }
@@ -183,6 +194,9 @@ pub struct RunSpec {
     pub stack_size: Option<u64>,
     pub cpu: Option<String>,
     pub gdb: Option<String>,
+    /// The guest's clocks move with retired instructions, not the host's time
+    /// (`syscalls::clock`): reproducible runs.
+    pub virtual_clock: bool,
     /// The program and its arguments (argv[0] is replaced by `argv0` if set).
     pub program: Vec<OsString>,
 }
@@ -215,6 +229,7 @@ impl RunSpec {
             stack_size: e.stack_size,
             cpu: e.cpu,
             gdb: e.gdb,
+            virtual_clock: e.virtual_clock.unwrap_or(false),
             program: Vec::new(),
         })
     }
@@ -274,6 +289,9 @@ pub fn run(mut spec: RunSpec) -> Result<i32, Stop> {
             .map_err(|e| Stop { status: 125, message: format!("--machine {}: {e}", path.display()) })?;
     }
     opts.machine.engine = crate::EngineArg::resolve(spec.engine, spec.trace || log.trace);
+    if spec.virtual_clock {
+        syscalls::clock::use_virtual();
+    }
     if let Some(bytes) = spec.mem {
         opts.machine.limits.frames = (bytes / machine::addr::PAGE_SIZE) as usize;
     }

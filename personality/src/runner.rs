@@ -302,7 +302,7 @@ impl Runtime {
             if let Some(st) = self.proc().init_exit {
                 break st.shell_status();
             }
-            self.proc().fire_timers(Instant::now());
+            self.proc().fire_timers(syscalls::clock::now());
             // Threads that are running must not keep sleepers past their deadlines,
             // nor readers from their ready host descriptors: look, without waiting.
             self.wait_host(false);
@@ -434,11 +434,19 @@ impl Runtime {
         let timeout_ms = match (wait, deadline) {
             (false, _) => 0,
             (true, None) => -1,
+            // The virtual clock does not wait for a deadline: it jumps there, after a
+            // look at the host descriptors (input that is already there comes first).
+            (true, Some(_)) if syscalls::clock::is_virtual() => 0,
             (true, Some(d)) => d.saturating_duration_since(Instant::now()).as_nanos().div_ceil(1_000_000).min(i32::MAX as u128) as i32,
         };
         let mut pfds: Vec<libc::pollfd> = fds.iter().map(|(_, fd, ev)| libc::pollfd { fd: *fd, events: *ev, revents: 0 }).collect();
-        let ready = if pfds.is_empty() && !wait { 0 } else { crate::hostpoll::poll(&mut pfds, timeout_ms) };
-        let now = Instant::now();
+        let ready = if pfds.is_empty() && (!wait || timeout_ms == 0) { 0 } else { crate::hostpoll::poll(&mut pfds, timeout_ms) };
+        if wait && ready <= 0 {
+            if let Some(d) = deadline {
+                syscalls::clock::advance_to(d);
+            }
+        }
+        let now = syscalls::clock::now();
         let mut woke = Vec::new();
         if ready > 0 {
             for (i, p) in pfds.iter().enumerate() {

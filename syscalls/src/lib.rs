@@ -2,6 +2,7 @@
 //! portal ABI (its op numbers are the Linux syscall numbers it implements, plus a few
 //! internal operations), all written against the `Env` of `service`.
 
+pub mod clock;
 pub mod creds;
 pub mod futex;
 pub mod ipc;

@@ -14,8 +14,7 @@ use abi::UserPtr;
 use machine::Fault;
 use std::any::Any;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::OnceLock;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::UNIX_EPOCH;
 
 pub mod clockset;
 
@@ -30,14 +29,6 @@ pub struct Time {
 /// booted, so it is never small enough to look like an uninitialised value.
 const MONOTONIC_OFFSET_NS: u128 = 3_600_000_000_000;
 
-/// When the machine booted: the origin of the guest's monotonic clocks, shared by
-/// every service that converts them (futex deadlines use the same clock as the
-/// program's clock_gettime).
-fn boot() -> Instant {
-    static BOOT: OnceLock<Instant> = OnceLock::new();
-    *BOOT.get_or_init(Instant::now)
-}
-
 /// The guest's realtime clock minus the host's, in nanoseconds: one per machine (a
 /// grantix process runs one), shared by every service that reads realtime (futex and
 /// timerfd deadlines) and kept across a restart of the time service.
@@ -45,13 +36,13 @@ static REALTIME_OFFSET_NS: AtomicI64 = AtomicI64::new(0);
 
 /// The guest's realtime clock now, in nanoseconds since the epoch.
 pub fn realtime_ns() -> u128 {
-    let host = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos()) as i128;
+    let host = crate::clock::wall().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos()) as i128;
     (host + REALTIME_OFFSET_NS.load(Ordering::Relaxed) as i128).max(0) as u128
 }
 
 /// Sets the guest's realtime clock to `ns` since the epoch.
 pub fn set_realtime_ns(ns: u128) {
-    let host = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos()) as i128;
+    let host = crate::clock::wall().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos()) as i128;
     let off = (ns as i128 - host).clamp(i64::MIN as i128, i64::MAX as i128) as i64;
     REALTIME_OFFSET_NS.store(off, Ordering::Relaxed);
 }
@@ -89,10 +80,10 @@ pub fn clock_ns(clock: i32) -> Option<u128> {
             Some(realtime_ns())
         }
         libc::CLOCK_MONOTONIC | libc::CLOCK_MONOTONIC_RAW | libc::CLOCK_MONOTONIC_COARSE | libc::CLOCK_BOOTTIME | libc::CLOCK_BOOTTIME_ALARM => {
-            Some(boot().elapsed().as_nanos() + MONOTONIC_OFFSET_NS)
+            Some(crate::clock::since_boot().as_nanos() + MONOTONIC_OFFSET_NS)
         }
         // CPU time is not accounted per process: the machine's running time stands in.
-        libc::CLOCK_PROCESS_CPUTIME_ID | libc::CLOCK_THREAD_CPUTIME_ID => Some(boot().elapsed().as_nanos()),
+        libc::CLOCK_PROCESS_CPUTIME_ID | libc::CLOCK_THREAD_CPUTIME_ID => Some(crate::clock::since_boot().as_nanos()),
         _ => None,
     }
 }
@@ -198,7 +189,7 @@ impl Service for Time {
             nr::TIMES => {
                 // Clock ticks of 10 ms (USER_HZ 100): the process's CPU times and its
                 // reaped children's, from proc's accounting.
-                let ticks = (boot().elapsed().as_millis() / 10) as u64;
+                let ticks = (crate::clock::since_boot().as_millis() / 10) as u64;
                 let mut cpu = |w: u64| match env.call(ServiceId::Proc, proc_op::CPU_TIME, [caller & !0xff00_0000, w, 0, 0, 0, 0], &[]) {
                     Ok([u, s]) if !crate::service::is_err(u) => ((u / 10_000_000) as i64, (s / 10_000_000) as i64),
                     _ => (0, 0),
@@ -210,7 +201,7 @@ impl Service for Time {
             nr::CLOCK_SETTIME | nr::SETTIMEOFDAY | nr::ADJTIMEX | nr::CLOCK_ADJTIME => return clockset::handle(&mut self.ntp, env, caller, op, s),
             nr::SYSINFO => {
                 let info = Sysinfo {
-                    uptime: (boot().elapsed().as_secs() + 3600) as i64,
+                    uptime: (crate::clock::since_boot().as_secs() + 3600) as i64,
                     totalram: 4 << 30,
                     freeram: 3 << 30,
                     procs: 1,

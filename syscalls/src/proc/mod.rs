@@ -531,7 +531,7 @@ impl Proc {
     fn block(&mut self, tid: Pid, k: u64, ns: u64, fd: i64, ev: i16) -> [u64; 2] {
         let Some(t) = self.threads.get_mut(&tid) else { return [err(libc::ESRCH), 0] };
         if ns != u64::MAX && t.deadline.is_none() {
-            t.deadline = Instant::now().checked_add(std::time::Duration::from_nanos(ns));
+            t.deadline = crate::clock::now().checked_add(std::time::Duration::from_nanos(ns));
         }
         let mut b = std::mem::take(&mut t.also);
         if k != 0 {
@@ -616,14 +616,14 @@ impl Proc {
             op::DEADLINE => {
                 if let Some(t) = self.threads.get_mut(&tid) {
                     if t.deadline.is_none() {
-                        t.deadline = Instant::now().checked_add(std::time::Duration::from_nanos(a[1]));
+                        t.deadline = crate::clock::now().checked_add(std::time::Duration::from_nanos(a[1]));
                     }
                 }
                 [0, 0]
             }
             op::DEADLINE_LEFT => {
                 let left = self.threads.get(&tid).and_then(|t| t.deadline).map_or(u64::MAX, |d| {
-                    d.saturating_duration_since(Instant::now()).as_nanos().min(u64::MAX as u128 - 1) as u64
+                    d.saturating_duration_since(crate::clock::now()).as_nanos().min(u64::MAX as u128 - 1) as u64
                 });
                 [left, 0]
             }

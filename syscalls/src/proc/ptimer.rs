@@ -110,7 +110,7 @@ impl Proc {
 
     /// The POSIX timer syscalls (`s`: their arguments, pointers lent).
     pub(super) fn ptimer(&mut self, env: &mut dyn Env, pid: Pid, tid: Pid, op: u64, s: [u64; 6]) -> Result<[u64; 2], Fault> {
-        let now = Instant::now();
+        let now = crate::clock::now();
         let id = s[0] as u32 as usize;
         let e = |n: i32| Ok([err(n), 0]);
         match op {
@@ -291,7 +291,7 @@ impl Proc {
             }
         }
         for (id, over) in due {
-            self.ptimer_expired(pid, id, Instant::now(), over);
+            self.ptimer_expired(pid, id, crate::clock::now(), over);
         }
     }
 
@@ -311,7 +311,7 @@ mod tests {
         p.add_process(100, 1, 1, 2, 0, "/bin/x".into(), Vec::new());
         let t = PTimer { clock: Clock::Wall(libc::CLOCK_MONOTONIC), notify: SIGEV_SIGNAL, signo: 34, value: 42, thread: 0, next: None, left_ns: 0, interval: Duration::from_millis(5), overrun_last: 0 };
         p.processes.get_mut(&100).unwrap().ptimers.insert(0, t);
-        let now = Instant::now();
+        let now = crate::clock::now();
         for _ in 0..4 {
             p.ptimer_expired(100, 0, now, 0);
         }

@@ -401,7 +401,7 @@ impl Proc {
             }
             if let Some(t) = self.threads.get_mut(&tid) {
                 if t.deadline.is_none() {
-                    t.deadline = std::time::Instant::now().checked_add(std::time::Duration::from_nanos(total));
+                    t.deadline = crate::clock::now().checked_add(std::time::Duration::from_nanos(total));
                 }
             }
         }

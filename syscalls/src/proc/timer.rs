@@ -84,7 +84,7 @@ impl Proc {
         if which > 2 {
             return Ok([err(libc::EINVAL), 0]);
         }
-        let now = Instant::now();
+        let now = crate::clock::now();
         let Some(cur) = self.processes.get(&pid).map(|p| p.itimers.0[which]) else { return Ok([err(libc::ESRCH), 0]) };
         if op == nr::GETITIMER {
             env.write(s[1], &cur.to_bytes(now))?;

@@ -352,7 +352,7 @@ impl Vfs {
             ["cpuinfo"] => "processor\t: 0\nhart\t\t: 0\nisa\t\t: rv64imafdc_zicsr_zifencei\nmmu\t\t: sv48\nuarch\t\t: grantix\nmvendorid\t: 0x0\nmarchid\t\t: 0x0\nmimpid\t\t: 0x0\n\n".to_string(),
             ["meminfo"] => "MemTotal:        4194304 kB\nMemFree:         4000000 kB\nMemAvailable:    4000000 kB\nBuffers:               0 kB\nCached:                0 kB\nSwapTotal:             0 kB\nSwapFree:              0 kB\n".to_string(),
             ["uptime"] => {
-                let up = self.boot.elapsed().as_secs_f64() + 3600.0;
+                let up = crate::clock::since_boot().as_secs_f64() + 3600.0;
                 format!("{up:.2} {up:.2}\n")
             }
             ["version"] => "Linux version 6.6.0-grantix (grantix) #1 SMP grantix\n".to_string(),

@@ -44,8 +44,8 @@ impl Vfs {
             Backend::Signal(m) => self.signal_events(*m, set),
             Backend::Pidfd(p) => self.pidfd_events(*p),
             Backend::Timer(t) => {
-                let e = t.events(self.boot);
-                if let Some(at) = t.wake_at(self.boot) {
+                let e = t.events();
+                if let Some(at) = t.wake_at() {
                     set.at(at);
                 }
                 e
@@ -72,7 +72,7 @@ impl Vfs {
             Backend::PipeRead(p) | Backend::PipeWrite(p) => self.pipes.get(p).map_or(0, |p| p.generation),
             Backend::Event(e) => e.generation,
             Backend::Inotify => self.inotify.get(&id).map_or(0, |i| i.generation),
-            Backend::Timer(t) => t.generation(self.boot),
+            Backend::Timer(t) => t.generation(),
             Backend::Unix(s) => self.unix.generation(*s),
             Backend::Inet(i) => i.generation,
             _ => 0,
@@ -95,7 +95,7 @@ fn write_remaining(v: &Vfs, env: &mut dyn Env, who: Who, tsp: u64) {
     if tsp == 0 {
         return;
     }
-    let left = v.waits_deadline(who).map_or(0, |d| d.saturating_duration_since(Instant::now()).as_nanos());
+    let left = v.waits_deadline(who).map_or(0, |d| d.saturating_duration_since(crate::clock::now()).as_nanos());
     // A failed write-back is ignored, as on Linux.
     let _ = env.write(tsp, &abi::timespec(left));
 }

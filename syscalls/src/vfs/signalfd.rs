@@ -150,7 +150,7 @@ impl Vfs {
         if self.sig_pending & mask != 0 {
             return ev::IN | ev::RDNORM;
         }
-        set.at(std::time::Instant::now() + RECHECK);
+        set.at(crate::clock::now() + RECHECK);
         0
     }
 

@@ -12,7 +12,6 @@
 
 use super::{locks, unix, wait, Backend, FdTable, OpenFile, Vfs};
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Instant;
 
 /// The state of the vfs that outlives an instance of it.
 #[derive(Debug)]
@@ -30,8 +29,6 @@ pub struct VfsState {
     pub waits: wait::Waits,
     /// AF_UNIX sockets and their names.
     pub unix: unix::UnixNet,
-    /// When the first vfs started: the zero of its monotonic clock (timerfds).
-    pub(super) boot: Instant,
     /// Threads seen so far (tid -> pid), for /proc/PID/task.
     pub threads: BTreeMap<u32, u32>,
     /// Host files (dev, ino) mm caches pages of: writes and truncations to them are
@@ -116,7 +113,6 @@ impl VfsState {
             locks: Default::default(),
             waits: Default::default(),
             unix: Default::default(),
-            boot: Instant::now(),
             threads: BTreeMap::new(),
             mapped: BTreeSet::new(),
             journal: Vec::new(),

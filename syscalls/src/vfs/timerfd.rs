@@ -14,17 +14,17 @@ use std::time::{Duration, Instant};
 const TFD_TIMER_ABSTIME: u64 = 1;
 const TFD_TIMER_CANCEL_ON_SET: u64 = 2;
 
-/// The guest's monotonic clock as the vfs reads it: time since the vfs started plus an
-/// hour, the same origin the time service gives CLOCK_MONOTONIC.
-pub fn monotonic_ns(boot: Instant) -> u128 {
-    boot.elapsed().as_nanos() + 3_600_000_000_000
+/// The guest's monotonic clock as the vfs reads it: time since the machine booted plus
+/// an hour, the origin the time service gives CLOCK_MONOTONIC.
+pub fn monotonic_ns() -> u128 {
+    crate::clock::since_boot().as_nanos() + 3_600_000_000_000
 }
 
 /// Now on `clock`, in nanoseconds; None for a clock timerfd does not support.
-pub fn clock_ns(clock: i32, boot: Instant) -> Option<u128> {
+pub fn clock_ns(clock: i32) -> Option<u128> {
     match clock {
         libc::CLOCK_REALTIME | libc::CLOCK_REALTIME_ALARM => Some(crate::time::realtime_ns()),
-        libc::CLOCK_MONOTONIC | libc::CLOCK_BOOTTIME | libc::CLOCK_BOOTTIME_ALARM => Some(monotonic_ns(boot)),
+        libc::CLOCK_MONOTONIC | libc::CLOCK_BOOTTIME | libc::CLOCK_BOOTTIME_ALARM => Some(monotonic_ns()),
         _ => None,
     }
 }
@@ -72,24 +72,24 @@ impl TimerFd {
     }
 
     /// Poll events now.
-    pub fn events(&self, boot: Instant) -> u32 {
-        let now = clock_ns(self.clock, boot).unwrap_or(0);
+    pub fn events(&self) -> u32 {
+        let now = clock_ns(self.clock).unwrap_or(0);
         if self.ticks > 0 || self.due(now) > 0 { ev::IN | ev::RDNORM } else { 0 }
     }
 
     /// A generation that changes with each expiration, even one not yet accounted.
-    pub fn generation(&self, boot: Instant) -> u64 {
-        self.generation + self.due(clock_ns(self.clock, boot).unwrap_or(0))
+    pub fn generation(&self) -> u64 {
+        self.generation + self.due(clock_ns(self.clock).unwrap_or(0))
     }
 
     /// When the next expiration makes the timer readable (None: never, or already).
-    pub fn wake_at(&self, boot: Instant) -> Option<Instant> {
-        let now = clock_ns(self.clock, boot)?;
+    pub fn wake_at(&self) -> Option<Instant> {
+        let now = clock_ns(self.clock)?;
         let next = self.next?;
         if self.ticks > 0 || next <= now {
             return None;
         }
-        Instant::now().checked_add(Duration::from_nanos((next - now).min(u64::MAX as u128) as u64))
+        crate::clock::now().checked_add(Duration::from_nanos((next - now).min(u64::MAX as u128) as u64))
     }
 
     /// (interval, remaining time) as it_interval and it_value report them.
@@ -100,7 +100,7 @@ impl TimerFd {
 
 /// timerfd_create(clock, flags).
 pub fn create(v: &mut Vfs, env: &mut dyn Env, who: Who, clock: i32, flags: i32) -> Regs {
-    if flags & !(o::CLOEXEC | o::NONBLOCK) != 0 || clock_ns(clock, v.boot).is_none() {
+    if flags & !(o::CLOEXEC | o::NONBLOCK) != 0 || clock_ns(clock).is_none() {
         return fail(libc::EINVAL);
     }
     let t = TimerFd { clock, next: None, interval: 0, ticks: 0, generation: 0 };
@@ -118,9 +118,8 @@ fn itimerspec(interval: u128, value: u128) -> [u8; 32] {
 /// timerfd_settime(fd, flags, new*, old*) and timerfd_gettime(fd, cur*).
 pub fn time(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> Regs {
     let (id, _) = tri!(v.get(who.pid, s[0] as i32));
-    let boot = v.boot;
     let Some(Backend::Timer(t)) = v.files.get_mut(&id).map(|f| &mut f.backend) else { return fail(libc::EINVAL) };
-    let now = clock_ns(t.clock, boot).unwrap_or(0);
+    let now = clock_ns(t.clock).unwrap_or(0);
     t.advance(now);
     if n == nr::TIMERFD_GETTIME {
         let (i, r) = t.current(now);
@@ -156,17 +155,16 @@ pub fn read(v: &mut Vfs, env: &mut dyn Env, who: Who, id: u64, len: usize) -> Re
     if len < 8 {
         return Err(Stop::Err(libc::EINVAL));
     }
-    let boot = v.boot;
     let Some(f) = v.files.get_mut(&id) else { return Err(Stop::Err(libc::EBADF)) };
     let nonblock = f.flags & o::NONBLOCK != 0;
     let Backend::Timer(t) = &mut f.backend else { return Err(Stop::Err(libc::EINVAL)) };
-    t.advance(clock_ns(t.clock, boot).unwrap_or(0));
+    t.advance(clock_ns(t.clock).unwrap_or(0));
     if t.ticks == 0 {
         if nonblock {
             return Err(Stop::Err(libc::EAGAIN));
         }
         let mut set = WaitSet::default();
-        if let Some(at) = t.wake_at(boot) {
+        if let Some(at) = t.wake_at() {
             set.at(at);
         }
         return Err(Stop::Block(v.waits.block(env, who, &set)));

@@ -120,7 +120,7 @@ impl Waits {
     pub fn expired(&self, who: Who) -> bool {
         // Compared with the clock, not taken from the wake reason: the scheduler's
         // deadline may have been a timer expiry earlier than the call's own.
-        self.retry.get(&who.tid).and_then(|r| r.deadline).is_some_and(|d| d <= Instant::now())
+        self.retry.get(&who.tid).and_then(|r| r.deadline).is_some_and(|d| d <= crate::clock::now())
     }
 
     /// Blocks the caller until a change of vfs state, one of `set`'s host descriptors,
@@ -135,7 +135,7 @@ impl Waits {
         // waits for a different time (the next timer expiry) replaces it.
         let _ = env.call(ServiceId::Proc, proc_op::FINISH, [who.word, 0, 0, 0, 0, 0], &[]);
         if let Some(d) = deadline {
-            let ns = d.saturating_duration_since(Instant::now()).as_nanos().clamp(1, u64::MAX as u128 - 1) as u64;
+            let ns = d.saturating_duration_since(crate::clock::now()).as_nanos().clamp(1, u64::MAX as u128 - 1) as u64;
             let _ = env.call(ServiceId::Proc, proc_op::DEADLINE, [who.word, ns, 0, 0, 0, 0], &[]);
         }
         let k = match set.host.as_slice() {
@@ -228,7 +228,7 @@ impl Waits {
 pub fn deadline_in(ns: Option<u128>) -> Option<Instant> {
     let ns = ns?;
     let d = std::time::Duration::from_nanos(ns.min(u64::MAX as u128 / 2) as u64);
-    Instant::now().checked_add(d)
+    crate::clock::now().checked_add(d)
 }
 
 #[cfg(test)]
