@@ -4,8 +4,8 @@
 # fail when either disagrees with the code.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-cargo build --release --quiet
-table="$(target/release/grantix syscalls)"
+cargo build --profile ci --quiet
+table="$("${CARGO_TARGET_DIR:-target}"/ci/grantix syscalls)"
 python3 - "$table" <<'PY'
 import sys, re
 table = sys.argv[1]
@@ -15,5 +15,5 @@ i, j = s.index(begin) + len(begin), s.index(end)
 open("README.md", "w").write(s[:i] + "\n" + table.rstrip("\n") + "\n" + s[j:])
 PY
 echo "README.md syscall table updated"
-GRANTIX_BLESS=1 cargo test --quiet -p sysroot --test headers >/dev/null
+GRANTIX_BLESS=1 cargo test --profile ci --quiet -p sysroot --test headers >/dev/null
 echo "sysroot/include/grantix/services.h updated"

@@ -507,7 +507,7 @@ mod tests {
             }
         }
         assert_eq!(owner(nr::CLONE3), Some(ServiceId::Linux));
-        assert_eq!(owner(nr::IO_SETUP), None);
+        assert_eq!(owner(nr::KEXEC_LOAD), None);
         assert_eq!(owner(nr::READ), Some(ServiceId::Vfs));
         assert_eq!(owner(private::LOOKUP), Some(ServiceId::Linux));
         assert_eq!(owner(nr::IO_SETUP), Some(ServiceId::Vfs));

@@ -38,7 +38,9 @@
 struct cs_range { uint64_t off, len; };
 struct cs { uint64_t nr_cache, nr_dirty, nr_writeback, nr_evicted, nr_recently_evicted; };
 
-static const char *path = "/tmp/gx_mm_calls.dat";
+/* a file of its own (mkstemp): the corpus runs this program under several
+ * configurations at once */
+static char path[64];
 
 static void remap(long pg)
 {
@@ -231,6 +233,11 @@ static void pkeys(long pg)
 int main(void)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
+    snprintf(path, sizeof path, "/tmp/gx_mm_calls_XXXXXX");
+    int tfd = mkstemp(path);
+    if (tfd < 0)
+        return 2;
+    close(tfd);
     long pg = sysconf(_SC_PAGESIZE);
     remap(pg);
     pmadvise(pg);

@@ -10,7 +10,9 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include "ltp.h"
@@ -48,8 +50,10 @@ int main(void)
     sa.sa_handler = on_segv;
     sigaction(SIGSEGV, &sa, NULL);
     sigaction(SIGBUS, &sa, NULL);
-    const char *path = "/tmp/gx_mremap_code.bin";
-    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0700);
+    /* a file of its own: the corpus runs configurations at once */
+    char path[] = "/tmp/gx_mremap_code_XXXXXX";
+    int fd = mkstemp(path);
+    fchmod(fd, 0700);
     ftruncate(fd, 4 * PG);
     put_fn(fd, 0, 42);
     put_fn(fd, 1, 7);
