@@ -60,7 +60,9 @@ impl Proc {
             return;
         }
         let Some(p) = self.processes.get(&pid) else { return };
-        if p.exit.is_some() {
+        // init has no handlers: Linux drops a signal for a namespace's init it has no
+        // handler for (SIGKILL and SIGSTOP from inside the namespace included).
+        if p.exit.is_some() || self.is_held_init(pid) {
             return;
         }
         // Job control acts when the signal is sent, whatever its disposition: a stop
@@ -206,7 +208,7 @@ impl Proc {
                 self.processes.values().filter(alive).filter(|p| p.pgid == pg).map(|p| p.pid).collect()
             }
             // Everyone but the caller and init (Linux: pids above 1).
-            -1 => self.processes.values().filter(alive).filter(|p| p.pid != me && p.pid != super::INIT_PID).map(|p| p.pid).collect(),
+            -1 => self.processes.values().filter(alive).filter(|p| p.pid != me && p.pid > super::INIT_PID).map(|p| p.pid).collect(),
             t => self.processes.values().filter(alive).filter(|p| p.pgid == t.unsigned_abs() as Pid).map(|p| p.pid).collect(),
         };
         if targets.is_empty() {
