@@ -202,7 +202,8 @@ impl Proc {
         }
         let alive = |p: &&super::Process| p.exit.is_none();
         let targets: Vec<Pid> = match target {
-            t if t > 0 => self.processes.get(&(t as Pid)).filter(alive).map(|p| p.pid).into_iter().collect(),
+            // A zombie can be signalled (to no effect) until it is reaped, as on Linux.
+            t if t > 0 => self.processes.get(&(t as Pid)).map(|p| p.pid).into_iter().collect(),
             0 => {
                 let pg = self.processes.get(&me).map_or(0, |p| p.pgid);
                 self.processes.values().filter(alive).filter(|p| p.pgid == pg).map(|p| p.pid).collect()
