@@ -93,7 +93,7 @@ fn gdb_batch_session_in_both_configurations() {
             "pc             0x",
             "Cannot access memory at address",
             "Thread 1.1",
-            "thread 1 (pid 1), hart 0: code space",
+            "thread 2 (pid 2), hart 0: code space",
             "grants on data space",
             "exited with code 060",
         ];
