@@ -127,7 +127,7 @@ mod tests {
     #[test]
     fn no_signal_reaches_init() {
         let mut p = family();
-        for s in [sig::SIGKILL, sig::SIGTERM, sig::SIGSTOP, sig::SIGCHLD] {
+        for s in [sig::SIGKILL, libc::SIGTERM as u32, sig::SIGSTOP, sig::SIGCHLD] {
             p.send(INIT_PID, None, SigInfo::from(s, code::SI_USER, 2));
         }
         assert_eq!(p.processes[&1].pending.set, 0);
