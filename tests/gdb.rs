@@ -92,8 +92,8 @@ fn gdb_batch_session_in_both_configurations() {
             "$3 = 2.5",
             "pc             0x",
             "Cannot access memory at address",
-            "Thread 1.1",
-            "thread 1 (pid 1), hart 0: code space",
+            "Thread 1.2",
+            "thread 2 (pid 2), hart 0: code space",
             "grants on data space",
             "exited with code 060",
         ];

@@ -24,13 +24,13 @@ fn strace_lines_decode_arguments_by_type() {
         // The program's one write: its buffer shown as a string (cut after 32 bytes),
         // its length and result in decimal.
         let first = stdout.lines().next().unwrap_or_default();
-        let want = format!("[pid 1] write(1, \"{}\\n", &first[..first.len().min(26)]);
-        let line = err.lines().find(|l| l.starts_with("[pid 1] write(1, ")).unwrap_or_default();
+        let want = format!("[pid 2] write(1, \"{}\\n", &first[..first.len().min(26)]);
+        let line = err.lines().find(|l| l.starts_with("[pid 2] write(1, ")).unwrap_or_default();
         assert!(line.starts_with(&want), "{config}: {line:?} should start with {want:?}");
         assert!(line.ends_with(&format!(", {}) = {}", stdout.len(), stdout.len())), "{config}: {line}");
         // A failed call: -1, the errno's name and its text.
         assert!(err.lines().any(|l| l.contains("ioctl(0, 0x5401, ") && l.ends_with(" = -1 ENOTTY (Not a typewriter)")), "{config}: {err}");
-        assert!(err.lines().any(|l| l == "[pid 1] exit_group(0) = ?"), "{config}: {err}");
+        assert!(err.lines().any(|l| l == "[pid 2] exit_group(0) = ?"), "{config}: {err}");
     }
 }
 

@@ -232,7 +232,17 @@ impl Runtime {
         loader::parse(&bytes)?;
         let cfg = self.config;
         let (mm_sid, linux_sid) = (self.sid(ServiceId::Mm), self.sid(ServiceId::Linux));
-        let pid = service_mut::<Proc>(&mut self.m, &self.wiring, cfg, ServiceId::Proc).map(|p| p.alloc_pid()).ok_or_else(|| StartError::Machine("no proc".into()))?;
+        // init (pid 1) is proc's own record (`syscalls::proc::init`); the program is
+        // its child, pid 2. /proc/1 is the vfs's table for it.
+        let pid = service_mut::<Proc>(&mut self.m, &self.wiring, cfg, ServiceId::Proc)
+            .map(|p| {
+                p.boot_init();
+                p.alloc_pid()
+            })
+            .ok_or_else(|| StartError::Machine("no proc".into()))?;
+        if let Some(v) = service_mut::<syscalls::vfs::Vfs>(&mut self.m, &self.wiring, cfg, ServiceId::Vfs) {
+            v.init_kernel_process(syscalls::proc::INIT_PID, syscalls::proc::init::INIT_EXE);
+        }
         let mut mm = std::mem::take(service_mut::<syscalls::mm::Mm>(&mut self.m, &self.wiring, cfg, ServiceId::Mm).ok_or_else(|| StartError::Machine("no mm".into()))?);
         let r = mm.load_new(&mut self.m.mem, mm_sid, linux_sid, pid, path, argv.clone(), envp.clone(), path.as_bytes().to_vec());
         let ((entry, sp, code, data, _brk), pm) = match r {
@@ -259,8 +269,7 @@ impl Runtime {
             }
         }
         let p = service_mut::<Proc>(&mut self.m, &self.wiring, cfg, ServiceId::Proc).expect("proc");
-        // The first process is init (pid 1, as in a container): its parent is 0.
-        p.add_process(pid, 0, code, data, hart, exe, argv);
+        p.add_process(pid, syscalls::proc::INIT_PID, code, data, hart, exe, argv);
         Ok(pid)
     }
 
@@ -299,7 +308,7 @@ impl Runtime {
     pub fn run(&mut self) -> i32 {
         let start = Instant::now();
         let status = loop {
-            if let Some(st) = self.proc().init_exit {
+            if let Some(st) = self.proc().first_exit {
                 break st.shell_status();
             }
             self.proc().fire_timers(syscalls::clock::now());

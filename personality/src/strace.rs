@@ -1,5 +1,5 @@
 //! strace-style lines, decoded from the syscall table's argument types:
-//! `[pid 1] openat(AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC) = 3`; and with
+//! `[pid 2] openat(AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC) = 3`; and with
 //! `--strace-calls`, under each, the portal calls, grants and revocations it made
 //! (`  -> vfs.openat lend R space 9 [0x11b40, +12)`), from the machine's call log.
 

@@ -127,7 +127,7 @@ fn clone(p: &mut Proc, env: &mut dyn Env, pid: u32, tid: u32, a: [u64; 6]) -> [u
     let (flags, newsp, tls, ctid) = (a[1], a[2], a[3], a[4]);
     let thread = flags & libc::CLONE_THREAD as u64 != 0;
     let Some(creds) = p.creds(pid).cloned() else { return [err(libc::ESRCH), 0] };
-    if let Err(e) = cf::check(flags & !0xff, &creds, pid == p.init_pid, a[5] & NEWTIME != 0) {
+    if let Err(e) = cf::check(flags & !0xff, &creds, pid == crate::proc::INIT_PID, a[5] & NEWTIME != 0) {
         return [err(e), 0];
     }
     if thread && flags & libc::CLONE_VM as u64 == 0 {

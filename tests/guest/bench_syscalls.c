@@ -16,7 +16,7 @@ int main(int argc, char **argv) {
     if (argc > 2 && strcmp(argv[2], "getppid") == 0) {
         unsigned long n = 0;
         for (long i = 0; i < rounds; i++)
-            n += getppid() != -1; /* 0 for a first process that is pid 1 */
+            n += getppid() != -1; /* 1: the first program is init's child (0 under a pid-1 first process) */
         printf("rounds %ld, syscalls %ld, checks %lu\n", rounds, rounds, n);
         return n == (unsigned long)rounds ? 0 : 1;
     }
@@ -31,7 +31,7 @@ int main(int argc, char **argv) {
     struct timespec ts;
     struct stat st;
     for (long i = 0; i < rounds; i++) {
-        sum += getppid() != -1; /* 0 for a first process that is pid 1 */
+        sum += getppid() != -1; /* 1: the first program is init's child (0 under a pid-1 first process) */
         sum += write(null, "x", 1);
         sum += read(zero, buf, sizeof buf) == sizeof buf;
         sum += clock_gettime(CLOCK_MONOTONIC, &ts) == 0;

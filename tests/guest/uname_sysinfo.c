@@ -99,7 +99,7 @@ int main(void)
     CHECK(getresuid(&r, &e, &s) == 0 && r == getuid() && e == geteuid() && s == e, "getresuid consistent");
     int ng = getgroups(0, NULL);
     CHECK(ng >= 0, "getgroups count >= 0");
-    /* ppid is 0 when the program is pid 1 (grantix runs it as init, as a container does) */
+    /* ppid is 1 under grantix (the program is pid 2, a child of init), other values elsewhere */
     CHECK(getpid() > 0 && getppid() >= 0 && getpid() != getppid(), "pid > 0, ppid >= 0, distinct");
     /* (pgrp/sid can be 0 when the session leader is outside our pid namespace) */
     CHECK(getpgrp() >= 0 && getsid(0) >= 0 && getpgid(0) == getpgrp(), "getpgid(0) == getpgrp(), getsid(0) works");

@@ -3,10 +3,11 @@
 //! process_mrelease; each with Linux's capability and argument checks.
 //!
 //! reboot: grantix is to its guest what a pid namespace is to a container, so the
-//! commands act as `reboot_pid_ns` makes them act there: RESTART and RESTART2 kill
-//! init (pid 1) so that it is reported killed by SIGHUP, HALT and POWER_OFF so that it
-//! is reported killed by SIGINT, and the caller ends (the run's exit status is 129 or
-//! 130). CAD_ON and CAD_OFF are accepted and kept (no keyboard ever sends
+//! commands act as `reboot_pid_ns` makes them act there: the namespace ends, its init
+//! reported killed by SIGHUP (RESTART, RESTART2) or SIGINT (HALT, POWER_OFF), and the
+//! caller ends. init is kernel-held (`init`) and the run's status is the first
+//! program's, so that is the one killed (SIGKILL) and reported killed by the
+//! signal: the run's exit status is 129 or 130. CAD_ON and CAD_OFF are accepted and kept (no keyboard ever sends
 //! Ctrl-Alt-Del); KEXEC, SW_SUSPEND and unknown commands are EINVAL.
 
 use super::{block, signal_key, Pid, Proc};
@@ -47,7 +48,8 @@ mod action {
 pub struct AdminState {
     pub console_level: u32,
     pub cad: bool,
-    /// The signal init is reported killed by after a reboot command (0: none).
+    /// The signal the first program (whose status stands for the namespace's init's)
+    /// is reported killed by after a reboot command (0: none).
     pub reboot_signal: u8,
 }
 
@@ -121,8 +123,8 @@ impl Proc {
                     _ => return e(libc::EINVAL),
                 };
                 self.admin.reboot_signal = signal as u8;
-                let init = self.init_pid;
-                self.send(init, None, SigInfo::from(sig::SIGKILL, code::SI_KERNEL, 0));
+                let first = self.first_pid;
+                self.send(first, None, SigInfo::from(sig::SIGKILL, code::SI_KERNEL, 0));
                 [0, 1]
             }
             nr::PROCESS_MRELEASE => {

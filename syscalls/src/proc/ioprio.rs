@@ -40,15 +40,20 @@ impl Proc {
     fn ioprio_targets(&self, pid: Pid, tid: Pid, which: u64, who: u64) -> Result<Vec<Pid>, i32> {
         let who = who as u32 as i32;
         let live = |p: &&super::Process| p.exit.is_none();
+        // init (no threads) is one task, pid 1, whose priority stays the default.
+        let tasks = |p: &super::Process| if self.is_held_init(p.pid) { vec![p.pid] } else { p.threads.clone() };
         match which {
             // A task: a thread id (0: the caller).
             WHO_PROCESS => {
                 let t = if who == 0 { tid } else { who as Pid };
+                if who >= 0 && self.is_held_init(t) {
+                    return Ok(vec![t]);
+                }
                 Ok(self.threads.get(&t).filter(|_| who >= 0).map(|t| vec![t.tid]).unwrap_or_default())
             }
             WHO_PGRP => {
                 let pg = if who == 0 { self.processes.get(&pid).map_or(0, |p| p.pgid) } else { who as Pid };
-                Ok(self.processes.values().filter(live).filter(|p| p.pgid == pg).flat_map(|p| p.threads.clone()).collect())
+                Ok(self.processes.values().filter(live).filter(|p| p.pgid == pg).flat_map(tasks).collect())
             }
             WHO_USER => {
                 // uid -1 is not a valid id: no task has it.
@@ -56,7 +61,7 @@ impl Proc {
                 if uid == u32::MAX {
                     return Ok(Vec::new());
                 }
-                Ok(self.processes.values().filter(live).filter(|p| p.creds.uid == uid).flat_map(|p| p.threads.clone()).collect())
+                Ok(self.processes.values().filter(live).filter(|p| p.creds.uid == uid).flat_map(tasks).collect())
             }
             _ => Err(libc::EINVAL),
         }
@@ -101,7 +106,8 @@ impl Proc {
         for t in targets {
             // set_task_ioprio: the target's real uid must be the caller's real or
             // effective uid, or the caller has CAP_SYS_NICE.
-            let owner = self.threads.get(&t).and_then(|th| self.creds(th.pid)).map_or(0, |c| c.uid);
+            let owner = self.threads.get(&t).map_or(t, |th| th.pid);
+            let owner = self.creds(owner).map_or(0, |c| c.uid);
             if owner != me.euid && owner != me.uid && !me.capable(cap::SYS_NICE) {
                 return Err(libc::EPERM);
             }

@@ -8,6 +8,7 @@
 pub mod action;
 pub mod admin;
 pub mod cloneflags;
+pub mod init;
 pub mod cpu;
 pub mod credrec;
 pub mod ids;
@@ -48,11 +49,12 @@ pub use crate::sigqueue::{default_action, DefaultAction};
 /// A process id or thread id.
 pub type Pid = u32;
 
-/// The first pid handed out: the first process is pid 1, as in a container (and
-/// deterministic, so runs are reproducible).
+/// The first pid handed out (pids are deterministic, so runs are reproducible): init
+/// takes it, and the first guest program gets the next one, 2.
 pub const FIRST_PID: Pid = 1;
 
-/// The pid of init: the first process, whose parent is 0, and which adopts orphans.
+/// The pid of init: a process record proc holds itself (`init`), parent of the first
+/// guest program, which adopts and reaps orphans and never runs guest code.
 pub const INIT_PID: Pid = 1;
 
 /// One signal's disposition (struct sigaction as riscv64 Linux lays it out).
@@ -229,9 +231,12 @@ pub struct Proc {
     /// vfork child -> the parent thread waiting for it.
     pub vfork_waiters: BTreeMap<Pid, Pid>,
     next_pid: Pid,
-    /// Status of the first process, once it has exited: the run's exit status.
-    pub init_exit: Option<ExitStatus>,
-    pub init_pid: Pid,
+    /// Status of the first guest program, once it has exited: the run's exit status.
+    pub first_exit: Option<ExitStatus>,
+    /// The first guest program (pid 2 under the kernel-held init; 0 before it exists).
+    pub first_pid: Pid,
+    /// init (pid 1) is the record proc holds (`init`; not in some unit tests).
+    kernel_init: bool,
     /// The slots last written for linux (`published`).
     pub published: published::Published,
     /// The UTS namespaces (`uts`); the first is everybody's at boot.
@@ -262,59 +267,63 @@ impl Proc {
         self.processes.contains_key(&p) || self.threads.contains_key(&p)
     }
 
-    /// Registers a new process with its first thread on `hart` (board use for the
-    /// first process; clone for the others).
-    pub fn add_process(&mut self, pid: Pid, ppid: Pid, code: Sid, data: Sid, hart: HartId, exe: String, cmdline: Vec<Vec<u8>>) {
-        // The first process leads its own process group, in a session whose leader
-        // is outside the guest (sid 0, as a container's init sees it): like a
-        // program a shell started, it may setpgid but not setsid.
-        let (pgid, sid) = self.processes.get(&ppid).map_or((pid, 0), |p| (p.pgid, p.sid));
+    /// A new process's record, with what it inherits from its parent `ppid`.
+    fn record(&self, pid: Pid, ppid: Pid, code: Sid, data: Sid, exe: String, cmdline: Vec<Vec<u8>>) -> Process {
+        // A child of a guest process is in its parent's group and session. A child of
+        // init (the first program) leads its own process group in init's session, as
+        // a job a shell started: it may setpgid but not setsid (sid 0 without init).
+        let guest_parent = self.processes.get(&ppid).filter(|_| ppid != INIT_PID);
+        let (pgid, sid) = guest_parent.map_or_else(|| (pid, self.processes.get(&ppid).map_or(0, |p| p.sid)), |p| (p.pgid, p.sid));
         let rlimits = self.processes.get(&ppid).map_or(limits::DEFAULTS, |p| p.rlimits);
-        // The first process (its parent is not in the table) runs as the host user,
-        // as under qemu-user; any other starts with its parent's credentials.
-        let creds = self.processes.get(&ppid).map_or_else(Creds::of_host, |p| p.creds.clone());
-        self.processes.insert(
+        // The first program runs as the host user, as under qemu-user (init is root);
+        // any other process starts with its parent's credentials.
+        let creds = guest_parent.map_or_else(Creds::of_host, |p| p.creds.clone());
+        Process {
             pid,
-            Process {
-                pid,
-                ppid,
-                pgid,
-                sid,
-                code,
-                data,
-                threads: vec![pid],
-                children: Vec::new(),
-                exit: None,
-                actions: [SigAction::default(); 65],
-                pending: SigQueue::default(),
-                exit_signal: sig::SIGCHLD,
-                exe,
-                cmdline,
-                umask: 0o022,
-                rlimits,
-                itimers: timer::ITimers::default(),
-                stopped: false,
-                report: None,
-                maxrss_kb: 0,
-                children_maxrss_kb: 0,
-                pdeath_signal: 0,
-                creds,
-                cpu_ended: cpu::Times::default(),
-                cpu_children: cpu::Times::default(),
-                xcpu_at: None,
-                ptimers: BTreeMap::new(),
-                persona: self.processes.get(&ppid).map_or(0, |p| p.persona),
-                uts_ns: self.processes.get(&ppid).map_or(0, |p| p.uts_ns),
-                // Inherited (copy_signal), but a child is no victim of its parent's OOM kill.
-                oom: self.processes.get(&ppid).map_or_else(oom::OomState::default, |p| oom::OomState { victim: false, ..p.oom }),
-            },
-        );
+            ppid,
+            pgid,
+            sid,
+            code,
+            data,
+            threads: vec![pid],
+            children: Vec::new(),
+            exit: None,
+            actions: [SigAction::default(); 65],
+            pending: SigQueue::default(),
+            exit_signal: sig::SIGCHLD,
+            exe,
+            cmdline,
+            umask: 0o022,
+            rlimits,
+            itimers: timer::ITimers::default(),
+            stopped: false,
+            report: None,
+            maxrss_kb: 0,
+            children_maxrss_kb: 0,
+            pdeath_signal: 0,
+            creds,
+            cpu_ended: cpu::Times::default(),
+            cpu_children: cpu::Times::default(),
+            xcpu_at: None,
+            ptimers: BTreeMap::new(),
+            persona: self.processes.get(&ppid).map_or(0, |p| p.persona),
+            uts_ns: self.processes.get(&ppid).map_or(0, |p| p.uts_ns),
+            // Inherited (copy_signal), but a child is no victim of its parent's OOM kill.
+            oom: self.processes.get(&ppid).map_or_else(oom::OomState::default, |p| oom::OomState { victim: false, ..p.oom }),
+        }
+    }
+
+    /// Registers a new process with its first thread on `hart` (board use for the
+    /// first program; clone for the others).
+    pub fn add_process(&mut self, pid: Pid, ppid: Pid, code: Sid, data: Sid, hart: HartId, exe: String, cmdline: Vec<Vec<u8>>) {
+        let record = self.record(pid, ppid, code, data, exe, cmdline);
+        self.processes.insert(pid, record);
         if let Some(parent) = self.processes.get_mut(&ppid) {
             parent.children.push(pid);
         }
         self.add_thread(pid, pid, hart, 0);
-        if self.init_pid == 0 {
-            self.init_pid = pid;
+        if self.first_pid == 0 {
+            self.first_pid = pid;
         }
     }
 
@@ -385,13 +394,15 @@ impl Proc {
         true
     }
 
-    /// Marks a process as ended: its threads go, its children become orphans (reaped
-    /// by init), the parent gets its exit signal and waiters are woken. The caller
+    /// Marks a process as ended: its threads go, its children become orphans (adopted
+    /// by init), the parent gets its exit signal (or, for init, reaps it at once) and
+    /// waiters are woken. The caller
     /// destroys harts and spaces. Returns the harts of the process's threads.
     pub fn end_process(&mut self, pid: Pid, status: ExitStatus) -> Vec<HartId> {
-        // After reboot's command init is reported killed by its signal (`admin`).
+        // After reboot's command the first program, whose status is the run's, is
+        // reported killed by its signal (`admin`).
         let status = match self.admin.reboot_signal {
-            s if s != 0 && pid == self.init_pid => ExitStatus::Signaled { sig: s, core: false },
+            s if s != 0 && pid == self.first_pid => ExitStatus::Signaled { sig: s, core: false },
             _ => status,
         };
         let Some(p) = self.processes.get_mut(&pid) else { return Vec::new() };
@@ -417,45 +428,20 @@ impl Proc {
         if let Some(p) = self.processes.get_mut(&pid) {
             p.cpu_ended = p.cpu_ended.add(ended);
         }
-        // Orphans go to init (the first process), which reaps them like its own
-        // children; when init itself ends, nobody is left to: its zombies go at once.
-        let init = self.init_pid;
-        let adopter = (pid != init && self.processes.get(&init).is_some_and(|p| p.exit.is_none())).then_some(init);
-        let mut adopted_zombie = false;
-        for c in children {
-            let zombie = self.processes.get(&c).is_some_and(|cp| cp.exit.is_some());
-            match adopter {
-                None if zombie => {
-                    self.processes.remove(&c);
-                    continue;
-                }
-                Some(a) => {
-                    if let Some(ip) = self.processes.get_mut(&a) {
-                        ip.children.push(c);
-                    }
-                    adopted_zombie |= zombie;
-                }
-                None => {}
-            }
-            if let Some(cp) = self.processes.get_mut(&c) {
-                cp.ppid = adopter.unwrap_or(0);
-                let pdeath = cp.pdeath_signal;
-                if pdeath != 0 && !zombie {
-                    self.send(c, None, SigInfo::from(pdeath, code::SI_USER, pid));
-                }
-            }
-        }
-        if adopted_zombie {
-            // A waiting init learns it has children to reap.
-            self.wake_key(key(kind::CHILD, init as u64));
-        }
+        // Orphans go to init, which reaps them (`init`).
+        self.adopt_orphans(pid, children);
         self.vfork_done(pid);
-        if pid == self.init_pid {
-            self.init_exit = Some(status);
+        if pid == self.first_pid {
+            self.first_exit = Some(status);
         }
         let parent_alive = self.processes.get(&ppid).is_some_and(|pp| pp.exit.is_none());
-        if !parent_alive {
+        // init reaps its children as they end, so they leave no zombie (as a real
+        // init's wait loop would); with no parent left, nobody could reap it either.
+        if !parent_alive || self.reaped_by_init(ppid) {
             self.processes.remove(&pid);
+            if let Some(pp) = self.processes.get_mut(&ppid) {
+                pp.children.retain(|c| *c != pid);
+            }
             return harts;
         }
         // A parent that ignores SIGCHLD (or set SA_NOCLDWAIT) leaves no zombies.

@@ -56,7 +56,7 @@ impl Proc {
     /// Linux's oom_badness of `pid` against `total` pages; None when it may not be
     /// killed (init, ended, oom_score_adj -1000, a vfork child).
     pub fn oom_badness(&self, m: &Machine, pid: Pid, total: u64) -> Option<i64> {
-        let p = self.processes.get(&pid).filter(|p| p.exit.is_none() && pid != self.init_pid)?;
+        let p = self.processes.get(&pid).filter(|p| p.exit.is_none() && pid != super::INIT_PID)?;
         if p.oom.adj as i64 == ADJ_MIN || self.in_vfork(pid) {
             return None;
         }

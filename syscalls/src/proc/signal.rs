@@ -60,7 +60,9 @@ impl Proc {
             return;
         }
         let Some(p) = self.processes.get(&pid) else { return };
-        if p.exit.is_some() {
+        // init has no handlers: Linux drops a signal for a namespace's init it has no
+        // handler for (SIGKILL and SIGSTOP from inside the namespace included).
+        if p.exit.is_some() || self.is_held_init(pid) {
             return;
         }
         // Job control acts when the signal is sent, whatever its disposition: a stop
@@ -200,13 +202,14 @@ impl Proc {
         }
         let alive = |p: &&super::Process| p.exit.is_none();
         let targets: Vec<Pid> = match target {
-            t if t > 0 => self.processes.get(&(t as Pid)).filter(alive).map(|p| p.pid).into_iter().collect(),
+            // A zombie can be signalled (to no effect) until it is reaped, as on Linux.
+            t if t > 0 => self.processes.get(&(t as Pid)).map(|p| p.pid).into_iter().collect(),
             0 => {
                 let pg = self.processes.get(&me).map_or(0, |p| p.pgid);
                 self.processes.values().filter(alive).filter(|p| p.pgid == pg).map(|p| p.pid).collect()
             }
             // Everyone but the caller and init (Linux: pids above 1).
-            -1 => self.processes.values().filter(alive).filter(|p| p.pid != me && p.pid != super::INIT_PID).map(|p| p.pid).collect(),
+            -1 => self.processes.values().filter(alive).filter(|p| p.pid != me && p.pid > super::INIT_PID).map(|p| p.pid).collect(),
             t => self.processes.values().filter(alive).filter(|p| p.pgid == t.unsigned_abs() as Pid).map(|p| p.pid).collect(),
         };
         if targets.is_empty() {

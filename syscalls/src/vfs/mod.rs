@@ -291,6 +291,13 @@ impl Vfs {
         }
     }
 
+    /// The table of a process that runs no guest code (init): no descriptors, the
+    /// root as its directory, `exe` as its executable and command line.
+    pub fn init_kernel_process(&mut self, pid: u32, exe: &str) {
+        let cmdline = format!("{exe}\0").into_bytes();
+        self.tables.insert(pid, FdTable { cwd: "/".into(), exe: exe.into(), cmdline, limit: 1024, ..Default::default() });
+    }
+
     /// Records the command line of `pid` (board use for the first process, whose
     /// arguments the personality never sees).
     pub fn set_cmdline(&mut self, pid: u32, argv: &[Vec<u8>]) {

@@ -380,7 +380,11 @@ impl Vfs {
         let name = self.comm(env, p, tid);
         let t = self.tables.get(&p)?;
         let exe = t.exe.clone();
-        let ppid = env.call(ServiceId::Proc, crate::sysno::GETPPID, [(p as u64) << 32 | p as u64, 0, 0, 0, 0, 0], &[]).map_or(0, |r| r[0] as i64);
+        // Asked of proc as the process itself would ask.
+        let mut ask = |n: u64| env.call(ServiceId::Proc, n, [(p as u64) << 32 | p as u64, 0, 0, 0, 0, 0], &[]).ok().filter(|r| !crate::service::is_err(r[0])).map(|r| r[0] as i64);
+        let ppid = ask(crate::sysno::GETPPID).unwrap_or(0);
+        let pgrp = ask(crate::sysno::GETPGID).unwrap_or(p as i64);
+        let session = ask(crate::sysno::GETSID).unwrap_or(p as i64);
         let threads = self.tasks(p).len();
         Some(match f {
             "cmdline" => t.cmdline.clone(),
@@ -390,7 +394,7 @@ impl Vfs {
             "mounts" | "mountinfo" => self.mounts_text(&t.root, f == "mountinfo"),
             "stat" => {
                 let state = if p == who.pid { 'R' } else { 'S' };
-                format!("{p} ({name}) {state} {ppid} {p} {p} 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 {threads} 0 0 0 0 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n").into_bytes()
+                format!("{p} ({name}) {state} {ppid} {pgrp} {session} 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 {threads} 0 0 0 0 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n").into_bytes()
             }
             "statm" => b"0 0 0 0 0 0 0\n".to_vec(),
             "oom_score" => {
