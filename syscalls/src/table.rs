@@ -202,7 +202,7 @@ syscall_table! {
     nr::TIMERFD_SETTIME => Vfs(Fd, Hex, Ptr, Ptr) NONE;
     nr::TIMERFD_GETTIME => Vfs(Fd, Ptr) PURE;
     nr::UTIMENSAT => Vfs(DirFd, Path, Ptr, Hex) NONE;
-    nr::FADVISE64 => Vfs(Fd, Int, Int, Int) NONE, Support::Partial("advice is checked and ignored");
+    nr::FADVISE64 => Vfs(Fd, Int, Int, Int) NONE, Support::Partial("checked as Linux does (ESPIPE on pipes, EINVAL for a bad advice or length); the advice is ignored");
     nr::SYNCFS => Vfs(Fd) NONE;
     nr::RENAMEAT2 => Vfs(DirFd, Path, DirFd, Path, Hex) NONE;
     nr::COPY_FILE_RANGE => Vfs(Fd, Ptr, Fd, Ptr, Uint, Hex) NONE;

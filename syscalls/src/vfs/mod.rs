@@ -625,7 +625,8 @@ impl Vfs {
             nr::UTIMENSAT => attrs::utimensat(self, env, who, s),
             nr::TRUNCATE | nr::FTRUNCATE => attrs::truncate(self, env, who, n, s),
             nr::FALLOCATE => io::fallocate(self, env, who, s),
-            nr::FSYNC | nr::FDATASYNC | nr::SYNCFS | nr::FADVISE64 | nr::SYNC_FILE_RANGE => val(match self.get(who.pid, s[0] as i32) {
+            nr::FADVISE64 => io::fadvise(self, who, s),
+            nr::FSYNC | nr::FDATASYNC | nr::SYNCFS | nr::SYNC_FILE_RANGE => val(match self.get(who.pid, s[0] as i32) {
                 Ok(_) => 0,
                 Err(e) => err(e),
             }),
