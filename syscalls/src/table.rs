@@ -214,6 +214,8 @@ syscall_table! {
     nr::EPOLL_PWAIT2 => Vfs(Fd, Ptr, Int, Ptr, Ptr, Uint) PURE;
     nr::FCHMODAT2 => Vfs(DirFd, Path, Mode, Hex) NONE;
     nr::OPENAT2 => Vfs(DirFd, Path, Ptr, Uint) RESTART;
+    nr::NAME_TO_HANDLE_AT => Vfs(DirFd, Path, Ptr, Ptr, Hex) NONE, Support::Partial("a handle is the host device and inode; it opens while its path still names that inode (a renamed file is ESTALE)");
+    nr::OPEN_BY_HANDLE_AT => Vfs(Fd, Ptr, OpenFlags) RESTART;
     nr::SIGNALFD4 => Vfs(Fd, Ptr, Uint, Hex) NONE, Support::Partial("a poll or epoll wait notices a signal's arrival within 10 ms");
     nr::READAHEAD => Vfs(Fd, Int, Uint) NONE, Support::Partial("a hint: checked, then left to the host's page cache");
     nr::MEMFD_CREATE => Vfs(Path, Hex) NONE, Support::Partial("a host memfd with the host's seals; F_SEAL_WRITE is not refused while a writable shared mapping exists (the host does not see guest mappings)");
