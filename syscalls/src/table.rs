@@ -202,7 +202,7 @@ syscall_table! {
     nr::TIMERFD_SETTIME => Vfs(Fd, Hex, Ptr, Ptr) NONE;
     nr::TIMERFD_GETTIME => Vfs(Fd, Ptr) PURE;
     nr::UTIMENSAT => Vfs(DirFd, Path, Ptr, Hex) NONE;
-    nr::FADVISE64 => Vfs(Fd, Int, Int, Int) NONE, Support::Partial("advice is checked and ignored");
+    nr::FADVISE64 => Vfs(Fd, Int, Int, Int) NONE, Support::Partial("checked as Linux does (ESPIPE on pipes, EINVAL for a bad advice or length); the advice is ignored");
     nr::SYNCFS => Vfs(Fd) NONE;
     nr::RENAMEAT2 => Vfs(DirFd, Path, DirFd, Path, Hex) NONE;
     nr::COPY_FILE_RANGE => Vfs(Fd, Ptr, Fd, Ptr, Uint, Hex) NONE;
@@ -214,6 +214,8 @@ syscall_table! {
     nr::EPOLL_PWAIT2 => Vfs(Fd, Ptr, Int, Ptr, Ptr, Uint) PURE;
     nr::FCHMODAT2 => Vfs(DirFd, Path, Mode, Hex) NONE;
     nr::OPENAT2 => Vfs(DirFd, Path, Ptr, Uint) RESTART;
+    nr::NAME_TO_HANDLE_AT => Vfs(DirFd, Path, Ptr, Ptr, Hex) NONE, Support::Partial("a handle is the host device and inode; it opens while its path still names that inode (a renamed file is ESTALE)");
+    nr::OPEN_BY_HANDLE_AT => Vfs(Fd, Ptr, OpenFlags) RESTART;
     nr::SIGNALFD4 => Vfs(Fd, Ptr, Uint, Hex) NONE, Support::Partial("a poll or epoll wait notices a signal's arrival within 10 ms");
     nr::READAHEAD => Vfs(Fd, Int, Uint) NONE, Support::Partial("a hint: checked, then left to the host's page cache");
     nr::MEMFD_CREATE => Vfs(Path, Hex) NONE, Support::Partial("a host memfd with the host's seals; F_SEAL_WRITE is not refused while a writable shared mapping exists (the host does not see guest mappings)");

@@ -54,8 +54,25 @@ fn loopback(domain: i32, addr: &[u8], binding: bool) -> Result<(Vec<u8>, bool), 
     if addr.len() < 2 {
         return Err(libc::EINVAL);
     }
-    let family = u16::from_le_bytes([addr[0], addr[1]]) as i32;
+    let mut family = u16::from_le_bytes([addr[0], addr[1]]) as i32;
     let mut a = addr.to_vec();
+    if binding {
+        // inet_bind_sk and inet6_bind: a short address is EINVAL, then another family
+        // EAFNOSUPPORT, except AF_UNSPEC with INADDR_ANY, which an AF_INET socket
+        // takes as AF_INET (a compatibility rule of Linux's).
+        let min = if domain == AF_INET { 16 } else { 24 };
+        if a.len() < min {
+            return Err(libc::EINVAL);
+        }
+        if family != domain {
+            if domain == AF_INET && family == AF_UNSPEC && a[4..8] == [0, 0, 0, 0] {
+                family = AF_INET;
+                a[..2].copy_from_slice(&(AF_INET as u16).to_le_bytes());
+            } else {
+                return Err(libc::EAFNOSUPPORT);
+            }
+        }
+    }
     match family {
         AF_INET if domain == AF_INET => {
             if a.len() < 16 {

@@ -631,3 +631,26 @@ pub fn fallocate(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs 
     }
     val(0)
 }
+
+/// fadvise64(fd, offset, len, advice), with mm/fadvise.c's checks: a pipe or FIFO is
+/// ESPIPE before anything else is looked at, then a negative length or an unknown
+/// advice is EINVAL. The advice itself changes nothing here (the host's page cache
+/// is the host's), so a valid one is accepted and ignored.
+pub fn fadvise(v: &mut Vfs, who: Who, s: [u64; 5]) -> Regs {
+    /// POSIX_FADV_NORMAL (0) through POSIX_FADV_NOREUSE (5) on riscv64.
+    const LAST_ADVICE: i32 = 5;
+    let (_, f) = tri!(v.get(who.pid, s[0] as i32));
+    if f.flags & o::PATH != 0 {
+        return fail(libc::EBADF);
+    }
+    // A FIFO opened O_RDWR is the host's FIFO itself.
+    let host_fifo = |h: &std::fs::File| h.metadata().is_ok_and(|m| std::os::unix::fs::FileTypeExt::is_fifo(&m.file_type()));
+    if matches!(&f.backend, Backend::PipeRead(_) | Backend::PipeWrite(_)) || matches!(&f.backend, Backend::Host(h) if host_fifo(h)) {
+        return fail(libc::ESPIPE);
+    }
+    let (len, advice) = (s[2] as i64, s[3] as i32);
+    if len < 0 || !(0..=LAST_ADVICE).contains(&advice) {
+        return fail(libc::EINVAL);
+    }
+    val(0)
+}

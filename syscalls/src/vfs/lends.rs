@@ -329,6 +329,20 @@ pub fn lends(op: u64, a: &[u64; 6], mut mem: impl ProcessMemory) -> Result<Vec<L
             0x5421 => v.push(Lend::read(a[2], 4)),
             _ => {}
         },
+        // struct file_handle: its header, and as many handle bytes as it says (at
+        // most MAX_HANDLE_SZ); name_to_handle_at writes the mount id too.
+        nr::NAME_TO_HANDLE_AT | nr::OPEN_BY_HANDLE_AT => {
+            let fh = if op == nr::NAME_TO_HANDLE_AT {
+                v.push(path(mem, a[1])?);
+                v.push(Lend::write(a[3], 4));
+                a[2]
+            } else {
+                a[1]
+            };
+            let mut h = [0u8; 4];
+            let n = if mem.read(fh, &mut h) { u32::from_le_bytes(h).min(128) as u64 } else { 0 };
+            v.push(if op == nr::NAME_TO_HANDLE_AT { Lend::read_write(fh, 8 + n) } else { Lend::read(fh, 8 + n) });
+        }
         nr::FCNTL => {
             if is_lock_cmd(a[1]) {
                 v.push(Lend::read_write(a[2], 32));
@@ -473,6 +487,8 @@ pub fn qualify(n: u64, a: &[u64; 6], q: impl Fn(u64) -> u64) -> [u64; 5] {
         nr::SENDFILE => [a[0], a[1], q(a[2]), a[3], a[4]],
         nr::COPY_FILE_RANGE => [lo(a[0]) | a[2] << 32, q(a[1]), q(a[3]), a[4], a[5]],
         nr::OPENAT2 => [a[0], q(a[1]), q(a[2]), a[3], a[4]],
+        nr::NAME_TO_HANDLE_AT => [a[0], q(a[1]), q(a[2]), q(a[3]), a[4]],
+        nr::OPEN_BY_HANDLE_AT => [a[0], q(a[1]), a[2], a[3], a[4]],
         nr::SIGNALFD4 => [a[0], q(a[1]), a[2], a[3], a[4]],
         nr::SPLICE => [lo(a[0]) | lo(a[2]) << 32, q(a[1]), q(a[3]), a[4], a[5]],
         nr::VMSPLICE => [a[0], q(a[1]), a[2], a[3], a[4]],

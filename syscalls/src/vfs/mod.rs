@@ -16,7 +16,8 @@
 //! `splice` (splice, tee, vmsplice), `openat2` (RESOLVE_* resolution), `xattr`
 //! (extended attributes), `inotify` (watches and the events of the vfs's own calls),
 //! `signalfd`, `mmsg` (sendmmsg, recvmmsg, readahead), `mounts` (mount, umount2, and
-//! which host path each guest path names), `aio` (the Linux AIO calls), `procsys` (sysctls, timerslack_ns, pagemap,
+//! which host path each guest path names), `aio` (the Linux AIO calls), `fhandle`
+//! (name_to_handle_at, open_by_handle_at), `procsys` (sysctls, timerslack_ns, pagemap,
 //! config.gz).
 
 pub mod abi;
@@ -26,6 +27,7 @@ mod epoll;
 mod eventfd;
 mod pidfd;
 mod fds;
+mod fhandle;
 mod fifo;
 mod fs;
 mod host;
@@ -632,7 +634,10 @@ impl Vfs {
             nr::UTIMENSAT => attrs::utimensat(self, env, who, s),
             nr::TRUNCATE | nr::FTRUNCATE => attrs::truncate(self, env, who, n, s),
             nr::FALLOCATE => io::fallocate(self, env, who, s),
-            nr::FSYNC | nr::FDATASYNC | nr::SYNCFS | nr::FADVISE64 | nr::SYNC_FILE_RANGE => val(match self.get(who.pid, s[0] as i32) {
+            nr::FADVISE64 => io::fadvise(self, who, s),
+            nr::NAME_TO_HANDLE_AT => fhandle::name_to_handle_at(self, env, who, s),
+            nr::OPEN_BY_HANDLE_AT => fhandle::open_by_handle_at(self, env, who, s),
+            nr::FSYNC | nr::FDATASYNC | nr::SYNCFS | nr::SYNC_FILE_RANGE => val(match self.get(who.pid, s[0] as i32) {
                 Ok(_) => 0,
                 Err(e) => err(e),
             }),

@@ -55,6 +55,9 @@ pub struct VfsState {
     pub slack: BTreeMap<u32, (u64, u64)>,
     /// AIO contexts (`aio`).
     pub aio: super::aio::Aio,
+    /// The guest path each file handle was made for, by host (device, inode)
+    /// (`fhandle`).
+    pub handles: BTreeMap<(u64, u64), String>,
 }
 
 /// One journaled change of the call in progress, with what undoes it.
@@ -125,6 +128,7 @@ impl VfsState {
             pipe_max: super::procsys::PIPE_MAX_DEFAULT,
             slack: BTreeMap::new(),
             aio: Default::default(),
+            handles: BTreeMap::new(),
         }
     }
 

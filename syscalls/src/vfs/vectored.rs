@@ -60,6 +60,11 @@ pub fn vectored(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -
         nr::PREADV2 | nr::PWRITEV2 if s[3] as i64 != -1 => Some(s[3]),
         _ => None,
     };
+    // do_preadv/do_pwritev: a negative offset is EINVAL before the descriptor is
+    // looked at (-1 of the v2 forms is the file position, handled above).
+    if at.is_some_and(|a| (a as i64) < 0) {
+        return fail(libc::EINVAL);
+    }
     if flags & !(rwf::HIPRI | rwf::DSYNC | rwf::SYNC | rwf::NOWAIT | rwf::APPEND | rwf::NOAPPEND) != 0 {
         return fail(libc::EOPNOTSUPP);
     }
