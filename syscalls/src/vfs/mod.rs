@@ -17,8 +17,7 @@
 //! (extended attributes), `inotify` (watches and the events of the vfs's own calls),
 //! `signalfd`, `mmsg` (sendmmsg, recvmmsg, readahead), `mounts` (mount, umount2, and
 //! which host path each guest path names), `aio` (the Linux AIO calls), `fhandle`
-//! (name_to_handle_at, open_by_handle_at), `procsys` (sysctls, timerslack_ns, pagemap,
-//! config.gz).
+//! (name_to_handle_at, open_by_handle_at), `procsys` (sysctls, timerslack_ns, pagemap).
 
 pub mod abi;
 mod aio;

@@ -75,7 +75,7 @@ impl Dev {
 /// The /proc files of a process directory (besides the fd directory and the links).
 const PID_FILES: [&str; 14] = ["cmdline", "comm", "environ", "maps", "mounts", "mountinfo", "stat", "statm", "status", "auxv", "timerslack_ns", "pagemap", "oom_score", "oom_score_adj"];
 /// The files at the top of /proc.
-const TOP_FILES: [&str; 8] = ["cpuinfo", "meminfo", "uptime", "version", "loadavg", "filesystems", "stat", "config.gz"];
+const TOP_FILES: [&str; 7] = ["cpuinfo", "meminfo", "uptime", "version", "loadavg", "filesystems", "stat"];
 /// The files of a /proc/PID/task/TID directory.
 const TASK_FILES: [&str; 4] = ["comm", "stat", "status", "cmdline"];
 
@@ -301,8 +301,6 @@ impl Vfs {
             _ if g.starts_with("/proc/sys/") => Stat::synth(s::IFREG | super::procsys::sys_mode(&g["/proc/sys/".len()..]), ino, 0, 0),
             _ if g.ends_with("/timerslack_ns") => Stat::synth(s::IFREG | 0o666, ino, 0, 0),
             _ if g.ends_with("/pagemap") => Stat::synth(s::IFREG | 0o400, ino, 0, 0),
-            // Linux gives config.gz its real size.
-            _ if g == "/proc/config.gz" => Stat::synth(s::IFREG | 0o444, ino, super::procsys::config_gz().len() as u64, 0),
             _ => match g.strip_prefix("/dev/").and_then(Dev::from_name) {
                 Some(d) => Stat::synth(s::IFCHR | 0o666, ino, 0, d.rdev()),
                 // /proc files say size 0, as Linux's do: their text exists when read.
@@ -359,7 +357,6 @@ impl Vfs {
             ["loadavg"] => "0.00 0.00 0.00 1/1 1\n".to_string(),
             // What mount(2) takes (`mounts`), and /proc.
             ["filesystems"] => "nodev\tproc\nnodev\ttmpfs\nnodev\tramfs\n".to_string(),
-            ["config.gz"] => return Some(Ok(Backend::Text(super::procsys::config_gz()))),
             ["stat"] => "cpu  0 0 0 0 0 0 0 0 0 0\ncpu0 0 0 0 0 0 0 0 0 0 0\nbtime 0\nprocesses 1\nprocs_running 1\nprocs_blocked 0\n".to_string(),
             [p, f] => {
                 let p = self.proc_pid(p)?;
