@@ -17,7 +17,8 @@
 //! (extended attributes), `inotify` (watches and the events of the vfs's own calls),
 //! `signalfd`, `mmsg` (sendmmsg, recvmmsg, readahead), `mounts` (mount, umount2, and
 //! which host path each guest path names), `aio` (the Linux AIO calls), `procsys` (sysctls, timerslack_ns, pagemap,
-//! config.gz).
+//! config.gz), `loopdev` (loop block devices and /dev/loop-control) with `loopsys`
+//! (block ioctls, /sys/block).
 
 pub mod abi;
 mod aio;
@@ -35,6 +36,8 @@ mod io;
 mod ioctl;
 mod lends;
 mod links;
+mod loopdev;
+mod loopsys;
 pub mod locks;
 mod mapping;
 mod mmsg;
@@ -171,6 +174,8 @@ pub enum Backend {
     /// A /proc file read and written live: a sysctl, timerslack_ns, pagemap
     /// (`procsys`).
     Proc(procsys::Live),
+    /// /dev/loop-control or a loop block device (`loopdev`).
+    Block(loopdev::Node),
 }
 
 /// An open file description (shared by dup'ed fds).
@@ -413,6 +418,7 @@ impl Vfs {
             Backend::Inotify => {
                 self.inotify.remove(&file);
             }
+            Backend::Block(n) => loopdev::released(self, n),
             _ => {}
         }
     }
@@ -626,7 +632,12 @@ impl Vfs {
             nr::TRUNCATE | nr::FTRUNCATE => attrs::truncate(self, env, who, n, s),
             nr::FALLOCATE => io::fallocate(self, env, who, s),
             nr::FSYNC | nr::FDATASYNC | nr::SYNCFS | nr::FADVISE64 | nr::SYNC_FILE_RANGE => val(match self.get(who.pid, s[0] as i32) {
-                Ok(_) => 0,
+                Ok((_, f)) => {
+                    if let Backend::Block(loopdev::Node::Loop(i)) = f.backend {
+                        loopdev::sync(self, i);
+                    }
+                    0
+                }
                 Err(e) => err(e),
             }),
             nr::SYNC => val(0),

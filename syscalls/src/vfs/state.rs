@@ -58,6 +58,8 @@ pub struct VfsState {
     pub slack: BTreeMap<u32, (u64, u64)>,
     /// AIO contexts (`aio`).
     pub aio: super::aio::Aio,
+    /// Loop block devices (`loopdev`).
+    pub loops: super::loopdev::Loops,
 }
 
 /// One journaled change of the call in progress, with what undoes it.
@@ -129,6 +131,7 @@ impl VfsState {
             pipe_max: super::procsys::PIPE_MAX_DEFAULT,
             slack: BTreeMap::new(),
             aio: Default::default(),
+            loops: Default::default(),
         }
     }
 
