@@ -154,7 +154,7 @@ syscall_table! {
     nr::DUP3 => Vfs(Fd, Fd, Hex) NONE;
     nr::FCNTL => Vfs(Fd, Int, Hex) RESTART;
     // The third argument is a pointer or a value, by request (`vfs::lends`).
-    nr::IOCTL => Vfs(Fd, Hex, Hex) RESTART, Support::Partial("terminal and FIONREAD/FIONBIO/FIOCLEX requests");
+    nr::IOCTL => Vfs(Fd, Hex, Hex) RESTART, Support::Partial("terminal and FIONREAD/FIONBIO/FIOCLEX requests; loop devices and loop-control (loop and block requests)");
     nr::FLOCK => Vfs(Fd, Hex) RESTART;
     nr::MKNODAT => Vfs(DirFd, Path, Mode, Hex) NONE, Support::Partial("device nodes (CAP_MKNOD) open grantix's own null, zero, full, random, urandom and tty; any other number is ENXIO");
     nr::MKDIRAT => Vfs(DirFd, Path, Mode) NONE;

@@ -129,6 +129,7 @@ impl Vfs {
             Backend::Unix(s) => Stat { dev: 8, ..anon(mode::IFSOCK | 0o777, 0x3000 + s) },
             Backend::Inet(i) => Stat { dev: 8, ..anon(mode::IFSOCK | 0o777, 0x4000 + i.fd.as_raw_fd() as u64) },
             Backend::Mq(q) => Stat { dev: 14, ..anon(mode::IFREG | 0o600, 0x5000 + q) },
+            Backend::Block(n) => super::loopdev::stat_of(*n, super::procfs::ino_of(&f.path)),
         })
     }
 
@@ -376,6 +377,10 @@ fn reopen(v: &mut Vfs, env: &mut dyn Env, who: Who, file: u64, flags: i32, kept:
         // Anonymous inodes: the same open file again.
         Backend::Event(_) | Backend::Timer(_) | Backend::Epoll(_) | Backend::Inotify | Backend::Signal(_) | Backend::Pidfd(_) => return val(v.install(who.pid, file, cloexec, 0)),
         Backend::Mq(_) => return fail(libc::ENXIO),
+        Backend::Block(n) => {
+            let n = *n;
+            tri!(super::loopdev::open(v, env, who, n, acc))
+        }
     };
     let id = v.new_file(backend, kept, path);
     val(v.install_new(env, who.pid, id, cloexec))
@@ -428,7 +433,13 @@ pub fn getdents(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
         let g = f.path.clone();
         let list = match v.synth_list(&g) {
             Some(l) => l,
-            None => tri!(host_list(&v.host(&g))),
+            None => {
+                let mut l = tri!(host_list(&v.host(&g)));
+                if g == "/dev" {
+                    v.merge_dev(&mut l);
+                }
+                l
+            }
         };
         if let Some(OpenFile { backend: Backend::Dir(d), .. }) = v.files.get_mut(&id) {
             d.entries = Some(list);

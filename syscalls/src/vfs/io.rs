@@ -9,6 +9,7 @@ use super::abi::o;
 use super::fs::tri;
 use super::wait::{WaitSet, Who};
 use super::state::Undo;
+use super::loopdev::{self, Node};
 use super::{Backend, Regs, Vfs, eventfd, fail, host, io_errno, net, pipe, timerfd, val};
 use crate::sched::Wake;
 use crate::service::{Env, Lend, ServiceId, call_errno, err};
@@ -63,7 +64,7 @@ fn writes_all(v: &Vfs, b: &Backend) -> bool {
 
 /// Whether reads at an offset make sense for this backend.
 pub(super) fn seekable(b: &Backend) -> bool {
-    matches!(b, Backend::Host(_) | Backend::Text(_) | Backend::Comm(..) | Backend::Proc(_) | Backend::Null | Backend::Zero | Backend::Full | Backend::Random)
+    matches!(b, Backend::Host(_) | Backend::Text(_) | Backend::Comm(..) | Backend::Proc(_) | Backend::Null | Backend::Zero | Backend::Full | Backend::Random | Backend::Block(Node::Loop(_)))
 }
 
 impl Vfs {
@@ -148,7 +149,17 @@ impl Vfs {
             Backend::Inotify => super::inotify::read(self, env, who, id, len),
             Backend::Signal(_) => super::signalfd::read(self, env, who, id, len),
             Backend::Epoll(_) | Backend::Pidfd(_) => Err(Stop::Err(libc::EINVAL)),
-            Backend::Mq(_) => Err(Stop::Err(libc::EINVAL)),
+            Backend::Mq(_) | Backend::Block(Node::Control) => Err(Stop::Err(libc::EINVAL)),
+            Backend::Block(Node::Loop(i)) => {
+                let (i, off) = (*i, at.unwrap_or(f.offset));
+                let data = loopdev::read(self, i, off, len).map_err(Stop::Err)?;
+                if at.is_none() {
+                    if let Some(f) = self.files.get_mut(&id) {
+                        f.offset += data.len() as u64;
+                    }
+                }
+                Ok(data)
+            }
             Backend::Unix(_) | Backend::Inet(_) => net::recv_vec(self, env, who, id, len, 0).map(|(d, _)| d),
         }
     }
@@ -199,7 +210,19 @@ impl Vfs {
             }
             Backend::Event(_) => eventfd::write(self, env, who, id, data),
             Backend::Timer(_) | Backend::Epoll(_) | Backend::Inotify | Backend::Signal(_) | Backend::Pidfd(_) => Err(Stop::Err(libc::EINVAL)),
-            Backend::Mq(_) => Err(Stop::Err(libc::EINVAL)),
+            Backend::Mq(_) | Backend::Block(Node::Control) => Err(Stop::Err(libc::EINVAL)),
+            Backend::Block(Node::Loop(i)) => {
+                let i = *i;
+                // O_APPEND writes at the device's end: nothing fits there.
+                let off = if f.flags & o::APPEND != 0 { loopdev::size(self, i) } else { at.unwrap_or(f.offset) };
+                let n = loopdev::write(self, i, off, data).map_err(Stop::Err)?;
+                if at.is_none() {
+                    if let Some(f) = self.files.get_mut(&id) {
+                        f.offset = off + n as u64;
+                    }
+                }
+                Ok(n)
+            }
             Backend::Unix(_) | Backend::Inet(_) => net::send_slice(self, env, who, id, data, 0, None),
         }
     }
@@ -346,6 +369,11 @@ pub(super) fn write_bytes(v: &mut Vfs, env: &mut dyn Env, who: Who, fd: i32, dat
 /// lseek(fd, off, whence).
 pub fn lseek(v: &mut Vfs, pid: u32, fd: i32, off: i64, whence: i32) -> u64 {
     let Some(id) = v.file_of(pid, fd) else { return err(libc::EBADF) };
+    // A block device's end is its size (blkdev_llseek).
+    let bsize = match v.files.get(&id).map(|f| &f.backend) {
+        Some(Backend::Block(Node::Loop(i))) => loopdev::size(v, *i),
+        _ => 0,
+    };
     let Some(f) = v.files.get_mut(&id) else { return err(libc::EBADF) };
     // Linux refuses an unknown whence before asking the file (SEEK_MAX is SEEK_HOLE).
     if !(0..=4).contains(&whence) {
@@ -438,6 +466,23 @@ pub fn lseek(v: &mut Vfs, pid: u32, fd: i32, off: i64, whence: i32) -> u64 {
             }
         }
         Backend::Null | Backend::Zero | Backend::Full | Backend::Random => 0,
+        // fixed_size_llseek: nowhere past the end; SEEK_DATA/SEEK_HOLE are EINVAL.
+        Backend::Block(Node::Loop(_)) => {
+            let pos = match whence {
+                libc::SEEK_CUR if off == 0 => return f.offset,
+                libc::SEEK_SET => off,
+                libc::SEEK_CUR => (f.offset as i64).wrapping_add(off),
+                libc::SEEK_END => (bsize as i64).wrapping_add(off),
+                _ => return err(libc::EINVAL),
+            };
+            if pos < 0 || pos as u64 > bsize {
+                return err(libc::EINVAL);
+            }
+            f.offset = pos as u64;
+            f.offset
+        }
+        // /dev/loop-control: noop_llseek, the position stays.
+        Backend::Block(Node::Control) => f.offset,
         _ => err(libc::ESPIPE),
     }
 }

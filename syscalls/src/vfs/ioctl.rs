@@ -1,5 +1,6 @@
 //! ioctl: the terminal requests on the console (answered from the host's terminal,
-//! which the guest may read but not reconfigure), FIONREAD, FIONBIO, FIOCLEX/FIONCLEX.
+//! which the guest may read but not reconfigure), FIONREAD, FIONBIO, FIOCLEX/FIONCLEX;
+//! loop devices' requests go to `loopdev`.
 
 use super::abi::{self, o};
 use super::fs::tri;
@@ -25,6 +26,12 @@ pub fn ioctl(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
     let (id, f) = tri!(v.get(who.pid, fd));
     if f.flags & o::PATH != 0 {
         return fail(libc::EBADF);
+    }
+    // Block devices and loop-control answer everything but the generic fd requests.
+    if let Backend::Block(n) = f.backend {
+        if !matches!(s[1] as u32 as u64, FIONBIO | FIOCLEX | FIONCLEX) {
+            return super::loopdev::ioctl(v, env, who, id, n, s[1] as u32, s[2]);
+        }
     }
     let tty_fd = match f.backend {
         Backend::Console(h) if nix::unistd::isatty(h).unwrap_or(false) => Some(h),

@@ -17,7 +17,9 @@
 //! (extended attributes), `inotify` (watches and the events of the vfs's own calls),
 //! `signalfd`, `mmsg` (sendmmsg, recvmmsg, readahead), `mounts` (mount, umount2, and
 //! which host path each guest path names), `aio` (the Linux AIO calls), `fhandle`
-//! (name_to_handle_at, open_by_handle_at), `procsys` (sysctls, timerslack_ns, pagemap).
+//! (name_to_handle_at, open_by_handle_at), `procsys` (sysctls, timerslack_ns, pagemap),
+//! `loopdev` (loop block devices and /dev/loop-control) with `loopsys` (block ioctls,
+//! /sys/block).
 
 pub mod abi;
 mod aio;
@@ -36,6 +38,8 @@ mod io;
 mod ioctl;
 mod lends;
 mod links;
+mod loopdev;
+mod loopsys;
 pub mod locks;
 mod mapping;
 mod mmsg;
@@ -172,6 +176,8 @@ pub enum Backend {
     /// A /proc file read and written live: a sysctl, timerslack_ns, pagemap
     /// (`procsys`).
     Proc(procsys::Live),
+    /// /dev/loop-control or a loop block device (`loopdev`).
+    Block(loopdev::Node),
 }
 
 /// An open file description (shared by dup'ed fds).
@@ -421,6 +427,7 @@ impl Vfs {
             Backend::Inotify => {
                 self.inotify.remove(&file);
             }
+            Backend::Block(n) => loopdev::released(self, n),
             _ => {}
         }
     }
@@ -637,7 +644,12 @@ impl Vfs {
             nr::NAME_TO_HANDLE_AT => fhandle::name_to_handle_at(self, env, who, s),
             nr::OPEN_BY_HANDLE_AT => fhandle::open_by_handle_at(self, env, who, s),
             nr::FSYNC | nr::FDATASYNC | nr::SYNCFS | nr::SYNC_FILE_RANGE => val(match self.get(who.pid, s[0] as i32) {
-                Ok(_) => 0,
+                Ok((_, f)) => {
+                    if let Backend::Block(loopdev::Node::Loop(i)) = f.backend {
+                        loopdev::sync(self, i);
+                    }
+                    0
+                }
                 Err(e) => err(e),
             }),
             nr::SYNC => val(0),

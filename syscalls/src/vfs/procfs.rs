@@ -4,7 +4,8 @@
 //! /proc is entirely the vfs's (the host's would show host processes); /dev is the
 //! host's (below the root) except for the devices every program expects, which the vfs
 //! implements itself whatever the host has: null, zero, full, random, urandom, tty, and
-//! the stdin/stdout/stderr/fd links.
+//! the stdin/stdout/stderr/fd links, and the loop devices (`loopdev`), which also
+//! show in /sys/block (`loopsys`).
 
 use super::abi::{self, Stat, s};
 use super::path::{self, Node};
@@ -80,7 +81,7 @@ const TOP_FILES: [&str; 7] = ["cpuinfo", "meminfo", "uptime", "version", "loadav
 const TASK_FILES: [&str; 4] = ["comm", "stat", "status", "cmdline"];
 
 /// Inode numbers of synthesized nodes: stable, distinct per name.
-fn ino_of(g: &str) -> u64 {
+pub(super) fn ino_of(g: &str) -> u64 {
     // FNV-1a: deterministic across runs (stat output must repeat).
     g.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3)) & 0xffff_ffff
 }
@@ -126,9 +127,20 @@ impl Vfs {
                 _ => None,
             };
         }
+        // /sys/block shows the loop devices; a /sys the host lacks is made for it.
+        if let Some(n) = super::loopsys::sys_node(self, g) {
+            return Some(n);
+        }
+        if g == "/sys" {
+            return matches!(path::host_node(&self.root, g), Node::Missing).then_some(Node::Dir);
+        }
         let name = g.strip_prefix("/dev/")?;
-        if Dev::from_name(name).is_some() {
+        if Dev::from_name(name).is_some() || super::loopdev::node_of(self, name).is_some() {
             return Some(Node::Other);
+        }
+        // The host's own loop nodes are not the guest's.
+        if super::loopdev::replaced(name) {
+            return Some(Node::Missing);
         }
         match name {
             "stdin" => Some(Node::Link("/proc/self/fd/0".into())),
@@ -237,6 +249,17 @@ impl Vfs {
             for l in ["stdin", "stdout", "stderr", "fd"] {
                 v.push((l.into(), ino_of(&format!("/dev/{l}")), 10));
             }
+            self.merge_dev(&mut v);
+            return Some(v);
+        }
+        if g == "/sys" {
+            return matches!(path::host_node(&self.root, g), Node::Missing).then(|| {
+                v.push(("block".into(), ino_of("/sys/block"), 4));
+                v
+            });
+        }
+        if let Some(l) = super::loopsys::sys_list(self, g) {
+            v.extend(l.into_iter().map(|(n, dir)| (n.clone(), ino_of(&format!("{g}/{n}")), if dir { 4 } else { 8 })));
             return Some(v);
         }
         let rest = g.strip_prefix("/proc/")?;
@@ -281,10 +304,22 @@ impl Vfs {
         Some(v)
     }
 
+    /// A /dev listing with the loop nodes in place of the host's.
+    pub(super) fn merge_dev(&self, list: &mut Vec<(String, u64, u8)>) {
+        list.retain(|(n, _, _)| !super::loopdev::replaced(n));
+        list.extend(super::loopdev::dev_entries(self).into_iter().map(|(n, t)| (n.clone(), ino_of(&format!("/dev/{n}")), t)));
+    }
+
     /// The stat of a synthesized node (None: the host's).
     pub(super) fn synth_stat(&self, pid: u32, g: &str, node: &Node) -> Option<Stat> {
         self.synth_known(pid, g)?;
         let ino = ino_of(g);
+        if let Some(n) = g.strip_prefix("/dev/").and_then(|n| super::loopdev::node_of(self, n)) {
+            return Some(super::loopdev::stat_of(n, ino));
+        }
+        if g.starts_with("/sys/") || g == "/sys" {
+            return Some(super::loopsys::sys_stat(node, ino));
+        }
         Some(match node {
             Node::Dir => Stat { nlink: 2, ..Stat::synth(s::IFDIR | 0o555, ino, 0, 0) },
             _ if g.ends_with("/comm") || g.ends_with("/oom_score_adj") => Stat::synth(s::IFREG | 0o644, ino, 0, 0),
@@ -315,6 +350,16 @@ impl Vfs {
         if let Some(d) = g.strip_prefix("/dev/").and_then(Dev::from_name) {
             self.synth_known(who.pid, g)?;
             return Some(d.backend());
+        }
+        if let Some(n) = g.strip_prefix("/dev/").and_then(|n| super::loopdev::node_of(self, n)) {
+            return Some(super::loopdev::open(self, env, who, n, acc));
+        }
+        // sysfs attributes are read-only (0444): no open for writing, even for root.
+        if g.starts_with("/sys/block/") {
+            if acc != abi::o::RDONLY {
+                return Some(Err(libc::EACCES));
+            }
+            return Some(super::loopsys::sys_text(self, g).map(Backend::Text).ok_or(libc::ENOENT));
         }
         let rest = g.strip_prefix("/proc/")?;
         let parts: Vec<&str> = rest.split('/').collect();

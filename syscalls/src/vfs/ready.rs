@@ -36,7 +36,7 @@ impl Vfs {
                 if host::is_regular(fd) { ev::DEFAULT } else { host_poll(fd, set) }
             }
             Backend::Console(h) => host_poll(*h, set),
-            Backend::Dir(_) | Backend::Text(_) | Backend::Comm(..) | Backend::Proc(_) | Backend::Null | Backend::Zero | Backend::Full | Backend::Random => ev::DEFAULT,
+            Backend::Dir(_) | Backend::Text(_) | Backend::Comm(..) | Backend::Proc(_) | Backend::Null | Backend::Zero | Backend::Full | Backend::Random | Backend::Block(_) => ev::DEFAULT,
             Backend::PipeRead(p) => self.pipes.get(p).map_or(ev::HUP, |p| p.events(true)),
             Backend::PipeWrite(p) => self.pipes.get(p).map_or(ev::ERR, |p| p.events(false)),
             Backend::Event(e) => e.events(),

@@ -58,6 +58,8 @@ pub struct VfsState {
     /// The guest path each file handle was made for, by host (device, inode)
     /// (`fhandle`).
     pub handles: BTreeMap<(u64, u64), String>,
+    /// Loop block devices (`loopdev`).
+    pub loops: super::loopdev::Loops,
 }
 
 /// One journaled change of the call in progress, with what undoes it.
@@ -129,6 +131,7 @@ impl VfsState {
             slack: BTreeMap::new(),
             aio: Default::default(),
             handles: BTreeMap::new(),
+            loops: Default::default(),
         }
     }
 
