@@ -113,6 +113,11 @@
 #define GX_MM_MSEAL 462
 
 /* service "vfs" */
+#define GX_VFS_IO_SETUP 0 /* pointers: arg1 */
+#define GX_VFS_IO_DESTROY 1
+#define GX_VFS_IO_SUBMIT 2 /* pointers: arg2 */
+#define GX_VFS_IO_CANCEL 3 /* pointers: arg1 */
+#define GX_VFS_IO_GETEVENTS 4 /* pointers: arg3, arg4 */
 #define GX_VFS_SETXATTR 5 /* pointers: arg0, arg1, arg2 */
 #define GX_VFS_LSETXATTR 6 /* pointers: arg0, arg1, arg2 */
 #define GX_VFS_FSETXATTR 7 /* pointers: arg1, arg2 */
@@ -144,6 +149,8 @@
 #define GX_VFS_SYMLINKAT 36 /* pointers: arg0, arg2 */
 #define GX_VFS_LINKAT 37 /* pointers: arg1, arg3 */
 #define GX_VFS_RENAMEAT 38 /* pointers: arg1, arg3 */
+#define GX_VFS_UMOUNT2 39 /* pointers: arg0 */
+#define GX_VFS_MOUNT 40 /* pointers: arg0, arg1, arg2, arg4 */
 #define GX_VFS_STATFS 43 /* pointers: arg0, arg1 */
 #define GX_VFS_FSTATFS 44 /* pointers: arg1 */
 #define GX_VFS_TRUNCATE 45 /* pointers: arg0 */
@@ -207,6 +214,8 @@
 #define GX_VFS_FADVISE64 223
 #define GX_VFS_ACCEPT4 242 /* pointers: arg1, arg2 */
 #define GX_VFS_RECVMMSG 243 /* pointers: arg1, arg4 */
+#define GX_VFS_NAME_TO_HANDLE_AT 264 /* pointers: arg1, arg2, arg3 */
+#define GX_VFS_OPEN_BY_HANDLE_AT 265 /* pointers: arg1 */
 #define GX_VFS_SYNCFS 267
 #define GX_VFS_SENDMMSG 269 /* pointers: arg1 */
 #define GX_VFS_RENAMEAT2 276 /* pointers: arg1, arg3 */
@@ -215,6 +224,7 @@
 #define GX_VFS_PREADV2 286 /* pointers: arg1 */
 #define GX_VFS_PWRITEV2 287 /* pointers: arg1 */
 #define GX_VFS_STATX 291 /* pointers: arg1, arg4 */
+#define GX_VFS_IO_PGETEVENTS 292 /* pointers: arg3, arg4, arg5 */
 #define GX_VFS_CLOSE_RANGE 436
 #define GX_VFS_OPENAT2 437 /* pointers: arg1, arg2 */
 #define GX_VFS_FACCESSAT2 439 /* pointers: arg1 */
