@@ -8,7 +8,6 @@
 use machine::{GrantRights, GxError};
 use personality::native;
 use std::fmt::Write;
-use syscalls::ServiceId;
 
 /// Every error a native instruction returns, in errno order.
 pub const ERRORS: [(GxError, &str); 7] = [

@@ -80,6 +80,8 @@ int main(void)
     /* No /proc/config.gz: a kernel without IKCONFIG_PROC, as distributions
      * build theirs (its readers inflate it through popen("zcat")). */
     CHECK_ERR("no /proc/config.gz", access("/proc/config.gz", F_OK), ENOENT);
+    struct stat st;
+    int fd;
 
     /* pipe-max-size and friends. */
     check("pipe-max-size default", read_num("/proc/sys/fs/pipe-max-size"), 1048576);

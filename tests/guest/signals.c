@@ -226,6 +226,7 @@ int main(void)
     raise(SIGUSR2);
     sigaction(SIGUSR2, NULL, &old);
     CHECK(simple_hits == 1 && old.sa_handler == SIG_DFL, "SA_RESETHAND: handler ran once, disposition now SIG_DFL");
+    CHECK((old.sa_flags & SA_RESETHAND) != 0, "SA_RESETHAND: the flags stay (only the handler is reset)");
 
     /* SIG_IGN: raising an ignored signal does nothing */
     signal(SIGUSR2, SIG_IGN);

@@ -166,8 +166,10 @@ impl Proc {
                     rec[128 + i * 8..136 + i * 8].copy_from_slice(&w.to_le_bytes());
                 }
                 if act.flags & SA_RESETHAND != 0 {
+                    // Only the handler goes back to SIG_DFL: the flags and mask stay, as
+                    // Linux's signal_delivered leaves them (sigaction reads SA_SIGINFO after).
                     if let Some(p) = self.processes.get_mut(&pid) {
-                        p.actions[info.signo as usize] = SigAction::default();
+                        p.actions[info.signo as usize].handler = 0;
                     }
                 }
             }
