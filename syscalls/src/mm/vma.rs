@@ -486,8 +486,6 @@ mod tests {
         }
     }
 
-    use super::*;
-
     const P: u64 = PAGE_SIZE;
 
     fn file(off: u64) -> Backing {
