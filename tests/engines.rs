@@ -6,7 +6,10 @@
 //! they wait on the host clock (fork_wait, and condvar's and futex's timed waits: e.g.
 //! musl condvar, split, quantum 997 retired 1,207,766 and 1,207,867 instructions in two
 //! interp runs);
-//! `GRANTIX_ENGINES_ALL=1` runs every program of tests/guest.
+//! `GRANTIX_ENGINES_ALL=1` runs every program of tests/guest. The JIT runs twice: compiling
+//! on its compiler thread (translations installed whenever they arrive) and inline
+//! (GRANTIX_JIT_SYNC=1); both must match the interpreter exactly. A tiny code cache
+//! (GRANTIX_JIT_CACHE) must give the same results too, with flushes reported.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -22,6 +25,12 @@ fn repo() -> PathBuf {
 
 /// stdout, status, and the counter lines of --stats without host time.
 fn run(bin: &Path, engine: &str, config: &str, prog: &Path, args: &[String], quantum: &str) -> (Vec<u8>, Option<i32>, String) {
+    // "jit-sync": the JIT compiling on the machine's thread (GRANTIX_JIT_SYNC=1); every
+    // run sets the variable (to 0 or 1) so the guest's environment is the same size.
+    let (engine, sync) = match engine {
+        "jit-sync" => ("jit", "1"),
+        e => (e, "0"),
+    };
     let g = repo().join("tests/guest");
     let name = prog.file_name().and_then(|n| n.to_str()).unwrap_or_default();
     let stdin = g.join(format!("{name}.stdin"));
@@ -32,6 +41,7 @@ fn run(bin: &Path, engine: &str, config: &str, prog: &Path, args: &[String], qua
         .env_clear()
         .env("PATH", "/usr/bin:/bin")
         .env("HOME", "/")
+        .env("GRANTIX_JIT_SYNC", sync)
         .current_dir(repo())
         .stdin(if stdin.exists() { Stdio::from(std::fs::File::open(&stdin).expect("stdin file")) } else { Stdio::null() })
         .output()
@@ -84,10 +94,12 @@ fn jit_and_interp_give_identical_runs() {
                 let quanta: &[&str] = if name.contains("threads") { &["200000", "997", "61"] } else { &["200000", "997"] };
                 for quantum in quanta {
                     let i = run(&bin, "interp", config, &prog, &args, quantum);
-                    let j = run(&bin, "jit", config, &prog, &args, quantum);
-                    ran += 1;
-                    if i != j {
-                        failures.push(format!("{libc}/{name} {config} quantum {quantum}:\n  interp {:?} {}\n  jit    {:?} {}", i.1, i.2, j.1, j.2));
+                    for engine in ["jit", "jit-sync"] {
+                        let j = run(&bin, engine, config, &prog, &args, quantum);
+                        ran += 1;
+                        if i != j {
+                            failures.push(format!("{libc}/{name} {config} quantum {quantum}:\n  interp {:?} {}\n  {engine} {:?} {}", i.1, i.2, j.1, j.2));
+                        }
                     }
                 }
             }
@@ -95,4 +107,49 @@ fn jit_and_interp_give_identical_runs() {
     }
     assert!(ran > 0, "no guest programs found under {}", guests.display());
     assert!(failures.is_empty(), "{} of {ran} runs differ:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// A code cache of 4 KiB (GRANTIX_JIT_CACHE): the cache is flushed over and over, and
+/// the program still gives the interpreter's stdout, status, instret and cycles; the
+/// flushes are reported by --stats.
+#[test]
+fn tiny_jit_cache_flushes_and_gives_identical_runs() {
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_grantix"));
+    let guests = std::env::var_os("GRANTIX_GUESTS_OUT").map_or_else(|| repo().join("build/guests"), PathBuf::from);
+    let prog = guests.join("glibc/bench_int");
+    if !prog.exists() {
+        return;
+    }
+    let go = |engine: &str, sync: &str| {
+        let out = Command::new(&bin)
+            .args(["run", "--stats", "--engine", engine, "--config", "split"])
+            .arg(&prog)
+            .arg("300")
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("HOME", "/")
+            .env("GRANTIX_JIT_SYNC", sync)
+            .env("GRANTIX_JIT_CACHE", "4K")
+            .output()
+            .expect("grantix runs");
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        let counts: Vec<String> = err
+            .lines()
+            .filter(|l| l.starts_with("grantix: config") || l.starts_with("grantix: ecalls"))
+            .flat_map(|l| l.split(" · ").filter(|f| f.contains("instructions (") || f.contains("cycles") || f.starts_with("grantix: ecalls")))
+            .map(|f| f.split(" (").next().unwrap_or("").to_string())
+            .collect();
+        let flushes = err
+            .lines()
+            .find(|l| l.starts_with("grantix: engine jit"))
+            .and_then(|l| l.split(" · ").find(|f| f.ends_with(" flushes")).and_then(|f| f.split(' ').next()?.parse::<u64>().ok()));
+        ((out.stdout, out.status.code(), counts), flushes)
+    };
+    let (interp, _) = go("interp", "0");
+    for sync in ["0", "1"] {
+        let (jit, flushes) = go("jit", sync);
+        assert_eq!(jit, interp, "GRANTIX_JIT_SYNC={sync}");
+        let flushes = flushes.expect("--stats reports the JIT's flushes");
+        assert!(flushes > 0, "GRANTIX_JIT_SYNC={sync}: a 4 KiB cache must flush");
+    }
 }
