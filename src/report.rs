@@ -28,8 +28,19 @@ pub fn print_stats(rt: &Runtime) {
         let j = rt.m.jit_stats();
         let _ = writeln!(
             e,
-            "grantix: engine jit · {} translations held ({} bytes of host code) · {} made · {} flushes · {} translated block runs",
-            j.blocks, j.code_bytes, j.compiled, j.flushes, j.entries
+            "grantix: engine jit · {} translations held ({} bytes of host code, cap {}) · {} asked · {} made · {} stale · {} flushes · {} translated block runs · compile {:.3} s ({}) · queue wait {:.3} s (max {:.3} s)",
+            j.blocks,
+            j.code_bytes,
+            j.cap,
+            j.requested,
+            j.compiled,
+            j.stale,
+            j.flushes,
+            j.entries,
+            j.compile_ns as f64 / 1e9,
+            if j.sync { "inline" } else { "thread" },
+            j.queue_ns as f64 / 1e9,
+            j.queue_max_ns as f64 / 1e9
         );
     }
 }

@@ -39,6 +39,12 @@ pub struct MachineConfig {
     pub watchdog_instructions: u64,
     /// How emulated code is executed (every engine gives the same results).
     pub engine: crate::cpu::Engine,
+    /// The JIT compiles on the machine's thread, the hot block waiting for it, rather
+    /// than on its compiler thread (measurement and debugging; GRANTIX_JIT_SYNC=1).
+    pub jit_sync: bool,
+    /// Bytes of translated host code held at most before the cache is flushed
+    /// (GRANTIX_JIT_CACHE=SIZE overrides it).
+    pub jit_cache: u64,
 }
 
 impl Default for MachineConfig {
@@ -52,6 +58,8 @@ impl Default for MachineConfig {
             max_call_depth: 256,
             watchdog_instructions: 1 << 30,
             engine: crate::cpu::Engine::default(),
+            jit_sync: false,
+            jit_cache: crate::jit::DEFAULT_CACHE_BYTES,
         }
     }
 }
@@ -121,7 +129,7 @@ impl Machine {
             peak_harts: 0,
             space_counters: FxHashMap::default(),
             icache: Icache::new(),
-            jit: crate::jit::Jit::default(),
+            jit: crate::jit::Jit::new(config.jit_sync, config.jit_cache),
             trace: false,
             call_log: None,
             config,
@@ -367,6 +375,18 @@ impl Machine {
     /// Size and activity of the translation cache.
     pub fn jit_stats(&self) -> crate::jit::JitStats {
         self.jit.stats
+    }
+
+    /// Waits for the translations in flight and installs those still valid (a sync
+    /// point for tests and measurements; runs never need it).
+    pub fn jit_settle(&mut self) {
+        self.jit.settle(self.mem.code_epoch);
+    }
+
+    /// Holds the JIT's compiler thread before its next compilation, or releases it
+    /// (tests: keep a translation in flight while the code changes under it).
+    pub fn jit_hold(&self, held: bool) {
+        self.jit.hold(held);
     }
 
     /// Counters of every space plus those of all harts, summed.

@@ -195,12 +195,17 @@ fn fp_instruction() -> impl Strategy<Value = Gen> {
     prop_oneof![5 => arith, 3 => fused, 2 => sgn, 2 => cmp, 2 => to_int, 2 => from_int, 1 => cvt, 2 => mv, 2 => mem, 3 => csr]
 }
 
-fn run(image: &[u8], init: &[u64; 32], engine: Engine, quantum: u64) -> Result_ {
+fn run(image: &[u8], init: &[u64; 32], engine: (Engine, bool), quantum: u64) -> Result_ {
     run_fp(image, init, &[0; 32], 0, engine, quantum)
 }
 
-fn run_fp(image: &[u8], init: &[u64; 32], finit: &[u64; 32], fcsr: u32, engine: Engine, quantum: u64) -> Result_ {
-    let mut f = Flat::with_config(image, MachineConfig { engine, ..MachineConfig::default() });
+/// The engines compared with the reference: the interpreter, and the JIT compiling on
+/// its thread (translations arrive whenever they do) and inline (`jit_sync`: every
+/// hot block is translated at once).
+const ENGINES: [(Engine, bool); 3] = [(Engine::Interp, false), (Engine::Jit, false), (Engine::Jit, true)];
+
+fn run_fp(image: &[u8], init: &[u64; 32], finit: &[u64; 32], fcsr: u32, (engine, jit_sync): (Engine, bool), quantum: u64) -> Result_ {
+    let mut f = Flat::with_config(image, MachineConfig { engine, jit_sync, ..MachineConfig::default() });
     let other: Sid = f.m.mem.create_space("other", 0).unwrap();
     f.m.mem.map_zero(other, FOREIGN, 0x1000, PageRights::RW).unwrap();
     f.m.mem.poke(other, FOREIGN, &[0x5a; 64]).unwrap();
@@ -251,9 +256,9 @@ proptest! {
         quantum in prop_oneof![1u64..40, Just(1_000_000u64)],
     ) {
         let image = program(&body);
-        let reference = run(&image, &init, Engine::Step, quantum);
+        let reference = run(&image, &init, (Engine::Step, false), quantum);
         prop_assert_eq!(reference.exit, Some(0));
-        for engine in [Engine::Interp, Engine::Jit] {
+        for engine in ENGINES {
             let got = run(&image, &init, engine, quantum);
             prop_assert_eq!(&got, &reference, "{:?} differs from the reference", engine);
         }
@@ -277,9 +282,9 @@ proptest! {
     ) {
         let image = program(&body);
         let fcsr = frm << 5 | fflags;
-        let reference = run_fp(&image, &init, &finit, fcsr, Engine::Step, quantum);
+        let reference = run_fp(&image, &init, &finit, fcsr, (Engine::Step, false), quantum);
         prop_assert_eq!(reference.exit, Some(0));
-        for engine in [Engine::Interp, Engine::Jit] {
+        for engine in ENGINES {
             let got = run_fp(&image, &init, &finit, fcsr, engine, quantum);
             prop_assert_eq!(&got, &reference, "{:?} differs from the reference", engine);
         }
@@ -295,7 +300,8 @@ fn revocation_faults_translated_code_at_the_same_pc() {
     let image = bytes(&body);
     let mut results = Vec::new();
     for engine in [Engine::Step, Engine::Interp, Engine::Jit] {
-        let mut f = Flat::with_config(&image, MachineConfig { engine, ..MachineConfig::default() });
+        // Compiled inline, so the translations exist at the points the test checks.
+        let mut f = Flat::with_config(&image, MachineConfig { engine, jit_sync: true, ..MachineConfig::default() });
         let other = f.m.mem.create_space("other", 0).unwrap();
         f.m.mem.map_zero(other, FOREIGN, 0x1000, PageRights::RW).unwrap();
         let req = GrantRequest { owner: other, lo: FOREIGN, len: 0x1000, rights: GrantRights::R, grantee: f.data, transient: false };
@@ -327,7 +333,8 @@ fn fault_in_a_chained_block_is_at_the_exact_pc() {
     let image = bytes(&body);
     let mut results = Vec::new();
     for engine in [Engine::Step, Engine::Interp, Engine::Jit] {
-        let mut f = Flat::with_config(&image, MachineConfig { engine, ..MachineConfig::default() });
+        // Compiled inline, so the translations exist at the points the test checks.
+        let mut f = Flat::with_config(&image, MachineConfig { engine, jit_sync: true, ..MachineConfig::default() });
         let other = f.m.mem.create_space("other", 0).unwrap();
         f.m.mem.map_zero(other, FOREIGN, 0x1000, PageRights::RW).unwrap();
         let req = GrantRequest { owner: other, lo: FOREIGN, len: 0x1000, rights: GrantRights::R, grantee: f.data, transient: false };
@@ -349,4 +356,50 @@ fn fault_in_a_chained_block_is_at_the_exact_pc() {
     }
     assert_eq!(results[0], results[1]);
     assert_eq!(results[0], results[2]);
+}
+
+/// A translation in flight while the code changes under it: the loop turns hot with
+/// the compiler thread held, the loop's code page is written (the code epoch moves),
+/// then the compiler is let go. The outcome arrives stale and is dropped, nothing runs
+/// the old code, and the run matches the reference to the instruction.
+#[test]
+fn translation_in_flight_is_dropped_when_the_code_changes() {
+    // L: addi t0, t0, 1; jal L (forever); the write replaces `addi t0, t0, 1` with
+    // `addi t0, t0, 2`.
+    let body = [addi(T0, T0, 1), jal(ZERO, -4)];
+    let image = bytes(&body);
+    let patched = addi(T0, T0, 2).to_le_bytes();
+    let mut results = Vec::new();
+    for (engine, sync) in [(Engine::Step, false), (Engine::Jit, false)] {
+        let mut f = Flat::with_config(&image, MachineConfig { engine, jit_sync: sync, ..MachineConfig::default() });
+        f.m.jit_hold(true);
+        assert_eq!(f.m.run(f.hart, 1_001).unwrap(), Exit::Budget);
+        let asked = f.m.jit_stats().requested;
+        if engine == Engine::Jit {
+            assert!(asked >= 1, "the loop turned hot and was queued");
+            assert_eq!(f.m.jit_stats().compiled, 0, "held: nothing compiled yet");
+        }
+        let code = f.m.hart(f.hart).unwrap().code;
+        f.m.mem.poke(code, IMAGE_BASE, &patched).unwrap();
+        // What the guest's fence.i (or a write through an executable mapping) does.
+        f.m.mem.code_epoch += 1;
+        f.m.jit_hold(false);
+        f.m.jit_settle();
+        if engine == Engine::Jit {
+            let s = f.m.jit_stats();
+            assert!(s.stale >= 1, "the outcome compiled from the old code is dropped: {s:?}");
+            assert_eq!(s.blocks, 0, "nothing installed from the old code");
+        }
+        assert_eq!(f.m.run(f.hart, 10_000).unwrap(), Exit::Budget);
+        if engine == Engine::Jit {
+            f.m.jit_settle();
+            assert_eq!(f.m.run(f.hart, 10_000).unwrap(), Exit::Budget);
+            assert!(f.m.jit_stats().blocks >= 1, "the new code is translated");
+        } else {
+            assert_eq!(f.m.run(f.hart, 10_000).unwrap(), Exit::Budget);
+        }
+        let h = f.m.hart(f.hart).unwrap();
+        results.push((h.ctx.clone(), h.counters.instret, h.counters.cycles));
+    }
+    assert_eq!(results[0], results[1]);
 }

@@ -8,7 +8,7 @@ use super::decode::decode;
 use super::icache::{ends_block, Block, MAX_BLOCK};
 use super::inst::{Inst, Op};
 use super::Engine;
-use crate::jit::{BlockFn, Ran, HOT, UNTRANSLATABLE};
+use crate::jit::{BlockFn, Ran, HOT, PENDING, UNTRANSLATABLE};
 use crate::addr::{self, Sid, PAGE_SHIFT, PAGE_SIZE};
 use std::rc::Rc;
 use crate::error::{Fault, FaultKind, GxError};
@@ -130,14 +130,19 @@ impl Machine {
         Exit::Budget
     }
 
-    /// The translation of `block` and its handle, compiling it when it turns hot.
+    /// The translation of `block` and its handle. A block turning hot is queued to the
+    /// compiler and stays interpreted until its translation arrives; arrivals are
+    /// installed here, at a block boundary (see `jit::cache`).
     #[inline(always)]
-    fn translation(&mut self, block: &Block) -> Option<(BlockFn, u64)> {
+    fn translation(&mut self, block: &Rc<Block>) -> Option<(BlockFn, u64)> {
+        if self.jit.in_flight() {
+            self.jit.poll(self.mem.code_epoch);
+        }
         if let Some(h) = block.jit.get() {
             if let Some(f) = self.jit.get(h) {
                 return Some((f, h));
             }
-            if h == UNTRANSLATABLE {
+            if h == UNTRANSLATABLE || h == PENDING {
                 return None;
             }
         }
@@ -147,9 +152,7 @@ impl Machine {
             return None;
         }
         block.runs.set(0);
-        let h = self.jit.compile(block, &self.icache, self.mem.code_epoch);
-        block.jit.set(Some(h));
-        self.jit.get(h).map(|f| (f, h))
+        self.jit.request(block, &self.icache, self.mem.code_epoch)
     }
 
     /// Takes back the instructions `from..n` of a block charged up front that did not

@@ -27,26 +27,30 @@
 //! the translation, each block keeping its own budget check. Own-space accesses check
 //! a per-run micro-TLB in `JitEnv` before the TLB; every helper empties it.
 //!
-//! Translations live in one JIT module bounded by `MAX_TRANSLATIONS` and
-//! `MAX_CODE_BYTES`: past either, the whole module is freed and translation starts
-//! over (a generation number makes the handles blocks still hold stale).
+//! Compilation is off the critical path: a hot block is queued to a compiler thread
+//! (`compiler`, which owns Cranelift and the module the code lives in) and keeps being
+//! interpreted; the finished translation is installed at a block boundary (`cache`).
+//! Translations live in one JIT module bounded by `MAX_TRANSLATIONS` and a byte cap
+//! (64 MiB unless configured): past either, the whole module is freed and translation
+//! starts over (a generation number makes the handles blocks still hold, and outcomes
+//! still in flight, stale).
 
+mod cache;
+mod compiler;
 mod translate;
 
+pub use cache::{Jit, DEFAULT_CACHE_BYTES, MAX_IN_FLIGHT, PENDING, UNTRANSLATABLE};
+pub(crate) use cache::{chain_index, whole};
 use crate::cpu::icache::{Block, Icache};
 use crate::cpu::inst::Inst;
 use crate::error::FaultKind;
 use crate::hart::Hart;
 use crate::machine::Machine;
-use cranelift_jit::{JITBuilder, JITModule};
-use cranelift_module::default_libcall_names;
 
 /// Entries into a block before it is translated.
 pub const HOT: u32 = 32;
 /// Translations held at most before a flush.
 pub const MAX_TRANSLATIONS: usize = 1 << 15;
-/// Host code bytes held at most before a flush.
-pub const MAX_CODE_BYTES: usize = 64 << 20;
 /// Blocks in one region at most, and instructions.
 pub const MAX_REGION_BLOCKS: usize = 6;
 pub const MAX_REGION_INSTS: usize = 64;
@@ -136,14 +140,31 @@ pub(crate) enum Ran {
 /// Size and activity of the translation cache, for `--stats`.
 #[derive(Clone, Copy, Debug, Default, serde::Serialize)]
 pub struct JitStats {
-    /// Translations currently held.
+    /// Translations currently held (installed).
     pub blocks: usize,
-    /// Host code bytes currently held.
+    /// Host code bytes in the current module (dropped translations included).
     pub code_bytes: usize,
-    /// Translations made in all.
+    /// The bound on `code_bytes`.
+    pub cap: usize,
+    /// Compiling on the machine's thread (GRANTIX_JIT_SYNC=1).
+    pub sync: bool,
+    /// Translations asked for.
+    pub requested: u64,
+    /// Translations made in all (installed, or stale on arrival).
     pub compiled: u64,
+    /// Outcomes dropped on arrival: flushed or code epoch moved while in flight.
+    pub stale: u64,
+    /// Hot blocks not queued because `MAX_IN_FLIGHT` were in flight.
+    pub deferred: u64,
     /// Whole-cache flushes (the bound was reached).
     pub flushes: u64,
+    /// Nanoseconds spent compiling (on the compiler thread, or inline when sync).
+    pub compile_ns: u64,
+    /// Nanoseconds requests waited in the queue before compiling, in all and at most.
+    pub queue_ns: u64,
+    pub queue_max_ns: u64,
+    /// Nanoseconds the machine's thread waited for outcomes (`settle`).
+    pub settle_ns: u64,
     /// Runs of translated code entered from the dispatch loop (each may chain
     /// through many blocks).
     pub entries: u64,
@@ -157,200 +178,6 @@ pub(crate) struct ChainEntry {
     pub code: u64,
     pub f: usize,
     _pad: u64,
-}
-
-const EMPTY: ChainEntry = ChainEntry { pc: u64::MAX, code: u64::MAX, f: 0, _pad: 0 };
-
-/// The translation cache and its compiler.
-pub struct Jit {
-    module: Option<JITModule>,
-    ctx: cranelift_codegen::Context,
-    fctx: cranelift_frontend::FunctionBuilderContext,
-    fns: Vec<BlockFn>,
-    trampoline: Option<Trampoline>,
-    /// (CODE space, pc) -> translation, direct-mapped; read by translated code (its
-    /// address is compiled in, so it never moves).
-    chain: Box<[ChainEntry]>,
-    /// The code epoch the chain table's entries belong to.
-    chain_epoch: u64,
-    /// Copies of the instructions translated code hands to `step_helper` (stable
-    /// addresses, freed with the module).
-    insts: Vec<Box<Inst>>,
-    generation: u32,
-    /// The host has no Cranelift backend: everything stays interpreted.
-    unavailable: bool,
-    pub stats: JitStats,
-}
-
-/// A handle to a translation: the cache generation, whether it covers its whole block
-/// (bit 31: only those are chained to) and the index in the cache.
-fn handle(generation: u32, index: usize, whole: bool) -> u64 {
-    (generation as u64) << 32 | (whole as u64) << 31 | index as u64
-}
-
-/// Whether the translation behind handle `h` covers its whole block.
-pub(crate) fn whole(h: u64) -> bool {
-    h & 1 << 31 != 0
-}
-
-/// The handle blocks get when they cannot be translated (nothing to translate).
-pub const UNTRANSLATABLE: u64 = u64::MAX;
-
-impl Default for Jit {
-    fn default() -> Self {
-        Jit {
-            module: None,
-            ctx: cranelift_codegen::Context::new(),
-            fctx: cranelift_frontend::FunctionBuilderContext::new(),
-            fns: Vec::new(),
-            trampoline: None,
-            chain: vec![EMPTY; 1 << CHAIN_BITS].into_boxed_slice(),
-            chain_epoch: 0,
-            insts: Vec::new(),
-            generation: 0,
-            unavailable: false,
-            stats: JitStats::default(),
-        }
-    }
-}
-
-fn new_module() -> Option<JITModule> {
-    use cranelift_codegen::settings::{self, Configurable};
-    let mut flags = settings::builder();
-    flags.set("opt_level", "speed").ok()?;
-    flags.set("use_colocated_libcalls", "false").ok()?;
-    flags.set("is_pic", "false").ok()?;
-    // Translations are small and made at run time: the IR verifier's cost is not
-    // worth paying on every one.
-    flags.set("enable_verifier", "false").ok()?;
-    // Cranelift's tail calls (chaining) rely on frame pointers.
-    flags.set("preserve_frame_pointers", "true").ok()?;
-    // Translated code reads guest memory in place: little-endian hosts only.
-    if !cfg!(target_endian = "little") {
-        return None;
-    }
-    let isa = cranelift_native::builder().ok()?.finish(settings::Flags::new(flags)).ok()?;
-    Some(JITModule::new(JITBuilder::with_isa(isa, default_libcall_names())))
-}
-
-/// The chain table slot of `pc`.
-#[inline(always)]
-pub(crate) fn chain_index(pc: u64) -> usize {
-    ((pc >> 1) as usize) & ((1 << CHAIN_BITS) - 1)
-}
-
-impl Jit {
-    /// The translation behind `h`, if it is still in the cache.
-    #[inline(always)]
-    pub(crate) fn get(&self, h: u64) -> Option<BlockFn> {
-        if (h >> 32) as u32 != self.generation {
-            return None;
-        }
-        self.fns.get((h & 0x7fff_ffff) as usize).copied()
-    }
-
-    /// Drops every translation (bound reached, or on request).
-    pub fn flush(&mut self) {
-        // The chain table points into the module: empty it first.
-        self.chain.fill(EMPTY);
-        if let Some(m) = self.module.take() {
-            // SAFETY: no translated code is running (translations are entered only from
-            // `Machine::execute`, which never compiles or flushes while one runs, and
-            // helpers called from translated code never reach this), and the function
-            // pointers into the module are dropped with `fns`, the trampoline and the
-            // chain table, and made unreachable by the generation bump.
-            unsafe { m.free_memory() };
-            self.stats.flushes += 1;
-        }
-        self.trampoline = None;
-        self.fns.clear();
-        self.insts.clear();
-        self.generation = self.generation.wrapping_add(1);
-        self.stats.blocks = 0;
-        self.stats.code_bytes = 0;
-    }
-
-    /// Empties the chain table if the code epoch moved since it was filled.
-    #[inline(always)]
-    fn sync_epoch(&mut self, epoch: u64) {
-        if self.chain_epoch != epoch {
-            self.chain.fill(EMPTY);
-            self.chain_epoch = epoch;
-        }
-    }
-
-    /// Makes (`code`, `pc`) chain to `f` (for translations of whole blocks only: a
-    /// chained-to translation must stand for the whole block at its pc).
-    fn link(&mut self, code: u64, pc: u64, f: BlockFn, epoch: u64) {
-        self.sync_epoch(epoch);
-        self.chain[chain_index(pc)] = ChainEntry { pc, code, f: f as usize, _pad: 0 };
-    }
-
-    /// Translates `block` (its translatable prefix) and, if it is whole, the region
-    /// of decoded blocks it reaches by known edges; returns its handle, or
-    /// `UNTRANSLATABLE` if it has no translatable prefix or the host has no backend.
-    pub(crate) fn compile(&mut self, block: &Block, icache: &Icache, epoch: u64) -> u64 {
-        let len = translate::prefix(block);
-        if len == 0 || self.unavailable {
-            return UNTRANSLATABLE;
-        }
-        if self.fns.len() >= MAX_TRANSLATIONS || self.stats.code_bytes >= MAX_CODE_BYTES {
-            self.flush();
-        }
-        if self.module.is_none() {
-            self.module = new_module();
-            if self.module.is_none() {
-                self.unavailable = true;
-                return UNTRANSLATABLE;
-            }
-        }
-        let Some(module) = self.module.as_mut() else {
-            return UNTRANSLATABLE;
-        };
-        if self.trampoline.is_none() {
-            match translate::trampoline(module, &mut self.ctx, &mut self.fctx) {
-                Ok(t) => {
-                    // SAFETY: `t` is the entry of the function `translate::trampoline`
-                    // just defined with the `Trampoline` signature in the host's
-                    // default calling convention, that of `extern "C"`.
-                    self.trampoline = Some(unsafe { std::mem::transmute::<*const u8, Trampoline>(t) });
-                }
-                Err(e) => {
-                    tracing::debug!("jit: no trampoline: {e}");
-                    self.unavailable = true;
-                    return UNTRANSLATABLE;
-                }
-            }
-        }
-        let blocks = region(block, len, icache, epoch);
-        let start = self.insts.len();
-        let mut parts = Vec::with_capacity(blocks.len());
-        for (k, b) in blocks.iter().enumerate() {
-            let n = if k == 0 { len } else { b.len() };
-            let at = self.insts.len();
-            self.insts.extend(b.insts[..n].iter().map(|i| Box::new(*i)));
-            let insts = self.insts[at..].iter().map(|b| &**b as *const Inst).collect();
-            parts.push(translate::Part { block: b, len: n, insts });
-        }
-        let chain = self.chain.as_ptr();
-        match translate::compile(module, &mut self.ctx, &mut self.fctx, &parts, chain) {
-            Ok((f, bytes)) => {
-                self.fns.push(f);
-                self.stats.compiled += 1;
-                self.stats.blocks = self.fns.len();
-                self.stats.code_bytes += bytes;
-                if len == block.len() {
-                    self.link(block.code as u64, block.pc, f, epoch);
-                }
-                handle(self.generation, self.fns.len() - 1, len == block.len())
-            }
-            Err(e) => {
-                self.insts.truncate(start);
-                tracing::debug!("jit: block at {:#x} not translated: {e}", block.pc);
-                UNTRANSLATABLE
-            }
-        }
-    }
 }
 
 /// The region entered at `block`: the block itself (its first `len` instructions)

@@ -1080,12 +1080,16 @@ pub(super) fn trampoline(module: &mut JITModule, ctx: &mut cranelift_codegen::Co
     Ok(module.get_finalized_function(id))
 }
 
-/// One block of a region: the decoded block, how many of its instructions are
-/// translated (all of them but possibly in the first block, which is then the only
-/// one) and stable copies of those instructions for `step_helper`.
+/// One block of a region, as the compiler sees it (a copy of the decoded block, so it
+/// can be compiled on another thread): its pc, the instructions translated (all of
+/// the block's but possibly in the first block, which is then the only one), its
+/// cycle sums (`cum[k]`: the first `k` instructions), and the addresses of stable
+/// copies of those instructions for `step_helper`.
 pub(super) struct Part<'a> {
-    pub block: &'a Block,
+    pub pc: u64,
     pub len: usize,
+    pub code: &'a [Inst],
+    pub cum: &'a [u64],
     pub insts: Vec<*const Inst>,
 }
 
@@ -1155,7 +1159,7 @@ pub(super) fn compile(
     let budget = b.declare_var(I64);
     let start = field(&mut b, offset_of!(JitEnv, budget));
     b.def_var(budget, start);
-    let heads: Vec<_> = parts.iter().map(|p| (p.block.pc, b.create_block())).collect();
+    let heads: Vec<_> = parts.iter().map(|p| (p.pc, b.create_block())).collect();
     b.ins().jump(heads[0].1, &[]);
 
     let mut t = Tr {
@@ -1181,7 +1185,7 @@ pub(super) fn compile(
     };
     for (p, &(pc0, head)) in parts.iter().zip(&heads) {
         let len = p.len;
-        let insts = &p.block.insts[..len];
+        let insts = &p.code[..len];
         t.b.switch_to_block(head);
         // Every edge into a block writes back first, so its registers (those it
         // names, as x or f: a superset is harmless) come from memory here: no guest register stays in a host register across blocks
@@ -1232,7 +1236,7 @@ pub(super) fn compile(
         // Instructions and cycles charged up front, as the interpreter does.
         let counters = t.counters_at(0);
         t.add_at(counters, offset_of!(Counters, instret), len as i64);
-        t.add_at(counters, offset_of!(Counters, cycles), p.block.cum[len] as i64);
+        t.add_at(counters, offset_of!(Counters, cycles), p.cum[len] as i64);
 
         let mut pcs = Vec::with_capacity(len);
         let mut pc = pc0;
@@ -1242,7 +1246,7 @@ pub(super) fn compile(
         }
         let end_pc = pc;
         t.len = len;
-        t.cum = p.block.cum[..=len].to_vec();
+        t.cum = p.cum[..=len].to_vec();
         t.pcs = pcs.clone();
         t.insts = &p.insts;
         let mut next = None;
@@ -1299,7 +1303,7 @@ pub(super) fn compile(
     }
     module.define_function(id, ctx).map_err(|e| format!("{e:?}"))?;
     if dump {
-        let pcs: Vec<String> = parts.iter().map(|p| format!("{:#x}+{}", p.block.pc, p.len)).collect();
+        let pcs: Vec<String> = parts.iter().map(|p| format!("{:#x}+{}", p.pc, p.len)).collect();
         eprintln!("=== fn {:#x} {}\n{}", id.as_u32(), pcs.join(" "), ctx.compiled_code().and_then(|c| c.vcode.clone()).unwrap_or_default());
     }
     let bytes = ctx.compiled_code().map(|c| c.code_buffer().len()).unwrap_or(0);
