@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
@@ -43,10 +44,11 @@ int main(void)
     int p[2], sv[2];
     pipe(p);
     socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
-    char dir[64], link[80];
-    snprintf(dir, sizeof dir, "/tmp/bad_pointers.%d", getpid());
+    /* mkdtemp: the corpus runs configurations at once, each as the same pid */
+    char dir[] = "/tmp/bad_pointers_XXXXXX", link[80];
+    if (!mkdtemp(dir))
+        return 2;
     snprintf(link, sizeof link, "%s/l", dir);
-    mkdir(dir, 0700);
     symlink("target", link);
     int dfd = open(dir, O_RDONLY | O_DIRECTORY);
 

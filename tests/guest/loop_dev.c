@@ -164,9 +164,14 @@ int main(void)
         printf("needs root\n");
         return 0;
     }
-    snprintf(img, sizeof img, "/tmp/loop_dev_%d.img", getpid());
-    snprintf(img2, sizeof img2, "/tmp/loop_dev_%d.img2", getpid());
-    snprintf(img3, sizeof img3, "/tmp/loop_dev_%d.img3", getpid());
+    /* a directory of its own: the corpus runs this program under several
+     * configurations at once, each as the same pid */
+    static char base[] = "/tmp/loop_dev_XXXXXX";
+    if (!mkdtemp(base))
+        return 2;
+    snprintf(img, sizeof img, "%s/img", base);
+    snprintf(img2, sizeof img2, "%s/img2", base);
+    snprintf(img3, sizeof img3, "%s/img3", base);
     make_file(img, 65536);
     make_file(img2, 65536);
     make_file(img3, 32768);
@@ -357,7 +362,7 @@ int main(void)
 
     /* No file system type of that name: ENODEV, whatever the source. */
     char dir[64];
-    snprintf(dir, sizeof dir, "/tmp/loop_dev_%d.d", getpid());
+    snprintf(dir, sizeof dir, "%s/d", base);
     mkdir(dir, 0700);
     fails_with("mount of an unknown file system type", mount(devpath, dir, "grantixnofs", 0, NULL), ENODEV);
     rmdir(dir);
@@ -382,6 +387,7 @@ int main(void)
     unlink(img);
     unlink(img2);
     unlink(img3);
+    rmdir(base);
     printf("%s\n", fails ? "FAILURES" : "all ok");
     return 0;
 }
