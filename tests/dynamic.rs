@@ -24,6 +24,7 @@ const PREFIX: &str = "/usr/riscv64-linux-gnu";
 const QEMU_DIFFERS: &[(&str, &str)] = &[
     ("exec", "under qemu-user /proc/self/exe is qemu itself, so re-executing it fails"),
     ("code_write", "qemu-user's riscv_flush_icache accepts any flags; Linux gives EINVAL for flags other than LOCAL"),
+    ("init_pid", "it checks grantix's kernel-held init (pid 1) and its first program (pid 2); under qemu-user it is a host process and stops at once"),
     ("clock_virtual", "it checks grantix's virtual clock (GRANTIX_CLOCK=virtual), which qemu-user does not have"),
     ("clock_set", "it refuses to run outside grantix (qemu-user would set the host's clock)"),
     ("creds", "its set-user-id exec needs a binfmt_misc entry for riscv64 that qemu-user lacks here"),

@@ -82,6 +82,21 @@ int main(void)
     CHECK_ERR("no /proc/config.gz", access("/proc/config.gz", F_OK), ENOENT);
     struct stat st;
     int fd;
+    /* The configuration where distributions install theirs: /boot/config-RELEASE. */
+    struct utsname un;
+    uname(&un);
+    char kc[128], line[256];
+    snprintf(kc, sizeof kc, "/boot/config-%s", un.release);
+    FILE *kf = fopen(kc, "r");
+    int sysv = 0, nomod = 0;
+    while (kf && fgets(line, sizeof line, kf)) {
+        sysv |= strcmp(line, "CONFIG_SYSVIPC=y\n") == 0;
+        nomod |= strcmp(line, "# CONFIG_MODULES is not set\n") == 0;
+    }
+    if (kf)
+        fclose(kf);
+    check("/boot/config-RELEASE: CONFIG_SYSVIPC=y, MODULES not set", kf != NULL && sysv && nomod, 1);
+    CHECK_ERR("/boot/config-RELEASE is not writable", open(kc, O_WRONLY), EACCES);
 
     /* pipe-max-size and friends. */
     check("pipe-max-size default", read_num("/proc/sys/fs/pipe-max-size"), 1048576);

@@ -17,7 +17,8 @@
 //! (extended attributes), `inotify` (watches and the events of the vfs's own calls),
 //! `signalfd`, `mmsg` (sendmmsg, recvmmsg, readahead), `mounts` (mount, umount2, and
 //! which host path each guest path names), `aio` (the Linux AIO calls), `fhandle`
-//! (name_to_handle_at, open_by_handle_at), `procsys` (sysctls, timerslack_ns, pagemap),
+//! (name_to_handle_at, open_by_handle_at), `procsys` (sysctls, timerslack_ns, pagemap), `kconfig`
+//! (/boot/config-RELEASE),
 //! `loopdev` (loop block devices and /dev/loop-control) with `loopsys` (block ioctls,
 //! /sys/block).
 
@@ -45,6 +46,7 @@ mod mapping;
 mod mmsg;
 pub mod mounts;
 mod procsys;
+mod kconfig;
 mod mq;
 mod net;
 mod openat2;

@@ -127,6 +127,9 @@ impl Vfs {
                 _ => None,
             };
         }
+        if super::kconfig::is_path(g) {
+            return Some(Node::Other);
+        }
         // /sys/block shows the loop devices; a /sys the host lacks is made for it.
         if let Some(n) = super::loopsys::sys_node(self, g) {
             return Some(n);
@@ -353,6 +356,9 @@ impl Vfs {
         }
         if let Some(n) = g.strip_prefix("/dev/").and_then(|n| super::loopdev::node_of(self, n)) {
             return Some(super::loopdev::open(self, env, who, n, acc));
+        }
+        if super::kconfig::is_path(g) {
+            return Some(if acc != abi::o::RDONLY { Err(libc::EACCES) } else { Ok(Backend::Text(super::kconfig::text().into_bytes())) });
         }
         // sysfs attributes are read-only (0444): no open for writing, even for root.
         if g.starts_with("/sys/block/") {
