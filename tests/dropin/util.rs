@@ -88,3 +88,26 @@ pub fn stderr(o: &Output) -> String {
 pub fn field(text: &str, key: &str) -> Option<String> {
     text.lines().find_map(|l| l.strip_prefix(&format!("{key}=")).map(|v| v.split_whitespace().next().unwrap_or("").to_string()))
 }
+
+/// Runs `cmd` to completion with stdout and stderr captured, in a process group of its
+/// own; past `limit` the whole group is killed (a guest forked under qemu-user is a
+/// host process) and the answer is Err, so one hanging program fails its case instead
+/// of stalling the suite.
+pub fn output_within(cmd: &mut Command, limit: std::time::Duration) -> Result<Output, String> {
+    use std::os::unix::process::CommandExt;
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).process_group(0);
+    let child = cmd.spawn().map_err(|e| format!("cannot start {:?}: {e}", cmd.get_program()))?;
+    let pid = child.id() as i32;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(limit) {
+        Ok(r) => r.map_err(|e| e.to_string()),
+        Err(_) => {
+            // SAFETY: kill(2) on the group this function made; no memory is involved.
+            unsafe { libc::kill(-pid, libc::SIGKILL) };
+            Err(format!("timed out after {} s", limit.as_secs()))
+        }
+    }
+}

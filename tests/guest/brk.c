@@ -15,6 +15,9 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+/* the impossible sizes and unused allocations below are the point */
+#pragma GCC diagnostic ignored "-Walloc-size-larger-than="
+#pragma GCC diagnostic ignored "-Wunused-result"
 
 static int failures;
 /* CHECK(cond, fmt, ...): print "ok"/"FAIL" and the message; errno as left

@@ -314,7 +314,7 @@ int main(int argc, char **argv)
     a.stack_size = sizeof stack;
     r = raw_clone3(&a, sizeof a, thread_fn, &token);
     check("thread created", r > 0, 1);
-    for (int i = 0; i < 100000 && child_tid_word != 0; i++)
+    for (int i = 0; r > 0 && i < 100000 && child_tid_word != 0; i++)
         syscall(SYS_futex, &child_tid_word, 0 /* FUTEX_WAIT */, child_tid_word, NULL, NULL, 0);
     check("thread ran", thread_ran, 42);
     check("thread shares the pid", thread_pid == getpid(), 1);

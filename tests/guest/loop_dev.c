@@ -2,8 +2,9 @@
  * bound to it, reads and writes through it with an offset and a size limit, the
  * status round trip (old and 64-bit structures, LOOP_CONFIGURE), block ioctls,
  * read-only devices, block sizes, capacity, clear, add and remove, and the errors
- * of each. Needs root (it runs as root under grantix; qemu-user as root would use
- * the host's loop devices). Prints no device number or path. */
+ * of each. Needs root, and refuses to run outside grantix (exit 77): under
+ * qemu-user as root it would take the host's loop devices. Prints no device number
+ * or path. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <grp.h>
 #include <unistd.h>
@@ -69,14 +71,31 @@ struct loop_config {
 #define LOOP_CTL_ADD 0x4C80
 #define LOOP_CTL_REMOVE 0x4C81
 #define LOOP_CTL_GET_FREE 0x4C82
+/* glibc's sys/mount.h has some of these; musl's has none */
+#ifndef BLKROSET
 #define BLKROSET 0x125d
+#endif
+#ifndef BLKROGET
 #define BLKROGET 0x125e
+#endif
+#ifndef BLKGETSIZE
 #define BLKGETSIZE 0x1260
+#endif
+#ifndef BLKFLSBUF
 #define BLKFLSBUF 0x1261
+#endif
+#ifndef BLKSSZGET
 #define BLKSSZGET 0x1268
+#endif
+#ifndef BLKDISCARD
 #define BLKDISCARD 0x1277
+#endif
+#ifndef BLKPBSZGET
 #define BLKPBSZGET 0x127b
+#endif
+#ifndef BLKGETSIZE64
 #define BLKGETSIZE64 0x80081272
+#endif
 
 static int fails;
 
@@ -160,6 +179,11 @@ static int in_dir(const char *dir, const char *name)
 
 int main(void)
 {
+    struct utsname u;
+    if (uname(&u) != 0 || !strstr(u.release, "grantix")) {
+        printf("loop_dev: refusing to run outside grantix\n");
+        return 77;
+    }
     if (geteuid() != 0) {
         printf("needs root\n");
         return 0;
