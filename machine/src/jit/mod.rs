@@ -39,13 +39,14 @@ mod cache;
 mod compiler;
 mod translate;
 
-pub use cache::{Jit, DEFAULT_CACHE_BYTES, MAX_IN_FLIGHT, PENDING, UNTRANSLATABLE};
+pub use cache::{Jit, COVERED, DEFAULT_CACHE_BYTES, MAX_IN_FLIGHT, PENDING, UNTRANSLATABLE};
 pub(crate) use cache::{chain_index, whole};
 use crate::cpu::icache::{Block, Icache};
 use crate::cpu::inst::Inst;
 use crate::error::FaultKind;
 use crate::hart::Hart;
 use crate::machine::Machine;
+use std::rc::Rc;
 
 /// Entries into a block before it is translated.
 pub const HOT: u32 = 32;
@@ -185,7 +186,7 @@ pub(crate) struct ChainEntry {
 /// forming a region never fetches) that known edges reach from it, breadth first,
 /// within the region bounds. Only blocks the interpreter has run are decoded, so a
 /// region follows the paths taken so far; an edge out of it chains as usual.
-fn region<'a>(block: &'a Block, len: usize, icache: &'a Icache, epoch: u64) -> Vec<&'a Block> {
+fn region<'a>(block: &'a Rc<Block>, len: usize, icache: &'a Icache, epoch: u64) -> Vec<&'a Rc<Block>> {
     let mut out = vec![block];
     if len < block.len() || translate::heavy(block) {
         return out;
@@ -206,7 +207,7 @@ fn region<'a>(block: &'a Block, len: usize, icache: &'a Icache, epoch: u64) -> V
                 continue;
             }
             insts += b.len();
-            out.push(&**b);
+            out.push(b);
         }
         k += 1;
     }

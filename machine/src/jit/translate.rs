@@ -218,6 +218,8 @@ impl Tr<'_, '_> {
         self.b.switch_to_block(go);
         self.b.seal_block(go);
         let f = self.b.ins().load(I64, trusted(), entry, offset_of!(ChainEntry, f) as i32);
+        // A region enters at the head its pc names (see `compile`).
+        self.set_next_pc(next);
         let (env, x) = (self.env, self.x);
         self.b.ins().return_call_indirect(self.tail_sig, f, &[env, x]);
         self.b.switch_to_block(out);
@@ -1160,7 +1162,25 @@ pub(super) fn compile(
     let start = field(&mut b, offset_of!(JitEnv, budget));
     b.def_var(budget, start);
     let heads: Vec<_> = parts.iter().map(|p| (p.pc, b.create_block())).collect();
-    b.ins().jump(heads[0].1, &[]);
+    if heads.len() == 1 {
+        b.ins().jump(heads[0].1, &[]);
+    } else {
+        // A region is entered at any of its blocks (every one is whole): the pc it is
+        // entered at is in `env.next_pc`, set by the dispatch loop and by a chaining
+        // exit. One translation then serves every block of a loop, instead of one
+        // region per block that turned hot, each holding the same blocks.
+        let at = field(&mut b, offset_of!(JitEnv, next_pc));
+        for &(pc, head) in &heads {
+            let is = b.ins().icmp_imm_s(IntCC::Equal, at, pc as i64);
+            let no = b.create_block();
+            b.ins().brif(is, head, &[], no, &[]);
+            b.switch_to_block(no);
+            b.seal_block(no);
+        }
+        // Not one of its heads (never linked so): nothing ran, the loop interprets.
+        let v = b.ins().iconst(I32, status::EXIT as i64);
+        b.ins().return_(&[v]);
+    }
 
     let mut t = Tr {
         b: &mut b,
