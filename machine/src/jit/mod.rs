@@ -68,6 +68,10 @@ pub(crate) struct JitEnv {
     pub next_pc: u64,
     /// The fault a helper met (the translation then returns `status::FAULT`).
     pub fault: Option<FaultKind>,
+    /// What the load and store stubs hand back (value, fault): they are called with
+    /// a convention that preserves every register and returns nothing (see
+    /// `translate::stubs`).
+    pub ret: [u64; 2],
     /// For the inline TLB probe of own-space accesses (principal and target both the
     /// hart's DATA): the entry table, the index hash's part that does not depend on
     /// the page, the key's target half, and the (principal, rights) word an entry
@@ -96,8 +100,9 @@ pub(crate) struct JitEnv {
 /// Entries in each micro-TLB (a power of two).
 pub(crate) const MICRO: usize = 16;
 
-/// A micro-TLB entry: the page (`ptr >> PAGE_SHIFT`, own space) and the host
-/// address of its byte 0 less the page's guest address, so host = `base + ptr`.
+/// A micro-TLB entry: the page's address (`ptr` with the in-page bits cleared, own
+/// space) and the host address of its byte 0 less the page's guest address, so host
+/// = `base + ptr`.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub(crate) struct Micro {
@@ -105,7 +110,7 @@ pub(crate) struct Micro {
     pub base: u64,
 }
 
-/// No page has this number (pages of a pointer are below 2^52).
+/// No key equals this (a key's bits 3..11 are clear).
 pub(crate) const NO_MICRO: Micro = Micro { page: u64::MAX, base: 0 };
 
 impl JitEnv {
@@ -245,6 +250,7 @@ impl Machine {
             hart,
             next_pc: block.pc,
             fault: None,
+            ret: [0; 2],
             tlb,
             own_mix: (data as u64).wrapping_mul(crate::tlb::probe::TARGET_MUL as u64) ^ crate::tlb::probe::principal_mix(data),
             own_key: (data as u64) << crate::tlb::probe::KEY_SHIFT,

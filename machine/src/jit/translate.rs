@@ -118,6 +118,7 @@ struct Tr<'a, 'b> {
     store_sig: SigRef,
     step_sig: SigRef,
     tail_sig: SigRef,
+    stubs: Stubs,
     /// The budget left, taken per block in a host register (written back at exits).
     budget: Variable,
     /// The region's blocks: pc and the Cranelift block of its budget check.
@@ -295,19 +296,19 @@ impl Tr<'_, '_> {
         let which = if right == PageRights::W { 1 } else { 0 };
         let micro = offset_of!(JitEnv, micro) + which * MICRO * std::mem::size_of::<Micro>();
         let b = &mut *self.b;
-        let page = b.ins().ushr_imm_s(ptr, PAGE_SHIFT as i64);
-        let i = b.ins().band_imm_s(page, MICRO as i64 - 1);
-        let i = b.ins().ishl_imm_s(i, std::mem::size_of::<Micro>().trailing_zeros() as i64);
+        // The slot: the page number's low bits, scaled to the entry size, in two
+        // operations.
+        let scale = std::mem::size_of::<Micro>().trailing_zeros() as i64;
+        let i = b.ins().ushr_imm_s(ptr, PAGE_SHIFT as i64 - scale);
+        let i = b.ins().band_imm_s(i, (MICRO as i64 - 1) << scale);
         let slot = b.ins().iadd(env, i);
         let tag = b.ins().load(I64, trusted(), slot, (micro + offset_of!(Micro, page)) as i32);
-        let mut d = b.ins().bxor(tag, page);
-        if n > 1 {
-            // The last byte on the same page too.
-            let last = b.ins().iadd_imm_s(ptr, n - 1);
-            let lpage = b.ins().ushr_imm_s(last, PAGE_SHIFT as i64);
-            let d2 = b.ins().bxor(tag, lpage);
-            d = b.ins().bor(d, d2);
-        }
+        // The tag is a page's address (low bits zero). Keeping the access's alignment
+        // bits in the compared key (as qemu's softmmu does) sends a misaligned access
+        // to the probe, which checks that it stays in the page; an aligned one cannot
+        // cross, so one compare covers both ends.
+        let key = b.ins().band_imm_s(ptr, !(PAGE_SIZE as i64 - 1) | (n - 1));
+        let d = b.ins().bxor(tag, key);
         let hit = b.create_block();
         let probe = b.create_block();
         let join = b.create_block();
@@ -320,10 +321,12 @@ impl Tr<'_, '_> {
         b.ins().jump(join, &[host.into()]);
         b.switch_to_block(probe);
         b.seal_block(probe);
+        let page = self.b.ins().ushr_imm_s(ptr, PAGE_SHIFT as i64);
         let host = self.probe(ptr, page, n, right, slow);
         // Remember the page: base = host - ptr, so that host = base + ptr.
         let base = self.b.ins().isub(host, ptr);
-        self.b.ins().store(trusted(), page, slot, (micro + offset_of!(Micro, page)) as i32);
+        let tag = self.b.ins().band_imm_s(ptr, !(PAGE_SIZE as i64 - 1));
+        self.b.ins().store(trusted(), tag, slot, (micro + offset_of!(Micro, page)) as i32);
         self.b.ins().store(trusted(), base, slot, (micro + offset_of!(Micro, base)) as i32);
         self.b.ins().jump(join, &[host.into()]);
         self.b.switch_to_block(join);
@@ -420,13 +423,11 @@ impl Tr<'_, '_> {
         self.b.ins().jump(join, &[fast_v.into()]);
         self.b.switch_to_block(slow);
         self.b.seal_block(slow);
-        let f = self.b.ins().iconst(I64, load_helper as *const () as usize as i64);
+        let f = self.b.ins().iconst(I64, self.stubs.load as i64);
         let wv = self.b.ins().iconst(I32, w as i64);
-        let call = self.b.ins().call_indirect(self.load_sig, f, &[self.env, ptr, wv]);
-        let (value, failed) = {
-            let r = self.b.inst_results(call);
-            (r[0], r[1])
-        };
+        self.b.ins().call_indirect(self.load_sig, f, &[self.env, ptr, wv]);
+        let value = self.b.ins().load(I64, trusted(), self.env, offset_of!(JitEnv, ret) as i32);
+        let failed = self.b.ins().load(I64, trusted(), self.env, offset_of!(JitEnv, ret) as i32 + 8);
         self.check(failed, k);
         self.b.ins().jump(join, &[value.into()]);
         self.b.switch_to_block(join);
@@ -449,10 +450,10 @@ impl Tr<'_, '_> {
         self.b.ins().jump(join, &[]);
         self.b.switch_to_block(slow);
         self.b.seal_block(slow);
-        let f = self.b.ins().iconst(I64, store_helper as *const () as usize as i64);
+        let f = self.b.ins().iconst(I64, self.stubs.store as i64);
         let lv = self.b.ins().iconst(I32, log2 as i64);
-        let call = self.b.ins().call_indirect(self.store_sig, f, &[self.env, ptr, v, lv]);
-        let failed = self.b.inst_results(call)[0];
+        self.b.ins().call_indirect(self.store_sig, f, &[self.env, ptr, v, lv]);
+        let failed = self.b.ins().load(I64, trusted(), self.env, offset_of!(JitEnv, ret) as i32 + 8);
         self.check(failed, k);
         self.b.ins().jump(join, &[]);
         self.b.switch_to_block(join);
@@ -1054,6 +1055,76 @@ fn block_sig() -> Signature {
     sig
 }
 
+/// The addresses of the load and store stubs of a module.
+#[derive(Clone, Copy, Default)]
+pub(super) struct Stubs {
+    pub load: usize,
+    pub store: usize,
+}
+
+/// The stubs' signatures, `load(env, ptr, width)` and `store(env, ptr, value, log2)`,
+/// in Cranelift's preserve-all convention: a call clobbers no register, so the
+/// translated code around a TLB miss keeps its values (the hart's registers, `env`)
+/// in host registers instead of saving them to the stack on every path for the
+/// sake of the rare call. Results come back through `JitEnv::ret`.
+fn stub_sigs() -> (Signature, Signature) {
+    let mut load = Signature::new(CallConv::PreserveAll);
+    load.params.extend([AbiParam::new(I64), AbiParam::new(I64), AbiParam::new(I32)]);
+    let mut store = Signature::new(CallConv::PreserveAll);
+    store.params.extend([AbiParam::new(I64), AbiParam::new(I64), AbiParam::new(I64), AbiParam::new(I32)]);
+    (load, store)
+}
+
+/// Compiles the stubs: each saves what the host convention lets `load_helper` or
+/// `store_helper` clobber, calls it, and stores its result in `env.ret`.
+pub(super) fn stubs(module: &mut JITModule, ctx: &mut cranelift_codegen::Context, fctx: &mut FunctionBuilderContext) -> Result<Stubs, String> {
+    let call_conv = module.isa().default_call_conv();
+    let fcfg = module.target_config();
+    let (load_sig, store_sig) = stub_sigs();
+    let mut helper_load = Signature::new(call_conv);
+    helper_load.params.extend([AbiParam::new(I64), AbiParam::new(I64), AbiParam::new(I32)]);
+    helper_load.returns.extend([AbiParam::new(I64), AbiParam::new(I64)]);
+    let mut helper_store = Signature::new(call_conv);
+    helper_store.params.extend([AbiParam::new(I64), AbiParam::new(I64), AbiParam::new(I64), AbiParam::new(I32)]);
+    helper_store.returns.push(AbiParam::new(I64));
+    let mut out = [0usize; 2];
+    for (k, (sig, helper, addr)) in [
+        (load_sig, helper_load, load_helper as *const () as usize),
+        (store_sig, helper_store, store_helper as *const () as usize),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        module.clear_context(ctx);
+        ctx.func.signature = sig.clone();
+        let mut b = FunctionBuilder::new(&mut ctx.func, fctx);
+        let hs = b.import_signature(helper);
+        let entry = b.create_block();
+        b.append_block_params_for_function_params(entry);
+        b.switch_to_block(entry);
+        b.seal_block(entry);
+        let p = b.block_params(entry).to_vec();
+        let f = b.ins().iconst(I64, addr as i64);
+        let call = b.ins().call_indirect(hs, f, &p);
+        let r = b.inst_results(call).to_vec();
+        let ret = offset_of!(JitEnv, ret) as i32;
+        if k == 0 {
+            b.ins().store(trusted(), r[0], p[0], ret);
+            b.ins().store(trusted(), r[1], p[0], ret + 8);
+        } else {
+            b.ins().store(trusted(), r[0], p[0], ret + 8);
+        }
+        b.ins().return_(&[]);
+        b.finalize(fcfg);
+        let id = module.declare_anonymous_function(&sig).map_err(|e| e.to_string())?;
+        module.define_function(id, ctx).map_err(|e| format!("{e:?}"))?;
+        module.clear_context(ctx);
+        module.finalize_definitions().map_err(|e| e.to_string())?;
+        out[k] = module.get_finalized_function(id) as usize;
+    }
+    Ok(Stubs { load: out[0], store: out[1] })
+}
+
 /// Compiles the trampoline `t(env, x, f) -> status` (host calling convention) that
 /// enters translation `f`.
 pub(super) fn trampoline(module: &mut JITModule, ctx: &mut cranelift_codegen::Context, fctx: &mut FunctionBuilderContext) -> Result<*const u8, String> {
@@ -1124,6 +1195,7 @@ pub(super) fn compile(
     fctx: &mut FunctionBuilderContext,
     parts: &[Part],
     chain: *const ChainEntry,
+    stubs: Stubs,
 ) -> Result<(BlockFn, usize), String> {
     let ptr = I64;
     let call_conv = module.isa().default_call_conv();
@@ -1133,12 +1205,7 @@ pub(super) fn compile(
     let sig = block_sig();
     ctx.func.signature = sig.clone();
 
-    let mut load_sig = Signature::new(call_conv);
-    load_sig.params.extend([AbiParam::new(ptr), AbiParam::new(I64), AbiParam::new(I32)]);
-    load_sig.returns.extend([AbiParam::new(I64), AbiParam::new(I64)]);
-    let mut store_sig = Signature::new(call_conv);
-    store_sig.params.extend([AbiParam::new(ptr), AbiParam::new(I64), AbiParam::new(I64), AbiParam::new(I32)]);
-    store_sig.returns.push(AbiParam::new(I64));
+    let (load_sig, store_sig) = (stub_sigs().0, stub_sigs().1);
     let mut step_sig = Signature::new(call_conv);
     step_sig.params.extend([AbiParam::new(ptr), AbiParam::new(ptr), AbiParam::new(I64)]);
     step_sig.returns.push(AbiParam::new(I64));
@@ -1194,6 +1261,7 @@ pub(super) fn compile(
         store_sig,
         step_sig,
         tail_sig,
+        stubs,
         budget,
         heads: heads.clone(),
         len: 0,
