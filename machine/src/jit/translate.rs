@@ -116,6 +116,7 @@ struct Tr<'a, 'b> {
     x: Value,
     load_sig: SigRef,
     store_sig: SigRef,
+    probe_sig: SigRef,
     step_sig: SigRef,
     tail_sig: SigRef,
     stubs: Stubs,
@@ -321,13 +322,17 @@ impl Tr<'_, '_> {
         b.ins().jump(join, &[host.into()]);
         b.switch_to_block(probe);
         b.seal_block(probe);
-        let page = self.b.ins().ushr_imm_s(ptr, PAGE_SHIFT as i64);
-        let host = self.probe(ptr, page, n, right, slow);
-        // Remember the page: base = host - ptr, so that host = base + ptr.
-        let base = self.b.ins().isub(host, ptr);
-        let tag = self.b.ins().band_imm_s(ptr, !(PAGE_SIZE as i64 - 1));
-        self.b.ins().store(trusted(), tag, slot, (micro + offset_of!(Micro, page)) as i32);
-        self.b.ins().store(trusted(), base, slot, (micro + offset_of!(Micro, base)) as i32);
+        // The TLB probe is out of line (one stub per right and size, which fills the
+        // micro-TLB on a hit): it runs once per page and run, and inline it was most
+        // of each access's code, and of the compile time.
+        let stub = self.stubs.probe[which][n.trailing_zeros() as usize];
+        let f = self.b.ins().iconst(I64, stub as i64);
+        self.b.ins().call_indirect(self.probe_sig, f, &[env, ptr]);
+        let host = self.b.ins().load(I64, trusted(), env, offset_of!(JitEnv, ret) as i32);
+        let found = self.b.create_block();
+        self.b.ins().brif(host, found, &[], slow, &[]);
+        self.b.switch_to_block(found);
+        self.b.seal_block(found);
         self.b.ins().jump(join, &[host.into()]);
         self.b.switch_to_block(join);
         self.b.seal_block(join);
@@ -344,16 +349,16 @@ impl Tr<'_, '_> {
         let d = offset_of!(Hart, counters) as i64 - (offset_of!(Hart, ctx) + offset_of!(Context, x)) as i64 + off as i64;
         self.b.ins().iadd_imm_s(self.x, d)
     }
+}
 
-    /// The TLB probe, as `Tlb::lookup` does it with principal and target both the
-    /// hart's DATA: if the entry for `page` (of `ptr`) allows `right` and the `n`
-    /// bytes at `ptr` stay in the page, continues in a new block with the host
-    /// address as the result, else goes to `slow`. The four conditions are one OR of
-    /// differences, so the hit path is one branch.
-    fn probe(&mut self, ptr: Value, page: Value, n: i64, right: PageRights, slow: cranelift_codegen::ir::Block) -> Value {
+/// The TLB probe (see `stubs`), as `Tlb::lookup` does it with principal and target
+/// both the hart's DATA: if the entry for `page` (of `ptr`) allows `right` and the
+/// `n` bytes at `ptr` stay in the page, continues in a new block with the host
+/// address as the result, else goes to `slow`. The four conditions are one OR of
+/// differences, so the hit path is one branch.
+fn probe(b: &mut FunctionBuilder, env: Value, ptr: Value, page: Value, n: i64, right: PageRights, slow: cranelift_codegen::ir::Block) -> Value {
+    {
         use crate::tlb::probe::*;
-        let env = self.env;
-        let b = &mut *self.b;
         let tlb = b.ins().load(I64, trusted(), env, offset_of!(JitEnv, tlb) as i32);
         let hmix = b.ins().load(I64, trusted(), env, offset_of!(JitEnv, own_mix) as i32);
         let h = b.ins().bxor(page, hmix);
@@ -389,7 +394,9 @@ impl Tr<'_, '_> {
         let in_page = b.ins().band_imm_s(ptr, PAGE_SIZE as i64 - 1);
         b.ins().iadd(frame, in_page)
     }
+}
 
+impl Tr<'_, '_> {
     fn bool64(&mut self, c: Value) -> Value {
         self.b.ins().uextend(I64, c)
     }
@@ -1060,6 +1067,8 @@ fn block_sig() -> Signature {
 pub(super) struct Stubs {
     pub load: usize,
     pub store: usize,
+    /// `probe[w][log2 n]`: the TLB probe for reads (0) or writes (1) of n bytes.
+    pub probe: [[usize; 4]; 2],
 }
 
 /// The stubs' signatures, `load(env, ptr, width)` and `store(env, ptr, value, log2)`,
@@ -1067,6 +1076,12 @@ pub(super) struct Stubs {
 /// translated code around a TLB miss keeps its values (the hart's registers, `env`)
 /// in host registers instead of saving them to the stack on every path for the
 /// sake of the rare call. Results come back through `JitEnv::ret`.
+fn probe_sig() -> Signature {
+    let mut sig = Signature::new(CallConv::PreserveAll);
+    sig.params.extend([AbiParam::new(I64), AbiParam::new(I64)]);
+    sig
+}
+
 fn stub_sigs() -> (Signature, Signature) {
     let mut load = Signature::new(CallConv::PreserveAll);
     load.params.extend([AbiParam::new(I64), AbiParam::new(I64), AbiParam::new(I32)]);
@@ -1122,7 +1137,57 @@ pub(super) fn stubs(module: &mut JITModule, ctx: &mut cranelift_codegen::Context
         module.finalize_definitions().map_err(|e| e.to_string())?;
         out[k] = module.get_finalized_function(id) as usize;
     }
-    Ok(Stubs { load: out[0], store: out[1] })
+    let mut probes = [[0usize; 4]; 2];
+    for (which, right) in [PageRights::R, PageRights::W].into_iter().enumerate() {
+        for log2 in 0..4 {
+            probes[which][log2] = probe_stub(module, ctx, fctx, right, 1 << log2)?;
+        }
+    }
+    Ok(Stubs { load: out[0], store: out[1], probe: probes })
+}
+
+/// A probe stub, `probe(env, ptr)`: the TLB probe for an own-space access of `n`
+/// bytes with `right`; on a hit it fills the micro-TLB slot of the page and leaves
+/// the host address in `env.ret[0]`, else 0 there (no host address is 0).
+fn probe_stub(module: &mut JITModule, ctx: &mut cranelift_codegen::Context, fctx: &mut FunctionBuilderContext, right: PageRights, n: i64) -> Result<usize, String> {
+    let fcfg = module.target_config();
+    let sig = probe_sig();
+    module.clear_context(ctx);
+    ctx.func.signature = sig.clone();
+    let mut b = FunctionBuilder::new(&mut ctx.func, fctx);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    let (env, ptr) = (b.block_params(entry)[0], b.block_params(entry)[1]);
+    let miss = b.create_block();
+    let ret = offset_of!(JitEnv, ret) as i32;
+    let page = b.ins().ushr_imm_s(ptr, PAGE_SHIFT as i64);
+    let host = probe(&mut b, env, ptr, page, n, right, miss);
+    // Remember the page: base = host - ptr, so that host = base + ptr.
+    let which = if right == PageRights::W { 1 } else { 0 };
+    let micro = offset_of!(JitEnv, micro) + which * MICRO * std::mem::size_of::<Micro>();
+    let scale = std::mem::size_of::<Micro>().trailing_zeros() as i64;
+    let i = b.ins().ushr_imm_s(ptr, PAGE_SHIFT as i64 - scale);
+    let i = b.ins().band_imm_s(i, (MICRO as i64 - 1) << scale);
+    let slot = b.ins().iadd(env, i);
+    let base = b.ins().isub(host, ptr);
+    let tag = b.ins().band_imm_s(ptr, !(PAGE_SIZE as i64 - 1));
+    b.ins().store(trusted(), tag, slot, (micro + offset_of!(Micro, page)) as i32);
+    b.ins().store(trusted(), base, slot, (micro + offset_of!(Micro, base)) as i32);
+    b.ins().store(trusted(), host, env, ret);
+    b.ins().return_(&[]);
+    b.switch_to_block(miss);
+    b.seal_block(miss);
+    let zero = b.ins().iconst(I64, 0);
+    b.ins().store(trusted(), zero, env, ret);
+    b.ins().return_(&[]);
+    b.finalize(fcfg);
+    let id = module.declare_anonymous_function(&sig).map_err(|e| e.to_string())?;
+    module.define_function(id, ctx).map_err(|e| format!("{e:?}"))?;
+    module.clear_context(ctx);
+    module.finalize_definitions().map_err(|e| e.to_string())?;
+    Ok(module.get_finalized_function(id) as usize)
 }
 
 /// Compiles the trampoline `t(env, x, f) -> status` (host calling convention) that
@@ -1206,6 +1271,7 @@ pub(super) fn compile(
     ctx.func.signature = sig.clone();
 
     let (load_sig, store_sig) = (stub_sigs().0, stub_sigs().1);
+    let probe_sig = probe_sig();
     let mut step_sig = Signature::new(call_conv);
     step_sig.params.extend([AbiParam::new(ptr), AbiParam::new(ptr), AbiParam::new(I64)]);
     step_sig.returns.push(AbiParam::new(I64));
@@ -1213,6 +1279,7 @@ pub(super) fn compile(
     let mut b = FunctionBuilder::new(&mut ctx.func, fctx);
     let load_sig = b.import_signature(load_sig);
     let store_sig = b.import_signature(store_sig);
+    let probe_sig = b.import_signature(probe_sig);
     let step_sig = b.import_signature(step_sig);
     let tail_sig = b.import_signature(sig.clone());
     let entry = b.create_block();
@@ -1259,6 +1326,7 @@ pub(super) fn compile(
         x,
         load_sig,
         store_sig,
+        probe_sig,
         step_sig,
         tail_sig,
         stubs,
