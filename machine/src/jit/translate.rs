@@ -1458,12 +1458,15 @@ pub(super) fn compile(
         ctx.set_disasm(true);
     }
     module.define_function(id, ctx).map_err(|e| format!("{e:?}"))?;
-    if dump {
-        let pcs: Vec<String> = parts.iter().map(|p| format!("{:#x}+{}", p.pc, p.len)).collect();
-        eprintln!("=== fn {:#x} {}\n{}", id.as_u32(), pcs.join(" "), ctx.compiled_code().and_then(|c| c.vcode.clone()).unwrap_or_default());
-    }
+    let text = dump.then(|| ctx.compiled_code().and_then(|c| c.vcode.clone()).unwrap_or_default());
     let bytes = ctx.compiled_code().map(|c| c.code_buffer().len()).unwrap_or(0);
     module.clear_context(ctx);
     module.finalize_definitions().map_err(|e| e.to_string())?;
-    Ok((module.get_finalized_function(id), bytes))
+    let f = module.get_finalized_function(id);
+    if let Some(text) = text {
+        // The host address and size, to match a profiler's addresses to guest code.
+        let pcs: Vec<String> = parts.iter().map(|p| format!("{:#x}+{}", p.pc, p.len)).collect();
+        eprintln!("=== fn {:#x} at {:p} ({bytes} bytes) {}\n{text}", id.as_u32(), f, pcs.join(" "));
+    }
+    Ok((f, bytes))
 }
