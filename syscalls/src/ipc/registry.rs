@@ -69,11 +69,14 @@ pub struct Registry<T> {
     /// Most objects at once (MSGMNI, SEMMNI, SHMMNI): ENOSPC beyond.
     pub limit: usize,
     removed: VecDeque<i32>,
+    /// The id the next new object asks for (/proc/sys/kernel/*_next_id, -1: none):
+    /// its sequence number and the first free slot from its slot on (ipc_idr_alloc).
+    pub next_id: i32,
 }
 
 impl<T> Registry<T> {
     pub fn new(limit: usize) -> Registry<T> {
-        Registry { slots: BTreeMap::new(), seq: 0, limit: limit.min(SEQ_MULTIPLIER as usize), removed: VecDeque::new() }
+        Registry { slots: BTreeMap::new(), seq: 0, limit: limit.min(SEQ_MULTIPLIER as usize), removed: VecDeque::new(), next_id: -1 }
     }
 
     pub fn len(&self) -> usize {
@@ -115,9 +118,17 @@ impl<T> Registry<T> {
             return Err(libc::ENOSPC);
         }
         let obj = create()?;
-        let slot = (0..).find(|s| !self.slots.contains_key(s)).unwrap_or(0);
-        self.seq = (self.seq + 1) % (i32::MAX / SEQ_MULTIPLIER);
-        let id = self.seq * SEQ_MULTIPLIER + slot;
+        let id = if self.next_id >= 0 {
+            let (seq, from) = (self.next_id / SEQ_MULTIPLIER, self.next_id % SEQ_MULTIPLIER);
+            let slot = (from..SEQ_MULTIPLIER).chain(0..from).find(|s| !self.slots.contains_key(s)).unwrap_or(from);
+            self.next_id = -1;
+            seq * SEQ_MULTIPLIER + slot
+        } else {
+            let slot = (0..).find(|s| !self.slots.contains_key(s)).unwrap_or(0);
+            self.seq = (self.seq + 1) % (i32::MAX / SEQ_MULTIPLIER);
+            self.seq * SEQ_MULTIPLIER + slot
+        };
+        let slot = id % SEQ_MULTIPLIER;
         let perm = Perm { key, uid: c.euid, gid: c.egid, cuid: c.euid, cgid: c.egid, mode: flags as u32 & 0o777 };
         self.slots.insert(slot, Entry { id, perm, ctime: now, obj });
         Ok(id)
@@ -242,6 +253,17 @@ mod tests {
         assert_ne!(again, id, "the slot is reused under a new sequence number");
         assert_eq!(again % SEQ_MULTIPLIER, id % SEQ_MULTIPLIER);
         assert_eq!(r.lookup(-1, Attempt::Fresh).err(), Some(libc::EINVAL));
+    }
+
+    #[test]
+    fn next_id_is_taken_once_and_moves_past_a_used_slot() {
+        let mut r = reg();
+        let root = Creds::root();
+        r.next_id = 2;
+        assert_eq!(r.get(IPC_PRIVATE, 0o600, &root, 0, |_| Ok(()), || Ok(1)), Ok(2));
+        assert_eq!(r.next_id, -1);
+        r.next_id = 2 + SEQ_MULTIPLIER;
+        assert_eq!(r.get(IPC_PRIVATE, 0o600, &root, 0, |_| Ok(()), || Ok(1)), Ok(3 + SEQ_MULTIPLIER), "slot 2 is taken");
     }
 
     #[test]

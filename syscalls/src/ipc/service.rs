@@ -39,6 +39,9 @@ pub mod op {
     /// linux: the caller's process left its semaphore undo list (unshare's
     /// CLONE_SYSVSEM): undo its SEM_UNDO adjustments, as at exit.
     pub const SEM_UNDO_EXIT: u64 = 0x5005;
+    /// vfs: /proc/sys/kernel/{msg,sem,shm}_next_id (a1 = 0, 1, 2): read it (a2 = 0)
+    /// or set it to a3 (a2 = 1). a0 = the value.
+    pub const NEXT_ID: u64 = 0x5006;
 }
 
 impl Template for Ipc {
@@ -71,6 +74,17 @@ impl Service for Ipc {
             op::MQ_RELEASE => {
                 self.mq.close(s[0], 0);
                 val(0)
+            }
+            op::NEXT_ID => {
+                let next = match s[0] {
+                    0 => &mut self.msg.reg.next_id,
+                    1 => &mut self.sem.reg.next_id,
+                    _ => &mut self.shm.reg.next_id,
+                };
+                if s[1] == 1 {
+                    *next = s[2] as i32;
+                }
+                val(*next as i64 as u64)
             }
             op::SEM_UNDO_EXIT => {
                 let keys = self.sem.exit(who.pid as i32);

@@ -57,7 +57,7 @@ pub struct Attach<'a, F> {
 /// Every segment of an ipc namespace.
 #[derive(Debug)]
 pub struct SharedMemory<F> {
-    reg: Registry<Segment<F>>,
+    pub reg: Registry<Segment<F>>,
 }
 
 impl<F> Default for SharedMemory<F> {

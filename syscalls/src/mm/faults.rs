@@ -1,4 +1,5 @@
-//! What a fault means (SIGSEGV or SIGBUS, and its code) and the /proc/PID/maps text.
+//! What a fault means (SIGSEGV or SIGBUS, and its code) and the /proc/PID/maps and
+//! /proc/PID/smaps texts.
 
 use super::*;
 
@@ -33,22 +34,36 @@ impl Mm {
         [SIGBUS, BUS_ADRERR]
     }
 
-    pub(super) fn maps_text(&self, env: &dyn Env, pid: u32, exe: &str) -> String {
+    /// /proc/PID/maps, or with `smaps` /proc/PID/smaps: each mapping's line followed
+    /// by its sizes (Rss: the pages with frames; Locked: the mlocked ones).
+    pub(super) fn maps_text(&self, env: &dyn Env, pid: u32, exe: &str, smaps: bool) -> String {
         let Some(pm) = self.procs.get(&pid) else { return String::new() };
         let mut out = String::new();
         let mut lines: Vec<(u64, u64, String, u64, FileKey, String)> = Vec::new();
         let none = FileKey { dev: 0, ino: 0 };
+        // The CODE space's regions where no mapping of the process says more (its
+        // executable mappings are mirrored there, always private-looking).
+        let mut code_lines = Vec::new();
         if let Some(code) = env.machine().mem.space(pm.code) {
             for (s, e, r) in code.regions() {
                 if s < TASK_SIZE {
-                    lines.push((s, e, format!("{:?}p", r), 0, none, exe.to_string()));
+                    code_lines.push((s, e, format!("{:?}p", r)));
                 }
             }
         }
-        for v in pm.vmas.iter() {
-            if lines.iter().any(|l| l.0 <= v.start && v.end <= l.1) {
-                continue;
+        for (s, e, r) in code_lines {
+            let mut at = s;
+            for v in pm.vmas.iter().filter(|v| v.start < e && v.end > s) {
+                if v.start > at {
+                    lines.push((at, v.start, r.clone(), 0, none, exe.to_string()));
+                }
+                at = at.max(v.end);
             }
+            if at < e {
+                lines.push((at, e, r, 0, none, exe.to_string()));
+            }
+        }
+        for v in pm.vmas.iter() {
             let perms = format!(
                 "{}{}{}{}",
                 if v.prot & PROT_READ != 0 { 'r' } else { '-' },
@@ -75,7 +90,53 @@ impl Mm {
                 out.push_str(&format!("{line:<73}{name}"));
             }
             out.push('\n');
+            if smaps {
+                let anon = key.ino == 0;
+                let sid = if r.contains('x') && self.procs[&pid].vmas.find(s).is_none() { self.procs[&pid].code } else { self.procs[&pid].data };
+                let rss = resident(env, sid, s, e) / 1024;
+                let kb = |v: u64| v / 1024;
+                let fields: [(&str, u64); 20] = [
+                    ("Size", kb(e - s)),
+                    ("KernelPageSize", 4),
+                    ("MMUPageSize", 4),
+                    ("Rss", rss),
+                    ("Pss", rss),
+                    ("Shared_Clean", 0),
+                    ("Shared_Dirty", 0),
+                    ("Private_Clean", if anon { 0 } else { rss }),
+                    ("Private_Dirty", if anon { rss } else { 0 }),
+                    ("Referenced", rss),
+                    ("Anonymous", if anon { rss } else { 0 }),
+                    ("LazyFree", 0),
+                    ("AnonHugePages", 0),
+                    ("ShmemPmdMapped", 0),
+                    ("FilePmdMapped", 0),
+                    ("Shared_Hugetlb", 0),
+                    ("Private_Hugetlb", 0),
+                    ("Swap", 0),
+                    ("SwapPss", 0),
+                    ("Locked", kb(self.locked_in(pid, s, e))),
+                ];
+                for (f, v) in fields {
+                    out.push_str(&format!("{:<16}{v:>8} kB\n", format!("{f}:")));
+                }
+                out.push_str("THPeligible:    0\n");
+            }
         }
         out
     }
+}
+
+/// Bytes of [start, end) of space `sid` that have frames (a demand-zero page not yet
+/// touched has none), walking the smaller of the range and the page table.
+fn resident(env: &dyn Env, sid: Sid, start: u64, end: u64) -> u64 {
+    let Some(space) = env.machine().mem.space(sid) else { return 0 };
+    let (lo, hi) = (start / PAGE_SIZE, end / PAGE_SIZE);
+    let has = |e: &machine::space::Pte| e.frame != FrameId::NONE;
+    let n = if hi - lo > space.pages.len() as u64 {
+        space.pages.iter().filter(|(p, e)| (lo..hi).contains(*p) && has(e)).count()
+    } else {
+        (lo..hi).filter(|p| space.pages.get(p).is_some_and(has)).count()
+    };
+    n as u64 * PAGE_SIZE
 }

@@ -74,7 +74,7 @@ impl Dev {
 }
 
 /// The /proc files of a process directory (besides the fd directory and the links).
-const PID_FILES: [&str; 14] = ["cmdline", "comm", "environ", "maps", "mounts", "mountinfo", "stat", "statm", "status", "auxv", "timerslack_ns", "pagemap", "oom_score", "oom_score_adj"];
+const PID_FILES: [&str; 15] = ["cmdline", "comm", "environ", "maps", "smaps", "mounts", "mountinfo", "stat", "statm", "status", "auxv", "timerslack_ns", "pagemap", "oom_score", "oom_score_adj"];
 /// The files at the top of /proc.
 const TOP_FILES: [&str; 7] = ["cpuinfo", "meminfo", "uptime", "version", "loadavg", "filesystems", "stat"];
 /// The files of a /proc/PID/task/TID directory.
@@ -450,14 +450,17 @@ impl Vfs {
                 format!("{r}\n").into_bytes()
             }
             "status" => {
+                // mm's figures: locked and mapped bytes.
+                let (lck, size) = env.call(ServiceId::Mm, crate::mm::op::STATUS, [who.word, p as u64, 0, 0, 0, 0], &[]).map_or((0, 0), |r| (r[0] / 1024, r[1] / 1024));
                 let state = if p == who.pid { "R (running)" } else { "S (sleeping)" };
                 let fdsize = t.fds.keys().next_back().map_or(64, |m| ((*m as u32 + 64) / 64) * 64);
                 format!(
-                    "Name:\t{name}\nUmask:\t0022\nState:\t{state}\nTgid:\t{p}\nNgid:\t0\nPid:\t{p}\nPPid:\t{ppid}\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t{fdsize}\nGroups:\t0\nThreads:\t{threads}\nSigQ:\t0/0\nCpus_allowed:\t1\nCpus_allowed_list:\t0\nvoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n"
+                    "Name:\t{name}\nUmask:\t0022\nState:\t{state}\nTgid:\t{p}\nNgid:\t0\nPid:\t{p}\nPPid:\t{ppid}\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t{fdsize}\nGroups:\t0\nVmSize:\t{size:>8} kB\nVmLck:\t{lck:>8} kB\nThreads:\t{threads}\nSigQ:\t0/0\nCpus_allowed:\t1\nCpus_allowed_list:\t0\nvoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n"
                 )
                 .into_bytes()
             }
-            "maps" => self.maps(env, p, &exe, if p == who.pid { sid } else { 0 })?,
+            "maps" => self.maps(env, p, &exe, if p == who.pid { sid } else { 0 }, crate::mm::op::MAPS)?,
+            "smaps" => self.maps(env, p, &exe, if p == who.pid { sid } else { 0 }, crate::mm::op::SMAPS)?,
             _ => return None,
         })
     }
@@ -466,14 +469,14 @@ impl Vfs {
     /// into memory lent to it, and the vfs has none of its own unless the board mapped
     /// its scratch area; without it, the mappings are read from the machine's view of
     /// the caller's DATA space `sid` (rights, no names).
-    fn maps(&mut self, env: &mut dyn Env, p: u32, exe: &str, sid: machine::Sid) -> Option<Vec<u8>> {
+    fn maps(&mut self, env: &mut dyn Env, p: u32, exe: &str, sid: machine::Sid, op: u64) -> Option<Vec<u8>> {
         let me = env.me();
         let scratch = addr::qualified(me, super::SCRATCH);
         let exe_at = super::SCRATCH_SIZE - 4096;
         let mapped = env.machine().mem.check_only(me, me, super::SCRATCH, super::SCRATCH_SIZE, machine::Access::Write, scratch).is_ok();
         if mapped && exe.len() < 4096 && env.write(scratch + exe_at, exe.as_bytes()).is_ok() {
             let lends = [Lend::write(scratch, exe_at), Lend::read(scratch + exe_at, exe.len() as u64)];
-            let r = env.call(ServiceId::Mm, crate::mm::op::MAPS, [(p as u64) << 32, p as u64, scratch, exe_at, scratch + exe_at, exe.len() as u64], &lends);
+            let r = env.call(ServiceId::Mm, op, [(p as u64) << 32, p as u64, scratch, exe_at, scratch + exe_at, exe.len() as u64], &lends);
             if let Ok([n, _]) = r {
                 if !crate::service::is_err(n) {
                     let mut v = vec![0u8; (n as usize).min(exe_at as usize)];
