@@ -76,6 +76,8 @@ impl Dev {
 /// The /proc files of a process directory (besides the fd directory and the links).
 const PID_FILES: [&str; 15] = ["cmdline", "comm", "environ", "maps", "smaps", "mounts", "mountinfo", "stat", "statm", "status", "auxv", "timerslack_ns", "pagemap", "oom_score", "oom_score_adj"];
 /// The files at the top of /proc.
+/// The System V IPC tables under /proc/sysvipc (ipc's `sysvipc`), in ipc's order.
+const SYSVIPC_FILES: [&str; 3] = ["msg", "sem", "shm"];
 const TOP_FILES: [&str; 7] = ["cpuinfo", "meminfo", "uptime", "version", "loadavg", "filesystems", "stat"];
 /// The files of a /proc/PID/task/TID directory.
 const TASK_FILES: [&str; 4] = ["comm", "stat", "status", "cmdline"];
@@ -160,6 +162,8 @@ impl Vfs {
             ["self"] => Node::Link(pid.to_string()),
             ["mounts"] => Node::Link("self/mounts".into()),
             [f] if TOP_FILES.contains(f) => Node::Other,
+            ["sysvipc"] => Node::Dir,
+            ["sysvipc", f] if SYSVIPC_FILES.contains(f) => Node::Other,
             ["sys", rest @ ..] => match super::procsys::sys_node(&rest.join("/")) {
                 Some(true) => Node::Dir,
                 Some(false) => Node::Other,
@@ -233,6 +237,7 @@ impl Vfs {
         if g == "/proc" {
             v.push(("self".into(), ino_of("/proc/self"), 10));
             v.push(("sys".into(), ino_of("/proc/sys"), 4));
+            v.push(("sysvipc".into(), ino_of("/proc/sysvipc"), 4));
             v.push(("mounts".into(), ino_of("/proc/mounts"), 10));
             for f in TOP_FILES {
                 v.push((f.into(), ino_of(&format!("/proc/{f}")), 8));
@@ -263,6 +268,10 @@ impl Vfs {
         }
         if let Some(l) = super::loopsys::sys_list(self, g) {
             v.extend(l.into_iter().map(|(n, dir)| (n.clone(), ino_of(&format!("{g}/{n}")), if dir { 4 } else { 8 })));
+            return Some(v);
+        }
+        if g == "/proc/sysvipc" {
+            v.extend(SYSVIPC_FILES.iter().map(|f| (f.to_string(), ino_of(&format!("{g}/{f}")), 8)));
             return Some(v);
         }
         let rest = g.strip_prefix("/proc/")?;
@@ -408,6 +417,10 @@ impl Vfs {
             ["loadavg"] => "0.00 0.00 0.00 1/1 1\n".to_string(),
             // What mount(2) takes (`mounts`), and /proc.
             ["filesystems"] => "nodev\tproc\nnodev\ttmpfs\nnodev\tramfs\n".to_string(),
+            ["sysvipc", f] => {
+                let which = SYSVIPC_FILES.iter().position(|x| x == f)?;
+                return Some(Ok(Backend::Text(self.sysvipc(env, which as u64))));
+            }
             ["stat"] => "cpu  0 0 0 0 0 0 0 0 0 0\ncpu0 0 0 0 0 0 0 0 0 0 0\nbtime 0\nprocesses 1\nprocs_running 1\nprocs_blocked 0\n".to_string(),
             [p, f] => {
                 let p = self.proc_pid(p)?;
@@ -434,6 +447,9 @@ impl Vfs {
         let pgrp = ask(crate::sysno::GETPGID).unwrap_or(p as i64);
         let session = ask(crate::sysno::GETSID).unwrap_or(p as i64);
         let threads = self.tasks(p).len();
+        // The thread's state as proc knows it (sleeping while blocked: what
+        // programs poll for before acting on a waiter).
+        let letter = env.call(ServiceId::Proc, crate::proc::op::THREAD_STATE, [who.word, tid as u64, 0, 0, 0, 0], &[]).ok().filter(|r| !crate::service::is_err(r[0])).map_or(if p == who.pid { 'R' } else { 'S' }, |r| r[0] as u8 as char);
         Some(match f {
             "cmdline" => t.cmdline.clone(),
             "comm" => format!("{name}\n").into_bytes(),
@@ -441,7 +457,7 @@ impl Vfs {
             "auxv" => t.auxv.clone(),
             "mounts" | "mountinfo" => self.mounts_text(&t.root, f == "mountinfo"),
             "stat" => {
-                let state = if p == who.pid { 'R' } else { 'S' };
+                let state = letter;
                 format!("{p} ({name}) {state} {ppid} {pgrp} {session} 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 {threads} 0 0 0 0 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n").into_bytes()
             }
             "statm" => b"0 0 0 0 0 0 0\n".to_vec(),
@@ -452,7 +468,12 @@ impl Vfs {
             "status" => {
                 // mm's figures: locked and mapped bytes.
                 let (lck, size) = env.call(ServiceId::Mm, crate::mm::op::STATUS, [who.word, p as u64, 0, 0, 0, 0], &[]).map_or((0, 0), |r| (r[0] / 1024, r[1] / 1024));
-                let state = if p == who.pid { "R (running)" } else { "S (sleeping)" };
+                let state = match letter {
+                    'S' => "S (sleeping)",
+                    'T' => "T (stopped)",
+                    'Z' => "Z (zombie)",
+                    _ => "R (running)",
+                };
                 let fdsize = t.fds.keys().next_back().map_or(64, |m| ((*m as u32 + 64) / 64) * 64);
                 format!(
                     "Name:\t{name}\nUmask:\t0022\nState:\t{state}\nTgid:\t{p}\nNgid:\t0\nPid:\t{p}\nPPid:\t{ppid}\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t{fdsize}\nGroups:\t0\nVmSize:\t{size:>8} kB\nVmLck:\t{lck:>8} kB\nThreads:\t{threads}\nSigQ:\t0/0\nCpus_allowed:\t1\nCpus_allowed_list:\t0\nvoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n"
@@ -487,6 +508,29 @@ impl Vfs {
             }
         }
         Some(maps_from_machine(env, sid))
+    }
+}
+
+impl Vfs {
+    /// /proc/sysvipc/{msg,sem,shm} (`which` 0, 1, 2): asked of ipc, into the vfs's
+    /// scratch area (empty when the board did not map it).
+    fn sysvipc(&mut self, env: &mut dyn Env, which: u64) -> Vec<u8> {
+        let me = env.me();
+        let scratch = addr::qualified(me, super::SCRATCH);
+        let size = super::SCRATCH_SIZE;
+        if env.machine().mem.check_only(me, me, super::SCRATCH, size, machine::Access::Write, scratch).is_err() {
+            return Vec::new();
+        }
+        match env.call(ServiceId::Ipc, crate::ipc::op::SYSVIPC, [0, which, scratch, size, 0, 0], &[Lend::write(scratch, size)]) {
+            Ok([n, _]) if !crate::service::is_err(n) => {
+                let mut v = vec![0u8; (n as usize).min(size as usize)];
+                if env.read(scratch, &mut v).is_ok() {
+                    return v;
+                }
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
     }
 }
 

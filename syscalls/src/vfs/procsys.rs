@@ -50,6 +50,9 @@ enum Kind {
     IpcNextId(u64),
     /// 0644: vm/max_map_count, an integer in [0, INT_MAX] that mm enforces.
     MapCount,
+    /// 0644: kernel/msgmni, kernel/shmmni (0, 2): the most objects of the kind, an
+    /// integer in [0, IPCMNI] that ipc enforces (ENOSPC).
+    IpcLimit(u64),
 }
 
 /// Linux's default timer slack (50 us).
@@ -84,7 +87,7 @@ const SYSCTLS: &[(&str, &str, Kind)] = &[
     ("kernel/msgmax", "8192", Kind::ReadOnly),
     ("kernel/msgmnb", "16384", Kind::ReadOnly),
     ("kernel/msg_next_id", "-1", Kind::IpcNextId(0)),
-    ("kernel/msgmni", "32000", Kind::ReadOnly),
+    ("kernel/msgmni", "32000", Kind::IpcLimit(0)),
     ("kernel/ngroups_max", "65536", Kind::ReadOnly),
     ("kernel/osrelease", "6.6.0-grantix", Kind::ReadOnly),
     ("kernel/ostype", "Linux", Kind::ReadOnly),
@@ -100,7 +103,7 @@ const SYSCTLS: &[(&str, &str, Kind)] = &[
     ("kernel/shmall", "18446744073692774399", Kind::ReadOnly),
     ("kernel/shmmax", "18446744073692774399", Kind::ReadOnly),
     ("kernel/shm_next_id", "-1", Kind::IpcNextId(2)),
-    ("kernel/shmmni", "4096", Kind::ReadOnly),
+    ("kernel/shmmni", "4096", Kind::IpcLimit(2)),
     ("kernel/tainted", "0", Kind::ReadOnly),
     ("kernel/threads-max", "32768", Kind::ReadOnly),
     ("kernel/version", "#1 SMP grantix", Kind::ReadOnly),
@@ -269,6 +272,14 @@ impl Vfs {
                         }
                         let _ = env.call(ServiceId::Ipc, crate::ipc::op::NEXT_ID, [0, which, 1, n as u64, 0, 0], &[]);
                         return Ok(data.len());
+                    }
+                    Kind::IpcLimit(which) => {
+                        let n = parse_int(data)?;
+                        if !(0..=32768).contains(&n) {
+                            return Err(libc::EINVAL);
+                        }
+                        let _ = env.call(ServiceId::Ipc, crate::ipc::op::LIMIT, [0, which, n as u64, 0, 0, 0], &[]);
+                        n.to_string()
                     }
                     Kind::MapCount => {
                         let n = parse_int(data)?;
