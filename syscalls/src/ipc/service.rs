@@ -46,7 +46,8 @@ pub mod op {
     /// a3 bytes). a0 = its full length.
     pub const SYSVIPC: u64 = 0x5007;
     /// vfs: root wrote kernel/msgmni (a1 = 0) or kernel/shmmni (a1 = 2): a2 = the
-    /// new most objects of that kind.
+    /// new most objects of that kind; or kernel/shmmax (a1 = 3): a2 = the largest
+    /// segment.
     pub const LIMIT: u64 = 0x5008;
 }
 
@@ -90,6 +91,7 @@ impl Service for Ipc {
             op::LIMIT => {
                 let limit = (s[1] as usize).min(32768);
                 match s[0] {
+                    3 => self.shm.max_size = s[1] as usize,
                     0 => self.msg.reg.limit = limit,
                     1 => self.sem.reg.limit = limit,
                     _ => self.shm.reg.limit = limit,

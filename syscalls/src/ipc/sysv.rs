@@ -6,7 +6,7 @@
 //! The *_STAT and *_STAT_ANY commands take a table index (a slot), not an id, and
 //! return the object's id; *_STAT_ANY skips the read permission check.
 //!
-//! Not implemented: SHM_HUGETLB (its size rules; the flag is ignored).
+//! SHM_HUGETLB is EINVAL for a new segment: there are no huge page sizes.
 
 use super::abi;
 use super::msg::MSGMAX;
@@ -158,7 +158,7 @@ pub fn msg(ipc: &mut Ipc, env: &mut dyn Env, who: &mut Who, n: u64, s: [u64; 5])
                     let (queues, max, msgs, bytes) = ipc.msg.info();
                     let (pool, map, tql) = if cmd == IPC_INFO { (32000 * 16384 / 1024, 16384, 8192) } else { (queues as i64, msgs as i64, bytes as i64) };
                     // msgpool, msgmap, msgmax, msgmnb, msgmni, msgssz, msgtql, msgseg.
-                    let mut b = ints(&[pool, map, MSGMAX as i64, 16384, 32000, 16, tql]);
+                    let mut b = ints(&[pool, map, MSGMAX as i64, 16384, ipc.msg.reg.limit as i64, 16, tql]);
                     b.extend_from_slice(&0xffffu16.to_le_bytes());
                     b.resize(MSGINFO_SIZE as usize, 0);
                     ok_or(write(env, buf, &b), |_| val(max.max(0) as u64))
@@ -325,7 +325,7 @@ pub fn shm(ipc: &mut Ipc, env: &mut dyn Env, who: &mut Who, n: u64, s: [u64; 5])
                 cmd::SHM_LOCK | cmd::SHM_UNLOCK => ok_or(ipc.shm.lock(id, &c, cmd == cmd::SHM_LOCK), |_| val(0)),
                 IPC_INFO => {
                     let max = ipc.shm.info().1;
-                    let b: Vec<u8> = [SHMMAX as u64, SHMMIN as u64, SHMMNI as u64, SHMMNI as u64, SHMMAX as u64, 0, 0, 0, 0].iter().flat_map(|v| v.to_le_bytes()).collect();
+                    let b: Vec<u8> = [ipc.shm.max_size as u64, SHMMIN as u64, ipc.shm.reg.limit as u64, SHMMNI as u64, SHMMAX as u64, 0, 0, 0, 0].iter().flat_map(|v| v.to_le_bytes()).collect();
                     ok_or(write(env, buf, &b), |_| val(max.max(0) as u64))
                 }
                 cmd::SHM_INFO => {

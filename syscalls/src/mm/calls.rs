@@ -203,7 +203,7 @@ impl Mm {
             }
             None => Backing::Anon,
         };
-        let v = Vma { start, end, prot, shared, backing, populated, role: Role::Mmap, dontfork: false, wipeonfork: false, policy: None, sealed: false, no_write };
+        let v = Vma { start, end, prot, shared, backing, populated, role: Role::Mmap, dontfork: false, wipeonfork: false, policy: None, sealed: false, no_write, growsdown: flags & MAP_GROWSDOWN != 0 };
         if v.file().is_some() {
             if let Err(e) = self.populate_file(env, pid, data, &v) {
                 if let Ok(mem) = env.memory() {

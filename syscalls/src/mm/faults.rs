@@ -9,7 +9,9 @@ impl Mm {
         let off = addr::offset_of(addr);
         let Some(pm) = self.procs.get(&pid) else { return [SIGSEGV, SEGV_MAPERR] };
         let data = pm.data;
-        let Some(v) = pm.vmas.find(off).cloned() else { return [SIGSEGV, SEGV_MAPERR] };
+        let Some(v) = pm.vmas.find(off).cloned() else {
+            return if self.grow_down(env, pid, off) { [0, 0] } else { [SIGSEGV, SEGV_MAPERR] };
+        };
         let Some(f) = v.file().cloned() else { return [SIGSEGV, SEGV_ACCERR] };
         let page = addr::page_floor(off);
         let present = env.machine().mem.space(data).and_then(|s| s.pte(page)).is_some();
@@ -32,6 +34,36 @@ impl Mm {
             return [0, 0];
         }
         [SIGBUS, BUS_ADRERR]
+    }
+
+    /// A fault at `off`, in no mapping, just below a MAP_GROWSDOWN mapping: the
+    /// mapping grows down to the faulting page unless that comes within
+    /// `STACK_GUARD_GAP` of an accessible mapping below (expand_downwards). Whether
+    /// it grew (retry the access).
+    fn grow_down(&mut self, env: &mut dyn Env, pid: u32, off: u64) -> bool {
+        let page = addr::page_floor(off);
+        let Some(pm) = self.procs.get(&pid) else { return false };
+        let Some(above) = pm.vmas.iter().find(|v| v.start > off).filter(|v| v.growsdown).cloned() else { return false };
+        if let Some(below) = pm.vmas.iter().rev().find(|v| v.end <= off)
+            && !below.growsdown
+            && below.prot != 0
+            && page - below.end < STACK_GUARD_GAP
+        {
+            return false;
+        }
+        let data = pm.data;
+        let grown = Vma { start: page, end: above.start, ..above.clone() };
+        {
+            let Ok(mem) = env.memory() else { return false };
+            let extra = grown.len();
+            if !Self::room_for(self.map_limit(), mem, pm, extra, 0) || mem.map_lazy(data, page, extra, rights(above.prot)).is_err() {
+                return false;
+            }
+        }
+        if let Some(pm) = self.procs.get_mut(&pid) {
+            pm.vmas.insert(grown);
+        }
+        true
     }
 
     /// /proc/PID/maps, or with `smaps` /proc/PID/smaps: each mapping's line followed

@@ -132,7 +132,11 @@ const MAP_SHARED_VALIDATE: u32 = 0x03;
 const MAP_TYPE: u32 = 0x0f;
 const MAP_FIXED: u32 = 0x10;
 const MAP_ANONYMOUS: u32 = 0x20;
+const MAP_GROWSDOWN: u32 = 0x100;
 const MAP_LOCKED: u32 = 0x2000;
+/// Linux's default stack_guard_gap (256 pages): a MAP_GROWSDOWN mapping does not
+/// grow closer than this to an accessible mapping below it.
+const STACK_GUARD_GAP: u64 = 256 * PAGE_SIZE;
 const MAP_NORESERVE: u32 = 0x4000;
 const MAP_FIXED_NOREPLACE: u32 = 0x10_0000;
 /// Every flag Linux knows (MAP_SHARED_VALIDATE rejects others with EOPNOTSUPP):

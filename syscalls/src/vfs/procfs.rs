@@ -132,6 +132,14 @@ impl Vfs {
         if super::kconfig::is_path(g) {
             return Some(Node::Other);
         }
+        // grantix has no huge page sizes: the host's are not the guest's (an empty
+        // directory, as a kernel whose hugetlb found no size it could use).
+        if g == "/sys/kernel/mm/hugepages" {
+            return Some(Node::Dir);
+        }
+        if g.starts_with("/sys/kernel/mm/hugepages/") {
+            return Some(Node::Missing);
+        }
         // /sys/block shows the loop devices; a /sys the host lacks is made for it.
         if let Some(n) = super::loopsys::sys_node(self, g) {
             return Some(n);
@@ -268,6 +276,9 @@ impl Vfs {
         }
         if let Some(l) = super::loopsys::sys_list(self, g) {
             v.extend(l.into_iter().map(|(n, dir)| (n.clone(), ino_of(&format!("{g}/{n}")), if dir { 4 } else { 8 })));
+            return Some(v);
+        }
+        if g == "/sys/kernel/mm/hugepages" {
             return Some(v);
         }
         if g == "/proc/sysvipc" {

@@ -53,6 +53,9 @@ enum Kind {
     /// 0644: kernel/msgmni, kernel/shmmni (0, 2): the most objects of the kind, an
     /// integer in [0, IPCMNI] that ipc enforces (ENOSPC).
     IpcLimit(u64),
+    /// 0644: vm/nr_hugepages: any count may be asked for, none can be had (there
+    /// are no huge page sizes), so it reads 0 (as when Linux cannot allocate them).
+    NoHugePages,
 }
 
 /// Linux's default timer slack (50 us).
@@ -101,7 +104,7 @@ const SYSCTLS: &[(&str, &str, Kind)] = &[
     ("kernel/sem", "32000\t1024000000\t500\t32000", Kind::ReadOnly),
     ("kernel/sem_next_id", "-1", Kind::IpcNextId(1)),
     ("kernel/shmall", "18446744073692774399", Kind::ReadOnly),
-    ("kernel/shmmax", "18446744073692774399", Kind::ReadOnly),
+    ("kernel/shmmax", "18446744073692774399", Kind::IpcLimit(3)),
     ("kernel/shm_next_id", "-1", Kind::IpcNextId(2)),
     ("kernel/shmmni", "4096", Kind::IpcLimit(2)),
     ("kernel/tainted", "0", Kind::ReadOnly),
@@ -109,6 +112,7 @@ const SYSCTLS: &[(&str, &str, Kind)] = &[
     ("kernel/version", "#1 SMP grantix", Kind::ReadOnly),
     ("vm/drop_caches", "0", Kind::WriteOnly(1, 4)),
     ("vm/max_map_count", "65530", Kind::MapCount),
+    ("vm/nr_hugepages", "0", Kind::NoHugePages),
     ("vm/mmap_min_addr", "65536", Kind::ReadOnly),
     ("vm/overcommit_memory", "0", Kind::ReadOnly),
     ("vm/overcommit_ratio", "50", Kind::ReadOnly),
@@ -272,6 +276,17 @@ impl Vfs {
                         }
                         let _ = env.call(ServiceId::Ipc, crate::ipc::op::NEXT_ID, [0, which, 1, n as u64, 0, 0], &[]);
                         return Ok(data.len());
+                    }
+                    Kind::NoHugePages => {
+                        parse_int(data)?;
+                        return Ok(data.len());
+                    }
+                    Kind::IpcLimit(3) => {
+                        // shmmax: an unsigned long (proc_doulongvec_minmax).
+                        let t = std::str::from_utf8(data).map_err(|_| libc::EINVAL)?.trim();
+                        let n: u64 = t.parse().map_err(|_| libc::EINVAL)?;
+                        let _ = env.call(ServiceId::Ipc, crate::ipc::op::LIMIT, [0, 3, n, 0, 0, 0], &[]);
+                        n.to_string()
                     }
                     Kind::IpcLimit(which) => {
                         let n = parse_int(data)?;
