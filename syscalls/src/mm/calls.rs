@@ -124,13 +124,14 @@ impl Mm {
             const F_GET_SEALS: u64 = 1034;
             const SEALS_NO_WRITE: u64 = 0x8 | 0x10;
             if shared {
-                if let Ok([seals, _]) = env.call(ServiceId::Vfs, nr::FCNTL, [word(pid), fd as u32 as u64, F_GET_SEALS, 0, 0, 0], &[]) {
-                    if !is_err(seals) && seals & SEALS_NO_WRITE != 0 {
-                        if prot & PROT_WRITE != 0 {
-                            return err(libc::EPERM);
-                        }
-                        no_write = true;
+                if let Ok([seals, _]) = env.call(ServiceId::Vfs, nr::FCNTL, [word(pid), fd as u32 as u64, F_GET_SEALS, 0, 0, 0], &[])
+                    && !is_err(seals)
+                    && seals & SEALS_NO_WRITE != 0
+                {
+                    if prot & PROT_WRITE != 0 {
+                        return err(libc::EPERM);
                     }
+                    no_write = true;
                 }
                 // Nor may a shared mapping of a descriptor not open for writing.
                 if acc != libc::O_RDWR || fl & libc::O_APPEND != 0 {
