@@ -73,8 +73,9 @@ impl Mm {
         let mut out = String::new();
         let mut lines: Vec<(u64, u64, String, u64, FileKey, String)> = Vec::new();
         let none = FileKey { dev: 0, ino: 0 };
-        // The CODE space's regions where no mapping of the process says more (its
-        // executable mappings are mirrored there, always private-looking).
+        // The CODE space's regions where no mmap'd mapping says more (those are
+        // mirrored there, always private-looking); over the image's segments the
+        // CODE space's rights win (their records do not say PROT_EXEC).
         let mut code_lines = Vec::new();
         if let Some(code) = env.machine().mem.space(pm.code) {
             for (s, e, r) in code.regions() {
@@ -85,7 +86,7 @@ impl Mm {
         }
         for (s, e, r) in code_lines {
             let mut at = s;
-            for v in pm.vmas.iter().filter(|v| v.start < e && v.end > s) {
+            for v in pm.vmas.iter().filter(|v| v.start < e && v.end > s && v.role != Role::Image) {
                 if v.start > at {
                     lines.push((at, v.start, r.clone(), 0, none, exe.to_string()));
                 }
@@ -96,6 +97,9 @@ impl Mm {
             }
         }
         for v in pm.vmas.iter() {
+            if v.role == Role::Image && lines.iter().any(|l| l.0 <= v.start && v.end <= l.1) {
+                continue;
+            }
             let perms = format!(
                 "{}{}{}{}",
                 if v.prot & PROT_READ != 0 { 'r' } else { '-' },
