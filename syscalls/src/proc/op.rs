@@ -85,3 +85,7 @@ pub const OOM_SCORE: u64 = 0x1186;
 /// The caller's allocation found no frame: run the OOM killer (`oom`). a0 = the
 /// pid it sent SIGKILL to, or `oom::outcome::WAIT` / `oom::outcome::NONE`.
 pub const OOM_KILL: u64 = 0x1187;
+/// The state letter of thread a1 for /proc/PID/stat: a0 = b'R' (running or
+/// runnable), b'S' (blocked), b'T' (its process stopped), b'Z' (its process ended,
+/// not yet reaped); -ESRCH for no such thread.
+pub const THREAD_STATE: u64 = 0x1188;

@@ -162,6 +162,15 @@ pub fn memfd_create(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Re
     if name.len() > 249 {
         return fail(libc::EINVAL);
     }
+    // MFD_HUGETLB may carry a page size (bits 26-31); grantix has no huge page
+    // sizes (no /sys/kernel/mm/hugepages/hugepages-*): hugetlb_file_setup's ENODEV.
+    const HUGETLB: u64 = 4;
+    const HUGE_SIZE: u64 = 0x3f << 26;
+    // flags is an unsigned int: a size code of 32 or more sets its top bit.
+    let flags = s[1] & 0xffff_ffff;
+    if flags & HUGETLB != 0 && flags & !(CLOEXEC | ALLOW_SEALING | HUGETLB | HUGE_SIZE) == 0 {
+        return fail(libc::ENODEV);
+    }
     if s[1] & !(CLOEXEC | ALLOW_SEALING) != 0 {
         return fail(libc::EINVAL);
     }
