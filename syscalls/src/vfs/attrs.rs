@@ -258,6 +258,13 @@ pub fn truncate(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -
     if len > v.fsize_limit(env, who) {
         return fail(libc::EFBIG);
     }
+    // truncate(2) breaks the leases on the file as an open for writing does.
+    if let (Err(h), false) = (&file, v.leases_empty()) {
+        use std::os::unix::fs::MetadataExt;
+        if let Some(r) = h.metadata().ok().and_then(|m| v.break_leases(env, who, (m.dev(), m.ino()), true, false)) {
+            return r;
+        }
+    }
     let (r, key) = match &file {
         Ok(id) => match v.files.get(id).map(|f| &f.backend) {
             Some(Backend::Host(h)) => (h.set_len(len), v.mapped_inode(*id)),

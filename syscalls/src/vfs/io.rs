@@ -699,3 +699,38 @@ pub fn fadvise(v: &mut Vfs, who: Who, s: [u64; 5]) -> Regs {
     }
     val(0)
 }
+
+/// fsync, fdatasync, syncfs and sync_file_range(fd, offset, nbytes, flags). Writes
+/// reach the host at once, so there is nothing to flush but a loop device's backing
+/// file; what is checked is Linux's: fsync on a file without an fsync operation (a
+/// pipe, a socket, a character device, /proc) is EINVAL, sync_file_range takes only
+/// its three flags and a range within [0, LLONG_MAX], and only on regular files,
+/// directories and block devices (ESPIPE).
+pub fn sync(v: &mut Vfs, who: Who, n: u64, s: [u64; 5]) -> Regs {
+    use crate::sysno as nr;
+    let (_, f) = tri!(v.get(who.pid, s[0] as i32));
+    // An O_PATH descriptor opens nothing (fdget: EBADF).
+    if f.flags & o::PATH != 0 && n != nr::SYNCFS {
+        return fail(libc::EBADF);
+    }
+    let disk = match &f.backend {
+        Backend::Host(h) => h.metadata().is_ok_and(|m| m.is_file() || m.is_dir() || m.file_type().is_symlink()),
+        Backend::Dir(_) | Backend::Block(_) => true,
+        _ => false,
+    };
+    if n == nr::SYNC_FILE_RANGE {
+        let (off, len, flags) = (s[1] as i64, s[2] as i64, s[3]);
+        if flags & !7 != 0 || off < 0 || off.checked_add(len).is_none_or(|e| e < 0 || e < off) {
+            return fail(libc::EINVAL);
+        }
+        if !disk {
+            return fail(libc::ESPIPE);
+        }
+    } else if n != nr::SYNCFS && !disk {
+        return fail(libc::EINVAL);
+    }
+    if let Backend::Block(Node::Loop(i)) = f.backend {
+        loopdev::sync(v, i);
+    }
+    val(0)
+}
