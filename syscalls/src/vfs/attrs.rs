@@ -89,11 +89,31 @@ pub fn chmod(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> R
             Node::Link(_) => return fail(libc::EOPNOTSUPP),
             _ => {}
         }
-        if v.is_synth(&r.path) {
-            return fail(libc::EPERM);
+        // /proc/PID/fd/N names what the descriptor is open on: a symlink (opened
+        // O_PATH|O_NOFOLLOW) has no mode to change (EOPNOTSUPP), a host file is
+        // changed through the host descriptor.
+        let magic = match &r.node {
+            Node::Magic(file, _) => match v.files.get(file).map(|f| (&f.backend, f.path.clone())) {
+                Some((Backend::Host(h), p)) => {
+                    if h.metadata().is_ok_and(|m| m.file_type().is_symlink()) {
+                        return fail(libc::EOPNOTSUPP);
+                    }
+                    Some((PathBuf::from(format!("/proc/self/fd/{}", h.as_raw_fd())), p))
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some((h, p)) = magic {
+            tri!(v.writable(&p));
+            (s[2] as u32, h)
+        } else {
+            if v.is_synth(&r.path) {
+                return fail(libc::EPERM);
+            }
+            tri!(v.writable(&r.path));
+            (s[2] as u32, v.host(&r.path))
         }
-        tri!(v.writable(&r.path));
-        (s[2] as u32, v.host(&r.path))
     };
     // Only the owner (or CAP_FOWNER) changes a mode; set-group-id may be dropped.
     let i = match std::fs::metadata(&h) {

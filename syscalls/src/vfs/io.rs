@@ -644,35 +644,57 @@ pub fn copy_file_range(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) ->
 pub fn fallocate(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
     let pid = who.pid;
     let (id, f) = tri!(v.get(pid, s[0] as i32));
+    const KEEP_SIZE: i32 = 1;
+    const PUNCH_HOLE: i32 = 2;
+    const COLLAPSE_RANGE: i32 = 8;
+    const ZERO_RANGE: i32 = 0x10;
+    const INSERT_RANGE: i32 = 0x20;
+    const UNSHARE_RANGE: i32 = 0x40;
     let (m, off, len) = (s[1] as i32, s[2] as i64, s[3] as i64);
+    // vfs_fallocate's checks, in its order, before the host's file system has a say.
     if off < 0 || len <= 0 {
         return fail(libc::EINVAL);
     }
-    let Backend::Host(h) = &f.backend else { return fail(libc::ENODEV) };
-    if f.flags & o::ACCMODE == o::RDONLY {
-        return fail(libc::EBADF);
-    }
-    if m != 0 {
+    if m & !(KEEP_SIZE | PUNCH_HOLE | COLLAPSE_RANGE | ZERO_RANGE | INSERT_RANGE | UNSHARE_RANGE) != 0 {
         return fail(libc::EOPNOTSUPP);
     }
+    if m & (PUNCH_HOLE | ZERO_RANGE) == PUNCH_HOLE | ZERO_RANGE {
+        return fail(libc::EINVAL);
+    }
+    if m & PUNCH_HOLE != 0 && m & KEEP_SIZE == 0 {
+        return fail(libc::EOPNOTSUPP);
+    }
+    if (m & COLLAPSE_RANGE != 0 && m != COLLAPSE_RANGE) || (m & INSERT_RANGE != 0 && m != INSERT_RANGE) || (m & UNSHARE_RANGE != 0 && m & !(UNSHARE_RANGE | KEEP_SIZE) != 0) {
+        return fail(libc::EINVAL);
+    }
+    if f.flags & (o::ACCMODE | o::PATH) == o::RDONLY || f.flags & o::PATH != 0 {
+        return fail(libc::EBADF);
+    }
+    let Backend::Host(h) = &f.backend else { return fail(if matches!(f.backend, Backend::PipeRead(_) | Backend::PipeWrite(_)) { libc::ESPIPE } else { libc::ENODEV }) };
     let end = (off as u64).saturating_add(len as u64);
-    let grow = match h.metadata() {
-        Ok(md) if md.len() >= end => false,
-        Ok(_) => true,
+    let size = match h.metadata() {
+        Ok(md) if std::os::unix::fs::FileTypeExt::is_fifo(&md.file_type()) => return fail(libc::ESPIPE),
+        Ok(md) if md.is_dir() => return fail(libc::EISDIR),
+        Ok(md) if !md.is_file() => return fail(libc::ENODEV),
+        Ok(md) => md.len(),
         Err(e) => return val(io_errno(&e)),
     };
-    if !grow {
-        return val(0);
-    }
-    if end > v.fsize_limit(env, who) {
+    // Growing the file (plain mode, or inserting a range) is bounded by RLIMIT_FSIZE.
+    let grows = (m & !UNSHARE_RANGE == 0 || m == ZERO_RANGE) && end > size || m == INSERT_RANGE;
+    if grows && end.max(size.saturating_add(len as u64)) > v.fsize_limit(env, who) {
         return fail(libc::EFBIG);
     }
-    let Some(Backend::Host(h)) = v.files.get(&id).map(|f| &f.backend) else { return fail(libc::EBADF) };
-    if let Err(e) = h.set_len(end) {
-        return val(io_errno(&e));
+    // The host's file system does the work and answers for what it cannot do.
+    if let Err(e) = host::fallocate(h.as_raw_fd(), m, off, len) {
+        return fail(e);
     }
+    // mm learns the new size of a mapped file (a punched or zeroed range of pages
+    // it caches keeps the old bytes until they are read again).
     if let Some(k) = v.mapped_inode(id) {
-        v.report_change(env, who, k, end, 0, 0);
+        if let Some(Backend::Host(h)) = v.files.get(&id).map(|f| &f.backend) {
+            let now = h.metadata().map_or(size, |md| md.len());
+            v.report_change(env, who, k, now, 0, 0);
+        }
     }
     val(0)
 }

@@ -327,6 +327,8 @@ pub fn lends(op: u64, a: &[u64; 6], mut mem: impl ProcessMemory) -> Result<Vec<L
             0x5413 => v.push(Lend::write(a[2], 8)),
             0x541b | 0x540f => v.push(Lend::write(a[2], 4)),
             0x5421 => v.push(Lend::read(a[2], 4)),
+            // FICLONERANGE: struct file_clone_range.
+            0x4020_940d => v.push(Lend::read(a[2], 32)),
             r => {
                 if let Some(l) = super::loopdev::ioctl_lend(r, a[2]) {
                     opt(&mut v, l);
@@ -492,7 +494,7 @@ pub fn qualify(n: u64, a: &[u64; 6], q: impl Fn(u64) -> u64) -> [u64; 5] {
         }
         nr::PIPE2 | nr::GETCWD | nr::CHDIR | nr::CHROOT | nr::TRUNCATE => [q(a[0]), a[1], a[2], a[3], a[4]],
         nr::IOCTL => match a[1] as u32 {
-            0x5401 | 0x5413 | 0x541b | 0x540f | 0x5421 => [a[0], a[1], q(a[2]), a[3], a[4]],
+            0x5401 | 0x5413 | 0x541b | 0x540f | 0x5421 | 0x4020_940d => [a[0], a[1], q(a[2]), a[3], a[4]],
             r if super::loopdev::ioctl_lend(r, 0).is_some() => [a[0], a[1], q(a[2]), a[3], a[4]],
             _ => [a[0], a[1], a[2], a[3], a[4]],
         },
