@@ -153,11 +153,28 @@ pub fn chown(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> R
             Node::Error(e) => return fail(e),
             _ => {}
         }
-        if v.is_synth(&r.path) {
-            return fail(libc::EPERM);
+        // /proc/PID/fd/N of a host file (an O_PATH one too: musl's fchown falls back
+        // to it): the file itself, through the host descriptor.
+        let magic = match &r.node {
+            Node::Magic(file, _) => match v.files.get(file) {
+                Some(f) if matches!(f.backend, Backend::Host(_)) => {
+                    let Backend::Host(h) = &f.backend else { unreachable!() };
+                    Some((PathBuf::from(format!("/proc/self/fd/{}", h.as_raw_fd())), f.path.clone()))
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some((h, p)) = magic {
+            tri!(v.writable(&p));
+            (h, id(s[2]), id(s[3]), true)
+        } else {
+            if v.is_synth(&r.path) {
+                return fail(libc::EPERM);
+            }
+            tri!(v.writable(&r.path));
+            (v.host(&r.path), id(s[2]), id(s[3]), flags & at::SYMLINK_NOFOLLOW == 0)
         }
-        tri!(v.writable(&r.path));
-        (v.host(&r.path), id(s[2]), id(s[3]), flags & at::SYMLINK_NOFOLLOW == 0)
     };
     // CAP_CHOWN, or the owner giving the file to one of its own groups.
     let m = if follow { std::fs::metadata(&h) } else { std::fs::symlink_metadata(&h) };

@@ -658,8 +658,9 @@ pub fn fallocate(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs 
     if m & !(KEEP_SIZE | PUNCH_HOLE | COLLAPSE_RANGE | ZERO_RANGE | INSERT_RANGE | UNSHARE_RANGE) != 0 {
         return fail(libc::EOPNOTSUPP);
     }
+    // Punching a hole and zeroing a range are exclusive (EOPNOTSUPP, not EINVAL).
     if m & (PUNCH_HOLE | ZERO_RANGE) == PUNCH_HOLE | ZERO_RANGE {
-        return fail(libc::EINVAL);
+        return fail(libc::EOPNOTSUPP);
     }
     if m & PUNCH_HOLE != 0 && m & KEEP_SIZE == 0 {
         return fail(libc::EOPNOTSUPP);
