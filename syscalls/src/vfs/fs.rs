@@ -319,13 +319,13 @@ pub(super) fn open_path(v: &mut Vfs, env: &mut dyn Env, who: Who, g: String, s: 
         }
     }
     let h = v.host(&r.path);
-    if !opath && !creating && !v.leases_empty() {
-        if let Ok(m) = std::fs::metadata(&h) {
-            use std::os::unix::fs::MetadataExt;
-            let write = acc != o::RDONLY || flags & o::TRUNC != 0;
-            if let Some(r) = v.break_leases(env, who, (m.dev(), m.ino()), write, flags & o::NONBLOCK != 0) {
-                return r;
-            }
+    if !opath && !creating && !v.leases_empty()
+        && let Ok(m) = std::fs::metadata(&h)
+    {
+        use std::os::unix::fs::MetadataExt;
+        let write = acc != o::RDONLY || flags & o::TRUNC != 0;
+        if let Some(r) = v.break_leases(env, who, (m.dev(), m.ino()), write, flags & o::NONBLOCK != 0) {
+            return r;
         }
     }
     match oo.open(&h) {

@@ -682,7 +682,11 @@ pub fn fallocate(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs 
     };
     // Growing the file (plain mode, or inserting a range) is bounded by RLIMIT_FSIZE.
     let grows = (m & !UNSHARE_RANGE == 0 || m == ZERO_RANGE) && end > size || m == INSERT_RANGE;
+    // Past RLIMIT_FSIZE that is EFBIG with SIGXFSZ (inode_newsize_ok); past the host
+    // file system's largest file it is EFBIG alone, so the row has no SIGXFSZ flag
+    // and the signal is sent here.
     if grows && end.max(size.saturating_add(len as u64)) > v.fsize_limit(env, who) {
+        let _ = env.call(ServiceId::Proc, crate::proc::op::QUEUE_SIGNAL, [0, who.pid as u64, libc::SIGXFSZ as u64, 0x80, 0, 0], &[]);
         return fail(libc::EFBIG);
     }
     // The host's file system does the work and answers for what it cannot do.
@@ -691,11 +695,11 @@ pub fn fallocate(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs 
     }
     // mm learns the new size of a mapped file (a punched or zeroed range of pages
     // it caches keeps the old bytes until they are read again).
-    if let Some(k) = v.mapped_inode(id) {
-        if let Some(Backend::Host(h)) = v.files.get(&id).map(|f| &f.backend) {
-            let now = h.metadata().map_or(size, |md| md.len());
-            v.report_change(env, who, k, now, 0, 0);
-        }
+    if let Some(k) = v.mapped_inode(id)
+        && let Some(Backend::Host(h)) = v.files.get(&id).map(|f| &f.backend)
+    {
+        let now = h.metadata().map_or(size, |md| md.len());
+        v.report_change(env, who, k, now, 0, 0);
     }
     val(0)
 }

@@ -148,10 +148,10 @@ fn clone(v: &Vfs, who: Who, dst: u64, src: i32, range: Option<[u8; 32]>) -> Regs
         return fail(libc::EBADF);
     }
     let r = match range {
-        None => super::host::ioctl_int(dh, libc::FICLONE as u64, sh as u64),
+        None => super::host::ioctl_int(dh, libc::FICLONE, sh as u64),
         Some(mut b) => {
             abi::put(&mut b, 0, &(sh as i64).to_le_bytes());
-            super::host::ioctl_ptr(dh, libc::FICLONERANGE as u64, b.as_mut_ptr().cast())
+            super::host::ioctl_ptr(dh, libc::FICLONERANGE, b.as_mut_ptr().cast())
         }
     };
     match r {

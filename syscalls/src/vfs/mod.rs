@@ -617,10 +617,10 @@ impl Vfs {
     fn syscall(&mut self, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> Regs {
         // An O_PATH descriptor only names a file: the calls that look it up with
         // fdget (not fdget_raw) answer EBADF for it.
-        if let Some(i) = fdget_arg(n) {
-            if self.get(who.pid, s[i] as i32).is_ok_and(|(_, f)| f.flags & abi::o::PATH != 0) {
-                return fail(libc::EBADF);
-            }
+        if let Some(i) = fdget_arg(n)
+            && self.get(who.pid, s[i] as i32).is_ok_and(|(_, f)| f.flags & abi::o::PATH != 0)
+        {
+            return fail(libc::EBADF);
         }
         match n {
             nr::OPENAT => fs::openat(self, env, who, s),
