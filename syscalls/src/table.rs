@@ -165,7 +165,7 @@ syscall_table! {
     nr::FSTATFS => Vfs(Fd, Ptr) PURE;
     nr::TRUNCATE => Vfs(Path, Int) SIGXFSZ;
     nr::FTRUNCATE => Vfs(Fd, Int) SIGXFSZ;
-    nr::FALLOCATE => Vfs(Fd, Hex, Int, Int) SIGXFSZ;
+    nr::FALLOCATE => Vfs(Fd, Hex, Int, Int) NONE;
     nr::FACCESSAT => Vfs(DirFd, Path, Hex) IDEMPOTENT | PURE;
     nr::CHDIR => Vfs(Path) NONE;
     nr::FCHDIR => Vfs(Fd) NONE;

@@ -113,6 +113,10 @@ impl Mm {
                 Ok(f) => f,
                 Err(e) => return e,
             };
+            // An O_PATH descriptor names a file without opening it (fget: EBADF).
+            if fl & libc::O_PATH != 0 {
+                return err(libc::EBADF);
+            }
             let acc = fl & libc::O_ACCMODE;
             if acc == libc::O_WRONLY || (shared && prot & PROT_WRITE != 0 && (acc != libc::O_RDWR || fl & libc::O_APPEND != 0)) {
                 return err(libc::EACCES);

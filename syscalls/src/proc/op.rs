@@ -60,7 +60,8 @@ pub const RLIMIT: u64 = 0x1017;
 pub const CREDS: u64 = 0x1020;
 /// A signal the kernel sends on its own behalf (an mq notification), without a
 /// permission check: a1 = process, a2 = signal, a3 = si_code, a4 = si_value,
-/// a5 = si_pid | si_uid << 32.
+/// a5 = si_pid | si_uid << 32. A negative a1 names a process group (a file
+/// owner's I/O signal).
 pub const QUEUE_SIGNAL: u64 = 0x1021;
 /// CPU time: a1 = which clock (`cpu::which`), a2 = thread or process id (0 = the
 /// caller's). a0 = user ns, a1 = system ns; a0 = -EINVAL for no such clock.
