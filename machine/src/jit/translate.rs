@@ -1131,11 +1131,7 @@ pub(super) fn stubs(module: &mut JITModule, ctx: &mut cranelift_codegen::Context
         }
         b.ins().return_(&[]);
         b.finalize(fcfg);
-        let id = module.declare_anonymous_function(&sig).map_err(|e| e.to_string())?;
-        module.define_function(id, ctx).map_err(|e| format!("{e:?}"))?;
-        module.clear_context(ctx);
-        module.finalize_definitions().map_err(|e| e.to_string())?;
-        out[k] = module.get_finalized_function(id) as usize;
+        out[k] = define(module, ctx, &sig)? as usize;
     }
     let mut probes = [[0usize; 4]; 2];
     for (which, right) in [PageRights::R, PageRights::W].into_iter().enumerate() {
@@ -1183,11 +1179,17 @@ fn probe_stub(module: &mut JITModule, ctx: &mut cranelift_codegen::Context, fctx
     b.ins().store(trusted(), zero, env, ret);
     b.ins().return_(&[]);
     b.finalize(fcfg);
-    let id = module.declare_anonymous_function(&sig).map_err(|e| e.to_string())?;
+    Ok(define(module, ctx, &sig)? as usize)
+}
+
+/// Defines the function built in `ctx` (signature `sig`) in `module`, finalizes it
+/// and returns its entry.
+fn define(module: &mut JITModule, ctx: &mut cranelift_codegen::Context, sig: &Signature) -> Result<*const u8, String> {
+    let id = module.declare_anonymous_function(sig).map_err(|e| e.to_string())?;
     module.define_function(id, ctx).map_err(|e| format!("{e:?}"))?;
     module.clear_context(ctx);
     module.finalize_definitions().map_err(|e| e.to_string())?;
-    Ok(module.get_finalized_function(id) as usize)
+    Ok(module.get_finalized_function(id))
 }
 
 /// Compiles the trampoline `t(env, x, f) -> status` (host calling convention) that
@@ -1211,11 +1213,7 @@ pub(super) fn trampoline(module: &mut JITModule, ctx: &mut cranelift_codegen::Co
     let r = b.inst_results(call)[0];
     b.ins().return_(&[r]);
     b.finalize(fcfg);
-    let id = module.declare_anonymous_function(&sig).map_err(|e| e.to_string())?;
-    module.define_function(id, ctx).map_err(|e| format!("{e:?}"))?;
-    module.clear_context(ctx);
-    module.finalize_definitions().map_err(|e| e.to_string())?;
-    Ok(module.get_finalized_function(id))
+    define(module, ctx, &sig)
 }
 
 /// One block of a region, as the compiler sees it (a copy of the decoded block, so it

@@ -57,12 +57,7 @@ pub fn close_range(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Reg
 
 /// fcntl(fd, cmd, arg).
 pub fn fcntl(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
-    const F_SETOWN: i32 = 8;
-    const F_GETOWN: i32 = 9;
-    const F_SETSIG: i32 = 10;
-    const F_GETSIG: i32 = 11;
-    const F_SETOWN_EX: i32 = 15;
-    const F_GETOWN_EX: i32 = 16;
+    use super::fowner::{F_GETOWN, F_GETOWN_EX, F_GETSIG, F_SETOWN, F_SETOWN_EX, F_SETSIG};
     const F_SETLEASE: i32 = 1024;
     const F_GETLEASE: i32 = 1025;
     const F_SETPIPE_SZ: i32 = 1031;

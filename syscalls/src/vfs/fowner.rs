@@ -31,14 +31,16 @@ pub const POLL_IN: i32 = 1;
 pub const POLL_MSG: i32 = 3;
 const SI_KERNEL: i32 = 0x80;
 
+/// fcntl's owner and signal commands (what `fcntl` hands to this module).
+pub const F_SETOWN: i32 = 8;
+pub const F_GETOWN: i32 = 9;
+pub const F_SETSIG: i32 = 10;
+pub const F_GETSIG: i32 = 11;
+pub const F_SETOWN_EX: i32 = 15;
+pub const F_GETOWN_EX: i32 = 16;
+
 /// fcntl's owner and signal commands on open file `file`.
 pub fn fcntl(v: &mut Vfs, env: &mut dyn Env, who: Who, file: u64, cmd: i32, arg: u64) -> Regs {
-    const F_SETOWN: i32 = 8;
-    const F_GETOWN: i32 = 9;
-    const F_SETSIG: i32 = 10;
-    const F_GETSIG: i32 = 11;
-    const F_SETOWN_EX: i32 = 15;
-    const F_GETOWN_EX: i32 = 16;
     let cur = v.owners.get(&file).copied().unwrap_or_default();
     match cmd {
         // A process group is answered negated (f_getown).
