@@ -5,7 +5,7 @@
 //! that makes the personality or the CPU produce those lines at all. RUST_LOG still
 //! adds directives of its own.
 
-use crate::launch::Stop;
+use crate::stop::Stop;
 use std::path::PathBuf;
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::fmt::format::{DefaultFields, Format, Writer};
