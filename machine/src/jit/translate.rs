@@ -1460,8 +1460,8 @@ pub(super) fn compile(
 
     let id = module.declare_anonymous_function(&sig).map_err(|e| e.to_string())?;
     // GRANTIX_JIT_DUMP prints each translation's blocks and host code (for profiling).
-    // `-d out_asm` (or RUST_LOG=grantix::out_asm=info), as qemu's.
-    let dump = tracing::enabled!(target: "grantix::out_asm", tracing::Level::INFO);
+    // `-d out_asm` (or RUST_LOG=out_asm=info; not under `grantix`, whose info lines every run shows), as qemu's.
+    let dump = tracing::enabled!(target: "out_asm", tracing::Level::INFO);
     if dump {
         ctx.set_disasm(true);
     }
@@ -1474,7 +1474,7 @@ pub(super) fn compile(
     if let Some(text) = text {
         // The host address and size, to match a profiler's addresses to guest code.
         let pcs: Vec<String> = parts.iter().map(|p| format!("{:#x}+{}", p.pc, p.len)).collect();
-        tracing::info!(target: "grantix::out_asm", "fn {:#x} at {:p} ({bytes} bytes) {}\n{text}", id.as_u32(), f, pcs.join(" "));
+        tracing::info!(target: "out_asm", "fn {:#x} at {:p} ({bytes} bytes) {}\n{text}", id.as_u32(), f, pcs.join(" "));
     }
     Ok((f, bytes))
 }
