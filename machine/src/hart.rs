@@ -105,6 +105,11 @@ pub struct Hart {
     pub stacklet_spaces: Vec<Sid>,
     /// How the last frame a host caller waits on ended (nested emulated calls).
     pub(crate) last_host_return: Option<FrameEnd>,
+    /// Where the budget last cut a block short (the next run resumes there, inside
+    /// that block); `u64::MAX` if it did not. A block starting there is entered only
+    /// by such resumptions, which do not make it hot: translating every suffix of a
+    /// hot loop that a quantum happened to end in wasted the compiler's time.
+    pub(crate) cut_pc: u64,
 }
 
 /// How a portal frame ends: a hart's own state (a host caller waiting on a nested
@@ -133,6 +138,7 @@ impl Hart {
             settled: Counters::default(),
             stacklet_spaces: Vec::new(),
             last_host_return: None,
+            cut_pc: u64::MAX,
         }
     }
 

@@ -389,6 +389,32 @@ fn a_loop_is_one_region_entered_at_any_of_its_blocks() {
     assert_eq!(results[0], results[2]);
 }
 
+/// A loop cut short by the budget again and again resumes inside its block: the
+/// blocks starting at those pcs are entered only by resumptions, which do not make
+/// them hot, so the loop is translated once (each suffix of it used to be translated
+/// too), with the reference's registers and counts.
+#[test]
+fn resuming_inside_a_block_does_not_make_it_hot() {
+    let body = [addi(T0, T0, 1), addi(T1, T1, 2), addi(T2, T2, 3), addi(T3, T3, 4), jal(ZERO, -16)];
+    let image = bytes(&body);
+    let mut results = Vec::new();
+    for (engine, jit_sync) in ENGINES {
+        let mut f = Flat::with_config(&image, MachineConfig { engine, jit_sync, ..MachineConfig::default() });
+        for n in [3, 7, 2, 9, 4, 1_001].repeat(60) {
+            assert_eq!(f.m.run(f.hart, n).unwrap(), Exit::Budget);
+            f.m.jit_settle();
+        }
+        if engine == Engine::Jit {
+            let s = f.m.jit_stats();
+            assert_eq!((s.requested, s.compiled), (1, 1), "{jit_sync}: the loop alone is translated");
+        }
+        let h = f.m.hart(f.hart).unwrap();
+        results.push((h.ctx.clone(), h.counters.instret, h.counters.cycles));
+    }
+    assert_eq!(results[0], results[1]);
+    assert_eq!(results[0], results[2]);
+}
+
 /// A translation in flight while the code changes under it: the loop turns hot with
 /// the compiler thread held, the loop's code page is written (the code epoch moves),
 /// then the compiler is let go. The outcome arrives stale and is dropped, nothing runs

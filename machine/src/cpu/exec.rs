@@ -57,8 +57,10 @@ impl Machine {
                     }
                 },
             };
+            // A resumption inside a block the budget cut short is no sign of heat.
+            let resumed = pc == std::mem::replace(&mut hart.cut_pc, u64::MAX);
             if use_jit {
-                if let Some(t) = self.translation(&block) {
+                if let Some(t) = self.translation(&block, resumed) {
                     // Translated code charges its own instructions and cycles, chains
                     // through its successors while the budget lasts, and leaves `left`
                     // alone only if it could not run this block at all.
@@ -120,6 +122,9 @@ impl Machine {
             }
             if !faulted {
                 left -= n as u64;
+                if n < block.len() {
+                    hart.cut_pc = pc;
+                }
             }
             if let Some(d) = stop_depth {
                 if hart.control.len() <= d {
@@ -134,7 +139,7 @@ impl Machine {
     /// compiler and stays interpreted until its translation arrives; arrivals are
     /// installed here, at a block boundary (see `jit::cache`).
     #[inline(always)]
-    fn translation(&mut self, block: &Rc<Block>) -> Option<(BlockFn, u64)> {
+    fn translation(&mut self, block: &Rc<Block>, resumed: bool) -> Option<(BlockFn, u64)> {
         if self.jit.in_flight() {
             self.jit.poll(self.mem.code_epoch);
         }
@@ -145,6 +150,9 @@ impl Machine {
             if h == UNTRANSLATABLE || h == PENDING || h == COVERED {
                 return None;
             }
+        }
+        if resumed {
+            return None;
         }
         let runs = block.runs.get() + 1;
         block.runs.set(runs);
