@@ -60,6 +60,10 @@ pub struct VfsState {
     pub handles: BTreeMap<(u64, u64), String>,
     /// Loop block devices (`loopdev`).
     pub loops: super::loopdev::Loops,
+    /// Host programs guest processes became, by guest pid (`hostexec`).
+    pub host_children: super::hostexec::HostChildren,
+    /// The last HOST_WAIT moved nothing: no vfs waiter needs waking for it.
+    pub host_quiet: bool,
 }
 
 /// One journaled change of the call in progress, with what undoes it.
@@ -132,6 +136,8 @@ impl VfsState {
             aio: Default::default(),
             handles: BTreeMap::new(),
             loops: Default::default(),
+            host_children: BTreeMap::new(),
+            host_quiet: false,
         }
     }
 
