@@ -15,6 +15,7 @@ pub mod credrec;
 pub mod ids;
 pub mod ioprio;
 pub mod kcmp;
+pub mod lifecycle;
 mod lends;
 pub mod limits;
 pub mod op;
@@ -566,7 +567,7 @@ impl Proc {
         let (pid, tid) = Self::caller(a[0]);
         let wake = Self::wake_of(a[0]);
         let s = [a[1], a[2], a[3], a[4], a[5], 0];
-        if let Some(r) = crate::lifecycle::handle(self, env, op, a) {
+        if let Some(r) = lifecycle::handle(self, env, op, a) {
             return Ok(r);
         }
         if let Some(r) = self.hostexec_op(op, pid, s) {
@@ -678,6 +679,7 @@ impl Proc {
                 _ => [self.oom_adj_may_write(pid, a[1] as Pid), 0],
             },
             op::OOM_SCORE => [self.oom_score(env.machine(), a[1] as Pid), 0],
+            op::THREAD_STATE => [self.thread_state(a[1] as Pid), 0],
             op::OOM_KILL => [self.oom_kill(env.machine()), 0],
             op::CAPABLE => [self.creds(pid).is_some_and(|c| c.capable(a[1] as u32)) as u64, 0],
             op::CHILDREN_MAXRSS => [self.processes.get(&pid).map_or(0, |p| p.children_maxrss_kb), 0],

@@ -60,7 +60,8 @@ pub const RLIMIT: u64 = 0x1017;
 pub const CREDS: u64 = 0x1020;
 /// A signal the kernel sends on its own behalf (an mq notification), without a
 /// permission check: a1 = process, a2 = signal, a3 = si_code, a4 = si_value,
-/// a5 = si_pid | si_uid << 32.
+/// a5 = si_pid | si_uid << 32. A negative a1 names a process group (a file
+/// owner's I/O signal).
 pub const QUEUE_SIGNAL: u64 = 0x1021;
 /// CPU time: a1 = which clock (`cpu::which`), a2 = thread or process id (0 = the
 /// caller's). a0 = user ns, a1 = system ns; a0 = -EINVAL for no such clock.
@@ -85,3 +86,7 @@ pub const OOM_SCORE: u64 = 0x1186;
 /// The caller's allocation found no frame: run the OOM killer (`oom`). a0 = the
 /// pid it sent SIGKILL to, or `oom::outcome::WAIT` / `oom::outcome::NONE`.
 pub const OOM_KILL: u64 = 0x1187;
+/// The state letter of thread a1 for /proc/PID/stat: a0 = b'R' (running or
+/// runnable), b'S' (blocked), b'T' (its process stopped), b'Z' (its process ended,
+/// not yet reaped); -ESRCH for no such thread.
+pub const THREAD_STATE: u64 = 0x1188;

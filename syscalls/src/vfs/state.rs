@@ -64,6 +64,10 @@ pub struct VfsState {
     pub host_children: super::hostexec::HostChildren,
     /// The last HOST_WAIT moved nothing: no vfs waiter needs waking for it.
     pub host_quiet: bool,
+    /// The owners (F_SETOWN) and I/O signals (F_SETSIG) of open files that have one.
+    pub owners: BTreeMap<u64, super::fowner::Owner>,
+    /// File leases (`leases`).
+    pub leases: super::leases::Leases,
 }
 
 /// One journaled change of the call in progress, with what undoes it.
@@ -138,6 +142,8 @@ impl VfsState {
             loops: Default::default(),
             host_children: BTreeMap::new(),
             host_quiet: false,
+            owners: BTreeMap::new(),
+            leases: Default::default(),
         }
     }
 
