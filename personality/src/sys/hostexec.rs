@@ -37,8 +37,10 @@ pub fn try_exec(env: &mut dyn Env, c: &Caller, host_at: u64, host_len: u64, blob
     // thread is named after the file.
     let comm = syscalls::proc::comm_of(&String::from_utf8_lossy(path));
     let word = |i: usize| u64::from_le_bytes(comm[i..i + 8].try_into().unwrap_or_default());
-    let _ = env.call(ServiceId::Proc, syscalls::lifecycle::EXEC, [c.word(), code as u64, data as u64, word(0), word(8), 0], &[]);
+    // Signals to the pid reach the host program from here on, before a vfork parent
+    // resumes and can send one.
     let _ = env.call(ServiceId::Proc, syscalls::proc::hostexec::HOST_EXEC, [c.word(), host_pid, 0, 0, 0, 0], &[]);
+    let _ = env.call(ServiceId::Proc, syscalls::lifecycle::EXEC, [c.word(), code as u64, data as u64, word(0), word(8), 0], &[]);
     if env.set_return_env(code, data).is_err() {
         return Some(Outcome::Value(err(libc::EFAULT)));
     }

@@ -18,7 +18,12 @@
 //!
 //! Host programs run outside the grant model: they are the host's, with grantix's
 //! own rights, as under qemu-user. The containment claims hold for guest code only;
-//! `--host-exec=off` keeps exec to riscv64 programs (ENOEXEC otherwise).
+//! `--host-exec=off` keeps exec to riscv64 programs (ENOEXEC otherwise). One hazard
+//! qemu-user does not have: guest pids are grantix's own, so a pid the guest hands a
+//! host program (libc-test's popen runs `kill -USR1 N` with N its getpid()) names an
+//! unrelated *host* process there (pid 1 is the host's init, which drops signals it
+//! does not handle; other numbers may not). The other way works: the guest's kill of
+//! the pid of a process running a host program reaches that program (proc forwards).
 
 use super::pipe;
 use super::wait::{WaitSet, Who};
