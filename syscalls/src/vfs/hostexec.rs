@@ -325,8 +325,7 @@ fn pump(v: &mut Vfs, env: &mut dyn Env, hc: &mut HostChild) -> bool {
                     Err(_) => break,
                 }
             },
-            Pump::In { pipe: id, w, pending } => loop {
-                let Some(fd) = w.as_ref() else { break };
+            Pump::In { pipe: id, w, pending } => while let Some(fd) = w.as_ref() {
                 if !pending.is_empty() {
                     match nix::unistd::write(fd, pending) {
                         Ok(n) => {
@@ -367,12 +366,12 @@ fn pump(v: &mut Vfs, env: &mut dyn Env, hc: &mut HostChild) -> bool {
 /// no host program. Sets `v.host_quiet` when nothing moved (no vfs waiter to wake).
 pub fn wait(v: &mut Vfs, env: &mut dyn Env, who: Who) -> Result<[u64; 2], Fault> {
     let Some(mut hc) = v.host_children.remove(&who.pid) else { return Ok([err(libc::ECHILD), 0]) };
-    if hc.status.is_none() {
-        if let Ok(Some(st)) = hc.child.try_wait() {
-            hc.status = Some(st);
-            if let Ok(mut l) = LIVE.lock() {
-                l.remove(&(hc.child.id() as i32));
-            }
+    if hc.status.is_none()
+        && let Ok(Some(st)) = hc.child.try_wait()
+    {
+        hc.status = Some(st);
+        if let Ok(mut l) = LIVE.lock() {
+            l.remove(&(hc.child.id() as i32));
         }
     }
     let moved = pump(v, env, &mut hc);
