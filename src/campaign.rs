@@ -73,7 +73,8 @@ struct Outcome {
 fn run_child(config: &str, inject: Option<&Spec>, engine: Option<crate::EngineArg>, program: &[std::ffi::OsString], timeout: Duration, tag: &str) -> Result<Outcome, String> {
     let json = std::env::temp_dir().join(format!("grantix-campaign-{}-{tag}.json", std::process::id()));
     let mut cmd = Command::new(std::env::current_exe().map_err(|e| e.to_string())?);
-    cmd.arg("run").arg("--config").arg(config).arg("--stats-json").arg(&json);
+    // The results must depend on the guest alone: no host programs.
+    cmd.arg("run").arg("--config").arg(config).arg("--stats-json").arg(&json).arg("--host-exec=off");
     if let Some(s) = inject {
         cmd.arg("--inject").arg(s.to_string());
     }

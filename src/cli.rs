@@ -120,6 +120,12 @@ pub struct RunArgs {
     /// (GRANTIX_CLOCK).
     #[arg(long, value_parser = crate::launch::parse_clock)]
     pub clock: Option<bool>,
+    /// Whether a guest's exec of a program of the host's own architecture (the host's
+    /// /bin/sh for system() and popen() without --root) runs it on the host, as
+    /// qemu-user does: on (the default) or off (ENOEXEC and a warning). Host programs
+    /// run outside the grant model (GRANTIX_HOST_EXEC).
+    #[arg(long = "host-exec", value_name = "on|off", value_parser = launch::parse_on_off)]
+    pub host_exec: Option<bool>,
     /// The program and its arguments.
     #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
     pub program: Vec<OsString>,
@@ -197,6 +203,9 @@ fn run(args: RunArgs) -> Result<i32, Stop> {
     }
     if let Some(v) = args.clock {
         spec.virtual_clock = v;
+    }
+    if let Some(v) = args.host_exec {
+        spec.host_exec = v;
     }
     spec.program = args.program;
     launch::run(spec)

@@ -40,7 +40,8 @@ struct Run {
 fn run_once(config: &str, args: &CompareArgs, stdin: &[u8]) -> Result<Run, String> {
     let tmp = std::env::temp_dir().join(format!("grantix-compare-{}-{config}.json", std::process::id()));
     let mut cmd = Command::new(std::env::current_exe().map_err(|e| e.to_string())?);
-    cmd.arg("run").arg("--config").arg(config).arg("--stats-json").arg(&tmp);
+    // What is compared is the guest's cost alone: no host programs.
+    cmd.arg("run").arg("--config").arg(config).arg("--stats-json").arg(&tmp).arg("--host-exec=off");
     if let Some(r) = &args.root {
         cmd.arg("--root").arg(r);
     }

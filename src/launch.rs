@@ -38,6 +38,9 @@ pub struct EnvSettings {
     pub engine: Option<crate::EngineArg>,
     /// GRANTIX_CLOCK: `virtual` for the instruction-driven clock, `host` (the default).
     pub virtual_clock: Option<bool>,
+    /// GRANTIX_HOST_EXEC: whether a guest's exec of a host-native program runs it on
+    /// the host, as qemu-user does (`syscalls::vfs::hostexec`).
+    pub host_exec: Option<bool>,
 }
 
 fn var(name: &str) -> Option<OsString> {
@@ -97,6 +100,15 @@ pub fn parse_mem(s: &str) -> Result<u64, String> {
 }
 
 /// `host` or `virtual`: whether the guest's clock is the instruction-driven one.
+/// `--host-exec` and GRANTIX_HOST_EXEC: on or off (1/0, yes/no and true/false too).
+pub fn parse_on_off(s: &str) -> Result<bool, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "on" | "1" | "yes" | "true" => Ok(true),
+        "off" | "0" | "no" | "false" => Ok(false),
+        _ => Err(format!("'{s}' is neither on nor off")),
+    }
+}
+
 pub fn parse_clock(s: &str) -> Result<bool, String> {
     match s {
         "host" => Ok(false),
@@ -142,6 +154,7 @@ impl EnvSettings {
             mem: text("GRANTIX_MEM").map(|s| parse_mem(&s)).transpose().map_err(|e| bad("GRANTIX_MEM", e))?,
             engine: text("GRANTIX_ENGINE").map(|s| crate::EngineArg::parse(&s)).transpose().map_err(|e| bad("GRANTIX_ENGINE", e))?,
             virtual_clock: text("GRANTIX_CLOCK").map(|s| parse_clock(&s)).transpose().map_err(|e| bad("GRANTIX_CLOCK", e))?,
+            host_exec: text("GRANTIX_HOST_EXEC").map(|s| parse_on_off(&s)).transpose().map_err(|e| bad("GRANTIX_HOST_EXEC", e))?,
         })
     }
 }
@@ -182,6 +195,9 @@ pub struct RunSpec {
     /// The guest's clocks move with retired instructions, not the host's time
     /// (`syscalls::clock`): reproducible runs.
     pub virtual_clock: bool,
+    /// A guest's exec of a host-native program runs it on the host (qemu-user's
+    /// behaviour, the default); off: ENOEXEC, as for any foreign executable.
+    pub host_exec: bool,
     /// The program and its arguments (argv[0] is replaced by `argv0` if set).
     pub program: Vec<OsString>,
 }
@@ -215,6 +231,7 @@ impl RunSpec {
             cpu: e.cpu,
             gdb: e.gdb,
             virtual_clock: e.virtual_clock.unwrap_or(false),
+            host_exec: e.host_exec.unwrap_or(true),
             program: Vec::new(),
         })
     }
@@ -277,6 +294,7 @@ pub fn run(mut spec: RunSpec) -> Result<i32, Stop> {
     if spec.virtual_clock {
         syscalls::clock::use_virtual();
     }
+    syscalls::vfs::hostexec::set_enabled(spec.host_exec);
     if let Some(bytes) = spec.mem {
         opts.machine.limits.frames = (bytes / machine::addr::PAGE_SIZE) as usize;
     }

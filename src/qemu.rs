@@ -7,7 +7,7 @@
 //! program's full path and then its original argv[0]: the interpreter learns of it from
 //! `AT_FLAGS` (AT_FLAGS_PRESERVE_ARGV0), as qemu does.
 
-use crate::launch::{self, parse_config, parse_seed, parse_size, Stop, RunSpec};
+use crate::launch::{self, parse_config, parse_on_off, parse_seed, parse_size, Stop, RunSpec};
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -49,6 +49,7 @@ const FLAGS: &[Flag] = &[
     Flag { name: "root", arg: Some("dir"), env: "GRANTIX_ROOT", help: "grantix only: the host directory the guest sees as /" },
     Flag { name: "engine", arg: Some("jit|interp"), env: "GRANTIX_ENGINE", help: "grantix only: the execution engine (default jit on x86_64/aarch64)" },
     Flag { name: "stats", arg: None, env: "", help: "grantix only: print the machine's counters at exit" },
+    Flag { name: "host-exec", arg: Some("on|off"), env: "GRANTIX_HOST_EXEC", help: "grantix only: run host-native programs the guest execs on the host, as qemu-user (default on; off: ENOEXEC)" },
 ];
 
 /// The text of `-h`.
@@ -95,10 +96,17 @@ pub fn parse(args: &[OsString], preserve_argv0: bool) -> Result<Action, Stop> {
         }
         let Some(body) = a.strip_prefix('-') else { break };
         let name = body.strip_prefix('-').unwrap_or(body);
+        // `--host-exec=off`, as the subcommand form writes it: the value after `=`.
+        let (name, inline) = match name.split_once('=') {
+            Some((n, v)) => (n, Some(OsString::from(v))),
+            None => (name, None),
+        };
         let Some(flag) = FLAGS.iter().find(|f| f.name == name) else {
             return Err(Stop::usage(format!("unknown option '{name}' (grantix -h lists them)")));
         };
         let value = match flag.arg {
+            Some(_) if inline.is_some() => inline,
+            None if inline.is_some() => return Err(Stop::usage(format!("-{name} takes no argument"))),
             Some(what) => {
                 i += 1;
                 let Some(v) = args.get(i) else { return Err(Stop::usage(format!("-{name}: missing argument {what}"))) };
@@ -144,6 +152,7 @@ pub fn parse(args: &[OsString], preserve_argv0: bool) -> Result<Action, Stop> {
             "root" => spec.root = value.map(PathBuf::from),
             "stats" => spec.stats = true,
             "engine" => spec.engine = Some(crate::EngineArg::parse(&v).map_err(Stop::usage)?),
+            "host-exec" => spec.host_exec = parse_on_off(&v).map_err(|e| Stop::usage(format!("-host-exec: {e}")))?,
             _ => unreachable!("every flag in FLAGS is handled"),
         }
         i += 1;
@@ -221,6 +230,19 @@ mod tests {
         let env = r.guest_env();
         assert!(env.contains(&b"GX_B=x=y".to_vec()));
         assert!(!env.iter().any(|e| e.starts_with(b"GX_A=")));
+    }
+
+    #[test]
+    fn host_exec_is_on_by_default_and_takes_on_or_off_either_way() {
+        // The variable would change the default: this test reads the flags alone.
+        if std::env::var_os("GRANTIX_HOST_EXEC").is_none() {
+            assert!(spec(&["p"]).host_exec);
+        }
+        assert!(!spec(&["--host-exec=off", "p"]).host_exec);
+        assert!(!spec(&["-host-exec", "off", "p"]).host_exec);
+        assert!(spec(&["-host-exec=on", "p"]).host_exec);
+        assert_eq!(parse(&args(&["-host-exec=maybe", "p"]), false).unwrap_err().status, 1);
+        assert_eq!(parse(&args(&["-strace=1", "p"]), false).unwrap_err().status, 1);
     }
 
     #[test]

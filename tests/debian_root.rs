@@ -146,22 +146,30 @@ fn debian_root_as_the_guest_root() {
 }
 
 /// system() and popen() run /bin/sh: with a riscv64 root, its shell; without one, the
-/// host's shell is no riscv64 program, and grantix says which option makes it work.
+/// host's shell, run on the host as qemu-user runs it (`--host-exec`, on by default);
+/// with --host-exec=off the host's shell is no riscv64 program, and grantix says which
+/// option makes it work.
 #[test]
 fn system_and_popen_run_the_roots_shell() {
     let root = debian_root();
     let r = root.to_string_lossy().into_owned();
     let prog = cross_compile(&repo().join("tests/dropin/shell.c"), "shell", &["-static", "-O1"]);
+    let all = "from the shell\nsystem: status 3\npopen: PIPED\npclose: 0\n";
     for cfg in CONFIGS {
         let o = grantix(&["-config", cfg, "-root", &r, &prog], &[("PATH", "/usr/bin:/bin")]);
         assert_eq!(o.status.code(), Some(0), "{cfg}: {}", stderr(&o));
-        assert_eq!(stdout(&o), "from the shell\nsystem: status 3\npopen: PIPED\npclose: 0\n", "{cfg}");
+        assert_eq!(stdout(&o), all, "{cfg}");
     }
     let host_sh = std::fs::read("/bin/sh").map(|b| b.get(18) != Some(&0xf3)).unwrap_or(false);
     if host_sh {
-        let o = grantix(&[&prog], &[("PATH", "/usr/bin:/bin")]);
+        for cfg in CONFIGS {
+            let o = grantix(&["-config", cfg, &prog], &[("PATH", "/usr/bin:/bin")]);
+            assert_eq!(o.status.code(), Some(0), "{cfg}: {}", stderr(&o));
+            assert_eq!(stdout(&o), all, "{cfg}: the host's shell ran");
+        }
+        let o = grantix(&["--host-exec=off", &prog], &[("PATH", "/usr/bin:/bin")]);
         assert_eq!(o.status.code(), Some(0));
         assert!(stdout(&o).contains("system: status 127"), "{}", stdout(&o));
-        assert!(stderr(&o).contains("not a riscv64 program") && stderr(&o).contains("-root DIR"), "{}", stderr(&o));
+        assert!(stderr(&o).contains("not a riscv64 program") && stderr(&o).contains("-root DIR") && stderr(&o).contains("--host-exec=off"), "{}", stderr(&o));
     }
 }

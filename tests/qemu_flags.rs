@@ -186,3 +186,36 @@ fn run_subcommand_keeps_working_and_takes_the_new_long_flags() {
     let o = grantix(&[&prog, "-strace", "-L"], &[]);
     assert!(stdout(&o).contains("argv[1]=[-strace]") && stdout(&o).contains("argv[2]=[-L]"));
 }
+
+/// A guest's exec of a host program (system()'s /bin/sh without a riscv64 root) runs
+/// it on the host by default, as qemu-user does; --host-exec=off (GRANTIX_HOST_EXEC=0)
+/// refuses it with ENOEXEC and a warning that names the ways out, so the shell's
+/// status is 127.
+#[test]
+fn host_exec_flag_and_variable() {
+    let host_sh = std::fs::read("/bin/sh").map(|b| b.starts_with(b"\x7fELF") && b.get(18) != Some(&0xf3)).unwrap_or(false);
+    if !host_sh {
+        return;
+    }
+    let prog = cross_compile(&repo().join("tests/dropin/shell.c"), "shell", &["-static", "-O1"]);
+    let path = [("PATH", "/usr/bin:/bin")];
+    for cfg in CONFIGS {
+        let o = grantix(&["-config", cfg, &prog], &path);
+        assert_eq!(o.status.code(), Some(0), "{cfg}: {}", stderr(&o));
+        assert_eq!(stdout(&o), "from the shell\nsystem: status 3\npopen: PIPED\npclose: 0\n", "{cfg}: the host's shell ran");
+        for (args, env) in [(vec!["--host-exec=off"], vec![]), (vec!["-host-exec", "off"], vec![]), (vec![], vec![("GRANTIX_HOST_EXEC", "0")])] {
+            let mut a = vec!["-config", cfg];
+            a.extend(args.iter().copied());
+            a.push(&prog);
+            let o = grantix(&a, &[path.as_slice(), env.as_slice()].concat());
+            assert_eq!(o.status.code(), Some(0), "{cfg} {a:?} {env:?}: {}", stderr(&o));
+            assert!(stdout(&o).starts_with("system: status 127\n"), "{cfg} {a:?} {env:?}: {}", stdout(&o));
+            assert!(stderr(&o).contains("not a riscv64 program") && stderr(&o).contains("-root DIR") && stderr(&o).contains("--host-exec=off"), "{cfg}: {}", stderr(&o));
+        }
+    }
+    // The flag overrides the variable, in the subcommand form too.
+    let o = grantix(&["run", "--host-exec=on", &prog], &[path.as_slice(), &[("GRANTIX_HOST_EXEC", "off")]].concat());
+    assert!(stdout(&o).starts_with("from the shell\nsystem: status 3\n"), "{}", stdout(&o));
+    let o = grantix(&["-host-exec", "maybe", &prog], &path);
+    assert_eq!(o.status.code(), Some(1), "a value that is neither on nor off is refused");
+}

@@ -367,6 +367,8 @@ impl Runtime {
         if let Some(d) = self.debugger.as_mut() {
             d.exited(status);
         }
+        // No host program a guest started outlives the run (`syscalls::vfs::hostexec`).
+        syscalls::vfs::hostexec::kill_all();
         self.elapsed = start.elapsed();
         status
     }

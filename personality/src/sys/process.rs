@@ -11,11 +11,21 @@ use syscalls::{Env, Lend, ServiceId};
 
 /// exit (`group` false) and exit_group: ends the thread or the whole process.
 pub fn exit(linux: &mut Linux, env: &mut dyn Env, c: &Caller, status: u64, group: bool) -> Outcome {
+    end(linux, env, c, status, group, 0)
+}
+
+/// The whole process ends with `status`, or killed by signal `sig` when not 0 (a host
+/// program's end, `sys::hostexec`).
+pub fn exit_as(linux: &mut Linux, env: &mut dyn Env, c: &Caller, status: u64, sig: u64) -> Outcome {
+    end(linux, env, c, status, true, sig)
+}
+
+fn end(linux: &mut Linux, env: &mut dyn Env, c: &Caller, status: u64, group: bool, sig: u64) -> Outcome {
     let code = status & 0xff;
     // Robust futexes the dying threads held are released first (Linux: exit_mm).
     crate::sys::robust::owner_died(env, c, group);
     let rss = rss_kb(env, c);
-    let r = env.call(ServiceId::Proc, syscalls::lifecycle::EXIT, [c.word(), code, group as u64, 0, rss, 0], &[]);
+    let r = env.call(ServiceId::Proc, syscalls::lifecycle::EXIT, [c.word(), code, group as u64, sig, rss, 0], &[]);
     if let Ok([last, ctid]) = r {
         if last == 1 {
             linux.process_gone(env, c.pid);
@@ -85,6 +95,10 @@ pub fn exec_path(env: &mut dyn Env, c: &Caller, path: Vec<u8>, argv: u64, envp: 
     let blob = syscalls::mm::pack_blob(&argv, &envp, &path);
     if blob.len() as u64 > scratch::BLOB_MAX || env.write(at(scratch::BLOB), &blob).is_err() {
         return Outcome::Value(err(libc::E2BIG));
+    }
+    // A program of the host's own architecture runs on the host, as under qemu-user.
+    if let Some(out) = super::hostexec::try_exec(env, c, at(scratch::HOST_PATH), host_len, at(scratch::BLOB), blob.len() as u64, &path) {
+        return out;
     }
     // The file's owner and mode, for the set-user-id and set-group-id rules proc
     // applies once the new image is in place.

@@ -36,7 +36,10 @@ impl Mm {
         let image = loader::parse(&bytes).map_err(|e| {
             // The usual surprise: system("...") or popen() runs the host's /bin/sh.
             if let loader::LoadError::WrongArch { arch } = &e {
-                tracing::warn!(target: "grantix", "exec {host_path}: not a riscv64 program ({arch}), ENOEXEC; a guest that runs /bin/sh (system, popen) needs a riscv64 root: -root DIR (scripts/fetch-debian-root.sh makes one) or -L PREFIX");
+                // With host programs allowed, a host-native one never gets here
+                // (`vfs::hostexec`): only --host-exec=off leaves the host's shell unrunnable.
+                let off = if crate::vfs::hostexec::enabled() { String::new() } else { ", or drop --host-exec=off (GRANTIX_HOST_EXEC=off) to run host programs as qemu-user does".into() };
+                tracing::warn!(target: "grantix", "exec {host_path}: not a riscv64 program ({arch}), ENOEXEC; a guest that runs /bin/sh (system, popen) needs a riscv64 root: -root DIR (scripts/fetch-debian-root.sh makes one) or -L PREFIX{off}");
             }
             libc::ENOEXEC
         })?;
@@ -90,6 +93,45 @@ impl Mm {
         let stack_lo = loader::STACK_TOP - loaded.stack_size;
         pm.vmas.insert(Vma { role: Role::Stack, ..Vma::anon(stack_lo, loader::STACK_TOP, PROT_READ | PROT_WRITE) });
         Ok(((loaded.entry, loaded.sp, code, data, loaded.brk_start), pm))
+    }
+
+    /// Replaces the image of `pid` by the host stub (`vfs::hostexec`): the process now
+    /// stands for a host program, so all its guest memory goes, as at any exec. What
+    /// is left is one RX code page at `HOST_STUB_PC` holding `ecall; j .-4` (the thread
+    /// waits for the host program in that ecall, a7 set by the personality) and an
+    /// empty DATA space carrying the ecall and fault portals and linux's grant.
+    pub(super) fn host_stub(&mut self, env: &mut dyn Env, pid: u32) -> Result<(Sid, Sid), i32> {
+        let me = env.me();
+        let linux = env.sid_of(ServiceId::Linux);
+        let mem = env.memory().map_err(|_| libc::EPERM)?;
+        let code = mem.create_space(format!("pid {pid} host stub"), me).map_err(|_| libc::EAGAIN)?;
+        let data = match mem.create_space(format!("pid {pid} host data"), me) {
+            Ok(d) => d,
+            Err(_) => {
+                let _ = mem.destroy_space(code);
+                return Err(libc::EAGAIN);
+            }
+        };
+        // ecall; jal x0, -4
+        let stub: Vec<u8> = [0x0000_0073u32, 0xffdf_f06f].iter().flat_map(|w| w.to_le_bytes()).collect();
+        let ok = mem.map_zero(code, HOST_STUB_PC, PAGE_SIZE, PageRights::RX).is_ok() && mem.poke(code, HOST_STUB_PC, &stub).is_ok();
+        if let Some(s) = mem.space_mut(data) {
+            s.ecall_portal = Some(self.portals.ecall);
+            s.fault_portal = Some(self.portals.fault);
+        }
+        if !ok || Self::grant_authorities(mem, me, linux, data).is_err() {
+            let _ = mem.destroy_space(code);
+            let _ = mem.destroy_space(data);
+            return Err(libc::ENOMEM);
+        }
+        if let Some(old) = self.procs.get(&pid).cloned() {
+            self.write_back_all(env, pid, &old);
+        }
+        let pm = ProcMem { code, data, brk_start: 0, brk: 0, vmas: VmaList::new() };
+        if let Some(old) = self.insert_proc(pid, pm) {
+            self.release(env, old);
+        }
+        Ok((code, data))
     }
 
     /// The one persistent whole-space grant on a process's DATA space: the

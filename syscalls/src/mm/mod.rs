@@ -94,6 +94,10 @@ pub mod op {
     /// vfork: child a1 shares the caller's spaces until it execs or exits (`vfork`).
     /// a0 = its DATA space, a1 = its CODE space.
     pub const VFORK: u64 = 0x2080;
+    /// Exec of a host program (`vfs::hostexec`): the caller's image is replaced by
+    /// the host stub (one code page looping on the host-wait call, an empty DATA
+    /// space). a0 = the new CODE space, a1 = the new DATA space, or a0 = -errno.
+    pub const HOST_STUB: u64 = 0x2014;
 }
 
 /// The top of the user address space mm manages (riscv64 sv48's TASK_SIZE): MAP_FIXED
@@ -108,6 +112,8 @@ pub const MMAP_MIN: u64 = 0x1_0000;
 /// Where the sigreturn trampoline (`li a7, 139; ecall`) sits in every process's CODE
 /// space: the return address of signal handlers, as the vDSO's is on Linux.
 pub const SIGRETURN_TRAMPOLINE: u64 = 0x3f_ffff_e000;
+/// Where the host stub's code page sits (`op::HOST_STUB`).
+pub const HOST_STUB_PC: u64 = 0x1_0000;
 /// Linux's default `vm.max_map_count`: more VMAs than this is ENOMEM.
 pub const MAX_MAP_COUNT: usize = 65530;
 /// mm's one scratch page in its own space (for fstat results from vfs). In the
@@ -313,7 +319,7 @@ impl Service for Mm {
         let raw = (a[0] >> 32) as u32;
         // A vfork child's memory calls act on its parent's spaces; its own exec and
         // exit leave them alone.
-        let pid = if matches!(op, op::EXEC | op::EXIT) { raw } else { self.owner_of(raw) };
+        let pid = if matches!(op, op::EXEC | op::EXIT | op::HOST_STUB) { raw } else { self.owner_of(raw) };
         let s = [a[1], a[2], a[3], a[4], a[5], 0];
         Ok(match op {
             op::VFORK => self.vfork(pid, s[0] as u32),
@@ -339,6 +345,18 @@ impl Service for Mm {
                         self.shm_exit(env, pid);
                         self.exec_policy(a[0], true);
                         [0, 0]
+                    }
+                    Err(e) => [err(e), 0],
+                }
+            }
+            op::HOST_STUB => {
+                self.unshare(pid);
+                self.forget_locks(pid);
+                match self.host_stub(env, pid) {
+                    Ok((code, data)) => {
+                        self.shm_exit(env, pid);
+                        self.exec_policy(a[0], true);
+                        [code as u64, data as u64]
                     }
                     Err(e) => [err(e), 0],
                 }
@@ -427,7 +445,8 @@ pub fn pack_blob(argv: &[Vec<u8>], envp: &[Vec<u8>], execfn: &[u8]) -> Vec<u8> {
     b
 }
 
-fn unpack_blob(b: &[u8]) -> (Vec<Vec<u8>>, Vec<Vec<u8>>, Vec<u8>) {
+/// The argv, envp and execfn `pack_blob` packed.
+pub fn unpack_blob(b: &[u8]) -> (Vec<Vec<u8>>, Vec<Vec<u8>>, Vec<u8>) {
     if b.len() < 8 {
         return (Vec::new(), Vec::new(), Vec::new());
     }

@@ -10,6 +10,7 @@ pub mod admin;
 pub mod cloneflags;
 pub mod init;
 pub mod cpu;
+pub mod hostexec;
 pub mod credrec;
 pub mod ids;
 pub mod ioprio;
@@ -244,6 +245,8 @@ pub struct Proc {
     pub uts: Vec<uts::UtsNames>,
     /// What syslog, reboot and friends keep (`admin`).
     pub admin: admin::AdminState,
+    /// Processes that became host programs: their host pids (`hostexec`).
+    pub host_pids: BTreeMap<Pid, i32>,
 }
 
 impl Proc {
@@ -412,6 +415,8 @@ impl Proc {
         }
         p.exit = Some(status);
         p.itimers = timer::ITimers::default();
+        self.host_pids.remove(&pid);
+        let Some(p) = self.processes.get_mut(&pid) else { return Vec::new() };
         p.ptimers.clear();
         let threads = std::mem::take(&mut p.threads);
         let children = std::mem::take(&mut p.children);
@@ -563,6 +568,9 @@ impl Proc {
         let wake = Self::wake_of(a[0]);
         let s = [a[1], a[2], a[3], a[4], a[5], 0];
         if let Some(r) = lifecycle::handle(self, env, op, a) {
+            return Ok(r);
+        }
+        if let Some(r) = self.hostexec_op(op, pid, s) {
             return Ok(r);
         }
         if let Some(r) = self.signal_op(env, op, pid, tid, wake, s)? {

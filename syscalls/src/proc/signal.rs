@@ -65,6 +65,9 @@ impl Proc {
         if p.exit.is_some() || self.is_held_init(pid) {
             return;
         }
+        if self.forward_to_host(pid, &info) {
+            return;
+        }
         // Job control acts when the signal is sent, whatever its disposition: a stop
         // signal cancels a pending SIGCONT and the reverse, SIGCONT continues a
         // stopped process, and SIGKILL must find it able to run.

@@ -34,6 +34,7 @@ mod fifo;
 mod fowner;
 mod fs;
 mod host;
+pub mod hostexec;
 mod inet;
 mod inotify;
 mod io;
@@ -129,6 +130,13 @@ pub mod op {
     /// kcmp for proc: a0 = the open file description behind fd a2 of process a1 (a
     /// number equal for fds sharing one), or -EBADF.
     pub const FILE_ID: u64 = 0x3083;
+    /// exec of a host program (`hostexec`): a1 = host path (lent R), a2 = its
+    /// length, a3 = mm's argv/envp blob (lent R), a4 = its length. a0 = the host pid,
+    /// -ENOEXEC for a file that is no host program, or -errno.
+    pub const HOST_SPAWN: u64 = 0x3020;
+    /// The host stub's wait (`hostexec::wait`): a0 = 0 and a1 = the program's end
+    /// (code | signal << 8 | core << 16), or BLOCK.
+    pub const HOST_WAIT: u64 = 0x3021;
 }
 
 /// Capacity of a pipe, as Linux's default.
@@ -753,13 +761,24 @@ impl Service for Vfs {
         self.st.journal.clear();
         self.changed = false;
         self.acting.take();
-        let r = if (op::FORK..=op::POLL_LIMIT).contains(&op) || (op::PIDFD_NEW..=op::FILE_ID).contains(&op) { self.board_op(env, who, op, s) } else { self.watched_syscall(env, who, op, s) };
+        self.st.host_quiet = false;
+        let r = if (op::FORK..=op::POLL_LIMIT).contains(&op) || (op::PIDFD_NEW..=op::FILE_ID).contains(&op) {
+            self.board_op(env, who, op, s)
+        } else if op == op::HOST_SPAWN {
+            hostexec::spawn(self, env, who, s)
+        } else if op == op::HOST_WAIT {
+            hostexec::wait(self, env, who)
+        } else {
+            self.watched_syscall(env, who, op, s)
+        };
         // The call returned: its changes stand (a later fault must not undo them).
         self.st.journal.clear();
         if r.as_ref().is_ok_and(|v| v[0] != BLOCK) {
             self.waits.done(who);
         }
-        if !pure(op) {
+        // A host program's wait that moved nothing changed nothing: waking the other
+        // waiters (another host program's wait among them) would only loop.
+        if !pure(op) && !self.st.host_quiet {
             self.waits.notify(env);
         }
         self.waits.register();

@@ -60,6 +60,10 @@ pub struct VfsState {
     pub handles: BTreeMap<(u64, u64), String>,
     /// Loop block devices (`loopdev`).
     pub loops: super::loopdev::Loops,
+    /// Host programs guest processes became, by guest pid (`hostexec`).
+    pub host_children: super::hostexec::HostChildren,
+    /// The last HOST_WAIT moved nothing: no vfs waiter needs waking for it.
+    pub host_quiet: bool,
     /// The owners (F_SETOWN) and I/O signals (F_SETSIG) of open files that have one.
     pub owners: BTreeMap<u64, super::fowner::Owner>,
     /// File leases (`leases`).
@@ -136,6 +140,8 @@ impl VfsState {
             aio: Default::default(),
             handles: BTreeMap::new(),
             loops: Default::default(),
+            host_children: BTreeMap::new(),
+            host_quiet: false,
             owners: BTreeMap::new(),
             leases: Default::default(),
         }
