@@ -670,6 +670,7 @@ impl Proc {
                 _ => [self.oom_adj_may_write(pid, a[1] as Pid), 0],
             },
             op::OOM_SCORE => [self.oom_score(env.machine(), a[1] as Pid), 0],
+            op::SCHED_TARGET => [self.sched_target(pid, a[1] as Pid, a[2] == 1), 0],
             op::OOM_KILL => [self.oom_kill(env.machine()), 0],
             op::CAPABLE => [self.creds(pid).is_some_and(|c| c.capable(a[1] as u32)) as u64, 0],
             op::CHILDREN_MAXRSS => [self.processes.get(&pid).map_or(0, |p| p.children_maxrss_kb), 0],
@@ -717,6 +718,28 @@ impl Proc {
             },
             _ => [err(libc::ENOSYS), 0],
         })
+    }
+}
+
+impl Proc {
+    /// op::SCHED_TARGET: the process of thread or process `target` (0: the caller's),
+    /// and whether process `me` may change its scheduling when `change`.
+    fn sched_target(&self, me: Pid, target: Pid, change: bool) -> u64 {
+        let owner = if target == 0 {
+            Some(me)
+        } else {
+            // init (pid 1) has no threads but exists.
+            self.threads.get(&target).map(|t| t.pid).or_else(|| self.processes.get(&target).filter(|p| p.exit.is_none()).map(|p| p.pid))
+        };
+        let Some(owner) = owner else { return err(libc::ESRCH) };
+        if change && owner != me {
+            let (Some(c), Some(t)) = (self.creds(me), self.creds(owner)) else { return err(libc::ESRCH) };
+            // The owner half of setpriority's rule (same nice value: no EACCES).
+            if let Err(e) = crate::creds::may_setpriority(c, t, 0, 0) {
+                return err(e);
+            }
+        }
+        owner as u64
     }
 }
 

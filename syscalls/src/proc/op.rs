@@ -82,6 +82,11 @@ pub const MAY_ACCESS: u64 = 0x1184;
 pub const OOM_ADJ: u64 = 0x1185;
 /// a0 = /proc/PID/oom_score of process a1.
 pub const OOM_SCORE: u64 = 0x1186;
+/// Whether thread or process a1 (0: the caller) exists, and with a2 = 1 whether the
+/// caller may change its scheduling (nice, policy, affinity: Linux's
+/// check_same_owner/set_one_prio_perm, the caller's euid is the target's uid or euid,
+/// or CAP_SYS_NICE). a0 = the target's pid, -ESRCH or -EPERM.
+pub const SCHED_TARGET: u64 = 0x1188;
 /// The caller's allocation found no frame: run the OOM killer (`oom`). a0 = the
 /// pid it sent SIGKILL to, or `oom::outcome::WAIT` / `oom::outcome::NONE`.
 pub const OOM_KILL: u64 = 0x1187;
