@@ -172,6 +172,14 @@ fn proc_call(env: &mut dyn Env, c: &Caller, op: u64, args: [u64; 5], lend: &[Len
     }
 }
 
+/// Calls the vfs with the caller word and two arguments; a0 (an errno for a failed call).
+fn vfs_call(env: &mut dyn Env, c: &Caller, op: u64, args: [u64; 2]) -> u64 {
+    match env.call(ServiceId::Vfs, op, [c.word(), args[0], args[1], 0, 0, 0], &[]) {
+        Ok([v, _]) => v,
+        Err(e) => syscalls::service::call_errno(&e),
+    }
+}
+
 /// prctl: thread names (kept by proc, which /proc/PID/task/TID/comm reads too), the
 /// parent-death signal, and a few options that are accepted and change nothing.
 pub fn prctl(env: &mut dyn Env, c: &Caller, a: [u64; 6]) -> u64 {
@@ -215,9 +223,22 @@ pub fn prctl(env: &mut dyn Env, c: &Caller, a: [u64; 6]) -> u64 {
             let sig = proc_call(env, c, proc_op::PDEATHSIG, [0, 0, 0, 0, 0], &[]) as i32;
             if put(env, c, a[1], &sig.to_le_bytes()) { 0 } else { err(libc::EFAULT) }
         }
+        // SUID_DUMP_DISABLE or SUID_DUMP_USER; no_new_privs can only be set (to 1),
+        // with the unused arguments zero (Linux's checks).
+        libc::PR_SET_DUMPABLE if a[1] > 1 => err(libc::EINVAL),
+        libc::PR_SET_NO_NEW_PRIVS if a[1] != 1 || a[2] | a[3] | a[4] != 0 => err(libc::EINVAL),
+        libc::PR_GET_NO_NEW_PRIVS if a[1] | a[2] | a[3] | a[4] != 0 => err(libc::EINVAL),
         libc::PR_SET_DUMPABLE | libc::PR_SET_NO_NEW_PRIVS => 0,
         libc::PR_GET_DUMPABLE => 1,
         libc::PR_GET_NO_NEW_PRIVS => 0,
+        libc::PR_CAPBSET_READ => proc_call(env, c, proc_op::CAPBSET, [0, a[1], 0, 0, 0], &[]),
+        libc::PR_CAPBSET_DROP => proc_call(env, c, proc_op::CAPBSET, [1, a[1], 0, 0, 0], &[]),
+        libc::PR_GET_SECUREBITS => proc_call(env, c, proc_op::CAPBSET, [2, 0, 0, 0, 0], &[]),
+        libc::PR_SET_SECUREBITS => proc_call(env, c, proc_op::CAPBSET, [3, a[1], 0, 0, 0], &[]),
+        // The timer slack is the vfs's (it serves /proc/PID/timerslack_ns): 0 resets
+        // it to the default the process inherited.
+        libc::PR_SET_TIMERSLACK => vfs_call(env, c, syscalls::vfs::op::TIMERSLACK, [1, a[1]]),
+        libc::PR_GET_TIMERSLACK => vfs_call(env, c, syscalls::vfs::op::TIMERSLACK, [0, 0]),
         _ => err(libc::EINVAL),
     }
 }

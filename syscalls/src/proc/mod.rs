@@ -671,6 +671,7 @@ impl Proc {
             },
             op::OOM_SCORE => [self.oom_score(env.machine(), a[1] as Pid), 0],
             op::SCHED_TARGET => [self.sched_target(pid, a[1] as Pid, a[2] == 1), 0],
+            op::CAPBSET => [self.capbset(pid, a[1], a[2]), 0],
             op::OOM_KILL => [self.oom_kill(env.machine()), 0],
             op::CAPABLE => [self.creds(pid).is_some_and(|c| c.capable(a[1] as u32)) as u64, 0],
             op::CHILDREN_MAXRSS => [self.processes.get(&pid).map_or(0, |p| p.children_maxrss_kb), 0],
@@ -740,6 +741,36 @@ impl Proc {
             }
         }
         owner as u64
+    }
+}
+
+impl Proc {
+    /// op::CAPBSET: the bounding-set and securebits options of prctl, with Linux's
+    /// checks (cap_prctl_drop: CAP_SETPCAP before the capability's validity).
+    fn capbset(&mut self, me: Pid, what: u64, arg: u64) -> u64 {
+        use crate::creds::cap;
+        /// SECBIT_KEEP_CAPS; every defined bit and lock (Linux's SECURE_ALL_BITS and
+        /// their locks, exec bits included).
+        const KEEP_CAPS: u64 = 1 << 4;
+        const ALL: u64 = 0xfff;
+        let Some(c) = self.processes.get_mut(&me).map(|p| &mut p.creds) else { return err(libc::ESRCH) };
+        match what {
+            0 if arg > cap::LAST as u64 => err(libc::EINVAL),
+            0 => c.bounding.has(arg as u32) as u64,
+            1 if !c.capable(cap::SETPCAP) => err(libc::EPERM),
+            1 if arg > cap::LAST as u64 => err(libc::EINVAL),
+            1 => {
+                c.bounding = c.bounding.without(arg as u32);
+                0
+            }
+            2 => if c.keep_caps { KEEP_CAPS } else { 0 },
+            3 if arg & !ALL != 0 || !c.capable(cap::SETPCAP) => err(libc::EPERM),
+            3 => {
+                c.keep_caps = arg & KEEP_CAPS != 0;
+                0
+            }
+            _ => err(libc::EINVAL),
+        }
     }
 }
 

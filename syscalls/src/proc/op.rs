@@ -87,6 +87,11 @@ pub const OOM_SCORE: u64 = 0x1186;
 /// check_same_owner/set_one_prio_perm, the caller's euid is the target's uid or euid,
 /// or CAP_SYS_NICE). a0 = the target's pid, -ESRCH or -EPERM.
 pub const SCHED_TARGET: u64 = 0x1188;
+/// The caller's bounding set and securebits for prctl (cap_task_prctl): a1 = 0
+/// PR_CAPBSET_READ of capability a2 (a0 = 0 or 1), 1 PR_CAPBSET_DROP of a2 (needs
+/// CAP_SETPCAP), 2 PR_GET_SECUREBITS, 3 PR_SET_SECUREBITS to a2 (needs CAP_SETPCAP;
+/// only SECBIT_KEEP_CAPS is kept). a0 = -EINVAL / -EPERM on failure.
+pub const CAPBSET: u64 = 0x1189;
 /// The caller's allocation found no frame: run the OOM killer (`oom`). a0 = the
 /// pid it sent SIGKILL to, or `oom::outcome::WAIT` / `oom::outcome::NONE`.
 pub const OOM_KILL: u64 = 0x1187;

@@ -127,6 +127,9 @@ pub mod op {
     /// kcmp for proc: a0 = the open file description behind fd a2 of process a1 (a
     /// number equal for fds sharing one), or -EBADF.
     pub const FILE_ID: u64 = 0x3083;
+    /// prctl's timer slack of the caller's process (what /proc/PID/timerslack_ns shows):
+    /// a1 = 0 reads it (a0), a1 = 1 sets it to a2 (0: back to its default).
+    pub const TIMERSLACK: u64 = 0x3084;
 }
 
 /// Capacity of a pipe, as Linux's default.
@@ -596,6 +599,13 @@ impl Vfs {
             op::PIDFD_PID => self.pidfd_pid(pid, fd),
             op::GETFD => self.getfd(pid, s[0] as u32, s[1] as i32),
             op::FILE_ID => self.file_of(s[0] as u32, s[1] as i32).map_or(fail(libc::EBADF), val),
+            op::TIMERSLACK => {
+                let e = self.slack.entry(pid).or_insert((procsys::DEFAULT_SLACK, procsys::DEFAULT_SLACK));
+                if s[0] == 1 {
+                    e.0 = if s[1] == 0 { e.1 } else { s[1] };
+                }
+                val(if s[0] == 1 { 0 } else { e.0 })
+            }
             op::THREAD_EXIT => {
                 self.waits.forget_thread(who.tid);
                 self.fifos.forget_thread(who.tid);

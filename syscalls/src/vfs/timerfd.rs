@@ -122,6 +122,9 @@ pub fn time(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> Re
     let now = clock_ns(t.clock).unwrap_or(0);
     t.advance(now);
     if n == nr::TIMERFD_GETTIME {
+        if s[1] == 0 {
+            return fail(libc::EFAULT);
+        }
         let (i, r) = t.current(now);
         env.write(s[1], &itimerspec(i, r))?;
         return val(0);
@@ -129,6 +132,9 @@ pub fn time(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> Re
     let flags = s[1];
     if flags & !(TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET) != 0 {
         return fail(libc::EINVAL);
+    }
+    if s[2] == 0 {
+        return fail(libc::EFAULT);
     }
     let mut b = [0u8; 32];
     env.read(s[2], &mut b)?;
