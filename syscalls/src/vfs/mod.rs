@@ -747,7 +747,7 @@ impl Service for Vfs {
         self.st.journal.clear();
         self.changed = false;
         self.acting.take();
-        let r = if (op::FORK..=op::POLL_LIMIT).contains(&op) || (op::PIDFD_NEW..=op::FILE_ID).contains(&op) { self.board_op(env, who, op, s) } else { self.watched_syscall(env, who, op, s) };
+        let r = if (op::FORK..=op::POLL_LIMIT).contains(&op) || (op::PIDFD_NEW..=op::TIMERSLACK).contains(&op) { self.board_op(env, who, op, s) } else { self.watched_syscall(env, who, op, s) };
         // The call returned: its changes stand (a later fault must not undo them).
         self.st.journal.clear();
         if r.as_ref().is_ok_and(|v| v[0] != BLOCK) {
