@@ -28,6 +28,7 @@ const QEMU_DIFFERS: &[(&str, &str)] = &[
     ("clock_virtual", "it checks grantix's virtual clock (GRANTIX_CLOCK=virtual), which qemu-user does not have"),
     ("clone3", "qemu-riscv64 7.2 answers clone3 with ENOSYS"),
     ("clock_set", "it refuses to run outside grantix (qemu-user would set the host's clock)"),
+    ("ipc_sysctl", "it refuses to run outside grantix: it writes /proc/sys knobs (msg_next_id, msgmni, shmmax, max_map_count), which under qemu-user are the host's"),
     ("creds", "its set-user-id exec needs a binfmt_misc entry for riscv64 that qemu-user lacks here"),
     ("openat2", "qemu 7.2 does not know openat2 (ENOSYS); the golden output is Linux 6.18's"),
     ("posix_mq", "mq_notify is ENOSYS under qemu-user"),

@@ -108,8 +108,16 @@ fn log_categories_and_log_file() {
         grantix(&["-config", cfg, &prog], &[("GRANTIX_LOG", "in_asm"), ("GRANTIX_LOG_FILENAME", log.to_str().unwrap())]);
         assert!(std::fs::read_to_string(&log).expect("GRANTIX_LOG_FILENAME").contains("grantix::trace"));
     }
+    // out_asm: the host code of each translation (synchronous compiles, so every hot
+    // block of this run is compiled, and dumped, before it ends).
+    let log = dir.join("qemu-flags-out-asm.log");
+    let _ = std::fs::remove_file(&log);
+    let o = grantix(&["-d", "out_asm", "-D", log.to_str().unwrap(), &guest("glibc", "bench_int"), "20"], &[("GRANTIX_JIT_SYNC", "1")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&log).expect("-D wrote the file");
+    assert!(text.lines().filter(|l| l.contains("grantix::out_asm") && l.contains(" bytes) 0x")).count() > 3, "translations with their guest pcs: {text:.2000}");
     let help = grantix(&["-d", "help"], &[]);
-    assert!(stdout(&help).contains("in_asm") && stdout(&help).contains("guest_errors"));
+    assert!(stdout(&help).contains("in_asm") && stdout(&help).contains("guest_errors") && stdout(&help).contains("out_asm"));
     let bad = grantix(&["-d", "nonsense", &prog], &[]);
     assert_eq!(bad.status.code(), Some(1));
     assert!(stderr(&bad).contains("unknown log category"));

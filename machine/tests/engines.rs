@@ -358,6 +358,37 @@ fn fault_in_a_chained_block_is_at_the_exact_pc() {
     assert_eq!(results[0], results[2]);
 }
 
+/// A loop of three blocks, `L: addi t0; andi t2, t0, 1; beq t2, zero, M`, `addi t1;
+/// M: addi t3; jal L` (the fallthrough block runs on odd t0 only). Every block turns
+/// hot in the same iteration; one region translation serves all three (the others
+/// are entered at their own heads), and runs cut by the budget at any block resume in
+/// it from the dispatch loop with the reference's registers and counts.
+#[test]
+fn a_loop_is_one_region_entered_at_any_of_its_blocks() {
+    let andi = |rd, rs1, imm| i(0x13, 7, rd, rs1, imm);
+    let beq = |rs1, rs2, off| b(0, rs1, rs2, off);
+    let body = [addi(T0, T0, 1), andi(T2, T0, 1), beq(T2, ZERO, 8), addi(T1, T1, 3), addi(T3, T3, 1), jal(ZERO, -20)];
+    let image = bytes(&body);
+    let mut results = Vec::new();
+    for (engine, jit_sync) in ENGINES {
+        let mut f = Flat::with_config(&image, MachineConfig { engine, jit_sync, ..MachineConfig::default() });
+        // Budgets of different sizes stop the loop at each of its blocks.
+        for n in [10_000, 7, 1_003, 5, 20_011, 2, 999] {
+            assert_eq!(f.m.run(f.hart, n).unwrap(), Exit::Budget);
+            f.m.jit_settle();
+        }
+        if engine == Engine::Jit {
+            let s = f.m.jit_stats();
+            assert_eq!((s.requested, s.compiled), (1, 1), "{jit_sync}: one translation for the loop's three blocks");
+            assert!(s.entries >= 7, "{jit_sync}: entered from the dispatch loop after each budget stop");
+        }
+        let h = f.m.hart(f.hart).unwrap();
+        results.push((h.ctx.clone(), h.counters.instret, h.counters.cycles));
+    }
+    assert_eq!(results[0], results[1]);
+    assert_eq!(results[0], results[2]);
+}
+
 /// A translation in flight while the code changes under it: the loop turns hot with
 /// the compiler thread held, the loop's code page is written (the code epoch moves),
 /// then the compiler is let go. The outcome arrives stale and is dropped, nothing runs

@@ -129,7 +129,6 @@ use flag::*;
 use Arg::*;
 
 const PER_PROCESS: &str = "credentials are per process: the raw call changes every thread's (libc's set*id does the same)";
-const NO_STAT_BY_INDEX: &str = "the *_STAT and *_STAT_ANY commands (by index) are EINVAL; /proc/sysvipc is absent";
 const XATTR: &str = "user.* attributes, kept by the vfs for the guest tree's files (not on the host file); security.*, system.* and trusted.* are EOPNOTSUPP";
 const GUEST_CLOCK: &str = "moves the guest's realtime clock (an offset), never the host's";
 const GUEST_CLOCK_ADJ: &str = "NTP variables kept; the guest clock is stepped, not slewed";
@@ -166,7 +165,7 @@ syscall_table! {
     nr::FSTATFS => Vfs(Fd, Ptr) PURE;
     nr::TRUNCATE => Vfs(Path, Int) SIGXFSZ;
     nr::FTRUNCATE => Vfs(Fd, Int) SIGXFSZ;
-    nr::FALLOCATE => Vfs(Fd, Hex, Int, Int) SIGXFSZ;
+    nr::FALLOCATE => Vfs(Fd, Hex, Int, Int) NONE;
     nr::FACCESSAT => Vfs(DirFd, Path, Hex) IDEMPOTENT | PURE;
     nr::CHDIR => Vfs(Path) NONE;
     nr::FCHDIR => Vfs(Fd) NONE;
@@ -409,15 +408,15 @@ syscall_table! {
     nr::MSGGET => Ipc(Hex, Hex) NONE;
     nr::MSGSND => Ipc(Int, Ptr, Uint, Hex) NONE;
     nr::MSGRCV => Ipc(Int, Ptr, Uint, Int, Hex) NONE;
-    nr::MSGCTL => Ipc(Int, Hex, Ptr) NONE, Support::Partial(NO_STAT_BY_INDEX);
+    nr::MSGCTL => Ipc(Int, Hex, Ptr) NONE;
     nr::SEMGET => Ipc(Hex, Int, Hex) NONE;
     nr::SEMOP => Ipc(Int, Ptr, Uint) NONE;
     nr::SEMTIMEDOP => Ipc(Int, Ptr, Uint, Ptr) NONE;
-    nr::SEMCTL => Ipc(Int, Int, Hex, Hex) NONE, Support::Partial(NO_STAT_BY_INDEX);
+    nr::SEMCTL => Ipc(Int, Int, Hex, Hex) NONE;
     nr::SHMGET => Ipc(Hex, Uint, Hex) NONE;
     nr::SHMAT => Ipc(Int, Addr, Hex) NONE;
     nr::SHMDT => Ipc(Addr) NONE, Support::Partial("munmap of an attached range is not a detach: shm_nattch counts shmat calls until shmdt, exit or exec");
-    nr::SHMCTL => Ipc(Int, Hex, Ptr) NONE, Support::Partial(NO_STAT_BY_INDEX);
+    nr::SHMCTL => Ipc(Int, Hex, Ptr) NONE;
     nr::MQ_OPEN => Ipc(Path, OpenFlags, Mode, Ptr) NONE;
     nr::MQ_UNLINK => Ipc(Path) NONE;
     nr::MQ_TIMEDSEND => Ipc(Fd, In(2), Uint, Uint, Ptr) RESTART;

@@ -8,7 +8,7 @@ use super::decode::decode;
 use super::icache::{ends_block, Block, MAX_BLOCK};
 use super::inst::{Inst, Op};
 use super::Engine;
-use crate::jit::{BlockFn, Ran, HOT, PENDING, UNTRANSLATABLE};
+use crate::jit::{BlockFn, Ran, COVERED, HOT, PENDING, UNTRANSLATABLE};
 use crate::addr::{self, Sid, PAGE_SHIFT, PAGE_SIZE};
 use std::rc::Rc;
 use crate::error::{Fault, FaultKind, GxError};
@@ -142,7 +142,7 @@ impl Machine {
             if let Some(f) = self.jit.get(h) {
                 return Some((f, h));
             }
-            if h == UNTRANSLATABLE || h == PENDING {
+            if h == UNTRANSLATABLE || h == PENDING || h == COVERED {
                 return None;
             }
         }

@@ -74,6 +74,7 @@ pub(crate) struct Compiler {
     ctx: Option<cranelift_codegen::Context>,
     fctx: cranelift_frontend::FunctionBuilderContext,
     trampoline: usize,
+    stubs: translate::Stubs,
     /// Stable copies of the instructions translated code hands to `step_helper`,
     /// freed with the module.
     insts: Vec<Box<[Inst]>>,
@@ -132,8 +133,11 @@ impl Compiler {
                 return None;
             };
             let ctx = self.ctx.get_or_insert_with(cranelift_codegen::Context::new);
-            match translate::trampoline(module, ctx, &mut self.fctx) {
-                Ok(t) => self.trampoline = t as usize,
+            match translate::trampoline(module, ctx, &mut self.fctx).and_then(|t| Ok((t, translate::stubs(module, ctx, &mut self.fctx)?))) {
+                Ok((t, stubs)) => {
+                    self.trampoline = t as usize;
+                    self.stubs = stubs;
+                }
                 Err(e) => {
                     tracing::debug!("jit: no trampoline: {e}");
                     self.unavailable = true;
@@ -153,7 +157,7 @@ impl Compiler {
             .zip(&self.insts[start..])
             .map(|(b, copy)| translate::Part { pc: b.pc, len: b.len, code: &b.insts, cum: &b.cum, insts: copy.iter().map(|i| i as *const Inst).collect() })
             .collect();
-        match translate::compile(module, ctx, &mut self.fctx, &parts, req.chain as *const ChainEntry) {
+        match translate::compile(module, ctx, &mut self.fctx, &parts, req.chain as *const ChainEntry, self.stubs) {
             Ok((f, bytes)) => {
                 self.bytes += bytes;
                 self.fns += 1;
@@ -182,6 +186,7 @@ impl Compiler {
         }
         self.insts.clear();
         self.trampoline = 0;
+        self.stubs = translate::Stubs::default();
         self.bytes = 0;
         self.fns = 0;
     }

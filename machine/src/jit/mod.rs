@@ -39,13 +39,14 @@ mod cache;
 mod compiler;
 mod translate;
 
-pub use cache::{Jit, DEFAULT_CACHE_BYTES, MAX_IN_FLIGHT, PENDING, UNTRANSLATABLE};
+pub use cache::{Jit, COVERED, DEFAULT_CACHE_BYTES, MAX_IN_FLIGHT, PENDING, UNTRANSLATABLE};
 pub(crate) use cache::{chain_index, whole};
 use crate::cpu::icache::{Block, Icache};
 use crate::cpu::inst::Inst;
 use crate::error::FaultKind;
 use crate::hart::Hart;
 use crate::machine::Machine;
+use std::rc::Rc;
 
 /// Entries into a block before it is translated.
 pub const HOT: u32 = 32;
@@ -67,6 +68,10 @@ pub(crate) struct JitEnv {
     pub next_pc: u64,
     /// The fault a helper met (the translation then returns `status::FAULT`).
     pub fault: Option<FaultKind>,
+    /// What the load and store stubs hand back (value, fault): they are called with
+    /// a convention that preserves every register and returns nothing (see
+    /// `translate::stubs`).
+    pub ret: [u64; 2],
     /// For the inline TLB probe of own-space accesses (principal and target both the
     /// hart's DATA): the entry table, the index hash's part that does not depend on
     /// the page, the key's target half, and the (principal, rights) word an entry
@@ -95,8 +100,9 @@ pub(crate) struct JitEnv {
 /// Entries in each micro-TLB (a power of two).
 pub(crate) const MICRO: usize = 16;
 
-/// A micro-TLB entry: the page (`ptr >> PAGE_SHIFT`, own space) and the host
-/// address of its byte 0 less the page's guest address, so host = `base + ptr`.
+/// A micro-TLB entry: the page's address (`ptr` with the in-page bits cleared, own
+/// space) and the host address of its byte 0 less the page's guest address, so host
+/// = `base + ptr`.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub(crate) struct Micro {
@@ -104,7 +110,7 @@ pub(crate) struct Micro {
     pub base: u64,
 }
 
-/// No page has this number (pages of a pointer are below 2^52).
+/// No key equals this (a key's bits 3..11 are clear).
 pub(crate) const NO_MICRO: Micro = Micro { page: u64::MAX, base: 0 };
 
 impl JitEnv {
@@ -185,7 +191,7 @@ pub(crate) struct ChainEntry {
 /// forming a region never fetches) that known edges reach from it, breadth first,
 /// within the region bounds. Only blocks the interpreter has run are decoded, so a
 /// region follows the paths taken so far; an edge out of it chains as usual.
-fn region<'a>(block: &'a Block, len: usize, icache: &'a Icache, epoch: u64) -> Vec<&'a Block> {
+fn region<'a>(block: &'a Rc<Block>, len: usize, icache: &'a Icache, epoch: u64) -> Vec<&'a Rc<Block>> {
     let mut out = vec![block];
     if len < block.len() || translate::heavy(block) {
         return out;
@@ -206,7 +212,7 @@ fn region<'a>(block: &'a Block, len: usize, icache: &'a Icache, epoch: u64) -> V
                 continue;
             }
             insts += b.len();
-            out.push(&**b);
+            out.push(b);
         }
         k += 1;
     }
@@ -244,6 +250,7 @@ impl Machine {
             hart,
             next_pc: block.pc,
             fault: None,
+            ret: [0; 2],
             tlb,
             own_mix: (data as u64).wrapping_mul(crate::tlb::probe::TARGET_MUL as u64) ^ crate::tlb::probe::principal_mix(data),
             own_key: (data as u64) << crate::tlb::probe::KEY_SHIFT,

@@ -116,8 +116,10 @@ struct Tr<'a, 'b> {
     x: Value,
     load_sig: SigRef,
     store_sig: SigRef,
+    probe_sig: SigRef,
     step_sig: SigRef,
     tail_sig: SigRef,
+    stubs: Stubs,
     /// The budget left, taken per block in a host register (written back at exits).
     budget: Variable,
     /// The region's blocks: pc and the Cranelift block of its budget check.
@@ -218,6 +220,8 @@ impl Tr<'_, '_> {
         self.b.switch_to_block(go);
         self.b.seal_block(go);
         let f = self.b.ins().load(I64, trusted(), entry, offset_of!(ChainEntry, f) as i32);
+        // A region enters at the head its pc names (see `compile`).
+        self.set_next_pc(next);
         let (env, x) = (self.env, self.x);
         self.b.ins().return_call_indirect(self.tail_sig, f, &[env, x]);
         self.b.switch_to_block(out);
@@ -293,19 +297,19 @@ impl Tr<'_, '_> {
         let which = if right == PageRights::W { 1 } else { 0 };
         let micro = offset_of!(JitEnv, micro) + which * MICRO * std::mem::size_of::<Micro>();
         let b = &mut *self.b;
-        let page = b.ins().ushr_imm_s(ptr, PAGE_SHIFT as i64);
-        let i = b.ins().band_imm_s(page, MICRO as i64 - 1);
-        let i = b.ins().ishl_imm_s(i, std::mem::size_of::<Micro>().trailing_zeros() as i64);
+        // The slot: the page number's low bits, scaled to the entry size, in two
+        // operations.
+        let scale = std::mem::size_of::<Micro>().trailing_zeros() as i64;
+        let i = b.ins().ushr_imm_s(ptr, PAGE_SHIFT as i64 - scale);
+        let i = b.ins().band_imm_s(i, (MICRO as i64 - 1) << scale);
         let slot = b.ins().iadd(env, i);
         let tag = b.ins().load(I64, trusted(), slot, (micro + offset_of!(Micro, page)) as i32);
-        let mut d = b.ins().bxor(tag, page);
-        if n > 1 {
-            // The last byte on the same page too.
-            let last = b.ins().iadd_imm_s(ptr, n - 1);
-            let lpage = b.ins().ushr_imm_s(last, PAGE_SHIFT as i64);
-            let d2 = b.ins().bxor(tag, lpage);
-            d = b.ins().bor(d, d2);
-        }
+        // The tag is a page's address (low bits zero). Keeping the access's alignment
+        // bits in the compared key (as qemu's softmmu does) sends a misaligned access
+        // to the probe, which checks that it stays in the page; an aligned one cannot
+        // cross, so one compare covers both ends.
+        let key = b.ins().band_imm_s(ptr, !(PAGE_SIZE as i64 - 1) | (n - 1));
+        let d = b.ins().bxor(tag, key);
         let hit = b.create_block();
         let probe = b.create_block();
         let join = b.create_block();
@@ -318,11 +322,17 @@ impl Tr<'_, '_> {
         b.ins().jump(join, &[host.into()]);
         b.switch_to_block(probe);
         b.seal_block(probe);
-        let host = self.probe(ptr, page, n, right, slow);
-        // Remember the page: base = host - ptr, so that host = base + ptr.
-        let base = self.b.ins().isub(host, ptr);
-        self.b.ins().store(trusted(), page, slot, (micro + offset_of!(Micro, page)) as i32);
-        self.b.ins().store(trusted(), base, slot, (micro + offset_of!(Micro, base)) as i32);
+        // The TLB probe is out of line (one stub per right and size, which fills the
+        // micro-TLB on a hit): it runs once per page and run, and inline it was most
+        // of each access's code, and of the compile time.
+        let stub = self.stubs.probe[which][n.trailing_zeros() as usize];
+        let f = self.b.ins().iconst(I64, stub as i64);
+        self.b.ins().call_indirect(self.probe_sig, f, &[env, ptr]);
+        let host = self.b.ins().load(I64, trusted(), env, offset_of!(JitEnv, ret) as i32);
+        let found = self.b.create_block();
+        self.b.ins().brif(host, found, &[], slow, &[]);
+        self.b.switch_to_block(found);
+        self.b.seal_block(found);
         self.b.ins().jump(join, &[host.into()]);
         self.b.switch_to_block(join);
         self.b.seal_block(join);
@@ -339,16 +349,16 @@ impl Tr<'_, '_> {
         let d = offset_of!(Hart, counters) as i64 - (offset_of!(Hart, ctx) + offset_of!(Context, x)) as i64 + off as i64;
         self.b.ins().iadd_imm_s(self.x, d)
     }
+}
 
-    /// The TLB probe, as `Tlb::lookup` does it with principal and target both the
-    /// hart's DATA: if the entry for `page` (of `ptr`) allows `right` and the `n`
-    /// bytes at `ptr` stay in the page, continues in a new block with the host
-    /// address as the result, else goes to `slow`. The four conditions are one OR of
-    /// differences, so the hit path is one branch.
-    fn probe(&mut self, ptr: Value, page: Value, n: i64, right: PageRights, slow: cranelift_codegen::ir::Block) -> Value {
+/// The TLB probe (see `stubs`), as `Tlb::lookup` does it with principal and target
+/// both the hart's DATA: if the entry for `page` (of `ptr`) allows `right` and the
+/// `n` bytes at `ptr` stay in the page, continues in a new block with the host
+/// address as the result, else goes to `slow`. The four conditions are one OR of
+/// differences, so the hit path is one branch.
+fn probe(b: &mut FunctionBuilder, env: Value, ptr: Value, page: Value, n: i64, right: PageRights, slow: cranelift_codegen::ir::Block) -> Value {
+    {
         use crate::tlb::probe::*;
-        let env = self.env;
-        let b = &mut *self.b;
         let tlb = b.ins().load(I64, trusted(), env, offset_of!(JitEnv, tlb) as i32);
         let hmix = b.ins().load(I64, trusted(), env, offset_of!(JitEnv, own_mix) as i32);
         let h = b.ins().bxor(page, hmix);
@@ -384,7 +394,9 @@ impl Tr<'_, '_> {
         let in_page = b.ins().band_imm_s(ptr, PAGE_SIZE as i64 - 1);
         b.ins().iadd(frame, in_page)
     }
+}
 
+impl Tr<'_, '_> {
     fn bool64(&mut self, c: Value) -> Value {
         self.b.ins().uextend(I64, c)
     }
@@ -418,13 +430,11 @@ impl Tr<'_, '_> {
         self.b.ins().jump(join, &[fast_v.into()]);
         self.b.switch_to_block(slow);
         self.b.seal_block(slow);
-        let f = self.b.ins().iconst(I64, load_helper as *const () as usize as i64);
+        let f = self.b.ins().iconst(I64, self.stubs.load as i64);
         let wv = self.b.ins().iconst(I32, w as i64);
-        let call = self.b.ins().call_indirect(self.load_sig, f, &[self.env, ptr, wv]);
-        let (value, failed) = {
-            let r = self.b.inst_results(call);
-            (r[0], r[1])
-        };
+        self.b.ins().call_indirect(self.load_sig, f, &[self.env, ptr, wv]);
+        let value = self.b.ins().load(I64, trusted(), self.env, offset_of!(JitEnv, ret) as i32);
+        let failed = self.b.ins().load(I64, trusted(), self.env, offset_of!(JitEnv, ret) as i32 + 8);
         self.check(failed, k);
         self.b.ins().jump(join, &[value.into()]);
         self.b.switch_to_block(join);
@@ -447,10 +457,10 @@ impl Tr<'_, '_> {
         self.b.ins().jump(join, &[]);
         self.b.switch_to_block(slow);
         self.b.seal_block(slow);
-        let f = self.b.ins().iconst(I64, store_helper as *const () as usize as i64);
+        let f = self.b.ins().iconst(I64, self.stubs.store as i64);
         let lv = self.b.ins().iconst(I32, log2 as i64);
-        let call = self.b.ins().call_indirect(self.store_sig, f, &[self.env, ptr, v, lv]);
-        let failed = self.b.inst_results(call)[0];
+        self.b.ins().call_indirect(self.store_sig, f, &[self.env, ptr, v, lv]);
+        let failed = self.b.ins().load(I64, trusted(), self.env, offset_of!(JitEnv, ret) as i32 + 8);
         self.check(failed, k);
         self.b.ins().jump(join, &[]);
         self.b.switch_to_block(join);
@@ -1052,6 +1062,136 @@ fn block_sig() -> Signature {
     sig
 }
 
+/// The addresses of the load and store stubs of a module.
+#[derive(Clone, Copy, Default)]
+pub(super) struct Stubs {
+    pub load: usize,
+    pub store: usize,
+    /// `probe[w][log2 n]`: the TLB probe for reads (0) or writes (1) of n bytes.
+    pub probe: [[usize; 4]; 2],
+}
+
+/// The stubs' signatures, `load(env, ptr, width)` and `store(env, ptr, value, log2)`,
+/// in Cranelift's preserve-all convention: a call clobbers no register, so the
+/// translated code around a TLB miss keeps its values (the hart's registers, `env`)
+/// in host registers instead of saving them to the stack on every path for the
+/// sake of the rare call. Results come back through `JitEnv::ret`.
+fn probe_sig() -> Signature {
+    let mut sig = Signature::new(CallConv::PreserveAll);
+    sig.params.extend([AbiParam::new(I64), AbiParam::new(I64)]);
+    sig
+}
+
+fn stub_sigs() -> (Signature, Signature) {
+    let mut load = Signature::new(CallConv::PreserveAll);
+    load.params.extend([AbiParam::new(I64), AbiParam::new(I64), AbiParam::new(I32)]);
+    let mut store = Signature::new(CallConv::PreserveAll);
+    store.params.extend([AbiParam::new(I64), AbiParam::new(I64), AbiParam::new(I64), AbiParam::new(I32)]);
+    (load, store)
+}
+
+/// Compiles the stubs: each saves what the host convention lets `load_helper` or
+/// `store_helper` clobber, calls it, and stores its result in `env.ret`.
+pub(super) fn stubs(module: &mut JITModule, ctx: &mut cranelift_codegen::Context, fctx: &mut FunctionBuilderContext) -> Result<Stubs, String> {
+    let call_conv = module.isa().default_call_conv();
+    let fcfg = module.target_config();
+    let (load_sig, store_sig) = stub_sigs();
+    let mut helper_load = Signature::new(call_conv);
+    helper_load.params.extend([AbiParam::new(I64), AbiParam::new(I64), AbiParam::new(I32)]);
+    helper_load.returns.extend([AbiParam::new(I64), AbiParam::new(I64)]);
+    let mut helper_store = Signature::new(call_conv);
+    helper_store.params.extend([AbiParam::new(I64), AbiParam::new(I64), AbiParam::new(I64), AbiParam::new(I32)]);
+    helper_store.returns.push(AbiParam::new(I64));
+    let mut out = [0usize; 2];
+    for (k, (sig, helper, addr)) in [
+        (load_sig, helper_load, load_helper as *const () as usize),
+        (store_sig, helper_store, store_helper as *const () as usize),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        module.clear_context(ctx);
+        ctx.func.signature = sig.clone();
+        let mut b = FunctionBuilder::new(&mut ctx.func, fctx);
+        let hs = b.import_signature(helper);
+        let entry = b.create_block();
+        b.append_block_params_for_function_params(entry);
+        b.switch_to_block(entry);
+        b.seal_block(entry);
+        let p = b.block_params(entry).to_vec();
+        let f = b.ins().iconst(I64, addr as i64);
+        let call = b.ins().call_indirect(hs, f, &p);
+        let r = b.inst_results(call).to_vec();
+        let ret = offset_of!(JitEnv, ret) as i32;
+        if k == 0 {
+            b.ins().store(trusted(), r[0], p[0], ret);
+            b.ins().store(trusted(), r[1], p[0], ret + 8);
+        } else {
+            b.ins().store(trusted(), r[0], p[0], ret + 8);
+        }
+        b.ins().return_(&[]);
+        b.finalize(fcfg);
+        out[k] = define(module, ctx, &sig)? as usize;
+    }
+    let mut probes = [[0usize; 4]; 2];
+    for (which, right) in [PageRights::R, PageRights::W].into_iter().enumerate() {
+        for log2 in 0..4 {
+            probes[which][log2] = probe_stub(module, ctx, fctx, right, 1 << log2)?;
+        }
+    }
+    Ok(Stubs { load: out[0], store: out[1], probe: probes })
+}
+
+/// A probe stub, `probe(env, ptr)`: the TLB probe for an own-space access of `n`
+/// bytes with `right`; on a hit it fills the micro-TLB slot of the page and leaves
+/// the host address in `env.ret[0]`, else 0 there (no host address is 0).
+fn probe_stub(module: &mut JITModule, ctx: &mut cranelift_codegen::Context, fctx: &mut FunctionBuilderContext, right: PageRights, n: i64) -> Result<usize, String> {
+    let fcfg = module.target_config();
+    let sig = probe_sig();
+    module.clear_context(ctx);
+    ctx.func.signature = sig.clone();
+    let mut b = FunctionBuilder::new(&mut ctx.func, fctx);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    let (env, ptr) = (b.block_params(entry)[0], b.block_params(entry)[1]);
+    let miss = b.create_block();
+    let ret = offset_of!(JitEnv, ret) as i32;
+    let page = b.ins().ushr_imm_s(ptr, PAGE_SHIFT as i64);
+    let host = probe(&mut b, env, ptr, page, n, right, miss);
+    // Remember the page: base = host - ptr, so that host = base + ptr.
+    let which = if right == PageRights::W { 1 } else { 0 };
+    let micro = offset_of!(JitEnv, micro) + which * MICRO * std::mem::size_of::<Micro>();
+    let scale = std::mem::size_of::<Micro>().trailing_zeros() as i64;
+    let i = b.ins().ushr_imm_s(ptr, PAGE_SHIFT as i64 - scale);
+    let i = b.ins().band_imm_s(i, (MICRO as i64 - 1) << scale);
+    let slot = b.ins().iadd(env, i);
+    let base = b.ins().isub(host, ptr);
+    let tag = b.ins().band_imm_s(ptr, !(PAGE_SIZE as i64 - 1));
+    b.ins().store(trusted(), tag, slot, (micro + offset_of!(Micro, page)) as i32);
+    b.ins().store(trusted(), base, slot, (micro + offset_of!(Micro, base)) as i32);
+    b.ins().store(trusted(), host, env, ret);
+    b.ins().return_(&[]);
+    b.switch_to_block(miss);
+    b.seal_block(miss);
+    let zero = b.ins().iconst(I64, 0);
+    b.ins().store(trusted(), zero, env, ret);
+    b.ins().return_(&[]);
+    b.finalize(fcfg);
+    Ok(define(module, ctx, &sig)? as usize)
+}
+
+/// Defines the function built in `ctx` (signature `sig`) in `module`, finalizes it
+/// and returns its entry.
+fn define(module: &mut JITModule, ctx: &mut cranelift_codegen::Context, sig: &Signature) -> Result<*const u8, String> {
+    let id = module.declare_anonymous_function(sig).map_err(|e| e.to_string())?;
+    module.define_function(id, ctx).map_err(|e| format!("{e:?}"))?;
+    module.clear_context(ctx);
+    module.finalize_definitions().map_err(|e| e.to_string())?;
+    Ok(module.get_finalized_function(id))
+}
+
 /// Compiles the trampoline `t(env, x, f) -> status` (host calling convention) that
 /// enters translation `f`.
 pub(super) fn trampoline(module: &mut JITModule, ctx: &mut cranelift_codegen::Context, fctx: &mut FunctionBuilderContext) -> Result<*const u8, String> {
@@ -1073,11 +1213,7 @@ pub(super) fn trampoline(module: &mut JITModule, ctx: &mut cranelift_codegen::Co
     let r = b.inst_results(call)[0];
     b.ins().return_(&[r]);
     b.finalize(fcfg);
-    let id = module.declare_anonymous_function(&sig).map_err(|e| e.to_string())?;
-    module.define_function(id, ctx).map_err(|e| format!("{e:?}"))?;
-    module.clear_context(ctx);
-    module.finalize_definitions().map_err(|e| e.to_string())?;
-    Ok(module.get_finalized_function(id))
+    define(module, ctx, &sig)
 }
 
 /// One block of a region, as the compiler sees it (a copy of the decoded block, so it
@@ -1122,6 +1258,7 @@ pub(super) fn compile(
     fctx: &mut FunctionBuilderContext,
     parts: &[Part],
     chain: *const ChainEntry,
+    stubs: Stubs,
 ) -> Result<(BlockFn, usize), String> {
     let ptr = I64;
     let call_conv = module.isa().default_call_conv();
@@ -1131,12 +1268,8 @@ pub(super) fn compile(
     let sig = block_sig();
     ctx.func.signature = sig.clone();
 
-    let mut load_sig = Signature::new(call_conv);
-    load_sig.params.extend([AbiParam::new(ptr), AbiParam::new(I64), AbiParam::new(I32)]);
-    load_sig.returns.extend([AbiParam::new(I64), AbiParam::new(I64)]);
-    let mut store_sig = Signature::new(call_conv);
-    store_sig.params.extend([AbiParam::new(ptr), AbiParam::new(I64), AbiParam::new(I64), AbiParam::new(I32)]);
-    store_sig.returns.push(AbiParam::new(I64));
+    let (load_sig, store_sig) = (stub_sigs().0, stub_sigs().1);
+    let probe_sig = probe_sig();
     let mut step_sig = Signature::new(call_conv);
     step_sig.params.extend([AbiParam::new(ptr), AbiParam::new(ptr), AbiParam::new(I64)]);
     step_sig.returns.push(AbiParam::new(I64));
@@ -1144,6 +1277,7 @@ pub(super) fn compile(
     let mut b = FunctionBuilder::new(&mut ctx.func, fctx);
     let load_sig = b.import_signature(load_sig);
     let store_sig = b.import_signature(store_sig);
+    let probe_sig = b.import_signature(probe_sig);
     let step_sig = b.import_signature(step_sig);
     let tail_sig = b.import_signature(sig.clone());
     let entry = b.create_block();
@@ -1160,7 +1294,25 @@ pub(super) fn compile(
     let start = field(&mut b, offset_of!(JitEnv, budget));
     b.def_var(budget, start);
     let heads: Vec<_> = parts.iter().map(|p| (p.pc, b.create_block())).collect();
-    b.ins().jump(heads[0].1, &[]);
+    if heads.len() == 1 {
+        b.ins().jump(heads[0].1, &[]);
+    } else {
+        // A region is entered at any of its blocks (every one is whole): the pc it is
+        // entered at is in `env.next_pc`, set by the dispatch loop and by a chaining
+        // exit. One translation then serves every block of a loop, instead of one
+        // region per block that turned hot, each holding the same blocks.
+        let at = field(&mut b, offset_of!(JitEnv, next_pc));
+        for &(pc, head) in &heads {
+            let is = b.ins().icmp_imm_s(IntCC::Equal, at, pc as i64);
+            let no = b.create_block();
+            b.ins().brif(is, head, &[], no, &[]);
+            b.switch_to_block(no);
+            b.seal_block(no);
+        }
+        // Not one of its heads (never linked so): nothing ran, the loop interprets.
+        let v = b.ins().iconst(I32, status::EXIT as i64);
+        b.ins().return_(&[v]);
+    }
 
     let mut t = Tr {
         b: &mut b,
@@ -1172,8 +1324,10 @@ pub(super) fn compile(
         x,
         load_sig,
         store_sig,
+        probe_sig,
         step_sig,
         tail_sig,
+        stubs,
         budget,
         heads: heads.clone(),
         len: 0,
@@ -1297,17 +1451,21 @@ pub(super) fn compile(
 
     let id = module.declare_anonymous_function(&sig).map_err(|e| e.to_string())?;
     // GRANTIX_JIT_DUMP prints each translation's blocks and host code (for profiling).
-    let dump = std::env::var_os("GRANTIX_JIT_DUMP").is_some();
+    // `-d out_asm` (or RUST_LOG=grantix::out_asm=info), as qemu's.
+    let dump = tracing::enabled!(target: "grantix::out_asm", tracing::Level::INFO);
     if dump {
         ctx.set_disasm(true);
     }
     module.define_function(id, ctx).map_err(|e| format!("{e:?}"))?;
-    if dump {
-        let pcs: Vec<String> = parts.iter().map(|p| format!("{:#x}+{}", p.pc, p.len)).collect();
-        eprintln!("=== fn {:#x} {}\n{}", id.as_u32(), pcs.join(" "), ctx.compiled_code().and_then(|c| c.vcode.clone()).unwrap_or_default());
-    }
+    let text = dump.then(|| ctx.compiled_code().and_then(|c| c.vcode.clone()).unwrap_or_default());
     let bytes = ctx.compiled_code().map(|c| c.code_buffer().len()).unwrap_or(0);
     module.clear_context(ctx);
     module.finalize_definitions().map_err(|e| e.to_string())?;
-    Ok((module.get_finalized_function(id), bytes))
+    let f = module.get_finalized_function(id);
+    if let Some(text) = text {
+        // The host address and size, to match a profiler's addresses to guest code.
+        let pcs: Vec<String> = parts.iter().map(|p| format!("{:#x}+{}", p.pc, p.len)).collect();
+        tracing::info!(target: "grantix::out_asm", "fn {:#x} at {:p} ({bytes} bytes) {}\n{text}", id.as_u32(), f, pcs.join(" "));
+    }
+    Ok((f, bytes))
 }

@@ -42,7 +42,7 @@ fn ctl_buffer(n: u64, command: i32) -> Option<(bool, u64)> {
     let c = command & !IPC_64;
     let (write, size) = match (n, c) {
         (_, IPC_SET) => (false, 0),
-        (_, IPC_STAT) => (true, 0),
+        (_, IPC_STAT) | (nr::MSGCTL, cmd::MSG_STAT | cmd::MSG_STAT_ANY) | (nr::SEMCTL, cmd::SEM_STAT | cmd::SEM_STAT_ANY) | (nr::SHMCTL, cmd::SHM_STAT | cmd::SHM_STAT_ANY) => (true, 0),
         (nr::MSGCTL, IPC_INFO | cmd::MSG_INFO) => (true, MSGINFO_SIZE),
         (nr::SEMCTL, IPC_INFO | cmd::SEM_INFO) => (true, SEMINFO_SIZE),
         (nr::SHMCTL, IPC_INFO) => (true, SHMINFO_SIZE),

@@ -28,6 +28,7 @@ pub mod sem;
 pub mod service;
 pub mod shm;
 pub mod sysv;
+pub mod sysvipc;
 
 pub use namespace::Ipc;
 pub use service::op;

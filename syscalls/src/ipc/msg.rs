@@ -54,7 +54,7 @@ pub struct MsqStat {
 /// Every message queue of an ipc namespace.
 #[derive(Debug)]
 pub struct MsgQueues {
-    reg: Registry<Queue>,
+    pub reg: Registry<Queue>,
 }
 
 impl Default for MsgQueues {

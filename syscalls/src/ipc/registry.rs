@@ -65,15 +65,22 @@ pub struct Entry<T> {
 #[derive(Debug)]
 pub struct Registry<T> {
     slots: BTreeMap<i32, Entry<T>>,
+    /// Slot of each object by key (not IPC_PRIVATE's): ipcget without a walk.
+    by_key: BTreeMap<i32, i32>,
+    /// No slot below this one is free (the table may hold SEMMNI objects).
+    free_from: i32,
     seq: i32,
     /// Most objects at once (MSGMNI, SEMMNI, SHMMNI): ENOSPC beyond.
     pub limit: usize,
     removed: VecDeque<i32>,
+    /// The id the next new object asks for (/proc/sys/kernel/*_next_id, -1: none):
+    /// its sequence number and the first free slot from its slot on (ipc_idr_alloc).
+    pub next_id: i32,
 }
 
 impl<T> Registry<T> {
     pub fn new(limit: usize) -> Registry<T> {
-        Registry { slots: BTreeMap::new(), seq: 0, limit: limit.min(SEQ_MULTIPLIER as usize), removed: VecDeque::new() }
+        Registry { slots: BTreeMap::new(), by_key: BTreeMap::new(), free_from: 0, seq: 0, limit: limit.min(SEQ_MULTIPLIER as usize), removed: VecDeque::new(), next_id: -1 }
     }
 
     pub fn len(&self) -> usize {
@@ -99,7 +106,7 @@ impl<T> Registry<T> {
         create: impl FnOnce() -> Result<T, Errno>,
     ) -> Result<i32, Errno> {
         if key != IPC_PRIVATE {
-            if let Some(e) = self.slots.values().find(|e| e.perm.key == key) {
+            if let Some(e) = self.by_key.get(&key).and_then(|s| self.slots.get(s)) {
                 if flags & IPC_CREAT != 0 && flags & IPC_EXCL != 0 {
                     return Err(libc::EEXIST);
                 }
@@ -115,11 +122,23 @@ impl<T> Registry<T> {
             return Err(libc::ENOSPC);
         }
         let obj = create()?;
-        let slot = (0..).find(|s| !self.slots.contains_key(s)).unwrap_or(0);
-        self.seq = (self.seq + 1) % (i32::MAX / SEQ_MULTIPLIER);
-        let id = self.seq * SEQ_MULTIPLIER + slot;
+        let id = if self.next_id >= 0 {
+            let (seq, from) = (self.next_id / SEQ_MULTIPLIER, self.next_id % SEQ_MULTIPLIER);
+            let slot = (from..SEQ_MULTIPLIER).chain(0..from).find(|s| !self.slots.contains_key(s)).unwrap_or(from);
+            self.next_id = -1;
+            seq * SEQ_MULTIPLIER + slot
+        } else {
+            let slot = (self.free_from..).find(|s| !self.slots.contains_key(s)).unwrap_or(0);
+            self.free_from = slot + 1;
+            self.seq = (self.seq + 1) % (i32::MAX / SEQ_MULTIPLIER);
+            self.seq * SEQ_MULTIPLIER + slot
+        };
+        let slot = id % SEQ_MULTIPLIER;
         let perm = Perm { key, uid: c.euid, gid: c.egid, cuid: c.euid, cgid: c.egid, mode: flags as u32 & 0o777 };
         self.slots.insert(slot, Entry { id, perm, ctime: now, obj });
+        if key != IPC_PRIVATE {
+            self.by_key.insert(key, slot);
+        }
         Ok(id)
     }
 
@@ -153,7 +172,12 @@ impl<T> Registry<T> {
             self.removed.pop_front();
         }
         self.removed.push_back(id);
-        self.slots.remove(&slot).map(|e| e.obj)
+        self.free_from = self.free_from.min(slot);
+        let e = self.slots.remove(&slot)?;
+        if e.perm.key != IPC_PRIVATE {
+            self.by_key.remove(&e.perm.key);
+        }
+        Some(e.obj)
     }
 
     /// IPC_SET's permission part: the owner or creator, or CAP_SYS_ADMIN (EPERM);
@@ -175,6 +199,12 @@ impl<T> Registry<T> {
         Ok(e)
     }
 
+    /// The id of the object in slot `idx` (the *_STAT commands take a slot): EINVAL
+    /// for an empty one.
+    pub fn id_at(&self, idx: i32) -> Result<i32, Errno> {
+        self.slots.get(&idx).map(|e| e.id).ok_or(libc::EINVAL)
+    }
+
     /// Every object, in slot order (for /proc/sysvipc/* and *_INFO).
     pub fn iter(&self) -> impl Iterator<Item = &Entry<T>> {
         self.slots.values()
@@ -189,7 +219,13 @@ impl<T> Registry<T> {
     /// IPC_PRIVATE, so shmget no longer finds it).
     pub fn rekey(&mut self, id: i32, key: i32) {
         if let Ok(e) = self.lookup(id, Attempt::Fresh) {
-            e.perm.key = key;
+            let old = std::mem::replace(&mut e.perm.key, key);
+            if old != IPC_PRIVATE {
+                self.by_key.remove(&old);
+            }
+            if key != IPC_PRIVATE {
+                self.by_key.insert(key, id % SEQ_MULTIPLIER);
+            }
         }
     }
 }
@@ -242,6 +278,17 @@ mod tests {
         assert_ne!(again, id, "the slot is reused under a new sequence number");
         assert_eq!(again % SEQ_MULTIPLIER, id % SEQ_MULTIPLIER);
         assert_eq!(r.lookup(-1, Attempt::Fresh).err(), Some(libc::EINVAL));
+    }
+
+    #[test]
+    fn next_id_is_taken_once_and_moves_past_a_used_slot() {
+        let mut r = reg();
+        let root = Creds::root();
+        r.next_id = 2;
+        assert_eq!(r.get(IPC_PRIVATE, 0o600, &root, 0, |_| Ok(()), || Ok(1)), Ok(2));
+        assert_eq!(r.next_id, -1);
+        r.next_id = 2 + SEQ_MULTIPLIER;
+        assert_eq!(r.get(IPC_PRIVATE, 0o600, &root, 0, |_| Ok(()), || Ok(1)), Ok(3 + SEQ_MULTIPLIER), "slot 2 is taken");
     }
 
     #[test]

@@ -59,7 +59,7 @@ pub struct SemStat {
 /// process (shared by its threads, not inherited by fork).
 #[derive(Debug)]
 pub struct Semaphores {
-    reg: Registry<SemSet>,
+    pub reg: Registry<SemSet>,
     /// (process, set id) → adjustment per semaphore.
     undo: BTreeMap<(Pid, i32), Vec<i32>>,
 }

@@ -39,6 +39,16 @@ pub mod op {
     /// linux: the caller's process left its semaphore undo list (unshare's
     /// CLONE_SYSVSEM): undo its SEM_UNDO adjustments, as at exit.
     pub const SEM_UNDO_EXIT: u64 = 0x5005;
+    /// vfs: /proc/sys/kernel/{msg,sem,shm}_next_id (a1 = 0, 1, 2): read it (a2 = 0)
+    /// or set it to a3 (a2 = 1). a0 = the value.
+    pub const NEXT_ID: u64 = 0x5006;
+    /// vfs: the text of /proc/sysvipc/{msg,sem,shm} (a1 = 0, 1, 2) into a2 (lent W,
+    /// a3 bytes). a0 = its full length.
+    pub const SYSVIPC: u64 = 0x5007;
+    /// vfs: root wrote kernel/msgmni (a1 = 0) or kernel/shmmni (a1 = 2): a2 = the
+    /// new most objects of that kind; or kernel/shmmax (a1 = 3): a2 = the largest
+    /// segment.
+    pub const LIMIT: u64 = 0x5008;
 }
 
 impl Template for Ipc {
@@ -71,6 +81,33 @@ impl Service for Ipc {
             op::MQ_RELEASE => {
                 self.mq.close(s[0], 0);
                 val(0)
+            }
+            op::SYSVIPC => {
+                let t = super::sysvipc::text(self, s[0]);
+                let n = t.len().min(s[2] as usize);
+                env.write(s[1], &t.as_bytes()[..n])?;
+                val(t.len() as u64)
+            }
+            op::LIMIT => {
+                let limit = (s[1] as usize).min(32768);
+                match s[0] {
+                    3 => self.shm.max_size = s[1] as usize,
+                    0 => self.msg.reg.limit = limit,
+                    1 => self.sem.reg.limit = limit,
+                    _ => self.shm.reg.limit = limit,
+                }
+                val(0)
+            }
+            op::NEXT_ID => {
+                let next = match s[0] {
+                    0 => &mut self.msg.reg.next_id,
+                    1 => &mut self.sem.reg.next_id,
+                    _ => &mut self.shm.reg.next_id,
+                };
+                if s[1] == 1 {
+                    *next = s[2] as i32;
+                }
+                val(*next as i64 as u64)
             }
             op::SEM_UNDO_EXIT => {
                 let keys = self.sem.exit(who.pid as i32);

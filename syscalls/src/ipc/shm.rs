@@ -18,6 +18,8 @@ pub const SHM_LOCKED: u32 = 0o2000;
 pub const SHMMIN: usize = 1;
 pub const SHMMAX: usize = usize::MAX - (1 << 24);
 pub const SHMMNI: usize = 4096;
+/// shmget's SHM_HUGETLB.
+pub const SHM_HUGETLB: i32 = 0o4000;
 
 /// One segment.
 #[derive(Debug)]
@@ -57,12 +59,14 @@ pub struct Attach<'a, F> {
 /// Every segment of an ipc namespace.
 #[derive(Debug)]
 pub struct SharedMemory<F> {
-    reg: Registry<Segment<F>>,
+    pub reg: Registry<Segment<F>>,
+    /// kernel/shmmax: the largest segment shmget creates (EINVAL above).
+    pub max_size: usize,
 }
 
 impl<F> Default for SharedMemory<F> {
     fn default() -> Self {
-        SharedMemory { reg: Registry::new(SHMMNI) }
+        SharedMemory { reg: Registry::new(SHMMNI), max_size: SHMMAX }
     }
 }
 
@@ -71,6 +75,7 @@ impl<F> SharedMemory<F> {
     /// smaller than `size` is EINVAL. The size is kept as asked; mm rounds the mapping
     /// up to whole pages.
     pub fn shmget(&mut self, key: i32, size: usize, flags: i32, c: &Creds, pid: Pid, now: Time) -> Result<i32, Errno> {
+        let max = self.max_size;
         self.reg.get(
             key,
             flags,
@@ -78,7 +83,11 @@ impl<F> SharedMemory<F> {
             now,
             |s| if size > s.size { Err(libc::EINVAL) } else { Ok(()) },
             || {
-                if !(SHMMIN..=SHMMAX).contains(&size) {
+                if !(SHMMIN..=max).contains(&size) {
+                    return Err(libc::EINVAL);
+                }
+                // No huge page size exists (newseg's hstate_sizelog finds none).
+                if flags & SHM_HUGETLB != 0 {
                     return Err(libc::EINVAL);
                 }
                 Ok(Segment { size, frames: None, nattch: 0, cpid: pid, lpid: 0, atime: 0, dtime: 0 })

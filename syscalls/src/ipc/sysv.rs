@@ -3,8 +3,10 @@
 //! lent memory, the state machines of `msg`, `sem` and `shm` in between, mm for the
 //! mappings of shared memory.
 //!
-//! Not implemented: the *_STAT and *_STAT_ANY commands (by index; EINVAL), and
-//! SHM_HUGETLB (its size rules; the flag is ignored).
+//! The *_STAT and *_STAT_ANY commands take a table index (a slot), not an id, and
+//! return the object's id; *_STAT_ANY skips the read permission check.
+//!
+//! SHM_HUGETLB is EINVAL for a new segment: there are no huge page sizes.
 
 use super::abi;
 use super::msg::MSGMAX;
@@ -65,6 +67,16 @@ fn ints(v: &[i64]) -> Vec<u8> {
     v.iter().flat_map(|x| (*x as i32).to_le_bytes()).collect()
 }
 
+/// The credentials a *_STAT command checks read permission with: the caller's, or
+/// for *_STAT_ANY (no check) root's.
+fn stat_creds(c: &crate::creds::Creds, any: bool) -> crate::creds::Creds {
+    if any {
+        crate::creds::Creds::root()
+    } else {
+        c.clone()
+    }
+}
+
 fn ok_or<T>(r: Result<T, i32>, f: impl FnOnce(T) -> Regs) -> Regs {
     match r {
         Ok(v) => f(v),
@@ -123,6 +135,10 @@ pub fn msg(ipc: &mut Ipc, env: &mut dyn Env, who: &mut Who, n: u64, s: [u64; 5])
             let (id, cmd, buf) = (s[0] as i32, (s[1] as i32) & !IPC_64, s[2]);
             match cmd {
                 IPC_STAT => ok_or(ipc.msg.stat(id, &c), |st| ok_or(write(env, buf, &abi::msqid_ds(&st, id)), |_| val(0))),
+                cmd::MSG_STAT | cmd::MSG_STAT_ANY => ok_or(ipc.msg.reg.id_at(id), |full| {
+                    let c = stat_creds(&c, cmd == cmd::MSG_STAT_ANY);
+                    ok_or(ipc.msg.stat(full, &c), |st| ok_or(write(env, buf, &abi::msqid_ds(&st, full)), |_| val(full as u64)))
+                }),
                 IPC_SET => {
                     let b = match read(env, buf, abi::MSQID_DS_SIZE) {
                         Ok(b) => b,
@@ -142,7 +158,7 @@ pub fn msg(ipc: &mut Ipc, env: &mut dyn Env, who: &mut Who, n: u64, s: [u64; 5])
                     let (queues, max, msgs, bytes) = ipc.msg.info();
                     let (pool, map, tql) = if cmd == IPC_INFO { (32000 * 16384 / 1024, 16384, 8192) } else { (queues as i64, msgs as i64, bytes as i64) };
                     // msgpool, msgmap, msgmax, msgmnb, msgmni, msgssz, msgtql, msgseg.
-                    let mut b = ints(&[pool, map, MSGMAX as i64, 16384, 32000, 16, tql]);
+                    let mut b = ints(&[pool, map, MSGMAX as i64, 16384, ipc.msg.reg.limit as i64, 16, tql]);
                     b.extend_from_slice(&0xffffu16.to_le_bytes());
                     b.resize(MSGINFO_SIZE as usize, 0);
                     ok_or(write(env, buf, &b), |_| val(max.max(0) as u64))
@@ -209,6 +225,10 @@ fn semctl(ipc: &mut Ipc, env: &mut dyn Env, c: &crate::creds::Creds, pid: i32, s
     };
     match cmd {
         IPC_STAT => ok_or(ipc.sem.stat(id, c), |st| ok_or(write(env, arg, &abi::semid_ds(&st, id)), |_| val(0))),
+        cmd::SEM_STAT | cmd::SEM_STAT_ANY => ok_or(ipc.sem.reg.id_at(id), |full| {
+            let c = stat_creds(c, cmd == cmd::SEM_STAT_ANY);
+            ok_or(ipc.sem.stat(full, &c), |st| ok_or(write(env, arg, &abi::semid_ds(&st, full)), |_| val(full as u64)))
+        }),
         IPC_SET => ok_or(read(env, arg, abi::SEMID_DS_SIZE), |b| ok_or(ipc.sem.set(id, c, abi::perm_set(&b), now()), |_| val(0))),
         IPC_RMID => ok_or(ipc.sem.remove(id, c), |k| woke(env, k)),
         IPC_INFO | cmd::SEM_INFO => {
@@ -291,6 +311,10 @@ pub fn shm(ipc: &mut Ipc, env: &mut dyn Env, who: &mut Who, n: u64, s: [u64; 5])
             let (id, cmd, buf) = (s[0] as i32, (s[1] as i32) & !IPC_64, s[2]);
             match cmd {
                 IPC_STAT => ok_or(ipc.shm.stat(id, &c), |st| ok_or(write(env, buf, &abi::shmid_ds(&st, id)), |_| val(0))),
+                cmd::SHM_STAT | cmd::SHM_STAT_ANY => ok_or(ipc.shm.reg.id_at(id), |full| {
+                    let c = stat_creds(&c, cmd == cmd::SHM_STAT_ANY);
+                    ok_or(ipc.shm.stat(full, &c), |st| ok_or(write(env, buf, &abi::shmid_ds(&st, full)), |_| val(full as u64)))
+                }),
                 IPC_SET => ok_or(read(env, buf, abi::SHMID_DS_SIZE), |b| ok_or(ipc.shm.set(id, &c, abi::perm_set(&b), now()), |_| val(0))),
                 IPC_RMID => ok_or(ipc.shm.remove(id, &c), |freed| {
                     if freed.is_some() {
@@ -301,7 +325,7 @@ pub fn shm(ipc: &mut Ipc, env: &mut dyn Env, who: &mut Who, n: u64, s: [u64; 5])
                 cmd::SHM_LOCK | cmd::SHM_UNLOCK => ok_or(ipc.shm.lock(id, &c, cmd == cmd::SHM_LOCK), |_| val(0)),
                 IPC_INFO => {
                     let max = ipc.shm.info().1;
-                    let b: Vec<u8> = [SHMMAX as u64, SHMMIN as u64, SHMMNI as u64, SHMMNI as u64, SHMMAX as u64, 0, 0, 0, 0].iter().flat_map(|v| v.to_le_bytes()).collect();
+                    let b: Vec<u8> = [ipc.shm.max_size as u64, SHMMIN as u64, ipc.shm.reg.limit as u64, SHMMNI as u64, SHMMAX as u64, 0, 0, 0, 0].iter().flat_map(|v| v.to_le_bytes()).collect();
                     ok_or(write(env, buf, &b), |_| val(max.max(0) as u64))
                 }
                 cmd::SHM_INFO => {

@@ -5,11 +5,12 @@ use super::*;
 impl Mm {
     /// Whether adding `extra` bytes of page-table-backed mappings to `pm` (of which
     /// `replaced` bytes replace existing ones) stays within the machine's limits.
-    pub(super) fn room_for(mem: &Memory, pm: &ProcMem, extra: u64, replaced: u64) -> bool {
-        pm.vmas.len() < MAX_MAP_COUNT && pm.vmas.populated_bytes().saturating_sub(replaced).saturating_add(extra) <= vm_limit(mem)
+    pub(super) fn room_for(limit: usize, mem: &Memory, pm: &ProcMem, extra: u64, replaced: u64) -> bool {
+        pm.vmas.len() < limit && pm.vmas.populated_bytes().saturating_sub(replaced).saturating_add(extra) <= vm_limit(mem)
     }
 
     pub(super) fn brk(&mut self, env: &mut dyn Env, pid: u32, want: u64) -> u64 {
+        let map_limit = self.map_limit();
         let Some(pm) = self.procs.get(&pid) else { return 0 };
         let cur = pm.brk;
         if want < pm.brk_start || want > pm.brk_start + BRK_MAX {
@@ -22,7 +23,7 @@ impl Mm {
                 return cur;
             }
             let Ok(mem) = env.memory() else { return cur };
-            if !Self::room_for(mem, pm, new_end - old_end, 0) || mem.map_lazy(data, old_end, new_end - old_end, PageRights::RW).is_err() {
+            if !Self::room_for(map_limit, mem, pm, new_end - old_end, 0) || mem.map_lazy(data, old_end, new_end - old_end, PageRights::RW).is_err() {
                 return cur;
             }
             if let Some(pm) = self.procs.get_mut(&pid) {
@@ -71,6 +72,7 @@ impl Mm {
     }
 
     pub(super) fn mmap(&mut self, env: &mut dyn Env, pid: u32, a: [u64; 6]) -> u64 {
+        let map_limit = self.map_limit();
         // prot and flags arrive packed (prot | flags << 32): mmap has six arguments.
         let (hint, len, prot, flags, fd, off) = (a[0], a[1], a[2] as u32, (a[2] >> 32) as u32, a[3] as i64 as i32, a[4]);
         let typ = flags & MAP_TYPE;
@@ -101,6 +103,7 @@ impl Mm {
         }
         // The file: what it is and whether the descriptor allows this mapping.
         let mut file = None;
+        let mut no_write = false;
         if !anon {
             let st = match self.stat(env, pid, fd) {
                 Ok(s) => s,
@@ -110,19 +113,33 @@ impl Mm {
                 Ok(f) => f,
                 Err(e) => return e,
             };
+            // An O_PATH descriptor names a file without opening it (fget: EBADF).
+            if fl & libc::O_PATH != 0 {
+                return err(libc::EBADF);
+            }
             let acc = fl & libc::O_ACCMODE;
             if acc == libc::O_WRONLY || (shared && prot & PROT_WRITE != 0 && (acc != libc::O_RDWR || fl & libc::O_APPEND != 0)) {
                 return err(libc::EACCES);
             }
             // A file sealed against writing (memfd F_SEAL_WRITE, F_SEAL_FUTURE_WRITE)
             // cannot be mapped shared and writable.
+            // A read-only shared mapping of it may not become writable either
+            // (seal_check_write clears VM_MAYWRITE).
             const F_GET_SEALS: u64 = 1034;
             const SEALS_NO_WRITE: u64 = 0x8 | 0x10;
-            if shared && prot & PROT_WRITE != 0 {
-                if let Ok([seals, _]) = env.call(ServiceId::Vfs, nr::FCNTL, [word(pid), fd as u32 as u64, F_GET_SEALS, 0, 0, 0], &[]) {
-                    if !is_err(seals) && seals & SEALS_NO_WRITE != 0 {
+            if shared {
+                if let Ok([seals, _]) = env.call(ServiceId::Vfs, nr::FCNTL, [word(pid), fd as u32 as u64, F_GET_SEALS, 0, 0, 0], &[])
+                    && !is_err(seals)
+                    && seals & SEALS_NO_WRITE != 0
+                {
+                    if prot & PROT_WRITE != 0 {
                         return err(libc::EPERM);
                     }
+                    no_write = true;
+                }
+                // Nor may a shared mapping of a descriptor not open for writing.
+                if acc != libc::O_RDWR || fl & libc::O_APPEND != 0 {
+                    no_write = true;
                 }
             }
             match st.mode & S_IFMT {
@@ -164,7 +181,7 @@ impl Mm {
         {
             let Ok(mem) = env.memory() else { return err(libc::EPERM) };
             let replaced: u64 = pm.vmas.overlapping(start, end).filter(|v| v.populated).map(|v| v.slice(start, end).len()).sum();
-            if !Self::room_for(mem, pm, if populated { len } else { 0 }, replaced) {
+            if !Self::room_for(map_limit, mem, pm, if populated { len } else { 0 }, replaced) {
                 return err(libc::ENOMEM);
             }
             // Linux's heuristic overcommit: one writable mapping larger than all of
@@ -191,7 +208,7 @@ impl Mm {
             }
             None => Backing::Anon,
         };
-        let v = Vma { start, end, prot, shared, backing, populated, role: Role::Mmap, dontfork: false, wipeonfork: false, policy: None, sealed: false };
+        let v = Vma { start, end, prot, shared, backing, populated, role: Role::Mmap, dontfork: false, wipeonfork: false, policy: None, sealed: false, no_write, growsdown: flags & MAP_GROWSDOWN != 0 };
         if v.file().is_some() {
             if let Err(e) = self.populate_file(env, pid, data, &v) {
                 if let Ok(mem) = env.memory() {
@@ -218,6 +235,9 @@ impl Mm {
             self.unmap_range(env, pid, start, end);
             return err(libc::ENOMEM);
         }
+        if flags & MAP_LOCKED != 0 {
+            self.lock_new(env, pid, start, end);
+        }
         start
     }
 
@@ -233,11 +253,18 @@ impl Mm {
         if self.sealed_in(pid, start, start + len) {
             return err(libc::EPERM);
         }
+        // Unmapping the middle of a mapping splits it in two: one mapping more, which
+        // vm.max_map_count may not allow (do_vmi_align_munmap: ENOMEM).
+        let pm = &self.procs[&pid];
+        if pm.vmas.len() >= self.map_limit() && pm.vmas.find(start).is_some_and(|v| v.start < start && start + len < v.end) {
+            return err(libc::ENOMEM);
+        }
         self.unmap_range(env, pid, start, start + len);
         0
     }
 
     pub(super) fn mprotect(&mut self, env: &mut dyn Env, pid: u32, start: u64, len: u64, prot: u32) -> u64 {
+        let map_limit = self.map_limit();
         if !start.is_multiple_of(PAGE_SIZE) || prot & !(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWS) != 0 {
             return err(libc::EINVAL);
         }
@@ -258,12 +285,12 @@ impl Mm {
             return err(if sealed.is_some() { libc::EPERM } else { libc::ENOMEM });
         }
         let pieces: Vec<Vma> = pm.vmas.overlapping(start, stop).map(|v| v.slice(start, stop)).collect();
-        if prot & PROT_WRITE != 0 && pieces.iter().any(|v| v.shared && v.file().is_some_and(|f| !f.may_write)) {
+        if prot & PROT_WRITE != 0 && pieces.iter().any(|v| v.no_write || (v.shared && v.file().is_some_and(|f| !f.may_write))) {
             return err(libc::EACCES);
         }
         let opening: u64 = pieces.iter().filter(|v| !v.populated && prot != 0).map(|v| v.len()).sum();
         let Ok(mem) = env.memory() else { return err(libc::EPERM) };
-        if opening > 0 && !Self::room_for(mem, pm, opening, 0) {
+        if opening > 0 && !Self::room_for(map_limit, mem, pm, opening, 0) {
             return err(libc::ENOMEM);
         }
         for v in &pieces {
@@ -322,6 +349,7 @@ impl Mm {
     }
 
     pub(super) fn mremap(&mut self, env: &mut dyn Env, pid: u32, a: [u64; 6]) -> u64 {
+        let map_limit = self.map_limit();
         let (old, flags, new_addr) = (a[0], a[3], a[4]);
         if flags & !(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP) != 0 || flags & MREMAP_DONTUNMAP != 0 {
             // MREMAP_DONTUNMAP is not supported (as on kernels before 5.7).
@@ -372,7 +400,7 @@ impl Mm {
         let grow_end = old + new_len;
         if old + old_len == v.end && grow_end <= TASK_SIZE && pm.vmas.is_free(v.end, grow_end) {
             let Ok(mem) = env.memory() else { return err(libc::EPERM) };
-            if !Self::room_for(mem, pm, if v.populated { new_len - old_len } else { 0 }, 0) {
+            if !Self::room_for(map_limit, mem, pm, if v.populated { new_len - old_len } else { 0 }, 0) {
                 return err(libc::ENOMEM);
             }
             let grown = Vma { end: grow_end, ..v.clone() };
@@ -404,6 +432,7 @@ impl Mm {
     /// `duplicate` (old_len 0 of a shared mapping) the old mapping stays.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn mremap_move(&mut self, env: &mut dyn Env, pid: u32, data: Sid, v: &Vma, old: u64, old_len: u64, new_len: u64, flags: u64, new_addr: u64, duplicate: bool) -> u64 {
+        let map_limit = self.map_limit();
         let fixed = flags & MREMAP_FIXED != 0;
         if fixed {
             self.unmap_range(env, pid, new_addr, new_addr + new_len);
@@ -427,7 +456,7 @@ impl Mm {
         {
             let Ok(mem) = env.memory() else { return err(libc::EPERM) };
             let extra = if duplicate || !v.populated { if v.populated { new_len } else { 0 } } else { new_len - old_len };
-            if !Self::room_for(mem, pm, extra, 0) {
+            if !Self::room_for(map_limit, mem, pm, extra, 0) {
                 return err(libc::ENOMEM);
             }
             if duplicate {
@@ -540,6 +569,11 @@ impl Mm {
         let Some(pm) = self.procs.get(&pid) else { return err(libc::ESRCH) };
         let data = pm.data;
         let hole = pm.vmas.first_hole(start, end);
+        // Invalidating locked pages is refused (EBUSY), before any write-back.
+        if flags & MS_INVALIDATE != 0 && self.any_locked(pid, start, hole.unwrap_or(end)) {
+            return err(libc::EBUSY);
+        }
+        let pm = &self.procs[&pid];
         let pieces: Vec<Vma> = pm.vmas.overlapping(start, end).filter(|v| v.shared && v.file().is_some()).map(|v| v.slice(start, end)).collect();
         for v in &pieces {
             self.write_back(env, pid, data, v);

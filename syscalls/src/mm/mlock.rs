@@ -5,7 +5,10 @@
 //! process count against RLIMIT_MEMLOCK unless it holds CAP_IPC_LOCK (ENOMEM), a zero
 //! limit without the capability refuses any lock (EPERM), and a range with a hole is
 //! ENOMEM. Locks are per process: a fork child or a new image starts with none.
-//! MCL_FUTURE is recorded but mappings made later are not counted.
+//! MCL_FUTURE is recorded but mappings made later are not counted; mmap's
+//! MAP_LOCKED locks the new mapping. Locking faults the pages in, as Linux's
+//! populate does: a demand-zero page of private anonymous memory gets its frame, so
+//! mincore reports locked pages resident.
 
 use super::*;
 use std::collections::BTreeSet;
@@ -71,6 +74,9 @@ impl Mm {
                         return Err(libc::ENOMEM);
                     }
                     l.pages.extend(a..b);
+                    if s[2] & MLOCK_ONFAULT == 0 || op == nr::MLOCK {
+                        self.fault_in(env, pid, a, b);
+                    }
                     Ok(())
                 })
             }
@@ -107,6 +113,41 @@ impl Mm {
             _ => Err(libc::ENOSYS),
         };
         r.map_or_else(err, |()| 0)
+    }
+
+    /// Gives the demand-zero pages of private anonymous mappings in pages [a, b)
+    /// their frames (a fresh zero frame is what the first touch would give).
+    pub(super) fn fault_in(&mut self, env: &mut dyn Env, pid: u32, a: u64, b: u64) {
+        let Some(pm) = self.procs.get(&pid) else { return };
+        let data = pm.data;
+        let anon: Vec<(u64, u64)> = pm.vmas.overlapping(a * PAGE_SIZE, b * PAGE_SIZE).filter(|v| !v.shared && v.file().is_none() && v.populated).map(|v| (v.start.max(a * PAGE_SIZE), v.end.min(b * PAGE_SIZE))).collect();
+        let Ok(mem) = env.memory() else { return };
+        for (lo, hi) in anon {
+            for p in pages(lo, hi) {
+                let Some(e) = mem.space(data).and_then(|s| s.pte(p)).copied() else { continue };
+                if e.frame == FrameId::NONE && mem.map_zero(data, p, PAGE_SIZE, e.rights).is_err() {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// mmap's MAP_LOCKED: the new mapping [start, end) is locked and faulted in
+    /// (Linux does not fail the mmap when the lock is refused; nor does grantix).
+    pub(super) fn lock_new(&mut self, env: &mut dyn Env, pid: u32, start: u64, end: u64) {
+        self.mlocks.entry(pid).or_default().pages.extend(start / PAGE_SIZE..end / PAGE_SIZE);
+        self.fault_in(env, pid, start / PAGE_SIZE, end / PAGE_SIZE);
+    }
+
+    /// Whether any page of [start, end) of `pid` is locked (msync's MS_INVALIDATE:
+    /// EBUSY).
+    pub(super) fn any_locked(&self, pid: u32, start: u64, end: u64) -> bool {
+        self.mlocks.get(&pid).is_some_and(|l| l.pages.range(start / PAGE_SIZE..end.div_ceil(PAGE_SIZE)).next().is_some())
+    }
+
+    /// Locked bytes of `pid` in [start, end) (smaps' Locked).
+    pub(super) fn locked_in(&self, pid: u32, start: u64, end: u64) -> u64 {
+        self.mlocks.get(&pid).map_or(0, |l| l.pages.range(start / PAGE_SIZE..end.div_ceil(PAGE_SIZE)).count() as u64 * PAGE_SIZE)
     }
 
     /// Bytes of `pid` locked (VmLck).

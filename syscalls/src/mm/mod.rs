@@ -74,6 +74,13 @@ pub mod op {
     /// a5 = their length. a0 = 1 if mm caches the file (keep reporting it), 0 if not.
     /// Never called for mm's own write-back (`vfs_op::PWRITE_FROM`).
     pub const FILE_CHANGED: u64 = 0x2006;
+    /// /proc/PID/smaps text, as `MAPS` (same arguments).
+    pub const SMAPS: u64 = 0x2007;
+    /// Process a1's memory figures for /proc/PID/status: a0 = bytes locked (VmLck),
+    /// a1 = bytes mapped (VmSize).
+    pub const STATUS: u64 = 0x2008;
+    /// vfs: root wrote vm.max_map_count: a1 = the new limit.
+    pub const MAP_COUNT: u64 = 0x2009;
     /// ipc's shmat: map System V segment a1 (a2 bytes) into the caller at a3 (0: mm
     /// chooses) with shmat's flags a4. a0 = the address or -errno (`shm`).
     pub const SHM_ATTACH: u64 = 0x2010;
@@ -125,6 +132,11 @@ const MAP_SHARED_VALIDATE: u32 = 0x03;
 const MAP_TYPE: u32 = 0x0f;
 const MAP_FIXED: u32 = 0x10;
 const MAP_ANONYMOUS: u32 = 0x20;
+const MAP_GROWSDOWN: u32 = 0x100;
+const MAP_LOCKED: u32 = 0x2000;
+/// Linux's default stack_guard_gap (256 pages): a MAP_GROWSDOWN mapping does not
+/// grow closer than this to an accessible mapping below it.
+const STACK_GUARD_GAP: u64 = 256 * PAGE_SIZE;
 const MAP_NORESERVE: u32 = 0x4000;
 const MAP_FIXED_NOREPLACE: u32 = 0x10_0000;
 /// Every flag Linux knows (MAP_SHARED_VALIDATE rejects others with EOPNOTSUPP):
@@ -180,6 +192,8 @@ pub struct Mm {
     pub shm: shm::Segments,
     /// vfork children sharing a process's memory: child -> the pid whose record it uses.
     pub vfork: BTreeMap<u32, u32>,
+    /// vm.max_map_count as root last wrote it (None: Linux's default, `MAX_MAP_COUNT`).
+    pub map_count_limit: Option<usize>,
     /// Locked pages per process (`mlock`).
     pub mlocks: BTreeMap<u32, mlock::Locks>,
     /// Threads' memory policies (set_mempolicy), by (process, thread) (`mempolicy`).
@@ -216,6 +230,11 @@ impl Mm {
                 self.code_users.remove(&code);
             }
         }
+    }
+
+    /// vm.max_map_count: more mappings than this is ENOMEM.
+    pub fn map_limit(&self) -> usize {
+        self.map_count_limit.unwrap_or(MAX_MAP_COUNT)
     }
 
     /// How many process records run in CODE space `code`.
@@ -345,10 +364,19 @@ impl Service for Mm {
                 Some(pm) => [pm.code as u64, pm.data as u64],
                 None => [err(libc::ESRCH), 0],
             },
-            op::MAPS => {
+            op::STATUS => {
+                let p = self.owner_of(s[0] as u32);
+                let size = self.procs.get(&p).map_or(0, |pm| pm.vmas.iter().map(|v| v.len()).sum());
+                [self.locked_bytes(p), size]
+            }
+            op::MAP_COUNT => {
+                self.map_count_limit = Some(s[0] as usize);
+                [0, 0]
+            }
+            op::MAPS | op::SMAPS => {
                 let mut exe = vec![0u8; (s[4] as usize).min(4096)];
                 env.read(s[3], &mut exe)?;
-                let text = self.maps_text(env, s[0] as u32, &String::from_utf8_lossy(&exe));
+                let text = self.maps_text(env, s[0] as u32, &String::from_utf8_lossy(&exe), op == op::SMAPS);
                 let n = text.len().min(s[2] as usize);
                 env.write(s[1], &text.as_bytes()[..n])?;
                 [text.len() as u64, 0]

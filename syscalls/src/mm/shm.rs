@@ -129,7 +129,7 @@ impl Mm {
                 return err(libc::ENOMEM);
             }
         }
-        let v = Vma { start, end: start + n * PAGE_SIZE, prot, shared: true, backing: Backing::Anon, populated: true, role: Role::Mmap, dontfork: false, wipeonfork: false, policy: None, sealed: false };
+        let v = Vma { start, end: start + n * PAGE_SIZE, prot, shared: true, backing: Backing::Anon, populated: true, role: Role::Mmap, dontfork: false, wipeonfork: false, policy: None, sealed: false, no_write: prot & PROT_WRITE == 0, growsdown: false };
         if let Some(pm) = self.procs.get_mut(&pid) {
             pm.vmas.insert(v);
         }

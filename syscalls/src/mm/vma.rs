@@ -84,6 +84,12 @@ pub struct Vma {
     pub policy: Option<Policy>,
     /// mseal: the mapping can no longer be unmapped, moved, reprotected or discarded.
     pub sealed: bool,
+    /// Linux's VM_MAYWRITE clear: mprotect may not add PROT_WRITE (EACCES). A shared
+    /// mapping of a descriptor not open for writing, of a file sealed against
+    /// writing, or a read-only shmat.
+    pub no_write: bool,
+    /// MAP_GROWSDOWN: a fault just below grows it down (`faults::grow_down`).
+    pub growsdown: bool,
 }
 
 /// A NUMA memory policy as mbind and set_mempolicy keep it (`mm::mempolicy`).
@@ -106,7 +112,7 @@ pub struct Policy {
 impl Vma {
     /// An anonymous private mapping.
     pub fn anon(start: u64, end: u64, prot: u32) -> Vma {
-        Vma { start, end, prot, shared: false, backing: Backing::Anon, populated: true, role: Role::Mmap, dontfork: false, wipeonfork: false, policy: None, sealed: false }
+        Vma { start, end, prot, shared: false, backing: Backing::Anon, populated: true, role: Role::Mmap, dontfork: false, wipeonfork: false, policy: None, sealed: false, no_write: false, growsdown: false }
     }
 
     /// Length in bytes.

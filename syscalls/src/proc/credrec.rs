@@ -68,17 +68,24 @@ impl Proc {
 
     /// op::QUEUE_SIGNAL: a signal the kernel sends (no permission check, as Linux's
     /// mq notification): a1 = process, a2 = signal, a3 = si_code, a4 = si_value,
-    /// a5 = si_pid | si_uid << 32. a0 = 0, or -ESRCH / -EINVAL.
+    /// a5 = si_pid | si_uid << 32. a0 = 0, or -ESRCH / -EINVAL. A negative a1 is a
+    /// process group: every live member gets the signal (a file owner's SIGIO).
     pub(super) fn queue_signal_op(&mut self, s: [u64; 6]) -> [u64; 2] {
-        let (target, signo) = (s[0] as Pid, s[1] as u32);
+        let signo = s[1] as u32;
         if !(1..=64).contains(&signo) {
             return [err(libc::EINVAL), 0];
         }
-        if self.processes.get(&target).is_none_or(|p| p.exit.is_some()) {
+        let targets: Vec<Pid> = match s[0] as i64 {
+            t if t < 0 => self.processes.values().filter(|p| p.exit.is_none() && p.pgid == t.unsigned_abs() as Pid).map(|p| p.pid).collect(),
+            t => self.processes.get(&(t as Pid)).filter(|p| p.exit.is_none()).map(|p| p.pid).into_iter().collect(),
+        };
+        if targets.is_empty() {
             return [err(libc::ESRCH), 0];
         }
-        let info = SigInfo { signo, code: s[2] as i32, pid: s[4] as u32, uid: (s[4] >> 32) as u32, value: s[3] };
-        self.send(target, None, info);
+        for target in targets {
+            let info = SigInfo { signo, code: s[2] as i32, pid: s[4] as u32, uid: (s[4] >> 32) as u32, value: s[3] };
+            self.send(target, None, info);
+        }
         [0, 0]
     }
 }

@@ -672,6 +672,7 @@ impl Proc {
             op::OOM_SCORE => [self.oom_score(env.machine(), a[1] as Pid), 0],
             op::SCHED_TARGET => [self.sched_target(pid, a[1] as Pid, a[2] == 1), 0],
             op::CAPBSET => [self.capbset(pid, a[1], a[2]), 0],
+            op::THREAD_STATE => [self.thread_state(a[1] as Pid), 0],
             op::OOM_KILL => [self.oom_kill(env.machine()), 0],
             op::CAPABLE => [self.creds(pid).is_some_and(|c| c.capable(a[1] as u32)) as u64, 0],
             op::CHILDREN_MAXRSS => [self.processes.get(&pid).map_or(0, |p| p.children_maxrss_kb), 0],

@@ -60,7 +60,8 @@ pub const RLIMIT: u64 = 0x1017;
 pub const CREDS: u64 = 0x1020;
 /// A signal the kernel sends on its own behalf (an mq notification), without a
 /// permission check: a1 = process, a2 = signal, a3 = si_code, a4 = si_value,
-/// a5 = si_pid | si_uid << 32.
+/// a5 = si_pid | si_uid << 32. A negative a1 names a process group (a file
+/// owner's I/O signal).
 pub const QUEUE_SIGNAL: u64 = 0x1021;
 /// CPU time: a1 = which clock (`cpu::which`), a2 = thread or process id (0 = the
 /// caller's). a0 = user ns, a1 = system ns; a0 = -EINVAL for no such clock.
@@ -86,12 +87,16 @@ pub const OOM_SCORE: u64 = 0x1186;
 /// caller may change its scheduling (nice, policy, affinity: Linux's
 /// check_same_owner/set_one_prio_perm, the caller's euid is the target's uid or euid,
 /// or CAP_SYS_NICE). a0 = the target's pid, -ESRCH or -EPERM.
-pub const SCHED_TARGET: u64 = 0x1188;
+pub const SCHED_TARGET: u64 = 0x118a;
 /// The caller's bounding set and securebits for prctl (cap_task_prctl): a1 = 0
 /// PR_CAPBSET_READ of capability a2 (a0 = 0 or 1), 1 PR_CAPBSET_DROP of a2 (needs
 /// CAP_SETPCAP), 2 PR_GET_SECUREBITS, 3 PR_SET_SECUREBITS to a2 (needs CAP_SETPCAP;
 /// only SECBIT_KEEP_CAPS is kept). a0 = -EINVAL / -EPERM on failure.
-pub const CAPBSET: u64 = 0x1189;
+pub const CAPBSET: u64 = 0x118b;
 /// The caller's allocation found no frame: run the OOM killer (`oom`). a0 = the
 /// pid it sent SIGKILL to, or `oom::outcome::WAIT` / `oom::outcome::NONE`.
 pub const OOM_KILL: u64 = 0x1187;
+/// The state letter of thread a1 for /proc/PID/stat: a0 = b'R' (running or
+/// runnable), b'S' (blocked), b'T' (its process stopped), b'Z' (its process ended,
+/// not yet reaped); -ESRCH for no such thread.
+pub const THREAD_STATE: u64 = 0x1188;

@@ -21,6 +21,22 @@ pub enum JobReport {
 const SA_NOCLDSTOP: u64 = 1;
 
 impl Proc {
+    /// `op::THREAD_STATE` of thread `tid`.
+    pub(crate) fn thread_state(&self, tid: Pid) -> u64 {
+        let Some(t) = self.threads.get(&tid) else { return crate::service::err(libc::ESRCH) };
+        let p = self.processes.get(&t.pid);
+        if p.is_none_or(|p| p.exit.is_some()) || t.state == ThreadState::Exited {
+            return b'Z' as u64;
+        }
+        if self.is_stopped(t.pid) {
+            return b'T' as u64;
+        }
+        match t.state {
+            ThreadState::Blocked(_) => b'S' as u64,
+            _ => b'R' as u64,
+        }
+    }
+
     /// Whether process `pid` is stopped.
     pub fn is_stopped(&self, pid: Pid) -> bool {
         self.processes.get(&pid).is_some_and(|p| p.stopped)

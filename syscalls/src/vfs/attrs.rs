@@ -89,11 +89,31 @@ pub fn chmod(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> R
             Node::Link(_) => return fail(libc::EOPNOTSUPP),
             _ => {}
         }
-        if v.is_synth(&r.path) {
-            return fail(libc::EPERM);
+        // /proc/PID/fd/N names what the descriptor is open on: a symlink (opened
+        // O_PATH|O_NOFOLLOW) has no mode to change (EOPNOTSUPP), a host file is
+        // changed through the host descriptor.
+        let magic = match &r.node {
+            Node::Magic(file, _) => match v.files.get(file).map(|f| (&f.backend, f.path.clone())) {
+                Some((Backend::Host(h), p)) => {
+                    if h.metadata().is_ok_and(|m| m.file_type().is_symlink()) {
+                        return fail(libc::EOPNOTSUPP);
+                    }
+                    Some((PathBuf::from(format!("/proc/self/fd/{}", h.as_raw_fd())), p))
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some((h, p)) = magic {
+            tri!(v.writable(&p));
+            (s[2] as u32, h)
+        } else {
+            if v.is_synth(&r.path) {
+                return fail(libc::EPERM);
+            }
+            tri!(v.writable(&r.path));
+            (s[2] as u32, v.host(&r.path))
         }
-        tri!(v.writable(&r.path));
-        (s[2] as u32, v.host(&r.path))
     };
     // Only the owner (or CAP_FOWNER) changes a mode; set-group-id may be dropped.
     let i = match std::fs::metadata(&h) {
@@ -133,11 +153,28 @@ pub fn chown(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> R
             Node::Error(e) => return fail(e),
             _ => {}
         }
-        if v.is_synth(&r.path) {
-            return fail(libc::EPERM);
+        // /proc/PID/fd/N of a host file (an O_PATH one too: musl's fchown falls back
+        // to it): the file itself, through the host descriptor.
+        let magic = match &r.node {
+            Node::Magic(file, _) => match v.files.get(file) {
+                Some(f) if matches!(f.backend, Backend::Host(_)) => {
+                    let Backend::Host(h) = &f.backend else { unreachable!() };
+                    Some((PathBuf::from(format!("/proc/self/fd/{}", h.as_raw_fd())), f.path.clone()))
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some((h, p)) = magic {
+            tri!(v.writable(&p));
+            (h, id(s[2]), id(s[3]), true)
+        } else {
+            if v.is_synth(&r.path) {
+                return fail(libc::EPERM);
+            }
+            tri!(v.writable(&r.path));
+            (v.host(&r.path), id(s[2]), id(s[3]), flags & at::SYMLINK_NOFOLLOW == 0)
         }
-        tri!(v.writable(&r.path));
-        (v.host(&r.path), id(s[2]), id(s[3]), flags & at::SYMLINK_NOFOLLOW == 0)
     };
     // CAP_CHOWN, or the owner giving the file to one of its own groups.
     let m = if follow { std::fs::metadata(&h) } else { std::fs::symlink_metadata(&h) };
@@ -257,6 +294,13 @@ pub fn truncate(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -
     // RLIMIT_FSIZE: a file may not be made longer than the limit.
     if len > v.fsize_limit(env, who) {
         return fail(libc::EFBIG);
+    }
+    // truncate(2) breaks the leases on the file as an open for writing does.
+    if let (Err(h), false) = (&file, v.leases_empty()) {
+        use std::os::unix::fs::MetadataExt;
+        if let Some(r) = h.metadata().ok().and_then(|m| v.break_leases(env, who, (m.dev(), m.ino()), true, false)) {
+            return r;
+        }
     }
     let (r, key) = match &file {
         Ok(id) => match v.files.get(id).map(|f| &f.backend) {

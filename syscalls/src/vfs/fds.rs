@@ -3,7 +3,7 @@
 use super::abi::o;
 use super::fs::tri;
 use super::wait::Who;
-use super::{Backend, Regs, Vfs, fail, locks, pipe, val};
+use super::{Backend, Regs, Vfs, fail, fowner, leases, locks, pipe, val};
 use crate::service::{Env, err};
 
 /// dup(fd): the lowest free descriptor, sharing the open file.
@@ -57,10 +57,7 @@ pub fn close_range(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Reg
 
 /// fcntl(fd, cmd, arg).
 pub fn fcntl(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
-    const F_SETOWN: i32 = 8;
-    const F_GETOWN: i32 = 9;
-    const F_SETSIG: i32 = 10;
-    const F_GETSIG: i32 = 11;
+    use super::fowner::{F_GETOWN, F_GETOWN_EX, F_GETSIG, F_SETOWN, F_SETOWN_EX, F_SETSIG};
     const F_SETLEASE: i32 = 1024;
     const F_GETLEASE: i32 = 1025;
     const F_SETPIPE_SZ: i32 = 1031;
@@ -106,9 +103,9 @@ pub fn fcntl(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
             val(0)
         }
         libc::F_GETLK | libc::F_SETLK | libc::F_SETLKW | libc::F_OFD_GETLK | libc::F_OFD_SETLK | libc::F_OFD_SETLKW => locks::fcntl_lock(v, env, who, fd, cmd, arg),
-        F_GETOWN | F_GETSIG | F_GETLEASE => val(if cmd == F_GETLEASE { libc::F_UNLCK as u64 } else { 0 }),
-        F_SETOWN | F_SETSIG => val(0),
-        F_SETLEASE => fail(libc::EAGAIN),
+        F_SETOWN | F_GETOWN | F_SETSIG | F_GETSIG | F_SETOWN_EX | F_GETOWN_EX => fowner::fcntl(v, env, who, file, cmd, arg),
+        F_GETLEASE => leases::fcntl(v, env, who, file, None),
+        F_SETLEASE => leases::fcntl(v, env, who, file, Some(arg)),
         F_SETPIPE_SZ | F_GETPIPE_SZ => match f.backend {
             Backend::PipeRead(p) | Backend::PipeWrite(p) => {
                 let privileged = cmd == F_SETPIPE_SZ && v.creds(env, who.pid).capable(crate::creds::cap::SYS_RESOURCE);

@@ -162,6 +162,15 @@ pub fn memfd_create(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Re
     if name.len() > 249 {
         return fail(libc::EINVAL);
     }
+    // MFD_HUGETLB may carry a page size (bits 26-31); grantix has no huge page
+    // sizes (no /sys/kernel/mm/hugepages/hugepages-*): hugetlb_file_setup's ENODEV.
+    const HUGETLB: u64 = 4;
+    const HUGE_SIZE: u64 = 0x3f << 26;
+    // flags is an unsigned int: a size code of 32 or more sets its top bit.
+    let flags = s[1] & 0xffff_ffff;
+    if flags & HUGETLB != 0 && flags & !(CLOEXEC | ALLOW_SEALING | HUGETLB | HUGE_SIZE) == 0 {
+        return fail(libc::ENODEV);
+    }
     if s[1] & !(CLOEXEC | ALLOW_SEALING) != 0 {
         return fail(libc::EINVAL);
     }
@@ -278,6 +287,13 @@ pub(super) fn open_path(v: &mut Vfs, env: &mut dyn Env, who: Who, g: String, s: 
     let creating = r.node == Node::Missing;
     if !opath && !creating {
         tri!(v.check(env, pid, &r.path, super::perm::open_want(flags)));
+        // O_NOATIME is the owner's (or CAP_FOWNER's) to ask (may_open).
+        if flags & o::NOATIME != 0 {
+            let i = tri!(v.host_inode(&r.path));
+            if !crate::creds::owner_or_capable(&v.creds(env, pid), i) {
+                return fail(libc::EPERM);
+            }
+        }
         // A FIFO opened one way is a vfs pipe shared by its openers (`fifo`).
         if let Some(ino) = super::fifo::inode(&v.host(&r.path)).filter(|_| acc != o::RDWR) {
             return super::fifo::open(v, env, who, ino, flags, kept, cloexec, r.path.clone());
@@ -305,13 +321,22 @@ pub(super) fn open_path(v: &mut Vfs, env: &mut dyn Env, who: Who, g: String, s: 
         // never stop the emulator; a guest that has to wait is blocked by the scheduler.
         let pass = flags & (o::APPEND | o::TRUNC | o::EXCL | o::CREAT | o::NOFOLLOW | o::DSYNC | o::SYNC | o::NOATIME);
         oo.custom_flags(pass | libc::O_NONBLOCK | libc::O_NOCTTY);
-        if flags & o::CREAT != 0 {
-            let m = perm & 0o7777 & !v.umask(env, who);
+        if flags & o::CREAT != 0 && creating {
+            let m = v.strip_sgid(env, pid, &r.path, perm & 0o7777) & !v.umask(env, who);
             new_mode = Some(m);
             oo.mode(m);
         }
     }
     let h = v.host(&r.path);
+    if !opath && !creating && !v.leases_empty()
+        && let Ok(m) = std::fs::metadata(&h)
+    {
+        use std::os::unix::fs::MetadataExt;
+        let write = acc != o::RDONLY || flags & o::TRUNC != 0;
+        if let Some(r) = v.break_leases(env, who, (m.dev(), m.ino()), write, flags & o::NONBLOCK != 0) {
+            return r;
+        }
+    }
     match oo.open(&h) {
         Ok(file) => {
             if creating {
@@ -511,7 +536,16 @@ pub fn getcwd(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
     }
     // Seen from the process's root (chroot).
     let root = v.tables.get(&who.pid).map_or(String::new(), |t| t.root.clone());
-    let cwd = if root.len() > 1 && path::is_under(&cwd, &root) { if cwd == root { "/".to_string() } else { cwd[root.len()..].to_string() } } else { cwd };
+    // A directory outside the root (chroot without chdir) is shown as Linux shows
+    // it: "(unreachable)" before its path from the real root, which is no path
+    // (realpath then fails with ENOENT).
+    let cwd = if root.len() > 1 && path::is_under(&cwd, &root) {
+        if cwd == root { "/".to_string() } else { cwd[root.len()..].to_string() }
+    } else if root.len() > 1 {
+        format!("(unreachable){cwd}")
+    } else {
+        cwd
+    };
     if cwd.len() + 1 > s[1] as usize {
         return fail(libc::ERANGE);
     }

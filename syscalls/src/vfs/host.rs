@@ -174,6 +174,40 @@ pub fn shutdown(fd: RawFd, how: i32) -> Result<(), i32> {
     if r < 0 { Err(errno()) } else { Ok(()) }
 }
 
+/// ioctl(fd, req, n) with an integer argument.
+pub fn ioctl_int(fd: RawFd, req: u64, n: u64) -> Result<i32, i32> {
+    // SAFETY: the request takes its argument by value.
+    let r = unsafe { libc::ioctl(fd, req as _, n as libc::c_ulong) };
+    if r < 0 { Err(errno()) } else { Ok(r) }
+}
+
+/// ioctl(fd, req, p) with a pointer to a structure of the request's size.
+pub fn ioctl_ptr(fd: RawFd, req: u64, p: *mut libc::c_void) -> Result<i32, i32> {
+    // SAFETY: the caller passes a buffer as large as the request reads and writes.
+    let r = unsafe { libc::ioctl(fd, req as _, p) };
+    if r < 0 { Err(errno()) } else { Ok(r) }
+}
+
+/// fallocate(2) on host `fd`.
+pub fn fallocate(fd: RawFd, mode: i32, off: i64, len: i64) -> Result<(), i32> {
+    // SAFETY: plain syscall.
+    let r = unsafe { libc::fallocate(fd, mode, off, len) };
+    if r < 0 { Err(errno()) } else { Ok(()) }
+}
+
+/// The target of the symlink host `fd` (opened O_PATH|O_NOFOLLOW) names:
+/// readlinkat(fd, "").
+pub fn readlink_empty(fd: RawFd) -> Result<Vec<u8>, i32> {
+    let mut buf = vec![0u8; libc::PATH_MAX as usize];
+    // SAFETY: the empty string is NUL-terminated; buf has buf.len() bytes.
+    let r = unsafe { libc::readlinkat(fd, c"".as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
+    if r < 0 {
+        return Err(errno());
+    }
+    buf.truncate(r as usize);
+    Ok(buf)
+}
+
 /// Bytes waiting to be read on host `fd` (FIONREAD).
 pub fn pending_bytes(fd: RawFd) -> Result<i32, i32> {
     let mut n: libc::c_int = 0;

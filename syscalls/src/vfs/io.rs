@@ -644,35 +644,62 @@ pub fn copy_file_range(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) ->
 pub fn fallocate(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
     let pid = who.pid;
     let (id, f) = tri!(v.get(pid, s[0] as i32));
+    const KEEP_SIZE: i32 = 1;
+    const PUNCH_HOLE: i32 = 2;
+    const COLLAPSE_RANGE: i32 = 8;
+    const ZERO_RANGE: i32 = 0x10;
+    const INSERT_RANGE: i32 = 0x20;
+    const UNSHARE_RANGE: i32 = 0x40;
     let (m, off, len) = (s[1] as i32, s[2] as i64, s[3] as i64);
+    // vfs_fallocate's checks, in its order, before the host's file system has a say.
     if off < 0 || len <= 0 {
         return fail(libc::EINVAL);
     }
-    let Backend::Host(h) = &f.backend else { return fail(libc::ENODEV) };
-    if f.flags & o::ACCMODE == o::RDONLY {
-        return fail(libc::EBADF);
-    }
-    if m != 0 {
+    if m & !(KEEP_SIZE | PUNCH_HOLE | COLLAPSE_RANGE | ZERO_RANGE | INSERT_RANGE | UNSHARE_RANGE) != 0 {
         return fail(libc::EOPNOTSUPP);
     }
+    // Punching a hole and zeroing a range are exclusive (EOPNOTSUPP, not EINVAL).
+    if m & (PUNCH_HOLE | ZERO_RANGE) == PUNCH_HOLE | ZERO_RANGE {
+        return fail(libc::EOPNOTSUPP);
+    }
+    if m & PUNCH_HOLE != 0 && m & KEEP_SIZE == 0 {
+        return fail(libc::EOPNOTSUPP);
+    }
+    if (m & COLLAPSE_RANGE != 0 && m != COLLAPSE_RANGE) || (m & INSERT_RANGE != 0 && m != INSERT_RANGE) || (m & UNSHARE_RANGE != 0 && m & !(UNSHARE_RANGE | KEEP_SIZE) != 0) {
+        return fail(libc::EINVAL);
+    }
+    if f.flags & (o::ACCMODE | o::PATH) == o::RDONLY || f.flags & o::PATH != 0 {
+        return fail(libc::EBADF);
+    }
+    let Backend::Host(h) = &f.backend else { return fail(if matches!(f.backend, Backend::PipeRead(_) | Backend::PipeWrite(_)) { libc::ESPIPE } else { libc::ENODEV }) };
     let end = (off as u64).saturating_add(len as u64);
-    let grow = match h.metadata() {
-        Ok(md) if md.len() >= end => false,
-        Ok(_) => true,
+    let size = match h.metadata() {
+        Ok(md) if std::os::unix::fs::FileTypeExt::is_fifo(&md.file_type()) => return fail(libc::ESPIPE),
+        Ok(md) if md.is_dir() => return fail(libc::EISDIR),
+        Ok(md) if !md.is_file() => return fail(libc::ENODEV),
+        Ok(md) => md.len(),
         Err(e) => return val(io_errno(&e)),
     };
-    if !grow {
-        return val(0);
-    }
-    if end > v.fsize_limit(env, who) {
+    // Growing the file (plain mode, or inserting a range) is bounded by RLIMIT_FSIZE.
+    let grows = (m & !UNSHARE_RANGE == 0 || m == ZERO_RANGE) && end > size || m == INSERT_RANGE;
+    // Past RLIMIT_FSIZE that is EFBIG with SIGXFSZ (inode_newsize_ok); past the host
+    // file system's largest file it is EFBIG alone, so the row has no SIGXFSZ flag
+    // and the signal is sent here.
+    if grows && end.max(size.saturating_add(len as u64)) > v.fsize_limit(env, who) {
+        let _ = env.call(ServiceId::Proc, crate::proc::op::QUEUE_SIGNAL, [0, who.pid as u64, libc::SIGXFSZ as u64, 0x80, 0, 0], &[]);
         return fail(libc::EFBIG);
     }
-    let Some(Backend::Host(h)) = v.files.get(&id).map(|f| &f.backend) else { return fail(libc::EBADF) };
-    if let Err(e) = h.set_len(end) {
-        return val(io_errno(&e));
+    // The host's file system does the work and answers for what it cannot do.
+    if let Err(e) = host::fallocate(h.as_raw_fd(), m, off, len) {
+        return fail(e);
     }
-    if let Some(k) = v.mapped_inode(id) {
-        v.report_change(env, who, k, end, 0, 0);
+    // mm learns the new size of a mapped file (a punched or zeroed range of pages
+    // it caches keeps the old bytes until they are read again).
+    if let Some(k) = v.mapped_inode(id)
+        && let Some(Backend::Host(h)) = v.files.get(&id).map(|f| &f.backend)
+    {
+        let now = h.metadata().map_or(size, |md| md.len());
+        v.report_change(env, who, k, now, 0, 0);
     }
     val(0)
 }
@@ -696,6 +723,41 @@ pub fn fadvise(v: &mut Vfs, who: Who, s: [u64; 5]) -> Regs {
     let (len, advice) = (s[2] as i64, s[3] as i32);
     if len < 0 || !(0..=LAST_ADVICE).contains(&advice) {
         return fail(libc::EINVAL);
+    }
+    val(0)
+}
+
+/// fsync, fdatasync, syncfs and sync_file_range(fd, offset, nbytes, flags). Writes
+/// reach the host at once, so there is nothing to flush but a loop device's backing
+/// file; what is checked is Linux's: fsync on a file without an fsync operation (a
+/// pipe, a socket, a character device, /proc) is EINVAL, sync_file_range takes only
+/// its three flags and a range within [0, LLONG_MAX], and only on regular files,
+/// directories and block devices (ESPIPE).
+pub fn sync(v: &mut Vfs, who: Who, n: u64, s: [u64; 5]) -> Regs {
+    use crate::sysno as nr;
+    let (_, f) = tri!(v.get(who.pid, s[0] as i32));
+    // An O_PATH descriptor opens nothing (fdget: EBADF).
+    if f.flags & o::PATH != 0 && n != nr::SYNCFS {
+        return fail(libc::EBADF);
+    }
+    let disk = match &f.backend {
+        Backend::Host(h) => h.metadata().is_ok_and(|m| m.is_file() || m.is_dir() || m.file_type().is_symlink()),
+        Backend::Dir(_) | Backend::Block(_) => true,
+        _ => false,
+    };
+    if n == nr::SYNC_FILE_RANGE {
+        let (off, len, flags) = (s[1] as i64, s[2] as i64, s[3]);
+        if flags & !7 != 0 || off < 0 || off.checked_add(len).is_none_or(|e| e < 0 || e < off) {
+            return fail(libc::EINVAL);
+        }
+        if !disk {
+            return fail(libc::ESPIPE);
+        }
+    } else if n != nr::SYNCFS && !disk {
+        return fail(libc::EINVAL);
+    }
+    if let Backend::Block(Node::Loop(i)) = f.backend {
+        loopdev::sync(v, i);
     }
     val(0)
 }

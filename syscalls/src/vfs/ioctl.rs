@@ -22,6 +22,8 @@ pub fn ioctl(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
     const FIONBIO: u64 = 0x5421;
     const FIONCLEX: u64 = 0x5450;
     const FIOCLEX: u64 = 0x5451;
+    const FICLONE: u64 = 0x4004_9409;
+    const FICLONERANGE: u64 = 0x4020_940d;
     let fd = s[0] as i32;
     let (id, f) = tri!(v.get(who.pid, fd));
     if f.flags & o::PATH != 0 {
@@ -80,7 +82,8 @@ pub fn ioctl(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
         }
         FIONREAD => {
             let n: i64 = match &f.backend {
-                Backend::PipeRead(p) => v.pipes.get(p).map_or(0, |p| p.len() as i64),
+                // Either end of a pipe counts the bytes in it (pipe_ioctl).
+                Backend::PipeRead(p) | Backend::PipeWrite(p) => v.pipes.get(p).map_or(0, |p| p.len() as i64),
                 Backend::Inotify => v.inotify.get(&id).map_or(0, |i| i.pending() as i64),
                 Backend::Unix(sk) => v.unix.readable_bytes(*sk) as i64,
                 Backend::Inet(i) => tri!(super::host::pending_bytes(i.fd.as_raw_fd())) as i64,
@@ -106,6 +109,16 @@ pub fn ioctl(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
             }
             val(0)
         }
+        FICLONE | FICLONERANGE => {
+            let (src, range) = if s[1] as u32 as u64 == FICLONE {
+                (s[2] as i32, None)
+            } else {
+                let mut b = [0u8; 32];
+                env.read(s[2], &mut b)?;
+                (abi::u64_at(&b, 0) as i32, Some(b))
+            };
+            clone(v, who, id, src, range)
+        }
         FIOCLEX | FIONCLEX => {
             if let Some(e) = v.tables.get_mut(&who.pid).and_then(|t| t.fds.get_mut(&fd)) {
                 e.1 = s[1] as u32 as u64 == FIOCLEX;
@@ -113,6 +126,37 @@ pub fn ioctl(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
             val(0)
         }
         _ => fail(libc::ENOTTY),
+    }
+}
+
+/// FICLONE (`range` None) and FICLONERANGE (its struct file_clone_range) into open
+/// file `dst` from descriptor `src`: ioctl_file_clone's checks, then the host's file
+/// system clones or answers why not (EOPNOTSUPP without reflinks).
+fn clone(v: &Vfs, who: Who, dst: u64, src: i32, range: Option<[u8; 32]>) -> Regs {
+    let (_, sf) = tri!(v.get(who.pid, src));
+    let Some(df) = v.files.get(&dst) else { return fail(libc::EBADF) };
+    if sf.flags & o::PATH != 0 {
+        return fail(libc::EBADF);
+    }
+    let (sh, dh) = match (&sf.backend, &df.backend) {
+        (Backend::Host(a), Backend::Host(b)) => (a.as_raw_fd(), b.as_raw_fd()),
+        (Backend::Dir(_), _) | (_, Backend::Dir(_)) => return fail(libc::EISDIR),
+        // Not on the same mount as a host file (a pipe, /proc, a device).
+        _ => return fail(libc::EXDEV),
+    };
+    if sf.flags & o::ACCMODE == o::WRONLY || df.flags & o::ACCMODE == o::RDONLY || df.flags & o::APPEND != 0 {
+        return fail(libc::EBADF);
+    }
+    let r = match range {
+        None => super::host::ioctl_int(dh, libc::FICLONE, sh as u64),
+        Some(mut b) => {
+            abi::put(&mut b, 0, &(sh as i64).to_le_bytes());
+            super::host::ioctl_ptr(dh, libc::FICLONERANGE, b.as_mut_ptr().cast())
+        }
+    };
+    match r {
+        Ok(_) => val(0),
+        Err(e) => fail(e),
     }
 }
 

@@ -327,6 +327,8 @@ pub fn lends(op: u64, a: &[u64; 6], mut mem: impl ProcessMemory) -> Result<Vec<L
             0x5413 => v.push(Lend::write(a[2], 8)),
             0x541b | 0x540f => v.push(Lend::write(a[2], 4)),
             0x5421 => v.push(Lend::read(a[2], 4)),
+            // FICLONERANGE: struct file_clone_range.
+            0x4020_940d => v.push(Lend::read(a[2], 32)),
             r => {
                 if let Some(l) = super::loopdev::ioctl_lend(r, a[2]) {
                     opt(&mut v, l);
@@ -347,11 +349,15 @@ pub fn lends(op: u64, a: &[u64; 6], mut mem: impl ProcessMemory) -> Result<Vec<L
             let n = if mem.read(fh, &mut h) { u32::from_le_bytes(h).min(128) as u64 } else { 0 };
             v.push(if op == nr::NAME_TO_HANDLE_AT { Lend::read_write(fh, 8 + n) } else { Lend::read(fh, 8 + n) });
         }
-        nr::FCNTL => {
-            if is_lock_cmd(a[1]) {
-                v.push(Lend::read_write(a[2], 32));
-            }
-        }
+        nr::FCNTL => match a[1] as i32 {
+            // Only the GETLK forms write the struct flock back: a const one in
+            // read-only memory serves F_SETLK.
+            libc::F_GETLK | libc::F_OFD_GETLK => v.push(Lend::read_write(a[2], 32)),
+            c if is_lock_cmd(c as u64) => v.push(Lend::read(a[2], 32)),
+            F_SETOWN_EX => v.push(Lend::read(a[2], 8)),
+            F_GETOWN_EX => v.push(Lend::write(a[2], 8)),
+            _ => {}
+        },
         nr::PPOLL => {
             // More fds than any RLIMIT_NOFILE allows is EINVAL (the vfs says so, and
             // the personality when this lend fails; see `marshal`).
@@ -452,6 +458,10 @@ fn typed(n: u64) -> &'static [Arg] {
 const STAT: u64 = abi::STAT_SIZE as u64;
 const STATFS: u64 = abi::STATFS_SIZE as u64;
 
+/// fcntl's F_SETOWN_EX and F_GETOWN_EX (a struct f_owner_ex).
+const F_SETOWN_EX: i32 = 15;
+const F_GETOWN_EX: i32 = 16;
+
 fn is_lock_cmd(cmd: u64) -> bool {
     matches!(cmd as i32, libc::F_GETLK | libc::F_SETLK | libc::F_SETLKW | libc::F_OFD_GETLK | libc::F_OFD_SETLK | libc::F_OFD_SETLKW)
 }
@@ -486,11 +496,11 @@ pub fn qualify(n: u64, a: &[u64; 6], q: impl Fn(u64) -> u64) -> [u64; 5] {
         }
         nr::PIPE2 | nr::GETCWD | nr::CHDIR | nr::CHROOT | nr::TRUNCATE => [q(a[0]), a[1], a[2], a[3], a[4]],
         nr::IOCTL => match a[1] as u32 {
-            0x5401 | 0x5413 | 0x541b | 0x540f | 0x5421 => [a[0], a[1], q(a[2]), a[3], a[4]],
+            0x5401 | 0x5413 | 0x541b | 0x540f | 0x5421 | 0x4020_940d => [a[0], a[1], q(a[2]), a[3], a[4]],
             r if super::loopdev::ioctl_lend(r, 0).is_some() => [a[0], a[1], q(a[2]), a[3], a[4]],
             _ => [a[0], a[1], a[2], a[3], a[4]],
         },
-        nr::FCNTL if is_lock_cmd(a[1]) => [a[0], a[1], q(a[2]), a[3], a[4]],
+        nr::FCNTL if is_lock_cmd(a[1]) || matches!(a[1] as i32, F_SETOWN_EX | F_GETOWN_EX) => [a[0], a[1], q(a[2]), a[3], a[4]],
         nr::SENDFILE => [a[0], a[1], q(a[2]), a[3], a[4]],
         nr::COPY_FILE_RANGE => [lo(a[0]) | a[2] << 32, q(a[1]), q(a[3]), a[4], a[5]],
         nr::OPENAT2 => [a[0], q(a[1]), q(a[2]), a[3], a[4]],

@@ -235,6 +235,19 @@ pub fn readlinkat(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs
         return fail(libc::EINVAL);
     }
     let g = path_arg!(v, env, s[1]);
+    // An empty path reads the symlink dirfd names (opened O_PATH|O_NOFOLLOW);
+    // dirfd naming anything else is ENOENT (do_readlinkat's LOOKUP_EMPTY).
+    if g.is_empty() && s[0] as i32 != libc::AT_FDCWD {
+        let (_, f) = tri!(v.get(who.pid, s[0] as i32));
+        let link = match &f.backend {
+            Backend::Host(h) if h.metadata().is_ok_and(|m| m.file_type().is_symlink()) => super::host::readlink_empty(h.as_raw_fd()),
+            _ => Err(libc::ENOENT),
+        };
+        let target = tri!(link);
+        let n = target.len().min(s[3] as usize);
+        env.write(s[2], &target[..n])?;
+        return val(n as u64);
+    }
     let r = tri!(v.resolve_at(env, who.pid, s[0] as i32, &g, false));
     let target = match r.node {
         Node::Link(t) => t,

@@ -41,12 +41,15 @@ pub struct Locks {
     ranges: BTreeMap<Inode, Vec<Lock>>,
     /// flock holders per inode: (open file, exclusive).
     flocks: BTreeMap<Inode, Vec<(u64, bool)>>,
+    /// What each process blocked in F_SETLKW waits for: (inode, write, start, end),
+    /// the edges of the wait-for graph deadlock detection walks.
+    waiting: BTreeMap<u32, (Inode, bool, u64, u64)>,
 }
 
 impl Locks {
     /// Whether no lock is held at all (the common case: closing is then free).
     pub fn is_empty(&self) -> bool {
-        self.ranges.is_empty() && self.flocks.is_empty()
+        self.ranges.is_empty() && self.flocks.is_empty() && self.waiting.is_empty()
     }
 
     /// The first lock of another owner that keeps `owner` from locking [start, end).
@@ -93,8 +96,41 @@ impl Locks {
         }
     }
 
+    /// Whether process `me` waiting for [start, end) behind `holder`'s lock would
+    /// close a circle of waiting processes (posix_locks_deadlock: at most 10 steps).
+    pub fn deadlock(&self, me: u32, holder: Owner) -> bool {
+        let mut owner = holder;
+        for _ in 0..10 {
+            let Owner::Process(p) = owner else { return false };
+            if p == me {
+                return true;
+            }
+            let Some(&(ino, write, start, end)) = self.waiting.get(&p) else { return false };
+            match self.conflict(ino, Owner::Process(p), write, start, end) {
+                Some(l) => owner = l.owner,
+                None => return false,
+            }
+        }
+        false
+    }
+
+    /// Process `pid` waits for (or no longer waits for: None) a record lock.
+    pub fn set_waiting(&mut self, pid: u32, what: Option<(Inode, bool, u64, u64)>) {
+        match what {
+            Some(w) => {
+                self.waiting.insert(pid, w);
+            }
+            None => {
+                self.waiting.remove(&pid);
+            }
+        }
+    }
+
     /// Drops the record locks of process `pid` (on one inode, or all).
     pub fn release_process(&mut self, pid: u32, ino: Option<Inode>) {
+        if ino.is_none() {
+            self.waiting.remove(&pid);
+        }
         self.ranges.retain(|k, list| {
             if ino.is_none_or(|i| i == *k) {
                 list.retain(|l| l.owner != Owner::Process(pid));
@@ -159,6 +195,10 @@ pub fn fcntl_lock(v: &mut Vfs, env: &mut dyn Env, who: Who, fd: i32, cmd: i32, a
         return fail(libc::EBADF);
     }
     let acc = f.flags & o::ACCMODE;
+    // A fresh call (not the retry of a wait) forgets a wait a signal interrupted.
+    if who.wake.is_none() {
+        v.locks.set_waiting(who.pid, None);
+    }
     let mut b = [0u8; 32];
     env.read(arg, &mut b)?;
     let ty = abi::u16_at(&b, 0) as i16 as i32;
@@ -227,12 +267,23 @@ pub fn fcntl_lock(v: &mut Vfs, env: &mut dyn Env, who: Who, fd: i32, cmd: i32, a
         v.locks.set(ino, owner, None, start, end);
         return val(0);
     }
-    if v.locks.conflict(ino, owner, write, start, end).is_some() {
+    if let Some(c) = v.locks.conflict(ino, owner, write, start, end) {
         if matches!(cmd, libc::F_SETLK | libc::F_OFD_SETLK) {
             return fail(libc::EAGAIN);
         }
+        // A process lock that would wait for a process waiting for it is EDEADLK.
+        if !ofd {
+            if v.locks.deadlock(who.pid, c.owner) {
+                v.locks.set_waiting(who.pid, None);
+                return fail(libc::EDEADLK);
+            }
+            v.locks.set_waiting(who.pid, Some((ino, write, start, end)));
+        }
         // Woken by the next change of vfs state (an unlock, a close, an exit).
         return Ok(v.waits.block(env, who, &WaitSet::default()));
+    }
+    if !ofd {
+        v.locks.set_waiting(who.pid, None);
     }
     v.locks.set(ino, owner, Some(write), start, end);
     val(0)

@@ -31,12 +31,14 @@ mod pidfd;
 mod fds;
 mod fhandle;
 mod fifo;
+mod fowner;
 mod fs;
 mod host;
 mod inet;
 mod inotify;
 mod io;
 mod ioctl;
+mod leases;
 mod lends;
 mod links;
 mod loopdev;
@@ -423,6 +425,8 @@ impl Vfs {
         }
         let Some(f) = self.files.remove(&file) else { return };
         self.locks.release_file(file);
+        self.owners.remove(&file);
+        self.leases.release_file(file);
         epoll::forget_file(self, file);
         match f.backend {
             Backend::PipeRead(p) => self.pipe_end_closed(env, p, true),
@@ -621,6 +625,13 @@ impl Vfs {
 
     /// One Linux syscall on behalf of `who`.
     fn syscall(&mut self, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> Regs {
+        // An O_PATH descriptor only names a file: the calls that look it up with
+        // fdget (not fdget_raw) answer EBADF for it.
+        if let Some(i) = fdget_arg(n)
+            && self.get(who.pid, s[i] as i32).is_ok_and(|(_, f)| f.flags & abi::o::PATH != 0)
+        {
+            return fail(libc::EBADF);
+        }
         match n {
             nr::OPENAT => fs::openat(self, env, who, s),
             nr::CLOSE => val(self.close(env, who.pid, s[0] as i32)),
@@ -655,15 +666,7 @@ impl Vfs {
             nr::FADVISE64 => io::fadvise(self, who, s),
             nr::NAME_TO_HANDLE_AT => fhandle::name_to_handle_at(self, env, who, s),
             nr::OPEN_BY_HANDLE_AT => fhandle::open_by_handle_at(self, env, who, s),
-            nr::FSYNC | nr::FDATASYNC | nr::SYNCFS | nr::SYNC_FILE_RANGE => val(match self.get(who.pid, s[0] as i32) {
-                Ok((_, f)) => {
-                    if let Backend::Block(loopdev::Node::Loop(i)) = f.backend {
-                        loopdev::sync(self, i);
-                    }
-                    0
-                }
-                Err(e) => err(e),
-            }),
+            nr::FSYNC | nr::FDATASYNC | nr::SYNCFS | nr::SYNC_FILE_RANGE => io::sync(self, who, n, s),
             nr::SYNC => val(0),
             nr::PIPE2 => pipe::pipe2(self, env, who.pid, s[0], s[1] as i32),
             nr::DUP => fds::dup(self, who.pid, s[0] as i32),
@@ -705,6 +708,19 @@ impl Vfs {
             // The socket calls; anything else is -ENOSYS there.
             n => net::syscall(self, env, who, n, s),
         }
+    }
+}
+
+/// Which argument of syscall `n` is a descriptor Linux looks up with fdget, which
+/// refuses O_PATH descriptors (the packed socket forms keep the fd in the low half).
+fn fdget_arg(n: u64) -> Option<usize> {
+    match n {
+        nr::FCHOWN | nr::FCHMOD | nr::IOCTL | nr::FALLOCATE | nr::FADVISE64 | nr::READAHEAD | nr::GETDENTS64 | nr::LSEEK => Some(0),
+        nr::FGETXATTR | nr::FSETXATTR | nr::FLISTXATTR | nr::FREMOVEXATTR => Some(0),
+        nr::ACCEPT | nr::ACCEPT4 | nr::BIND | nr::CONNECT | nr::LISTEN | nr::GETSOCKNAME | nr::GETPEERNAME | nr::SHUTDOWN => Some(0),
+        nr::SENDTO | nr::RECVFROM | nr::SETSOCKOPT | nr::GETSOCKOPT | nr::SENDMSG | nr::RECVMSG | nr::SENDMMSG | nr::RECVMMSG => Some(0),
+        nr::EPOLL_CTL => Some(2),
+        _ => None,
     }
 }
 

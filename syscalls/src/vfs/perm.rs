@@ -146,6 +146,21 @@ impl Vfs {
     /// directory, as the host already did), and its permission bits are `mode`
     /// exactly (what the guest asked under its umask; None for a symlink, whose mode
     /// means nothing). A set-group-id bit a directory inherited stays.
+    /// The mode a new non-directory `g` is made with, before the umask
+    /// (mode_strip_sgid): set-group-id with group execute is dropped in a
+    /// set-group-id directory whose group the creator is not in, without CAP_FSETID.
+    pub(super) fn strip_sgid(&self, env: &mut dyn Env, pid: u32, g: &str, mode: u32) -> u32 {
+        if mode & (S_ISGID | 0o010) != (S_ISGID | 0o010) {
+            return mode;
+        }
+        let Ok(dir) = self.host_inode(&path::split_last(g).0) else { return mode };
+        let c = self.creds(env, pid);
+        if dir.mode & S_ISGID == 0 || c.in_group(dir.gid) || c.capable(crate::creds::cap::FSETID) {
+            return mode;
+        }
+        mode & !S_ISGID
+    }
+
     pub(super) fn created(&self, env: &mut dyn Env, pid: u32, g: &str, h: &Path, mode: Option<u32>) {
         let c = self.creds(env, pid);
         let Ok(m) = std::fs::symlink_metadata(h) else { return };

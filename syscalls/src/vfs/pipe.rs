@@ -241,6 +241,7 @@ pub fn write(v: &mut Vfs, env: &mut dyn Env, p: u64, data: &[u8], nonblock: bool
     }
     v.journal.push(Undo::PipePut(p, n));
     v.wake_pipe(env, p);
+    v.pipe_async(env, p);
     Ok(n)
 }
 

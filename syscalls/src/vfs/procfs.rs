@@ -74,8 +74,10 @@ impl Dev {
 }
 
 /// The /proc files of a process directory (besides the fd directory and the links).
-const PID_FILES: [&str; 14] = ["cmdline", "comm", "environ", "maps", "mounts", "mountinfo", "stat", "statm", "status", "auxv", "timerslack_ns", "pagemap", "oom_score", "oom_score_adj"];
+const PID_FILES: [&str; 15] = ["cmdline", "comm", "environ", "maps", "smaps", "mounts", "mountinfo", "stat", "statm", "status", "auxv", "timerslack_ns", "pagemap", "oom_score", "oom_score_adj"];
 /// The files at the top of /proc.
+/// The System V IPC tables under /proc/sysvipc (ipc's `sysvipc`), in ipc's order.
+const SYSVIPC_FILES: [&str; 3] = ["msg", "sem", "shm"];
 const TOP_FILES: [&str; 7] = ["cpuinfo", "meminfo", "uptime", "version", "loadavg", "filesystems", "stat"];
 /// The files of a /proc/PID/task/TID directory.
 const TASK_FILES: [&str; 4] = ["comm", "stat", "status", "cmdline"];
@@ -130,6 +132,14 @@ impl Vfs {
         if super::kconfig::is_path(g) {
             return Some(Node::Other);
         }
+        // grantix has no huge page sizes: the host's are not the guest's (an empty
+        // directory, as a kernel whose hugetlb found no size it could use).
+        if g == "/sys/kernel/mm/hugepages" {
+            return Some(Node::Dir);
+        }
+        if g.starts_with("/sys/kernel/mm/hugepages/") {
+            return Some(Node::Missing);
+        }
         // /sys/block shows the loop devices; a /sys the host lacks is made for it.
         if let Some(n) = super::loopsys::sys_node(self, g) {
             return Some(n);
@@ -160,6 +170,8 @@ impl Vfs {
             ["self"] => Node::Link(pid.to_string()),
             ["mounts"] => Node::Link("self/mounts".into()),
             [f] if TOP_FILES.contains(f) => Node::Other,
+            ["sysvipc"] => Node::Dir,
+            ["sysvipc", f] if SYSVIPC_FILES.contains(f) => Node::Other,
             ["sys", rest @ ..] => match super::procsys::sys_node(&rest.join("/")) {
                 Some(true) => Node::Dir,
                 Some(false) => Node::Other,
@@ -233,6 +245,7 @@ impl Vfs {
         if g == "/proc" {
             v.push(("self".into(), ino_of("/proc/self"), 10));
             v.push(("sys".into(), ino_of("/proc/sys"), 4));
+            v.push(("sysvipc".into(), ino_of("/proc/sysvipc"), 4));
             v.push(("mounts".into(), ino_of("/proc/mounts"), 10));
             for f in TOP_FILES {
                 v.push((f.into(), ino_of(&format!("/proc/{f}")), 8));
@@ -263,6 +276,13 @@ impl Vfs {
         }
         if let Some(l) = super::loopsys::sys_list(self, g) {
             v.extend(l.into_iter().map(|(n, dir)| (n.clone(), ino_of(&format!("{g}/{n}")), if dir { 4 } else { 8 })));
+            return Some(v);
+        }
+        if g == "/sys/kernel/mm/hugepages" {
+            return Some(v);
+        }
+        if g == "/proc/sysvipc" {
+            v.extend(SYSVIPC_FILES.iter().map(|f| (f.to_string(), ino_of(&format!("{g}/{f}")), 8)));
             return Some(v);
         }
         let rest = g.strip_prefix("/proc/")?;
@@ -408,6 +428,10 @@ impl Vfs {
             ["loadavg"] => "0.00 0.00 0.00 1/1 1\n".to_string(),
             // What mount(2) takes (`mounts`), and /proc.
             ["filesystems"] => "nodev\tproc\nnodev\ttmpfs\nnodev\tramfs\n".to_string(),
+            ["sysvipc", f] => {
+                let which = SYSVIPC_FILES.iter().position(|x| x == f)?;
+                return Some(Ok(Backend::Text(self.sysvipc(env, which as u64))));
+            }
             ["stat"] => "cpu  0 0 0 0 0 0 0 0 0 0\ncpu0 0 0 0 0 0 0 0 0 0 0\nbtime 0\nprocesses 1\nprocs_running 1\nprocs_blocked 0\n".to_string(),
             [p, f] => {
                 let p = self.proc_pid(p)?;
@@ -434,6 +458,9 @@ impl Vfs {
         let pgrp = ask(crate::sysno::GETPGID).unwrap_or(p as i64);
         let session = ask(crate::sysno::GETSID).unwrap_or(p as i64);
         let threads = self.tasks(p).len();
+        // The thread's state as proc knows it (sleeping while blocked: what
+        // programs poll for before acting on a waiter).
+        let letter = env.call(ServiceId::Proc, crate::proc::op::THREAD_STATE, [who.word, tid as u64, 0, 0, 0, 0], &[]).ok().filter(|r| !crate::service::is_err(r[0])).map_or(if p == who.pid { 'R' } else { 'S' }, |r| r[0] as u8 as char);
         Some(match f {
             "cmdline" => t.cmdline.clone(),
             "comm" => format!("{name}\n").into_bytes(),
@@ -441,7 +468,7 @@ impl Vfs {
             "auxv" => t.auxv.clone(),
             "mounts" | "mountinfo" => self.mounts_text(&t.root, f == "mountinfo"),
             "stat" => {
-                let state = if p == who.pid { 'R' } else { 'S' };
+                let state = letter;
                 format!("{p} ({name}) {state} {ppid} {pgrp} {session} 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 {threads} 0 0 0 0 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n").into_bytes()
             }
             "statm" => b"0 0 0 0 0 0 0\n".to_vec(),
@@ -450,14 +477,22 @@ impl Vfs {
                 format!("{r}\n").into_bytes()
             }
             "status" => {
-                let state = if p == who.pid { "R (running)" } else { "S (sleeping)" };
+                // mm's figures: locked and mapped bytes.
+                let (lck, size) = env.call(ServiceId::Mm, crate::mm::op::STATUS, [who.word, p as u64, 0, 0, 0, 0], &[]).map_or((0, 0), |r| (r[0] / 1024, r[1] / 1024));
+                let state = match letter {
+                    'S' => "S (sleeping)",
+                    'T' => "T (stopped)",
+                    'Z' => "Z (zombie)",
+                    _ => "R (running)",
+                };
                 let fdsize = t.fds.keys().next_back().map_or(64, |m| ((*m as u32 + 64) / 64) * 64);
                 format!(
-                    "Name:\t{name}\nUmask:\t0022\nState:\t{state}\nTgid:\t{p}\nNgid:\t0\nPid:\t{p}\nPPid:\t{ppid}\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t{fdsize}\nGroups:\t0\nThreads:\t{threads}\nSigQ:\t0/0\nCpus_allowed:\t1\nCpus_allowed_list:\t0\nvoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n"
+                    "Name:\t{name}\nUmask:\t0022\nState:\t{state}\nTgid:\t{p}\nNgid:\t0\nPid:\t{p}\nPPid:\t{ppid}\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t{fdsize}\nGroups:\t0\nVmSize:\t{size:>8} kB\nVmLck:\t{lck:>8} kB\nThreads:\t{threads}\nSigQ:\t0/0\nCpus_allowed:\t1\nCpus_allowed_list:\t0\nvoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n"
                 )
                 .into_bytes()
             }
-            "maps" => self.maps(env, p, &exe, if p == who.pid { sid } else { 0 })?,
+            "maps" => self.maps(env, p, &exe, if p == who.pid { sid } else { 0 }, crate::mm::op::MAPS)?,
+            "smaps" => self.maps(env, p, &exe, if p == who.pid { sid } else { 0 }, crate::mm::op::SMAPS)?,
             _ => return None,
         })
     }
@@ -466,14 +501,14 @@ impl Vfs {
     /// into memory lent to it, and the vfs has none of its own unless the board mapped
     /// its scratch area; without it, the mappings are read from the machine's view of
     /// the caller's DATA space `sid` (rights, no names).
-    fn maps(&mut self, env: &mut dyn Env, p: u32, exe: &str, sid: machine::Sid) -> Option<Vec<u8>> {
+    fn maps(&mut self, env: &mut dyn Env, p: u32, exe: &str, sid: machine::Sid, op: u64) -> Option<Vec<u8>> {
         let me = env.me();
         let scratch = addr::qualified(me, super::SCRATCH);
         let exe_at = super::SCRATCH_SIZE - 4096;
         let mapped = env.machine().mem.check_only(me, me, super::SCRATCH, super::SCRATCH_SIZE, machine::Access::Write, scratch).is_ok();
         if mapped && exe.len() < 4096 && env.write(scratch + exe_at, exe.as_bytes()).is_ok() {
             let lends = [Lend::write(scratch, exe_at), Lend::read(scratch + exe_at, exe.len() as u64)];
-            let r = env.call(ServiceId::Mm, crate::mm::op::MAPS, [(p as u64) << 32, p as u64, scratch, exe_at, scratch + exe_at, exe.len() as u64], &lends);
+            let r = env.call(ServiceId::Mm, op, [(p as u64) << 32, p as u64, scratch, exe_at, scratch + exe_at, exe.len() as u64], &lends);
             if let Ok([n, _]) = r {
                 if !crate::service::is_err(n) {
                     let mut v = vec![0u8; (n as usize).min(exe_at as usize)];
@@ -484,6 +519,29 @@ impl Vfs {
             }
         }
         Some(maps_from_machine(env, sid))
+    }
+}
+
+impl Vfs {
+    /// /proc/sysvipc/{msg,sem,shm} (`which` 0, 1, 2): asked of ipc, into the vfs's
+    /// scratch area (empty when the board did not map it).
+    fn sysvipc(&mut self, env: &mut dyn Env, which: u64) -> Vec<u8> {
+        let me = env.me();
+        let scratch = addr::qualified(me, super::SCRATCH);
+        let size = super::SCRATCH_SIZE;
+        if env.machine().mem.check_only(me, me, super::SCRATCH, size, machine::Access::Write, scratch).is_err() {
+            return Vec::new();
+        }
+        match env.call(ServiceId::Ipc, crate::ipc::op::SYSVIPC, [0, which, scratch, size, 0, 0], &[Lend::write(scratch, size)]) {
+            Ok([n, _]) if !crate::service::is_err(n) => {
+                let mut v = vec![0u8; (n as usize).min(size as usize)];
+                if env.read(scratch, &mut v).is_ok() {
+                    return v;
+                }
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
     }
 }
 

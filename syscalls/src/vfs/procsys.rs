@@ -45,6 +45,17 @@ enum Kind {
     Text,
     /// 0200: drop_caches (1, 2 or 3; nothing to drop).
     WriteOnly(i64, i64),
+    /// 0644: kernel/{msg,sem,shm}_next_id (0, 1, 2): ipc keeps it; an integer in
+    /// [0, INT_MAX] (Linux lets CAP_CHECKPOINT_RESTORE write it; root has that).
+    IpcNextId(u64),
+    /// 0644: vm/max_map_count, an integer in [0, INT_MAX] that mm enforces.
+    MapCount,
+    /// 0644: kernel/msgmni, kernel/shmmni (0, 2): the most objects of the kind, an
+    /// integer in [0, IPCMNI] that ipc enforces (ENOSPC).
+    IpcLimit(u64),
+    /// 0644: vm/nr_hugepages: any count may be asked for, none can be had (there
+    /// are no huge page sizes), so it reads 0 (as when Linux cannot allocate them).
+    NoHugePages,
 }
 
 /// Linux's default timer slack (50 us).
@@ -57,13 +68,15 @@ const SYSCTLS: &[(&str, &str, Kind)] = &[
     ("fs/aio-max-nr", "65536", Kind::ReadOnly),
     ("fs/aio-nr", "0", Kind::ReadOnly),
     ("fs/file-max", "9223372036854775807", Kind::ReadOnly),
-    ("fs/lease-break-time", "45", Kind::ReadOnly),
+    ("fs/lease-break-time", "45", Kind::Int(i32::MIN as i64, i32::MAX as i64)),
     ("fs/mqueue/msg_default", "10", Kind::ReadOnly),
     ("fs/mqueue/msg_max", "10", Kind::ReadOnly),
     ("fs/mqueue/msgsize_default", "8192", Kind::ReadOnly),
     ("fs/mqueue/msgsize_max", "8192", Kind::ReadOnly),
     ("fs/mqueue/queues_max", "256", Kind::ReadOnly),
     ("fs/inotify/max_queued_events", "16384", Kind::ReadOnly),
+    ("fs/inotify/max_user_instances", "128", Kind::Int(0, i32::MAX as i64)),
+    ("fs/inotify/max_user_watches", "8192", Kind::Int(0, i32::MAX as i64)),
     ("fs/nr_open", "1048576", Kind::ReadOnly),
     ("fs/pipe-max-size", "1048576", Kind::PipeMax),
     ("fs/pipe-user-pages-hard", "0", Kind::Int(0, i64::MAX)),
@@ -78,7 +91,8 @@ const SYSCTLS: &[(&str, &str, Kind)] = &[
     ("kernel/hostname", "grantix", Kind::ReadOnly),
     ("kernel/msgmax", "8192", Kind::ReadOnly),
     ("kernel/msgmnb", "16384", Kind::ReadOnly),
-    ("kernel/msgmni", "32000", Kind::ReadOnly),
+    ("kernel/msg_next_id", "-1", Kind::IpcNextId(0)),
+    ("kernel/msgmni", "32000", Kind::IpcLimit(0)),
     ("kernel/ngroups_max", "65536", Kind::ReadOnly),
     ("kernel/osrelease", "6.6.0-grantix", Kind::ReadOnly),
     ("kernel/ostype", "Linux", Kind::ReadOnly),
@@ -90,14 +104,17 @@ const SYSCTLS: &[(&str, &str, Kind)] = &[
     ("kernel/randomize_va_space", "0", Kind::ReadOnly),
     ("kernel/sched_rr_timeslice_ms", "100", Kind::ReadOnly),
     ("kernel/sem", "32000\t1024000000\t500\t32000", Kind::ReadOnly),
+    ("kernel/sem_next_id", "-1", Kind::IpcNextId(1)),
     ("kernel/shmall", "18446744073692774399", Kind::ReadOnly),
-    ("kernel/shmmax", "18446744073692774399", Kind::ReadOnly),
-    ("kernel/shmmni", "4096", Kind::ReadOnly),
+    ("kernel/shmmax", "18446744073692774399", Kind::IpcLimit(3)),
+    ("kernel/shm_next_id", "-1", Kind::IpcNextId(2)),
+    ("kernel/shmmni", "4096", Kind::IpcLimit(2)),
     ("kernel/tainted", "0", Kind::ReadOnly),
     ("kernel/threads-max", "32768", Kind::ReadOnly),
     ("kernel/version", "#1 SMP grantix", Kind::ReadOnly),
     ("vm/drop_caches", "0", Kind::WriteOnly(1, 4)),
-    ("vm/max_map_count", "65530", Kind::ReadOnly),
+    ("vm/max_map_count", "65530", Kind::MapCount),
+    ("vm/nr_hugepages", "0", Kind::NoHugePages),
     ("vm/mmap_min_addr", "65536", Kind::ReadOnly),
     ("vm/overcommit_memory", "0", Kind::ReadOnly),
     ("vm/overcommit_ratio", "50", Kind::ReadOnly),
@@ -152,7 +169,11 @@ fn parse_int(s: &[u8]) -> Result<i64, i32> {
 
 impl Vfs {
     /// The current text of sysctl `path` (with its newline).
-    fn sysctl_text(&self, path: &'static str) -> String {
+    fn sysctl_text(&self, env: &mut dyn Env, path: &'static str) -> String {
+        if let Some(Kind::IpcNextId(k)) = knob(path).map(|k| k.2) {
+            let v = env.call(ServiceId::Ipc, crate::ipc::op::NEXT_ID, [0, k, 0, 0, 0, 0], &[]).map_or(-1, |r| r[0] as i64 as i32);
+            return format!("{v}\n");
+        }
         if path == "fs/pipe-max-size" {
             return format!("{}\n", self.pipe_max);
         }
@@ -204,7 +225,7 @@ impl Vfs {
                 if knob(p).is_some_and(|k| matches!(k.2, Kind::WriteOnly(..))) {
                     return Err(libc::EACCES);
                 }
-                self.sysctl_text(p)
+                self.sysctl_text(env, p)
             }
             Live::Slack(p) => {
                 // Another process's slack needs CAP_SYS_NICE (timerslack_ns_show).
@@ -250,6 +271,41 @@ impl Vfs {
                         return Ok(data.len());
                     }
                     Kind::Text => String::from_utf8_lossy(data).trim_end_matches('\n').chars().take(127).collect(),
+                    Kind::IpcNextId(which) => {
+                        let n = parse_int(data)?;
+                        if !(0..=i32::MAX as i64).contains(&n) {
+                            return Err(libc::EINVAL);
+                        }
+                        let _ = env.call(ServiceId::Ipc, crate::ipc::op::NEXT_ID, [0, which, 1, n as u64, 0, 0], &[]);
+                        return Ok(data.len());
+                    }
+                    Kind::NoHugePages => {
+                        parse_int(data)?;
+                        return Ok(data.len());
+                    }
+                    Kind::IpcLimit(3) => {
+                        // shmmax: an unsigned long (proc_doulongvec_minmax).
+                        let t = std::str::from_utf8(data).map_err(|_| libc::EINVAL)?.trim();
+                        let n: u64 = t.parse().map_err(|_| libc::EINVAL)?;
+                        let _ = env.call(ServiceId::Ipc, crate::ipc::op::LIMIT, [0, 3, n, 0, 0, 0], &[]);
+                        n.to_string()
+                    }
+                    Kind::IpcLimit(which) => {
+                        let n = parse_int(data)?;
+                        if !(0..=32768).contains(&n) {
+                            return Err(libc::EINVAL);
+                        }
+                        let _ = env.call(ServiceId::Ipc, crate::ipc::op::LIMIT, [0, which, n as u64, 0, 0, 0], &[]);
+                        n.to_string()
+                    }
+                    Kind::MapCount => {
+                        let n = parse_int(data)?;
+                        if !(0..=i32::MAX as i64).contains(&n) {
+                            return Err(libc::EINVAL);
+                        }
+                        let _ = env.call(ServiceId::Mm, crate::mm::op::MAP_COUNT, [0, n as u64, 0, 0, 0, 0], &[]);
+                        n.to_string()
+                    }
                 };
                 if !matches!(k.2, Kind::WriteOnly(..)) {
                     self.sysctl.insert(k.0.to_string(), v);

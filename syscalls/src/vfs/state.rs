@@ -60,6 +60,10 @@ pub struct VfsState {
     pub handles: BTreeMap<(u64, u64), String>,
     /// Loop block devices (`loopdev`).
     pub loops: super::loopdev::Loops,
+    /// The owners (F_SETOWN) and I/O signals (F_SETSIG) of open files that have one.
+    pub owners: BTreeMap<u64, super::fowner::Owner>,
+    /// File leases (`leases`).
+    pub leases: super::leases::Leases,
 }
 
 /// One journaled change of the call in progress, with what undoes it.
@@ -132,6 +136,8 @@ impl VfsState {
             aio: Default::default(),
             handles: BTreeMap::new(),
             loops: Default::default(),
+            owners: BTreeMap::new(),
+            leases: Default::default(),
         }
     }
 

@@ -73,6 +73,11 @@ pub fn vectored(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -
         Err(e) => return fail(e),
     };
     let (id, f) = tri!(v.get(who.pid, fd));
+    // A positioned call on a file without positions (a pipe, a socket) is ESPIPE
+    // before the access mode is looked at (do_preadv/do_pwritev: FMODE_PREAD).
+    if at.is_some() && f.flags & o::PATH == 0 && !seekable(&f.backend) {
+        return fail(libc::ESPIPE);
+    }
     let console = matches!(f.backend, Backend::Console(_));
     let total: u64 = iov.iter().map(|x| x.1).sum();
     if console || total == 0 {
