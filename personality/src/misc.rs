@@ -235,6 +235,8 @@ pub fn prctl(env: &mut dyn Env, c: &Caller, a: [u64; 6]) -> u64 {
         libc::PR_CAPBSET_DROP => proc_call(env, c, proc_op::CAPBSET, [1, a[1], 0, 0, 0], &[]),
         libc::PR_GET_SECUREBITS => proc_call(env, c, proc_op::CAPBSET, [2, 0, 0, 0, 0], &[]),
         libc::PR_SET_SECUREBITS => proc_call(env, c, proc_op::CAPBSET, [3, a[1], 0, 0, 0], &[]),
+        libc::PR_GET_KEEPCAPS => proc_call(env, c, proc_op::CAPBSET, [4, 0, 0, 0, 0], &[]),
+        libc::PR_SET_KEEPCAPS => proc_call(env, c, proc_op::CAPBSET, [5, a[1], 0, 0, 0], &[]),
         // The timer slack is the vfs's (it serves /proc/PID/timerslack_ns): 0 resets
         // it to the default the process inherited.
         libc::PR_SET_TIMERSLACK => vfs_call(env, c, syscalls::vfs::op::TIMERSLACK, [1, a[1]]),

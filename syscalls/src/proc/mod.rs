@@ -746,7 +746,7 @@ impl Proc {
 }
 
 impl Proc {
-    /// op::CAPBSET: the bounding-set and securebits options of prctl, with Linux's
+    /// op::CAPBSET: the bounding-set, securebits and keep-caps options of prctl, with Linux's
     /// checks (cap_prctl_drop: CAP_SETPCAP before the capability's validity).
     fn capbset(&mut self, me: Pid, what: u64, arg: u64) -> u64 {
         use crate::creds::cap;
@@ -768,6 +768,14 @@ impl Proc {
             3 if arg & !ALL != 0 || !c.capable(cap::SETPCAP) => err(libc::EPERM),
             3 => {
                 c.keep_caps = arg & KEEP_CAPS != 0;
+                0
+            }
+            // PR_GET_KEEPCAPS and PR_SET_KEEPCAPS: the same bit, with no capability
+            // needed (no securebit is ever locked here).
+            4 => c.keep_caps as u64,
+            5 if arg > 1 => err(libc::EINVAL),
+            5 => {
+                c.keep_caps = arg == 1;
                 0
             }
             _ => err(libc::EINVAL),

@@ -91,7 +91,8 @@ pub const SCHED_TARGET: u64 = 0x118a;
 /// The caller's bounding set and securebits for prctl (cap_task_prctl): a1 = 0
 /// PR_CAPBSET_READ of capability a2 (a0 = 0 or 1), 1 PR_CAPBSET_DROP of a2 (needs
 /// CAP_SETPCAP), 2 PR_GET_SECUREBITS, 3 PR_SET_SECUREBITS to a2 (needs CAP_SETPCAP;
-/// only SECBIT_KEEP_CAPS is kept). a0 = -EINVAL / -EPERM on failure.
+/// only SECBIT_KEEP_CAPS is kept), 4 PR_GET_KEEPCAPS, 5 PR_SET_KEEPCAPS to a2 (0 or
+/// 1). a0 = -EINVAL / -EPERM on failure.
 pub const CAPBSET: u64 = 0x118b;
 /// The caller's allocation found no frame: run the OOM killer (`oom`). a0 = the
 /// pid it sent SIGKILL to, or `oom::outcome::WAIT` / `oom::outcome::NONE`.

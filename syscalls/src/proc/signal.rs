@@ -85,6 +85,18 @@ impl Proc {
         if self.action_of(pid, signo) == action::IGNORE && !targets.iter().any(|t| self.threads.get(t).is_some_and(held)) {
             return;
         }
+        // Past RLIMIT_SIGPENDING, a real-time signal from kill() loses its siginfo
+        // (Linux's __send_signal): it is pending once, so an instance already queued
+        // stands for it and nothing more is queued.
+        if signo >= sig::SIGRTMIN && info.code == code::SI_USER && self.sigpending_full(pid) {
+            let pending = match thread {
+                Some(t) => self.threads.get(&t).map_or(0, |t| t.pending.set),
+                None => p.pending.set,
+            };
+            if pending & bit != 0 {
+                return;
+            }
+        }
         let queued = match thread {
             Some(t) => self.threads.get_mut(&t).is_some_and(|t| t.pending.push(info)),
             None => self.processes.get_mut(&pid).is_some_and(|p| p.pending.push(info)),
@@ -261,9 +273,11 @@ impl Proc {
     /// EAGAIN unless it was sent by kill(), SI_USER). Counts the process's own queues:
     /// grantix keeps no per-user count.
     fn rt_queue_full(&self, pid: Pid, info: &SigInfo) -> bool {
-        if info.signo < sig::SIGRTMIN || info.code == code::SI_USER {
-            return false;
-        }
+        info.signo >= sig::SIGRTMIN && info.code != code::SI_USER && self.sigpending_full(pid)
+    }
+
+    /// Whether process `pid` has RLIMIT_SIGPENDING siginfos queued.
+    fn sigpending_full(&self, pid: Pid) -> bool {
         let Some(p) = self.processes.get(&pid) else { return false };
         let limit = p.rlimits.get(libc::RLIMIT_SIGPENDING as usize).map_or(u64::MAX, |l| l.0);
         let queued = p.pending.queued() + p.threads.iter().filter_map(|t| self.threads.get(t)).map(|t| t.pending.queued()).sum::<usize>();

@@ -400,10 +400,11 @@ pub fn lends(op: u64, a: &[u64; 6], mut mem: impl ProcessMemory) -> Result<Vec<L
                 opt(&mut v, Lend::read(a[3], 8));
             }
         }
-        // NULL is not lent: the fd is checked first (EBADF, EINVAL), then the
-        // pointer (timerfd's own EFAULT).
+        // The new value is copied before anything is checked (EFAULT first, as on
+        // Linux); gettime's NULL is not lent: the fd is checked first (EBADF,
+        // EINVAL), then the pointer (timerfd's own EFAULT).
         nr::TIMERFD_SETTIME => {
-            opt(&mut v, Lend::read(a[2], 32));
+            v.push(Lend::read(a[2], 32));
             opt(&mut v, Lend::write(a[3], 32));
         }
         nr::TIMERFD_GETTIME => opt(&mut v, Lend::write(a[1], 32)),
