@@ -147,8 +147,11 @@ pub fn call(linux: &mut Linux, env: &mut dyn Env, c: &Caller, n: u64, a: [u64; 6
             if n == nr::SCHED_SETAFFINITY {
                 return setaffinity(env, c, a);
             }
-            if matches!(n, nr::SCHED_GETAFFINITY | nr::SCHED_RR_GET_INTERVAL) && target(env, c, a[0]).is_none() {
-                return err(libc::ESRCH);
+            let Some(t) = target(env, c, a[0]) else { return err(libc::ESRCH) };
+            // SCHED_FIFO and SCHED_DEADLINE threads have no time slice (Linux's rt
+            // class gives one to SCHED_RR only, the deadline class none): 0.
+            if n == nr::SCHED_RR_GET_INTERVAL && matches!(cur(linux, t).policy, libc::SCHED_FIFO | SCHED_DEADLINE) {
+                return if env.write(c.q(a[1]), &[0u8; 16]).is_ok() { 0 } else { err(libc::EFAULT) };
             }
             if n == nr::SCHED_GETAFFINITY { misc::getaffinity(env, c, a) } else { misc::sched(env, c, n, a) }
         }

@@ -10,8 +10,9 @@
  * past RLIMIT_SIGPENDING is EAGAIN (but not from kill()), wait4(INT_MIN) is ESRCH,
  * gettimeofday writes the time zone, prctl's timer slack, bounding set, securebits,
  * keep-caps, dumpable and no_new_privs checks, timer_settime with no new value is
- * EINVAL, and timerfd's order (gettime: the fd before the pointer; settime: the new value, then
- * flags and value, then the fd). Never sets a real-time policy or signals anything
+ * EINVAL, timerfd's order (gettime: the fd before the pointer; settime: the new
+ * value, then flags and value, then the fd), and the round-robin interval of
+ * SCHED_FIFO (0) and SCHED_RR (100 ms), set by a child on itself. Signals nothing
  * but itself and its own children. Must start as root (exits 77 otherwise). Golden
  * from qemu-riscv64, which passes these calls to the host kernel. */
 #define _GNU_SOURCE
@@ -227,6 +228,29 @@ int main(void)
     mask = 1ull << 63;
     CHECK_ERR("setaffinity without an online CPU", setaff(0, sizeof mask, &mask), EINVAL);
     CHECK_ERR("setaffinity length 0 (an empty mask)", setaff(0, 0, &mask), EINVAL);
+
+    /* The round-robin interval: none for SCHED_FIFO, the quantum for SCHED_RR (in a
+     * child that sets the policy on itself and exits at once). */
+    fflush(stdout);
+    pid_t rc = fork();
+    if (rc == 0) {
+        failures = 0;
+        struct sched_param fp = { 1 };
+        struct timespec ts = { 99, 99 };
+        CHECK_OK("SCHED_FIFO priority 1", setsched(0, SCHED_FIFO, &fp));
+        CHECK_OK("rr_get_interval of a SCHED_FIFO thread", syscall(SYS_sched_rr_get_interval, 0, &ts));
+        check("is zero", ts.tv_sec * 1000000000L + ts.tv_nsec, 0);
+        CHECK_OK("SCHED_RR priority 1", setsched(0, SCHED_RR, &fp));
+        CHECK_OK("rr_get_interval of a SCHED_RR thread", syscall(SYS_sched_rr_get_interval, 0, &ts));
+        check("is 100 ms", ts.tv_sec * 1000000000L + ts.tv_nsec, 100000000);
+        fp.sched_priority = 0;
+        setsched(0, SCHED_OTHER, &fp);
+        fflush(stdout);
+        _exit(failures);
+    }
+    int rst = 0;
+    waitpid(rc, &rst, 0);
+    failures += WIFEXITED(rst) ? WEXITSTATUS(rst) : 1;
 
     /* SCHED_DEADLINE has no priorities. */
     check("sched_get_priority_max(SCHED_DEADLINE)", syscall(SYS_sched_get_priority_max, SCHED_DEADLINE_), 0);
