@@ -12,7 +12,8 @@
  * keep-caps, dumpable and no_new_privs checks, timer_settime with no new value is
  * EINVAL, timerfd's order (gettime: the fd before the pointer; settime: the new
  * value, then flags and value, then the fd), and the round-robin interval of
- * SCHED_FIFO (0) and SCHED_RR (100 ms), set by a child on itself. Signals nothing
+ * SCHED_FIFO (0) and SCHED_RR (100 ms), set by a child on itself; a zombie's
+ * /proc/PID (state Z) until it is reaped. Signals nothing
  * but itself and its own children. Must start as root (exits 77 otherwise). Golden
  * from qemu-riscv64, which passes these calls to the host kernel. */
 #define _GNU_SOURCE
@@ -373,6 +374,28 @@ int main(void)
     CHECK_ERR("timerfd_settime a pipe", syscall(SYS_timerfd_settime, p[0], 0, &its, NULL), EINVAL);
     CHECK_ERR("timerfd_settime bad old pointer", syscall(SYS_timerfd_settime, tfd, 0, &its, (void *)8), EFAULT);
     CHECK_OK("timerfd_settime", syscall(SYS_timerfd_settime, tfd, 0, &its, &old));
+
+    /* A zombie keeps its /proc/PID (state Z) until it is reaped. */
+    fflush(stdout);
+    c = fork();
+    if (c == 0)
+        _exit(0);
+    siginfo_t wi;
+    CHECK_OK("waitid WNOWAIT", waitid(P_PID, c, &wi, WEXITED | WNOWAIT));
+    char path[64], state = '?';
+    snprintf(path, sizeof path, "/proc/%d/stat", c);
+    FILE *f = fopen(path, "r");
+    check("a zombie's /proc/PID/stat opens", f != NULL, 1);
+    if (f) {
+        if (fscanf(f, "%*[^)]%*c %c", &state) != 1)
+            state = '?';
+        fclose(f);
+    }
+    check("its state is Z", state, 'Z');
+    snprintf(path, sizeof path, "/proc/%d", c);
+    CHECK_OK("a zombie's /proc/PID is there", access(path, F_OK));
+    waitpid(c, &st, 0);
+    CHECK_ERR("gone once reaped", access(path, F_OK), ENOENT);
 
     return finish("proc_argchecks");
 }

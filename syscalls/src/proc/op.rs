@@ -99,5 +99,6 @@ pub const CAPBSET: u64 = 0x118b;
 pub const OOM_KILL: u64 = 0x1187;
 /// The state letter of thread a1 for /proc/PID/stat: a0 = b'R' (running or
 /// runnable), b'S' (blocked), b'T' (its process stopped), b'Z' (its process ended,
-/// not yet reaped); -ESRCH for no such thread.
+/// not yet reaped; also for a1 the pid of a zombie, whose threads are gone); -ESRCH
+/// for no such thread.
 pub const THREAD_STATE: u64 = 0x1188;

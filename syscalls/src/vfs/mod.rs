@@ -515,7 +515,9 @@ impl Vfs {
             self.close(env, pid, fd);
         }
         self.locks.release_process(pid, None);
-        self.tables.remove(&pid);
+        if let Some(t) = self.tables.remove(&pid) {
+            self.keep_zombie(env, pid, t);
+        }
         self.slack.remove(&pid);
         self.aio_exit(pid);
         let tids: Vec<u32> = self.threads.iter().filter(|(_, p)| **p == pid).map(|(t, _)| *t).collect();
@@ -583,6 +585,7 @@ impl Vfs {
                         f.refs += 1;
                     }
                 }
+                self.zombies.remove(&(s[0] as u32));
                 self.tables.insert(s[0] as u32, t);
                 val(0)
             }
