@@ -5,7 +5,7 @@
 //! (with P: `grantix /path/riscv64-program argv0 args`, see `crate::qemu`). binfmt_misc
 //! passes no flags: settings come from the GRANTIX_* variables.
 
-use crate::launch::Stop;
+use crate::stop::Stop;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 

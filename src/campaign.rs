@@ -7,8 +7,8 @@
 //! at I, so a job scheduler can spread one campaign over machines; `grantix campaign
 //! merge` joins the JSON lines and prints the summary.
 
-use crate::campaign_report::Tally;
-use crate::launch::Stop;
+use crate::campaign_report::{RunRecord, Tally};
+use crate::stop::Stop;
 use personality::inject::{Kind, Spec, Trigger};
 use personality::stats::RunReport;
 use std::collections::BTreeMap;
@@ -60,24 +60,6 @@ pub struct CampaignArgs {
     /// The workload and its arguments (after --).
     #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
     program: Vec<std::ffi::OsString>,
-}
-
-/// One run's outcome: a line of the JSON output.
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-pub struct RunRecord {
-    pub run: u64,
-    pub config: String,
-    pub inject: String,
-    /// The fault actually fired (a trigger past the workload's last call does not).
-    pub fired: bool,
-    pub status: i32,
-    pub correct: bool,
-    pub kernel_crash: bool,
-    pub restarts: u64,
-    pub silent_corruption: bool,
-    pub app_visible_failure: bool,
-    pub hung: bool,
-    pub wall_s: f64,
 }
 
 struct Outcome {

@@ -2,10 +2,27 @@
 //! of a campaign's outcomes, with charts drawn by `plot`: what share of the faults that
 //! fired each configuration survived, by outcome, by target service and by fault kind.
 
-use crate::campaign::RunRecord;
 use crate::compare::html_escape;
 use crate::plot::bar_chart;
 use std::collections::BTreeMap;
+
+/// One run's outcome: a line of the JSON output.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct RunRecord {
+    pub run: u64,
+    pub config: String,
+    pub inject: String,
+    /// The fault actually fired (a trigger past the workload's last call does not).
+    pub fired: bool,
+    pub status: i32,
+    pub correct: bool,
+    pub kernel_crash: bool,
+    pub restarts: u64,
+    pub silent_corruption: bool,
+    pub app_visible_failure: bool,
+    pub hung: bool,
+    pub wall_s: f64,
+}
 
 /// Counts of one group of runs (a configuration, or a configuration and a target);
 /// also the campaign's printed summary.

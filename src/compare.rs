@@ -1,7 +1,7 @@
 //! `grantix compare`: runs a program under both configurations with the same input and
 //! schedule, checks the output is identical, and reports what the split kernel costs.
 
-use crate::launch::Stop;
+use crate::stop::Stop;
 use personality::stats::{RunReport, SyscallStat};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};

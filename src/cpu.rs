@@ -4,7 +4,7 @@
 //! 64-bit riscv model; where the model has extensions the machine lacks, grantix warns
 //! (a program that uses them gets SIGILL), since qemu would emulate them.
 
-use crate::launch::Stop;
+use crate::stop::Stop;
 
 /// The machine's extensions, as a riscv ISA string.
 pub const MACHINE_ISA: &str = "rv64imafdc_zicsr_zifencei";

@@ -2,28 +2,13 @@
 //! settings (`RunSpec`, with their GRANTIX_* environment defaults) and the run itself.
 
 use crate::logging::{self, LogSpec};
+pub use crate::stop::Stop;
 use personality::wiring::service_mut;
 use personality::{Config, Options, Runtime};
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use syscalls::ServiceId;
-
-/// Why grantix stops before (or instead of) running the guest, and what main prints
-/// then: with status 0 (help, version, lists) the message on stdout, otherwise
-/// `grantix: MESSAGE` on stderr.
-#[derive(Debug)]
-pub struct Stop {
-    pub status: i32,
-    pub message: String,
-}
-
-impl Stop {
-    /// A usage or set-up error (exit status 1, as qemu-user's).
-    pub fn usage(message: impl Into<String>) -> Stop {
-        Stop { status: 1, message: message.into() }
-    }
-}
 
 /// The settings that have a GRANTIX_* environment variable (qemu's QEMU_* names with
 /// GRANTIX_ instead): read first, overridden by flags. binfmt_misc passes no flags, so

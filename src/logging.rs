@@ -5,7 +5,7 @@
 //! that makes the personality or the CPU produce those lines at all. RUST_LOG still
 //! adds directives of its own.
 
-use crate::launch::Stop;
+use crate::stop::Stop;
 use std::path::PathBuf;
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::fmt::format::{DefaultFields, Format, Writer};
@@ -80,7 +80,7 @@ pub const CATEGORIES: &[Category] = &[
     Category { name: "guest_errors", help: "log unhandled guest faults and refused images (targets personality, loader)", directives: "personality=warn,loader=warn" },
     Category { name: "page", help: "log images loaded and memory mapped (targets loader, syscalls::mm)", directives: "loader=debug,syscalls::mm=debug" },
     Category { name: "int", help: "log signals delivered and service faults (targets personality, syscalls)", directives: "personality=debug,syscalls=info" },
-    Category { name: "out_asm", help: "show the host code of each translation, with its guest pcs (target grantix::out_asm; jit engine)", directives: "grantix::out_asm=info" },
+    Category { name: "out_asm", help: "show the host code of each translation, with its guest pcs (target out_asm; jit engine)", directives: "out_asm=info" },
     Category { name: "portal", help: "grantix only: the machine's portal calls, grants and revocations (target machine)", directives: "machine=debug" },
     Category { name: "all", help: "everything above", directives: "grantix::trace=trace,personality=debug,syscalls=debug,loader=debug,machine=debug" },
 ];

@@ -16,6 +16,7 @@ mod logging;
 mod qemu;
 mod plot;
 mod report;
+mod stop;
 
 pub use engine::EngineArg;
 use std::ffi::OsString;

@@ -7,9 +7,8 @@ fn main() {
     let src = std::path::Path::new("src");
     println!("cargo:rerun-if-changed=src");
     println!("cargo:rerun-if-changed=opscan.rs");
-    // Every service of this crate owns the op module of its own directory or file;
-    // proc's lifecycle ops (clone, exit, exec) have a file of their own.
-    let rows = opscan::scan(src, "crate", &|m| Some(if m == "lifecycle" { "Proc".into() } else { variant(m) }));
+    // Every service of this crate owns the op modules of its own directory or file.
+    let rows = opscan::scan(src, "crate", &|m| Some(variant(m)));
     let out = std::path::Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("op_names.rs");
     std::fs::write(out, format!("&[\n{rows}]\n")).expect("write op_names.rs");
 }

@@ -115,7 +115,10 @@ fn log_categories_and_log_file() {
     let o = grantix(&["-d", "out_asm", "-D", log.to_str().unwrap(), &guest("glibc", "bench_int"), "20"], &[("GRANTIX_JIT_SYNC", "1")]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let text = std::fs::read_to_string(&log).expect("-D wrote the file");
-    assert!(text.lines().filter(|l| l.contains("grantix::out_asm") && l.contains(" bytes) 0x")).count() > 3, "translations with their guest pcs: {text:.2000}");
+    assert!(text.lines().filter(|l| l.contains("out_asm") && l.contains(" bytes) 0x")).count() > 3, "translations with their guest pcs: {text:.2000}");
+    // Without -d, none of it.
+    let o = grantix(&[&guest("glibc", "bench_int"), "20"], &[("GRANTIX_JIT_SYNC", "1")]);
+    assert!(o.status.success() && !stderr(&o).contains("out_asm") && !stderr(&o).contains("bytes)"), "{}", stderr(&o));
     let help = grantix(&["-d", "help"], &[]);
     assert!(stdout(&help).contains("in_asm") && stdout(&help).contains("guest_errors") && stdout(&help).contains("out_asm"));
     let bad = grantix(&["-d", "nonsense", &prog], &[]);

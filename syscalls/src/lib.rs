@@ -6,7 +6,6 @@ pub mod clock;
 pub mod creds;
 pub mod futex;
 pub mod ipc;
-pub mod lifecycle;
 pub mod opnames;
 pub mod mm;
 pub mod proc;
@@ -21,3 +20,5 @@ pub mod vfs;
 
 pub use service::{Env, Lend, Service, ServiceId, Spec, Template};
 pub use vfs::op as vfs_op;
+/// proc's lifecycle ops (clone, exit, exec), which the personality calls by name.
+pub use proc::lifecycle;

@@ -72,6 +72,10 @@ pub(crate) struct JitEnv {
     /// a convention that preserves every register and returns nothing (see
     /// `translate::stubs`).
     pub ret: [u64; 2],
+    /// What translated code hands the stubs (pointer, then value or width, then
+    /// size): they take `env` alone, so no argument register is pinned around a
+    /// stub call and the translation keeps its values where they are.
+    pub arg: [u64; 3],
     /// For the inline TLB probe of own-space accesses (principal and target both the
     /// hart's DATA): the entry table, the index hash's part that does not depend on
     /// the page, the key's target half, and the (principal, rights) word an entry
@@ -251,6 +255,7 @@ impl Machine {
             next_pc: block.pc,
             fault: None,
             ret: [0; 2],
+            arg: [0; 3],
             tlb,
             own_mix: (data as u64).wrapping_mul(crate::tlb::probe::TARGET_MUL as u64) ^ crate::tlb::probe::principal_mix(data),
             own_key: (data as u64) << crate::tlb::probe::KEY_SHIFT,

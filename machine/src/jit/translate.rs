@@ -327,7 +327,8 @@ impl Tr<'_, '_> {
         // of each access's code, and of the compile time.
         let stub = self.stubs.probe[which][n.trailing_zeros() as usize];
         let f = self.b.ins().iconst(I64, stub as i64);
-        self.b.ins().call_indirect(self.probe_sig, f, &[env, ptr]);
+        self.b.ins().store(trusted(), ptr, env, ARG);
+        self.b.ins().call_indirect(self.probe_sig, f, &[env]);
         let host = self.b.ins().load(I64, trusted(), env, offset_of!(JitEnv, ret) as i32);
         let found = self.b.create_block();
         self.b.ins().brif(host, found, &[], slow, &[]);
@@ -431,8 +432,10 @@ impl Tr<'_, '_> {
         self.b.switch_to_block(slow);
         self.b.seal_block(slow);
         let f = self.b.ins().iconst(I64, self.stubs.load as i64);
-        let wv = self.b.ins().iconst(I32, w as i64);
-        self.b.ins().call_indirect(self.load_sig, f, &[self.env, ptr, wv]);
+        let wv = self.b.ins().iconst(I64, w as i64);
+        self.b.ins().store(trusted(), ptr, self.env, ARG);
+        self.b.ins().store(trusted(), wv, self.env, ARG + 8);
+        self.b.ins().call_indirect(self.load_sig, f, &[self.env]);
         let value = self.b.ins().load(I64, trusted(), self.env, offset_of!(JitEnv, ret) as i32);
         let failed = self.b.ins().load(I64, trusted(), self.env, offset_of!(JitEnv, ret) as i32 + 8);
         self.check(failed, k);
@@ -458,8 +461,11 @@ impl Tr<'_, '_> {
         self.b.switch_to_block(slow);
         self.b.seal_block(slow);
         let f = self.b.ins().iconst(I64, self.stubs.store as i64);
-        let lv = self.b.ins().iconst(I32, log2 as i64);
-        self.b.ins().call_indirect(self.store_sig, f, &[self.env, ptr, v, lv]);
+        let lv = self.b.ins().iconst(I64, log2 as i64);
+        self.b.ins().store(trusted(), ptr, self.env, ARG);
+        self.b.ins().store(trusted(), v, self.env, ARG + 8);
+        self.b.ins().store(trusted(), lv, self.env, ARG + 16);
+        self.b.ins().call_indirect(self.store_sig, f, &[self.env]);
         let failed = self.b.ins().load(I64, trusted(), self.env, offset_of!(JitEnv, ret) as i32 + 8);
         self.check(failed, k);
         self.b.ins().jump(join, &[]);
@@ -1071,23 +1077,20 @@ pub(super) struct Stubs {
     pub probe: [[usize; 4]; 2],
 }
 
-/// The stubs' signatures, `load(env, ptr, width)` and `store(env, ptr, value, log2)`,
-/// in Cranelift's preserve-all convention: a call clobbers no register, so the
-/// translated code around a TLB miss keeps its values (the hart's registers, `env`)
-/// in host registers instead of saving them to the stack on every path for the
-/// sake of the rare call. Results come back through `JitEnv::ret`.
-fn probe_sig() -> Signature {
-    let mut sig = Signature::new(CallConv::PreserveAll);
-    sig.params.extend([AbiParam::new(I64), AbiParam::new(I64)]);
-    sig
-}
+/// Where translated code puts a stub's arguments (`JitEnv::arg`).
+const ARG: i32 = offset_of!(JitEnv, arg) as i32;
 
-fn stub_sigs() -> (Signature, Signature) {
-    let mut load = Signature::new(CallConv::PreserveAll);
-    load.params.extend([AbiParam::new(I64), AbiParam::new(I64), AbiParam::new(I32)]);
-    let mut store = Signature::new(CallConv::PreserveAll);
-    store.params.extend([AbiParam::new(I64), AbiParam::new(I64), AbiParam::new(I64), AbiParam::new(I32)]);
-    (load, store)
+/// The stubs' signature, `stub(env)`, its arguments in `JitEnv::arg` (probe: ptr;
+/// load: ptr, width; store: ptr, value, log2), in Cranelift's preserve-all
+/// convention: a call clobbers no register, and it pins none but `env`'s, which
+/// stays put anyway, so the translated code around a TLB miss keeps its values (the
+/// hart's registers, the register base) in host registers instead of moving them
+/// out of argument registers on every path for the sake of the rare call. Results
+/// come back through `JitEnv::ret`.
+fn stub_sig() -> Signature {
+    let mut sig = Signature::new(CallConv::PreserveAll);
+    sig.params.push(AbiParam::new(I64));
+    sig
 }
 
 /// Compiles the stubs: each saves what the host convention lets `load_helper` or
@@ -1095,7 +1098,6 @@ fn stub_sigs() -> (Signature, Signature) {
 pub(super) fn stubs(module: &mut JITModule, ctx: &mut cranelift_codegen::Context, fctx: &mut FunctionBuilderContext) -> Result<Stubs, String> {
     let call_conv = module.isa().default_call_conv();
     let fcfg = module.target_config();
-    let (load_sig, store_sig) = stub_sigs();
     let mut helper_load = Signature::new(call_conv);
     helper_load.params.extend([AbiParam::new(I64), AbiParam::new(I64), AbiParam::new(I32)]);
     helper_load.returns.extend([AbiParam::new(I64), AbiParam::new(I64)]);
@@ -1104,8 +1106,8 @@ pub(super) fn stubs(module: &mut JITModule, ctx: &mut cranelift_codegen::Context
     helper_store.returns.push(AbiParam::new(I64));
     let mut out = [0usize; 2];
     for (k, (sig, helper, addr)) in [
-        (load_sig, helper_load, load_helper as *const () as usize),
-        (store_sig, helper_store, store_helper as *const () as usize),
+        (stub_sig(), helper_load, load_helper as *const () as usize),
+        (stub_sig(), helper_store, store_helper as *const () as usize),
     ]
     .into_iter()
     .enumerate()
@@ -1118,16 +1120,23 @@ pub(super) fn stubs(module: &mut JITModule, ctx: &mut cranelift_codegen::Context
         b.append_block_params_for_function_params(entry);
         b.switch_to_block(entry);
         b.seal_block(entry);
-        let p = b.block_params(entry).to_vec();
+        let env = b.block_params(entry)[0];
+        // The helper's own arguments: env, ptr, then (load) the width or (store) the
+        // value and log2, the narrow ones as the helper's I32.
+        let mut args = vec![env];
+        for (i, ty) in [I64, if k == 0 { I32 } else { I64 }, I32].into_iter().take(2 + k).enumerate() {
+            let v = b.ins().load(I64, trusted(), env, ARG + 8 * i as i32);
+            args.push(if ty == I32 { b.ins().ireduce(I32, v) } else { v });
+        }
         let f = b.ins().iconst(I64, addr as i64);
-        let call = b.ins().call_indirect(hs, f, &p);
+        let call = b.ins().call_indirect(hs, f, &args);
         let r = b.inst_results(call).to_vec();
         let ret = offset_of!(JitEnv, ret) as i32;
         if k == 0 {
-            b.ins().store(trusted(), r[0], p[0], ret);
-            b.ins().store(trusted(), r[1], p[0], ret + 8);
+            b.ins().store(trusted(), r[0], env, ret);
+            b.ins().store(trusted(), r[1], env, ret + 8);
         } else {
-            b.ins().store(trusted(), r[0], p[0], ret + 8);
+            b.ins().store(trusted(), r[0], env, ret + 8);
         }
         b.ins().return_(&[]);
         b.finalize(fcfg);
@@ -1147,7 +1156,7 @@ pub(super) fn stubs(module: &mut JITModule, ctx: &mut cranelift_codegen::Context
 /// the host address in `env.ret[0]`, else 0 there (no host address is 0).
 fn probe_stub(module: &mut JITModule, ctx: &mut cranelift_codegen::Context, fctx: &mut FunctionBuilderContext, right: PageRights, n: i64) -> Result<usize, String> {
     let fcfg = module.target_config();
-    let sig = probe_sig();
+    let sig = stub_sig();
     module.clear_context(ctx);
     ctx.func.signature = sig.clone();
     let mut b = FunctionBuilder::new(&mut ctx.func, fctx);
@@ -1155,7 +1164,8 @@ fn probe_stub(module: &mut JITModule, ctx: &mut cranelift_codegen::Context, fctx
     b.append_block_params_for_function_params(entry);
     b.switch_to_block(entry);
     b.seal_block(entry);
-    let (env, ptr) = (b.block_params(entry)[0], b.block_params(entry)[1]);
+    let env = b.block_params(entry)[0];
+    let ptr = b.ins().load(I64, trusted(), env, ARG);
     let miss = b.create_block();
     let ret = offset_of!(JitEnv, ret) as i32;
     let page = b.ins().ushr_imm_s(ptr, PAGE_SHIFT as i64);
@@ -1268,8 +1278,7 @@ pub(super) fn compile(
     let sig = block_sig();
     ctx.func.signature = sig.clone();
 
-    let (load_sig, store_sig) = (stub_sigs().0, stub_sigs().1);
-    let probe_sig = probe_sig();
+    let (load_sig, store_sig, probe_sig) = (stub_sig(), stub_sig(), stub_sig());
     let mut step_sig = Signature::new(call_conv);
     step_sig.params.extend([AbiParam::new(ptr), AbiParam::new(ptr), AbiParam::new(I64)]);
     step_sig.returns.push(AbiParam::new(I64));
@@ -1451,8 +1460,8 @@ pub(super) fn compile(
 
     let id = module.declare_anonymous_function(&sig).map_err(|e| e.to_string())?;
     // GRANTIX_JIT_DUMP prints each translation's blocks and host code (for profiling).
-    // `-d out_asm` (or RUST_LOG=grantix::out_asm=info), as qemu's.
-    let dump = tracing::enabled!(target: "grantix::out_asm", tracing::Level::INFO);
+    // `-d out_asm` (or RUST_LOG=out_asm=info; not under `grantix`, whose info lines every run shows), as qemu's.
+    let dump = tracing::enabled!(target: "out_asm", tracing::Level::INFO);
     if dump {
         ctx.set_disasm(true);
     }
@@ -1465,7 +1474,7 @@ pub(super) fn compile(
     if let Some(text) = text {
         // The host address and size, to match a profiler's addresses to guest code.
         let pcs: Vec<String> = parts.iter().map(|p| format!("{:#x}+{}", p.pc, p.len)).collect();
-        tracing::info!(target: "grantix::out_asm", "fn {:#x} at {:p} ({bytes} bytes) {}\n{text}", id.as_u32(), f, pcs.join(" "));
+        tracing::info!(target: "out_asm", "fn {:#x} at {:p} ({bytes} bytes) {}\n{text}", id.as_u32(), f, pcs.join(" "));
     }
     Ok((f, bytes))
 }

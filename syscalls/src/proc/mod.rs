@@ -14,6 +14,7 @@ pub mod credrec;
 pub mod ids;
 pub mod ioprio;
 pub mod kcmp;
+pub mod lifecycle;
 mod lends;
 pub mod limits;
 pub mod op;
@@ -561,7 +562,7 @@ impl Proc {
         let (pid, tid) = Self::caller(a[0]);
         let wake = Self::wake_of(a[0]);
         let s = [a[1], a[2], a[3], a[4], a[5], 0];
-        if let Some(r) = crate::lifecycle::handle(self, env, op, a) {
+        if let Some(r) = lifecycle::handle(self, env, op, a) {
             return Ok(r);
         }
         if let Some(r) = self.signal_op(env, op, pid, tid, wake, s)? {

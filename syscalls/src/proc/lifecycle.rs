@@ -3,7 +3,7 @@
 
 use machine::hart::CallKind;
 use crate::mm::op as mm_op;
-use crate::proc::{ExitStatus, Proc};
+use super::{ExitStatus, Proc};
 use crate::service::{call_errno, err, is_err};
 use crate::vfs::op as vfs_op;
 use crate::{Env, ServiceId};
@@ -82,7 +82,7 @@ pub fn handle(p: &mut Proc, env: &mut dyn Env, op: u64, a: [u64; 6]) -> Option<[
                 pr.ptimers.clear();
                 pr.data = a[2] as u16;
                 for act in pr.actions.iter_mut() {
-                    if act.handler != crate::proc::SIG_IGN {
+                    if act.handler != super::SIG_IGN {
                         *act = Default::default();
                     }
                 }
@@ -123,11 +123,11 @@ fn exec_file(env: &mut dyn Env, rec: u64, c: &crate::creds::Creds) -> crate::cre
 }
 
 fn clone(p: &mut Proc, env: &mut dyn Env, pid: u32, tid: u32, a: [u64; 6]) -> [u64; 2] {
-    use crate::proc::cloneflags as cf;
+    use super::cloneflags as cf;
     let (flags, newsp, tls, ctid) = (a[1], a[2], a[3], a[4]);
     let thread = flags & libc::CLONE_THREAD as u64 != 0;
     let Some(creds) = p.creds(pid).cloned() else { return [err(libc::ESRCH), 0] };
-    if let Err(e) = cf::check(flags & !0xff, &creds, pid == crate::proc::INIT_PID, a[5] & NEWTIME != 0) {
+    if let Err(e) = cf::check(flags & !0xff, &creds, pid == super::INIT_PID, a[5] & NEWTIME != 0) {
         return [err(e), 0];
     }
     if thread && flags & libc::CLONE_VM as u64 == 0 {
@@ -212,8 +212,8 @@ fn clone(p: &mut Proc, env: &mut dyn Env, pid: u32, tid: u32, a: [u64; 6]) -> [u
         if flags & cf::CLONE_CLEAR_SIGHAND != 0 {
             // flush_signal_handlers: handlers go back to SIG_DFL (SIG_IGN stays).
             for act in pr.actions.iter_mut() {
-                if act.handler != crate::proc::SIG_IGN {
-                    act.handler = crate::proc::SIG_DFL;
+                if act.handler != super::SIG_IGN {
+                    act.handler = super::SIG_DFL;
                 }
                 act.flags = 0;
                 act.mask = 0;
