@@ -79,7 +79,8 @@ pub fn sched(env: &mut dyn Env, c: &Caller, n: u64, a: [u64; 6]) -> u64 {
     let realtime = |p: u64| matches!(p as i32, libc::SCHED_FIFO | libc::SCHED_RR);
     match n {
         nr::SCHED_GET_PRIORITY_MAX | nr::SCHED_GET_PRIORITY_MIN => {
-            if !policy_ok(a[0]) {
+            // SCHED_DEADLINE (6) has no priorities: both ends are 0.
+            if !policy_ok(a[0]) && a[0] as i32 != 6 {
                 return err(libc::EINVAL);
             }
             match (realtime(a[0]), n == nr::SCHED_GET_PRIORITY_MAX) {
@@ -96,14 +97,6 @@ pub fn sched(env: &mut dyn Env, c: &Caller, n: u64, a: [u64; 6]) -> u64 {
             if put(env, c, a[1], &0i32.to_le_bytes()) { 0 } else { err(libc::EFAULT) }
         }
         nr::SCHED_SETSCHEDULER if !policy_ok(a[1]) => err(libc::EINVAL),
-        nr::SCHED_SETAFFINITY => {
-            // One hart, CPU 0: a mask without it allows nothing.
-            let mut b = [0u8; 1];
-            if a[1] == 0 || env.read(c.q(a[2]), &mut b).is_err() {
-                return err(if a[1] == 0 { libc::EINVAL } else { libc::EFAULT });
-            }
-            if b[0] & 1 == 0 { err(libc::EINVAL) } else { 0 }
-        }
         nr::SCHED_RR_GET_INTERVAL => {
             // The round-robin quantum Linux reports for SCHED_RR: 100 ms.
             let mut b = [0u8; 16];
@@ -118,22 +111,55 @@ pub fn sched(env: &mut dyn Env, c: &Caller, n: u64, a: [u64; 6]) -> u64 {
     }
 }
 
-/// getpriority and setpriority on the caller's own process (PRIO_PROCESS, who 0 or
-/// its pid): the nice value is remembered and reported, and changes nothing else.
+/// getpriority and setpriority (PRIO_PROCESS: who 0 or any process or thread id;
+/// PRIO_PGRP and PRIO_USER act on the caller's own value): the nice value is
+/// remembered and reported, and changes nothing else. A negative who names nothing
+/// (ESRCH), as does a process group without members.
 pub fn priority(linux: &mut Linux, env: &mut dyn Env, c: &Caller, n: u64, a: [u64; 6]) -> u64 {
     let (which, who) = (a[0] as u32, a[1] as u32);
     if !matches!(which, libc::PRIO_PROCESS | libc::PRIO_PGRP | libc::PRIO_USER) {
         return err(libc::EINVAL);
     }
-    let pid = if which == libc::PRIO_PROCESS && who != 0 { who } else { c.pid };
-    if pid != c.pid && is_err(proc_call(env, c, nr::GETPGID, [pid as u64, 0, 0, 0, 0], &[])) {
+    if (who as i32) < 0 {
         return err(libc::ESRCH);
     }
+    let mut pid = c.pid;
+    if which == libc::PRIO_PROCESS && who != 0 {
+        let r = proc_call(env, c, proc_op::SCHED_TARGET, [who as u64, 0, 0, 0, 0], &[]);
+        if is_err(r) {
+            return r;
+        }
+        pid = r as u32;
+    }
+    // kill(-pgrp, 0) finds the group (EPERM: it exists, the caller may not signal it).
+    if which == libc::PRIO_PGRP && who != 0 && proc_call(env, c, nr::KILL, [(-(who as i64)) as u64, 0, 0, 0, 0], &[]) == err(libc::ESRCH) {
+        return err(libc::ESRCH);
+    }
+    let old = linux.nice.get(&pid).copied().unwrap_or(0);
     if n == nr::GETPRIORITY {
         // The kernel returns 20 - nice so the value is never negative; libc undoes it.
-        return (20 - linux.nice.get(&pid).copied().unwrap_or(0)) as u64;
+        return (20 - old) as u64;
     }
-    linux.nice.insert(pid, (a[2] as i32).clamp(-20, 19));
+    let nice = (a[2] as i32).clamp(-20, 19);
+    if which == libc::PRIO_PROCESS {
+        let r = proc_call(env, c, proc_op::SCHED_TARGET, [who as u64, 1, 0, 0, 0], &[]);
+        if is_err(r) {
+            return r;
+        }
+    }
+    // Lowering the nice value needs CAP_SYS_NICE or RLIMIT_NICE room (can_nice: the
+    // limit is 20 - nice); EACCES, which glibc's nice() reports as EPERM.
+    if nice < old {
+        let rlim = match env.call(ServiceId::Proc, proc_op::RLIMIT, [c.word(), libc::RLIMIT_NICE as u64, 0, 0, 0, 0], &[]) {
+            Ok([soft, _]) if !is_err(soft) => soft,
+            _ => 0,
+        };
+        let capable = matches!(env.call(ServiceId::Proc, proc_op::CAPABLE, [c.word(), 23, 0, 0, 0, 0], &[]), Ok([1, _]));
+        if (20 - nice) as u64 > rlim && !capable {
+            return err(libc::EACCES);
+        }
+    }
+    linux.nice.insert(pid, nice);
     0
 }
 
@@ -141,6 +167,14 @@ pub fn priority(linux: &mut Linux, env: &mut dyn Env, c: &Caller, n: u64, a: [u6
 /// for a failed call).
 fn proc_call(env: &mut dyn Env, c: &Caller, op: u64, args: [u64; 5], lend: &[Lend]) -> u64 {
     match env.call(ServiceId::Proc, op, [c.word(), args[0], args[1], args[2], args[3], args[4]], lend) {
+        Ok([v, _]) => v,
+        Err(e) => syscalls::service::call_errno(&e),
+    }
+}
+
+/// Calls the vfs with the caller word and two arguments; a0 (an errno for a failed call).
+fn vfs_call(env: &mut dyn Env, c: &Caller, op: u64, args: [u64; 2]) -> u64 {
+    match env.call(ServiceId::Vfs, op, [c.word(), args[0], args[1], 0, 0, 0], &[]) {
         Ok([v, _]) => v,
         Err(e) => syscalls::service::call_errno(&e),
     }
@@ -189,9 +223,24 @@ pub fn prctl(env: &mut dyn Env, c: &Caller, a: [u64; 6]) -> u64 {
             let sig = proc_call(env, c, proc_op::PDEATHSIG, [0, 0, 0, 0, 0], &[]) as i32;
             if put(env, c, a[1], &sig.to_le_bytes()) { 0 } else { err(libc::EFAULT) }
         }
+        // SUID_DUMP_DISABLE or SUID_DUMP_USER; no_new_privs can only be set (to 1),
+        // with the unused arguments zero (Linux's checks).
+        libc::PR_SET_DUMPABLE if a[1] > 1 => err(libc::EINVAL),
+        libc::PR_SET_NO_NEW_PRIVS if a[1] != 1 || a[2] | a[3] | a[4] != 0 => err(libc::EINVAL),
+        libc::PR_GET_NO_NEW_PRIVS if a[1] | a[2] | a[3] | a[4] != 0 => err(libc::EINVAL),
         libc::PR_SET_DUMPABLE | libc::PR_SET_NO_NEW_PRIVS => 0,
         libc::PR_GET_DUMPABLE => 1,
         libc::PR_GET_NO_NEW_PRIVS => 0,
+        libc::PR_CAPBSET_READ => proc_call(env, c, proc_op::CAPBSET, [0, a[1], 0, 0, 0], &[]),
+        libc::PR_CAPBSET_DROP => proc_call(env, c, proc_op::CAPBSET, [1, a[1], 0, 0, 0], &[]),
+        libc::PR_GET_SECUREBITS => proc_call(env, c, proc_op::CAPBSET, [2, 0, 0, 0, 0], &[]),
+        libc::PR_SET_SECUREBITS => proc_call(env, c, proc_op::CAPBSET, [3, a[1], 0, 0, 0], &[]),
+        libc::PR_GET_KEEPCAPS => proc_call(env, c, proc_op::CAPBSET, [4, 0, 0, 0, 0], &[]),
+        libc::PR_SET_KEEPCAPS => proc_call(env, c, proc_op::CAPBSET, [5, a[1], 0, 0, 0], &[]),
+        // The timer slack is the vfs's (it serves /proc/PID/timerslack_ns): 0 resets
+        // it to the default the process inherited.
+        libc::PR_SET_TIMERSLACK => vfs_call(env, c, syscalls::vfs::op::TIMERSLACK, [1, a[1]]),
+        libc::PR_GET_TIMERSLACK => vfs_call(env, c, syscalls::vfs::op::TIMERSLACK, [0, 0]),
         _ => err(libc::EINVAL),
     }
 }

@@ -36,14 +36,25 @@ fn valid(p: i32) -> bool {
     matches!(p, libc::SCHED_OTHER | libc::SCHED_FIFO | libc::SCHED_RR | libc::SCHED_BATCH | libc::SCHED_IDLE | SCHED_DEADLINE)
 }
 
-/// The thread `pid` names for a scheduling call (0: the caller), if it exists.
+/// The thread `pid` names for a scheduling call (0: the caller), if it exists (a
+/// process without threads, init, included).
 fn target(env: &mut dyn Env, c: &Caller, pid: u64) -> Option<u32> {
     if pid == 0 {
         return Some(c.tid);
     }
-    match env.call(ServiceId::Proc, proc_op::THREAD_ALIVE, [c.word(), pid, 0, 0, 0, 0], &[]) {
-        Ok([1, _]) => Some(pid as u32),
+    match env.call(ServiceId::Proc, proc_op::SCHED_TARGET, [c.word(), pid, 0, 0, 0, 0], &[]) {
+        Ok([r, _]) if !syscalls::service::is_err(r) => Some(pid as u32),
         _ => None,
+    }
+}
+
+/// Whether the caller may change the scheduling of thread `pid` (0: itself): Linux's
+/// check_same_owner, or CAP_SYS_NICE. EPERM (or ESRCH).
+pub(crate) fn may_change(env: &mut dyn Env, c: &Caller, pid: u64) -> Result<(), i32> {
+    match env.call(ServiceId::Proc, proc_op::SCHED_TARGET, [c.word(), pid, 1, 0, 0, 0], &[]) {
+        Ok([r, _]) if syscalls::service::is_err(r) => Err(-(r as i64) as i32),
+        Ok(_) => Ok(()),
+        Err(_) => Err(libc::ESRCH),
     }
 }
 
@@ -100,7 +111,7 @@ pub fn call(linux: &mut Linux, env: &mut dyn Env, c: &Caller, n: u64, a: [u64; 6
                 return err(libc::EINVAL);
             }
             let p = Policy { policy, priority: u32::from_le_bytes(b), dl: [0; 3] };
-            match check(env, c, &p) {
+            match check(env, c, &p).and_then(|()| may_change(env, c, a[0])) {
                 Ok(()) => {
                     linux.sched.insert(t, p);
                     0
@@ -133,12 +144,37 @@ pub fn call(linux: &mut Linux, env: &mut dyn Env, c: &Caller, n: u64, a: [u64; 6
             if (pid < 0 && n == nr::SCHED_RR_GET_INTERVAL) || (n == nr::SCHED_GETAFFINITY && a[1] < 8) {
                 return err(libc::EINVAL);
             }
-            if matches!(n, nr::SCHED_SETAFFINITY | nr::SCHED_GETAFFINITY | nr::SCHED_RR_GET_INTERVAL) && target(env, c, a[0]).is_none() {
-                return err(libc::ESRCH);
+            if n == nr::SCHED_SETAFFINITY {
+                return setaffinity(env, c, a);
+            }
+            let Some(t) = target(env, c, a[0]) else { return err(libc::ESRCH) };
+            // SCHED_FIFO and SCHED_DEADLINE threads have no time slice (Linux's rt
+            // class gives one to SCHED_RR only, the deadline class none): 0.
+            if n == nr::SCHED_RR_GET_INTERVAL && matches!(cur(linux, t).policy, libc::SCHED_FIFO | SCHED_DEADLINE) {
+                return if env.write(c.q(a[1]), &[0u8; 16]).is_ok() { 0 } else { err(libc::EFAULT) };
             }
             if n == nr::SCHED_GETAFFINITY { misc::getaffinity(env, c, a) } else { misc::sched(env, c, n, a) }
         }
     }
+}
+
+/// sched_setaffinity(pid, len, mask), in Linux's order: the mask is copied first
+/// (EFAULT; at most the kernel's one-word cpumask, a shorter one zero-filled), then
+/// the thread (ESRCH), its owner (EPERM), and a mask without CPU 0, the one hart,
+/// allows nothing (EINVAL).
+fn setaffinity(env: &mut dyn Env, c: &Caller, a: [u64; 6]) -> u64 {
+    let mut b = [0u8; 8];
+    let len = a[1].min(8) as usize;
+    if len > 0 && (a[2] == 0 || env.read(c.q(a[2]), &mut b[..len]).is_err()) {
+        return err(libc::EFAULT);
+    }
+    if (a[0] as i32) < 0 || target(env, c, a[0]).is_none() {
+        return err(libc::ESRCH);
+    }
+    if let Err(e) = may_change(env, c, a[0]) {
+        return err(e);
+    }
+    if b[0] & 1 == 0 { err(libc::EINVAL) } else { 0 }
 }
 
 /// sched_setattr(pid, attr, flags).
@@ -189,7 +225,7 @@ fn setattr(linux: &mut Linux, env: &mut dyn Env, c: &Caller, a: [u64; 6]) -> u64
         p.priority = old.priority;
         p.dl = old.dl;
     }
-    if let Err(e) = check(env, c, &p) {
+    if let Err(e) = check(env, c, &p).and_then(|()| may_change(env, c, a[0])) {
         return err(e);
     }
     linux.sched.insert(t, p);

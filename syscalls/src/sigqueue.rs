@@ -148,6 +148,11 @@ pub struct SigQueue {
 }
 
 impl SigQueue {
+    /// How many siginfos are queued (what RLIMIT_SIGPENDING counts).
+    pub fn queued(&self) -> usize {
+        self.queue.len()
+    }
+
     /// Queues `info`; false if it was dropped (a standard signal already pending, or
     /// the queue is full).
     pub fn push(&mut self, info: SigInfo) -> bool {

@@ -168,6 +168,11 @@ impl Service for Time {
                 let ns = self.now(libc::CLOCK_REALTIME).unwrap_or(0);
                 let tv = Timeval { sec: (ns / 1_000_000_000) as i64, usec: ((ns % 1_000_000_000) / 1000) as i64 };
                 UserPtr::new(s[0]).write_opt(env, &tv)?;
+                // The kernel's time zone is never set here: tz reads {0, 0}, written
+                // as Linux writes sys_tz (a bad tz is EFAULT).
+                if s[1] != 0 {
+                    env.write(s[1], &[0u8; 8])?;
+                }
                 [0, 0]
             }
             nr::NANOSLEEP => match read_timespec(env, s[0])? {
@@ -221,8 +226,6 @@ pub fn qualify(n: u64, a: &[u64; 6], q: impl Fn(u64) -> u64) -> [u64; 6] {
     match n {
         nr::CLOCK_GETTIME | nr::CLOCK_GETRES | nr::CLOCK_SETTIME | nr::CLOCK_ADJTIME => [a[0], q(a[1]), 0, 0, 0, 0],
         nr::CLOCK_NANOSLEEP => [a[0], a[1], q(a[2]), q(a[3]), 0, 0],
-        // The time zone is not kept: tz is never written.
-        nr::GETTIMEOFDAY => [q(a[0]), a[1], 0, 0, 0, 0],
         _ => [q(a[0]), q(a[1]), 0, 0, 0, 0],
     }
 }
@@ -243,7 +246,7 @@ pub fn lends(op: u64, a: &[u64; 6]) -> Vec<Lend> {
     match op {
         nr::CLOCK_GETTIME => vec![Lend::write(a[1], 16)],
         nr::CLOCK_GETRES => opt(a[1], 16, true).into_iter().collect(),
-        nr::GETTIMEOFDAY => opt(a[0], 16, true).into_iter().collect(),
+        nr::GETTIMEOFDAY => [opt(a[0], 16, true), opt(a[1], 8, true)].into_iter().flatten().collect(),
         nr::NANOSLEEP => [Some(Lend::read(a[0], 16)), opt(a[1], 16, true)].into_iter().flatten().collect(),
         nr::CLOCK_NANOSLEEP => [Some(Lend::read(a[2], 16)), opt(a[3], 16, true)].into_iter().flatten().collect(),
         nr::TIMES => opt(a[0], 32, true).into_iter().collect(),

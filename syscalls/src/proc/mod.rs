@@ -679,6 +679,8 @@ impl Proc {
                 _ => [self.oom_adj_may_write(pid, a[1] as Pid), 0],
             },
             op::OOM_SCORE => [self.oom_score(env.machine(), a[1] as Pid), 0],
+            op::SCHED_TARGET => [self.sched_target(pid, a[1] as Pid, a[2] == 1), 0],
+            op::CAPBSET => [self.capbset(pid, a[1], a[2]), 0],
             op::THREAD_STATE => [self.thread_state(a[1] as Pid), 0],
             op::OOM_KILL => [self.oom_kill(env.machine()), 0],
             op::CAPABLE => [self.creds(pid).is_some_and(|c| c.capable(a[1] as u32)) as u64, 0],
@@ -727,6 +729,66 @@ impl Proc {
             },
             _ => [err(libc::ENOSYS), 0],
         })
+    }
+}
+
+impl Proc {
+    /// op::SCHED_TARGET: the process of thread or process `target` (0: the caller's),
+    /// and whether process `me` may change its scheduling when `change`.
+    fn sched_target(&self, me: Pid, target: Pid, change: bool) -> u64 {
+        let owner = if target == 0 {
+            Some(me)
+        } else {
+            // init (pid 1) has no threads but exists.
+            self.threads.get(&target).map(|t| t.pid).or_else(|| self.processes.get(&target).filter(|p| p.exit.is_none()).map(|p| p.pid))
+        };
+        let Some(owner) = owner else { return err(libc::ESRCH) };
+        if change && owner != me {
+            let (Some(c), Some(t)) = (self.creds(me), self.creds(owner)) else { return err(libc::ESRCH) };
+            // The owner half of setpriority's rule (same nice value: no EACCES).
+            if let Err(e) = crate::creds::may_setpriority(c, t, 0, 0) {
+                return err(e);
+            }
+        }
+        owner as u64
+    }
+}
+
+impl Proc {
+    /// op::CAPBSET: the bounding-set, securebits and keep-caps options of prctl, with Linux's
+    /// checks (cap_prctl_drop: CAP_SETPCAP before the capability's validity).
+    fn capbset(&mut self, me: Pid, what: u64, arg: u64) -> u64 {
+        use crate::creds::cap;
+        /// SECBIT_KEEP_CAPS; every defined bit and lock (Linux's SECURE_ALL_BITS and
+        /// their locks, exec bits included).
+        const KEEP_CAPS: u64 = 1 << 4;
+        const ALL: u64 = 0xfff;
+        let Some(c) = self.processes.get_mut(&me).map(|p| &mut p.creds) else { return err(libc::ESRCH) };
+        match what {
+            0 if arg > cap::LAST as u64 => err(libc::EINVAL),
+            0 => c.bounding.has(arg as u32) as u64,
+            1 if !c.capable(cap::SETPCAP) => err(libc::EPERM),
+            1 if arg > cap::LAST as u64 => err(libc::EINVAL),
+            1 => {
+                c.bounding = c.bounding.without(arg as u32);
+                0
+            }
+            2 => if c.keep_caps { KEEP_CAPS } else { 0 },
+            3 if arg & !ALL != 0 || !c.capable(cap::SETPCAP) => err(libc::EPERM),
+            3 => {
+                c.keep_caps = arg & KEEP_CAPS != 0;
+                0
+            }
+            // PR_GET_KEEPCAPS and PR_SET_KEEPCAPS: the same bit, with no capability
+            // needed (no securebit is ever locked here).
+            4 => c.keep_caps as u64,
+            5 if arg > 1 => err(libc::EINVAL),
+            5 => {
+                c.keep_caps = arg == 1;
+                0
+            }
+            _ => err(libc::EINVAL),
+        }
     }
 }
 

@@ -83,10 +83,22 @@ pub const MAY_ACCESS: u64 = 0x1184;
 pub const OOM_ADJ: u64 = 0x1185;
 /// a0 = /proc/PID/oom_score of process a1.
 pub const OOM_SCORE: u64 = 0x1186;
+/// Whether thread or process a1 (0: the caller) exists, and with a2 = 1 whether the
+/// caller may change its scheduling (nice, policy, affinity: Linux's
+/// check_same_owner/set_one_prio_perm, the caller's euid is the target's uid or euid,
+/// or CAP_SYS_NICE). a0 = the target's pid, -ESRCH or -EPERM.
+pub const SCHED_TARGET: u64 = 0x118a;
+/// The caller's bounding set and securebits for prctl (cap_task_prctl): a1 = 0
+/// PR_CAPBSET_READ of capability a2 (a0 = 0 or 1), 1 PR_CAPBSET_DROP of a2 (needs
+/// CAP_SETPCAP), 2 PR_GET_SECUREBITS, 3 PR_SET_SECUREBITS to a2 (needs CAP_SETPCAP;
+/// only SECBIT_KEEP_CAPS is kept), 4 PR_GET_KEEPCAPS, 5 PR_SET_KEEPCAPS to a2 (0 or
+/// 1). a0 = -EINVAL / -EPERM on failure.
+pub const CAPBSET: u64 = 0x118b;
 /// The caller's allocation found no frame: run the OOM killer (`oom`). a0 = the
 /// pid it sent SIGKILL to, or `oom::outcome::WAIT` / `oom::outcome::NONE`.
 pub const OOM_KILL: u64 = 0x1187;
 /// The state letter of thread a1 for /proc/PID/stat: a0 = b'R' (running or
 /// runnable), b'S' (blocked), b'T' (its process stopped), b'Z' (its process ended,
-/// not yet reaped); -ESRCH for no such thread.
+/// not yet reaped; also for a1 the pid of a zombie, whose threads are gone); -ESRCH
+/// for no such thread.
 pub const THREAD_STATE: u64 = 0x1188;

@@ -150,6 +150,9 @@ impl Proc {
                 Ok([0, 0])
             }
             nr::TIMER_SETTIME => {
+                if s[2] == 0 {
+                    return e(libc::EINVAL);
+                }
                 let Some(cur) = self.processes.get(&pid).and_then(|p| p.ptimers.get(&id)).copied() else { return e(libc::EINVAL) };
                 let mut b = [0u8; ITIMERSPEC_SIZE as usize];
                 env.read(s[2], &mut b)?;

@@ -88,6 +88,18 @@ impl Proc {
         if self.action_of(pid, signo) == action::IGNORE && !targets.iter().any(|t| self.threads.get(t).is_some_and(held)) {
             return;
         }
+        // Past RLIMIT_SIGPENDING, a real-time signal from kill() loses its siginfo
+        // (Linux's __send_signal): it is pending once, so an instance already queued
+        // stands for it and nothing more is queued.
+        if signo >= sig::SIGRTMIN && info.code == code::SI_USER && self.sigpending_full(pid) {
+            let pending = match thread {
+                Some(t) => self.threads.get(&t).map_or(0, |t| t.pending.set),
+                None => p.pending.set,
+            };
+            if pending & bit != 0 {
+                return;
+            }
+        }
         let queued = match thread {
             Some(t) => self.threads.get_mut(&t).is_some_and(|t| t.pending.push(info)),
             None => self.processes.get_mut(&pid).is_some_and(|p| p.pending.push(info)),
@@ -208,7 +220,8 @@ impl Proc {
         let alive = |p: &&super::Process| p.exit.is_none();
         let targets: Vec<Pid> = match target {
             // A zombie can be signalled (to no effect) until it is reaped, as on Linux.
-            t if t > 0 => self.processes.get(&(t as Pid)).map(|p| p.pid).into_iter().collect(),
+            // Any thread id names its process (Linux's kill_pid_info).
+            t if t > 0 => self.processes.get(&(t as Pid)).map(|p| p.pid).or_else(|| self.threads.get(&(t as Pid)).map(|th| th.pid)).into_iter().collect(),
             0 => {
                 let pg = self.processes.get(&me).map_or(0, |p| p.pgid);
                 self.processes.values().filter(alive).filter(|p| p.pgid == pg).map(|p| p.pid).collect()
@@ -258,8 +271,28 @@ impl Proc {
         info
     }
 
+    /// Whether a real-time signal with `info` cannot be queued to process `pid`
+    /// (Linux's __send_signal: a queued siginfo beyond RLIMIT_SIGPENDING is refused with
+    /// EAGAIN unless it was sent by kill(), SI_USER). Counts the process's own queues:
+    /// grantix keeps no per-user count.
+    fn rt_queue_full(&self, pid: Pid, info: &SigInfo) -> bool {
+        info.signo >= sig::SIGRTMIN && info.code != code::SI_USER && self.sigpending_full(pid)
+    }
+
+    /// Whether process `pid` has RLIMIT_SIGPENDING siginfos queued.
+    fn sigpending_full(&self, pid: Pid) -> bool {
+        let Some(p) = self.processes.get(&pid) else { return false };
+        let limit = p.rlimits.get(libc::RLIMIT_SIGPENDING as usize).map_or(u64::MAX, |l| l.0);
+        let queued = p.pending.queued() + p.threads.iter().filter_map(|t| self.threads.get(t)).map(|t| t.pending.queued()).sum::<usize>();
+        queued as u64 >= limit
+    }
+
     /// tkill, tgkill (tgid 0 = any process) and rt_tgsigqueueinfo.
     fn kill_thread(&mut self, me: Pid, tgid: Pid, tid: Pid, info: SigInfo) -> u64 {
+        // Linux: a tid (or a given tgid) that is not positive is EINVAL, before the signal.
+        if tid as i32 <= 0 || (tgid as i32) < 0 {
+            return err(libc::EINVAL);
+        }
         if info.signo > 64 {
             return err(libc::EINVAL);
         }
@@ -268,6 +301,9 @@ impl Proc {
                 let p = th.pid;
                 if let Err(e) = self.may_signal(me, p, info.signo) {
                     return err(e);
+                }
+                if info.signo != 0 && self.rt_queue_full(p, &info) {
+                    return err(libc::EAGAIN);
                 }
                 if info.signo != 0 {
                     self.send(p, Some(tid), info);
@@ -423,9 +459,14 @@ impl Proc {
     /// si_code (>= 0, or SI_TKILL) when it signals itself.
     fn sigqueueinfo(&mut self, env: &mut dyn Env, me: Pid, op: u64, s: [u64; 6]) -> Result<[u64; 2], Fault> {
         let (tgid, tid, signo, uinfo) = if op == nr::RT_SIGQUEUEINFO { (s[0] as Pid, None, s[1] as u32, s[2]) } else { (s[0] as Pid, Some(s[1] as Pid), s[2] as u32, s[3]) };
-        if signo > 64 {
+        if signo > 64 || tid.is_some_and(|t| t as i32 <= 0 || tgid as i32 <= 0) {
             return Ok([err(libc::EINVAL), 0]);
         }
+        // Linux's kill_proc_info finds the process by any of its thread ids.
+        let tgid = match tid {
+            None if !self.processes.contains_key(&tgid) => self.threads.get(&tgid).map_or(tgid, |t| t.pid),
+            _ => tgid,
+        };
         let mut b = [0u8; 128];
         env.read(uinfo, &mut b)?;
         let info = SigInfo::from_bytes(signo, &b);
@@ -439,6 +480,9 @@ impl Proc {
                     Some(p) if p.exit.is_none() => {
                         if let Err(e) = self.may_signal(me, tgid, signo) {
                             return Ok([err(e), 0]);
+                        }
+                        if signo != 0 && self.rt_queue_full(tgid, &info) {
+                            return Ok([err(libc::EAGAIN), 0]);
                         }
                         if signo != 0 {
                             self.send(tgid, None, info);
@@ -497,6 +541,8 @@ impl Proc {
             }
             nr::KILL => [self.kill(pid, s[0] as i32 as i64, s[1] as u32), 0],
             nr::TKILL => [self.kill_thread(pid, 0, s[0] as Pid, self.user_info(s[1] as u32, code::SI_TKILL, pid)), 0],
+            // tgkill's tgid must be positive too (tkill's 0 means any process).
+            nr::TGKILL if s[0] as i32 <= 0 => [err(libc::EINVAL), 0],
             nr::TGKILL => [self.kill_thread(pid, s[0] as Pid, s[1] as Pid, self.user_info(s[2] as u32, code::SI_TKILL, pid)), 0],
             nr::RT_SIGQUEUEINFO | nr::RT_TGSIGQUEUEINFO => return self.sigqueueinfo(env, pid, op, s).map(Some),
             nr::RT_SIGACTION => return self.sigaction(env, pid, s).map(Some),

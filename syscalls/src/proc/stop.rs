@@ -23,7 +23,10 @@ const SA_NOCLDSTOP: u64 = 1;
 impl Proc {
     /// `op::THREAD_STATE` of thread `tid`.
     pub(crate) fn thread_state(&self, tid: Pid) -> u64 {
-        let Some(t) = self.threads.get(&tid) else { return crate::service::err(libc::ESRCH) };
+        let Some(t) = self.threads.get(&tid) else {
+            // A zombie's threads are gone; its pid names it until it is reaped.
+            return if self.processes.get(&tid).is_some_and(|p| p.exit.is_some()) { b'Z' as u64 } else { crate::service::err(libc::ESRCH) };
+        };
         let p = self.processes.get(&t.pid);
         if p.is_none_or(|p| p.exit.is_some()) || t.state == ThreadState::Exited {
             return b'Z' as u64;

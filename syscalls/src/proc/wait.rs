@@ -130,6 +130,8 @@ impl Proc {
             return Ok([err(libc::EINVAL), 0]);
         }
         let which = match want {
+            // -INT_MIN names no group (Linux, since dd83c161fbcc).
+            i32::MIN => return Ok([err(libc::ESRCH), 0]),
             -1 => Which::Any,
             0 => Which::Group(self.processes.get(&pid).map_or(0, |p| p.pgid)),
             w if w > 0 => Which::Pid(w as Pid),

@@ -400,11 +400,14 @@ pub fn lends(op: u64, a: &[u64; 6], mut mem: impl ProcessMemory) -> Result<Vec<L
                 opt(&mut v, Lend::read(a[3], 8));
             }
         }
+        // The new value is copied before anything is checked (EFAULT first, as on
+        // Linux); gettime's NULL is not lent: the fd is checked first (EBADF,
+        // EINVAL), then the pointer (timerfd's own EFAULT).
         nr::TIMERFD_SETTIME => {
             v.push(Lend::read(a[2], 32));
             opt(&mut v, Lend::write(a[3], 32));
         }
-        nr::TIMERFD_GETTIME => v.push(Lend::write(a[1], 32)),
+        nr::TIMERFD_GETTIME => opt(&mut v, Lend::write(a[1], 32)),
         nr::SOCKETPAIR => v.push(Lend::write(a[3], 8)),
         nr::BIND | nr::CONNECT => v.push(Lend::read(a[1], a[2].min(128))),
         nr::ACCEPT | nr::ACCEPT4 => out_with_len(mem, a[1], a[2], true, &mut v),

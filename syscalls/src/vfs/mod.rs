@@ -137,6 +137,9 @@ pub mod op {
     /// The host stub's wait (`hostexec::wait`): a0 = 0 and a1 = the program's end
     /// (code | signal << 8 | core << 16), or BLOCK.
     pub const HOST_WAIT: u64 = 0x3021;
+    /// prctl's timer slack of the caller's process (what /proc/PID/timerslack_ns shows):
+    /// a1 = 0 reads it (a0), a1 = 1 sets it to a2 (0: back to its default).
+    pub const TIMERSLACK: u64 = 0x3084;
 }
 
 /// Capacity of a pipe, as Linux's default.
@@ -520,7 +523,9 @@ impl Vfs {
             self.close(env, pid, fd);
         }
         self.locks.release_process(pid, None);
-        self.tables.remove(&pid);
+        if let Some(t) = self.tables.remove(&pid) {
+            self.keep_zombie(env, pid, t);
+        }
         self.slack.remove(&pid);
         self.aio_exit(pid);
         let tids: Vec<u32> = self.threads.iter().filter(|(_, p)| **p == pid).map(|(t, _)| *t).collect();
@@ -588,6 +593,7 @@ impl Vfs {
                         f.refs += 1;
                     }
                 }
+                self.zombies.remove(&(s[0] as u32));
                 self.tables.insert(s[0] as u32, t);
                 val(0)
             }
@@ -608,6 +614,13 @@ impl Vfs {
             op::PIDFD_PID => self.pidfd_pid(pid, fd),
             op::GETFD => self.getfd(pid, s[0] as u32, s[1] as i32),
             op::FILE_ID => self.file_of(s[0] as u32, s[1] as i32).map_or(fail(libc::EBADF), val),
+            op::TIMERSLACK => {
+                let e = self.slack.entry(pid).or_insert((procsys::DEFAULT_SLACK, procsys::DEFAULT_SLACK));
+                if s[0] == 1 {
+                    e.0 = if s[1] == 0 { e.1 } else { s[1] };
+                }
+                val(if s[0] == 1 { 0 } else { e.0 })
+            }
             op::THREAD_EXIT => {
                 self.waits.forget_thread(who.tid);
                 self.fifos.forget_thread(who.tid);
@@ -762,7 +775,7 @@ impl Service for Vfs {
         self.changed = false;
         self.acting.take();
         self.st.host_quiet = false;
-        let r = if (op::FORK..=op::POLL_LIMIT).contains(&op) || (op::PIDFD_NEW..=op::FILE_ID).contains(&op) {
+        let r = if (op::FORK..=op::POLL_LIMIT).contains(&op) || (op::PIDFD_NEW..=op::TIMERSLACK).contains(&op) {
             self.board_op(env, who, op, s)
         } else if op == op::HOST_SPAWN {
             hostexec::spawn(self, env, who, s)

@@ -10,7 +10,7 @@
 use super::abi::{self, Stat, s};
 use super::path::{self, Node};
 use super::wait::Who;
-use super::{Backend, Vfs};
+use super::{Backend, FdTable, Vfs};
 use crate::service::{Env, Lend, ServiceId};
 use machine::addr;
 
@@ -92,8 +92,13 @@ impl Vfs {
     /// What canonical guest path `g` names, seen by process `pid`.
     pub(super) fn lookup(&self, env: &mut dyn Env, pid: u32, g: &str) -> Node {
         // A thread the vfs has not met yet is asked of proc (tgkill with signal 0).
-        let mut task_ok =
-            |p: u32, t: u32| self.tasks(p).contains(&t) || matches!(env.call(ServiceId::Proc, crate::sysno::TGKILL, [(pid as u64) << 32 | pid as u64, p as u64, t as u64, 0, 0, 0], &[]), Ok([0, _]));
+        // Thread 0 asks whether ended process p is still a zombie.
+        let mut task_ok = |p: u32, t: u32| {
+            if t == 0 {
+                return is_zombie(env, p);
+            }
+            self.tasks(p).contains(&t) || matches!(env.call(ServiceId::Proc, crate::sysno::TGKILL, [(pid as u64) << 32 | pid as u64, p as u64, t as u64, 0, 0, 0], &[]), Ok([0, _]))
+        };
         self.synth_node(pid, g, &mut task_ok).unwrap_or_else(|| match self.mounts.host(g) {
             Some(h) => path::node_of(&h),
             None => super::prefix::node(&self.root, self.prefix.as_deref(), g),
@@ -102,7 +107,7 @@ impl Vfs {
 
     /// `synth_node` for threads the vfs has seen.
     fn synth_known(&self, pid: u32, g: &str) -> Option<Node> {
-        self.synth_node(pid, g, &mut |p, t| self.tasks(p).contains(&t))
+        self.synth_node(pid, g, &mut |p, t| if t == 0 { self.zombies.contains_key(&p) } else { self.tasks(p).contains(&t) })
     }
 
     /// Whether `g` is in a synthesized tree (where nothing can be created).
@@ -113,7 +118,25 @@ impl Vfs {
     /// A process named in /proc: "self" is the caller, digits are a pid the vfs knows.
     fn proc_pid(&self, name: &str) -> Option<u32> {
         let p: u32 = name.parse().ok()?;
-        self.tables.contains_key(&p).then_some(p)
+        (self.tables.contains_key(&p) || self.zombies.contains_key(&p)).then_some(p)
+    }
+
+    /// Process `p`'s table, or what it left as a zombie.
+    fn table_of(&self, p: u32) -> Option<&FdTable> {
+        self.tables.get(&p).or_else(|| self.zombies.get(&p))
+    }
+
+    /// Keeps the table of ended process `pid` for /proc/PID while it is a zombie, and
+    /// forgets the zombies proc has reaped since (checked once there are many).
+    pub(super) fn keep_zombie(&mut self, env: &mut dyn Env, pid: u32, mut t: FdTable) {
+        t.fds.clear();
+        if self.zombies.len() >= 64 {
+            let reaped: Vec<u32> = self.zombies.keys().copied().filter(|&z| !is_zombie(env, z)).collect();
+            for z in reaped {
+                self.zombies.remove(&z);
+            }
+        }
+        self.zombies.insert(pid, t);
     }
 
     fn synth_node(&self, pid: u32, g: &str, task_ok: &mut dyn FnMut(u32, u32) -> bool) -> Option<Node> {
@@ -179,7 +202,14 @@ impl Vfs {
             },
             [p, tail @ ..] => {
                 let Some(p) = self.proc_pid(p) else { return Node::Missing };
-                let Some(t) = self.tables.get(&p) else { return Node::Missing };
+                let t = match self.tables.get(&p) {
+                    Some(t) => t,
+                    None if task_ok(p, 0) => match self.zombies.get(&p) {
+                        Some(t) => t,
+                        None => return Node::Missing,
+                    },
+                    None => return Node::Missing,
+                };
                 match tail {
                     [] | ["fd"] | ["task"] => Node::Dir,
                     ["cwd"] => Node::Link(t.cwd.clone()),
@@ -295,7 +325,7 @@ impl Vfs {
             return Some(v);
         }
         let p = self.proc_pid(parts.first()?)?;
-        let t = self.tables.get(&p)?;
+        let t = self.table_of(p)?;
         match parts.as_slice()[1..] {
             ["task"] => {
                 for tid in self.tasks(p) {
@@ -450,7 +480,7 @@ impl Vfs {
     /// The contents of /proc/PID/`f`.
     fn pid_file(&mut self, env: &mut dyn Env, who: Who, p: u32, tid: u32, f: &str, sid: machine::Sid) -> Option<Vec<u8>> {
         let name = self.comm(env, p, tid);
-        let t = self.tables.get(&p)?;
+        let t = self.table_of(p)?;
         let exe = t.exe.clone();
         // Asked of proc as the process itself would ask.
         let mut ask = |n: u64| env.call(ServiceId::Proc, n, [(p as u64) << 32 | p as u64, 0, 0, 0, 0, 0], &[]).ok().filter(|r| !crate::service::is_err(r[0])).map(|r| r[0] as i64);
@@ -707,4 +737,9 @@ mod oom_tests {
         assert_eq!(parse_kstrtoint(b"9999999999"), Err(libc::ERANGE));
         assert_eq!(parse_kstrtoint(b"5\0garbage"), Ok(5));
     }
+}
+
+/// Whether proc says ended process `p` is a zombie (not yet reaped).
+fn is_zombie(env: &mut dyn Env, p: u32) -> bool {
+    matches!(env.call(ServiceId::Proc, crate::proc::op::THREAD_STATE, [(p as u64) << 32 | p as u64, p as u64, 0, 0, 0, 0], &[]), Ok([r, _]) if r == b'Z' as u64)
 }

@@ -53,6 +53,9 @@ pub struct VfsState {
     pub pipe_max: u64,
     /// Each process's timer slack and its default (/proc/PID/timerslack_ns).
     pub slack: BTreeMap<u32, (u64, u64)>,
+    /// The tables (their descriptors closed) of processes that ended: /proc/PID of
+    /// a zombie stays until its parent reaps it (proc says which are still zombies).
+    pub zombies: BTreeMap<u32, FdTable>,
     /// AIO contexts (`aio`).
     pub aio: super::aio::Aio,
     /// The guest path each file handle was made for, by host (device, inode)
@@ -137,6 +140,7 @@ impl VfsState {
             sysctl: BTreeMap::new(),
             pipe_max: super::procsys::PIPE_MAX_DEFAULT,
             slack: BTreeMap::new(),
+            zombies: BTreeMap::new(),
             aio: Default::default(),
             handles: BTreeMap::new(),
             loops: Default::default(),

@@ -115,25 +115,34 @@ fn itimerspec(interval: u128, value: u128) -> [u8; 32] {
     b
 }
 
-/// timerfd_settime(fd, flags, new*, old*) and timerfd_gettime(fd, cur*).
+/// timerfd_settime(fd, flags, new*, old*) and timerfd_gettime(fd, cur*), each in
+/// Linux's order: gettime checks the fd (EBADF, EINVAL) before the pointer (EFAULT);
+/// settime copies the new value first (its lend: EFAULT), then checks the flags and
+/// the value (EINVAL), then the fd.
 pub fn time(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> Regs {
-    let (id, _) = tri!(v.get(who.pid, s[0] as i32));
-    let Some(Backend::Timer(t)) = v.files.get_mut(&id).map(|f| &mut f.backend) else { return fail(libc::EINVAL) };
-    let now = clock_ns(t.clock).unwrap_or(0);
-    t.advance(now);
     if n == nr::TIMERFD_GETTIME {
+        let (id, _) = tri!(v.get(who.pid, s[0] as i32));
+        let Some(Backend::Timer(t)) = v.files.get_mut(&id).map(|f| &mut f.backend) else { return fail(libc::EINVAL) };
+        let now = clock_ns(t.clock).unwrap_or(0);
+        t.advance(now);
+        if s[1] == 0 {
+            return fail(libc::EFAULT);
+        }
         let (i, r) = t.current(now);
         env.write(s[1], &itimerspec(i, r))?;
         return val(0);
     }
     let flags = s[1];
+    let mut b = [0u8; 32];
+    env.read(s[2], &mut b)?;
     if flags & !(TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET) != 0 {
         return fail(libc::EINVAL);
     }
-    let mut b = [0u8; 32];
-    env.read(s[2], &mut b)?;
     let (Some(interval), Some(value)) = (abi::timespec_ns(&b[0..16]), abi::timespec_ns(&b[16..32])) else { return fail(libc::EINVAL) };
+    let (id, _) = tri!(v.get(who.pid, s[0] as i32));
     let Some(Backend::Timer(t)) = v.files.get_mut(&id).map(|f| &mut f.backend) else { return fail(libc::EINVAL) };
+    let now = clock_ns(t.clock).unwrap_or(0);
+    t.advance(now);
     let old = t.current(now);
     t.ticks = 0;
     t.generation += 1;
