@@ -110,7 +110,7 @@ impl Linux {
             nr::GETRUSAGE => Value(misc::getrusage(env, c, a)),
             nr::PRCTL => Value(misc::prctl(env, c, a)),
             nr::RISCV_HWPROBE => Value(misc::hwprobe(env, c, a)),
-            nr::MEMBARRIER => Value(0),
+            nr::MEMBARRIER => Value(sys::membarrier::membarrier(self, c, a)),
             n if native::handles(n) => sys::directory::dispatch(self, env, c, n, a),
             // Known, deliberately answered -ENOSYS so libc falls back (the table's
             // Refused rows: clone3 -> clone, rseq and the robust list getter).

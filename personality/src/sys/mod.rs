@@ -8,5 +8,6 @@ pub mod clone3;
 pub mod directory;
 pub mod execveat;
 pub mod futex2;
+pub mod membarrier;
 pub mod process;
 pub mod robust;

@@ -29,7 +29,7 @@ pub fn lends(op: u64, a: &[u64; 6]) -> Vec<Lend> {
         nr::GET_ROBUST_LIST => [req(a[1], 8, true), req(a[2], 8, true), None],
         nr::TIMER_CREATE => [opt(a[1], ptimer::SIGEVENT_SIZE, false), req(a[2], 4, true), None],
         nr::PIDFD_SEND_SIGNAL => [opt(a[2], 128, false), None, None],
-        nr::TIMER_SETTIME => [req(a[2], ptimer::ITIMERSPEC_SIZE, false), opt(a[3], ptimer::ITIMERSPEC_SIZE, true), None],
+        nr::TIMER_SETTIME => [opt(a[2], ptimer::ITIMERSPEC_SIZE, false), opt(a[3], ptimer::ITIMERSPEC_SIZE, true), None],
         nr::TIMER_GETTIME => [req(a[1], ptimer::ITIMERSPEC_SIZE, true), None, None],
         nr::PRLIMIT64 => [opt(a[2], 16, false), opt(a[3], 16, true), None],
         nr::GETRLIMIT => [req(a[1], 16, true), None, None],
