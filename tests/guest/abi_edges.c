@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -32,6 +31,12 @@
 #ifndef P_PIDFD
 #define P_PIDFD 3
 #endif
+/* <linux/futex.h>'s operations (musl's headers have no linux/ directory). */
+#define FUTEX_WAIT_PRIVATE 128
+#define FUTEX_WAKE_PRIVATE 129
+#define FUTEX_REQUEUE 3
+#define FUTEX_CMP_REQUEUE 4
+#define FUTEX_CMP_REQUEUE_PRIVATE 132
 
 static long futex(void *u, int op, long val, long val2, void *u2, long val3)
 {
