@@ -32,7 +32,14 @@ impl Linux {
         match n {
             nr::EXIT => sys::process::exit(self, env, c, a[0], false),
             nr::EXIT_GROUP => sys::process::exit(self, env, c, a[0], true),
-            nr::EXECVE => sys::process::execve(env, c, a),
+            nr::EXECVE | nr::EXECVEAT => {
+                let o = if n == nr::EXECVE { sys::process::execve(env, c, a) } else { sys::execveat::execveat(env, c, a) };
+                // A new image is a new mm: membarrier registrations do not survive it.
+                if matches!(o, Outcome::NoReturn) {
+                    self.membarrier.remove(&c.pid);
+                }
+                o
+            }
             nr::CLONE => {
                 let v = sys::process::clone(env, c, a);
                 // vfork: proc holds the parent until the child execs or exits; it
@@ -51,7 +58,6 @@ impl Linux {
                 }
                 Value(v)
             }
-            nr::EXECVEAT => sys::execveat::execveat(env, c, a),
             syscalls::vfs::hostexec::HOST_WAIT_NR => sys::hostexec::wait(self, env, c),
             nr::FUTEX_WAKE | nr::FUTEX_WAIT | nr::FUTEX_REQUEUE | nr::FUTEX_WAITV => sys::futex2::call(self, env, c, n, a),
             nr::REBOOT => sys::admin::reboot(self, env, c, a),
@@ -111,7 +117,7 @@ impl Linux {
             nr::GETRUSAGE => Value(misc::getrusage(env, c, a)),
             nr::PRCTL => Value(misc::prctl(env, c, a)),
             nr::RISCV_HWPROBE => Value(misc::hwprobe(env, c, a)),
-            nr::MEMBARRIER => Value(0),
+            nr::MEMBARRIER => Value(sys::membarrier::membarrier(self, c, a)),
             n if native::handles(n) => sys::directory::dispatch(self, env, c, n, a),
             // Known, deliberately answered -ENOSYS so libc falls back (the table's
             // Refused rows: clone3 -> clone, rseq and the robust list getter).

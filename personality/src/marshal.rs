@@ -56,7 +56,8 @@ pub fn marshal(env: &mut dyn Env, to: ServiceId, n: u64, data: Sid, a: [u64; 6],
         Origin::Native => prepare(to, n, data, a, origin, syscalls::vfs::LentReader(read))?,
     };
     // A sleep's `rem` is written only if the sleep is interrupted: Linux does not look
-    // at it before, so a bad one is dropped (the sleep reports no remainder).
+    // at it before, so a bad one is not lent but marked (`UNWRITABLE_REM`): the sleep
+    // goes on, and only an interrupted one fails, with EFAULT (nanosleep_copyout).
     if let Some(i) = syscalls::time::remainder_arg(n).filter(|_| to == ServiceId::Time) {
         let rem = args[i];
         // Only when no other argument is the same pointer: dropping its lend would drop
@@ -64,7 +65,7 @@ pub fn marshal(env: &mut dyn Env, to: ServiceId, n: u64, data: Sid, a: [u64; 6],
         let alone = args.iter().enumerate().all(|(j, &p)| j == i || p != rem);
         if rem != 0 && alone && !lends.iter().filter(|l| l.ptr == rem).all(|l| accessible(env, l)) {
             lends.retain(|l| l.ptr != rem);
-            args[i] = 0;
+            args[i] = syscalls::time::UNWRITABLE_REM;
         }
     }
     if lends.iter().all(|l| accessible(env, l)) { Ok(Marshalled { args, lends }) } else { Err(libc::EFAULT) }

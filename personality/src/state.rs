@@ -35,6 +35,8 @@ pub struct Linux {
     pub random: u64,
     /// Scheduling policies set by thread (`sched`; SCHED_OTHER when absent).
     pub sched: std::collections::BTreeMap<u32, Policy>,
+    /// membarrier registrations by pid, as the REGISTER_* command bits (`sys::membarrier`).
+    pub membarrier: std::collections::BTreeMap<u32, u32>,
 }
 
 /// A thread's policy and real-time priority as `sched` sets them (SCHED_OTHER, 0 by
@@ -116,5 +118,6 @@ impl Linux {
         // Its SEM_UNDO adjustments (after vfs: closing its queue descriptors).
         let _ = env.call(ServiceId::Ipc, syscalls::ipc::op::EXIT, [w, 0, 0, 0, 0, 0], &[]);
         self.nice.remove(&pid);
+        self.membarrier.remove(&pid);
     }
 }

@@ -265,6 +265,11 @@ impl Service for Futex {
                 [self.wake(env, word, val as u64, bits), 0]
             }
             FUTEX_REQUEUE | FUTEX_CMP_REQUEUE => {
+                // futex_requeue takes both counts as ints: a negative one is EINVAL
+                // before either word is looked at.
+                if (val as i32) < 0 || (timeout as u32 as i32) < 0 {
+                    return Ok([err(libc::EINVAL), 0]);
+                }
                 if uaddr2 % 4 != 0 {
                     return Ok([err(libc::EINVAL), 0]);
                 }
@@ -318,6 +323,11 @@ pub fn lends(a: &[u64; 6]) -> Vec<Lend> {
     }
     if fop == FUTEX_WAKE_OP {
         v.push(Lend::read_write(a[4], 4));
+    }
+    // A shared requeue keys uaddr2 by its page (get_futex_key faults it in: EFAULT
+    // when unmapped or PROT_NONE); a private one only needs the address.
+    if matches!(fop, FUTEX_REQUEUE | FUTEX_CMP_REQUEUE) && a[1] & FUTEX_PRIVATE_FLAG == 0 {
+        v.push(Lend::read(a[4], 4));
     }
     v
 }

@@ -217,7 +217,7 @@ syscall_table! {
     nr::OPEN_BY_HANDLE_AT => Vfs(Fd, Ptr, OpenFlags) RESTART;
     nr::SIGNALFD4 => Vfs(Fd, Ptr, Uint, Hex) NONE, Support::Partial("a poll or epoll wait notices a signal's arrival within 10 ms");
     nr::READAHEAD => Vfs(Fd, Int, Uint) NONE, Support::Partial("a hint: checked, then left to the host's page cache");
-    nr::MEMFD_CREATE => Vfs(Path, Hex) NONE, Support::Partial("a host memfd with the host's seals; F_SEAL_WRITE is not refused while a writable shared mapping exists (the host does not see guest mappings)");
+    nr::MEMFD_CREATE => Vfs(Path, Hex) NONE, Support::Partial("a host memfd with the host's seals; F_SEAL_WRITE is EBUSY while a guest mapping may write it (mm is asked)");
     // Linux AIO (vfs::aio): performed at submission, completions in a ring per context.
     nr::IO_SETUP => Vfs(Uint, Ptr) NONE;
     nr::IO_DESTROY => Vfs(Addr) NONE;
@@ -306,7 +306,7 @@ syscall_table! {
     nr::GETRLIMIT => Proc(Int, Ptr) NONE;
     nr::SETRLIMIT => Proc(Int, Ptr) NONE;
     nr::UMASK => Proc(Mode) NONE;
-    nr::PERSONALITY => Proc(Hex) NONE, Support::Partial("the persona is kept and inherited; its flags change nothing");
+    nr::PERSONALITY => Proc(Hex) NONE, Support::Partial("the persona is kept and inherited; of its flags only STICKY_TIMEOUTS changes anything (pselect6, ppoll)");
     nr::GETPID => Proc() IDEMPOTENT;
     nr::GETPPID => Proc() IDEMPOTENT;
     nr::GETUID => Proc() NONE;
@@ -445,7 +445,7 @@ syscall_table! {
     nr::GETCPU => Linux(Ptr, Ptr, Ptr) NONE, Support::Partial(ONE_HART);
     nr::RISCV_HWPROBE => Linux(Ptr, Uint, Uint, Ptr, Hex) NONE;
     nr::GETRANDOM => Linux(Out(1), Uint, Hex) NONE, Support::Partial("deterministic bytes from a per-run generator");
-    nr::MEMBARRIER => Linux(Int, Hex, Int) NONE, Support::Partial("one hart runs at a time: nothing to order");
+    nr::MEMBARRIER => Linux(Int, Hex, Int) NONE, Support::Partial("one hart runs at a time: nothing to order; the commands, query mask and registrations are Linux's");
     nr::CLONE3 => Linux(Ptr, Uint) NO_NATIVE, Support::Partial(CLONE_LIMITS);
     // The native directory service (private numbers).
     private::LOOKUP => Linux(In(1), Uint) NONE;

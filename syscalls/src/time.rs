@@ -116,6 +116,9 @@ impl Time {
         match Wake::from_code((caller >> 24) & 0xff) {
             Some(Wake::Timeout) => Ok([0, 0]),
             Some(Wake::Signal) => {
+                if rem == UNWRITABLE_REM {
+                    return Ok([err(libc::EFAULT), 0]);
+                }
                 if rem != 0 {
                     let left = env.call(ServiceId::Proc, proc_op::DEADLINE_LEFT, [who, 0, 0, 0, 0, 0], &[]).map_or(0, |r| r[0]);
                     UserPtr::new(rem).write(env, &Timespec::from_ns(if left == u64::MAX { 0 } else { left as u128 }))?;
@@ -180,8 +183,14 @@ impl Service for Time {
                 None => [err(libc::EINVAL), 0],
             },
             nr::CLOCK_NANOSLEEP => {
+                // Clocks Linux cannot sleep on (no nsleep in their k_clock: the calling
+                // thread's CPU clock, the raw and coarse clocks) are EOPNOTSUPP, before
+                // the request is looked at.
+                if matches!(s[0] as i32, libc::CLOCK_THREAD_CPUTIME_ID | libc::CLOCK_MONOTONIC_RAW | libc::CLOCK_REALTIME_COARSE | libc::CLOCK_MONOTONIC_COARSE) {
+                    return Ok([err(libc::EOPNOTSUPP), 0]);
+                }
                 let Some(req) = read_timespec(env, s[2])? else { return Ok([err(libc::EINVAL), 0]) };
-                // A thread's CPU clock cannot be slept on (Linux: EINVAL).
+                // A thread's CPU clock named by id cannot be slept on (Linux: EINVAL).
                 if cpu_clock(s[0] as i32).is_some_and(|(w, _, _)| w == crate::proc::cpu::which::THREAD) {
                     return Ok([err(libc::EINVAL), 0]);
                 }
@@ -229,6 +238,10 @@ pub fn qualify(n: u64, a: &[u64; 6], q: impl Fn(u64) -> u64) -> [u64; 6] {
         _ => [q(a[0]), q(a[1]), 0, 0, 0, 0],
     }
 }
+
+/// What the personality passes for a sleep's `rem` it could not lend (unmapped or
+/// not writable): an interrupted sleep then fails with EFAULT instead of EINTR.
+pub const UNWRITABLE_REM: u64 = u64::MAX;
 
 /// Which argument of a sleep is its `rem` pointer: written only when the sleep is
 /// interrupted, so Linux does not check it up front (a bad one fails nothing else).

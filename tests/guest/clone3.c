@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -258,6 +259,16 @@ int main(int argc, char **argv)
     check("waitid P_PIDFD pid", si.si_pid == r, 1);
     check("waitid P_PIDFD status", si.si_status, 3);
     close(pidfd);
+    /* The pidfd is written before the child exists: an unwritable one is EFAULT
+     * and no child is made (clone302's "invalid pidfd"). */
+    void *gone = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    munmap(gone, 4096);
+    a.pidfd = (uintptr_t)gone;
+    r = c3(&a, sizeof a);
+    if (r == 0)
+        _exit(0);
+    check("pidfd unmapped EFAULT", r == -1 && errno == EFAULT, 1);
+    check("pidfd unmapped: no child", waitpid(-1, NULL, WNOHANG) == -1 && errno == ECHILD, 1);
     int sfd = -1;
     r = syscall(SYS_clone, CLONE_PIDFD | CLONE_PARENT_SETTID | SIGCHLD, 0, &sfd, 0, 0);
     if (r == 0)

@@ -198,6 +198,8 @@ int main(void)
     CHECK_ERR("waitv deadline ETIMEDOUT", fwaitv(vec, 3, 0, &t, CLOCK_MONOTONIC), ETIMEDOUT);
     vec[1].uaddr = 8;
     CHECK_ERR("waitv unreadable word EFAULT", fwaitv(vec, 3, 0, NULL, 0), EFAULT);
+    vec[1].uaddr = 1;
+    CHECK_ERR("waitv unaligned word EINVAL", fwaitv(vec, 3, 0, NULL, 0), EINVAL);
     vec[1].uaddr = (uintptr_t)&w2;
     atomic_store(&ready, 0);
     pthread_create(&th[0], NULL, vwaiter, NULL);

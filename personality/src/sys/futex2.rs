@@ -140,6 +140,10 @@ fn waitv_call(linux: &mut Linux, env: &mut dyn Env, c: &Caller, a: [u64; 6]) -> 
     let mut lends = Vec::new();
     for ch in b.chunks(waitv::WAITV_SIZE as usize) {
         let (uaddr, val, shared) = parse(ch)?;
+        // A misaligned word is EINVAL (futex_get_key) before it is looked at.
+        if uaddr % 4 != 0 {
+            return Err(libc::EINVAL);
+        }
         let qa = c.q(uaddr);
         out.extend_from_slice(&qa.to_le_bytes());
         out.extend_from_slice(&(val as u32).to_le_bytes());

@@ -9,5 +9,6 @@ pub mod directory;
 pub mod execveat;
 pub mod futex2;
 pub mod hostexec;
+pub mod membarrier;
 pub mod process;
 pub mod robust;

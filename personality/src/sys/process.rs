@@ -245,6 +245,12 @@ pub fn clone(env: &mut dyn Env, c: &Caller, a: [u64; 6]) -> u64 {
 /// `pidfd_at`: where CLONE_PIDFD's descriptor goes.
 pub fn clone_with(env: &mut dyn Env, c: &Caller, a: [u64; 6], pidfd_at: u64) -> u64 {
     let flags = a[0];
+    // copy_process writes the pidfd before the child exists and fails with EFAULT if
+    // it cannot: no child is made. (Checked before proc's flag checks, so a bad
+    // pointer with invalid flags answers EFAULT where Linux says EINVAL.)
+    if flags & syscalls::proc::cloneflags::CLONE_PIDFD != 0 && !crate::marshal::accessible(env, &Lend::write(c.q(pidfd_at), 4)) {
+        return err(libc::EFAULT);
+    }
     let r = match env.call(ServiceId::Proc, syscalls::lifecycle::CLONE, [c.word(), flags, a[1], a[3], a[4], a[5]], &[]) {
         Ok(r) => r,
         Err(e) => return call_errno(&e),

@@ -91,6 +91,9 @@ pub mod op {
     /// proc made thread a1 in the caller's process: it starts with the calling
     /// thread's memory policy (`mempolicy`).
     pub const THREAD: u64 = 0x2013;
+    /// a0 = 1 if some process maps file (dev a1, ino a2) shared and may write it
+    /// (Linux's i_mmap_writable: F_ADD_SEALS of F_SEAL_WRITE is then EBUSY), else 0.
+    pub const SHARED_WRITERS: u64 = 0x2014;
     /// vfork: child a1 shares the caller's spaces until it execs or exits (`vfork`).
     /// a0 = its DATA space, a1 = its CODE space.
     pub const VFORK: u64 = 0x2080;
@@ -406,6 +409,11 @@ impl Service for Mm {
             op::THREAD => {
                 self.thread_policy(a[0], s[0] as u32);
                 [0, 0]
+            }
+            op::SHARED_WRITERS => {
+                let key = FileKey { dev: s[0], ino: s[1] };
+                let writable = |v: &Vma| v.shared && !v.no_write && matches!(&v.backing, vma::Backing::File(f) if f.key == key);
+                [self.procs.values().any(|p| p.vmas.maps_file(key) && p.vmas.iter().any(writable)) as u64, 0]
             }
             op::SHM_FREE => {
                 self.shm_free(env, s[0] as i32);

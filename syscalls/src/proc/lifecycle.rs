@@ -189,6 +189,7 @@ fn clone(p: &mut Proc, env: &mut dyn Env, pid: u32, tid: u32, a: [u64; 6]) -> [u
         }
         // The new thread starts with its creator's memory policy.
         let _ = env.call(ServiceId::Mm, mm_op::THREAD, [(pid as u64) << 32 | tid as u64, new as u64, 0, 0, 0, 0], &[]);
+        let _ = env.call(ServiceId::Vfs, vfs_op::THREAD_NEW, [(pid as u64) << 32 | tid as u64, new as u64, 0, 0, 0, 0], &[]);
         return [new as u64, data as u64];
     }
     let w = (pid as u64) << 32 | tid as u64;

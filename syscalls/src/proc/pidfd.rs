@@ -16,8 +16,14 @@ const SEND_FLAGS: u64 = 7;
 
 /// The process pidfd `fd` of caller `word` names, or the errno (EBADF).
 pub fn pidfd_target(env: &mut dyn Env, word: u64, fd: u64) -> Result<Pid, u64> {
-    match env.call(ServiceId::Vfs, vfs_op::PIDFD_PID, [word, fd, 0, 0, 0, 0], &[]) {
-        Ok([p, _]) if !is_err(p) => Ok(p as Pid),
+    target_of(env, word, fd, false).map(|(p, _)| p)
+}
+
+/// The process fd `fd` names and whether the fd is O_NONBLOCK: a pidfd, or with
+/// `proc_dir` also a /proc/PID directory.
+pub fn target_of(env: &mut dyn Env, word: u64, fd: u64, proc_dir: bool) -> Result<(Pid, bool), u64> {
+    match env.call(ServiceId::Vfs, vfs_op::PIDFD_PID, [word, fd, proc_dir as u64, 0, 0, 0], &[]) {
+        Ok([p, nb]) if !is_err(p) => Ok((p as Pid, nb == 1)),
         Ok([e, _]) => Err(e),
         Err(_) => Err(err(libc::EBADF)),
     }
@@ -45,8 +51,9 @@ impl Proc {
                 if flags & !SEND_FLAGS != 0 || (flags & SEND_FLAGS).count_ones() > 1 {
                     return e(libc::EINVAL);
                 }
-                let target = match pidfd_target(env, word, s[0]) {
-                    Ok(t) => t,
+                // An open /proc/PID directory serves as a pidfd here (only here).
+                let target = match target_of(env, word, s[0], true) {
+                    Ok((t, _)) => t,
                     Err(v) => return Ok([v, 0]),
                 };
                 let info = if uinfo != 0 {

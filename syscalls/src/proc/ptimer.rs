@@ -150,13 +150,15 @@ impl Proc {
                 Ok([0, 0])
             }
             nr::TIMER_SETTIME => {
+                // sys_timer_settime's order: no new value is EINVAL, an unreadable one
+                // EFAULT, then a bad timespec, then an unknown timer, EINVAL.
                 if s[2] == 0 {
                     return e(libc::EINVAL);
                 }
-                let Some(cur) = self.processes.get(&pid).and_then(|p| p.ptimers.get(&id)).copied() else { return e(libc::EINVAL) };
                 let mut b = [0u8; ITIMERSPEC_SIZE as usize];
                 env.read(s[2], &mut b)?;
                 let (Some(interval), Some(value)) = (timespec(&b, 0), timespec(&b, 16)) else { return e(libc::EINVAL) };
+                let Some(cur) = self.processes.get(&pid).and_then(|p| p.ptimers.get(&id)).copied() else { return e(libc::EINVAL) };
                 if s[3] != 0 {
                     let (i, v) = cur.value(now);
                     env.write(s[3], &itimerspec(i, v))?;
@@ -167,8 +169,17 @@ impl Proc {
                         Clock::Wall(c) => {
                             // An absolute time is converted to a deadline now (a later
                             // clock_settime does not move it); one past is due at once.
-                            let rel = if s[1] & TIMER_ABSTIME != 0 { value.saturating_sub(crate::time::now_ns(c)) } else { value };
-                            t.next = Some(now.checked_add(Duration::from_nanos(rel.min(u64::MAX as u128 / 4) as u64)).unwrap_or(now));
+                            let at = crate::time::now_ns(c);
+                            t.next = if s[1] & TIMER_ABSTIME != 0 && value < at {
+                                // A time already past keeps how long ago it was: the
+                                // periods since then are overruns of the first expiry
+                                // (hrtimer_forward's count, capped at INT_MAX).
+                                let late = Duration::from_nanos((at - value).min(u64::MAX as u128) as u64);
+                                Some(now.checked_sub(late).unwrap_or(now))
+                            } else {
+                                let rel = if s[1] & TIMER_ABSTIME != 0 { value - at } else { value };
+                                Some(now.checked_add(Duration::from_nanos(rel.min(u64::MAX as u128 / 4) as u64)).unwrap_or(now))
+                            };
                         }
                         Clock::Cpu { pid: p, thread, user_only } => {
                             let times = match thread {

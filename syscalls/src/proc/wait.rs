@@ -164,13 +164,19 @@ impl Proc {
         if options & !valid != 0 || options & (WSTOPPED | WEXITED | WCONTINUED) == 0 {
             return Ok([err(libc::EINVAL), 0]);
         }
+        // kernel_waitid: an O_NONBLOCK pidfd waits as WNOHANG, and finding nothing
+        // is then EAGAIN (unless the caller asked for WNOHANG itself).
+        let mut nonblock = false;
         let which = match idtype {
             0 => Which::Any,
             1 => Which::Pid(id),
             2 => Which::Group(if id == 0 { self.processes.get(&pid).map_or(0, |p| p.pgid) } else { id }),
             // P_PIDFD: the process a pidfd of the caller names.
-            3 => match super::pidfd::pidfd_target(env, (pid as u64) << 32, id as u64) {
-                Ok(p) => Which::Pid(p),
+            3 => match super::pidfd::target_of(env, (pid as u64) << 32, id as u64, false) {
+                Ok((p, nb)) => {
+                    nonblock = nb && options & WNOHANG == 0;
+                    Which::Pid(p)
+                }
                 Err(e) => return Ok([e, 0]),
             },
             _ => return Ok([err(libc::EINVAL), 0]),
@@ -179,6 +185,9 @@ impl Proc {
         let Some((child, event)) = found else {
             if !any {
                 return Ok([err(libc::ECHILD), 0]);
+            }
+            if nonblock {
+                return Ok([err(libc::EAGAIN), 0]);
             }
             if options & WNOHANG != 0 {
                 if infop != 0 {

@@ -118,6 +118,21 @@ pub fn fcntl(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
         F_ADD_SEALS | F_GET_SEALS => match &f.backend {
             Backend::Host(h) => {
                 use std::os::fd::AsRawFd;
+                // Sealing against writes while a guest mapping may write the file is
+                // EBUSY (memfd_add_seals' mapping_deny_writable): the host cannot
+                // tell, mm can. After the host's own EPERM/EINVAL checks.
+                const F_SEAL_SEAL: i32 = 1;
+                const F_SEAL_WRITE: i32 = 8;
+                const F_ALL_SEALS: i32 = 0x3f;
+                if cmd == F_ADD_SEALS && arg as i32 & F_SEAL_WRITE != 0 && arg as i32 & !F_ALL_SEALS == 0 && f.flags & libc::O_ACCMODE != libc::O_RDONLY {
+                    let cur = super::host::seals(h.as_raw_fd(), false, 0).unwrap_or(F_SEAL_SEAL);
+                    if cur & (F_SEAL_SEAL | F_SEAL_WRITE) == 0
+                        && let Ok(m) = h.metadata()
+                        && matches!(env.call(crate::service::ServiceId::Mm, crate::mm::op::SHARED_WRITERS, [who.word, std::os::unix::fs::MetadataExt::dev(&m), std::os::unix::fs::MetadataExt::ino(&m), 0, 0, 0], &[]), Ok([1, _]))
+                    {
+                        return fail(libc::EBUSY);
+                    }
+                }
                 match super::host::seals(h.as_raw_fd(), cmd == F_ADD_SEALS, arg as u32) {
                     Ok(r) => val(r as u64),
                     Err(e) => fail(e),

@@ -114,6 +114,9 @@ pub mod op {
     /// the personality asks when ppoll's array cannot be lent, to answer EINVAL for a
     /// count over the limit as Linux does before it looks at the array.
     pub const POLL_LIMIT: u64 = 0x300c;
+    /// proc made thread a1 in the caller's process: /proc/PID/task lists it from now
+    /// on, before it makes a call of its own (it may go straight to a futex wait).
+    pub const THREAD_NEW: u64 = 0x300d;
     /// ipc's mq_open: install a descriptor for queue a1 opened with flags a2 (`mq`).
     pub const MQ_INSTALL: u64 = 0x3010;
     /// ipc's mq_* calls: the queue of descriptor a1 (a0) and its flags (a1), or -EBADF.
@@ -122,7 +125,9 @@ pub mod op {
     pub const MQ_SETFL: u64 = 0x3012;
     /// pidfd_open for proc: a1 = the process, a2 = flags (O_NONBLOCK). a0 = the fd.
     pub const PIDFD_NEW: u64 = 0x3080;
-    /// a0 = the process pidfd a1 of the caller refers to, or -EBADF.
+    /// a0 = the process pidfd a1 of the caller refers to, or -EBADF, and a1 = 1 if
+    /// the pidfd is O_NONBLOCK; with a2 = 1 a /proc/PID directory a1 names PID as well
+    /// (pidfd_send_signal).
     pub const PIDFD_PID: u64 = 0x3081;
     /// pidfd_getfd for proc (which checked the permission): a1 = the process, a2 = its
     /// fd. a0 = a close-on-exec duplicate in the caller's table, or -EBADF.
@@ -611,7 +616,7 @@ impl Vfs {
                 val(0)
             }
             op::PIDFD_NEW => self.pidfd_new(env, pid, s[0] as u32, s[1] as i32),
-            op::PIDFD_PID => self.pidfd_pid(pid, fd),
+            op::PIDFD_PID => self.pidfd_pid(pid, fd, s[1] == 1),
             op::GETFD => self.getfd(pid, s[0] as u32, s[1] as i32),
             op::FILE_ID => self.file_of(s[0] as u32, s[1] as i32).map_or(fail(libc::EBADF), val),
             op::TIMERSLACK => {
@@ -620,6 +625,12 @@ impl Vfs {
                     e.0 = if s[1] == 0 { e.1 } else { s[1] };
                 }
                 val(if s[0] == 1 { 0 } else { e.0 })
+            }
+            op::THREAD_NEW => {
+                if self.tables.contains_key(&pid) {
+                    self.threads.insert(s[0] as u32, pid);
+                }
+                val(0)
             }
             op::THREAD_EXIT => {
                 self.waits.forget_thread(who.tid);
@@ -775,7 +786,7 @@ impl Service for Vfs {
         self.changed = false;
         self.acting.take();
         self.st.host_quiet = false;
-        let r = if (op::FORK..=op::POLL_LIMIT).contains(&op) || (op::PIDFD_NEW..=op::TIMERSLACK).contains(&op) {
+        let r = if (op::FORK..=op::THREAD_NEW).contains(&op) || (op::PIDFD_NEW..=op::TIMERSLACK).contains(&op) {
             self.board_op(env, who, op, s)
         } else if op == op::HOST_SPAWN {
             hostexec::spawn(self, env, who, s)

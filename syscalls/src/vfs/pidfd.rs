@@ -14,9 +14,17 @@ impl Vfs {
     }
 
     /// PIDFD_PID: the process pidfd `fd` of `pid` refers to; EBADF for any other fd.
-    pub(super) fn pidfd_pid(&self, pid: u32, fd: i32) -> Regs {
-        match self.file_of(pid, fd).and_then(|id| self.files.get(&id)).map(|f| &f.backend) {
-            Some(Backend::Pidfd(p)) => val(*p as u64),
+    /// With `proc_dir`, an open /proc/PID directory names PID too (pidfd_send_signal's
+    /// rule: pidfd_to_pid falls back to tgid_pidfd_to_pid).
+    pub(super) fn pidfd_pid(&self, pid: u32, fd: i32, proc_dir: bool) -> Regs {
+        let Some(f) = self.file_of(pid, fd).and_then(|id| self.files.get(&id)) else { return fail(libc::EBADF) };
+        match &f.backend {
+            // a1: whether the pidfd is O_NONBLOCK (waitid does not block on it).
+            Backend::Pidfd(p) => Ok([*p as u64, (f.flags & o::NONBLOCK != 0) as u64]),
+            Backend::Dir(_) if proc_dir => match f.path.strip_prefix("/proc/").and_then(|p| p.parse::<u32>().ok()) {
+                Some(p) => val(p as u64),
+                None => fail(libc::EBADF),
+            },
             _ => fail(libc::EBADF),
         }
     }

@@ -95,6 +95,12 @@ fn write_remaining(v: &Vfs, env: &mut dyn Env, who: Who, tsp: u64) {
     if tsp == 0 {
         return;
     }
+    // A process whose persona has STICKY_TIMEOUTS keeps its timeout as it gave it
+    // (poll_select_finish); proc keeps the persona.
+    const STICKY_TIMEOUTS: u64 = 0x0400_0000;
+    if env.call(crate::service::ServiceId::Proc, crate::sysno::PERSONALITY, [who.word, 0xffff_ffff, 0, 0, 0, 0], &[]).is_ok_and(|r| !crate::service::is_err(r[0]) && r[0] & STICKY_TIMEOUTS != 0) {
+        return;
+    }
     let left = v.waits_deadline(who).map_or(0, |d| d.saturating_duration_since(crate::clock::now()).as_nanos());
     // A failed write-back is ignored, as on Linux.
     let _ = env.write(tsp, &abi::timespec(left));
