@@ -51,6 +51,7 @@ mod procsys;
 mod kconfig;
 mod mq;
 mod net;
+mod netdev;
 mod openat2;
 pub mod path;
 mod perm;
