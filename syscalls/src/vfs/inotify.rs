@@ -124,10 +124,11 @@ impl Instance {
 
     /// The watches as /proc/PID/fdinfo shows them (inotify_fdinfo): the wd, the
     /// inode and the kernel's encoding of its device in hex, and the mask the user
-    /// gave (events, IN_ONESHOT and IN_EXCL_UNLINK; inotify_mark_user_mask).
+    /// gave (events, IN_ONESHOT and IN_EXCL_UNLINK; inotify_mark_user_mask); the
+    /// newest first, as the group's mark list has them.
     pub fn fdinfo(&self) -> String {
         let mut out = String::new();
-        for (wd, w) in &self.watches {
+        for (wd, w) in self.watches.iter().rev() {
             let (dev, ino) = w.inode;
             let sdev = (libc::major(dev) as u64) << 20 | libc::minor(dev) as u64;
             let m = w.mask & (mask::ALL_EVENTS | mask::ONESHOT | mask::EXCL_UNLINK);

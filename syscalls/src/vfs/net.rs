@@ -704,3 +704,19 @@ pub(super) fn recvmsg(v: &mut Vfs, env: &mut dyn Env, who: Who, fd: i32, p: u64,
     env.write(p + 48, &mflags.to_le_bytes())?;
     val(if flags & msg::TRUNC != 0 && meta.full > data.len() { meta.full as u64 } else { data.len() as u64 })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_checks_in_linux_order() {
+        // Unknown flag bits before the family, the family before the type.
+        assert_eq!(create_check(1000, SOCK_TYPE_MASK + 1 + 0x40), Err(libc::EINVAL));
+        assert_eq!(create_check(AF_INET, 1 | 0x40), Err(libc::EINVAL));
+        assert_eq!(create_check(1000, 11), Err(libc::EAFNOSUPPORT));
+        assert_eq!(create_check(-1, 1), Err(libc::EAFNOSUPPORT));
+        assert_eq!(create_check(AF_INET, 11), Err(libc::EINVAL));
+        assert_eq!(create_check(AF_INET, 1 | o::NONBLOCK | o::CLOEXEC), Ok(1));
+    }
+}
