@@ -411,6 +411,13 @@ fn reopen(v: &mut Vfs, env: &mut dyn Env, who: Who, file: u64, flags: i32, kept:
     val(v.install_new(env, who.pid, id, cloexec))
 }
 
+/// STATX_ATTR_* bits (include/uapi/linux/stat.h).
+mod statx_attr {
+    pub const MOUNT_ROOT: u64 = 0x2000;
+    pub const AUTOMOUNT: u64 = 0x1000;
+    pub const DAX: u64 = 0x20_0000;
+}
+
 /// fstat, newfstatat and statx.
 pub fn stat(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> Regs {
     let pid = who.pid;
@@ -424,23 +431,33 @@ pub fn stat(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) -> Re
         return fail(libc::EINVAL);
     }
     let g = if pathp == 0 && flags & at::EMPTY_PATH != 0 { String::new() } else { path_arg!(v, env, pathp) };
-    let st = if g.is_empty() && flags & at::EMPTY_PATH != 0 {
+    // The guest path of what is looked at, where it has one (statx's mount root).
+    let file_path = |v: &Vfs, file: u64| v.files.get(&file).filter(|f| matches!(f.backend, Backend::Host(_) | Backend::Dir(_))).map(|f| f.path.clone());
+    let (st, at_path) = if g.is_empty() && flags & at::EMPTY_PATH != 0 {
         if dirfd == at::FDCWD {
             let cwd = tri!(v.start_dir(pid, dirfd));
-            tri!(v.stat_resolved(pid, &Resolved { path: cwd, node: Node::Dir, slash: false }))
+            (tri!(v.stat_resolved(pid, &Resolved { path: cwd.clone(), node: Node::Dir, slash: false })), Some(cwd))
         } else {
             let (id, _) = tri!(v.get(pid, dirfd));
-            tri!(v.fstat_of(pid, id))
+            (tri!(v.fstat_of(pid, id)), file_path(v, id))
         }
     } else {
         let r = tri!(v.resolve_at(env, pid, dirfd, &g, flags & at::SYMLINK_NOFOLLOW == 0));
         match &r.node {
-            Node::Magic(file, _) if flags & at::SYMLINK_NOFOLLOW == 0 => tri!(v.fstat_of(pid, *file)),
-            _ => tri!(v.stat_resolved(pid, &r)),
+            Node::Magic(file, _) if flags & at::SYMLINK_NOFOLLOW == 0 => (tri!(v.fstat_of(pid, *file)), file_path(v, *file)),
+            _ => (tri!(v.stat_resolved(pid, &r)), Some(r.path.clone())),
         }
     };
     if n == nr::STATX {
-        env.write(out, st.to_statx(s[3] as u32).as_bytes())?;
+        let mut x = st.to_statx(s[3] as u32);
+        // vfs_getattr_nosec and vfs_statx: every file system can say whether a file
+        // is an automount point, DAX, or the root of a mount.
+        x.attributes_mask |= statx_attr::AUTOMOUNT | statx_attr::DAX | statx_attr::MOUNT_ROOT;
+        // The base mounts (the tree, /proc, /dev: mounts.rs's BASE) and the guest's.
+        if at_path.is_some_and(|g| matches!(g.as_str(), "/" | "/proc" | "/dev") || v.is_mount_point(&g)) {
+            x.attributes |= statx_attr::MOUNT_ROOT;
+        }
+        env.write(out, x.as_bytes())?;
     } else {
         env.write(out, st.to_stat().as_bytes())?;
     }

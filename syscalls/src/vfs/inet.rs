@@ -15,6 +15,7 @@ use std::os::fd::{AsRawFd, OwnedFd};
 
 const SOCK_STREAM: i32 = 1;
 const SOCK_DGRAM: i32 = 2;
+const SOCK_RAW: i32 = 3;
 
 /// A guest's internet socket.
 #[derive(Debug)]
@@ -41,8 +42,12 @@ pub fn socket(domain: i32, kind: i32, proto: i32) -> Result<InetSock, i32> {
     let stream = match kind {
         SOCK_STREAM => true,
         SOCK_DGRAM => false,
-        // Raw and packet sockets would reach past the loopback network.
-        _ => return Err(libc::EPERM),
+        // inet_create: a raw socket needs a protocol (0 matches no raw entry).
+        SOCK_RAW if proto == 0 => return Err(libc::EPROTONOSUPPORT),
+        // Raw sockets would reach past the loopback network.
+        SOCK_RAW => return Err(libc::EPERM),
+        // No protocol of the family has this type.
+        _ => return Err(libc::ESOCKTNOSUPPORT),
     };
     let fd = host::socket(domain, kind, proto)?;
     Ok(InetSock { fd, domain, stream, connecting: false, wildcard: false, rcvtimeo: 0, sndtimeo: 0, generation: 0 })
@@ -131,8 +136,8 @@ fn wait(v: &mut Vfs, env: &mut dyn Env, who: Who, fd: i32, events: i16, timeo: u
     Stop::Block(v.waits.block(env, who, &set))
 }
 
-/// bind(addr).
-pub fn bind(v: &mut Vfs, id: u64, addr: &[u8]) -> Regs {
+/// bind(addr); `low_port_ok`: the caller may bind a port below 1024 (or asks for none).
+pub fn bind(v: &mut Vfs, id: u64, addr: &[u8], low_port_ok: bool) -> Regs {
     let s = match sock_mut(v, id) {
         Ok(s) => s,
         Err(e) => return fail(e),
@@ -141,6 +146,10 @@ pub fn bind(v: &mut Vfs, id: u64, addr: &[u8]) -> Regs {
         Ok(x) => x,
         Err(e) => return fail(e),
     };
+    // __inet_bind: the address is checked before the port's privilege.
+    if !low_port_ok {
+        return fail(libc::EACCES);
+    }
     s.generation += 1;
     match host::bind(s.fd.as_raw_fd(), &a) {
         Ok(()) => {
@@ -183,6 +192,15 @@ pub fn connect(v: &mut Vfs, env: &mut dyn Env, who: Who, id: u64, addr: &[u8], n
         }
         if host::poll_now(fd, libc::POLLOUT) & libc::POLLOUT != 0 {
             s.connecting = false;
+            // A second connect completes the host socket's state (SS_CONNECTING to
+            // SS_CONNECTED), as a blocking connect of Linux's leaves it: the next
+            // connect is EISCONN.
+            if let Ok((a, _)) = loopback(s.domain, addr, false) {
+                return match host::connect(fd, &a) {
+                    Ok(()) | Err(libc::EISCONN) => Ok(()),
+                    Err(e) => Err(Stop::Err(e)),
+                };
+            }
             return Ok(());
         }
         let timeo = s.sndtimeo;
@@ -237,6 +255,11 @@ pub fn recv(v: &mut Vfs, env: &mut dyn Env, who: Who, id: u64, len: usize, flags
     let s = sock_mut(v, id).map_err(Stop::Err)?;
     s.generation += 1;
     let (fd, timeo, stream) = (s.fd.as_raw_fd(), s.rcvtimeo, s.stream);
+    // ip_recv_error: the error queue is read without waiting, and an empty one is
+    // EAGAIN. Nothing reaches the guest's queue: no extended error is reported.
+    if flags & msg::ERRQUEUE != 0 {
+        return Err(Stop::Err(libc::EAGAIN));
+    }
     let mut buf = vec![0u8; len];
     // MSG_TRUNC asks the host for the datagram's full length.
     let pass = flags & (msg::OOB | msg::PEEK | msg::TRUNC);

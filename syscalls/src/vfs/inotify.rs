@@ -9,8 +9,9 @@
 //! Covered: IN_ACCESS, IN_MODIFY, IN_ATTRIB, IN_CLOSE_WRITE, IN_CLOSE_NOWRITE, IN_OPEN,
 //! IN_MOVED_FROM/IN_MOVED_TO (one cookie), IN_CREATE, IN_DELETE, IN_DELETE_SELF,
 //! IN_MOVE_SELF, IN_IGNORED, IN_ISDIR, IN_ONESHOT, IN_MASK_ADD, IN_MASK_CREATE,
-//! IN_ONLYDIR, IN_DONT_FOLLOW. Not covered: changes made outside the guest's vfs
-//! calls (by the host, or by a close at exit or exec), IN_UNMOUNT, IN_EXCL_UNLINK.
+//! IN_ONLYDIR, IN_DONT_FOLLOW, IN_EXCL_UNLINK (for files unlinked while open, whose
+//! IN_DELETE_SELF comes at their last close). Not covered: changes made outside the
+//! guest's vfs calls (by the host, or by a close at exit or exec), IN_UNMOUNT.
 
 use super::abi::{ev, o, s as mode};
 use super::fs::{path_arg, tri};
@@ -121,6 +122,21 @@ impl Instance {
         self.queue.iter().map(|e| e.bytes().len()).sum()
     }
 
+    /// The watches as /proc/PID/fdinfo shows them (inotify_fdinfo): the wd, the
+    /// inode and the kernel's encoding of its device in hex, and the mask the user
+    /// gave (events, IN_ONESHOT and IN_EXCL_UNLINK; inotify_mark_user_mask); the
+    /// newest first, as the group's mark list has them.
+    pub fn fdinfo(&self) -> String {
+        let mut out = String::new();
+        for (wd, w) in self.watches.iter().rev() {
+            let (dev, ino) = w.inode;
+            let sdev = (libc::major(dev) as u64) << 20 | libc::minor(dev) as u64;
+            let m = w.mask & (mask::ALL_EVENTS | mask::ONESHOT | mask::EXCL_UNLINK);
+            out.push_str(&format!("inotify wd:{wd:x} ino:{ino:x} sdev:{sdev:x} mask:{m:x} ignored_mask:0\n"));
+        }
+        out
+    }
+
     /// Poll events.
     pub fn events(&self) -> u32 {
         if self.queue.is_empty() { 0 } else { ev::IN | ev::RDNORM }
@@ -141,6 +157,25 @@ impl Instance {
             // IN_ISDIR says what the subject is, except on the *_SELF events.
             let f = if m & (mask::DELETE_SELF | mask::MOVE_SELF) != 0 { 0 } else { flag };
             self.push(Event { wd, mask: m | f, cookie, name });
+            if self.watches.get(&wd).is_some_and(|w| w.mask & mask::ONESHOT != 0) {
+                self.ignore(wd);
+            }
+        }
+    }
+
+    /// Queues `m` for a file with no name left (unlinked, still open): to the watches
+    /// of the directory it was in (with its old name, as its dentry still says) and of
+    /// its inode, but not to those that asked for IN_EXCL_UNLINK
+    /// (fsnotify_handle_inode_event).
+    fn deliver_unlinked(&mut self, parent: Option<(Inode, &str)>, inode: Inode, m: u32) {
+        let hit = |w: &Watch, i: Inode| w.inode == i && w.mask & m != 0 && w.mask & mask::EXCL_UNLINK == 0;
+        let mut hits: Vec<(i32, String)> = Vec::new();
+        if let Some((p, name)) = parent {
+            hits.extend(self.watches.iter().filter(|(_, w)| hit(w, p)).map(|(wd, _)| (*wd, name.to_string())));
+        }
+        hits.extend(self.watches.iter().filter(|(_, w)| hit(w, inode)).map(|(wd, _)| (*wd, String::new())));
+        for (wd, name) in hits {
+            self.push(Event { wd, mask: m, cookie: 0, name });
             if self.watches.get(&wd).is_some_and(|w| w.mask & mask::ONESHOT != 0) {
                 self.ignore(wd);
             }
@@ -172,8 +207,11 @@ enum Pre {
     Path(Before),
     /// renameat: the source and the destination.
     Rename(Before, Before),
-    /// close of the last descriptor of an open file: its inode, parent and mode.
+    /// Close of the last descriptor of an open file: its inode, parent and mode.
     Close(Option<Inode>, Option<(Inode, String)>, bool, bool),
+    /// The same for a file unlinked while open (its inode ends with the close): its
+    /// inode, the guest path it had, its mode.
+    CloseUnlinked(Inode, String, bool),
 }
 
 impl Vfs {
@@ -225,14 +263,34 @@ impl Vfs {
         self.notify_all(parent.map(|p| (p, name.as_str())), me.map(|x| x.0), m, 0, me.is_some_and(|x| x.1));
     }
 
-    /// An event on the open file behind `fd`.
+    /// An event on the open file behind `fd`: through its name, or, once it has none
+    /// left (unlinked while open), to its inode's watches alone.
     fn notify_fd(&mut self, pid: u32, fd: i32, m: u32) {
         let Ok((_, f)) = self.get(pid, fd) else { return };
         if !matches!(f.backend, Backend::Host(_) | Backend::Dir(_)) {
             return;
         }
         let g = f.path.clone();
+        if let Some((inode, 0)) = open_inode(&f.backend) {
+            self.notify_unlinked(&g, inode, m);
+            return;
+        }
         self.notify_path(&g, m);
+    }
+
+    /// An event on open file `inode` unlinked from guest path `g`.
+    fn notify_unlinked(&mut self, g: &str, inode: Inode, m: u32) {
+        let (dir, name) = path::split_last(g);
+        let parent = self.inode_of(&dir).map(|p| p.0);
+        let name = name.unwrap_or_default();
+        for i in self.inotify.values_mut() {
+            i.deliver_unlinked(parent.map(|p| (p, name.as_str())), inode, m);
+        }
+    }
+
+    /// Whether an open file of the vfs is inode `i` (its inode lives on).
+    fn is_open(&self, i: Inode) -> bool {
+        self.files.values().any(|f| open_inode(&f.backend).is_some_and(|(x, _)| x == i))
     }
 
     /// The self events of an inode that is gone: IN_DELETE_SELF, then IN_IGNORED.
@@ -274,8 +332,14 @@ impl Vfs {
                 Ok((_, f)) if f.refs == 1 && matches!(f.backend, Backend::Host(_) | Backend::Dir(_)) => {
                     let g = f.path.clone();
                     let write = f.flags & o::ACCMODE != o::RDONLY && f.flags & o::PATH == 0;
-                    let b = self.before(&g);
-                    Pre::Close(b.inode, b.parent.map(|p| (p, b.name.clone())), b.isdir, write)
+                    match open_inode(&f.backend) {
+                        // Unlinked while open: its inode ends with this close.
+                        Some((i, 0)) => Pre::CloseUnlinked(i, g, write),
+                        _ => {
+                            let b = self.before(&g);
+                            Pre::Close(b.inode, b.parent.map(|p| (p, b.name.clone())), b.isdir, write)
+                        }
+                    }
                 }
                 _ => Pre::None,
             },
@@ -361,7 +425,9 @@ impl Vfs {
                     if !b.isdir {
                         self.notify_all(None, Some(i), mask::ATTRIB, 0, false);
                     }
-                    if b.isdir || b.nlink <= 1 {
+                    // The inode ends with its last name, or with the last close of
+                    // a file still open (then IN_DELETE_SELF comes at that close).
+                    if b.isdir || (b.nlink <= 1 && !self.is_open(i)) {
                         self.gone(i);
                     }
                 }
@@ -392,9 +458,23 @@ impl Vfs {
                 let m = if write { mask::CLOSE_WRITE } else { mask::CLOSE_NOWRITE };
                 self.notify_all(parent.as_ref().map(|(p, name)| (*p, name.as_str())), inode, m, 0, isdir);
             }
+            (nr::CLOSE, Pre::CloseUnlinked(i, g, write)) => {
+                self.notify_unlinked(&g, i, if write { mask::CLOSE_WRITE } else { mask::CLOSE_NOWRITE });
+                if !self.is_open(i) {
+                    self.gone(i);
+                }
+            }
             _ => {}
         }
         r
+    }
+}
+
+/// The host inode of an open host file and its link count (0: unlinked while open).
+fn open_inode(b: &Backend) -> Option<(Inode, u64)> {
+    match b {
+        Backend::Host(h) => h.metadata().ok().map(|m| ((m.dev(), m.ino()), m.nlink())),
+        _ => None,
     }
 }
 

@@ -35,6 +35,10 @@ pub fn ioctl(v: &mut Vfs, env: &mut dyn Env, who: Who, s: [u64; 5]) -> Regs {
             return super::loopdev::ioctl(v, env, who, id, n, s[1] as u32, s[2]);
         }
     }
+    // Socket requests (SIOC*: type 0x89) of sockets.
+    if matches!(f.backend, Backend::Unix(_) | Backend::Inet(_)) && super::netdev::is_request(s[1] as u32) {
+        return super::netdev::ioctl(v, env, who, id, s[1] as u32, s[2]);
+    }
     let tty_fd = match f.backend {
         Backend::Console(h) if nix::unistd::isatty(h).unwrap_or(false) => Some(h),
         _ => None,

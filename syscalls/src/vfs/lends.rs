@@ -333,6 +333,7 @@ pub fn lends(op: u64, a: &[u64; 6], mut mem: impl ProcessMemory) -> Result<Vec<L
                 if let Some(l) = super::loopdev::ioctl_lend(r, a[2]) {
                     opt(&mut v, l);
                 }
+                super::netdev::ioctl_lends(r, a[2], mem, &mut v);
             }
         },
         // struct file_handle: its header, and as many handle bytes as it says (at
@@ -498,7 +499,7 @@ pub fn qualify(n: u64, a: &[u64; 6], q: impl Fn(u64) -> u64) -> [u64; 5] {
         nr::PIPE2 | nr::GETCWD | nr::CHDIR | nr::CHROOT | nr::TRUNCATE => [q(a[0]), a[1], a[2], a[3], a[4]],
         nr::IOCTL => match a[1] as u32 {
             0x5401 | 0x5413 | 0x541b | 0x540f | 0x5421 | 0x4020_940d => [a[0], a[1], q(a[2]), a[3], a[4]],
-            r if super::loopdev::ioctl_lend(r, 0).is_some() => [a[0], a[1], q(a[2]), a[3], a[4]],
+            r if super::loopdev::ioctl_lend(r, 0).is_some() || super::netdev::is_request(r) => [a[0], a[1], q(a[2]), a[3], a[4]],
             _ => [a[0], a[1], a[2], a[3], a[4]],
         },
         nr::FCNTL if is_lock_cmd(a[1]) || matches!(a[1] as i32, F_SETOWN_EX | F_GETOWN_EX) => [a[0], a[1], q(a[2]), a[3], a[4]],

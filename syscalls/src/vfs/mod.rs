@@ -52,6 +52,7 @@ mod procsys;
 mod kconfig;
 mod mq;
 mod net;
+mod netdev;
 mod openat2;
 pub mod path;
 mod perm;

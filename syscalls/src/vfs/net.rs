@@ -36,8 +36,12 @@ pub mod msg {
     pub const DONTWAIT: i32 = 0x40;
     pub const EOR: i32 = 0x80;
     pub const WAITALL: i32 = 0x100;
+    pub const ERRQUEUE: i32 = 0x2000;
     pub const NOSIGNAL: i32 = 0x4000;
     pub const CMSG_CLOEXEC: i32 = 0x4000_0000;
+    /// The 32-bit layout flag: __sys_sendmsg and __sys_recvmsg refuse it (EINVAL)
+    /// before looking at the descriptor.
+    pub const CMSG_COMPAT: i32 = i32::MIN;
 }
 
 /// What came with received bytes.
@@ -201,10 +205,17 @@ pub fn syscall(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) ->
         nr::SOCKET => socket(v, env, who, s[0] as i32, s[1] as i32, s[2] as i32),
         nr::SOCKETPAIR => {
             let (domain, ty, proto) = (s[0] as i32, s[1] as i32, s[2] as i32);
-            if domain != AF_UNIX {
-                return fail(if domain == AF_INET || domain == AF_INET6 { libc::EOPNOTSUPP } else { libc::EAFNOSUPPORT });
+            let kind = tri!(create_check(domain, ty));
+            match domain {
+                AF_UNIX => v.unix_socketpair(env, who, ty, proto, s[3]),
+                // __sys_socketpair creates the socket first (its errors come first),
+                // then asks the protocol, which has no socketpair.
+                AF_INET | AF_INET6 => fail(match inet::socket(domain, kind, proto) {
+                    Ok(_) => libc::EOPNOTSUPP,
+                    Err(e) => e,
+                }),
+                _ => fail(libc::EAFNOSUPPORT),
             }
-            v.unix_socketpair(env, who, ty, proto, s[3])
         }
         nr::BIND | nr::CONNECT => {
             let id = tri!(sock(v, pid, s[0] as i32));
@@ -228,7 +239,14 @@ pub fn syscall(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) ->
                         }
                     }
                 }
-                _ if n == nr::BIND => inet::bind(v, id, &addr),
+                _ if n == nr::BIND => {
+                    // Ports below ip_unprivileged_port_start (1024) need
+                    // CAP_NET_BIND_SERVICE; the port is big-endian at offset 2 in
+                    // both families.
+                    let port = if addr.len() >= 4 { u16::from_be_bytes([addr[2], addr[3]]) } else { 0 };
+                    let allowed = port == 0 || port >= 1024 || v.creds(env, pid).capable(crate::creds::cap::NET_BIND_SERVICE);
+                    inet::bind(v, id, &addr, allowed)
+                }
                 _ => match inet::connect(v, env, who, id, &addr, nb) {
                     Ok(()) => val(0),
                     Err(st) => stop_regs(st),
@@ -388,7 +406,7 @@ pub fn syscall(v: &mut Vfs, env: &mut dyn Env, who: Who, n: u64, s: [u64; 5]) ->
 /// socket(domain, type, protocol).
 fn socket(v: &mut Vfs, env: &mut dyn Env, who: Who, domain: i32, ty: i32, proto: i32) -> Regs {
     let flags = ty & (o::NONBLOCK | o::CLOEXEC);
-    let kind = ty & !(o::NONBLOCK | o::CLOEXEC);
+    let kind = tri!(create_check(domain, ty));
     let backend = match domain {
         AF_UNIX => {
             if ![super::unix::SOCK_STREAM, super::unix::SOCK_DGRAM, super::unix::SOCK_SEQPACKET].contains(&kind) {
@@ -411,6 +429,30 @@ fn socket(v: &mut Vfs, env: &mut dyn Env, who: Who, domain: i32, ty: i32, proto:
     };
     let id = v.new_file(backend, o::RDWR | (flags & o::NONBLOCK), path);
     val(v.install_new(env, who.pid, id, flags & o::CLOEXEC != 0))
+}
+
+/// Socket types are the low four bits of the type argument (SOCK_TYPE_MASK).
+const SOCK_TYPE_MASK: i32 = 0xf;
+/// Linux's SOCK_MAX (SOCK_PACKET + 1) and NPROTO (AF_MAX).
+const SOCK_MAX: i32 = 11;
+const NPROTO: i32 = 46;
+
+/// The checks socket and socketpair make before any family looks at the call
+/// (__sys_socket_create, then __sock_create): flags other than SOCK_NONBLOCK and
+/// SOCK_CLOEXEC are EINVAL, a family out of range EAFNOSUPPORT, a type out of range
+/// EINVAL. The type without its flags.
+fn create_check(domain: i32, ty: i32) -> Result<i32, i32> {
+    if ty & !SOCK_TYPE_MASK & !(o::NONBLOCK | o::CLOEXEC) != 0 {
+        return Err(libc::EINVAL);
+    }
+    if !(0..NPROTO).contains(&domain) {
+        return Err(libc::EAFNOSUPPORT);
+    }
+    let kind = ty & SOCK_TYPE_MASK;
+    if kind >= SOCK_MAX {
+        return Err(libc::EINVAL);
+    }
+    Ok(kind)
 }
 
 /// recvfrom(fd, buf, len, flags, src*, addrlen*) and read's MSG_WAITALL loop.
@@ -442,7 +484,11 @@ fn recvfrom(v: &mut Vfs, env: &mut dyn Env, who: Who, id: u64, buf: u64, len: us
                     return fail(e);
                 }
             } else if src != 0 && lenp != 0 {
-                env.write(lenp, &0u32.to_le_bytes())?;
+                // move_addr_to_user with no address: a negative capacity is still
+                // EINVAL, else the length 0 is stored.
+                if let Err(e) = write_addr(env, src, lenp, &[])? {
+                    return fail(e);
+                }
             }
             val(if flags & msg::TRUNC != 0 && meta.full > total { meta.full as u64 } else { total as u64 })
         }
@@ -480,6 +526,10 @@ fn read_msghdr(env: &mut dyn Env, p: u64) -> Result<Result<MsgHdr, i32>, Fault> 
     let mut h = [0u8; MSGHDR_SIZE as usize];
     env.read(p, &mut h)?;
     let same = |x: u64| if x == 0 { 0 } else { (p & !((1 << 48) - 1)) | (x & ((1 << 48) - 1)) };
+    // copy_msghdr_from_user: a negative name length with a name is EINVAL.
+    if abi::u64_at(&h, 0) != 0 && (abi::u32_at(&h, 8) as i32) < 0 {
+        return Ok(Err(libc::EINVAL));
+    }
     let iovp = same(abi::u64_at(&h, 16));
     let iovlen = abi::u64_at(&h, 24);
     if iovlen > UIO_MAXIOV {
@@ -505,6 +555,9 @@ fn read_msghdr(env: &mut dyn Env, p: u64) -> Result<Result<MsgHdr, i32>, Fault> 
 
 /// sendmsg(fd, msg*, flags).
 pub(super) fn sendmsg(v: &mut Vfs, env: &mut dyn Env, who: Who, fd: i32, p: u64, flags: i32) -> Regs {
+    if flags & msg::CMSG_COMPAT != 0 {
+        return fail(libc::EINVAL);
+    }
     let id = tri!(sock(v, who.pid, fd));
     let h = match read_msghdr(env, p)? {
         Ok(h) => h,
@@ -566,6 +619,9 @@ pub(super) fn sendmsg(v: &mut Vfs, env: &mut dyn Env, who: Who, fd: i32, p: u64,
 
 /// recvmsg(fd, msg*, flags).
 pub(super) fn recvmsg(v: &mut Vfs, env: &mut dyn Env, who: Who, fd: i32, p: u64, flags: i32) -> Regs {
+    if flags & msg::CMSG_COMPAT != 0 {
+        return fail(libc::EINVAL);
+    }
     let id = tri!(sock(v, who.pid, fd));
     let h = match read_msghdr(env, p)? {
         Ok(h) => h,
@@ -647,4 +703,20 @@ pub(super) fn recvmsg(v: &mut Vfs, env: &mut dyn Env, who: Who, fd: i32, p: u64,
     env.write(p + 40, &(controllen as u64).to_le_bytes())?;
     env.write(p + 48, &mflags.to_le_bytes())?;
     val(if flags & msg::TRUNC != 0 && meta.full > data.len() { meta.full as u64 } else { data.len() as u64 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_checks_in_linux_order() {
+        // Unknown flag bits before the family, the family before the type.
+        assert_eq!(create_check(1000, SOCK_TYPE_MASK + 1 + 0x40), Err(libc::EINVAL));
+        assert_eq!(create_check(AF_INET, 1 | 0x40), Err(libc::EINVAL));
+        assert_eq!(create_check(1000, 11), Err(libc::EAFNOSUPPORT));
+        assert_eq!(create_check(-1, 1), Err(libc::EAFNOSUPPORT));
+        assert_eq!(create_check(AF_INET, 11), Err(libc::EINVAL));
+        assert_eq!(create_check(AF_INET, 1 | o::NONBLOCK | o::CLOEXEC), Ok(1));
+    }
 }

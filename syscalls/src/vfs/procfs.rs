@@ -211,7 +211,11 @@ impl Vfs {
                     None => return Node::Missing,
                 };
                 match tail {
-                    [] | ["fd"] | ["task"] => Node::Dir,
+                    [] | ["fd"] | ["fdinfo"] | ["task"] => Node::Dir,
+                    ["fdinfo", n] => match n.parse::<i32>().ok().and_then(|n| t.fds.get(&n)) {
+                        Some(_) => Node::Other,
+                        None => Node::Missing,
+                    },
                     ["cwd"] => Node::Link(t.cwd.clone()),
                     ["exe"] => Node::Link(t.exe.clone()),
                     ["root"] => Node::Link("/".into()),
@@ -339,6 +343,7 @@ impl Vfs {
             }
             [] => {
                 v.push(("fd".into(), ino_of(&format!("{g}/fd")), 4));
+                v.push(("fdinfo".into(), ino_of(&format!("{g}/fdinfo")), 4));
                 v.push(("task".into(), ino_of(&format!("{g}/task")), 4));
                 for l in ["cwd", "exe", "root"] {
                     v.push((l.into(), ino_of(&format!("{g}/{l}")), 10));
@@ -350,6 +355,11 @@ impl Vfs {
             ["fd"] => {
                 for fd in t.fds.keys() {
                     v.push((fd.to_string(), ino_of(&format!("{g}/{fd}")), 10));
+                }
+            }
+            ["fdinfo"] => {
+                for fd in t.fds.keys() {
+                    v.push((fd.to_string(), ino_of(&format!("{g}/{fd}")), 8));
                 }
             }
             _ => return None,
@@ -435,6 +445,10 @@ impl Vfs {
             }
             ["sys", rest @ ..] => return Some(self.sysctl_open(env, who.pid, &rest.join("/"), acc).map(Backend::Proc)),
             [p, "timerslack_ns"] => return Some(self.proc_pid(p).map(|p| Backend::Proc(super::procsys::Live::Slack(p))).ok_or(libc::ENOENT)),
+            [p, "fdinfo", n] => {
+                let text = self.proc_pid(p).zip(n.parse().ok()).and_then(|(p, n)| self.fdinfo(p, n));
+                return Some(if acc != abi::o::RDONLY { Err(libc::EACCES) } else { text.map(|t| Backend::Text(t.into_bytes())).ok_or(libc::ENOENT) });
+            }
             [p, "pagemap"] => {
                 let p = self.proc_pid(p)?;
                 if acc != abi::o::RDONLY {
@@ -475,6 +489,29 @@ impl Vfs {
             _ => return None,
         };
         Some(Ok(Backend::Text(text.into_bytes())))
+    }
+
+    /// /proc/PID/fdinfo/FD (seq_show in fs/proc/fd.c): the offset, the status
+    /// flags in octal (O_CLOEXEC for a close-on-exec descriptor), the mount and the
+    /// inode, then what the file's kind adds (an inotify instance's watches).
+    fn fdinfo(&self, p: u32, fd: i32) -> Option<String> {
+        let (file, cloexec) = *self.tables.get(&p)?.fds.get(&fd)?;
+        let f = self.files.get(&file)?;
+        let (pos, ino) = match &f.backend {
+            Backend::Host(h) => {
+                use std::os::fd::AsRawFd;
+                use std::os::unix::fs::MetadataExt;
+                let pos = nix::unistd::lseek(h.as_raw_fd(), 0, nix::unistd::Whence::SeekCur).unwrap_or(0);
+                (pos, h.metadata().map_or(0, |m| m.ino()))
+            }
+            _ => (f.offset as i64, ino_of(&f.path)),
+        };
+        let flags = f.flags | if cloexec { abi::o::CLOEXEC } else { 0 };
+        let mut out = format!("pos:\t{pos}\nflags:\t0{flags:o}\nmnt_id:\t1\nino:\t{ino}\n");
+        if let (Backend::Inotify, Some(i)) = (&f.backend, self.inotify.get(&file)) {
+            out.push_str(&i.fdinfo());
+        }
+        Some(out)
     }
 
     /// The contents of /proc/PID/`f`.
