@@ -93,7 +93,7 @@ pub mod op {
     pub const THREAD: u64 = 0x2013;
     /// a0 = 1 if some process maps file (dev a1, ino a2) shared and may write it
     /// (Linux's i_mmap_writable: F_ADD_SEALS of F_SEAL_WRITE is then EBUSY), else 0.
-    pub const SHARED_WRITERS: u64 = 0x2014;
+    pub const SHARED_WRITERS: u64 = 0x2015;
     /// vfork: child a1 shares the caller's spaces until it execs or exits (`vfork`).
     /// a0 = its DATA space, a1 = its CODE space.
     pub const VFORK: u64 = 0x2080;
