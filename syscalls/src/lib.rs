@@ -6,6 +6,7 @@ pub mod clock;
 pub mod creds;
 pub mod futex;
 pub mod ipc;
+pub mod lends;
 pub mod opnames;
 pub mod mm;
 pub mod proc;

@@ -11,7 +11,8 @@
 use crate::service::ServiceId;
 use crate::sysno as nr;
 
-/// What an argument is, as far as the edge and the tracer care.
+/// What an argument is, as far as the edge (`crate::lends`: which arguments are the
+/// caller's pointers and what each call may touch) and the tracer care.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Arg {
     /// A signed integer.
@@ -24,15 +25,31 @@ pub enum Arg {
     Fd,
     /// A directory descriptor of the *at calls (AT_FDCWD by name).
     DirFd,
-    /// A NUL-terminated path the call reads.
+    /// A NUL-terminated path the call reads (readable to its NUL within PATH_MAX, or
+    /// EFAULT / ENAMETOOLONG before the service sees it).
     Path,
-    /// A buffer the call reads; its length is argument N.
+    /// A path as `Path`, or NULL: then nothing is read (statx's and utimensat's
+    /// descriptor forms, mount's source and type).
+    PathOrNull,
+    /// A buffer the call reads; its length is argument N (at most `lends::MAX_IO`).
     In(u8),
-    /// A buffer the call writes; its length is argument N (or its result).
+    /// A buffer the call writes; its length is argument N (at most `lends::MAX_IO`).
     Out(u8),
-    /// Any other pointer the call dereferences (a structure, an array, an out
-    /// parameter).
-    Ptr,
+    /// A buffer the call reads; its length is argument N, at most the given bytes.
+    InUpTo(u8, u64),
+    /// A buffer the call writes; its length is argument N, at most the given bytes.
+    OutUpTo(u8, u64),
+    /// A structure of a fixed size the call reads.
+    Reads(u64, Null),
+    /// A structure of a fixed size the call writes.
+    Writes(u64, Null),
+    /// A structure of a fixed size the call reads and writes back.
+    Updates(u64, Null),
+    /// Any other pointer the call dereferences, whose extent depends on other
+    /// arguments or on memory (iovec arrays, msghdrs, a command's argument, counts in
+    /// another argument, a lend made only once other arguments passed their checks):
+    /// the owning service's hook qualifies it and computes its lends (`crate::lends`).
+    Special,
     /// An address the call does not dereference (mapping calls, a pointer kept for
     /// later).
     Addr,
@@ -42,6 +59,27 @@ pub enum Arg {
     Mode,
     /// A signal number.
     Signal,
+}
+
+/// Whether a structure argument may be NULL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Null {
+    /// Lent even when NULL, so that the caller gets EFAULT for it.
+    Req,
+    /// NULL means none: nothing is lent and the service sees 0.
+    Opt,
+    /// As `Opt`, and written only if the call is interrupted (a sleep's remainder):
+    /// Linux does not look at it before, so an inaccessible one is dropped (the
+    /// service sees 0) rather than EFAULT (`personality::marshal`).
+    Lazy,
+}
+
+impl Arg {
+    /// Whether the argument is a pointer the call dereferences (qualified with the
+    /// caller's DATA at the edge).
+    pub fn is_pointer(self) -> bool {
+        !matches!(self, Arg::Int | Arg::Uint | Arg::Hex | Arg::Fd | Arg::DirFd | Arg::Addr | Arg::OpenFlags | Arg::Mode | Arg::Signal)
+    }
 }
 
 /// Properties of a syscall (a bit set).
@@ -127,6 +165,56 @@ macro_rules! syscall_table {
 
 use flag::*;
 use Arg::*;
+use Null::*;
+
+/// Sizes of the structures the rows name: the `#[repr(C)]` types of `abi` where they
+/// exist, else the owning module's constant or the riscv64 layout's size.
+mod size {
+    use abi::structs::{Stat, Statfs, Statx, Sysinfo, Timespec, Timeval, Tms, Utsname};
+    use std::mem::size_of;
+    const fn of<T>() -> u64 {
+        size_of::<T>() as u64
+    }
+    pub const TIMESPEC: u64 = of::<Timespec>();
+    pub const TIMEVAL: u64 = of::<Timeval>();
+    pub const TMS: u64 = of::<Tms>();
+    pub const UTSNAME: u64 = of::<Utsname>();
+    pub const SYSINFO: u64 = of::<Sysinfo>();
+    pub const STAT: u64 = of::<Stat>();
+    pub const STATX: u64 = of::<Statx>();
+    pub const STATFS: u64 = of::<Statfs>();
+    /// struct timezone (two ints).
+    pub const TIMEZONE: u64 = 8;
+    /// struct itimerspec, struct itimerval: two timespecs / timevals.
+    pub const ITIMERSPEC: u64 = crate::proc::ptimer::ITIMERSPEC_SIZE;
+    pub const ITIMERVAL: u64 = 2 * TIMEVAL;
+    pub const SIGEVENT: u64 = crate::proc::ptimer::SIGEVENT_SIZE;
+    pub const SIGINFO: u64 = 128;
+    /// The kernel's sigset_t (the only sigsetsize Linux takes: 8).
+    pub const SIGSET: u64 = 8;
+    /// struct sigaction and stack_t of riscv64.
+    pub const SIGACTION: u64 = 24;
+    pub const STACK_T: u64 = 24;
+    pub const RUSAGE: u64 = crate::proc::limits::RUSAGE_SIZE;
+    pub const RLIMIT: u64 = 16;
+    pub const CAP_HEADER: u64 = crate::proc::ids::CAP_HEADER_SIZE;
+    pub const CAP_DATA: u64 = crate::proc::ids::CAP_DATA_SIZE;
+    /// The fields rseq registration and unregistration touch.
+    pub const RSEQ_ORIG: u64 = crate::proc::rseq::ORIG_SIZE;
+    pub const TIMEX: u64 = crate::time::clockset::TIMEX_SIZE;
+    /// struct cachestat_range and struct cachestat.
+    pub const CACHESTAT_RANGE: u64 = 16;
+    pub const CACHESTAT: u64 = 40;
+    /// io_cancel reads the iocb's key and opcode (its first 12 bytes).
+    pub const IOCB_KEY: u64 = 12;
+    /// The longest path a buffer of getcwd or readlinkat is lent for.
+    pub const PATH_MAX: u64 = 4096;
+    /// The largest socket address (sockaddr_storage is 128 bytes) and option value
+    /// lent.
+    pub const SOCKADDR_MAX: u64 = 128;
+    pub const SOCKOPT_MAX: u64 = 256;
+}
+use size::*;
 
 const PER_PROCESS: &str = "credentials are per process: the raw call changes every thread's (libc's set*id does the same)";
 const XATTR: &str = "user.* attributes, kept by the vfs for the guest tree's files (not on the host file); security.*, system.* and trusted.* are EOPNOTSUPP";
@@ -144,11 +232,11 @@ const ONE_HART: &str = "one hart, SCHED_OTHER: policies and affinity are accepte
 
 syscall_table! {
     // Files and descriptors (vfs).
-    nr::GETCWD => Vfs(Out(1), Uint) IDEMPOTENT | PURE;
+    nr::GETCWD => Vfs(OutUpTo(1, PATH_MAX), Uint) IDEMPOTENT | PURE;
     nr::EVENTFD2 => Vfs(Uint, Hex) NONE;
     nr::EPOLL_CREATE1 => Vfs(Hex) NONE;
-    nr::EPOLL_CTL => Vfs(Fd, Int, Fd, Ptr) NONE;
-    nr::EPOLL_PWAIT => Vfs(Fd, Ptr, Int, Int, Ptr, Uint) PURE;
+    nr::EPOLL_CTL => Vfs(Fd, Int, Fd, Special) NONE;
+    nr::EPOLL_PWAIT => Vfs(Fd, Special, Int, Int, Special, Uint) PURE;
     nr::DUP => Vfs(Fd) NONE;
     nr::DUP3 => Vfs(Fd, Fd, Hex) NONE;
     nr::FCNTL => Vfs(Fd, Int, Hex) RESTART;
@@ -161,8 +249,8 @@ syscall_table! {
     nr::SYMLINKAT => Vfs(Path, DirFd, Path) NONE;
     nr::LINKAT => Vfs(DirFd, Path, DirFd, Path, Hex) NONE;
     nr::RENAMEAT => Vfs(DirFd, Path, DirFd, Path) NONE;
-    nr::STATFS => Vfs(Path, Ptr) NONE | PURE;
-    nr::FSTATFS => Vfs(Fd, Ptr) PURE;
+    nr::STATFS => Vfs(Path, Writes(STATFS, Req)) NONE | PURE;
+    nr::FSTATFS => Vfs(Fd, Writes(STATFS, Req)) PURE;
     nr::TRUNCATE => Vfs(Path, Int) SIGXFSZ;
     nr::FTRUNCATE => Vfs(Fd, Int) SIGXFSZ;
     nr::FALLOCATE => Vfs(Fd, Hex, Int, Int) NONE;
@@ -176,62 +264,62 @@ syscall_table! {
     nr::FCHOWN => Vfs(Fd, Int, Int) NONE;
     nr::OPENAT => Vfs(DirFd, Path, OpenFlags, Mode) RESTART;
     nr::CLOSE => Vfs(Fd) NONE;
-    nr::PIPE2 => Vfs(Ptr, Hex) NONE;
+    nr::PIPE2 => Vfs(Writes(8, Req), Hex) NONE;
     nr::GETDENTS64 => Vfs(Fd, Out(2), Uint) PURE;
     nr::LSEEK => Vfs(Fd, Int, Int) PURE;
     nr::READ => Vfs(Fd, Out(2), Uint) RESTART;
     nr::WRITE => Vfs(Fd, In(2), Uint) RESTART | SIGPIPE | SIGXFSZ;
-    nr::READV => Vfs(Fd, Ptr, Uint) RESTART;
-    nr::WRITEV => Vfs(Fd, Ptr, Uint) RESTART | SIGPIPE | SIGXFSZ;
+    nr::READV => Vfs(Fd, Special, Uint) RESTART;
+    nr::WRITEV => Vfs(Fd, Special, Uint) RESTART | SIGPIPE | SIGXFSZ;
     nr::PREAD64 => Vfs(Fd, Out(2), Uint, Int) RESTART;
     nr::PWRITE64 => Vfs(Fd, In(2), Uint, Int) RESTART | SIGPIPE | SIGXFSZ;
-    nr::PREADV => Vfs(Fd, Ptr, Uint, Int) RESTART;
-    nr::PWRITEV => Vfs(Fd, Ptr, Uint, Int) RESTART | SIGPIPE | SIGXFSZ;
-    nr::SENDFILE => Vfs(Fd, Fd, Ptr, Uint) NONE;
-    nr::PSELECT6 => Vfs(Int, Ptr, Ptr, Ptr, Ptr, Ptr) PURE;
-    nr::PPOLL => Vfs(Ptr, Uint, Ptr, Ptr, Uint) PURE;
-    nr::READLINKAT => Vfs(DirFd, Path, Out(3), Uint) IDEMPOTENT | PURE;
-    nr::NEWFSTATAT => Vfs(DirFd, Path, Ptr, Hex) IDEMPOTENT | PURE;
-    nr::FSTAT => Vfs(Fd, Ptr) IDEMPOTENT | PURE;
+    nr::PREADV => Vfs(Fd, Special, Uint, Int) RESTART;
+    nr::PWRITEV => Vfs(Fd, Special, Uint, Int) RESTART | SIGPIPE | SIGXFSZ;
+    nr::SENDFILE => Vfs(Fd, Fd, Updates(8, Opt), Uint) NONE;
+    nr::PSELECT6 => Vfs(Int, Special, Special, Special, Special, Special) PURE;
+    nr::PPOLL => Vfs(Special, Uint, Updates(TIMESPEC, Opt), Special, Uint) PURE;
+    nr::READLINKAT => Vfs(DirFd, Path, OutUpTo(3, PATH_MAX), Uint) IDEMPOTENT | PURE;
+    nr::NEWFSTATAT => Vfs(DirFd, Path, Writes(STAT, Req), Hex) IDEMPOTENT | PURE;
+    nr::FSTAT => Vfs(Fd, Writes(STAT, Req)) IDEMPOTENT | PURE;
     nr::SYNC => Vfs() NONE;
     nr::FSYNC => Vfs(Fd) NONE;
     nr::FDATASYNC => Vfs(Fd) NONE;
     nr::SYNC_FILE_RANGE => Vfs(Fd, Int, Int, Hex) NONE;
     nr::TIMERFD_CREATE => Vfs(Int, Hex) NONE;
-    nr::TIMERFD_SETTIME => Vfs(Fd, Hex, Ptr, Ptr) NONE;
-    nr::TIMERFD_GETTIME => Vfs(Fd, Ptr) PURE;
-    nr::UTIMENSAT => Vfs(DirFd, Path, Ptr, Hex) NONE;
+    nr::TIMERFD_SETTIME => Vfs(Fd, Hex, Reads(ITIMERSPEC, Req), Writes(ITIMERSPEC, Opt)) NONE;
+    nr::TIMERFD_GETTIME => Vfs(Fd, Writes(ITIMERSPEC, Opt)) PURE;
+    nr::UTIMENSAT => Vfs(DirFd, PathOrNull, Reads(2 * TIMESPEC, Opt), Hex) NONE;
     nr::FADVISE64 => Vfs(Fd, Int, Int, Int) NONE, Support::Partial("checked as Linux does (ESPIPE on pipes, EINVAL for a bad advice or length); the advice is ignored");
     nr::SYNCFS => Vfs(Fd) NONE;
     nr::RENAMEAT2 => Vfs(DirFd, Path, DirFd, Path, Hex) NONE;
-    nr::COPY_FILE_RANGE => Vfs(Fd, Ptr, Fd, Ptr, Uint, Hex) NONE;
-    nr::PREADV2 => Vfs(Fd, Ptr, Uint, Int, Int, Hex) NONE;
-    nr::PWRITEV2 => Vfs(Fd, Ptr, Uint, Int, Int, Hex) SIGPIPE | SIGXFSZ;
-    nr::STATX => Vfs(DirFd, Path, Hex, Hex, Ptr) PURE;
+    nr::COPY_FILE_RANGE => Vfs(Fd, Updates(8, Opt), Fd, Updates(8, Opt), Uint, Hex) NONE;
+    nr::PREADV2 => Vfs(Fd, Special, Uint, Int, Int, Hex) NONE;
+    nr::PWRITEV2 => Vfs(Fd, Special, Uint, Int, Int, Hex) SIGPIPE | SIGXFSZ;
+    nr::STATX => Vfs(DirFd, PathOrNull, Hex, Hex, Writes(STATX, Req)) PURE;
     nr::CLOSE_RANGE => Vfs(Fd, Fd, Hex) NONE;
     nr::FACCESSAT2 => Vfs(DirFd, Path, Hex, Hex) IDEMPOTENT | PURE;
-    nr::EPOLL_PWAIT2 => Vfs(Fd, Ptr, Int, Ptr, Ptr, Uint) PURE;
+    nr::EPOLL_PWAIT2 => Vfs(Fd, Special, Int, Reads(TIMESPEC, Opt), Special, Uint) PURE;
     nr::FCHMODAT2 => Vfs(DirFd, Path, Mode, Hex) NONE;
-    nr::OPENAT2 => Vfs(DirFd, Path, Ptr, Uint) RESTART;
-    nr::NAME_TO_HANDLE_AT => Vfs(DirFd, Path, Ptr, Ptr, Hex) NONE, Support::Partial("a handle is the host device and inode; it opens while its path still names that inode (a renamed file is ESTALE)");
-    nr::OPEN_BY_HANDLE_AT => Vfs(Fd, Ptr, OpenFlags) RESTART;
-    nr::SIGNALFD4 => Vfs(Fd, Ptr, Uint, Hex) NONE, Support::Partial("a poll or epoll wait notices a signal's arrival within 10 ms");
+    nr::OPENAT2 => Vfs(DirFd, Path, Special, Uint) RESTART;
+    nr::NAME_TO_HANDLE_AT => Vfs(DirFd, Path, Special, Writes(4, Req), Hex) NONE, Support::Partial("a handle is the host device and inode; it opens while its path still names that inode (a renamed file is ESTALE)");
+    nr::OPEN_BY_HANDLE_AT => Vfs(Fd, Special, OpenFlags) RESTART;
+    nr::SIGNALFD4 => Vfs(Fd, Special, Uint, Hex) NONE, Support::Partial("a poll or epoll wait notices a signal's arrival within 10 ms");
     nr::READAHEAD => Vfs(Fd, Int, Uint) NONE, Support::Partial("a hint: checked, then left to the host's page cache");
     nr::MEMFD_CREATE => Vfs(Path, Hex) NONE, Support::Partial("a host memfd with the host's seals; F_SEAL_WRITE is EBUSY while a guest mapping may write it (mm is asked)");
     // Linux AIO (vfs::aio): performed at submission, completions in a ring per context.
-    nr::IO_SETUP => Vfs(Uint, Ptr) NONE;
+    nr::IO_SETUP => Vfs(Uint, Updates(8, Req)) NONE;
     nr::IO_DESTROY => Vfs(Addr) NONE;
-    nr::IO_SUBMIT => Vfs(Addr, Int, Ptr) NONE, Support::Partial(AIO);
-    nr::IO_CANCEL => Vfs(Addr, Ptr, Addr) NONE, Support::Partial("requests complete when submitted: there is never one to cancel (EINVAL)");
-    nr::IO_GETEVENTS => Vfs(Addr, Int, Int, Ptr, Ptr) NONE;
-    nr::IO_PGETEVENTS => Vfs(Addr, Int, Int, Ptr, Ptr, Ptr) NONE;
+    nr::IO_SUBMIT => Vfs(Addr, Int, Special) NONE, Support::Partial(AIO);
+    nr::IO_CANCEL => Vfs(Addr, Reads(IOCB_KEY, Req), Addr) NONE, Support::Partial("requests complete when submitted: there is never one to cancel (EINVAL)");
+    nr::IO_GETEVENTS => Vfs(Addr, Int, Int, Special, Reads(TIMESPEC, Opt)) NONE;
+    nr::IO_PGETEVENTS => Vfs(Addr, Int, Int, Special, Reads(TIMESPEC, Opt), Special) NONE;
     // Mounts in the guest's namespace (vfs::mounts).
-    nr::MOUNT => Vfs(Path, Path, Path, Hex, Ptr) NONE, Support::Partial("tmpfs and ramfs (a private host directory each; size= is reported by statfs, not enforced), bind mounts (MS_REC), MS_REMOUNT, MS_MOVE, read-only, nodev and noexec mounts, propagation types recorded (nothing propagates); other filesystem types are ENODEV");
+    nr::MOUNT => Vfs(PathOrNull, Path, PathOrNull, Hex, Special) NONE, Support::Partial("tmpfs and ramfs (a private host directory each; size= is reported by statfs, not enforced), bind mounts (MS_REC), MS_REMOUNT, MS_MOVE, read-only, nodev and noexec mounts, propagation types recorded (nothing propagates); other filesystem types are ENODEV");
     nr::UMOUNT2 => Vfs(Path, Hex) NONE, Support::Partial("MNT_FORCE is an ordinary unmount (tmpfs has nothing to abort); a mount kept by a file mapping alone is not busy; MNT_EXPIRE's mark is not cleared by a use of the mount in between");
     // Pipes without user buffers (vfs::splice).
-    nr::SPLICE => Vfs(Fd, Ptr, Fd, Ptr, Uint, Hex) RESTART | SIGPIPE;
+    nr::SPLICE => Vfs(Fd, Updates(8, Opt), Fd, Updates(8, Opt), Uint, Hex) RESTART | SIGPIPE;
     nr::TEE => Vfs(Fd, Fd, Uint, Hex) RESTART | SIGPIPE;
-    nr::VMSPLICE => Vfs(Fd, Ptr, Uint, Hex) RESTART | SIGPIPE, Support::Partial("into a pipe; from a pipe's read end into memory is EINVAL");
+    nr::VMSPLICE => Vfs(Fd, Special, Uint, Hex) RESTART | SIGPIPE, Support::Partial("into a pipe; from a pipe's read end into memory is EINVAL");
     // Extended attributes (vfs::xattr).
     nr::SETXATTR => Vfs(Path, Path, In(3), Uint, Hex) NONE, Support::Partial(XATTR);
     nr::LSETXATTR => Vfs(Path, Path, In(3), Uint, Hex) NONE, Support::Partial(XATTR);
@@ -251,46 +339,46 @@ syscall_table! {
     nr::INOTIFY_RM_WATCH => Vfs(Fd, Int) NONE;
     // Sockets (vfs): AF_UNIX inside the vfs, AF_INET/AF_INET6 on host sockets.
     nr::SOCKET => Vfs(Int, Hex, Int) NONE;
-    nr::SOCKETPAIR => Vfs(Int, Hex, Int, Ptr) NONE;
-    nr::BIND => Vfs(Fd, Ptr, Uint) NONE;
+    nr::SOCKETPAIR => Vfs(Int, Hex, Int, Writes(8, Req)) NONE;
+    nr::BIND => Vfs(Fd, InUpTo(2, SOCKADDR_MAX), Uint) NONE;
     nr::LISTEN => Vfs(Fd, Int) NONE;
-    nr::ACCEPT => Vfs(Fd, Ptr, Ptr) RESTART;
-    nr::CONNECT => Vfs(Fd, Ptr, Uint) RESTART;
-    nr::GETSOCKNAME => Vfs(Fd, Ptr, Ptr) PURE;
-    nr::GETPEERNAME => Vfs(Fd, Ptr, Ptr) PURE;
-    nr::SENDTO => Vfs(Fd, In(2), Uint, Hex, Ptr, Uint) RESTART;
-    nr::RECVFROM => Vfs(Fd, Out(2), Uint, Hex, Ptr, Ptr) RESTART;
-    nr::SETSOCKOPT => Vfs(Fd, Int, Int, Ptr, Uint) NONE;
-    nr::GETSOCKOPT => Vfs(Fd, Int, Int, Ptr, Ptr) PURE;
+    nr::ACCEPT => Vfs(Fd, Special, Special) RESTART;
+    nr::CONNECT => Vfs(Fd, InUpTo(2, SOCKADDR_MAX), Uint) RESTART;
+    nr::GETSOCKNAME => Vfs(Fd, Special, Special) PURE;
+    nr::GETPEERNAME => Vfs(Fd, Special, Special) PURE;
+    nr::SENDTO => Vfs(Fd, In(2), Uint, Hex, Special, Uint) RESTART;
+    nr::RECVFROM => Vfs(Fd, Out(2), Uint, Hex, Special, Special) RESTART;
+    nr::SETSOCKOPT => Vfs(Fd, Int, Int, InUpTo(4, SOCKOPT_MAX), Uint) NONE;
+    nr::GETSOCKOPT => Vfs(Fd, Int, Int, Special, Special) PURE;
     nr::SHUTDOWN => Vfs(Fd, Int) NONE;
-    nr::SENDMSG => Vfs(Fd, Ptr, Hex) RESTART;
-    nr::RECVMSG => Vfs(Fd, Ptr, Hex) RESTART;
-    nr::ACCEPT4 => Vfs(Fd, Ptr, Ptr, Hex) RESTART;
-    nr::SENDMMSG => Vfs(Fd, Ptr, Uint, Hex) RESTART, Support::Partial("messages after the first are sent only if they need no wait");
-    nr::RECVMMSG => Vfs(Fd, Ptr, Uint, Hex, Ptr) RESTART, Support::Partial("returns after the first message what needs no wait, as with MSG_WAITFORONE; the timeout is checked, not applied");
+    nr::SENDMSG => Vfs(Fd, Special, Hex) RESTART;
+    nr::RECVMSG => Vfs(Fd, Special, Hex) RESTART;
+    nr::ACCEPT4 => Vfs(Fd, Special, Special, Hex) RESTART;
+    nr::SENDMMSG => Vfs(Fd, Special, Uint, Hex) RESTART, Support::Partial("messages after the first are sent only if they need no wait");
+    nr::RECVMMSG => Vfs(Fd, Special, Uint, Hex, Reads(TIMESPEC, Opt)) RESTART, Support::Partial("returns after the first message what needs no wait, as with MSG_WAITFORONE; the timeout is checked, not applied");
     // Processes, threads, signals, limits (proc).
     nr::EXIT => Proc(Int) NO_NATIVE;
     nr::EXIT_GROUP => Proc(Int) NO_NATIVE;
-    nr::WAITID => Proc(Int, Int, Ptr, Hex, Ptr) RESTART;
+    nr::WAITID => Proc(Int, Int, Writes(SIGINFO, Opt), Hex, Writes(RUSAGE, Opt)) RESTART;
     nr::SET_TID_ADDRESS => Proc(Addr) NONE;
-    nr::GETITIMER => Proc(Int, Ptr) NONE;
-    nr::SETITIMER => Proc(Int, Ptr, Ptr) NONE;
+    nr::GETITIMER => Proc(Int, Writes(ITIMERVAL, Req)) NONE;
+    nr::SETITIMER => Proc(Int, Reads(ITIMERVAL, Opt), Writes(ITIMERVAL, Opt)) NONE;
     nr::KILL => Proc(Int, Signal) NONE;
     nr::TKILL => Proc(Int, Signal) NONE;
     nr::TGKILL => Proc(Int, Int, Signal) NONE;
-    nr::SIGALTSTACK => Proc(Ptr, Ptr) NO_NATIVE;
-    nr::RT_SIGACTION => Proc(Signal, Ptr, Ptr, Uint) NONE;
-    nr::RT_SIGPROCMASK => Proc(Int, Ptr, Ptr, Uint) NONE;
-    nr::RT_SIGPENDING => Proc(Ptr, Uint) NONE;
-    nr::RT_SIGTIMEDWAIT => Proc(Ptr, Ptr, Ptr, Uint) NONE;
-    nr::RT_SIGQUEUEINFO => Proc(Int, Signal, Ptr) NONE;
-    nr::GETRESUID => Proc(Ptr, Ptr, Ptr) NONE;
-    nr::GETRESGID => Proc(Ptr, Ptr, Ptr) NONE;
+    nr::SIGALTSTACK => Proc(Reads(STACK_T, Opt), Writes(STACK_T, Opt)) NO_NATIVE;
+    nr::RT_SIGACTION => Proc(Signal, Reads(SIGACTION, Opt), Writes(SIGACTION, Opt), Uint) NONE;
+    nr::RT_SIGPROCMASK => Proc(Int, Reads(SIGSET, Opt), Writes(SIGSET, Opt), Uint) NONE;
+    nr::RT_SIGPENDING => Proc(Writes(SIGSET, Req), Uint) NONE;
+    nr::RT_SIGTIMEDWAIT => Proc(Reads(SIGSET, Req), Writes(SIGINFO, Opt), Reads(TIMESPEC, Opt), Uint) NONE;
+    nr::RT_SIGQUEUEINFO => Proc(Int, Signal, Reads(SIGINFO, Req)) NONE;
+    nr::GETRESUID => Proc(Writes(4, Req), Writes(4, Req), Writes(4, Req)) NONE;
+    nr::GETRESGID => Proc(Writes(4, Req), Writes(4, Req), Writes(4, Req)) NONE;
     nr::SETPGID => Proc(Int, Int) NONE;
     nr::GETPGID => Proc(Int) NONE;
     nr::GETSID => Proc(Int) NONE;
     nr::SETSID => Proc() NONE;
-    nr::GETGROUPS => Proc(Int, Ptr) NONE;
+    nr::GETGROUPS => Proc(Int, Special) NONE;
     // Credentials (proc::ids): one set per process, shared by its threads.
     nr::SETUID => Proc(Int) NONE, Support::Partial(PER_PROCESS);
     nr::SETGID => Proc(Int) NONE, Support::Partial(PER_PROCESS);
@@ -300,11 +388,11 @@ syscall_table! {
     nr::SETRESGID => Proc(Int, Int, Int) NONE, Support::Partial(PER_PROCESS);
     nr::SETFSUID => Proc(Int) NONE, Support::Partial(PER_PROCESS);
     nr::SETFSGID => Proc(Int) NONE, Support::Partial(PER_PROCESS);
-    nr::SETGROUPS => Proc(Int, Ptr) NONE, Support::Partial(PER_PROCESS);
-    nr::CAPGET => Proc(Ptr, Ptr) NONE;
-    nr::CAPSET => Proc(Ptr, Ptr) NONE, Support::Partial("no file capabilities; the bounding set is never lowered");
-    nr::GETRLIMIT => Proc(Int, Ptr) NONE;
-    nr::SETRLIMIT => Proc(Int, Ptr) NONE;
+    nr::SETGROUPS => Proc(Int, Special) NONE, Support::Partial(PER_PROCESS);
+    nr::CAPGET => Proc(Updates(CAP_HEADER, Req), Writes(CAP_DATA, Opt)) NONE;
+    nr::CAPSET => Proc(Updates(CAP_HEADER, Req), Reads(CAP_DATA, Opt)) NONE, Support::Partial("no file capabilities; the bounding set is never lowered");
+    nr::GETRLIMIT => Proc(Int, Writes(RLIMIT, Req)) NONE;
+    nr::SETRLIMIT => Proc(Int, Reads(RLIMIT, Req)) NONE;
     nr::UMASK => Proc(Mode) NONE;
     nr::PERSONALITY => Proc(Hex) NONE, Support::Partial("the persona is kept and inherited; of its flags only STICKY_TIMEOUTS changes anything (pselect6, ppoll)");
     nr::GETPID => Proc() IDEMPOTENT;
@@ -314,51 +402,51 @@ syscall_table! {
     nr::GETGID => Proc() NONE;
     nr::GETEGID => Proc() NONE;
     nr::GETTID => Proc() IDEMPOTENT;
-    nr::CLONE => Proc(Hex, Ptr, Ptr, Ptr, Ptr) NO_NATIVE, Support::Partial(CLONE_LIMITS);
-    nr::RT_TGSIGQUEUEINFO => Proc(Int, Int, Signal, Ptr) NONE;
-    nr::WAIT4 => Proc(Int, Ptr, Hex, Ptr) RESTART;
-    nr::PRLIMIT64 => Proc(Int, Int, Ptr, Ptr) NONE;
+    nr::CLONE => Proc(Hex, Addr, Special, Addr, Special) NO_NATIVE, Support::Partial(CLONE_LIMITS);
+    nr::RT_TGSIGQUEUEINFO => Proc(Int, Int, Signal, Reads(SIGINFO, Req)) NONE;
+    nr::WAIT4 => Proc(Int, Writes(4, Opt), Hex, Writes(RUSAGE, Opt)) RESTART;
+    nr::PRLIMIT64 => Proc(Int, Int, Reads(RLIMIT, Opt), Writes(RLIMIT, Opt)) NONE;
     // POSIX timers (proc::ptimer): wall and CPU-time clocks, signals with SI_TIMER.
-    nr::TIMER_CREATE => Proc(Int, Ptr, Ptr) NONE;
-    nr::TIMER_SETTIME => Proc(Int, Hex, Ptr, Ptr) NONE;
-    nr::TIMER_GETTIME => Proc(Int, Ptr) NONE;
+    nr::TIMER_CREATE => Proc(Int, Reads(SIGEVENT, Opt), Writes(4, Req)) NONE;
+    nr::TIMER_SETTIME => Proc(Int, Hex, Reads(ITIMERSPEC, Opt), Writes(ITIMERSPEC, Opt)) NONE;
+    nr::TIMER_GETTIME => Proc(Int, Writes(ITIMERSPEC, Req)) NONE;
     nr::TIMER_GETOVERRUN => Proc(Int) NONE;
     nr::TIMER_DELETE => Proc(Int) NONE;
     nr::KCMP => Proc(Int, Int, Int, Hex, Hex) NONE, Support::Partial("threads share everything; processes nothing but open files (and memory with a vfork child); no KCMP_EPOLL_TFD");
     // pidfds (proc::pidfd; the descriptor is the vfs's).
     nr::PIDFD_OPEN => Proc(Int, Hex) NONE;
-    nr::PIDFD_SEND_SIGNAL => Proc(Fd, Signal, Ptr, Hex) NONE;
+    nr::PIDFD_SEND_SIGNAL => Proc(Fd, Signal, Reads(SIGINFO, Opt), Hex) NONE;
     nr::PIDFD_GETFD => Proc(Fd, Int, Hex) NONE;
     // Robust futex lists (proc::robust): walked by the personality when a thread dies.
     nr::SET_ROBUST_LIST => Proc(Addr, Uint) NONE;
-    nr::GET_ROBUST_LIST => Proc(Int, Ptr, Ptr) NONE;
+    nr::GET_ROBUST_LIST => Proc(Int, Writes(8, Req), Writes(8, Req)) NONE;
     // The UTS names and their namespaces (proc::uts).
-    nr::UNAME => Proc(Ptr) IDEMPOTENT;
-    nr::SETHOSTNAME => Proc(In(1), Uint) NONE;
-    nr::SETDOMAINNAME => Proc(In(1), Uint) NONE;
+    nr::UNAME => Proc(Writes(UTSNAME, Req)) IDEMPOTENT;
+    nr::SETHOSTNAME => Proc(Special, Uint) NONE;
+    nr::SETDOMAINNAME => Proc(Special, Uint) NONE;
     nr::UNSHARE => Linux(Hex) NONE, Support::Partial("CLONE_NEWUTS makes a UTS namespace; CLONE_FILES and CLONE_FS have nothing to unshare in a single-threaded process and are EINVAL in a multi-threaded one (descriptors and working directory are per process); other namespaces are EPERM without CAP_SYS_ADMIN, else EINVAL, as a kernel built without them");
     nr::IOPRIO_GET => Proc(Int, Int) NONE, Support::Partial(IOPRIO);
     nr::IOPRIO_SET => Proc(Int, Int, Hex) NONE, Support::Partial(IOPRIO);
-    nr::RSEQ => Proc(Ptr, Uint, Hex, Hex) NONE, Support::Partial("registration and unregistration with Linux's checks; cpu_id is 0 (one hart); a critical section is never aborted: preemption happens only at quantum ends, where rseq_cs is not looked at");
+    nr::RSEQ => Proc(Updates(RSEQ_ORIG, Opt), Uint, Hex, Hex) NONE, Support::Partial("registration and unregistration with Linux's checks; cpu_id is 0 (one hart); a critical section is never aborted: preemption happens only at quantum ends, where rseq_cs is not looked at");
     // System administration (proc::admin; reboot and acct finish in linux).
     nr::SYSLOG => Proc(Int, Addr, Int) RESTART, Support::Partial("the kernel log is empty: reads copy nothing, SYSLOG_ACTION_READ waits for a signal; dmesg_restrict is 0");
     nr::VHANGUP => Proc() NONE, Support::Partial("with CAP_SYS_TTY_CONFIG it succeeds and leaves the console (the host's terminal) alone");
-    nr::REBOOT => Linux(Hex, Hex, Hex, Ptr) NO_NATIVE, Support::Partial("as in a container's pid namespace: RESTART/RESTART2 end the guest with init killed by SIGHUP, HALT/POWER_OFF by SIGINT; CAD_ON/CAD_OFF are kept; KEXEC and SW_SUSPEND are EINVAL");
+    nr::REBOOT => Linux(Hex, Hex, Hex, Special) NO_NATIVE, Support::Partial("as in a container's pid namespace: RESTART/RESTART2 end the guest with init killed by SIGHUP, HALT/POWER_OFF by SIGINT; CAD_ON/CAD_OFF are kept; KEXEC and SW_SUSPEND are EINVAL");
     nr::ACCT => Linux(Path) NONE, Support::Partial("the file is opened and checked as Linux does; no accounting records are written");
     nr::PROCESS_MRELEASE => Proc(Fd, Hex) NONE, Support::Partial("a dying process's memory goes when it ends (at once), not earlier");
     // Memory (mm).
     nr::BRK => Mm(Addr) NONE;
     nr::MUNMAP => Mm(Addr, Uint) NONE;
     nr::MREMAP => Mm(Addr, Uint, Uint, Hex, Addr) NONE;
-    nr::EXECVE => Mm(Path, Ptr, Ptr) NO_NATIVE;
-    nr::EXECVEAT => Linux(DirFd, Path, Ptr, Ptr, Hex) NO_NATIVE;
+    nr::EXECVE => Mm(Path, Special, Special) NO_NATIVE;
+    nr::EXECVEAT => Linux(DirFd, Path, Special, Special, Hex) NO_NATIVE;
     nr::MMAP => Mm(Addr, Uint, Hex, Hex, Fd, Int) NONE;
     nr::MPROTECT => Mm(Addr, Uint, Hex) NONE;
     nr::MSYNC => Mm(Addr, Uint, Hex) NONE;
-    nr::MINCORE => Mm(Addr, Uint, Ptr) NONE;
+    nr::MINCORE => Mm(Addr, Uint, Special) NONE;
     nr::RISCV_FLUSH_ICACHE => Mm(Addr, Addr, Hex) NONE, Support::Partial("flushes every thread's instruction cache: LOCAL is as global (one hart runs at a time)");
-    nr::PROCESS_VM_READV => Mm(Int, Ptr, Uint, Ptr, Uint, Hex) NONE;
-    nr::PROCESS_VM_WRITEV => Mm(Int, Ptr, Uint, Ptr, Uint, Hex) NONE;
+    nr::PROCESS_VM_READV => Mm(Int, Special, Uint, Special, Uint, Hex) NONE;
+    nr::PROCESS_VM_WRITEV => Mm(Int, Special, Uint, Special, Uint, Hex) NONE;
     nr::MLOCK => Mm(Addr, Uint) NONE, Support::Partial(NO_SWAP);
     nr::MUNLOCK => Mm(Addr, Uint) NONE, Support::Partial(NO_SWAP);
     nr::MLOCKALL => Mm(Hex) NONE, Support::Partial(NO_SWAP);
@@ -366,87 +454,87 @@ syscall_table! {
     nr::MLOCK2 => Mm(Addr, Uint, Hex) NONE, Support::Partial(NO_SWAP);
     nr::MADVISE => Mm(Addr, Uint, Int) NONE, Support::Partial("DONTNEED zeroes private pages; other advice is accepted");
     // NUMA memory policy on one node (mm::mempolicy).
-    nr::GET_MEMPOLICY => Mm(Ptr, Ptr, Uint, Addr, Hex) NONE, Support::Partial(ONE_NODE);
-    nr::SET_MEMPOLICY => Mm(Hex, Ptr, Uint) NONE, Support::Partial(ONE_NODE);
-    nr::MBIND => Mm(Addr, Uint, Hex, Ptr, Uint, Hex) NONE, Support::Partial(ONE_NODE);
+    nr::GET_MEMPOLICY => Mm(Special, Special, Uint, Addr, Hex) NONE, Support::Partial(ONE_NODE);
+    nr::SET_MEMPOLICY => Mm(Hex, Special, Uint) NONE, Support::Partial(ONE_NODE);
+    nr::MBIND => Mm(Addr, Uint, Hex, Special, Uint, Hex) NONE, Support::Partial(ONE_NODE);
     nr::SET_MEMPOLICY_HOME_NODE => Mm(Addr, Uint, Uint, Hex) NONE, Support::Partial(ONE_NODE);
-    nr::MIGRATE_PAGES => Mm(Int, Uint, Ptr, Ptr) NONE, Support::Partial(ONE_NODE);
-    nr::MOVE_PAGES => Mm(Int, Uint, Ptr, Ptr, Ptr, Hex) NONE, Support::Partial("one node (0): a page with a frame is on node 0, one never touched -ENOENT; a page only read is on node 0 (Linux: -EFAULT, the shared zero page); a page shared with another process is not EACCES");
+    nr::MIGRATE_PAGES => Mm(Int, Uint, Special, Special) NONE, Support::Partial(ONE_NODE);
+    nr::MOVE_PAGES => Mm(Int, Uint, Special, Special, Special, Hex) NONE, Support::Partial("one node (0): a page with a frame is on node 0, one never touched -ENOENT; a page only read is on node 0 (Linux: -EFAULT, the shared zero page); a page shared with another process is not EACCES");
     // Sealing, the remap and advice calls, swap, cache statistics (mm::mseal, remap, advise, swap, cachestat).
     nr::MSEAL => Mm(Addr, Uint, Hex) NONE;
     nr::REMAP_FILE_PAGES => Mm(Addr, Uint, Hex, Uint, Hex) NONE, Support::Partial("emulated with mmap(MAP_SHARED | MAP_FIXED) as Linux does; shared anonymous mappings are EINVAL, and the descriptor the mapping was made through must still be open (EBADF)");
-    nr::PROCESS_MADVISE => Mm(Fd, Ptr, Uint, Int, Hex) NONE, Support::Partial("advice as madvise's: the remote hints (COLD, PAGEOUT, WILLNEED, COLLAPSE) change nothing");
-    nr::SWAPON => Mm(Path, Hex) NONE, Support::Partial(NO_SWAP_AREA);
-    nr::SWAPOFF => Mm(Path) NONE, Support::Partial(NO_SWAP_AREA);
-    nr::CACHESTAT => Mm(Fd, Ptr, Ptr, Hex) NONE, Support::Partial("counts the pages mm caches (those of mapped files); no dirty, writeback or eviction counts");
+    nr::PROCESS_MADVISE => Mm(Fd, Special, Uint, Int, Hex) NONE, Support::Partial("advice as madvise's: the remote hints (COLD, PAGEOUT, WILLNEED, COLLAPSE) change nothing");
+    nr::SWAPON => Mm(Special, Hex) NONE, Support::Partial(NO_SWAP_AREA);
+    nr::SWAPOFF => Mm(Special) NONE, Support::Partial(NO_SWAP_AREA);
+    nr::CACHESTAT => Mm(Fd, Reads(CACHESTAT_RANGE, Req), Writes(CACHESTAT, Req), Hex) NONE, Support::Partial("counts the pages mm caches (those of mapped files); no dirty, writeback or eviction counts");
     // riscv64 has no memory protection keys: Linux builds these only with
     // CONFIG_ARCH_HAS_PKEYS (mm/mprotect.c), so a riscv64 kernel answers ENOSYS.
     nr::PKEY_MPROTECT => Mm(Addr, Uint, Hex, Int) NONE, Support::Refused(NO_PKEYS);
     nr::PKEY_ALLOC => Mm(Hex, Hex) NONE, Support::Refused(NO_PKEYS);
     nr::PKEY_FREE => Mm(Int) NONE, Support::Refused(NO_PKEYS);
     // Clocks, sleeping, sysinfo (time).
-    nr::NANOSLEEP => Time(Ptr, Ptr) NONE;
-    nr::CLOCK_GETTIME => Time(Int, Ptr) IDEMPOTENT;
-    nr::CLOCK_GETRES => Time(Int, Ptr) IDEMPOTENT;
-    nr::CLOCK_NANOSLEEP => Time(Int, Hex, Ptr, Ptr) NONE;
-    nr::TIMES => Time(Ptr) IDEMPOTENT;
-    nr::GETTIMEOFDAY => Time(Ptr, Ptr) IDEMPOTENT, Support::Partial("no time zone: tz reads {0, 0}");
-    nr::SYSINFO => Time(Ptr) IDEMPOTENT;
+    nr::NANOSLEEP => Time(Reads(TIMESPEC, Req), Writes(TIMESPEC, Lazy)) NONE;
+    nr::CLOCK_GETTIME => Time(Int, Writes(TIMESPEC, Req)) IDEMPOTENT;
+    nr::CLOCK_GETRES => Time(Int, Writes(TIMESPEC, Opt)) IDEMPOTENT;
+    nr::CLOCK_NANOSLEEP => Time(Int, Hex, Reads(TIMESPEC, Req), Writes(TIMESPEC, Lazy)) NONE;
+    nr::TIMES => Time(Writes(TMS, Opt)) IDEMPOTENT;
+    nr::GETTIMEOFDAY => Time(Writes(TIMEVAL, Opt), Writes(TIMEZONE, Opt)) IDEMPOTENT, Support::Partial("no time zone: tz reads {0, 0}");
+    nr::SYSINFO => Time(Writes(SYSINFO, Req)) IDEMPOTENT;
     // Setting the guest's clock (time::clockset): an offset of the guest's own.
-    nr::CLOCK_SETTIME => Time(Int, Ptr) NONE, Support::Partial(GUEST_CLOCK);
-    nr::SETTIMEOFDAY => Time(Ptr, Ptr) NONE, Support::Partial(GUEST_CLOCK);
-    nr::ADJTIMEX => Time(Ptr) NONE, Support::Partial(GUEST_CLOCK_ADJ);
-    nr::CLOCK_ADJTIME => Time(Int, Ptr) NONE, Support::Partial(GUEST_CLOCK_ADJ);
+    nr::CLOCK_SETTIME => Time(Int, Reads(TIMESPEC, Req)) NONE, Support::Partial(GUEST_CLOCK);
+    nr::SETTIMEOFDAY => Time(Reads(TIMEVAL, Opt), Reads(TIMEZONE, Opt)) NONE, Support::Partial(GUEST_CLOCK);
+    nr::ADJTIMEX => Time(Updates(TIMEX, Req)) NONE, Support::Partial(GUEST_CLOCK_ADJ);
+    nr::CLOCK_ADJTIME => Time(Int, Updates(TIMEX, Req)) NONE, Support::Partial(GUEST_CLOCK_ADJ);
     // Wait queues (futex).
-    nr::FUTEX => Futex(Ptr, Hex, Uint, Ptr, Ptr, Uint) RESTART;
+    nr::FUTEX => Futex(Special, Hex, Uint, Special, Special, Uint) RESTART;
     // futex2 (futex::waitv; the others become futex operations in linux).
-    nr::FUTEX_WAKE => Futex(Ptr, Hex, Int, Hex) NONE, Support::Partial(FUTEX2);
-    nr::FUTEX_WAIT => Futex(Ptr, Uint, Hex, Hex, Ptr, Int) RESTART, Support::Partial(FUTEX2);
-    nr::FUTEX_REQUEUE => Futex(Ptr, Hex, Int, Int) NONE, Support::Partial(FUTEX2);
-    nr::FUTEX_WAITV => Futex(Ptr, Uint, Hex, Ptr, Int) RESTART, Support::Partial(FUTEX2);
+    nr::FUTEX_WAKE => Futex(Special, Hex, Int, Hex) NONE, Support::Partial(FUTEX2);
+    nr::FUTEX_WAIT => Futex(Special, Uint, Hex, Hex, Special, Int) RESTART, Support::Partial(FUTEX2);
+    nr::FUTEX_REQUEUE => Futex(Special, Hex, Int, Int) NONE, Support::Partial(FUTEX2);
+    nr::FUTEX_WAITV => Futex(Special, Uint, Hex, Special, Int) RESTART, Support::Partial(FUTEX2);
     // System V IPC and POSIX message queues (ipc).
     nr::MSGGET => Ipc(Hex, Hex) NONE;
-    nr::MSGSND => Ipc(Int, Ptr, Uint, Hex) NONE;
-    nr::MSGRCV => Ipc(Int, Ptr, Uint, Int, Hex) NONE;
-    nr::MSGCTL => Ipc(Int, Hex, Ptr) NONE;
+    nr::MSGSND => Ipc(Int, Special, Uint, Hex) NONE;
+    nr::MSGRCV => Ipc(Int, Special, Uint, Int, Hex) NONE;
+    nr::MSGCTL => Ipc(Int, Hex, Special) NONE;
     nr::SEMGET => Ipc(Hex, Int, Hex) NONE;
-    nr::SEMOP => Ipc(Int, Ptr, Uint) NONE;
-    nr::SEMTIMEDOP => Ipc(Int, Ptr, Uint, Ptr) NONE;
+    nr::SEMOP => Ipc(Int, Special, Uint) NONE;
+    nr::SEMTIMEDOP => Ipc(Int, Special, Uint, Special) NONE;
     nr::SEMCTL => Ipc(Int, Int, Hex, Hex) NONE;
     nr::SHMGET => Ipc(Hex, Uint, Hex) NONE;
     nr::SHMAT => Ipc(Int, Addr, Hex) NONE;
     nr::SHMDT => Ipc(Addr) NONE, Support::Partial("munmap of an attached range is not a detach: shm_nattch counts shmat calls until shmdt, exit or exec");
-    nr::SHMCTL => Ipc(Int, Hex, Ptr) NONE;
-    nr::MQ_OPEN => Ipc(Path, OpenFlags, Mode, Ptr) NONE;
+    nr::SHMCTL => Ipc(Int, Hex, Special) NONE;
+    nr::MQ_OPEN => Ipc(Path, OpenFlags, Mode, Special) NONE;
     nr::MQ_UNLINK => Ipc(Path) NONE;
-    nr::MQ_TIMEDSEND => Ipc(Fd, In(2), Uint, Uint, Ptr) RESTART;
-    nr::MQ_TIMEDRECEIVE => Ipc(Fd, Out(2), Uint, Ptr, Ptr) RESTART;
-    nr::MQ_NOTIFY => Ipc(Fd, Ptr) NONE, Support::Partial("SIGEV_SIGNAL and SIGEV_NONE; SIGEV_THREAD is EINVAL");
-    nr::MQ_GETSETATTR => Ipc(Fd, Ptr, Ptr) NONE;
+    nr::MQ_TIMEDSEND => Ipc(Fd, In(2), Uint, Uint, Special) RESTART;
+    nr::MQ_TIMEDRECEIVE => Ipc(Fd, Out(2), Uint, Special, Special) RESTART;
+    nr::MQ_NOTIFY => Ipc(Fd, Special) NONE, Support::Partial("SIGEV_SIGNAL and SIGEV_NONE; SIGEV_THREAD is EINVAL");
+    nr::MQ_GETSETATTR => Ipc(Fd, Special, Special) NONE;
     // Answered by the personality itself (linux).
-    nr::SCHED_SETPARAM => Linux(Int, Ptr) NONE, Support::Partial(ONE_HART);
-    nr::SCHED_SETSCHEDULER => Linux(Int, Int, Ptr) NONE, Support::Partial(ONE_HART);
+    nr::SCHED_SETPARAM => Linux(Int, Special) NONE, Support::Partial(ONE_HART);
+    nr::SCHED_SETSCHEDULER => Linux(Int, Int, Special) NONE, Support::Partial(ONE_HART);
     nr::SCHED_GETSCHEDULER => Linux(Int) NONE, Support::Partial(ONE_HART);
-    nr::SCHED_GETPARAM => Linux(Int, Ptr) NONE, Support::Partial(ONE_HART);
-    nr::SCHED_SETAFFINITY => Linux(Int, Uint, Ptr) NONE, Support::Partial(ONE_HART);
-    nr::SCHED_GETAFFINITY => Linux(Int, Uint, Ptr) NONE, Support::Partial(ONE_HART);
-    nr::SCHED_SETATTR => Linux(Int, Ptr, Hex) NONE, Support::Partial(ONE_HART);
-    nr::SCHED_GETATTR => Linux(Int, Ptr, Uint, Hex) NONE, Support::Partial(ONE_HART);
+    nr::SCHED_GETPARAM => Linux(Int, Special) NONE, Support::Partial(ONE_HART);
+    nr::SCHED_SETAFFINITY => Linux(Int, Uint, Special) NONE, Support::Partial(ONE_HART);
+    nr::SCHED_GETAFFINITY => Linux(Int, Uint, Special) NONE, Support::Partial(ONE_HART);
+    nr::SCHED_SETATTR => Linux(Int, Special, Hex) NONE, Support::Partial(ONE_HART);
+    nr::SCHED_GETATTR => Linux(Int, Special, Uint, Hex) NONE, Support::Partial(ONE_HART);
     nr::SCHED_YIELD => Linux() NONE;
     nr::SCHED_GET_PRIORITY_MAX => Linux(Int) NONE;
     nr::SCHED_GET_PRIORITY_MIN => Linux(Int) NONE;
-    nr::SCHED_RR_GET_INTERVAL => Linux(Int, Ptr) NONE, Support::Partial(ONE_HART);
-    nr::RT_SIGSUSPEND => Linux(Ptr, Uint) NONE;
+    nr::SCHED_RR_GET_INTERVAL => Linux(Int, Special) NONE, Support::Partial(ONE_HART);
+    nr::RT_SIGSUSPEND => Linux(Special, Uint) NONE;
     nr::RT_SIGRETURN => Linux() NONE;
     nr::SETPRIORITY => Linux(Int, Int, Int) NONE, Support::Partial("the nice value is kept and changes nothing");
     nr::GETPRIORITY => Linux(Int, Int) NONE, Support::Partial("the nice value is kept and changes nothing");
-    nr::GETRUSAGE => Linux(Int, Ptr) NONE, Support::Partial("CPU times and ru_maxrss; the other counts read zero");
+    nr::GETRUSAGE => Linux(Int, Special) NONE, Support::Partial("CPU times and ru_maxrss; the other counts read zero");
     nr::PRCTL => Linux(Int, Hex, Hex, Hex, Hex) NONE, Support::Partial("thread names, the parent-death signal, dumpable and no_new_privs");
-    nr::GETCPU => Linux(Ptr, Ptr, Ptr) NONE, Support::Partial(ONE_HART);
-    nr::RISCV_HWPROBE => Linux(Ptr, Uint, Uint, Ptr, Hex) NONE;
+    nr::GETCPU => Linux(Special, Special, Special) NONE, Support::Partial(ONE_HART);
+    nr::RISCV_HWPROBE => Linux(Special, Uint, Uint, Special, Hex) NONE;
     nr::GETRANDOM => Linux(Out(1), Uint, Hex) NONE, Support::Partial("deterministic bytes from a per-run generator");
     nr::MEMBARRIER => Linux(Int, Hex, Int) NONE, Support::Partial("one hart runs at a time: nothing to order; the commands, query mask and registrations are Linux's");
-    nr::CLONE3 => Linux(Ptr, Uint) NO_NATIVE, Support::Partial(CLONE_LIMITS);
+    nr::CLONE3 => Linux(Special, Uint) NO_NATIVE, Support::Partial(CLONE_LIMITS);
     // The native directory service (private numbers).
     private::LOOKUP => Linux(In(1), Uint) NONE;
     private::REGISTER => Linux(In(1), Uint, Hex) NONE;
@@ -502,7 +590,7 @@ mod tests {
             assert_eq!(entry(e.nr).map(|x| x.nr), Some(e.nr));
             // A buffer's length argument exists and is a size.
             for a in e.args {
-                if let Arg::In(i) | Arg::Out(i) = a {
+                if let Arg::In(i) | Arg::Out(i) | Arg::InUpTo(i, _) | Arg::OutUpTo(i, _) = a {
                     assert_eq!(e.args.get(*i as usize), Some(&Arg::Uint), "{}: length of a buffer", e.name);
                 }
             }

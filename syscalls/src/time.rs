@@ -7,7 +7,7 @@
 
 use crate::proc::op as proc_op;
 use crate::sched::Wake;
-use crate::service::{Template, err, Env, Lend, Service, ServiceId, BLOCK};
+use crate::service::{Template, err, Env, Service, ServiceId, BLOCK};
 use crate::sysno as nr;
 use abi::structs::{Sysinfo, Timespec, Timeval, Tms};
 use abi::UserPtr;
@@ -230,44 +230,6 @@ impl Service for Time {
     }
 }
 
-/// Qualifies the pointer arguments of time syscall `n` with `q`.
-pub fn qualify(n: u64, a: &[u64; 6], q: impl Fn(u64) -> u64) -> [u64; 6] {
-    match n {
-        nr::CLOCK_GETTIME | nr::CLOCK_GETRES | nr::CLOCK_SETTIME | nr::CLOCK_ADJTIME => [a[0], q(a[1]), 0, 0, 0, 0],
-        nr::CLOCK_NANOSLEEP => [a[0], a[1], q(a[2]), q(a[3]), 0, 0],
-        _ => [q(a[0]), q(a[1]), 0, 0, 0, 0],
-    }
-}
-
 /// What the personality passes for a sleep's `rem` it could not lend (unmapped or
 /// not writable): an interrupted sleep then fails with EFAULT instead of EINTR.
 pub const UNWRITABLE_REM: u64 = u64::MAX;
-
-/// Which argument of a sleep is its `rem` pointer: written only when the sleep is
-/// interrupted, so Linux does not check it up front (a bad one fails nothing else).
-pub fn remainder_arg(n: u64) -> Option<usize> {
-    match n {
-        nr::NANOSLEEP => Some(1),
-        nr::CLOCK_NANOSLEEP => Some(3),
-        _ => None,
-    }
-}
-
-/// Lends of the time syscalls.
-pub fn lends(op: u64, a: &[u64; 6]) -> Vec<Lend> {
-    let opt = |p: u64, l: u64, w: bool| if p == 0 { None } else if w { Some(Lend::write(p, l)) } else { Some(Lend::read(p, l)) };
-    match op {
-        nr::CLOCK_GETTIME => vec![Lend::write(a[1], 16)],
-        nr::CLOCK_GETRES => opt(a[1], 16, true).into_iter().collect(),
-        nr::GETTIMEOFDAY => [opt(a[0], 16, true), opt(a[1], 8, true)].into_iter().flatten().collect(),
-        nr::NANOSLEEP => [Some(Lend::read(a[0], 16)), opt(a[1], 16, true)].into_iter().flatten().collect(),
-        nr::CLOCK_NANOSLEEP => [Some(Lend::read(a[2], 16)), opt(a[3], 16, true)].into_iter().flatten().collect(),
-        nr::TIMES => opt(a[0], 32, true).into_iter().collect(),
-        nr::CLOCK_SETTIME => vec![Lend::read(a[1], 16)],
-        nr::SETTIMEOFDAY => [opt(a[0], 16, false), opt(a[1], 8, false)].into_iter().flatten().collect(),
-        nr::ADJTIMEX => vec![Lend::read_write(a[0], clockset::TIMEX_SIZE)],
-        nr::CLOCK_ADJTIME => vec![Lend::read_write(a[1], clockset::TIMEX_SIZE)],
-        nr::SYSINFO => vec![Lend::write(a[0], size_of::<Sysinfo>() as u64)],
-        _ => Vec::new(),
-    }
-}

@@ -167,9 +167,8 @@ fn note(n: u64) -> &'static str {
 /// The pointer arguments (0-based, of the syscall's own) op `n` takes: those its row
 /// in the syscall table says it dereferences.
 fn pointers(n: u64) -> Vec<usize> {
-    use syscalls::table::Arg;
     let args = syscalls::table::entry(n).map_or(&[][..], |e| e.args);
-    (0..args.len()).filter(|i| matches!(args[*i], Arg::Path | Arg::In(_) | Arg::Out(_) | Arg::Ptr)).collect()
+    (0..args.len()).filter(|i| args[*i].is_pointer()).collect()
 }
 
 /// The portal ABI of every service a process may call natively.

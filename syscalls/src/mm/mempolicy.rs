@@ -421,47 +421,61 @@ impl Mm {
     }
 }
 
-/// The arguments of the NUMA calls as mm gets them: node masks, page and status
-/// arrays qualified; mbind's and move_pages' six arguments packed into five.
-pub fn qualify(n: u64, a: &[u64; 6], q: impl Fn(u64) -> u64) -> Option<[u64; 6]> {
-    Some(match n {
-        nr::GET_MEMPOLICY => [q(a[0]), q(a[1]), a[2], a[3], a[4], 0],
-        nr::SET_MEMPOLICY => [a[0], q(a[1]), a[2], 0, 0, 0],
-        nr::MBIND => [a[0], a[1], (a[2] & 0xffff_ffff) | (a[5] << 32), q(a[3]), a[4], 0],
-        nr::MIGRATE_PAGES => [a[0], a[1], q(a[2]), q(a[3]), 0, 0],
-        nr::MOVE_PAGES => [(a[0] & 0xffff_ffff) | ((a[5] & 0xffff_ffff) << 32), a[1], q(a[2]), q(a[3]), q(a[4]), 0],
-        _ => return None,
-    })
-}
+/// The lends of the NUMA calls (`qa`: their arguments, pointers qualified, as Linux
+/// has them; mm's hook packs the six-argument ones after). Lends are made only where
+/// Linux would get as far as the memory, so a call it refuses for its other arguments
+/// is that errno and not EFAULT.
+pub mod lends {
+    use super::*;
 
-/// What the NUMA calls read and write, given the qualified arguments. Lends are made
-/// only where Linux would get as far as the memory, so a call it refuses for its
-/// other arguments is that errno and not EFAULT.
-pub fn lends(n: u64, qa: &[u64; 6]) -> Vec<Lend> {
-    let mask = |p: u64, maxnode: u64| mask_read_len(p, maxnode).map(|l| Lend::read(p, l));
-    match n {
-        nr::GET_MEMPOLICY => {
-            let (mode, nmask, maxnode, flags) = (qa[0], qa[1], qa[2], qa[4]);
-            if flags & !7 != 0 || (nmask != 0 && maxnode < NR_NODE_IDS) {
-                return Vec::new();
-            }
-            let m = (mode != 0).then(|| Lend::write(mode, 4));
-            let k = (nmask != 0).then(|| mask_write_len(maxnode).map(|l| Lend::write(nmask, l))).flatten();
-            m.into_iter().chain(k).collect()
+    fn mask(p: u64, maxnode: u64) -> Option<Lend> {
+        mask_read_len(p, maxnode).map(|l| Lend::read(p, l))
+    }
+
+    /// get_mempolicy(mode*, nmask*, maxnode, addr, flags).
+    pub fn get(qa: &[u64; 6]) -> Vec<Lend> {
+        let (mode, nmask, maxnode, flags) = (qa[0], qa[1], qa[2], qa[4]);
+        if flags & !7 != 0 || (nmask != 0 && maxnode < NR_NODE_IDS) {
+            return Vec::new();
         }
-        nr::SET_MEMPOLICY if sanitize(qa[0] as i32).is_ok() => mask(qa[1], qa[2]).into_iter().collect(),
-        nr::MBIND if sanitize(qa[2] as u32 as i32).is_ok() => mask(qa[3], qa[4]).into_iter().collect(),
-        nr::MIGRATE_PAGES => [mask(qa[2], qa[1]), mask(qa[3], qa[1])].into_iter().flatten().collect(),
-        nr::MOVE_PAGES if (qa[0] >> 32) & !(MPOL_MF_MOVE | MPOL_MF_MOVE_ALL) == 0 => {
-            let count = qa[1];
-            let (Some(p), Some(w)) = (count.checked_mul(8), count.checked_mul(4)) else { return Vec::new() };
-            let mut v = vec![Lend::read(qa[2], p), Lend::write(qa[4], w)];
-            if qa[3] != 0 {
-                v.push(Lend::read(qa[3], w));
-            }
-            v
+        let m = (mode != 0).then(|| Lend::write(mode, 4));
+        let k = (nmask != 0).then(|| mask_write_len(maxnode).map(|l| Lend::write(nmask, l))).flatten();
+        m.into_iter().chain(k).collect()
+    }
+
+    /// set_mempolicy(mode, nmask*, maxnode).
+    pub fn set(qa: &[u64; 6]) -> Vec<Lend> {
+        if sanitize(qa[0] as i32).is_err() {
+            return Vec::new();
         }
-        _ => Vec::new(),
+        mask(qa[1], qa[2]).into_iter().collect()
+    }
+
+    /// mbind(start, len, mode, nmask*, maxnode, flags).
+    pub fn mbind(qa: &[u64; 6]) -> Vec<Lend> {
+        if sanitize(qa[2] as u32 as i32).is_err() {
+            return Vec::new();
+        }
+        mask(qa[3], qa[4]).into_iter().collect()
+    }
+
+    /// migrate_pages(pid, maxnode, old*, new*).
+    pub fn migrate(qa: &[u64; 6]) -> Vec<Lend> {
+        [mask(qa[2], qa[1]), mask(qa[3], qa[1])].into_iter().flatten().collect()
+    }
+
+    /// move_pages(pid, count, pages*, nodes*, status*, flags).
+    pub fn move_pages(qa: &[u64; 6]) -> Vec<Lend> {
+        if (qa[5] & 0xffff_ffff) & !(MPOL_MF_MOVE | MPOL_MF_MOVE_ALL) != 0 {
+            return Vec::new();
+        }
+        let count = qa[1];
+        let (Some(p), Some(w)) = (count.checked_mul(8), count.checked_mul(4)) else { return Vec::new() };
+        let mut v = vec![Lend::read(qa[2], p), Lend::write(qa[4], w)];
+        if qa[3] != 0 {
+            v.push(Lend::read(qa[3], w));
+        }
+        v
     }
 }
 

@@ -21,6 +21,7 @@ pub mod interp;
 mod calls;
 mod faults;
 mod files;
+mod lends;
 mod lifecycle;
 pub mod mempolicy;
 mod mlock;
@@ -42,6 +43,7 @@ use machine::memory::Memory;
 use machine::{Fault, GrantRights, PageRights};
 use std::any::Any;
 use std::collections::BTreeMap;
+pub use lends::hook;
 pub use vma::{Backing, FileKey, FileMap, Policy, Role, Vma, VmaList, PROT_EXEC, PROT_READ, PROT_WRITE};
 
 /// Operations of mm besides Linux syscall numbers.
@@ -465,60 +467,6 @@ pub fn unpack_blob(b: &[u8]) -> (Vec<Vec<u8>>, Vec<Vec<u8>>, Vec<u8>) {
     let envp: Vec<Vec<u8>> = (&mut strs).take(envc).collect();
     let execfn = strs.next().unwrap_or_default();
     (argv, envp, execfn)
-}
-
-/// The syscalls whose arguments include a process pointer, and which: mincore's vector
-/// (argument 2). The personality qualifies these before calling mm.
-pub fn qualify(n: u64, a: &[u64; 6], q: impl Fn(u64) -> u64) -> [u64; 6] {
-    let mut out = *a;
-    if n == nr::MINCORE {
-        out[2] = q(a[2]);
-    }
-    if matches!(n, nr::PROCESS_VM_READV | nr::PROCESS_VM_WRITEV) {
-        // Six arguments: the two counts travel packed in one word, the flags after.
-        out = [a[0], q(a[1]), vmrw::pack_counts(a[2], a[4]), q(a[3]), a[5], 0];
-    }
-    if let Some(m) = mempolicy::qualify(n, a, &q) {
-        out = m;
-    }
-    match n {
-        nr::PROCESS_MADVISE => out[1] = q(a[1]),
-        nr::CACHESTAT => (out[1], out[2]) = (q(a[1]), q(a[2])),
-        // mm never reads the path: swapping is refused before it would be.
-        nr::SWAPON | nr::SWAPOFF => out[0] = 0,
-        _ => {}
-    }
-    out
-}
-
-/// Lends needed by mm syscalls, given the qualified arguments: mincore writes one
-/// byte per page of its range. The rest need none: mm works on the process's spaces
-/// directly as their memory authority.
-pub fn lends(n: u64, qa: &[u64; 6]) -> Vec<Lend> {
-    if matches!(n, nr::PROCESS_VM_READV | nr::PROCESS_VM_WRITEV) {
-        // The two iovec arrays (none for a count process_vm refuses).
-        let (lcnt, rcnt) = (qa[2] & 0xffff_ffff, qa[2] >> 32);
-        let arr = |p: u64, c: u64| (c > 0 && c <= vmrw::IOV_MAX).then(|| Lend::read(p, c * 16));
-        return [arr(qa[1], lcnt), arr(qa[3], rcnt)].into_iter().flatten().collect();
-    }
-    match n {
-        nr::GET_MEMPOLICY | nr::SET_MEMPOLICY | nr::MBIND | nr::MIGRATE_PAGES | nr::MOVE_PAGES => return mempolicy::lends(n, qa),
-        // The iovec array, unless flags or the count are refused first.
-        nr::PROCESS_MADVISE if qa[4] as u32 == 0 && qa[2] <= vmrw::IOV_MAX => return (qa[2] > 0).then(|| Lend::read(qa[1], qa[2] * 16)).into_iter().collect(),
-        nr::CACHESTAT => return vec![Lend::read(qa[1], 16), Lend::write(qa[2], 40)],
-        _ => {}
-    }
-    if n == nr::MINCORE {
-        // Linux checks the range (EINVAL, ENOMEM) before the vector (EFAULT): no lend
-        // for a range mincore refuses anyway (nor a huge one for the checks to walk).
-        let (start, len) = (qa[0], qa[1]);
-        let valid = start % PAGE_SIZE == 0 && len <= TASK_SIZE && start <= TASK_SIZE - len;
-        let pages = len.div_ceil(PAGE_SIZE);
-        if valid && pages > 0 && qa[2] != 0 {
-            return vec![Lend::write(qa[2], pages)];
-        }
-    }
-    Vec::new()
 }
 
 #[cfg(test)]

@@ -33,7 +33,7 @@ pub mod timer;
 pub mod uts;
 pub mod wait;
 
-pub use lends::{lends, pointer_args};
+pub use lends::hook;
 
 use crate::creds::Creds;
 use crate::sched::{key, kind, Block, Wake, WaitKey};

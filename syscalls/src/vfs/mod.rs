@@ -10,7 +10,7 @@
 //! pipes), `procfs`
 //! (synthesized /proc and /dev), `ready` (readiness, poll, select), `epoll`, `eventfd`,
 //! `timerfd`, `net` (socket syscalls) with `unix` and `inet`, `wait` (blocking), `host`
-//! (the raw host calls), `abi` (guest structure layouts), `lends` (what each syscall may
+//! (the raw host calls), `abi` (guest structure layouts), `lends` (the lends its syscall rows cannot say, what each syscall may
 //! touch), `path` (resolution inside the root), `perm` (permission checks against
 //! file modes with the caller's credentials), `state` (what outlives a restart),
 //! `splice` (splice, tee, vmsplice), `openat2` (RESOLVE_* resolution), `xattr`
@@ -69,7 +69,9 @@ mod vectored;
 pub mod wait;
 mod xattr;
 
-pub use lends::{LentReader, ProcessMemory, Reader, handles, lends, qualify};
+pub use crate::lends::{LentReader, ProcessMemory, Reader};
+pub use io::MAX_IO;
+pub use lends::{handles, hook};
 pub use procfs::auxv_from_stack;
 
 use crate::service::{Template, BLOCK, Env, Lend, Service, ServiceId, err};
