@@ -241,7 +241,7 @@
 #define GX_TIME_CLOCK_GETRES 114 /* pointers: arg1 */ /* a2 = clock, a3 = ts* (lend W) */
 #define GX_TIME_CLOCK_NANOSLEEP 115 /* pointers: arg2, arg3 */ /* a2 = clock, a3 = flags, a4 = req*, a5 = rem* */
 #define GX_TIME_TIMES 153 /* pointers: arg0 */ /* pointers in a2, a3 (lend them) */
-#define GX_TIME_GETTIMEOFDAY 169 /* pointers: arg0 */ /* pointers in a2, a3 (lend them) */
+#define GX_TIME_GETTIMEOFDAY 169 /* pointers: arg0, arg1 */ /* pointers in a2, a3 (lend them) */
 #define GX_TIME_SETTIMEOFDAY 170 /* pointers: arg0, arg1 */
 #define GX_TIME_ADJTIMEX 171 /* pointers: arg0 */
 #define GX_TIME_SYSINFO 179 /* pointers: arg0 */ /* pointers in a2, a3 (lend them) */
