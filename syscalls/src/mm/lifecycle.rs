@@ -56,14 +56,7 @@ impl Mm {
         random[..8].copy_from_slice(&self.seed.to_le_bytes());
         random[8..].copy_from_slice(&(self.seed ^ pid as u64).to_le_bytes());
         let spec = loader::StackSpec { argv, envp, execfn, random, ..Default::default() };
-        let code = mem.create_space(format!("pid {pid} code"), me).map_err(|_| libc::EAGAIN)?;
-        let data = match mem.create_space(format!("pid {pid} data"), me) {
-            Ok(d) => d,
-            Err(_) => {
-                let _ = mem.destroy_space(code);
-                return Err(libc::EAGAIN);
-            }
-        };
+        let (code, data) = Self::space_pair(mem, me, pid, "code", "data")?;
         let fail = |mem: &mut Memory, e: i32| {
             let _ = mem.destroy_space(code);
             let _ = mem.destroy_space(data);
@@ -104,14 +97,7 @@ impl Mm {
         let me = env.me();
         let linux = env.sid_of(ServiceId::Linux);
         let mem = env.memory().map_err(|_| libc::EPERM)?;
-        let code = mem.create_space(format!("pid {pid} host stub"), me).map_err(|_| libc::EAGAIN)?;
-        let data = match mem.create_space(format!("pid {pid} host data"), me) {
-            Ok(d) => d,
-            Err(_) => {
-                let _ = mem.destroy_space(code);
-                return Err(libc::EAGAIN);
-            }
-        };
+        let (code, data) = Self::space_pair(mem, me, pid, "host stub", "host data")?;
         // ecall; jal x0, -4
         let stub: Vec<u8> = [0x0000_0073u32, 0xffdf_f06f].iter().flat_map(|w| w.to_le_bytes()).collect();
         let ok = mem.map_zero(code, HOST_STUB_PC, PAGE_SIZE, PageRights::RX).is_ok() && mem.poke(code, HOST_STUB_PC, &stub).is_ok();
@@ -140,6 +126,19 @@ impl Mm {
     /// grant as the space's creator. A standing grant here let a wild write from mm
     /// land in process memory even in the split configuration (the 10,000-fault
     /// campaign found it: docs/results/campaign-10k.md).
+    /// A process's CODE and DATA spaces, named for `pid`, owned by `me`: both or
+    /// neither (EAGAIN when the machine has no space left).
+    fn space_pair(mem: &mut Memory, me: Sid, pid: u32, code: &str, data: &str) -> Result<(Sid, Sid), i32> {
+        let c = mem.create_space(format!("pid {pid} {code}"), me).map_err(|_| libc::EAGAIN)?;
+        match mem.create_space(format!("pid {pid} {data}"), me) {
+            Ok(d) => Ok((c, d)),
+            Err(_) => {
+                let _ = mem.destroy_space(c);
+                Err(libc::EAGAIN)
+            }
+        }
+    }
+
     pub(super) fn grant_authorities(mem: &mut Memory, me: Sid, linux: Sid, data: Sid) -> Result<(), machine::GxError> {
         let req = |grantee| machine::grants::GrantRequest { owner: data, lo: 0, len: addr::SPACE_SIZE, rights: GrantRights::RWG, grantee, transient: false };
         mem.grant(me, me, &req(linux))?;
