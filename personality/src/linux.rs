@@ -58,7 +58,7 @@ impl Linux {
                 }
                 Value(v)
             }
-            syscalls::vfs::hostexec::HOST_WAIT_NR => sys::hostexec::wait(self, env, c),
+            syscalls::vfs::hostexec::HOST_WAIT_NR => sys::process::host_wait(self, env, c),
             nr::FUTEX_WAKE | nr::FUTEX_WAIT | nr::FUTEX_REQUEUE | nr::FUTEX_WAITV => sys::futex2::call(self, env, c, n, a),
             nr::REBOOT => sys::admin::reboot(self, env, c, a),
             nr::ACCT => sys::admin::acct(self, env, c, a),

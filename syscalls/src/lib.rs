@@ -17,6 +17,7 @@ pub mod sysno;
 pub mod table;
 pub mod time;
 pub mod tty;
+pub mod user;
 pub mod vfs;
 
 pub use service::{Env, Lend, Service, ServiceId, Spec, Template};

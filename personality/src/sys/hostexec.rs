@@ -3,11 +3,10 @@
 //! thread waits there for the host program, then exits with its status.
 
 use crate::call::{Caller, Outcome};
-use crate::state::Linux;
 use machine::hart::reg;
 use machine::Sid;
 use syscalls::mm::op as mm_op;
-use syscalls::service::{call_errno, err, is_err, BLOCK};
+use syscalls::service::{call_errno, err, is_err};
 use syscalls::vfs::op as vfs_op;
 use syscalls::{Env, Lend, ServiceId};
 
@@ -49,18 +48,4 @@ pub fn try_exec(env: &mut dyn Env, c: &Caller, host_at: u64, host_len: u64, blob
         ctx.x[reg::A7] = syscalls::vfs::hostexec::HOST_WAIT_NR;
     }
     Some(Outcome::NoReturn)
-}
-
-/// The stub's wait: blocks until the host program has ended (and its output reached
-/// the guest's pipes), then the process exits with the program's status.
-pub fn wait(linux: &mut Linux, env: &mut dyn Env, c: &Caller) -> Outcome {
-    match env.call(ServiceId::Vfs, vfs_op::HOST_WAIT, [c.word(), 0, 0, 0, 0, 0], &[]) {
-        Ok([BLOCK, k]) => {
-            linux.pending_key = k;
-            Outcome::Value(BLOCK)
-        }
-        Ok([0, w]) => super::process::exit_as(linux, env, c, w & 0xff, (w >> 8) & 0x7f),
-        Ok([v, _]) => Outcome::Value(v),
-        Err(e) => Outcome::Value(call_errno(&e)),
-    }
 }

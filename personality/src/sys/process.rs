@@ -5,7 +5,7 @@ use crate::call::{rss_kb, scratch, Caller, Outcome};
 use crate::state::Linux;
 use machine::addr::{self, qualified, Sid};
 use syscalls::mm::op as mm_op;
-use syscalls::service::{call_errno, err, is_err};
+use syscalls::service::{call_errno, err, is_err, BLOCK};
 use syscalls::vfs::op as vfs_op;
 use syscalls::{Env, Lend, ServiceId};
 
@@ -18,6 +18,20 @@ pub fn exit(linux: &mut Linux, env: &mut dyn Env, c: &Caller, status: u64, group
 /// program's end, `sys::hostexec`).
 pub fn exit_as(linux: &mut Linux, env: &mut dyn Env, c: &Caller, status: u64, sig: u64) -> Outcome {
     end(linux, env, c, status, true, sig)
+}
+
+/// A host program's stub waits (`sys::hostexec`): blocks until the host program has ended (and its output reached
+/// the guest's pipes), then the process exits with the program's status.
+pub fn host_wait(linux: &mut Linux, env: &mut dyn Env, c: &Caller) -> Outcome {
+    match env.call(ServiceId::Vfs, vfs_op::HOST_WAIT, [c.word(), 0, 0, 0, 0, 0], &[]) {
+        Ok([BLOCK, k]) => {
+            linux.pending_key = k;
+            Outcome::Value(BLOCK)
+        }
+        Ok([0, w]) => exit_as(linux, env, c, w & 0xff, (w >> 8) & 0x7f),
+        Ok([v, _]) => Outcome::Value(v),
+        Err(e) => Outcome::Value(call_errno(&e)),
+    }
 }
 
 fn end(linux: &mut Linux, env: &mut dyn Env, c: &Caller, status: u64, group: bool, sig: u64) -> Outcome {

@@ -14,7 +14,7 @@ use super::sysv::{cmd, IPC_64, MSGINFO_SIZE, SEMINFO_SIZE, SHMINFO_SIZE, SHM_INF
 use super::{abi, registry::{IPC_INFO, IPC_SET, IPC_STAT}};
 use crate::service::Lend;
 use crate::sysno as nr;
-use crate::vfs::ProcessMemory;
+use crate::user::ProcessMemory;
 use machine::addr::PAGE_SIZE;
 
 /// The longest mq message a lend covers (mq_overview(7)'s hard ceiling).

@@ -6,7 +6,7 @@
 //! reads or writes through the caller's memory is lent here or by the row.
 
 use super::{mempolicy, vmrw, TASK_SIZE};
-use crate::lends::Call;
+use crate::user::Call;
 use crate::service::Lend;
 use crate::sysno as nr;
 use machine::addr::PAGE_SIZE;

@@ -2,7 +2,7 @@
 //! depends on another argument. The others are their rows' (`crate::table`).
 
 use super::{ids, uts};
-use crate::lends::Call;
+use crate::user::Call;
 use crate::service::Lend;
 use crate::sysno as nr;
 

@@ -12,9 +12,12 @@
 
 use super::net::{MSGHDR_SIZE, UIO_MAXIOV};
 use super::ready::Select;
-use crate::lends::{Call, ProcessMemory, MAX_IO};
+use crate::user::{Call, ProcessMemory};
 use crate::service::Lend;
 use crate::sysno as nr;
+
+/// The most bytes one I/O call's buffers are lent for.
+const MAX_IO: u64 = super::io::MAX_IO as u64;
 
 fn u64_of(mem: &mut dyn ProcessMemory, p: u64) -> Option<u64> {
     let mut b = [0u8; 8];
@@ -360,7 +363,7 @@ pub fn handles(n: u64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lends::{LentReader, Reader};
+    use crate::user::{LentReader, Reader};
 
     const SID: u64 = 0x42;
     fn q(p: u64) -> u64 {

@@ -69,7 +69,7 @@ mod vectored;
 pub mod wait;
 mod xattr;
 
-pub use crate::lends::{LentReader, ProcessMemory, Reader};
+pub use crate::user::{LentReader, ProcessMemory, Reader};
 pub use io::MAX_IO;
 pub use lends::{handles, hook};
 pub use procfs::auxv_from_stack;

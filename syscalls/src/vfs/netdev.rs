@@ -2,7 +2,7 @@
 //! struct ifreq ones), answered for the one interface a guest sees: loopback, "lo",
 //! index 1, 127.0.0.1/8 (the guest's sockets reach nothing else, see `inet`).
 
-use crate::lends::ProcessMemory;
+use crate::user::ProcessMemory;
 use super::wait::Who;
 use super::{Backend, Regs, Vfs, fail, host, val};
 use crate::service::{Env, Lend};
