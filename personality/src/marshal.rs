@@ -258,6 +258,18 @@ mod tests {
     }
 
     #[test]
+    fn a_lazy_pointer_of_another_space_is_marked_not_refused() {
+        use syscalls::sysno as nr;
+        // recvfrom(3, buf, 16, 0, (void *)-1, &len): the source address is lazy
+        // (register 3 after the vfs's packing), the rest as usual.
+        let m = prepare(ServiceId::Vfs, nr::RECVFROM, DATA, [3, 0x10_0000, 16, 0, u64::MAX, 0x20_0000], Origin::Ecall, memory()).unwrap();
+        assert_eq!(m.args[3], UNWRITABLE);
+        assert!(m.lends.iter().any(|l| l.ptr == qualified(DATA, 0x20_0000)));
+        // Any other pointer of another space is still EFAULT.
+        assert_eq!(prepare(ServiceId::Vfs, nr::RECVFROM, DATA, [3, u64::MAX, 16, 0, 0x10_0000, 0x20_0000], Origin::Ecall, memory()), Err(libc::EFAULT));
+    }
+
+    #[test]
     fn pointers_of_other_spaces_are_refused_on_the_ecall_path() {
         let data: Sid = 7;
         assert_eq!(user_pointer(0, data, Origin::Ecall), Some(0));
