@@ -51,6 +51,7 @@ const QEMU_DIFFERS: &[(&str, &str)] = &[
     ("loop_dev", "it acquires loop devices and refuses to run outside grantix (under qemu-user as root they would be the host's)"),
     ("mount", "it mounts file systems and refuses to run outside grantix (qemu-user passes mount to the host)"),
     ("robust_futex", "qemu-user answers ENOSYS to set_robust_list/get_robust_list and the PI futex operations"),
+    ("recvfrom_efault", "qemu-user's recvfrom ignores a failed copy of the source address (host_to_target_sockaddr): no EFAULT; Linux's move_addr_to_user gives it"),
 ];
 
 struct Case {

@@ -10,6 +10,7 @@
 use machine::addr::{self, qualified, Sid, PAGE_SIZE};
 use machine::{Access, GrantRights};
 use std::cell::Cell;
+use syscalls::lends::UNWRITABLE;
 use syscalls::{Env, Lend, ServiceId};
 
 /// Where a call comes from, which decides what a pointer may name.
@@ -54,18 +55,18 @@ pub fn marshal(env: &mut dyn Env, to: ServiceId, n: u64, data: Sid, a: [u64; 6],
         Origin::Ecall => prepare(to, n, data, a, origin, syscalls::vfs::Reader(read))?,
         Origin::Native => prepare(to, n, data, a, origin, syscalls::vfs::LentReader(read))?,
     };
-    // A sleep's `rem` is written only if the sleep is interrupted: Linux does not look
-    // at it before, so a bad one is not lent but marked (`UNWRITABLE_REM`): the sleep
-    // goes on, and only an interrupted one fails, with EFAULT (nanosleep_copyout). The
-    // row says which argument (`Null::Lazy`); such rows pack nothing, so it is that register.
-    if let Some(i) = syscalls::lends::lazy_arg(n).filter(|&i| i < 5) {
+    // A lazy pointer (`lazy_arg`: a sleep's `rem`, written only if the sleep is
+    // interrupted; recvfrom's source address, only if the socket has one) is not looked
+    // at by Linux before, so a bad one is not lent but marked (`UNWRITABLE`): the call
+    // goes on, and fails with EFAULT only if it comes to write there.
+    if let Some((_, i)) = syscalls::lends::lazy_arg(n).filter(|&(_, i)| i < 5) {
         let rem = args[i];
         // Only when no other argument is the same pointer: dropping its lend would drop
         // the request's too, and the service would read an unlent pointer.
         let alone = args.iter().enumerate().all(|(j, &p)| j == i || p != rem);
-        if rem != 0 && alone && !lends.iter().filter(|l| l.ptr == rem).all(|l| accessible(env, l)) {
+        if rem != 0 && alone && (rem == UNWRITABLE || !lends.iter().filter(|l| l.ptr == rem).all(|l| accessible(env, l))) {
             lends.retain(|l| l.ptr != rem);
-            args[i] = syscalls::time::UNWRITABLE_REM;
+            args[i] = UNWRITABLE;
         }
     }
     if lends.iter().all(|l| accessible(env, l)) { Ok(Marshalled { args, lends }) } else { Err(libc::EFAULT) }
@@ -76,8 +77,14 @@ pub fn marshal(env: &mut dyn Env, to: ServiceId, n: u64, data: Sid, a: [u64; 6],
 /// msghdrs); nothing is checked for access yet.
 pub fn prepare(to: ServiceId, n: u64, data: Sid, a: [u64; 6], origin: Origin, mem: impl syscalls::vfs::ProcessMemory) -> Result<Marshalled, i32> {
     let foreign = Cell::new(false);
+    // A lazy pointer naming another space (e.g. (void *)-1) is not EFAULT yet: it is
+    // qualified as `UNWRITABLE`, which `marshal` drops and marks.
+    let lazy = syscalls::lends::lazy_arg(n).map(|(i, _)| a[i]).filter(|&p| user_pointer(p, data, origin).is_none());
     let q = |p: u64| {
         user_pointer(p, data, origin).unwrap_or_else(|| {
+            if lazy == Some(p) {
+                return UNWRITABLE;
+            }
             foreign.set(true);
             0
         })
@@ -113,7 +120,7 @@ pub fn accessible(env: &dyn Env, l: &Lend) -> bool {
     if l.len == 0 {
         return true;
     }
-    if l.ptr == 0 {
+    if l.ptr == 0 || l.ptr == UNWRITABLE {
         return false;
     }
     let (target, off) = addr::resolve(l.ptr, env.me());
@@ -248,6 +255,18 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_lazy_pointer_of_another_space_is_marked_not_refused() {
+        use syscalls::sysno as nr;
+        // recvfrom(3, buf, 16, 0, (void *)-1, &len): the source address is lazy
+        // (register 3 after the vfs's packing), the rest as usual.
+        let m = prepare(ServiceId::Vfs, nr::RECVFROM, DATA, [3, 0x10_0000, 16, 0, u64::MAX, 0x20_0000], Origin::Ecall, memory()).unwrap();
+        assert_eq!(m.args[3], UNWRITABLE);
+        assert!(m.lends.iter().any(|l| l.ptr == qualified(DATA, 0x20_0000)));
+        // Any other pointer of another space is still EFAULT.
+        assert_eq!(prepare(ServiceId::Vfs, nr::RECVFROM, DATA, [3, u64::MAX, 16, 0, 0x10_0000, 0x20_0000], Origin::Ecall, memory()), Err(libc::EFAULT));
     }
 
     #[test]

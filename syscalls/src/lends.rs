@@ -84,9 +84,21 @@ pub fn row_lends(types: &[Arg], qa: &[u64; 6], mem: &mut dyn ProcessMemory) -> R
     Ok(v)
 }
 
-/// Which argument of syscall `n` is written only if the call is interrupted
-/// (`Null::Lazy`: a sleep's remainder), if any.
-pub fn lazy_arg(n: u64) -> Option<usize> {
+/// What the personality passes for a lazy pointer (`lazy_arg`) it could not lend
+/// (unmapped, not writable, out of reach): the service fails with EFAULT only when it
+/// has something to write there.
+pub const UNWRITABLE: u64 = u64::MAX;
+
+/// Which pointer of syscall `n` Linux writes only in some outcomes, so that a bad one
+/// is EFAULT only then (`UNWRITABLE`), if any: as (its index among the six arguments,
+/// the register its service gets it in). A row's `Null::Lazy` (a sleep's remainder,
+/// written only if the sleep is interrupted; such rows pack nothing), or a hook's
+/// (`vfs::lazy`: recvfrom's source address, written only if the socket has one).
+pub fn lazy_arg(n: u64) -> Option<(usize, usize)> {
+    if let Some(r) = crate::vfs::lazy(n) {
+        return Some(r);
+    }
     let row = table::entry(n)?;
-    row.args.iter().position(|t| matches!(t, Arg::Reads(_, Null::Lazy) | Arg::Writes(_, Null::Lazy) | Arg::Updates(_, Null::Lazy)))
+    let i = row.args.iter().position(|t| matches!(t, Arg::Reads(_, Null::Lazy) | Arg::Writes(_, Null::Lazy) | Arg::Updates(_, Null::Lazy)))?;
+    Some((i, i))
 }

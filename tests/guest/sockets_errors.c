@@ -6,7 +6,8 @@
  * CAP_NET_BIND_SERVICE (EACCES, after the address checks); MSG_ERRQUEUE with
  * an empty error queue (EAGAIN at once, recv/recvfrom/recvmsg); recvmsg with a
  * negative msg_namelen or MSG_CMSG_COMPAT (EINVAL); recvfrom with a negative
- * address length (EINVAL), a TCP one stores length 0; SIOCATMARK (TCP: 0, NULL:
+ * address length (EINVAL), a TCP one stores length 0; recvfrom with a bad
+ * source address (TCP and AF_UNIX stream: works); SIOCATMARK (TCP: 0, NULL:
  * EFAULT, UDP: ENOTTY, not a socket: ENOTTY); SIOCGIFCONF (lo is listed, a
  * NULL buffer gives the length of one or more ifreqs); SIOCGIFFLAGS,
  * SIOCGIFINDEX and SIOCGIFNAME of lo, ENODEV for an unknown name, EFAULT for
@@ -138,6 +139,34 @@ static void connected(void)
     close(lfd);
 }
 
+/* recvfrom's source address is written only when the socket has one: a bad
+ * pointer is no error for a stream (a datagram's EFAULT: recvfrom_efault.c). */
+static void bad_source(void)
+{
+    char buf[16];
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t fl = sizeof a;
+    int lfd, cfd, afd;
+    if (tcp_pair(&lfd, &cfd, &afd)) {
+        CHECK(0, "TCP pair on loopback: %s", strerror(errno));
+        return;
+    }
+    write(afd, "xy", 2);
+    ssize_t n = recvfrom(cfd, buf, sizeof buf, 0, (void *)-1, &fl);
+    CHECK(n == 2 && fl == 0, "recvfrom on TCP with source (void *)-1: works, addrlen 0 (%zd)", n);
+    close(cfd);
+    close(afd);
+    close(lfd);
+    int sv[2];
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    write(sv[1], "z", 1);
+    fl = sizeof a;
+    n = recvfrom(sv[0], buf, sizeof buf, 0, (void *)-1, &fl);
+    CHECK(n == 1 && fl == 0, "recvfrom on an AF_UNIX stream pair with source (void *)-1: works, addrlen 0 (%zd)", n);
+    close(sv[0]);
+    close(sv[1]);
+}
+
 static void privileged_port(void)
 {
     /* In a child that drops to uid 65534 (nobody): no CAP_NET_BIND_SERVICE. */
@@ -208,6 +237,7 @@ int main(void)
     setvbuf(stdout, NULL, _IONBF, 0);
     creation();
     connected();
+    bad_source();
     privileged_port();
     netdev();
     printf("sockets_errors: %d failures\n", failures);

@@ -57,6 +57,15 @@ fn out_with_len(mem: &mut dyn ProcessMemory, buf: u64, lenp: u64, optional: bool
     }
 }
 
+/// The pointer of vfs syscall `n` written only in some outcomes (`crate::lends::lazy_arg`):
+/// recvfrom's source address (argument 4, packed in register 3 by `hook`), which
+/// Linux writes only when the socket reports an address (move_addr_to_user copies
+/// nothing for a length of 0): a connected TCP socket's recvfrom succeeds with a bad
+/// one, a datagram socket's is EFAULT after the datagram is taken.
+pub fn lazy(n: u64) -> Option<(usize, usize)> {
+    (n == nr::RECVFROM).then_some((4, 3))
+}
+
 /// The lends of an iovec array at `iov` of `cnt` entries, and of each buffer (written
 /// by a read, read by a write), up to MAX_IO bytes in all.
 /// A negative (as ssize_t) length is EINVAL before any buffer is looked at, as on Linux.

@@ -71,7 +71,7 @@ mod xattr;
 
 pub use crate::user::{LentReader, ProcessMemory, Reader};
 pub use io::MAX_IO;
-pub use lends::{handles, hook};
+pub use lends::{handles, hook, lazy};
 pub use procfs::auxv_from_stack;
 
 use crate::service::{Template, BLOCK, Env, Lend, Service, ServiceId, err};
