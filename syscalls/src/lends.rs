@@ -25,13 +25,13 @@ pub const MAX_IO: u64 = crate::vfs::MAX_IO as u64;
 pub type Hook = fn(n: u64, c: &mut Call<'_>) -> Result<(), i32>;
 
 /// The hook of the service that owns a syscall: time's rows say everything; the
-/// personality answers its own rows itself, futex's through `futex::lends`; ipc
-/// prepares its calls whole (`ipc::lends::prepare`).
+/// personality answers its own rows itself, futex's through `futex::lends`.
 fn hook(owner: ServiceId) -> Option<Hook> {
     match owner {
         ServiceId::Vfs => Some(crate::vfs::hook),
         ServiceId::Proc => Some(crate::proc::hook),
         ServiceId::Mm => Some(crate::mm::hook),
+        ServiceId::Ipc => Some(crate::ipc::lends::hook),
         _ => None,
     }
 }

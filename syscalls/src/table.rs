@@ -213,6 +213,9 @@ mod size {
     /// lent.
     pub const SOCKADDR_MAX: u64 = 128;
     pub const SOCKOPT_MAX: u64 = 256;
+    /// struct mq_attr, and a message's priority (an unsigned int).
+    pub const MQ_ATTR: u64 = crate::ipc::abi::MQ_ATTR_SIZE as u64;
+    pub const MQ_PRIO: u64 = 4;
 }
 use size::*;
 
@@ -499,18 +502,18 @@ syscall_table! {
     nr::MSGCTL => Ipc(Int, Hex, Special) NONE;
     nr::SEMGET => Ipc(Hex, Int, Hex) NONE;
     nr::SEMOP => Ipc(Int, Special, Uint) NONE;
-    nr::SEMTIMEDOP => Ipc(Int, Special, Uint, Special) NONE;
+    nr::SEMTIMEDOP => Ipc(Int, Special, Uint, Reads(TIMESPEC, Opt)) NONE;
     nr::SEMCTL => Ipc(Int, Int, Hex, Hex) NONE;
     nr::SHMGET => Ipc(Hex, Uint, Hex) NONE;
     nr::SHMAT => Ipc(Int, Addr, Hex) NONE;
     nr::SHMDT => Ipc(Addr) NONE, Support::Partial("munmap of an attached range is not a detach: shm_nattch counts shmat calls until shmdt, exit or exec");
     nr::SHMCTL => Ipc(Int, Hex, Special) NONE;
-    nr::MQ_OPEN => Ipc(Path, OpenFlags, Mode, Special) NONE;
+    nr::MQ_OPEN => Ipc(Path, OpenFlags, Mode, Reads(MQ_ATTR, Opt)) NONE;
     nr::MQ_UNLINK => Ipc(Path) NONE;
-    nr::MQ_TIMEDSEND => Ipc(Fd, In(2), Uint, Uint, Special) RESTART;
-    nr::MQ_TIMEDRECEIVE => Ipc(Fd, Out(2), Uint, Special, Special) RESTART;
-    nr::MQ_NOTIFY => Ipc(Fd, Special) NONE, Support::Partial("SIGEV_SIGNAL and SIGEV_NONE; SIGEV_THREAD is EINVAL");
-    nr::MQ_GETSETATTR => Ipc(Fd, Special, Special) NONE;
+    nr::MQ_TIMEDSEND => Ipc(Fd, Special, Uint, Uint, Reads(TIMESPEC, Opt)) RESTART;
+    nr::MQ_TIMEDRECEIVE => Ipc(Fd, Special, Uint, Writes(MQ_PRIO, Opt), Reads(TIMESPEC, Opt)) RESTART;
+    nr::MQ_NOTIFY => Ipc(Fd, Reads(SIGEVENT, Opt)) NONE, Support::Partial("SIGEV_SIGNAL and SIGEV_NONE; SIGEV_THREAD is EINVAL");
+    nr::MQ_GETSETATTR => Ipc(Fd, Reads(MQ_ATTR, Opt), Writes(MQ_ATTR, Opt)) NONE;
     // Answered by the personality itself (linux).
     nr::SCHED_SETPARAM => Linux(Int, Special) NONE, Support::Partial(ONE_HART);
     nr::SCHED_SETSCHEDULER => Linux(Int, Int, Special) NONE, Support::Partial(ONE_HART);

@@ -1,6 +1,7 @@
-//! What each ipc syscall may touch of the caller's memory: which arguments are
-//! pointers (qualified with the caller's DATA by the personality) and the lends they
-//! need, decided before ipc runs (`personality::marshal`).
+//! ipc's hook for the edge (`crate::lends`): the pointers of its syscalls whose lends
+//! depend on other arguments or on memory. The others are their rows' (`crate::table`:
+//! mq_open's and mq_unlink's name, mq_open's and mq_getsetattr's attributes,
+//! mq_notify's sigevent, the timeouts and mq_timedreceive's priority).
 //!
 //! Where Linux's access depends on state only ipc knows (msgrcv writes the length of
 //! the message it takes, semctl GETALL/SETALL the set's size, mq_timedreceive the
@@ -12,9 +13,9 @@ use super::msg::MSGMAX;
 use super::sem::SEMMSL;
 use super::sysv::{cmd, IPC_64, MSGINFO_SIZE, SEMINFO_SIZE, SHMINFO_SIZE, SHM_INFO_SIZE};
 use super::{abi, registry::{IPC_INFO, IPC_SET, IPC_STAT}};
+use crate::user::{Call, ProcessMemory};
 use crate::service::Lend;
 use crate::sysno as nr;
-use crate::user::ProcessMemory;
 use machine::addr::PAGE_SIZE;
 
 /// The longest mq message a lend covers (mq_overview(7)'s hard ceiling).
@@ -22,7 +23,7 @@ const MQ_MAX: u64 = super::mq::HARD_MSGSIZEMAX as u64;
 
 /// How much of `[p, p+want)` is mapped from `p` on, probing a byte per page: the
 /// whole of `want` if even the first page is not (the lend then fails, EFAULT).
-fn mapped_prefix(mem: &mut impl ProcessMemory, p: u64, want: u64) -> u64 {
+fn mapped_prefix(mem: &mut dyn ProcessMemory, p: u64, want: u64) -> u64 {
     let mut b = [0u8; 1];
     if want == 0 || !mem.read(p, &mut b) {
         return want;
@@ -57,99 +58,67 @@ fn ctl_buffer(n: u64, command: i32) -> Option<(bool, u64)> {
     Some((write, if size == 0 { ds } else { size }))
 }
 
-/// The five argument registers ipc gets for syscall `n` (`a`: as Linux has them;
-/// `q` qualifies a process pointer) and the lends they need; or the errno of a
-/// name that cannot be read. mq_open and mq_unlink get their name's length (NUL
-/// included) in the fifth register.
-pub fn prepare(n: u64, a: &[u64; 6], q: impl Fn(u64) -> u64, mem: &mut impl ProcessMemory) -> Result<([u64; 5], Vec<Lend>), i32> {
-    let mut r = [a[0], a[1], a[2], a[3], a[4]];
-    let mut l = Vec::new();
-    let opt = |p: u64| p != 0;
+/// Lends ipc's rows cannot say, for syscall `n`. A size ipc refuses (EINVAL,
+/// EMSGSIZE, E2BIG) lends nothing, so that its errno comes before EFAULT. mq_open and
+/// mq_unlink get their name's length (NUL included) in the fifth register.
+pub fn hook(n: u64, c: &mut Call<'_>) -> Result<(), i32> {
+    let a = c.raw;
     match n {
         nr::MSGSND => {
-            r[1] = q(a[1]);
+            let p = c.q(1);
             if a[2] as i64 >= 0 && a[2] <= MSGMAX as u64 {
-                l.push(Lend::read(r[1], 8 + a[2]));
+                c.lends.push(Lend::read(p, 8 + a[2]));
             }
         }
         nr::MSGRCV => {
-            r[1] = q(a[1]);
+            let p = c.q(1);
             if (a[2] as i64) >= 0 {
                 let want = 8 + a[2].min(MSGMAX as u64);
-                l.push(Lend::write(r[1], mapped_prefix(mem, r[1], want)));
+                let len = mapped_prefix(c.mem, p, want);
+                c.lends.push(Lend::write(p, len));
             }
         }
         nr::MSGCTL | nr::SHMCTL | nr::SEMCTL => {
             // semctl's fourth argument is a union: a pointer only for these commands
             // (GETALL/SETALL's array as long as the set, which ipc checks).
             let (cmd_i, buf_i) = if n == nr::SEMCTL { (2, 3) } else { (1, 2) };
-            let c = a[cmd_i] as i32 & !IPC_64;
-            r[buf_i] = 0;
-            if let Some((write, size)) = ctl_buffer(n, c) {
-                r[buf_i] = q(a[buf_i]);
-                l.push(if write { Lend::write(r[buf_i], size) } else { Lend::read(r[buf_i], size) });
-            } else if n == nr::SEMCTL && (c == cmd::GETALL || c == cmd::SETALL) {
-                r[buf_i] = q(a[buf_i]);
-                let len = mapped_prefix(mem, r[buf_i], 2 * SEMMSL as u64);
-                l.push(if c == cmd::GETALL { Lend::write(r[buf_i], len) } else { Lend::read(r[buf_i], len) });
-            } else if n == nr::SEMCTL {
-                // SETVAL's value, or an argument the command ignores.
-                r[buf_i] = a[buf_i];
+            let cm = a[cmd_i] as i32 & !IPC_64;
+            if let Some((write, size)) = ctl_buffer(n, cm) {
+                let p = c.q(buf_i);
+                c.lends.push(if write { Lend::write(p, size) } else { Lend::read(p, size) });
+            } else if n == nr::SEMCTL && (cm == cmd::GETALL || cm == cmd::SETALL) {
+                let p = c.q(buf_i);
+                let len = mapped_prefix(c.mem, p, 2 * SEMMSL as u64);
+                c.lends.push(if cm == cmd::GETALL { Lend::write(p, len) } else { Lend::read(p, len) });
+            } else if n != nr::SEMCTL {
+                // A command that takes no buffer: ipc sees none. (semctl's SETVAL
+                // value, or an argument the command ignores, goes as it is.)
+                c.args[buf_i] = 0;
             }
         }
+        // The timeout is the row's.
         nr::SEMOP | nr::SEMTIMEDOP => {
-            r[1] = q(a[1]);
+            let p = c.q(1);
             if (1..=super::sem::SEMOPM as u64).contains(&a[2]) {
-                l.push(Lend::read(r[1], a[2] * abi::SEMBUF_SIZE as u64));
-            }
-            if n == nr::SEMTIMEDOP && opt(a[3]) {
-                r[3] = q(a[3]);
-                l.push(Lend::read(r[3], 16));
+                c.lends.push(Lend::read(p, a[2] * abi::SEMBUF_SIZE as u64));
             }
         }
-        nr::MQ_OPEN | nr::MQ_UNLINK => {
-            r[0] = q(a[0]);
-            r[4] = mem.strlen(r[0])?;
-            l.push(Lend::read(r[0], r[4]));
-            if n == nr::MQ_OPEN && opt(a[3]) {
-                r[3] = q(a[3]);
-                l.push(Lend::read(r[3], abi::MQ_ATTR_SIZE as u64));
+        // The name is lent by the row; ipc gets its length.
+        nr::MQ_OPEN | nr::MQ_UNLINK => c.args[4] = c.mem.strlen(c.args[0])?,
+        nr::MQ_TIMEDSEND => {
+            let p = c.q(1);
+            if a[2] <= MQ_MAX {
+                c.lends.push(Lend::read(p, a[2]));
             }
         }
-        nr::MQ_TIMEDSEND | nr::MQ_TIMEDRECEIVE => {
-            r[1] = q(a[1]);
-            if n == nr::MQ_TIMEDSEND {
-                if a[2] <= MQ_MAX {
-                    l.push(Lend::read(r[1], a[2]));
-                }
-            } else {
-                l.push(Lend::write(r[1], mapped_prefix(mem, r[1], a[2].min(MQ_MAX))));
-                if opt(a[3]) {
-                    r[3] = q(a[3]);
-                    l.push(Lend::write(r[3], 4));
-                }
-            }
-            if opt(a[4]) {
-                r[4] = q(a[4]);
-                l.push(Lend::read(r[4], 16));
-            }
-        }
-        nr::MQ_NOTIFY if opt(a[1]) => {
-            r[1] = q(a[1]);
-            l.push(Lend::read(r[1], abi::SIGEVENT_SIZE as u64));
-        }
-        nr::MQ_GETSETATTR => {
-            for (i, write) in [(1, false), (2, true)] {
-                if opt(a[i]) {
-                    r[i] = q(a[i]);
-                    let size = abi::MQ_ATTR_SIZE as u64;
-                    l.push(if write { Lend::write(r[i], size) } else { Lend::read(r[i], size) });
-                }
-            }
+        nr::MQ_TIMEDRECEIVE => {
+            let p = c.q(1);
+            let len = mapped_prefix(c.mem, p, a[2].min(MQ_MAX));
+            c.lends.push(Lend::write(p, len));
         }
         _ => {}
     }
-    Ok((r, l))
+    Ok(())
 }
 
 #[cfg(test)]
@@ -170,8 +139,12 @@ mod tests {
         }
     }
 
-    fn prep(n: u64, a: [u64; 6]) -> ([u64; 5], Vec<Lend>) {
-        prepare(n, &a, |p| if p == 0 { 0 } else { qualified(DATA, p) }, &mut Mem).unwrap()
+    fn q(p: u64) -> u64 {
+        if p == 0 { 0 } else { qualified(DATA, p) }
+    }
+
+    fn prep(n: u64, a: [u64; 6]) -> ([u64; 6], Vec<Lend>) {
+        crate::lends::prepare(n, a, &q, &mut Mem).unwrap()
     }
 
     #[test]
@@ -213,7 +186,7 @@ mod tests {
         let (r, l) = prep(nr::MQ_OPEN, [0x10000, 0o102, 0o600, 0x10100, 0, 0]);
         assert_eq!(r[4], 2);
         assert_eq!(l, vec![Lend::read(qualified(DATA, 0x10000), 2), Lend::read(qualified(DATA, 0x10100), 64)]);
-        assert_eq!(prepare(nr::MQ_UNLINK, &[0x90000, 0, 0, 0, 0, 0], |p| qualified(DATA, p), &mut Mem).unwrap_err(), libc::EFAULT);
+        assert_eq!(crate::lends::prepare(nr::MQ_UNLINK, [0x90000, 0, 0, 0, 0, 0], &q, &mut Mem).unwrap_err(), libc::EFAULT);
         let (_, l) = prep(nr::MQ_TIMEDRECEIVE, [3, 0x10000, 128, 0, 0, 0]);
         assert_eq!(l, vec![Lend::write(qualified(DATA, 0x10000), 128)]);
         let (r, l) = prep(nr::MQ_TIMEDSEND, [3, 0x10000, 5, 1, 0x11000, 0]);

@@ -13,8 +13,8 @@
 //! `namespace`: the `Ipc` state; `caller`: what the handlers share, the
 //! credentials asked of proc) wires them to their syscalls: `sysv` (msg*, sem*,
 //! shm*: mm maps the segments, `mm::shm`) and `posix` (mq_*: queue descriptors are
-//! vfs descriptors, `vfs::mq`); `lends` says what each syscall may touch, for the
-//! personality's marshalling.
+//! vfs descriptors, `vfs::mq`); `lends` is ipc's hook for the edge (`crate::lends`):
+//! what the rows cannot say of what each syscall may touch.
 
 pub mod abi;
 pub mod caller;
