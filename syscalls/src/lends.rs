@@ -16,7 +16,7 @@
 
 use crate::service::{Lend, ServiceId};
 use crate::table::{self, Arg, Null};
-pub use crate::user::{Call, LentReader, ProcessMemory, Reader};
+pub use crate::user::{Call, LentReader, ProcessMemory, Reader, UNWRITABLE};
 
 /// The most bytes one I/O call's buffers are lent for (`In`, `Out`, iovecs).
 pub const MAX_IO: u64 = crate::vfs::MAX_IO as u64;
@@ -84,10 +84,6 @@ pub fn row_lends(types: &[Arg], qa: &[u64; 6], mem: &mut dyn ProcessMemory) -> R
     Ok(v)
 }
 
-/// What the personality passes for a lazy pointer (`lazy_arg`) it could not lend
-/// (unmapped, not writable, out of reach): the service fails with EFAULT only when it
-/// has something to write there.
-pub const UNWRITABLE: u64 = u64::MAX;
 
 /// Which pointer of syscall `n` Linux writes only in some outcomes, so that a bad one
 /// is EFAULT only then (`UNWRITABLE`), if any: as (its index among the six arguments,

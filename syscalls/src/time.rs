@@ -232,4 +232,4 @@ impl Service for Time {
 
 /// What the personality passes for a sleep's `rem` it could not lend (unmapped or
 /// not writable): an interrupted sleep then fails with EFAULT instead of EINTR.
-pub const UNWRITABLE_REM: u64 = crate::lends::UNWRITABLE;
+pub const UNWRITABLE_REM: u64 = crate::user::UNWRITABLE;

@@ -4,6 +4,11 @@
 
 use crate::service::Lend;
 
+/// What the personality passes for a lazy pointer (`crate::lends::lazy_arg`) it could not lend
+/// (unmapped, not writable, out of reach): the service fails with EFAULT only when it
+/// has something to write there.
+pub const UNWRITABLE: u64 = u64::MAX;
+
 /// The process memory `lends` may look at.
 pub trait ProcessMemory {
     /// Length of the NUL-terminated string at qualified `p`, NUL included; EFAULT if

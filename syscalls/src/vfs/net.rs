@@ -176,7 +176,7 @@ fn write_addr(env: &mut dyn Env, buf: u64, lenp: u64, addr: &[u8]) -> Result<Res
     let n = addr.len().min(cap as usize);
     // recvfrom's address the personality could not lend (`crate::lends::lazy_arg`):
     // EFAULT now that there is one to copy, before the length is stored.
-    if n > 0 && buf == crate::lends::UNWRITABLE {
+    if n > 0 && buf == crate::user::UNWRITABLE {
         return Ok(Err(libc::EFAULT));
     }
     if n > 0 && buf != 0 {
