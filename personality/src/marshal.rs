@@ -10,7 +10,7 @@
 use machine::addr::{self, qualified, Sid, PAGE_SIZE};
 use machine::{Access, GrantRights};
 use std::cell::Cell;
-use syscalls::lends::UNWRITABLE;
+use syscalls::user::UNWRITABLE;
 use syscalls::{Env, Lend, ServiceId};
 
 /// Where a call comes from, which decides what a pointer may name.
@@ -52,8 +52,8 @@ pub fn marshal(env: &mut dyn Env, to: ServiceId, n: u64, data: Sid, a: [u64; 6],
     // linux reads through its whole-space grant; a service called natively holds only
     // what the caller lent it, perhaps exactly a string's bytes.
     let Marshalled { mut args, mut lends } = match origin {
-        Origin::Ecall => prepare(to, n, data, a, origin, syscalls::vfs::Reader(read))?,
-        Origin::Native => prepare(to, n, data, a, origin, syscalls::vfs::LentReader(read))?,
+        Origin::Ecall => prepare(to, n, data, a, origin, syscalls::user::Reader(read))?,
+        Origin::Native => prepare(to, n, data, a, origin, syscalls::user::LentReader(read))?,
     };
     // A lazy pointer (`lazy_arg`: a sleep's `rem`, written only if the sleep is
     // interrupted; recvfrom's source address, only if the socket has one) is not looked
@@ -75,7 +75,7 @@ pub fn marshal(env: &mut dyn Env, to: ServiceId, n: u64, data: Sid, a: [u64; 6],
 /// The first half of `marshal`: qualified arguments and the lends they need, reading
 /// the process's memory through `mem` where a lend depends on it (strings, iovecs,
 /// msghdrs); nothing is checked for access yet.
-pub fn prepare(to: ServiceId, n: u64, data: Sid, a: [u64; 6], origin: Origin, mem: impl syscalls::vfs::ProcessMemory) -> Result<Marshalled, i32> {
+pub fn prepare(to: ServiceId, n: u64, data: Sid, a: [u64; 6], origin: Origin, mem: impl syscalls::user::ProcessMemory) -> Result<Marshalled, i32> {
     let foreign = Cell::new(false);
     // A lazy pointer naming another space (e.g. (void *)-1) is not EFAULT yet: it is
     // qualified as `UNWRITABLE`, which `marshal` drops and marks.
@@ -158,8 +158,8 @@ mod tests {
     }
 
     /// Process memory that reads as zeroes, with 8-byte strings.
-    fn memory() -> impl syscalls::vfs::ProcessMemory {
-        syscalls::vfs::Reader(|p: u64, b: &mut [u8]| {
+    fn memory() -> impl syscalls::user::ProcessMemory {
+        syscalls::user::Reader(|p: u64, b: &mut [u8]| {
             b.fill(0);
             // A string at a pointer argument: "path/xx" then NUL.
             if p & 0xffff == 0 {

@@ -16,7 +16,7 @@
 
 use crate::service::{Lend, ServiceId};
 use crate::table::{self, Arg, Null};
-pub use crate::user::{Call, LentReader, ProcessMemory, Reader, UNWRITABLE};
+use crate::user::{Call, ProcessMemory};
 
 /// The most bytes one I/O call's buffers are lent for (`In`, `Out`, iovecs).
 pub const MAX_IO: u64 = crate::vfs::MAX_IO as u64;
@@ -86,7 +86,7 @@ pub fn row_lends(types: &[Arg], qa: &[u64; 6], mem: &mut dyn ProcessMemory) -> R
 
 
 /// Which pointer of syscall `n` Linux writes only in some outcomes, so that a bad one
-/// is EFAULT only then (`UNWRITABLE`), if any: as (its index among the six arguments,
+/// is EFAULT only then (`user::UNWRITABLE`), if any: as (its index among the six arguments,
 /// the register its service gets it in). A row's `Null::Lazy` (a sleep's remainder,
 /// written only if the sleep is interrupted; such rows pack nothing), or a hook's
 /// (`vfs::lazy`: recvfrom's source address, written only if the socket has one).

@@ -116,7 +116,8 @@ impl Time {
         match Wake::from_code((caller >> 24) & 0xff) {
             Some(Wake::Timeout) => Ok([0, 0]),
             Some(Wake::Signal) => {
-                if rem == UNWRITABLE_REM {
+                // A `rem` the personality could not lend: the interrupted sleep is EFAULT.
+                if rem == crate::user::UNWRITABLE {
                     return Ok([err(libc::EFAULT), 0]);
                 }
                 if rem != 0 {
@@ -229,7 +230,3 @@ impl Service for Time {
         })
     }
 }
-
-/// What the personality passes for a sleep's `rem` it could not lend (unmapped or
-/// not writable): an interrupted sleep then fails with EFAULT instead of EINTR.
-pub const UNWRITABLE_REM: u64 = crate::user::UNWRITABLE;

@@ -11,45 +11,49 @@ pub fn text(ipc: &mut Ipc, which: u64) -> String {
     let mut out = String::new();
     match which {
         0 => {
-            out.push_str("       key      msqid perms      cbytes       qnum lspid lrpid   uid   gid  cuid  cgid      stime      rtime      ctime\n");
             let ids: Vec<i32> = ipc.msg.reg.iter().map(|e| e.id).collect();
-            for id in ids {
-                let Ok(s) = ipc.msg.stat(id, &root) else { continue };
+            table(&mut out, "       key      msqid perms      cbytes       qnum lspid lrpid   uid   gid  cuid  cgid      stime      rtime      ctime\n", ids, |id| {
+                let s = ipc.msg.stat(id, &root).ok()?;
                 let p = s.perm;
-                out.push_str(&format!(
+                Some(format!(
                     "{:>10} {:>10}  {:>4o}  {:>10} {:>10} {:>5} {:>5} {:>5} {:>5} {:>5} {:>5} {:>10} {:>10} {:>10}\n",
                     p.key, id, p.mode & 0o777, s.cbytes, s.qnum, s.lspid, s.lrpid, p.uid, p.gid, p.cuid, p.cgid, s.stime, s.rtime, s.ctime
-                ));
-            }
+                ))
+            });
         }
         1 => {
-            out.push_str("       key      semid perms      nsems   uid   gid  cuid  cgid      otime      ctime\n");
             let ids: Vec<i32> = ipc.sem.reg.iter().map(|e| e.id).collect();
-            for id in ids {
-                let Ok(s) = ipc.sem.stat(id, &root) else { continue };
+            table(&mut out, "       key      semid perms      nsems   uid   gid  cuid  cgid      otime      ctime\n", ids, |id| {
+                let s = ipc.sem.stat(id, &root).ok()?;
                 let p = s.perm;
-                out.push_str(&format!(
-                    "{:>10} {:>10}  {:>4o} {:>10} {:>5} {:>5} {:>5} {:>5} {:>10} {:>10}\n",
-                    p.key, id, p.mode & 0o777, s.nsems, p.uid, p.gid, p.cuid, p.cgid, s.otime, s.ctime
-                ));
-            }
+                Some(format!("{:>10} {:>10}  {:>4o} {:>10} {:>5} {:>5} {:>5} {:>5} {:>10} {:>10}\n", p.key, id, p.mode & 0o777, s.nsems, p.uid, p.gid, p.cuid, p.cgid, s.otime, s.ctime))
+            });
         }
         _ => {
-            out.push_str("       key      shmid perms                  size  cpid  lpid nattch   uid   gid  cuid  cgid                 atime                 dtime                 ctime                   rss                  swap\n");
             let ids: Vec<i32> = ipc.shm.reg.iter().map(|e| e.id).collect();
-            for id in ids {
-                let Ok(s) = ipc.shm.stat(id, &root) else { continue };
+            table(&mut out, "       key      shmid perms                  size  cpid  lpid nattch   uid   gid  cuid  cgid                 atime                 dtime                 ctime                   rss                  swap\n", ids, |id| {
+                let s = ipc.shm.stat(id, &root).ok()?;
                 let p = s.perm;
-                // rss: the segment's pages are all resident once attached; grantix
-                // does not count them here.
-                out.push_str(&format!(
+                // rss and swap: grantix does not count a segment's pages here.
+                Some(format!(
                     "{:>10} {:>10}  {:>4o} {:>21} {:>5} {:>5}  {:>5} {:>5} {:>5} {:>5} {:>5} {:>21} {:>21} {:>21} {:>21} {:>21}\n",
                     p.key, id, p.mode & 0o7777, s.segsz, s.cpid, s.lpid, s.nattch, p.uid, p.gid, p.cuid, p.cgid, s.atime, s.dtime, s.ctime, 0, 0
-                ));
-            }
+                ))
+            });
         }
     }
     out
+}
+
+/// A table: its header, then a line per object `row` still finds (one removed
+/// meanwhile is skipped).
+fn table(out: &mut String, header: &str, ids: Vec<i32>, mut row: impl FnMut(i32) -> Option<String>) {
+    out.push_str(header);
+    for id in ids {
+        if let Some(line) = row(id) {
+            out.push_str(&line);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -69,7 +69,6 @@ mod vectored;
 pub mod wait;
 mod xattr;
 
-pub use crate::user::{LentReader, ProcessMemory, Reader};
 pub use io::MAX_IO;
 pub use lends::{handles, hook, lazy};
 pub use procfs::auxv_from_stack;
