@@ -114,9 +114,8 @@ struct Tr<'a, 'b> {
     fdirty: u32,
     env: Value,
     x: Value,
-    load_sig: SigRef,
-    store_sig: SigRef,
-    probe_sig: SigRef,
+    /// The one signature of the probe, load and store stubs (`stub_sig`).
+    stub_sig: SigRef,
     step_sig: SigRef,
     tail_sig: SigRef,
     stubs: Stubs,
@@ -328,7 +327,7 @@ impl Tr<'_, '_> {
         let stub = self.stubs.probe[which][n.trailing_zeros() as usize];
         let f = self.b.ins().iconst(I64, stub as i64);
         self.b.ins().store(trusted(), ptr, env, ARG);
-        self.b.ins().call_indirect(self.probe_sig, f, &[env]);
+        self.b.ins().call_indirect(self.stub_sig, f, &[env]);
         let host = self.b.ins().load(I64, trusted(), env, offset_of!(JitEnv, ret) as i32);
         let found = self.b.create_block();
         self.b.ins().brif(host, found, &[], slow, &[]);
@@ -435,7 +434,7 @@ impl Tr<'_, '_> {
         let wv = self.b.ins().iconst(I64, w as i64);
         self.b.ins().store(trusted(), ptr, self.env, ARG);
         self.b.ins().store(trusted(), wv, self.env, ARG + 8);
-        self.b.ins().call_indirect(self.load_sig, f, &[self.env]);
+        self.b.ins().call_indirect(self.stub_sig, f, &[self.env]);
         let value = self.b.ins().load(I64, trusted(), self.env, offset_of!(JitEnv, ret) as i32);
         let failed = self.b.ins().load(I64, trusted(), self.env, offset_of!(JitEnv, ret) as i32 + 8);
         self.check(failed, k);
@@ -465,7 +464,7 @@ impl Tr<'_, '_> {
         self.b.ins().store(trusted(), ptr, self.env, ARG);
         self.b.ins().store(trusted(), v, self.env, ARG + 8);
         self.b.ins().store(trusted(), lv, self.env, ARG + 16);
-        self.b.ins().call_indirect(self.store_sig, f, &[self.env]);
+        self.b.ins().call_indirect(self.stub_sig, f, &[self.env]);
         let failed = self.b.ins().load(I64, trusted(), self.env, offset_of!(JitEnv, ret) as i32 + 8);
         self.check(failed, k);
         self.b.ins().jump(join, &[]);
@@ -1278,15 +1277,12 @@ pub(super) fn compile(
     let sig = block_sig();
     ctx.func.signature = sig.clone();
 
-    let (load_sig, store_sig, probe_sig) = (stub_sig(), stub_sig(), stub_sig());
     let mut step_sig = Signature::new(call_conv);
     step_sig.params.extend([AbiParam::new(ptr), AbiParam::new(ptr), AbiParam::new(I64)]);
     step_sig.returns.push(AbiParam::new(I64));
 
     let mut b = FunctionBuilder::new(&mut ctx.func, fctx);
-    let load_sig = b.import_signature(load_sig);
-    let store_sig = b.import_signature(store_sig);
-    let probe_sig = b.import_signature(probe_sig);
+    let stub_sig = b.import_signature(stub_sig());
     let step_sig = b.import_signature(step_sig);
     let tail_sig = b.import_signature(sig.clone());
     let entry = b.create_block();
@@ -1331,9 +1327,7 @@ pub(super) fn compile(
         fdirty: 0,
         env,
         x,
-        load_sig,
-        store_sig,
-        probe_sig,
+        stub_sig,
         step_sig,
         tail_sig,
         stubs,
